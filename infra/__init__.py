@@ -1,0 +1,1 @@
+"""Infrastructure: the CDK app, its constructs, and the local stand-in for API Gateway."""

@@ -1,0 +1,156 @@
+"""A stand-in for API Gateway (REST, stage Production): authorizer, policy check, proxy event, handler."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs, unquote
+
+from infra.gateway_responses import body as gateway_body
+from infra.gateway_responses import retry_after
+from loyalty.routes import AUTHORIZER_FUNCTION, Route, find
+
+STAGE = "Production"
+REGION = "us-east-1"
+ACCOUNT = "000000000000"
+API_ID = "local"
+MAX_PAYLOAD = 10 * 1024 * 1024  # API Gateway's own limit; the 64 KiB rule is the handlers'
+
+
+@dataclass
+class LambdaContext:
+    """The parts of a Lambda context object that handlers and Powertools read."""
+
+    function_name: str
+    aws_request_id: str
+    memory_limit_in_mb: int = 256
+    log_group_name: str = "/aws/lambda/local"
+    log_stream_name: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 29_000
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: str
+
+
+def load_handler(function: str) -> Any:
+    return importlib.import_module(f"functions.{function}.app").handler
+
+
+def _gateway(response_type: str, status: int | None = None) -> Answer:
+    from infra.gateway_responses import GATEWAY_RESPONSES
+
+    code = status or GATEWAY_RESPONSES[response_type][0]
+    headers = {"Content-Type": "application/json", **retry_after(response_type)}
+    return Answer(code, headers, gateway_body(response_type))
+
+
+def _allows(policy: dict[str, Any], method_arn: str) -> bool:
+    """IAM evaluation as API Gateway does it for an authorizer policy: an explicit Deny wins."""
+    allowed = False
+    for statement in policy.get("Statement", []):
+        resources = statement.get("Resource", [])
+        resources = [resources] if isinstance(resources, str) else resources
+        pattern_hit = any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn) for r in resources)
+        if pattern_hit and statement.get("Effect") == "Deny":
+            return False
+        allowed = allowed or (pattern_hit and statement.get("Effect") == "Allow")
+    return allowed
+
+
+def build_event(
+    route: Route,
+    params: dict[str, str],
+    method: str,
+    path: str,
+    query: str,
+    headers: dict[str, str],
+    body: str | None,
+    authorizer_context: dict[str, Any],
+) -> dict[str, Any]:
+    """The REST API (v1) proxy event API Gateway sends for this request."""
+    multi = parse_qs(query, keep_blank_values=True)
+    now = time.time()
+    return {
+        "resource": route.path,
+        "path": path,
+        "httpMethod": method,
+        "headers": dict(headers),
+        "multiValueHeaders": {k: [v] for k, v in headers.items()},
+        "queryStringParameters": {k: v[-1] for k, v in multi.items()} or None,
+        "multiValueQueryStringParameters": multi or None,
+        "pathParameters": params or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourceId": "local",
+            "resourcePath": route.path,
+            "httpMethod": method,
+            "extendedRequestId": uuid.uuid4().hex,
+            "requestTime": time.strftime("%d/%b/%Y:%H:%M:%S +0000", time.gmtime(now)),
+            "path": f"/{STAGE}{path}",
+            "accountId": ACCOUNT,
+            "protocol": "HTTP/1.1",
+            "stage": STAGE,
+            "domainPrefix": "localhost",
+            "requestTimeEpoch": int(now * 1000),
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1", "userAgent": headers.get("User-Agent", "")},
+            "domainName": "localhost",
+            "apiId": API_ID,
+            "authorizer": authorizer_context,
+        },
+        "body": body,
+        "isBase64Encoded": False,
+    }
+
+
+class Gateway:
+    """Serves requests exactly as the deployed API would, from the route table."""
+
+    def __init__(self) -> None:
+        self._authorizer = load_handler(AUTHORIZER_FUNCTION)
+
+    def handle(self, method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
+        prefix = f"/{STAGE}"
+        if not (raw_path == prefix or raw_path.startswith(prefix + "/")):
+            return _gateway("MISSING_AUTHENTICATION_TOKEN")
+        path = unquote(raw_path[len(prefix) :]) or "/"
+        route, params, _ = find(method, path)
+        if route is None:
+            return _gateway("MISSING_AUTHENTICATION_TOKEN")
+        if len(body) > MAX_PAYLOAD:
+            return _gateway("REQUEST_TOO_LARGE")
+        token = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        if not token:
+            return _gateway("UNAUTHORIZED")
+        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}"
+        try:
+            decision = self._authorizer(
+                {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn},
+                LambdaContext(AUTHORIZER_FUNCTION, str(uuid.uuid4())),
+            )
+        except Exception as exc:  # noqa: BLE001 - API Gateway turns any authorizer failure into a 401/5xx
+            return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "DEFAULT_5XX")
+        if not _allows(decision["policyDocument"], method_arn):
+            return _gateway("ACCESS_DENIED")
+        context = {**decision.get("context", {}), "principalId": decision["principalId"]}
+        try:
+            text = body.decode("utf-8") if body else None
+        except UnicodeDecodeError:
+            return _gateway("BAD_REQUEST_BODY")
+        event = build_event(route, params, method, path, query, headers, text, context)
+        result = load_handler(route.function)(event, LambdaContext(route.function, str(uuid.uuid4())))
+        return Answer(result["statusCode"], result.get("headers") or {}, result.get("body") or "")

@@ -1,0 +1,27 @@
+"""API keys: lk_<tenantId>_<secret> with 192 random bits; only a key's SHA-256 is ever stored."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+
+TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
+_TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
+
+
+def new_key(tenant_id: str) -> str:
+    """A fresh key whose readable prefix names the tenant."""
+    return f"lk_{tenant_id}_{secrets.token_urlsafe(24)}"
+
+
+def digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def bearer_digest(header: str | None) -> str | None:
+    """The SHA-256 of the key in `Authorization: Bearer <key>`; None when missing or malformed."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    token = header[len("Bearer ") :]
+    return digest(token) if _TOKEN.match(token) else None

@@ -1,0 +1,194 @@
+"""HTTP conventions: the request a handler sees, the envelope it answers in, and the Lambda wrapper."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+
+from loyalty.errors import ApiError, NotFound, PayloadTooLarge, ValidationFailed
+from loyalty.observability import logger, metrics
+from loyalty.schema import Field, Object
+
+MAX_BODY_BYTES = 64 * 1024
+_PATH_VALUE = re.compile(r"^[A-Za-z0-9._:@$-]{1,128}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
+
+
+@dataclass
+class Request:
+    """What a handler needs of an API Gateway proxy event, already checked."""
+
+    tenant_id: str
+    scopes: frozenset[str]
+    key_id: str
+    method: str
+    path: str
+    params: dict[str, str]
+    query: dict[str, Any]
+    body: dict[str, Any]
+    idempotency_key: str | None = None
+    raw_body: str = ""
+
+    def is_admin(self) -> bool:
+        return "admin" in self.scopes
+
+
+@dataclass
+class Response:
+    """A rendered answer: status, JSON text and headers."""
+
+    status: int
+    body: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def to_proxy(self) -> dict[str, Any]:
+        return {
+            "statusCode": self.status,
+            "headers": {"Content-Type": "application/json", **self.headers},
+            "body": self.body,
+        }
+
+
+def render(payload: dict[str, Any]) -> str:
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+
+
+def ok(data: dict[str, Any], status: int = 200) -> Response:
+    return Response(status, render({"data": data}))
+
+
+def created(data: dict[str, Any]) -> Response:
+    return ok(data, 201)
+
+
+def page(items: list[dict[str, Any]], next_token: str | None) -> Response:
+    return Response(200, render({"data": items, "nextToken": next_token}))
+
+
+def error_response(error: ApiError) -> Response:
+    return Response(error.status, render(error.body()), dict(error.headers))
+
+
+@dataclass(frozen=True)
+class EndpointSpec:
+    """What the OpenAPI generator reads off a handler: its shapes and statuses."""
+
+    body: Object | None
+    query: Object | None
+    response: Field | None
+    status: int
+    paged: bool
+    errors: tuple[int, ...]
+    bare: bool
+
+
+def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str, Any], str]:
+    raw = event.get("body") or ""
+    if event.get("isBase64Encoded") and raw:
+        try:
+            raw = base64.b64decode(raw).decode("utf-8")
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ValidationFailed("The request body is not UTF-8 JSON.") from exc
+    if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
+        raise PayloadTooLarge()
+    if schema is None:
+        if raw.strip() not in ("", "{}"):
+            raise ValidationFailed("This operation takes no request body.")
+        return {}, raw
+    try:
+        document = json.loads(raw) if raw.strip() else {}
+    except ValueError as exc:
+        raise ValidationFailed("The request body is not valid JSON.") from exc
+    return schema.validate(document), raw
+
+
+def _parse_query(event: dict[str, Any], schema: Object | None) -> dict[str, Any]:
+    multi = event.get("multiValueQueryStringParameters") or {}
+    single = event.get("queryStringParameters") or {}
+    values: dict[str, Any] = {}
+    for name, value in single.items():
+        if len(multi.get(name) or [value]) > 1:
+            raise ValidationFailed(details=[{"field": name, "message": "must be given once"}])
+        values[name] = value
+    return (schema or Object()).validate(values)
+
+
+def _parse_params(event: dict[str, Any]) -> dict[str, str]:
+    params = event.get("pathParameters") or {}
+    for value in params.values():
+        if not isinstance(value, str) or not _PATH_VALUE.match(value):
+            raise NotFound()
+    return dict(params)
+
+
+def _idempotency_key(headers: dict[str, str], method: str) -> str | None:
+    value = headers.get("idempotency-key")
+    if value is None or method != "POST":
+        return None
+    if not _IDEMPOTENCY_KEY.match(value):
+        raise ValidationFailed(
+            details=[{"field": "Idempotency-Key", "message": "must be 1 to 255 printable characters"}]
+        )
+    return value
+
+
+def parse(event: dict[str, Any], body: Object | None, query: Object | None) -> Request:
+    """Turn an API Gateway REST (v1) proxy event into a checked Request."""
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
+    method = event.get("httpMethod", "GET")
+    document, raw = _parse_body(event, body)
+    return Request(
+        tenant_id=context["tenantId"],
+        scopes=frozenset(str(context.get("scopes", "")).split()),
+        key_id=str(context.get("keyId", "")),
+        method=method,
+        path=event.get("path", ""),
+        params=_parse_params(event),
+        query=_parse_query(event, query),
+        body=document,
+        idempotency_key=_idempotency_key(headers, method),
+        raw_body=raw,
+    )
+
+
+def endpoint(
+    *,
+    body: Object | None = None,
+    query: Object | None = None,
+    response: Field | None = None,
+    status: int = 200,
+    paged: bool = False,
+    errors: tuple[int, ...] = (),
+    bare: bool = False,
+) -> Callable[[Callable[[Request], Response]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """Wrap a thin handler: parse and check the event, log with correlation id, answer in the envelope."""
+
+    def wrap(operation: Callable[[Request], Response]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+        @metrics.log_metrics
+        @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+        def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+            try:
+                answer = operation(parse(event, body, query))
+            except ApiError as exc:
+                answer = error_response(exc)
+                if exc.status >= 500 or exc.status == 429:
+                    logger.warning("request not served", extra={"code": exc.code})
+            except Exception:  # a bug: logged with its trace, answered without it
+                logger.exception("unhandled error")
+                answer = Response(500, render({"error": {"code": "internal_error", "message": "Internal error."}}))
+            metrics.add_metric(name=f"Status{answer.status // 100}xx", unit=MetricUnit.Count, value=1)
+            return answer.to_proxy()
+
+        handler.api = EndpointSpec(body, query, response, status, paged, errors, bare)  # type: ignore[attr-defined]
+        handler.operation = operation  # type: ignore[attr-defined]
+        return handler
+
+    return wrap

@@ -1,0 +1,39 @@
+"""Time-sortable, unguessable identifiers (ULID: 48-bit millisecond time + 80 random bits)."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+
+from loyalty import clock
+
+_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def _encode(number: int, length: int) -> str:
+    chars = []
+    for _ in range(length):
+        number, rest = divmod(number, 32)
+        chars.append(_ALPHABET[rest])
+    return "".join(reversed(chars))
+
+
+def ulid(at: datetime | None = None) -> str:
+    """A new ULID for the given (default: current) time."""
+    millis = int((at or clock.now()).timestamp() * 1000)
+    return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)
+
+
+def ulid_floor(at: datetime) -> str:
+    """The smallest ULID of a moment: a sort-key bound for time-range queries."""
+    return _encode(int(at.timestamp() * 1000), 10) + "0" * 16
+
+
+def ulid_ceiling(at: datetime) -> str:
+    """The largest ULID of a moment (inclusive upper bound)."""
+    return _encode(int(at.timestamp() * 1000) + 999, 10) + "Z" * 16
+
+
+def random_code(length: int, alphabet: str = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
+    """An unguessable code from an alphabet without look-alikes (no 0/O, 1/I)."""
+    return "".join(alphabet[byte % len(alphabet)] for byte in os.urandom(length))

@@ -1,0 +1,22 @@
+"""The one DynamoDB client of a container, created on first import and reused by every request."""
+
+from __future__ import annotations
+
+import os
+
+import boto3
+from botocore.config import Config
+
+TABLE_NAME = os.environ.get("TABLE_NAME", "loyalty-local")
+
+# Standard retry mode backs off on throttling; what still fails is answered 429/503 with Retry-After.
+client = boto3.client(
+    "dynamodb",
+    region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
+    config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),
+)
+
+
+def table_name() -> str:
+    """The table every request uses (TABLE_NAME, read at start so tests may point elsewhere)."""
+    return os.environ.get("TABLE_NAME", TABLE_NAME)

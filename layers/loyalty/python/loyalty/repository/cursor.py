@@ -1,0 +1,54 @@
+"""Opaque nextToken cursors, signed and bound to the tenant and the query they continue."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+from typing import Any
+
+from loyalty.errors import ValidationFailed
+
+_SECRET = os.environ.get("CURSOR_SECRET", "local-development-cursor-secret").encode()
+
+
+def _bad() -> ValidationFailed:
+    return ValidationFailed(
+        "The nextToken is not valid for this request.",
+        details=[{"field": "nextToken", "message": "is not a token this query returned"}],
+    )
+
+
+def _mac(tenant_id: str, query_id: str, payload: bytes) -> str:
+    digest = hmac.new(_SECRET, tenant_id.encode() + b"\0" + query_id.encode() + b"\0" + payload, hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
+
+
+def encode(tenant_id: str, query_id: str, last_key: dict[str, Any] | None) -> str | None:
+    """A token for the page after `last_key`, or None when there is no next page."""
+    if not last_key:
+        return None
+    payload = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
+    return f"{body}.{_mac(tenant_id, query_id, payload)}"
+
+
+def decode(tenant_id: str, query_id: str, token: str | None) -> dict[str, Any] | None:
+    """The start key a token carries; a tampered token, or one of another tenant or query, is a 400."""
+    if token is None:
+        return None
+    if len(token) > 2048 or token.count(".") != 1:
+        raise _bad()
+    body, mac = token.split(".")
+    try:
+        payload = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+    except (ValueError, TypeError) as exc:
+        raise _bad() from exc
+    if not hmac.compare_digest(mac, _mac(tenant_id, query_id, payload)):
+        raise _bad()
+    start = json.loads(payload)
+    if not isinstance(start, dict) or not all(isinstance(v, str) for v in start.values()):
+        raise _bad()
+    return start

@@ -1,0 +1,37 @@
+"""Key builders. Every key of tenant data starts with the tenant: T#<tenantId>#..."""
+
+from __future__ import annotations
+
+from loyalty.repository.store import Key, key
+
+# Two partitions are platform data, not tenant data: the tenant registry (the scheduled jobs walk
+# it) and the key index (the authorizer finds a key's tenant from the key's hash alone).
+TENANT_REGISTRY = "REGISTRY#TENANTS"
+
+
+def key_index(secret_hash: str) -> Key:
+    return key(f"APIKEY#{secret_hash}", "APIKEY")
+
+
+def tenant(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+def registry_entry(tenant_id: str) -> Key:
+    return key(TENANT_REGISTRY, tenant(tenant_id))
+
+
+def tenant_record(tenant_id: str) -> Key:
+    return key(tenant(tenant_id), "TENANT")
+
+
+def program(tenant_id: str) -> Key:
+    return key(tenant(tenant_id), "PROGRAM")
+
+
+def api_key(tenant_id: str, key_id: str) -> Key:
+    return key(tenant(tenant_id), f"APIKEY#{key_id}")
+
+
+def idempotency(tenant_id: str, key_hash: str) -> Key:
+    return key(f"{tenant(tenant_id)}#IDEM#{key_hash}", "IDEM")

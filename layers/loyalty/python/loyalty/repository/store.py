@@ -1,0 +1,243 @@
+"""Reads, queries and transactions on the table, with DynamoDB failures mapped to the contract's errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from loyalty.errors import Throttled, Unavailable
+from loyalty.repository.client import client, table_name
+from loyalty.repository.marshal import from_item, to_attr, to_item
+
+Key = dict[str, str]
+TxItem = dict[str, Any]
+
+_THROTTLING = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
+_TRANSIENT = {
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "ServiceUnavailable",
+}
+
+
+class ConditionFailed(Exception):
+    """A condition of a write did not hold; `failed` holds the indexes of the items whose condition failed."""
+
+    def __init__(self, failed: list[int]) -> None:
+        super().__init__(failed)
+        self.failed = failed
+
+
+class Contention(Exception):
+    """A transaction lost a race on one of its items (TransactionConflict): re-read and try again."""
+
+
+def _call(operation: Callable[..., dict], **kwargs: Any) -> dict:
+    try:
+        return operation(**kwargs)
+    except ClientError as exc:
+        raise _translate(exc) from exc
+
+
+def _translate(exc: ClientError) -> Exception:
+    code = exc.response.get("Error", {}).get("Code", "")
+    if code in _THROTTLING:
+        return Throttled()
+    if code == "TransactionConflictException":
+        return Contention()
+    if code in _TRANSIENT:
+        return Unavailable()
+    if code == "ConditionalCheckFailedException":
+        return ConditionFailed([0])
+    if code == "TransactionCanceledException":
+        reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        failed = [i for i, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
+        if failed:
+            return ConditionFailed(failed)
+        if any(reason in ("ThrottlingError", "ProvisionedThroughputExceeded") for reason in reasons):
+            return Throttled()
+        if any(reason == "TransactionConflict" for reason in reasons):
+            return Contention()
+        return Unavailable()
+    return exc
+
+
+def key(pk: str, sk: str) -> Key:
+    return {"pk": pk, "sk": sk}
+
+
+def get(item_key: Key) -> dict[str, Any] | None:
+    """One item by key, strongly consistent."""
+    answer = _call(client.get_item, TableName=table_name(), Key=to_item(item_key), ConsistentRead=True)
+    return from_item(answer.get("Item"))
+
+
+def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
+    """Several items in one call (GetItem for one, BatchGetItem for more), in the order asked."""
+    if len(keys) == 1:
+        return [get(keys[0])]
+    wanted = {(k["pk"], k["sk"]): i for i, k in enumerate(keys)}
+    found: list[dict[str, Any] | None] = [None] * len(keys)
+    request: dict[str, Any] = {
+        table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}
+    }
+    for _ in range(5):
+        answer = _call(client.batch_get_item, RequestItems=request)
+        for raw in answer.get("Responses", {}).get(table_name(), []):
+            item = from_item(raw)
+            assert item is not None
+            found[wanted[(item["pk"], item["sk"])]] = item
+        request = answer.get("UnprocessedKeys") or {}
+        if not request:
+            return found
+    raise Throttled()
+
+
+def _unique(keys: Iterable[Key]) -> list[Key]:
+    seen: dict[tuple[str, str], Key] = {}
+    for k in keys:
+        seen.setdefault((k["pk"], k["sk"]), k)
+    return list(seen.values())
+
+
+def query(
+    partition: tuple[str, str],
+    *,
+    index: str | None = None,
+    sort: str | None = None,
+    values: dict[str, Any] | None = None,
+    names: dict[str, str] | None = None,
+    filter_expression: str | None = None,
+    newest_first: bool = False,
+    limit: int | None = None,
+    start: dict[str, Any] | None = None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One Query call. `partition` is (attribute, value); `sort` a condition on the sort key named #s."""
+    attribute, value = partition
+    sort_attribute = "sk" if index is None else f"{index}sk"
+    expression = "#p = :p" + (f" AND {sort}" if sort else "")
+    all_names = {"#p": attribute, **({"#s": sort_attribute} if sort else {}), **(names or {})}
+    all_values = {":p": value, **(values or {})}
+    kwargs: dict[str, Any] = {
+        "TableName": table_name(),
+        "KeyConditionExpression": expression,
+        "ExpressionAttributeNames": all_names,
+        "ExpressionAttributeValues": to_item(all_values),
+        "ScanIndexForward": not newest_first,
+    }
+    if index:
+        kwargs["IndexName"] = index
+    else:
+        kwargs["ConsistentRead"] = True
+    if filter_expression:
+        kwargs["FilterExpression"] = filter_expression
+    if limit:
+        kwargs["Limit"] = limit
+    if start:
+        kwargs["ExclusiveStartKey"] = to_item(start)
+    answer = _call(client.query, **kwargs)
+    items = [from_item(raw) for raw in answer.get("Items", [])]
+    last = from_item(answer.get("LastEvaluatedKey"))
+    return [i for i in items if i is not None], last
+
+
+def transact(items: list[TxItem]) -> None:
+    """Apply all writes or none (TransactWriteItems; a single write goes through the same call)."""
+    _call(client.transact_write_items, TransactItems=items)
+
+
+def put_plain(item: dict[str, Any]) -> None:
+    """An unconditional single-item write (operator tooling only, never on money-like state)."""
+    _call(client.put_item, TableName=table_name(), Item=to_item(item))
+
+
+# --- transaction item builders -------------------------------------------------------------------
+
+
+def _placeholders(names: dict[str, str] | None, values: dict[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if names:
+        out["ExpressionAttributeNames"] = names
+    if values:
+        out["ExpressionAttributeValues"] = {k: to_attr(v) for k, v in values.items()}
+    return out
+
+
+def put(
+    item: dict[str, Any],
+    *,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> TxItem:
+    body: dict[str, Any] = {"TableName": table_name(), "Item": to_item(item)}
+    if condition:
+        body["ConditionExpression"] = condition
+    body.update(_placeholders(names, values))
+    return {"Put": body}
+
+
+def put_new(item: dict[str, Any]) -> TxItem:
+    """A put that fails if an item with this key exists (creates, guards, idempotency records)."""
+    return put(item, condition="attribute_not_exists(pk)")
+
+
+def update(
+    item_key: Key,
+    *,
+    set_values: dict[str, Any] | None = None,
+    add: dict[str, int] | None = None,
+    remove: Iterable[str] = (),
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> TxItem:
+    """An update of named attributes; `condition` may use its own #names and :values."""
+    all_names = dict(names or {})
+    all_values = dict(values or {})
+    clauses: list[str] = []
+    sets = []
+    for i, (attribute, value) in enumerate((set_values or {}).items()):
+        all_names[f"#u{i}"] = attribute
+        all_values[f":u{i}"] = value
+        sets.append(f"#u{i} = :u{i}")
+    if sets:
+        clauses.append("SET " + ", ".join(sets))
+    adds = []
+    for i, (attribute, amount) in enumerate((add or {}).items()):
+        all_names[f"#a{i}"] = attribute
+        all_values[f":a{i}"] = amount
+        adds.append(f"#a{i} :a{i}")
+    if adds:
+        clauses.append("ADD " + ", ".join(adds))
+    removes = []
+    for i, attribute in enumerate(remove):
+        all_names[f"#r{i}"] = attribute
+        removes.append(f"#r{i}")
+    if removes:
+        clauses.append("REMOVE " + ", ".join(removes))
+    body: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": to_item(item_key),
+        "UpdateExpression": " ".join(clauses),
+    }
+    if condition:
+        body["ConditionExpression"] = condition
+    body.update(_placeholders(all_names, all_values))
+    return {"Update": body}
+
+
+def delete(item_key: Key, *, condition: str | None = None) -> TxItem:
+    body: dict[str, Any] = {"TableName": table_name(), "Key": to_item(item_key)}
+    if condition:
+        body["ConditionExpression"] = condition
+    return {"Delete": body}
+
+
+def check(item_key: Key, condition: str, names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> TxItem:
+    body: dict[str, Any] = {"TableName": table_name(), "Key": to_item(item_key), "ConditionExpression": condition}
+    body.update(_placeholders(names, values))
+    return {"ConditionCheck": body}

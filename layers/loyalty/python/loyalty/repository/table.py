@@ -1,0 +1,42 @@
+"""The single table's definition, shared by the CDK stack and the embedded local table."""
+
+from __future__ import annotations
+
+PARTITION_KEY = "pk"
+SORT_KEY = "sk"
+TTL_ATTRIBUTE = "expiresAtEpoch"
+
+# Every index projects all attributes so that a list page is served by the one Query.
+INDEXES: dict[str, tuple[str, str]] = {
+    # per-parent collections, e.g. one member's transactions, orders or redemptions
+    "gsi1": ("gsi1pk", "gsi1sk"),
+    # program-wide collections, e.g. all members by creation time, all transactions
+    "gsi2": ("gsi2pk", "gsi2sk"),
+    # alternate keys (email, externalId, coupon code) and the due-date indexes of the scheduled jobs
+    "gsi3": ("gsi3pk", "gsi3sk"),
+}
+
+
+def create_table_request(table_name: str) -> dict:
+    """The CreateTable request for the local table (the CDK stack builds the same shape)."""
+    attributes = {PARTITION_KEY, SORT_KEY} | {name for pair in INDEXES.values() for name in pair}
+    return {
+        "TableName": table_name,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)],
+        "KeySchema": [
+            {"AttributeName": PARTITION_KEY, "KeyType": "HASH"},
+            {"AttributeName": SORT_KEY, "KeyType": "RANGE"},
+        ],
+        "GlobalSecondaryIndexes": [
+            {
+                "IndexName": name,
+                "KeySchema": [
+                    {"AttributeName": pk, "KeyType": "HASH"},
+                    {"AttributeName": sk, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name, (pk, sk) in INDEXES.items()
+        ],
+    }

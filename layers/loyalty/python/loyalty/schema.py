@@ -1,0 +1,366 @@
+"""Declarative request/response shapes: one declaration validates input and emits JSON Schema.
+
+Handlers import this instead of pydantic because a cold start with pydantic costs about 0.4 of the
+boto3 floor here (see docs/performance.md); the OpenAPI document is generated from these shapes.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from loyalty.errors import ValidationFailed
+
+MISSING: Any = object()
+CLIENT_ID = r"^[A-Za-z0-9._:@$-]{1,128}$"
+
+
+class Invalid(Exception):
+    """Field-level problems collected while validating one document."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def to_api_error(self) -> ValidationFailed:
+        return ValidationFailed(details=self.problems)
+
+
+def _where(path: str) -> str:
+    return path or "body"
+
+
+class Field:
+    """A typed value; subclasses check and normalise it."""
+
+    json_type = "string"
+
+    def __init__(
+        self,
+        *,
+        required: bool = False,
+        nullable: bool = False,
+        description: str = "",
+        example: Any = MISSING,
+    ) -> None:
+        self.required = required
+        self.nullable = nullable
+        self.description = description
+        self.example = example
+
+    def check(self, value: Any, path: str) -> Any:
+        if value is None:
+            if self.nullable:
+                return None
+            raise Invalid([{"field": _where(path), "message": "must not be null"}])
+        return self.convert(value, path)
+
+    def convert(self, value: Any, path: str) -> Any:
+        return value
+
+    def _fail(self, path: str, message: str) -> Invalid:
+        return Invalid([{"field": _where(path), "message": message}])
+
+    def schema(self) -> dict[str, Any]:
+        out = {"type": self.json_type, **self.extra_schema()}
+        if self.nullable:
+            out["type"] = [self.json_type, "null"]
+        if self.description:
+            out["description"] = self.description
+        if self.example is not MISSING:
+            out["example"] = self.example
+        return out
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {}
+
+
+class Str(Field):
+    def __init__(
+        self,
+        *,
+        min_len: int = 0,
+        max_len: int = 1000,
+        pattern: str | None = None,
+        enum: Iterable[str] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.min_len, self.max_len = min_len, max_len
+        self.pattern = pattern
+        self._regex = re.compile(pattern) if pattern else None
+        self.enum = list(enum) if enum else None
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str):
+            raise self._fail(path, "must be a string")
+        if self.enum is not None and value not in self.enum:
+            raise self._fail(path, "must be one of: " + ", ".join(self.enum))
+        if not self.min_len <= len(value) <= self.max_len:
+            raise self._fail(path, f"must be {self.min_len} to {self.max_len} characters long")
+        if self._regex and not self._regex.match(value):
+            raise self._fail(path, f"must match {self.pattern}")
+        return value
+
+    def extra_schema(self) -> dict[str, Any]:
+        if self.enum is not None:
+            return {"enum": self.enum}
+        out: dict[str, Any] = {"maxLength": self.max_len}
+        if self.min_len:
+            out["minLength"] = self.min_len
+        if self.pattern:
+            out["pattern"] = self.pattern
+        return out
+
+
+class Id(Str):
+    """A client-chosen id: 1–128 characters of [A-Za-z0-9._:@$-]."""
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(min_len=1, max_len=128, pattern=CLIENT_ID, **kw)
+
+
+class Email(Str):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(min_len=3, max_len=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", **kw)
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {**super().extra_schema(), "format": "email"}
+
+
+class Int(Field):
+    json_type = "integer"
+
+    def __init__(self, *, minimum: int | None = None, maximum: int | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.minimum, self.maximum = minimum, maximum
+
+    def convert(self, value: Any, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                raise self._fail(path, "must be an integer")
+        if self.minimum is not None and value < self.minimum:
+            raise self._fail(path, f"must be at least {self.minimum}")
+        if self.maximum is not None and value > self.maximum:
+            raise self._fail(path, f"must be at most {self.maximum}")
+        return value
+
+    def extra_schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.minimum is not None:
+            out["minimum"] = self.minimum
+        if self.maximum is not None:
+            out["maximum"] = self.maximum
+        return out
+
+
+class QueryInt(Int):
+    """An integer that arrives as a query-string value."""
+
+    def convert(self, value: Any, path: str) -> Any:
+        if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}", value):
+            value = int(value)
+        return super().convert(value, path)
+
+
+class Bool(Field):
+    json_type = "boolean"
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, bool):
+            raise self._fail(path, "must be true or false")
+        return value
+
+
+class QueryBool(Bool):
+    def convert(self, value: Any, path: str) -> Any:
+        if value in ("true", "false"):
+            return value == "true"
+        return super().convert(value, path)
+
+
+class Money(Field):
+    """A decimal amount as a string, e.g. "13.33"; never a float."""
+
+    def __init__(self, *, minimum: str = "0", maximum: str = "1000000000", **kw: Any) -> None:
+        super().__init__(**kw)
+        self.minimum, self.maximum = Decimal(minimum), Decimal(maximum)
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,12}(\.\d{1,4})?", value):
+            raise self._fail(path, 'must be a decimal string such as "13.33"')
+        try:
+            amount = Decimal(value)
+        except InvalidOperation as exc:  # pragma: no cover - the pattern already rules this out
+            raise self._fail(path, "must be a decimal string") from exc
+        if not self.minimum <= amount <= self.maximum:
+            raise self._fail(path, f"must be between {self.minimum} and {self.maximum}")
+        return value
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {"pattern": r"^-?\d{1,12}(\.\d{1,4})?$", "example": "13.33"}
+
+
+class Currency(Str):
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(min_len=3, max_len=3, pattern=r"^[A-Z]{3}$", **kw)
+
+
+class DateTime(Field):
+    """ISO-8601 time; any offset is accepted and normalised to UTC with a Z suffix."""
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ][0-9:.]{5,}([Zz]|[+-]\d{2}:?\d{2})?", value):
+            raise self._fail(path, "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z")
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError as exc:
+            raise self._fail(path, "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z") from exc
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        if not 1970 <= moment.year <= 9998:
+            raise self._fail(path, "must be between the years 1970 and 9998")
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {"format": "date-time"}
+
+
+class Date(Field):
+    def convert(self, value: Any, path: str) -> Any:
+        try:
+            if not isinstance(value, str) or len(value) != 10:
+                raise ValueError(value)
+            parsed = date.fromisoformat(value)
+        except ValueError as exc:
+            raise self._fail(path, "must be a date such as 2019-05-05") from exc
+        if parsed.year < 1900:
+            raise self._fail(path, "must be after 1900")
+        return value
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {"format": "date"}
+
+
+class Array(Field):
+    json_type = "array"
+
+    def __init__(self, items: Field, *, min_items: int = 0, max_items: int = 100, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.items, self.min_items, self.max_items = items, min_items, max_items
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, list):
+            raise self._fail(path, "must be an array")
+        if not self.min_items <= len(value) <= self.max_items:
+            raise self._fail(path, f"must hold {self.min_items} to {self.max_items} items")
+        problems: list[dict[str, str]] = []
+        out = []
+        for index, element in enumerate(value):
+            try:
+                out.append(self.items.check(element, f"{path}[{index}]"))
+            except Invalid as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise Invalid(problems[:20])
+        return out
+
+    def extra_schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"items": self.items.schema(), "maxItems": self.max_items}
+        if self.min_items:
+            out["minItems"] = self.min_items
+        return out
+
+
+class Object(Field):
+    """A JSON object with known fields; unknown fields are rejected so typos never pass silently."""
+
+    json_type = "object"
+
+    def __init__(self, name: str | None = None, fields: dict[str, Field] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.name = name
+        self.fields = fields or {}
+
+    def convert(self, value: Any, path: str) -> Any:
+        if not isinstance(value, dict):
+            raise self._fail(path, "must be a JSON object")
+        problems: list[dict[str, str]] = []
+        out: dict[str, Any] = {}
+        for key in value:
+            if key not in self.fields:
+                problems.append({"field": f"{path}.{key}" if path else key, "message": "is not a known field"})
+        for key, field in self.fields.items():
+            where = f"{path}.{key}" if path else key
+            if key not in value:
+                if field.required:
+                    problems.append({"field": where, "message": "is required"})
+                continue
+            try:
+                out[key] = field.check(value[key], where)
+            except Invalid as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise Invalid(problems[:20])
+        return out
+
+    def validate(self, value: Any) -> dict[str, Any]:
+        """Check a whole document, raising a 400 validation_error with every problem found."""
+        try:
+            return self.check(value, "")
+        except Invalid as exc:
+            raise exc.to_api_error() from None
+
+    def with_fields(self, name: str, **changes: Field | None) -> Object:
+        """A copy with fields added, replaced, or (given None) removed."""
+        fields = {**self.fields, **changes}
+        return Object(name, {k: v for k, v in fields.items() if v is not None})
+
+    def all_required(self, name: str, **extra: Field) -> Object:
+        """A copy named `name` in which every field is required (an answer shape from an input shape)."""
+        fields = {}
+        for key, field in {**self.fields, **extra}.items():
+            fields[key] = copy.copy(field)
+            fields[key].required = True
+        return Object(name, fields)
+
+    def schema(self) -> dict[str, Any]:
+        if self.name:
+            out: dict[str, Any] = {"$ref": f"#/components/schemas/{self.name}"}
+            return {"anyOf": [out, {"type": "null"}]} if self.nullable else out
+        return self.inline_schema()
+
+    def inline_schema(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "type": ["object", "null"] if self.nullable else "object",
+            "properties": {key: field.schema() for key, field in self.fields.items()},
+            "additionalProperties": False,
+        }
+        required = [key for key, field in self.fields.items() if field.required]
+        if required:
+            out["required"] = required
+        if self.description:
+            out["description"] = self.description
+        return out
+
+    def named_objects(self) -> dict[str, Object]:
+        """Every named object reachable from this one (for components/schemas)."""
+        found: dict[str, Object] = {}
+        _collect(self, found)
+        return found
+
+
+def _collect(field: Field, found: dict[str, Object]) -> None:
+    if isinstance(field, Object):
+        if field.name and field.name not in found:
+            found[field.name] = field
+        for child in field.fields.values():
+            _collect(child, found)
+    elif isinstance(field, Array):
+        _collect(field.items, found)

@@ -1,0 +1,1 @@
+"""Business rules, one module per capability; handlers call exactly one function here."""

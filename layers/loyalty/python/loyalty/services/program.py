@@ -1,0 +1,95 @@
+"""Program settings of a tenant: defaults, a short per-container cache, and admin updates."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from loyalty import clock
+from loyalty.errors import NotFound, ValidationFailed
+from loyalty.http import Request, Response, ok
+from loyalty.operation import Operation, run
+from loyalty.repository import keys, store
+
+# Settings change rarely and are read on every award: a container may serve them for this long
+# after an update made through another container (its own updates are seen at once).
+CACHE_SECONDS = 30.0
+_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+
+FIELDS = ("name", "currency", "pointsExpiryDays", "pendingDays", "tiers", "saleActivityId", "updatedAt")
+
+
+def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
+    return {
+        "name": name,
+        "currency": currency,
+        "pointsExpiryDays": None,
+        "pendingDays": 30,
+        "tiers": [],
+        "saleActivityId": None,
+        "updatedAt": now,
+        "version": 0,
+    }
+
+
+def public(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item.get(name) for name in FIELDS}
+
+
+def load(tenant_id: str) -> dict[str, Any]:
+    """The tenant's settings, from this container's cache when fresh enough."""
+    cached = _cache.get(tenant_id)
+    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+        return cached[1]
+    item = store.get(keys.program(tenant_id))
+    if item is None:
+        raise NotFound("The program does not exist.")
+    _cache[tenant_id] = (time.monotonic(), item)
+    return item
+
+
+def forget_cache() -> None:
+    _cache.clear()
+
+
+def get_program(tenant_id: str) -> dict[str, Any]:
+    return public(load(tenant_id))
+
+
+def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = [tier["tierId"] for tier in tiers]
+    thresholds = [tier["threshold"] for tier in tiers]
+    if len(set(ids)) != len(ids):
+        raise ValidationFailed(details=[{"field": "tiers", "message": "tierIds must be unique"}])
+    if len(set(thresholds)) != len(thresholds):
+        raise ValidationFailed(details=[{"field": "tiers", "message": "thresholds must be distinct"}])
+    return sorted(tiers, key=lambda tier: tier["threshold"])
+
+
+def update_program(request: Request, check_activity: Any = None) -> Response:
+    """Apply an admin's changes to the settings (optimistic on the settings' version)."""
+    changes = dict(request.body)
+    if "tiers" in changes:
+        changes["tiers"] = _check_tiers(changes["tiers"])
+
+    def attempt(operation: Operation) -> Response:
+        (current,) = operation.read([keys.program(request.tenant_id)])
+        if current is None:
+            raise NotFound("The program does not exist.")
+        if changes.get("saleActivityId") and check_activity is not None:
+            check_activity(request.tenant_id, changes["saleActivityId"])
+        updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
+        store.transact(
+            [
+                store.put(
+                    updated,
+                    condition="#v = :v",
+                    names={"#v": "version"},
+                    values={":v": current["version"]},
+                )
+            ]
+        )
+        _cache[request.tenant_id] = (time.monotonic(), updated)
+        return ok(public(updated))
+
+    return run(request, attempt)
