@@ -66,6 +66,7 @@ def cmd_invoke(args: argparse.Namespace) -> None:
     """Run one handler with one event on a fresh embedded table (the no-Docker `sam local invoke`)."""
     from infra.local import embedded_dynamodb
 
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     embedded_dynamodb.start()
     from infra.local.gateway import LambdaContext, load_handler
     from infra.local.seed import seed_demo

@@ -23,9 +23,7 @@ ERROR = Object(
             {
                 "code": Str(required=True, example="validation_error"),
                 "message": Str(required=True),
-                "details": Array(
-                    Object("ErrorDetail", {"field": Str(required=True), "message": Str(required=True)})
-                ),
+                "details": Array(Object("ErrorDetail", {"field": Str(required=True), "message": Str(required=True)})),
             },
             required=True,
         )
@@ -56,11 +54,19 @@ def _answer_schema(spec: EndpointSpec) -> dict[str, Any]:
     if spec.paged:
         return {
             "type": "object",
-            "properties": {"data": {"type": "array", "items": item}, "nextToken": {"type": ["string", "null"]}},
+            "properties": {
+                "data": {"type": "array", "items": item},
+                "nextToken": {"type": ["string", "null"]},
+            },
             "required": ["data", "nextToken"],
             "additionalProperties": False,
         }
-    return {"type": "object", "properties": {"data": item}, "required": ["data"], "additionalProperties": False}
+    return {
+        "type": "object",
+        "properties": {"data": item},
+        "required": ["data"],
+        "additionalProperties": False,
+    }
 
 
 def _error(status: int) -> dict[str, Any]:
@@ -75,7 +81,12 @@ def _error(status: int) -> dict[str, Any]:
 
 def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:@$-]{1,128}$"}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "pattern": r"^[A-Za-z0-9._:@$-]{1,128}$"},
+        }
         for name in re.findall(r"\{([^}]+)\}", route.path)
     ]
     for name, field in (spec.query.fields if spec.query else {}).items():
@@ -88,7 +99,12 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
                 "in": "header",
                 "required": False,
                 "description": "Same key and body within 24 h replay the first answer",
-                "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"^[\x21-\x7e][\x20-\x7e]*$"},
+                "schema": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 255,
+                    "pattern": r"^[\x21-\x7e][\x20-\x7e]*$",
+                },
             }
         )
     statuses = {400, 401, 403, 429, 503, *spec.errors}

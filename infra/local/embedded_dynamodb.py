@@ -71,7 +71,7 @@ def _cheap_transaction_rollback() -> None:
             }
             try:
                 current = self.get_item(table.name, item_key)
-            except Exception:  # noqa: BLE001 - a malformed key fails inside the original call
+            except Exception:
                 continue
             touched.append((table.name, item_key, copy.deepcopy(current.to_json()["Attributes"]) if current else None))
         try:
@@ -106,7 +106,6 @@ def start(table_name: str = "loyalty-local") -> None:
 def create_table(table_name: str) -> None:
     """Create the table from the same definition the CDK stack uses."""
     import boto3
-
     from loyalty.repository.table import create_table_request
 
     boto3.client("dynamodb").create_table(**create_table_request(table_name))

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+from loyalty.routes import AUTHORIZER_FUNCTION, Route, find
+
 from infra.gateway_responses import body as gateway_body
 from infra.gateway_responses import retry_after
-from loyalty.routes import AUTHORIZER_FUNCTION, Route, find
 
 STAGE = "Production"
 REGION = "us-east-1"
@@ -142,7 +143,7 @@ class Gateway:
                 {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn},
                 LambdaContext(AUTHORIZER_FUNCTION, str(uuid.uuid4())),
             )
-        except Exception as exc:  # noqa: BLE001 - API Gateway turns any authorizer failure into a 401/5xx
+        except Exception as exc:
             return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "DEFAULT_5XX")
         if not _allows(decision["policyDocument"], method_arn):
             return _gateway("ACCESS_DENIED")

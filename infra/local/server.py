@@ -30,7 +30,11 @@ class _DynamoEndpoint:
     def __call__(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
         with embedded_dynamodb.LOCK:
             answer = self._client.post("/", headers=headers, data=body)
-        return answer.status_code, {"Content-Type": answer.headers.get("Content-Type", "application/x-amz-json-1.0")}, answer.data
+        return (
+            answer.status_code,
+            {"Content-Type": answer.headers.get("Content-Type", "application/x-amz-json-1.0")},
+            answer.data,
+        )
 
 
 class LocalApi(ThreadingHTTPServer):
@@ -63,7 +67,7 @@ class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - signature of the base class
+    def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("LOYALTY_ACCESS_LOG", "1") == "1":
             sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
 
@@ -95,7 +99,11 @@ class _Handler(BaseHTTPRequestHandler):
         answer = self.server.gateway.handle(self.command, path, query, headers, body)
         self._send(answer.status, answer.headers, answer.body.encode())
 
-    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _serve
+    def __getattr__(self, name: str) -> Any:
+        # every method (TRACE, PROPFIND, ...) goes to the gateway, which answers what API Gateway would
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
 
 def prepare(api_key: str | None) -> tuple[bool, str]:
@@ -117,6 +125,8 @@ def prepare(api_key: str | None) -> tuple[bool, str]:
 
 def serve(port: int | None = None) -> None:
     started = time.monotonic()
+    # EMF metrics are for CloudWatch; locally they would only flood the terminal.
+    os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     port = port or int(os.environ.get("PORT", "3000"))
     embedded, key = prepare(os.environ.get("LOYALTY_API_KEY") or None)
     api = LocalApi(port, embedded)

@@ -118,7 +118,7 @@ class Str(Field):
 
 
 class Id(Str):
-    """A client-chosen id: 1–128 characters of [A-Za-z0-9._:@$-]."""
+    """A client-chosen id: 1-128 characters of [A-Za-z0-9._:@$-]."""
 
     def __init__(self, **kw: Any) -> None:
         super().__init__(min_len=1, max_len=128, pattern=CLIENT_ID, **kw)
@@ -216,7 +216,9 @@ class DateTime(Field):
     """ISO-8601 time; any offset is accepted and normalised to UTC with a Z suffix."""
 
     def convert(self, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}[T ][0-9:.]{5,}([Zz]|[+-]\d{2}:?\d{2})?", value):
+        if not isinstance(value, str) or not re.fullmatch(
+            r"\d{4}-\d{2}-\d{2}[T ][0-9:.]{5,}([Zz]|[+-]\d{2}:?\d{2})?", value
+        ):
             raise self._fail(path, "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z")
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))

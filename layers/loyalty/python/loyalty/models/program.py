@@ -18,7 +18,9 @@ PROGRAM_UPDATE = Object(
     {
         "name": Str(min_len=1, max_len=200),
         "currency": Currency(),
-        "pointsExpiryDays": Int(minimum=1, maximum=3650, nullable=True, description="Days until points expire; null = never"),
+        "pointsExpiryDays": Int(
+            minimum=1, maximum=3650, nullable=True, description="Days until points expire; null = never"
+        ),
         "pendingDays": Int(minimum=0, maximum=365, description="Days a delayed award stays pending"),
         "tiers": Array(TIER, max_items=20, description="Tiers by ascending threshold"),
         "saleActivityId": Id(nullable=True, description="The activity that orders earn through"),

@@ -24,7 +24,7 @@ def to_attr(value: Any) -> dict[str, Any]:
 
 def from_attr(attr: dict[str, Any]) -> Any:
     """One DynamoDB attribute value as a Python value (numbers are whole: the API stores only ints)."""
-    (kind, value), = attr.items()
+    ((kind, value),) = attr.items()
     if kind == "S":
         return value
     if kind == "N":

@@ -81,9 +81,7 @@ def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
         return [get(keys[0])]
     wanted = {(k["pk"], k["sk"]): i for i, k in enumerate(keys)}
     found: list[dict[str, Any] | None] = [None] * len(keys)
-    request: dict[str, Any] = {
-        table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}
-    }
+    request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}}
     for _ in range(5):
         answer = _call(client.batch_get_item, RequestItems=request)
         for raw in answer.get("Responses", {}).get(table_name(), []):
@@ -237,7 +235,13 @@ def delete(item_key: Key, *, condition: str | None = None) -> TxItem:
     return {"Delete": body}
 
 
-def check(item_key: Key, condition: str, names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> TxItem:
-    body: dict[str, Any] = {"TableName": table_name(), "Key": to_item(item_key), "ConditionExpression": condition}
+def check(
+    item_key: Key, condition: str, names: dict[str, str] | None = None, values: dict[str, Any] | None = None
+) -> TxItem:
+    body: dict[str, Any] = {
+        "TableName": table_name(),
+        "Key": to_item(item_key),
+        "ConditionExpression": condition,
+    }
     body.update(_placeholders(names, values))
     return {"ConditionCheck": body}

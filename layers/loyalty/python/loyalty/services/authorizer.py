@@ -35,5 +35,9 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
     return {
         "principalId": f"{record['tenantId']}/{record['keyId']}",
         "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-        "context": {"tenantId": record["tenantId"], "scopes": " ".join(sorted(scopes)), "keyId": record["keyId"]},
+        "context": {
+            "tenantId": record["tenantId"],
+            "scopes": " ".join(sorted(scopes)),
+            "keyId": record["keyId"],
+        },
     }

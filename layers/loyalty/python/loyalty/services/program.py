@@ -78,7 +78,12 @@ def update_program(request: Request, check_activity: Any = None) -> Response:
             raise NotFound("The program does not exist.")
         if changes.get("saleActivityId") and check_activity is not None:
             check_activity(request.tenant_id, changes["saleActivityId"])
-        updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
+        updated = {
+            **current,
+            **changes,
+            "updatedAt": clock.iso(clock.now()),
+            "version": current["version"] + 1,
+        }
         store.transact(
             [
                 store.put(

@@ -1,0 +1,1 @@
+"""CDK constructs, one per concern: table, API, route functions, jobs, observability."""

@@ -1,0 +1,96 @@
+"""How every function of the stack is built: runtime, layers, memory, logs, tracing, least-privilege role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra import config
+
+ROOT = Path(__file__).resolve().parents[2]
+READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
+WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
+_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
+
+
+def code_layer(scope: Construct) -> lambda_.LayerVersion:
+    """Our domain package (layers/loyalty/python/loyalty) as a layer."""
+    return lambda_.LayerVersion(
+        scope,
+        "CodeLayer",
+        code=lambda_.Code.from_asset(str(ROOT / "layers" / "loyalty"), exclude=_EXCLUDE),
+        compatible_runtimes=[lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON)],
+        compatible_architectures=[lambda_.Architecture.ARM_64],
+        description="Loyalty API domain package: models, services, repository, HTTP conventions",
+    )
+
+
+def build_function(
+    scope: Construct,
+    construct_id: str,
+    *,
+    function: str,
+    table: dynamodb.ITableV2,
+    layers: list[lambda_.ILayerVersion],
+    writes: bool,
+    environment: dict[str, str],
+    description: str,
+) -> lambda_.Function:
+    """One function from functions/<function>/ with its own role: reads only, or reads and writes; never Scan."""
+    role = iam.Role(
+        scope,
+        f"{construct_id}Role",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description=f"Least privilege for {function}",
+    )
+    log_group = logs.LogGroup(
+        scope,
+        f"{construct_id}Logs",
+        retention=getattr(logs.RetentionDays, config.LOG_RETENTION),
+        removal_policy=RemovalPolicy.DESTROY,
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[log_group.log_group_arn],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            resources=["*"],
+        )
+    )
+    role.add_to_policy(
+        iam.PolicyStatement(
+            actions=READ_ACTIONS + (WRITE_ACTIONS if writes else []),
+            resources=[table.table_arn, f"{table.table_arn}/index/*"],
+        )
+    )
+    return lambda_.Function(
+        scope,
+        construct_id,
+        description=description,
+        runtime=lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON),
+        architecture=lambda_.Architecture.ARM_64,
+        handler="app.handler",
+        code=lambda_.Code.from_asset(str(ROOT / "functions" / function), exclude=_EXCLUDE),
+        layers=layers,
+        memory_size=config.FUNCTION_MEMORY_MB,
+        timeout=Duration.seconds(config.FUNCTION_TIMEOUT_SECONDS),
+        role=role,
+        log_group=log_group,
+        logging_format=lambda_.LoggingFormat.JSON,
+        tracing=lambda_.Tracing.ACTIVE,
+        environment={
+            **environment,
+            "POWERTOOLS_SERVICE_NAME": "loyalty-api",
+            "POWERTOOLS_METRICS_NAMESPACE": "LoyaltyApi",
+        },
+    )

@@ -1,0 +1,93 @@
+"""A nested stack of route functions: for each route its function, method, invoke permission and alarms."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, NestedStack
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+from loyalty.routes import Route
+
+from infra.constructs.lambdas import build_function
+
+
+def _camel(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+class RouteFunctions(NestedStack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        routes: list[Route],
+        resource_ids: dict[str, str],
+        rest_api_id: str,
+        authorizer_id: str,
+        table: dynamodb.ITableV2,
+        layers: list[lambda_.ILayerVersion],
+        environment: dict[str, str],
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.functions: dict[str, lambda_.Function] = {}
+        self.methods: list[apigw.CfnMethod] = []
+        for route in routes:
+            name = _camel(route.function)
+            while self.node.try_find_child(name) is not None:  # only generated route tables repeat a function
+                name += "X"
+            function = build_function(
+                self,
+                name,
+                function=route.function,
+                table=table,
+                layers=layers,
+                writes=route.writes,
+                environment=environment,
+                description=f"{route.method} {route.path}",
+            )
+            self.functions[name] = function
+            function.add_permission(
+                "InvokedByApi",
+                principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+                source_arn=(
+                    f"arn:{Aws.PARTITION}:execute-api:{Aws.REGION}:{Aws.ACCOUNT_ID}:"
+                    f"{rest_api_id}/*/{route.method}{route.arn_path}"
+                ),
+            )
+            self.methods.append(
+                apigw.CfnMethod(
+                    self,
+                    f"{name}Method",
+                    rest_api_id=rest_api_id,
+                    resource_id=resource_ids[route.path],
+                    http_method=route.method,
+                    authorization_type="CUSTOM",
+                    authorizer_id=authorizer_id,
+                    operation_name=route.function,
+                    integration=apigw.CfnMethod.IntegrationProperty(
+                        type="AWS_PROXY",
+                        integration_http_method="POST",
+                        uri=(
+                            f"arn:{Aws.PARTITION}:apigateway:{Aws.REGION}:lambda:path/2015-03-31/functions/"
+                            f"{function.function_arn}/invocations"
+                        ),
+                    ),
+                )
+            )
+            for metric_name, metric in (
+                ("Errors", function.metric_errors()),
+                ("Throttles", function.metric_throttles()),
+            ):
+                cloudwatch.Alarm(
+                    self,
+                    f"{name}{metric_name}Alarm",
+                    metric=metric,
+                    threshold=1,
+                    evaluation_periods=1,
+                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                    alarm_description=f"{route.method} {route.path}: Lambda {metric_name.lower()}",
+                )

@@ -1,0 +1,85 @@
+"""Writes events/<function>.json: a realistic API Gateway event per function (`python -m infra.local.sample_events`)."""
+
+import json
+import sys
+
+from loyalty.routes import ROUTES
+
+from infra.local.gateway import build_event
+
+# function → (path parameters, body, query string)
+SAMPLES: dict = {
+    "get_status": ({}, None, ""),
+    "get_program": ({}, None, ""),
+    "update_program": (
+        {},
+        {
+            "pointsExpiryDays": 365,
+            "tiers": [
+                {"tierId": "silver", "name": "Silver", "threshold": 0},
+                {"tierId": "gold", "name": "Gold", "threshold": 1000},
+            ],
+        },
+        "",
+    ),
+}
+
+HEADERS = {
+    "Authorization": "Bearer lk_demo_exampleexampleexampleexample00",
+    "Content-Type": "application/json",
+    "Host": "abc123.execute-api.us-east-1.amazonaws.com",
+    "User-Agent": "curl/8.5.0",
+    "X-Forwarded-For": "203.0.113.10",
+    "X-Amzn-Trace-Id": "Root=1-5f84c7a9-3d1e2f4a5b6c7d8e9f0a1b2c",
+}
+
+
+def main() -> None:
+    only = set(sys.argv[1:])
+    for route in ROUTES:
+        if only and route.function not in only:
+            continue
+        params, body, query = SAMPLES[route.function]
+        path = route.path
+        for k, v in params.items():
+            path = path.replace("{" + k + "}", v)
+        headers = dict(HEADERS)
+        if route.method == "POST":
+            headers["Idempotency-Key"] = "order-1001-award"
+        event = build_event(
+            route,
+            params,
+            route.method,
+            path,
+            query,
+            headers,
+            json.dumps(body) if body is not None else None,
+            {
+                "tenantId": "demo",
+                "scopes": "admin",
+                "keyId": "0123456789abcdef",
+                "principalId": "demo/0123456789abcdef",
+                "integrationLatency": 12,
+            },
+        )
+        event["requestContext"]["apiId"] = "abc123"
+        event["requestContext"]["domainName"] = "abc123.execute-api.us-east-1.amazonaws.com"
+        event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+        event["requestContext"]["requestTimeEpoch"] = 1767225600000
+        event["requestContext"]["requestTime"] = "01/Jan/2026:00:00:00 +0000"
+        event["requestContext"]["extendedRequestId"] = "Eg7yJFhroAMFXkQ="
+        json.dump(event, open(f"events/{route.function}.json", "w"), indent=2)
+        print("wrote", route.function)
+    json.dump(
+        {
+            "type": "TOKEN",
+            "authorizationToken": "Bearer lk_demo_exampleexampleexampleexample00",
+            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/Production/GET/status",
+        },
+        open("events/authorizer.json", "w"),
+        indent=2,
+    )
+
+
+if __name__ == "__main__":
+    main()

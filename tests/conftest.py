@@ -1,0 +1,57 @@
+"""Shared test set-up: fake AWS credentials so nothing can reach a real account."""
+
+import os
+
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
+os.environ.pop("AWS_PROFILE", None)
+
+# The embedded DynamoDB must be running before any module creates its boto3 client.
+from infra.local import embedded_dynamodb
+
+embedded_dynamodb.start()
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def local_api():
+    """The local API on a free port, with the embedded table, for this test process."""
+    from tests.support.local import LocalApiServer
+
+    os.environ["LOYALTY_ACCESS_LOG"] = "0"
+    server = LocalApiServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tenant(local_api):
+    """A fresh tenant (isolation between tests, as between merchants) with admin, integration and read keys."""
+    return local_api.new_tenant()
+
+
+@pytest.fixture
+def fresh_table():
+    """The embedded table, emptied: for tests that call services and the repository directly."""
+    from loyalty import clock
+    from loyalty.services import program
+
+    from infra.local import embedded_dynamodb
+
+    embedded_dynamodb.start()
+    embedded_dynamodb.reset()
+    program.forget_cache()
+    yield
+    clock.reset()
+    program.forget_cache()

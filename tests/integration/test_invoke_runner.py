@@ -1,0 +1,29 @@
+"""`loyalty invoke <function> events/<file>.json` runs a real handler on an embedded table (no Docker)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("function", ["get_status", "get_program", "update_program"])
+def test_invoke_prints_the_handlers_answer(function):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TABLE_NAME"}
+    output = subprocess.run(
+        [sys.executable, "-m", "infra.cli", "invoke", function, str(ROOT / "events" / f"{function}.json")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+        check=True,
+    )
+    answer = json.loads(output.stdout[output.stdout.index("{") :])
+    assert answer["statusCode"] == 200, answer
+    assert json.loads(answer["body"])

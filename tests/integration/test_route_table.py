@@ -1,0 +1,91 @@
+"""Route-wide checks that grow with the route table: modules, events, auth on every route, OpenAPI."""
+
+import importlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
+
+from infra.openapi import DOCUMENT_PATH, render_document
+
+ROOT = Path(__file__).resolve().parents[2]
+ALL_FUNCTIONS = sorted({r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION})
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "01ARZ3NDEKTSV4RRFFQ69G5FAV", path)
+
+
+@pytest.mark.parametrize("function", ALL_FUNCTIONS)
+def test_every_function_has_a_module_with_a_handler_and_an_event(function):
+    module = importlib.import_module(f"functions.{function}.app")
+    assert callable(module.handler)
+    assert module.__doc__, "each handler module says what it is for"
+    event = json.loads((ROOT / "events" / f"{function}.json").read_text())
+    assert event
+
+
+def test_every_route_is_unique_and_declares_a_spec():
+    seen = {(r.method, r.path) for r in ROUTES}
+    assert len(seen) == len(ROUTES)
+    assert len({r.function for r in ROUTES}) == len(ROUTES)
+    for route in ROUTES:
+        assert importlib.import_module(route.module).handler.api is not None
+
+
+def test_committed_openapi_document_is_current():
+    assert DOCUMENT_PATH.read_text() == render_document(), "run `make openapi` and commit docs/openapi.json"
+
+
+def test_openapi_lists_every_route_with_its_scopes():
+    document = json.loads(render_document())
+    for route in ROUTES:
+        operation = document["paths"][route.path][route.method.lower()]
+        assert operation["operationId"] == route.function
+        assert set(operation["x-scopes"]) == route.scopes
+        assert {"401", "403"} <= set(operation["responses"])
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_refuses_missing_malformed_unknown_and_revoked_keys(route, local_api, tenant):
+    from loyalty.services import tenants
+
+    path = concrete(route.path)
+    body = {} if route.method in ("POST", "PATCH") else None
+    for headers in (
+        {},
+        {"Authorization": "Basic dXNlcjpwYXNz"},
+        {"Authorization": "Bearer"},
+        {"Authorization": "Bearer lk_nobody_" + "x" * 32},
+    ):
+        reply = local_api.anonymous().call(route.method, path, body, headers=headers)
+        assert reply.status == 401, (headers, reply.text)
+        assert reply.json == {"error": {"code": "unauthorized", "message": reply.json["error"]["message"]}}
+    revoked = tenants.issue_key(tenant.tenant_id, ["admin"])
+    tenants.revoke_key(tenant.tenant_id, revoked["keyId"])
+    reply = local_api.anonymous(revoked["key"]).call(route.method, path, body)
+    assert reply.status == 401 and reply.code == "unauthorized"
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+def test_every_route_refuses_keys_without_its_scope(route, tenant):
+    path = concrete(route.path)
+    body = {} if route.method in ("POST", "PATCH") else None
+    for scope, client in (
+        ("admin", tenant.admin),
+        ("integration", tenant.integration),
+        ("read", tenant.read),
+    ):
+        reply = client.call(route.method, path, body)
+        if scope in route.scopes:
+            assert reply.status not in (401, 403), (scope, reply.text)
+        else:
+            assert reply.status == 403 and reply.code == "forbidden", (scope, reply.text)
+
+
+def test_unknown_routes_and_methods_answer_404_in_the_envelope(tenant):
+    for method, path in (("GET", "/nope"), ("DELETE", "/status"), ("GET", "/status/extra")):
+        reply = tenant.admin.call(method, path)
+        assert reply.status == 404 and reply.code == "not_found"

@@ -1,0 +1,50 @@
+"""Cursors bound to tenant and query, time-sortable ids, API keys and the tenant prefix of every key."""
+
+import pytest
+from loyalty import apikeys, ids
+from loyalty.errors import ValidationFailed
+from loyalty.repository import cursor, keys
+
+LAST = {"pk": "T#a#M#1", "sk": "TX#01", "gsi1pk": "T#a#M#1#TX", "gsi1sk": "01"}
+
+
+def test_cursor_round_trip_and_tampering():
+    token = cursor.encode("a", "members", LAST)
+    assert cursor.decode("a", "members", token) == LAST
+    assert cursor.encode("a", "members", None) is None
+    body, mac = token.split(".")
+    for bad in (token + "x", "x" + token, f"{body}.{mac[::-1]}", "garbage", "a.b.c", "", "é.é"):
+        with pytest.raises(ValidationFailed):
+            cursor.decode("a", "members", bad)
+    with pytest.raises(ValidationFailed):
+        cursor.decode("b", "members", token)  # another tenant
+    with pytest.raises(ValidationFailed):
+        cursor.decode("a", "transactions", token)  # another query
+
+
+def test_ulids_sort_by_time_and_are_unique():
+    from datetime import UTC, datetime, timedelta
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    earlier, later = ids.ulid(start), ids.ulid(start + timedelta(milliseconds=1))
+    assert len(earlier) == 26 and earlier < later
+    assert len({ids.ulid(start) for _ in range(1000)}) == 1000
+    assert ids.ulid_floor(start) <= earlier <= ids.ulid_ceiling(start)
+
+
+def test_api_keys_have_128_plus_random_bits_and_a_readable_prefix():
+    key = apikeys.new_key("demo")
+    assert key.startswith("lk_demo_") and len(key) - len("lk_demo_") >= 32
+    assert apikeys.bearer_digest(f"Bearer {key}") == apikeys.digest(key)
+    for header in (None, "", "Bearer", "Bearer ", "Basic abc", f"bearer {key}", f"Bearer {key} x"):
+        assert apikeys.bearer_digest(header) is None
+
+
+def test_tenant_data_keys_start_with_the_tenant():
+    for built in (
+        keys.program("acme"),
+        keys.tenant_record("acme"),
+        keys.api_key("acme", "k"),
+        keys.idempotency("acme", "h"),
+    ):
+        assert built["pk"].startswith("T#acme")
