@@ -10,7 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from loyalty.routes import Job
 
-from infra.constructs.lambdas import build_function
+from infra.constructs.lambdas import build_function, construct_name
 
 
 class ScheduledJobs(Construct):
@@ -27,7 +27,7 @@ class ScheduledJobs(Construct):
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
         for job in jobs:
-            name = "".join(part.capitalize() for part in job.function.split("_"))
+            name = construct_name(job.function)
             function = build_function(
                 self,
                 name,

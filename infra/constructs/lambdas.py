@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -17,6 +18,31 @@ ROOT = Path(__file__).resolve().parents[2]
 READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
 WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
 _EXCLUDE = ["**/__pycache__", "**/*.pyc"]
+
+
+def construct_name(function: str) -> str:
+    """get_member_summary → GetMemberSummary."""
+    return "".join(part.capitalize() for part in function.split("_"))
+
+
+def alarm(
+    scope: Construct,
+    construct_id: str,
+    metric: cloudwatch.IMetric,
+    description: str,
+    threshold: float = 1,
+    periods: int = 1,
+) -> cloudwatch.Alarm:
+    """An alarm that fires when `metric` reaches `threshold`; no data means all is well."""
+    return cloudwatch.Alarm(
+        scope,
+        construct_id,
+        metric=metric,
+        threshold=threshold,
+        evaluation_periods=periods,
+        treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarm_description=description,
+    )
 
 
 def code_layer(scope: Construct) -> lambda_.LayerVersion:

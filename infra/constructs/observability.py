@@ -8,6 +8,7 @@ from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
 from infra.constructs.api import LoyaltyApi
+from infra.constructs.lambdas import alarm
 
 
 class Monitoring(Construct):
@@ -26,36 +27,12 @@ class Monitoring(Construct):
             label="DynamoDB throttle events",
             period=five_minutes,
         )
-        cloudwatch.Alarm(
-            self,
-            "Api5xx",
-            metric=server_errors,
-            threshold=1,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="API answered 5xx",
-        )
-        cloudwatch.Alarm(
-            self,
-            "ApiLatency",
-            metric=latency,
-            threshold=2000,
-            evaluation_periods=3,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="API p99 above 2 s",
-        )
+        alarm(self, "Api5xx", server_errors, "API answered 5xx", threshold=1, periods=1)
+        alarm(self, "ApiLatency", latency, "API p99 above 2 s", threshold=2000, periods=3)
         widgets: list[cloudwatch.IWidget] = [
             cloudwatch.GraphWidget(title="API errors", left=[server_errors, client_errors]),
             cloudwatch.GraphWidget(title="API latency p99", left=[latency]),
         ]
-        cloudwatch.Alarm(
-            self,
-            "TableThrottles",
-            metric=throttled,
-            threshold=1,
-            evaluation_periods=1,
-            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-            alarm_description="DynamoDB throttled requests",
-        )
+        alarm(self, "TableThrottles", throttled, "DynamoDB throttled requests", threshold=1, periods=1)
         widgets.append(cloudwatch.GraphWidget(title="DynamoDB throttles", left=[throttled]))
         cloudwatch.Dashboard(self, "Dashboard", dashboard_name="loyalty-offers-api", widgets=[widgets])

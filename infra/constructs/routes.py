@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from aws_cdk import Aws, NestedStack
 from aws_cdk import aws_apigateway as apigw
-from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from loyalty.routes import Route
 
-from infra.constructs.lambdas import build_function
-
-
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.split("_"))
+from infra.constructs.lambdas import alarm, build_function, construct_name
 
 
 class RouteFunctions(NestedStack):
@@ -36,7 +31,7 @@ class RouteFunctions(NestedStack):
         self.functions: dict[str, lambda_.Function] = {}
         self.methods: list[apigw.CfnMethod] = []
         for route in routes:
-            name = _camel(route.function)
+            name = construct_name(route.function)
             while self.node.try_find_child(name) is not None:  # only generated route tables repeat a function
                 name += "X"
             function = build_function(
@@ -82,12 +77,9 @@ class RouteFunctions(NestedStack):
                 ("Errors", function.metric_errors()),
                 ("Throttles", function.metric_throttles()),
             ):
-                cloudwatch.Alarm(
+                alarm(
                     self,
                     f"{name}{metric_name}Alarm",
-                    metric=metric,
-                    threshold=1,
-                    evaluation_periods=1,
-                    treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
-                    alarm_description=f"{route.method} {route.path}: Lambda {metric_name.lower()}",
+                    metric,
+                    f"{route.method} {route.path}: Lambda {metric_name.lower()}",
                 )
