@@ -9,6 +9,11 @@ from infra.local.gateway import build_event
 
 # function → (path parameters, body, query string)
 SAMPLES: dict = {
+    "create_member": ({}, {"email": "ada@example.com", "externalId": "cust-1001", "firstName": "Ada"}, ""),
+    "list_members": ({}, None, "limit=10&createdFrom=2026-01-01T00:00:00Z"),
+    "get_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
+    "update_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"firstName": "Ada", "status": "active"}, ""),
+    "erase_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
     "get_status": ({}, None, ""),
     "get_program": ({}, None, ""),
     "update_program": (

@@ -13,6 +13,11 @@ def now() -> datetime:
     return _now().replace(microsecond=0)
 
 
+def precise_now() -> datetime:
+    """The current time with its milliseconds (for time-sortable ids)."""
+    return _now()
+
+
 def use(source: Callable[[], datetime]) -> None:
     """Replace the time source (tests and the operator CLI's --now)."""
     global _now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import datetime
 
 from loyalty import clock
@@ -18,10 +19,20 @@ def _encode(number: int, length: int) -> str:
     return "".join(reversed(chars))
 
 
+_last = [0, 0]  # (millisecond, random part) of the last id made here
+_lock = threading.Lock()
+
+
 def ulid(at: datetime | None = None) -> str:
-    """A new ULID for the given (default: current) time."""
-    millis = int((at or clock.now()).timestamp() * 1000)
-    return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)
+    """A new ULID; ids made in this process in the same millisecond still sort in creation order."""
+    millis = int((at or clock.precise_now()).timestamp() * 1000)
+    with _lock:
+        if millis == _last[0] and _last[1] < 2**80 - 1:
+            randomness = _last[1] + 1
+        else:
+            randomness = int.from_bytes(os.urandom(10), "big") >> 1  # room to count up
+        _last[:] = [millis, randomness]
+    return _encode(millis, 10) + _encode(randomness, 16)
 
 
 def ulid_floor(at: datetime) -> str:

@@ -49,6 +49,12 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/status", "get_status", ANY, "Check that the API answers and the key is valid", "platform"),
     _r("GET", "/program", "get_program", ANY, "Read the program settings", "platform"),
     _r("PATCH", "/program", "update_program", ADMIN, "Update the program settings", "platform"),
+    # 3. Members
+    _r("POST", "/members", "create_member", INTEGRATION, "Enrol a member", "members"),
+    _r("GET", "/members", "list_members", ANY, "List members, newest first", "members"),
+    _r("GET", "/members/{memberId}", "get_member", ANY, "Read one member with balance and tier", "members"),
+    _r("PATCH", "/members/{memberId}", "update_member", INTEGRATION, "Update a member", "members"),
+    _r("DELETE", "/members/{memberId}", "erase_member", ADMIN, "Erase a member's personal data", "members"),
 )
 
 

@@ -26,6 +26,12 @@ def _mac(tenant_id: str, query_id: str, payload: bytes) -> str:
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 
+def query_id(name: str, query: dict[str, Any]) -> str:
+    """What a cursor is bound to: the list and its filters (not the page size or the token itself)."""
+    filters = sorted((k, str(v)) for k, v in query.items() if k not in ("nextToken", "limit"))
+    return f"{name}|{filters!r}"
+
+
 def encode(tenant_id: str, query_id: str, last_key: dict[str, Any] | None) -> str | None:
     """A token for the page after `last_key`, or None when there is no next page."""
     if not last_key:
