@@ -45,11 +45,39 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
         def run() -> int:
             if cold:
                 program.forget_cache()
-            return gateway.handle(method, f"/Production{path}", "", {**headers, **(extra or {})}, body.encode()).status
+            route, _, query = path.partition("?")
+            return gateway.handle(
+                method, f"/Production{route}", query, {**headers, **(extra or {})}, body.encode()
+            ).status
 
         return run
+
+    import json
+
+    def seed_members() -> str:
+        member_id = ""
+        for i in range(members):
+            answer = gateway.handle(
+                "POST", "/Production/members", "", headers, json.dumps({"email": f"m{i}@x.io"}).encode()
+            )
+            member_id = json.loads(answer.body)["data"]["memberId"]
+        return member_id
+
+    counting, counter.active = counter.active, False
+    member_id = seed_members()
+    counter.active = counting
+    enrol = json.dumps({"email": "new@x.io", "externalId": "ext-new"})
+    replay = {"Idempotency-Key": "bench-enrol"}
 
     yield ("GET /status", call("GET", "/status"))
     yield ("GET /program (cold container)", call("GET", "/program"))
     yield ("GET /program (settings cached)", call("GET", "/program", cold=False))
     yield ("PATCH /program", call("PATCH", "/program", '{"pointsExpiryDays": 365}'))
+    yield ("POST /members", call("POST", "/members", enrol, cold=False))
+    yield ("POST /members with Idempotency-Key", call("POST", "/members", enrol.replace("new", "idem"), replay, False))
+    yield ("POST /members replay", call("POST", "/members", enrol.replace("new", "idem"), replay, False))
+    yield ("GET /members/{id}", call("GET", f"/members/{member_id}", cold=False))
+    yield ("GET /members (page of 25)", call("GET", "/members", cold=False))
+    yield ("GET /members?email=", call("GET", "/members?email=m1@x.io", cold=False))
+    yield ("PATCH /members/{id}", call("PATCH", f"/members/{member_id}", '{"firstName": "Bo"}', cold=False))
+    yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
