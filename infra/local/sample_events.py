@@ -3,7 +3,7 @@
 import json
 import sys
 
-from loyalty.routes import ROUTES
+from loyalty.routes import JOBS, ROUTES
 
 from infra.local.gateway import build_event
 
@@ -27,6 +27,56 @@ SAMPLES: dict = {
         },
         "",
     ),
+    "get_member_summary": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
+    "create_award": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        {"activityId": "newsletter-signup", "reason": "Joined the newsletter"},
+        "",
+    ),
+    "create_deduction": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        {"points": 50, "reason": "Goodwill correction"},
+        "",
+    ),
+    "list_member_transactions": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        None,
+        "limit=10&type=award&status=approved",
+    ),
+    "list_transactions": ({}, None, "limit=25&from=2026-11-01T00:00:00Z&to=2026-11-30T23:59:59Z"),
+    "get_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
+    "approve_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
+    "reject_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, {"reason": "Duplicate submission"}, ""),
+    "create_activity": (
+        {},
+        {
+            "activityId": "purchase",
+            "name": "Purchase",
+            "type": "multiplier",
+            "multiplier": 2,
+            "approvalMethod": "delayed",
+            "isSaleActivity": True,
+        },
+        "",
+    ),
+    "list_activities": ({}, None, "isActive=true"),
+    "get_activity": ({"activityId": "purchase"}, None, ""),
+    "update_activity": ({"activityId": "purchase"}, {"maxAwardFrequency": 3, "maxAwardFrequencyInterval": "day"}, ""),
+    "create_order": (
+        {},
+        {
+            "orderId": "order-1001",
+            "memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W",
+            "total": "59.90",
+            "currency": "USD",
+            "items": [{"sku": "TEE-01", "name": "T-shirt", "quantity": 2, "unitPrice": "29.95", "amount": "59.90"}],
+            "channel": "online",
+        },
+        "",
+    ),
+    "get_order": ({"orderId": "order-1001"}, None, ""),
+    "list_member_orders": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "limit=10"),
+    "create_return": ({"orderId": "order-1001"}, {"returnedAmount": "29.95"}, ""),
 }
 
 HEADERS = {
@@ -84,6 +134,19 @@ def main() -> None:
         open("events/authorizer.json", "w"),
         indent=2,
     )
+    for job in JOBS:  # what an EventBridge schedule delivers
+        scheduled = {
+            "version": "0",
+            "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
+            "detail-type": "Scheduled Event",
+            "source": "aws.events",
+            "account": "123456789012",
+            "time": "2026-11-22T03:00:00Z",
+            "region": "us-east-1",
+            "resources": [f"arn:aws:events:us-east-1:123456789012:rule/loyalty-{job.name}"],
+            "detail": {},
+        }
+        json.dump(scheduled, open(f"events/{job.function}.json", "w"), indent=2)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,53 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/members/{memberId}", "get_member", ANY, "Read one member with balance and tier", "members"),
     _r("PATCH", "/members/{memberId}", "update_member", INTEGRATION, "Update a member", "members"),
     _r("DELETE", "/members/{memberId}", "erase_member", ADMIN, "Erase a member's personal data", "members"),
+    _r(
+        "GET",
+        "/members/{memberId}/summary",
+        "get_member_summary",
+        ANY,
+        "Balance, tier progress, expiration schedule and last award",
+        "members",
+    ),
+    # 4. Points ledger
+    _r("POST", "/members/{memberId}/awards", "create_award", INTEGRATION, "Award points for an activity", "points"),
+    _r("POST", "/members/{memberId}/deductions", "create_deduction", INTEGRATION, "Deduct points", "points"),
+    _r(
+        "GET",
+        "/members/{memberId}/transactions",
+        "list_member_transactions",
+        ANY,
+        "A member's ledger, newest first",
+        "points",
+    ),
+    _r("GET", "/transactions", "list_transactions", ANY, "The program's ledger, newest first", "points"),
+    _r("GET", "/transactions/{transactionId}", "get_transaction", ANY, "Read one ledger transaction", "points"),
+    _r(
+        "POST",
+        "/transactions/{transactionId}/approve",
+        "approve_transaction",
+        ADMIN,
+        "Approve a pending award",
+        "points",
+    ),
+    _r("POST", "/transactions/{transactionId}/reject", "reject_transaction", ADMIN, "Reject a pending award", "points"),
+    # 5. Activities
+    _r("POST", "/activities", "create_activity", ADMIN, "Create an activity (earning rule)", "activities"),
+    _r("GET", "/activities", "list_activities", ANY, "List activities", "activities"),
+    _r("GET", "/activities/{activityId}", "get_activity", ANY, "Read one activity", "activities"),
+    _r("PATCH", "/activities/{activityId}", "update_activity", ADMIN, "Update an activity", "activities"),
+    # 6. Orders and returns
+    _r("POST", "/orders", "create_order", INTEGRATION, "Record an order; it earns through the sale activity", "orders"),
+    _r("GET", "/orders/{orderId}", "get_order", ANY, "Read one order", "orders"),
+    _r("GET", "/members/{memberId}/orders", "list_member_orders", ANY, "A member's orders, newest first", "orders"),
+    _r(
+        "POST",
+        "/orders/{orderId}/returns",
+        "create_return",
+        INTEGRATION,
+        "Return an order in full or in part; its points are taken back",
+        "orders",
+    ),
 )
 
 
@@ -72,7 +119,10 @@ class Job:
         return f"functions.{self.function}.app"
 
 
-JOBS: tuple[Job, ...] = ()
+JOBS: tuple[Job, ...] = (
+    Job("expire-points", "expire_points", 60, "Expire the unspent points of lots past their last day"),
+    Job("approve-delayed", "approve_delayed", 15, "Approve delayed awards whose autoApprovalDate has come"),
+)
 
 AUTHORIZER_FUNCTION = "authorizer"
 

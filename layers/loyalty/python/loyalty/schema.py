@@ -207,6 +207,27 @@ class Money(Field):
         return {"pattern": r"^-?\d{1,12}(\.\d{1,4})?$", "example": "13.33"}
 
 
+class Number(Field):
+    """A positive decimal factor given as a JSON number (e.g. a points multiplier), kept to 4 decimals."""
+
+    json_type = "number"
+
+    def __init__(self, *, maximum: int = 1000, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.maximum = maximum
+
+    def convert(self, value: Any, path: str) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+            raise self._fail(path, "must be a number")
+        if not 0.0001 <= value <= self.maximum:
+            raise self._fail(path, f"must be between 0.0001 and {self.maximum}")
+        amount = Decimal(str(value)).quantize(Decimal("0.0001")).normalize()
+        return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+    def extra_schema(self) -> dict[str, Any]:
+        return {"minimum": 0.0001, "maximum": self.maximum}
+
+
 class Currency(Str):
     def __init__(self, **kw: Any) -> None:
         super().__init__(min_len=3, max_len=3, pattern=r"^[A-Z]{3}$", **kw)

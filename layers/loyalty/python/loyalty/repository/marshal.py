@@ -15,6 +15,8 @@ def to_attr(value: Any) -> dict[str, Any]:
         return {"S": value}
     if isinstance(value, int):
         return {"N": str(value)}
+    if isinstance(value, float):  # only factors such as multipliers; points and money are never floats
+        return {"N": str(value)}
     if isinstance(value, dict):
         return {"M": {k: to_attr(v) for k, v in value.items()}}
     if isinstance(value, list | tuple):
@@ -23,7 +25,7 @@ def to_attr(value: Any) -> dict[str, Any]:
 
 
 def from_attr(attr: dict[str, Any]) -> Any:
-    """One DynamoDB attribute value as a Python value (numbers are whole: the API stores only ints)."""
+    """One DynamoDB attribute value as a Python value (numbers are ints but for factors such as multipliers)."""
     ((kind, value),) = attr.items()
     if kind == "S":
         return value

@@ -186,7 +186,7 @@ def update_member(request: Request) -> Response:
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
         for name in ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"):
             updated.pop(name, None)
-        items.insert(0, _versioned_put(tenant_id, updated, member["version"]))
+        items.insert(0, versioned_put(tenant_id, updated, member["version"]))
         try:
             store.transact(items)
         except store.ConditionFailed as failed:
@@ -198,7 +198,7 @@ def update_member(request: Request) -> Response:
     return run(request, attempt)
 
 
-def _versioned_put(tenant_id: str, member: dict[str, Any], version: int) -> store.TxItem:
+def versioned_put(tenant_id: str, member: dict[str, Any], version: int) -> store.TxItem:
     return store.put(_stored(tenant_id, member), condition="#v = :v", names={"#v": "version"}, values={":v": version})
 
 
@@ -223,7 +223,7 @@ def erase_member(request: Request) -> Response:
             "updatedAt": now,
             "version": member["version"] + 1,
         }
-        store.transact([_versioned_put(tenant_id, erased, member["version"]), *items])
+        store.transact([versioned_put(tenant_id, erased, member["version"]), *items])
         return ok(public(tenant_id, erased))
 
     return run(request, attempt)

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from loyalty import clock
+from loyalty import cache, clock
 from loyalty.errors import NotFound, ValidationFailed
 from loyalty.http import Request, Response, ok
 from loyalty.operation import Operation, run
 from loyalty.repository import keys, store
-
-# Settings change rarely and are read on every award: a container may serve them for this long
-# after an update made through another container (its own updates are seen at once).
-CACHE_SECONDS = 30.0
-_cache: dict[str, tuple[float, dict[str, Any]]] = {}
+from loyalty.services import activities
 
 FIELDS = ("name", "currency", "pointsExpiryDays", "pendingDays", "tiers", "saleActivityId", "updatedAt")
 
@@ -37,19 +32,15 @@ def public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def load(tenant_id: str) -> dict[str, Any]:
-    """The tenant's settings, from this container's cache when fresh enough."""
-    cached = _cache.get(tenant_id)
-    if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    item = store.get(keys.program(tenant_id))
+    """The tenant's settings, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
+    item = cache.get(("program", tenant_id), lambda: store.get(keys.program(tenant_id)))
     if item is None:
         raise NotFound("The program does not exist.")
-    _cache[tenant_id] = (time.monotonic(), item)
     return item
 
 
 def forget_cache() -> None:
-    _cache.clear()
+    cache.clear()
 
 
 def get_program(tenant_id: str) -> dict[str, Any]:
@@ -66,7 +57,7 @@ def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda tier: tier["threshold"])
 
 
-def update_program(request: Request, check_activity: Any = None) -> Response:
+def update_program(request: Request) -> Response:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
     changes = dict(request.body)
     if "tiers" in changes:
@@ -76,8 +67,8 @@ def update_program(request: Request, check_activity: Any = None) -> Response:
         (current,) = operation.read([keys.program(request.tenant_id)])
         if current is None:
             raise NotFound("The program does not exist.")
-        if changes.get("saleActivityId") and check_activity is not None:
-            check_activity(request.tenant_id, changes["saleActivityId"])
+        if changes.get("saleActivityId"):
+            activities.require(request.tenant_id, changes["saleActivityId"])
         updated = {
             **current,
             **changes,
@@ -94,7 +85,7 @@ def update_program(request: Request, check_activity: Any = None) -> Response:
                 )
             ]
         )
-        _cache[request.tenant_id] = (time.monotonic(), updated)
+        cache.put(("program", request.tenant_id), updated)
         return ok(public(updated))
 
     return run(request, attempt)

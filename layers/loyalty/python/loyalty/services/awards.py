@@ -1,0 +1,166 @@
+"""Earning and spending: awards (fixed or multiplier, caps, approval methods) and deductions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from loyalty import clock
+from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.http import Request, Response
+from loyalty.operation import Operation, run
+from loyalty.repository import keys, store
+from loyalty.services import activities, members, program, transactions
+from loyalty.services.book import Book, expires_at
+
+
+def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:
+    """Marks that an orderId has earned through an activity (permanently)."""
+    return store.key(f"{keys.tenant(tenant_id)}#AWARDED#{activity_id}#{order_id}", "GUARD")
+
+
+def window(interval: str, now: datetime) -> tuple[str, int | None]:
+    """The UTC calendar window (or lifetime) an award falls in, and when its counter may be forgotten."""
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if interval == "day":
+        name, end = clock.day(now), start + timedelta(days=1)
+    elif interval == "week":
+        year, week, weekday = now.isocalendar()
+        name, end = f"{year}-W{week:02d}", start + timedelta(days=8 - weekday)
+    elif interval == "month":
+        name = now.strftime("%Y-%m")
+        end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+    elif interval == "year":
+        name, end = now.strftime("%Y"), start.replace(year=now.year + 1, month=1, day=1)
+    else:
+        return "lifetime", None
+    return name, int((end + timedelta(days=1)).timestamp())
+
+
+def counter_key(tenant_id: str, member_id: str, activity: dict[str, Any], now: datetime) -> store.Key | None:
+    """The member's counter of awards of a capped activity in the current window (None if uncapped)."""
+    interval = activity.get("maxAwardFrequencyInterval")
+    if not interval or not activity.get("maxAwardFrequency"):
+        return None
+    name, _ = window(interval, now)
+    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"FREQ#{activity['activityId']}#{name}")
+
+
+def points_for(activity: dict[str, Any], base: Decimal | int | None, field: str) -> int:
+    """Fixed: the configured points (or `base` as an override). Multiplier: floor(base * multiplier)."""
+    if activity["type"] == "fixed":
+        return int(base) if base is not None else activity["points"]
+    if base is None:
+        raise ValidationFailed(details=[{"field": field, "message": "is required for a multiplier activity"}])
+    return int((Decimal(str(base)) * Decimal(str(activity["multiplier"]))).to_integral_value(ROUND_FLOOR))
+
+
+def check_can_earn(activity: dict[str, Any], counter: dict[str, Any] | None) -> None:
+    if not activity["isActive"]:
+        raise Conflict("activity_inactive", "The activity is not active.")
+    if counter is not None and counter.get("count", 0) >= activity["maxAwardFrequency"]:
+        raise Conflict(
+            "frequency_limit_reached",
+            f"The member has reached {activity['maxAwardFrequency']} awards of this activity per "
+            f"{activity['maxAwardFrequencyInterval']}.",
+        )
+
+
+def grant(
+    book: Book,
+    activity: dict[str, Any],
+    points: int,
+    now: datetime,
+    *,
+    order_id: str | None = None,
+    reason: str | None = None,
+) -> tuple[list[store.TxItem], dict[str, Any]]:
+    """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard."""
+    tenant_id = book.tenant_id
+    settings = program.load(tenant_id)
+    method = activity["approvalMethod"]
+    fields: dict[str, Any] = {
+        "activityId": activity["activityId"],
+        "activityName": activity["name"],
+        "orderId": order_id,
+        "reason": reason,
+        "qualified": bool(activity["qualifiedPoints"]),
+    }
+    if method == "immediate":
+        expires_on = book.earn(points, now=now, expiry_days=settings["pointsExpiryDays"], qualified=fields["qualified"])
+        fields["expiresAt"] = expires_at(expires_on)
+        status = "approved"
+    else:
+        book.add_pending(points)
+        status = "pending"
+        if method == "delayed":
+            fields["autoApprovalDate"] = clock.iso(now + timedelta(days=settings["pendingDays"]))
+    book.member["lastAward"] = {"date": clock.iso(now), "points": points, "activityName": activity["name"]}
+    entry = transactions.new(book, now, "award", points, status, **fields)
+    items = [*book.writes(now), transactions.finish(book, entry)]
+    counter = counter_key(tenant_id, book.member_id, activity, now)
+    if counter is not None:
+        _, forget_at = window(activity["maxAwardFrequencyInterval"], now)
+        items.append(
+            store.update(
+                counter,
+                add={"count": 1},
+                set_values={"expiresAtEpoch": forget_at} if forget_at else None,
+                condition="attribute_not_exists(#c) OR #c < :max",
+                names={"#c": "count"},
+                values={":max": activity["maxAwardFrequency"]},
+            )
+        )
+    if order_id:
+        items.append(store.put_new({**awarded_guard(tenant_id, activity["activityId"], order_id), **_ref(entry)}))
+    return items, entry
+
+
+def _ref(entry: dict[str, Any]) -> dict[str, Any]:
+    return {"transactionId": entry["transactionId"], "memberId": entry["memberId"]}
+
+
+def award(request: Request) -> Response:
+    tenant_id, member_id, body = request.tenant_id, request.params["memberId"], request.body
+    activity = activities.load(tenant_id, body["activityId"])
+    points = points_for(activity, body.get("points"), "points")
+    if points < 1:
+        raise ValidationFailed(details=[{"field": "points", "message": "the award would be less than 1 point"}])
+
+    def attempt(operation: Operation) -> Response:
+        now = clock.now()
+        wanted = [members.member_key(tenant_id, member_id)]
+        counter_at = counter_key(tenant_id, member_id, activity, now)
+        wanted += [counter_at] if counter_at else []
+        wanted += [awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if body.get("orderId") else []
+        member, *found = operation.read(wanted)
+        if member is None:
+            raise NotFound("The member does not exist.")
+        book = Book(tenant_id, member)
+        book.require_active()
+        check_can_earn(activity, found[0] if counter_at else None)
+        if body.get("orderId") and found[-1] is not None:
+            raise Conflict("duplicate", "This orderId has already earned points through this activity.")
+        items, entry = grant(book, activity, points, now, order_id=body.get("orderId"), reason=body.get("reason"))
+        return operation.commit(items, transactions.public(entry))
+
+    return run(request, attempt)
+
+
+def deduct(request: Request) -> Response:
+    """Take points from a member's available balance; never below zero."""
+    tenant_id, member_id, body = request.tenant_id, request.params["memberId"], request.body
+
+    def attempt(operation: Operation) -> Response:
+        (member,) = operation.read([members.member_key(tenant_id, member_id)])
+        if member is None:
+            raise NotFound("The member does not exist.")
+        now = clock.now()
+        book = Book(tenant_id, member)
+        book.require_active()
+        book.spend(body["points"])
+        entry = transactions.new(book, now, "deduct", body["points"], "approved", reason=body["reason"])
+        return operation.commit([*book.writes(now), transactions.finish(book, entry)], transactions.public(entry))
+
+    return run(request, attempt)

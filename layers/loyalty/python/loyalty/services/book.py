@@ -1,0 +1,149 @@
+"""A member's points book: balance moves, lots with expiry, and the writes that commit them.
+
+Points live in lots. Each approved award (or refund) adds a lot that expires on a date; lots are
+kept in expiry order on a cumulative axis: a lot covers [cumStart, cumEnd) of the member's
+`lotTotal`. Spending and expiry only advance the member's `consumed` position along that axis, so
+the lots that expire first are drawn first and a spend writes the member item alone, however many
+lots the member holds. `available = lotTotal - consumed` at all times.
+
+A new lot never expires before the member's last one (its expiry is the later of its own and the
+last lot's), which keeps the axis in expiry order; see docs/decisions.md.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime, timedelta
+from typing import Any
+
+from loyalty import clock
+from loyalty.errors import Conflict
+from loyalty.repository import keys, store
+from loyalty.services import members
+
+NEVER = "9999-12-31"  # the expiry date of points that do not expire
+LOT_PREFIX = "MEMBER#LOT#"
+
+
+def lot_key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"{LOT_PREFIX}{expires_on}")
+
+
+def due_expire_partition(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
+
+
+def unspent(lot: dict[str, Any], consumed: int) -> int:
+    """What is left of a lot once the member's `consumed` position is taken into account."""
+    return max(0, lot["cumEnd"] - max(lot["cumStart"], consumed))
+
+
+def expiry_date(now: datetime, expiry_days: int | None) -> str:
+    """The last day on which points earned now can be spent."""
+    return NEVER if expiry_days is None else clock.day(now + timedelta(days=expiry_days))
+
+
+def expires_at(expires_on: str) -> str | None:
+    return None if expires_on == NEVER else f"{expires_on}T23:59:59Z"
+
+
+class Book:
+    """One member's balance during one request: move points, then `writes()` commits all or nothing."""
+
+    def __init__(self, tenant_id: str, member: dict[str, Any]) -> None:
+        self.tenant_id = tenant_id
+        self.before = member
+        self.member = copy.deepcopy({k: v for k, v in member.items() if k not in ("pk", "sk")})
+        self.member.setdefault("lastLotExpiry", None)
+        self._lot: store.TxItem | None = None
+
+    @property
+    def balance(self) -> dict[str, int]:
+        return self.member["balance"]
+
+    @property
+    def member_id(self) -> str:
+        return self.member["memberId"]
+
+    def require_active(self) -> None:
+        if self.member["status"] != "active":
+            raise Conflict("invalid_state", "The member is suspended: it can't earn or spend points.")
+
+    def add_pending(self, points: int) -> None:
+        self.balance["pending"] += points
+
+    def drop_pending(self, points: int) -> None:
+        self.balance["pending"] -= points
+
+    def earn(self, points: int, *, now: datetime, expiry_days: int | None, qualified: bool) -> str:
+        """Approved points: available, lifetime and (if qualified) tier progress; returns the lot's expiry date."""
+        self.balance["lifetime"] += points
+        if qualified:
+            self.balance["qualified"] += points
+        return self.credit(points, now=now, expiry_days=expiry_days)
+
+    def credit(self, points: int, *, now: datetime, expiry_days: int | None) -> str:
+        """Add points to available as a lot (awards and refunds)."""
+        assert self._lot is None, "one lot per request"
+        expires_on = max(expiry_date(now, expiry_days), self.member["lastLotExpiry"] or "")
+        start, end = self.member["lotTotal"], self.member["lotTotal"] + points
+        if expires_on == self.member["lastLotExpiry"]:
+            self._lot = store.update(
+                lot_key(self.tenant_id, self.member_id, expires_on),
+                add={"cumEnd": points},
+                condition="attribute_exists(pk)",
+            )
+        else:
+            lot = {
+                **lot_key(self.tenant_id, self.member_id, expires_on),
+                "memberId": self.member_id,
+                "expiresOn": expires_on,
+                "cumStart": start,
+                "cumEnd": end,
+            }
+            if expires_on != NEVER:
+                lot.update(gsi3pk=due_expire_partition(self.tenant_id), gsi3sk=f"{expires_on}#{self.member_id}")
+            self._lot = store.put_new(lot)
+        self.member["lotTotal"] = end
+        self.member["lastLotExpiry"] = expires_on
+        self.balance["available"] += points
+        return expires_on
+
+    def spend(self, points: int) -> None:
+        """Draw points from the lots that expire first; never below zero."""
+        if points > self.balance["available"]:
+            raise Conflict("insufficient_points", f"The member has {self.balance['available']} points available.")
+        self._consume(points)
+
+    def take_back(self, points: int) -> tuple[int, int]:
+        """Take up to `points` from available: (taken, shortfall because they were spent already)."""
+        taken = min(points, self.balance["available"])
+        self._consume(taken)
+        return taken, points - taken
+
+    def expire_through(self, lot: dict[str, Any]) -> int:
+        """Expire what is unspent up to the end of a due lot (earlier lots are due as well)."""
+        points = max(0, lot["cumEnd"] - self.member["consumed"])
+        self._consume(points)
+        self.balance["expired"] += points
+        return points
+
+    def _consume(self, points: int) -> None:
+        self.member["consumed"] += points
+        self.balance["available"] -= points
+
+    def unearn(self, points: int, *, qualified: bool) -> None:
+        """Approved points an order return takes back no longer count as earned."""
+        self.balance["lifetime"] -= points
+        if qualified:
+            self.balance["qualified"] -= points
+
+    def after(self) -> dict[str, int]:
+        return {"available": self.balance["available"], "pending": self.balance["pending"]}
+
+    def writes(self, now: datetime) -> list[store.TxItem]:
+        """The member put (on condition its version is unchanged) and the lot write, if any."""
+        self.member["updatedAt"] = clock.iso(now)
+        self.member["version"] = self.before["version"] + 1
+        items = [members.versioned_put(self.tenant_id, self.member, self.before["version"])]
+        return items + ([self._lot] if self._lot else [])

@@ -1,0 +1,109 @@
+"""Scheduled jobs: expire due lots, auto-approve delayed awards. Idempotent and resumable.
+
+Each job walks a sparse due-date index (gsi3) per tenant and settles one item per transaction.
+Settling removes the item from the index in the same transaction, so a crash half-way leaves
+every balance right and a re-run picks up exactly what is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from loyalty import clock
+from loyalty.repository import store
+from loyalty.services import members, tenants, transactions
+from loyalty.services.book import Book, due_expire_partition, lot_key
+
+ATTEMPTS = 20
+
+
+def _settle(step: Callable[[], bool]) -> bool:
+    """Run one item's read-decide-write until it commits or there is nothing left to do."""
+    for _ in range(ATTEMPTS):
+        try:
+            return step()
+        except (store.ConditionFailed, store.Contention):
+            time.sleep(0.01)
+    return False
+
+
+def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -> int:
+    """Expire what is unspent of one due lot (and of any before it); 0 if it was settled already."""
+    expired = [0]
+
+    def step() -> bool:
+        lot, member = store.get_many(
+            [lot_key(tenant_id, member_id, expires_on), members.member_key(tenant_id, member_id)]
+        )
+        if lot is None or member is None:
+            return False
+        book = Book(tenant_id, member)
+        points = book.expire_through(lot)
+        items = [
+            *book.writes(now),
+            store.delete(lot_key(tenant_id, member_id, expires_on), condition="attribute_exists(pk)"),
+        ]
+        if points:
+            entry = transactions.new(
+                book, now, "expire", points, "approved", reason=f"points earned until {expires_on} expired"
+            )
+            items.append(transactions.finish(book, entry))
+        store.transact(items)
+        expired[0] = points
+        return True
+
+    _settle(step)
+    return expired[0]
+
+
+def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
+    """Auto-approve one delayed award past its date; False if it is no longer pending."""
+
+    def step() -> bool:
+        entry = store.get(transactions.tx_key(tenant_id, transaction_id))
+        if entry is None or entry["status"] != "pending" or not entry.get("autoApprovalDate"):
+            return False
+        book = Book(tenant_id, members.load(tenant_id, entry["memberId"]))
+        items, _ = transactions.approval_writes(book, entry, now, status="auto_approved")
+        store.transact(items)
+        return True
+
+    return _settle(step)
+
+
+def _due(partition: str, bound: str) -> list[dict[str, Any]]:
+    """Every item of a due-date index whose sort key is below `bound`, oldest first."""
+    out: list[dict[str, Any]] = []
+    start = None
+    while True:
+        items, start = store.query(
+            ("gsi3pk", partition), index="gsi3", sort="#s < :b", values={":b": bound}, limit=100, start=start
+        )
+        out += items
+        if not start:
+            return out
+
+
+def expire_points(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
+    """Expire every lot whose last day is before today (UTC)."""
+    now = now or clock.now()
+    lots = points = 0
+    for tenant_id in tenant_ids or tenants.list_tenants():
+        for lot in _due(due_expire_partition(tenant_id), clock.day(now)):
+            points += expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
+            lots += 1
+    return {"lots": lots, "points": points}
+
+
+def approve_delayed(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
+    """Approve every delayed award whose autoApprovalDate has come."""
+    now = now or clock.now()
+    approved = 0
+    for tenant_id in tenant_ids or tenants.list_tenants():
+        bound = clock.iso(now) + "$"  # '$' sorts after '#': includes awards due this very second
+        for entry in _due(transactions.due_approve_partition(tenant_id), bound):
+            approved += approve_due(tenant_id, entry["transactionId"], now)
+    return {"approved": approved}

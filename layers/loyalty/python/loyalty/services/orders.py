@@ -1,0 +1,275 @@
+"""Orders earn through the program's sale activity, once per orderId; returns claw points back in proportion."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from decimal import ROUND_FLOOR, Decimal
+from typing import Any
+
+from loyalty import clock, ids
+from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.http import Request, Response, ok, page
+from loyalty.operation import Operation, run
+from loyalty.repository import cursor, keys, store
+from loyalty.services import activities, awards, members, program, transactions
+from loyalty.services.book import Book
+
+FIELDS = (
+    "orderId",
+    "memberId",
+    "currency",
+    "subtotal",
+    "total",
+    "items",
+    "orderedAt",
+    "channel",
+    "pointsAwarded",
+    "pointsReturned",
+    "returnedAmount",
+    "transactionIds",
+    "createdAt",
+    "updatedAt",
+)
+MAX_RETURNS = 100
+
+
+def order_key(tenant_id: str, order_id: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#ORDER#{order_id}", "ORDER")
+
+
+def member_orders(tenant_id: str, member_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#M#{member_id}#ORDER"
+
+
+def public(order: dict[str, Any]) -> dict[str, Any]:
+    return {name: order.get(name) for name in FIELDS}
+
+
+def _input_hash(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _load(tenant_id: str, order_id: str) -> dict[str, Any]:
+    order = store.get(order_key(tenant_id, order_id))
+    if order is None:
+        raise NotFound("The order does not exist.")
+    return order
+
+
+def create_order(request: Request) -> Response:
+    """Record an order once and award its points; the same order again answers the stored one."""
+    tenant_id, body = request.tenant_id, request.body
+    settings = program.load(tenant_id)
+    if not settings.get("saleActivityId"):
+        raise Conflict("invalid_state", "The program has no saleActivityId; set one before recording orders.")
+    activity = activities.load(tenant_id, settings["saleActivityId"])
+    # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
+    points = awards.points_for(activity, Decimal(body["total"]) if activity["type"] == "multiplier" else None, "total")
+    fingerprint = _input_hash(body)
+
+    def attempt(operation: Operation) -> Response:
+        now = clock.now()
+        counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now)
+        wanted = [
+            order_key(tenant_id, body["orderId"]),
+            members.member_key(tenant_id, body["memberId"]),
+            awards.awarded_guard(tenant_id, activity["activityId"], body["orderId"]),
+            *([counter_at] if counter_at else []),
+        ]
+        existing, member, guard, *counter = operation.read(wanted)
+        if existing is not None:
+            if existing["inputHash"] != fingerprint:
+                raise Conflict("duplicate", "This orderId was recorded already with other data.")
+            return ok(public(existing))
+        if member is None:
+            raise NotFound("The member does not exist.")
+        if guard is not None:
+            raise Conflict("duplicate", "This orderId has already earned points through the sale activity.")
+        book = Book(tenant_id, member)
+        order = {
+            **order_key(tenant_id, body["orderId"]),
+            "orderId": body["orderId"],
+            "memberId": body["memberId"],
+            "currency": body.get("currency") or settings["currency"],
+            "subtotal": body.get("subtotal"),
+            "total": body["total"],
+            "items": body.get("items") or [],
+            "orderedAt": body.get("orderedAt") or clock.iso(now),
+            "channel": body.get("channel") or "online",
+            "pointsAwarded": points,
+            "pointsReturned": 0,
+            "returnedAmount": "0",
+            "transactionIds": [],
+            "createdAt": clock.iso(now),
+            "updatedAt": clock.iso(now),
+            "inputHash": fingerprint,
+            "version": 0,
+            "returns": 0,
+            "gsi1pk": member_orders(tenant_id, body["memberId"]),
+        }
+        order["gsi1sk"] = f"{order['orderedAt']}#{body['orderId']}"
+        items: list[store.TxItem] = []
+        if points > 0:
+            book.require_active()
+            awards.check_can_earn(activity, counter[0] if counter else None)
+            items, entry = awards.grant(book, activity, points, now, order_id=body["orderId"], reason="order")
+            order["transactionIds"] = [entry["transactionId"]]
+        return operation.commit([store.put_new(order), *items], public(order))
+
+    return run(request, attempt)
+
+
+def get_order(request: Request) -> dict[str, Any]:
+    return public(_load(request.tenant_id, request.params["orderId"]))
+
+
+def list_member_orders(request: Request) -> Response:
+    tenant_id, member_id, query = request.tenant_id, request.params["memberId"], request.query
+    members.load(tenant_id, member_id)
+    query_id = cursor.query_id(f"orders:{member_id}", query)
+    items, last = store.query(
+        ("gsi1pk", member_orders(tenant_id, member_id)),
+        index="gsi1",
+        newest_first=True,
+        limit=query.get("limit", 25),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+
+
+def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
+    """This return's share: cumulative floor(pointsAwarded * returned / total), less what was returned before."""
+    total, cumulative = Decimal(order["total"]), Decimal(order["returnedAmount"]) + amount
+    target = order["pointsAwarded"]
+    if cumulative < total:
+        target = int((order["pointsAwarded"] * cumulative / total).to_integral_value(ROUND_FLOOR))
+    return target - order["pointsReturned"]
+
+
+def _entry_update(tenant_id: str, entry: dict[str, Any], changes: dict[str, Any], field: str) -> store.TxItem:
+    """Change an award on condition that its status and the counter being moved are as read."""
+    return store.update(
+        transactions.tx_key(tenant_id, entry["transactionId"]),
+        set_values=changes,
+        remove=("gsi3pk", "gsi3sk") if changes.get("status") == "rejected" else (),
+        condition="#st = :st AND #f = :f",
+        names={"#st": "status", "#f": field},
+        values={":st": entry["status"], ":f": entry.get(field) or 0},
+    )
+
+
+class _Clawback:
+    """Takes an order's points back: pending awards are cancelled first, then approved ones deducted."""
+
+    def __init__(self, book: Book, tenant_id: str) -> None:
+        self.book, self.tenant_id = book, tenant_id
+        self.cancelled = self.deducted = self.deficit = 0
+        self.writes: list[store.TxItem] = []
+
+    def cancel_pending(self, entry: dict[str, Any], wanted: int) -> int:
+        cancelled = entry.get("cancelledPoints") or 0
+        points = min(wanted, entry["points"] - cancelled)
+        if points <= 0:
+            return 0
+        self.book.drop_pending(points)
+        changes: dict[str, Any] = {"cancelledPoints": cancelled + points}
+        if cancelled + points == entry["points"]:
+            changes.update(status="rejected", reason="order returned")
+        self.writes.append(_entry_update(self.tenant_id, entry, changes, "cancelledPoints"))
+        self.cancelled += points
+        return points
+
+    def take_approved(self, entry: dict[str, Any], wanted: int) -> int:
+        returned = entry.get("returnedPoints") or 0
+        points = min(wanted, entry["points"] - (entry.get("cancelledPoints") or 0) - returned)
+        if points <= 0:
+            return 0
+        taken, short = self.book.take_back(points)
+        self.book.unearn(points, qualified=bool(entry.get("qualified")))
+        self.writes.append(
+            _entry_update(self.tenant_id, entry, {"returnedPoints": returned + points}, "returnedPoints")
+        )
+        self.deducted += taken
+        self.deficit += short
+        return points
+
+
+def return_order(request: Request) -> Response:
+    """A full (no amount) or partial return of an order; cumulative returns never exceed the order."""
+    tenant_id, order_id = request.tenant_id, request.params["orderId"]
+
+    def attempt(operation: Operation) -> Response:
+        (order,) = operation.read([order_key(tenant_id, order_id)])
+        if order is None:
+            raise NotFound("The order does not exist.")
+        left = Decimal(order["total"]) - Decimal(order["returnedAmount"])
+        if left <= 0:
+            raise Conflict("invalid_state", "The order has been returned in full already.")
+        if order.get("returns", 0) >= MAX_RETURNS:
+            raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
+        amount = Decimal(request.body["returnedAmount"]) if "returnedAmount" in request.body else left
+        if amount > left:
+            raise ValidationFailed(
+                details=[{"field": "returnedAmount", "message": f"exceeds what is left of the order ({left})"}]
+            )
+        now = clock.now()
+        points = _points_to_return(order, amount)
+        member, *entries = store.get_many(
+            [
+                members.member_key(tenant_id, order["memberId"]),
+                *(transactions.tx_key(tenant_id, t) for t in order["transactionIds"]),
+            ]
+        )
+        assert member is not None, "an order's member is never deleted"
+        book = Book(tenant_id, member)
+        clawback = _Clawback(book, tenant_id)
+        awarded = [e for e in entries if e is not None and e["type"] == "award"]
+        wanted = points
+        for entry in [e for e in awarded if e["status"] == "pending"]:
+            wanted -= clawback.cancel_pending(entry, wanted)
+        for entry in [e for e in awarded if e["status"] in transactions.APPROVED]:
+            wanted -= clawback.take_approved(entry, wanted)
+        items = list(clawback.writes)
+        return_tx = None
+        if clawback.deducted:
+            return_tx = transactions.new(
+                book,
+                now,
+                "return",
+                clawback.deducted,
+                "approved",
+                orderId=order_id,
+                reason="order return",
+                deficitPoints=clawback.deficit,
+            )
+        if clawback.writes:
+            items += book.writes(now)
+        if return_tx:
+            items.append(transactions.finish(book, return_tx))
+        updated = {
+            **order,
+            "returnedAmount": str(Decimal(order["returnedAmount"]) + amount),
+            "pointsReturned": order["pointsReturned"] + points,
+            "transactionIds": order["transactionIds"] + ([return_tx["transactionId"]] if return_tx else []),
+            "returns": order.get("returns", 0) + 1,
+            "updatedAt": clock.iso(now),
+            "version": order["version"] + 1,
+        }
+        items.append(store.put(updated, condition="#v = :v", names={"#v": "version"}, values={":v": order["version"]}))
+        answer = {
+            "returnId": ids.ulid(),
+            "orderId": order_id,
+            "memberId": order["memberId"],
+            "returnedAmount": str(amount),
+            "points": points,
+            "cancelledPendingPoints": clawback.cancelled,
+            "deductedPoints": clawback.deducted,
+            "deficitPoints": clawback.deficit,
+            "transactionId": return_tx["transactionId"] if return_tx else None,
+            "createdAt": clock.iso(now),
+            "order": public(updated),
+        }
+        return operation.commit(items, answer)
+
+    return run(request, attempt)
