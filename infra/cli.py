@@ -77,6 +77,29 @@ def cmd_invoke(args: argparse.Namespace) -> None:
     _print(load_handler(args.function)(event, LambdaContext(args.function, "invoke")))
 
 
+def cmd_job(args: argparse.Namespace) -> None:
+    """Run a scheduled job by hand against the running local API (or TABLE_NAME's table)."""
+    _target_local_server()
+    from loyalty import clock
+    from loyalty.routes import JOBS
+    from loyalty.services import jobs
+
+    (job,) = [job for job in JOBS if job.name == args.name]
+    now = clock.parse_iso(args.now) if args.now else None
+    _print(getattr(jobs, job.function)(now=now, tenant_ids=[args.tenant] if args.tenant else None))
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    """Recompute every balance from the ledger; exit 1 if any member disagrees."""
+    _target_local_server()
+    from loyalty.services import checker
+
+    report = checker.check([args.tenant] if args.tenant else None)
+    _print(report)
+    if report["problems"]:
+        sys.exit(1)
+
+
 def cmd_openapi(args: argparse.Namespace) -> None:
     from infra.openapi import write_document
 
@@ -84,6 +107,8 @@ def cmd_openapi(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    from loyalty.routes import JOBS
+
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -117,6 +142,16 @@ def main(argv: list[str] | None = None) -> None:
     invoke.add_argument("function")
     invoke.add_argument("event")
     invoke.set_defaults(run=cmd_invoke)
+
+    job = commands.add_parser("job", help="run a scheduled job now (idempotent, resumable)")
+    job.add_argument("name", choices=[job.name for job in JOBS])
+    job.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    job.add_argument("--now", help="act as if it were this ISO time (e.g. to try expiry locally)")
+    job.set_defaults(run=cmd_job)
+
+    check = commands.add_parser("check", help="the ledger checker: recompute balances from the ledger")
+    check.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    check.set_defaults(run=cmd_check)
 
     openapi = commands.add_parser("openapi", help="write docs/openapi.json from the code")
     openapi.set_defaults(run=cmd_openapi)

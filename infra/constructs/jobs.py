@@ -10,6 +10,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 from loyalty.routes import Job
 
+from infra import config
 from infra.constructs.lambdas import build_function, construct_name
 
 
@@ -37,6 +38,7 @@ class ScheduledJobs(Construct):
                 writes=True,
                 environment=environment,
                 description=job.summary,
+                timeout_seconds=config.JOB_TIMEOUT_SECONDS,
             )
             events.Rule(
                 self,

@@ -67,6 +67,7 @@ def build_function(
     writes: bool,
     environment: dict[str, str],
     description: str,
+    timeout_seconds: int = config.FUNCTION_TIMEOUT_SECONDS,
 ) -> lambda_.Function:
     """One function from functions/<function>/ with its own role: reads only, or reads and writes; never Scan."""
     role = iam.Role(
@@ -109,7 +110,7 @@ def build_function(
         code=lambda_.Code.from_asset(str(ROOT / "functions" / function), exclude=_EXCLUDE),
         layers=layers,
         memory_size=config.FUNCTION_MEMORY_MB,
-        timeout=Duration.seconds(config.FUNCTION_TIMEOUT_SECONDS),
+        timeout=Duration.seconds(timeout_seconds),
         role=role,
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.JSON,

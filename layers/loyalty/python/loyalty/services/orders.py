@@ -126,7 +126,6 @@ def get_order(request: Request) -> dict[str, Any]:
 
 def list_member_orders(request: Request) -> Response:
     tenant_id, member_id, query = request.tenant_id, request.params["memberId"], request.query
-    members.load(tenant_id, member_id)
     query_id = cursor.query_id(f"orders:{member_id}", query)
     items, last = store.query(
         ("gsi1pk", member_orders(tenant_id, member_id)),
@@ -135,6 +134,8 @@ def list_member_orders(request: Request) -> Response:
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
+    if not items and not query.get("nextToken"):
+        members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
     return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 

@@ -100,7 +100,6 @@ def list_transactions(request: Request) -> Response:
     tenant_id, query = request.tenant_id, request.query
     member_id = request.params.get("memberId")
     if member_id:
-        members.load(tenant_id, member_id)  # 404 for an unknown member rather than an empty list
         partition, index = ("gsi1pk", member_partition(tenant_id, member_id)), "gsi1"
     else:
         partition, index = ("gsi2pk", f"{keys.tenant(tenant_id)}#TX"), "gsi2"
@@ -126,6 +125,8 @@ def list_transactions(request: Request) -> Response:
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
+    if member_id and not items and not query.get("nextToken"):
+        members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
     return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 

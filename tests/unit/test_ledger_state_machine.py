@@ -1,0 +1,236 @@
+"""A hypothesis state machine over the ledger services; the ledger checker runs after every step.
+
+Awards of every kind, deductions, approvals, rejections, orders, full and partial returns, time
+moving across expiry and auto-approval dates, the scheduled jobs, and retries with the same
+Idempotency-Key: whatever the sequence, every balance must equal what its ledger says.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from loyalty import cache, clock
+from loyalty.errors import ApiError
+from loyalty.http import Request, Response
+from loyalty.models.activities import ACTIVITY_CREATE
+from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE, REJECTION
+from loyalty.models.members import MEMBER_CREATE, MEMBER_UPDATE
+from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
+from loyalty.models.program import PROGRAM_UPDATE
+from loyalty.services import activities, awards, checker, jobs, members, orders, program, tenants, transactions
+
+from infra.local import embedded_dynamodb
+
+TENANT = "sm"
+EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36
+ACTIVITIES = [
+    {"activityId": "visit", "name": "Visit", "points": 10},
+    {"activityId": "photo", "name": "Photo", "points": 25, "approvalMethod": "manual"},
+    {"activityId": "review", "name": "Review", "type": "multiplier", "multiplier": 1.5, "approvalMethod": "delayed"},
+    {
+        "activityId": "checkin",
+        "name": "Check-in",
+        "points": 5,
+        "maxAwardFrequency": 2,
+        "maxAwardFrequencyInterval": "day",
+    },
+    {"activityId": "bonus", "name": "Bonus", "points": 40, "qualifiedPoints": False},
+    {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 2, "approvalMethod": "delayed"},
+]
+EXPECTED_CODES = {
+    "insufficient_points",
+    "frequency_limit_reached",
+    "invalid_state",
+    "duplicate",
+    "validation_error",
+    "activity_inactive",
+}
+runs: list[int] = []
+
+
+def call(service: Any, method: str, path: str, body: dict[str, Any] | None, shape: Any, **kw: Any) -> Any:
+    request = Request(
+        TENANT,
+        frozenset({"admin"}),
+        "key",
+        method,
+        path,
+        kw.get("params", {}),
+        {},
+        shape.validate(body) if shape is not None else {},
+        kw.get("key"),
+    )
+    return service(request)
+
+
+class LedgerMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        embedded_dynamodb.reset()
+        cache.clear()
+        self.clock = clock.FrozenClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        clock.use(self.clock)
+        tenants.create_tenant(TENANT, "State machine")
+        for activity in ACTIVITIES:
+            call(activities.create_activity, "POST", "/activities", activity, ACTIVITY_CREATE)
+        update = {"pointsExpiryDays": 20, "pendingDays": 5, "saleActivityId": "sale"}
+        call(program.update_program, "PATCH", "/program", update, PROGRAM_UPDATE)
+        self.members = [
+            json.loads(
+                call(members.create_member, "POST", "/members", {"email": f"m{i}@example.com"}, MEMBER_CREATE).body
+            )["data"]["memberId"]
+            for i in range(3)
+        ]
+        self.pending: list[str] = []
+        self.orders: list[str] = []
+        self.sent: list[tuple[Any, str, datetime, Response]] = []
+        self.ids = itertools.count()
+        self.steps = 0
+
+    def _do(self, attempt: Any, key: str | None = None) -> Response | None:
+        """Run a service call; expected business refusals are fine, anything else fails the test."""
+        try:
+            response = attempt(key)
+        except ApiError as error:
+            assert error.code in EXPECTED_CODES, (error.code, error.message)
+            return None
+        assert response.status in (200, 201)
+        if key:
+            self.sent.append((attempt, key, self.clock.current, response))
+        return response
+
+    @rule(
+        m=st.integers(0, 2),
+        activity=st.sampled_from(ACTIVITIES),
+        points=st.none() | st.integers(1, 80),
+        order=st.booleans(),
+        keyed=st.booleans(),
+    )
+    def award(self, m: int, activity: dict[str, Any], points: int | None, order: bool, keyed: bool) -> None:
+        body: dict[str, Any] = {"activityId": activity["activityId"]}
+        if points is not None or activity.get("type") == "multiplier":
+            body["points"] = points or 7
+        if order:
+            body["orderId"] = f"ext-{next(self.ids) % 4}"  # reused ids exercise earn-once
+        params = {"memberId": self.members[m]}
+        response = self._do(
+            lambda key: call(awards.award, "POST", "/awards", body, AWARD_CREATE, params=params, key=key),
+            f"award-{next(self.ids)}" if keyed else None,
+        )
+        if response is not None and json.loads(response.body)["data"]["status"] == "pending":
+            self.pending.append(json.loads(response.body)["data"]["transactionId"])
+
+    @rule(m=st.integers(0, 2), points=st.integers(1, 60), keyed=st.booleans())
+    def deduct(self, m: int, points: int, keyed: bool) -> None:
+        body = {"points": points, "reason": "spend"}
+        params = {"memberId": self.members[m]}
+        self._do(
+            lambda key: call(awards.deduct, "POST", "/deductions", body, DEDUCTION_CREATE, params=params, key=key),
+            f"deduct-{next(self.ids)}" if keyed else None,
+        )
+
+    @rule(data=st.data(), reject=st.booleans())
+    def decide_pending(self, data: st.DataObject, reject: bool) -> None:
+        if not self.pending:
+            return
+        transaction_id = data.draw(st.sampled_from(self.pending))
+        params = {"transactionId": transaction_id}
+        if reject:
+            self._do(
+                lambda key: call(transactions.reject, "POST", "/reject", {"reason": "no"}, REJECTION, params=params)
+            )
+        else:
+            self._do(lambda key: call(transactions.approve, "POST", "/approve", None, None, params=params))
+
+    @rule(m=st.integers(0, 2), cents=st.integers(1, 20000), keyed=st.booleans())
+    def order(self, m: int, cents: int, keyed: bool) -> None:
+        order_id = f"order-{next(self.ids)}"
+        body = {"orderId": order_id, "memberId": self.members[m], "total": f"{cents // 100}.{cents % 100:02d}"}
+        if self._do(
+            lambda key: call(orders.create_order, "POST", "/orders", body, ORDER_CREATE, key=key),
+            f"order-{order_id}" if keyed else None,
+        ):
+            self.orders.append(order_id)
+
+    @rule(data=st.data(), share=st.none() | st.integers(1, 100), keyed=st.booleans())
+    def return_order(self, data: st.DataObject, share: int | None, keyed: bool) -> None:
+        if not self.orders:
+            return
+        order_id = data.draw(st.sampled_from(self.orders))
+        order = orders.store.get(orders.order_key(TENANT, order_id))
+        body = {}
+        if share is not None:
+            cents = int(float(order["total"]) * 100) * share // 100
+            body = {"returnedAmount": f"{cents // 100}.{cents % 100:02d}"} if cents else {}
+        params = {"orderId": order_id}
+        self._do(
+            lambda key: call(orders.return_order, "POST", "/returns", body, RETURN_CREATE, params=params, key=key),
+            f"return-{next(self.ids)}" if keyed else None,
+        )
+
+    @rule(m=st.integers(0, 2), suspended=st.booleans())
+    def set_status(self, m: int, suspended: bool) -> None:
+        body = {"status": "suspended" if suspended else "active"}
+        params = {"memberId": self.members[m]}
+        self._do(lambda key: call(members.update_member, "PATCH", "/members", body, MEMBER_UPDATE, params=params))
+
+    @rule(days=st.integers(0, 12), hours=st.integers(0, 23))
+    def time_passes(self, days: int, hours: int) -> None:
+        self.clock.advance(days=days, hours=hours)
+
+    @rule()
+    def expire_points(self) -> None:
+        jobs.expire_points(tenant_ids=[TENANT])
+
+    @rule()
+    def approve_delayed(self) -> None:
+        jobs.approve_delayed(tenant_ids=[TENANT])
+
+    @rule(data=st.data())
+    def retry_with_same_key(self, data: st.DataObject) -> None:
+        """A client retry within 24 h gets the first answer again and changes nothing."""
+        recent = [sent for sent in self.sent if self.clock.current - sent[2] < timedelta(hours=23)]
+        if not recent:
+            return
+        attempt, key, _, first = data.draw(st.sampled_from(recent))
+        again = attempt(key)
+        assert (again.status, again.body) == (first.status, first.body)
+        assert again.headers.get("Idempotent-Replayed") == "true"
+
+    @invariant()
+    def ledger_is_right(self) -> None:
+        self.steps += 1  # invariants run once at the start and after every step
+        report = checker.check([TENANT])
+        assert report["problems"] == [], report["problems"]
+
+    def teardown(self) -> None:
+        runs.append(self.steps - 1)
+        clock.reset()
+        cache.clear()
+
+
+@pytest.mark.slow
+@pytest.mark.usefixtures("fresh_table")
+def test_ledger_state_machine() -> None:
+    runs.clear()
+    run_state_machine_as_test(
+        LedgerMachine,
+        settings=settings(
+            max_examples=EXAMPLES + 5,
+            stateful_step_count=MAX_STEPS,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        ),
+        _min_steps=MIN_STEPS,
+    )
+    full = [steps for steps in runs if steps >= MIN_STEPS]  # hypothesis may abandon a few (buffer overrun)
+    print(f"\nledger state machine: {len(full)} examples of {min(full)} to {max(full)} steps ({len(runs)} started)")
+    assert len(full) >= EXAMPLES
