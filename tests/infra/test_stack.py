@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Annotations, Match
-from loyalty.routes import ROUTES, Route
+from loyalty.routes import JOBS, ROUTES, Route
 
 from infra.app import build_app
 
@@ -68,6 +68,23 @@ def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
         assert props["TracingConfig"]["Mode"] == "Active"
         memory.add(props["MemorySize"])
     assert len(memory) == 1
+
+
+def test_each_job_runs_on_its_schedule_with_the_long_timeout(synthesized):
+    _, templates = synthesized
+    rules = [resource["Properties"] for _, _, resource in resources(templates, "AWS::Events::Rule")]
+    unit = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60}
+    minutes = [
+        int(e.split("(")[1].split()[0]) * unit[e.split()[1][:-1]] for e in (r["ScheduleExpression"] for r in rules)
+    ]
+    assert sorted(minutes) == sorted(job.schedule_minutes for job in JOBS)
+    descriptions = {job.summary for job in JOBS}
+    jobs = [
+        resource["Properties"]
+        for _, _, resource in resources(templates, "AWS::Lambda::Function")
+        if resource["Properties"].get("Description") in descriptions
+    ]
+    assert len(jobs) == len(JOBS) and {job["Timeout"] for job in jobs} == {900}
 
 
 def _dynamo_actions(statements):

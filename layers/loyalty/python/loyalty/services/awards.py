@@ -62,7 +62,7 @@ def check_can_earn(activity: dict[str, Any], counter: dict[str, Any] | None) -> 
     if counter is not None and counter.get("count", 0) >= activity["maxAwardFrequency"]:
         raise Conflict(
             "frequency_limit_reached",
-            f"The member has reached {activity['maxAwardFrequency']} awards of this activity per "
+            f"The member has reached the limit of {activity['maxAwardFrequency']} awards of this activity per "
             f"{activity['maxAwardFrequencyInterval']}.",
         )
 

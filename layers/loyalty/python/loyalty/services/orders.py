@@ -99,7 +99,7 @@ def create_order(request: Request) -> Response:
             "channel": body.get("channel") or "online",
             "pointsAwarded": points,
             "pointsReturned": 0,
-            "returnedAmount": "0",
+            "returnedAmount": "0.00",
             "transactionIds": [],
             "createdAt": clock.iso(now),
             "updatedAt": clock.iso(now),
