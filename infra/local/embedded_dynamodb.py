@@ -110,6 +110,42 @@ def _fast_item_responses() -> None:
     DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
 
 
+def _partition_queries() -> None:
+    """moto answers a Query by sorting every item of the table and comparing each one; hand it only
+    the items of the queried partition (of the table or of the index), which is what it would keep."""
+    from moto.dynamodb.models.table import Table
+
+    original_query, original_all_items = Table.query, Table.all_items
+
+    def all_items(self: Table) -> list[Any]:
+        wanted = getattr(self, "_wanted", None)
+        if wanted is None:
+            return original_all_items(self)
+        if wanted[0] is None:  # the table's own partition: moto keeps items by hash key
+            return list(self.items.get(wanted[1], {}).values())
+        return [
+            item
+            for partition in self.items.values()
+            for item in partition.values()
+            if all(getattr(item.attrs.get(name), "value", None) == value for name, value in wanted[1])
+        ]
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        conditions = kwargs.get("hash_key_conditions")
+        index_name = kwargs.get("index_name") or (args[6] if len(args) > 6 else None)
+        if index_name:
+            self._wanted = ("index", [(name, value.value) for name, value in conditions]) if conditions else None
+        elif self.range_key_attr and hash_key is not None:
+            self._wanted = (None, hash_key)
+        try:
+            return original_query(self, hash_key, *args, **kwargs)
+        finally:
+            self._wanted = None
+
+    Table.all_items = all_items  # type: ignore[method-assign]
+    Table.query = query  # type: ignore[method-assign]
+
+
 def start(table_name: str = "loyalty-local") -> None:
     """Start the embedded DynamoDB (once per process) and create the table. Call before importing loyalty.*."""
     if _started:
@@ -123,6 +159,7 @@ def start(table_name: str = "loyalty-local") -> None:
     _serialise_calls()
     _cheap_transaction_rollback()
     _fast_item_responses()
+    _partition_queries()
     _started["mock"] = mock
     create_table(table_name)
 

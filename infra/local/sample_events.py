@@ -77,6 +77,33 @@ SAMPLES: dict = {
     "get_order": ({"orderId": "order-1001"}, None, ""),
     "list_member_orders": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "limit=10"),
     "create_return": ({"orderId": "order-1001"}, {"returnedAmount": "29.95"}, ""),
+    "create_reward": (
+        {},
+        {
+            "rewardId": "coffee-5",
+            "name": "$5 coffee voucher",
+            "pointsCost": 500,
+            "value": "5.00",
+            "fulfillment": "coupon",
+            "couponExpiry": "2027-06-30",
+            "maxPerMember": 2,
+        },
+        "",
+    ),
+    "list_rewards": ({}, None, "isActive=true&limit=20"),
+    "get_reward": ({"rewardId": "coffee-5"}, None, ""),
+    "update_reward": ({"rewardId": "coffee-5"}, {"pointsCost": 450, "tierIds": ["gold"]}, ""),
+    "add_reward_codes": ({"rewardId": "coffee-5"}, {"codes": ["CAFE-7K2M-9QXA", "CAFE-3JHD-P8LW"]}, ""),
+    "create_redemption": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"rewardId": "coffee-5"}, ""),
+    "list_member_redemptions": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "status=issued"),
+    "list_redemptions": ({}, None, "from=2026-11-01T00:00:00Z&limit=50"),
+    "get_redemption": ({"redemptionId": "01JD81C3D4E5F6G7H8J9K0M1N2"}, None, ""),
+    "complete_redemption": ({"redemptionId": "01JD81C3D4E5F6G7H8J9K0M1N2"}, None, ""),
+    "cancel_redemption": (
+        {"redemptionId": "01JD81C3D4E5F6G7H8J9K0M1N2"},
+        {"reason": "Customer changed their mind", "refund": True},
+        "",
+    ),
 }
 
 HEADERS = {

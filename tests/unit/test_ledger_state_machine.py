@@ -1,8 +1,10 @@
 """A hypothesis state machine over the ledger services; the ledger checker runs after every step.
 
-Awards of every kind, deductions, approvals, rejections, orders, full and partial returns, time
+Awards of every kind, deductions, approvals, rejections, orders, full and partial returns,
+redemptions (coupon and manual), completions, cancels with and without refund, pool top-ups, time
 moving across expiry and auto-approval dates, the scheduled jobs, and retries with the same
-Idempotency-Key: whatever the sequence, every balance must equal what its ledger says.
+Idempotency-Key: whatever the sequence, every balance must equal what its ledger says and every
+coupon pool must balance against its redemptions.
 """
 
 from __future__ import annotations
@@ -24,7 +26,20 @@ from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE, REJECTION
 from loyalty.models.members import MEMBER_CREATE, MEMBER_UPDATE
 from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
 from loyalty.models.program import PROGRAM_UPDATE
-from loyalty.services import activities, awards, checker, jobs, members, orders, program, tenants, transactions
+from loyalty.models.rewards import CANCELLATION, CODES_ADD, REDEMPTION_CREATE, REWARD_CREATE
+from loyalty.services import (
+    activities,
+    awards,
+    checker,
+    jobs,
+    members,
+    orders,
+    program,
+    redemptions,
+    rewards,
+    tenants,
+    transactions,
+)
 
 from infra.local import embedded_dynamodb
 
@@ -44,7 +59,12 @@ ACTIVITIES = [
     {"activityId": "bonus", "name": "Bonus", "points": 40, "qualifiedPoints": False},
     {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 2, "approvalMethod": "delayed"},
 ]
+REWARDS = [
+    {"rewardId": "coffee", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon"},
+    {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "maxPerMember": 2},
+]
 EXPECTED_CODES = {
+    "out_of_stock",
     "insufficient_points",
     "frequency_limit_reached",
     "invalid_state",
@@ -80,6 +100,8 @@ class LedgerMachine(RuleBasedStateMachine):
         tenants.create_tenant(TENANT, "State machine")
         for activity in ACTIVITIES:
             call(activities.create_activity, "POST", "/activities", activity, ACTIVITY_CREATE)
+        for reward in REWARDS:
+            call(rewards.create_reward, "POST", "/rewards", reward, REWARD_CREATE)
         update = {"pointsExpiryDays": 20, "pendingDays": 5, "saleActivityId": "sale"}
         call(program.update_program, "PATCH", "/program", update, PROGRAM_UPDATE)
         self.members = [
@@ -90,6 +112,8 @@ class LedgerMachine(RuleBasedStateMachine):
         ]
         self.pending: list[str] = []
         self.orders: list[str] = []
+        self.redemptions: list[str] = []
+        self.codes = itertools.count()
         self.sent: list[tuple[Any, str, datetime, Response]] = []
         self.ids = itertools.count()
         self.steps = 0
@@ -174,6 +198,35 @@ class LedgerMachine(RuleBasedStateMachine):
             lambda key: call(orders.return_order, "POST", "/returns", body, RETURN_CREATE, params=params, key=key),
             f"return-{next(self.ids)}" if keyed else None,
         )
+
+    @rule(count=st.integers(1, 4), reuse=st.booleans())
+    def top_up_pool(self, count: int, reuse: bool) -> None:
+        codes = [f"C{next(self.codes)}" for _ in range(count)] + (["C0"] if reuse else [])
+        params = {"rewardId": "coffee"}
+        self._do(lambda key: call(rewards.add_codes, "POST", "/codes", {"codes": codes}, CODES_ADD, params=params))
+
+    @rule(m=st.integers(0, 2), reward=st.sampled_from(REWARDS), keyed=st.booleans())
+    def redeem(self, m: int, reward: dict[str, Any], keyed: bool) -> None:
+        body, params = {"rewardId": reward["rewardId"]}, {"memberId": self.members[m]}
+        response = self._do(
+            lambda key: call(
+                redemptions.redeem, "POST", "/redemptions", body, REDEMPTION_CREATE, params=params, key=key
+            ),
+            f"redeem-{next(self.ids)}" if keyed else None,
+        )
+        if response is not None:
+            self.redemptions.append(json.loads(response.body)["data"]["redemptionId"])
+
+    @rule(data=st.data(), refund=st.booleans(), complete=st.booleans())
+    def settle_redemption(self, data: st.DataObject, refund: bool, complete: bool) -> None:
+        if not self.redemptions:
+            return
+        params = {"redemptionId": data.draw(st.sampled_from(self.redemptions))}
+        if complete:
+            self._do(lambda key: call(redemptions.complete, "POST", "/complete", None, None, params=params))
+        else:
+            body = {"reason": "changed mind", "refund": refund}
+            self._do(lambda key: call(redemptions.cancel, "POST", "/cancel", body, CANCELLATION, params=params))
 
     @rule(m=st.integers(0, 2), suspended=st.booleans())
     def set_status(self, m: int, suspended: bool) -> None:

@@ -70,6 +70,15 @@ class Operation:
         store.transact(items)
         return response
 
+    def remember(self, response: Response) -> Response:
+        """Record an answer under the Idempotency-Key after writes that needed several transactions."""
+        if self.idem_key is not None:
+            try:
+                store.transact([self._record(response)])
+            except store.ConditionFailed:
+                pass  # a concurrent duplicate recorded its answer first; the writes were the same
+        return response
+
     def _record(self, response: Response) -> store.TxItem:
         now = int(clock.now().timestamp())
         return store.put(

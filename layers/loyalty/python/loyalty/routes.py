@@ -102,6 +102,46 @@ ROUTES: tuple[Route, ...] = (
         "Return an order in full or in part; its points are taken back",
         "orders",
     ),
+    # 7. Rewards and reward redemptions
+    _r("POST", "/rewards", "create_reward", ADMIN, "Create a reward", "rewards"),
+    _r("GET", "/rewards", "list_rewards", ANY, "The reward catalog with stock", "rewards"),
+    _r("GET", "/rewards/{rewardId}", "get_reward", ANY, "Read one reward with its stock", "rewards"),
+    _r("PATCH", "/rewards/{rewardId}", "update_reward", ADMIN, "Update a reward", "rewards"),
+    _r("POST", "/rewards/{rewardId}/codes", "add_reward_codes", ADMIN, "Add coupon codes to the pool", "rewards"),
+    _r(
+        "POST",
+        "/members/{memberId}/redemptions",
+        "create_redemption",
+        INTEGRATION,
+        "Redeem a reward: points, code and record in one transaction",
+        "rewards",
+    ),
+    _r(
+        "GET",
+        "/members/{memberId}/redemptions",
+        "list_member_redemptions",
+        ANY,
+        "A member's redemptions, newest first",
+        "rewards",
+    ),
+    _r("GET", "/redemptions", "list_redemptions", ANY, "The program's redemptions, newest first", "rewards"),
+    _r("GET", "/redemptions/{redemptionId}", "get_redemption", ANY, "Read one redemption", "rewards"),
+    _r(
+        "POST",
+        "/redemptions/{redemptionId}/complete",
+        "complete_redemption",
+        ADMIN,
+        "A manual reward was fulfilled",
+        "rewards",
+    ),
+    _r(
+        "POST",
+        "/redemptions/{redemptionId}/cancel",
+        "cancel_redemption",
+        ADMIN,
+        "Cancel a redemption, refunding its points",
+        "rewards",
+    ),
 )
 
 

@@ -1,11 +1,11 @@
-"""The ledger checker: recompute every member's balance from the ledger and report what disagrees."""
+"""The ledger checker: recompute every balance from the ledger, check every coupon pool, report what disagrees."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from loyalty.repository import keys, store
-from loyalty.services import tenants, transactions
+from loyalty.services import redemptions, rewards, tenants, transactions
 from loyalty.services.book import unspent
 from loyalty.services.summary import member_with_lots
 
@@ -71,9 +71,68 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     return problems
 
 
+def _partition(pk: str) -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    start = None
+    while True:
+        items, start = store.query(("pk", pk), limit=500, start=start)
+        out += items
+        if not start:
+            return out
+
+
+def check_pools(tenant_id: str) -> list[dict[str, Any]]:
+    """Every coupon pool: issued + available = total, and codes issued ↔ redemptions one to one."""
+    problems: list[dict[str, Any]] = []
+    catalog = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"), "gsi2")
+    sold = _all(("gsi2pk", redemptions.program_partition(tenant_id)), "gsi2")
+
+    def report(reward_id: str, problem: str, **facts: Any) -> None:
+        problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
+
+    entries = [
+        entry
+        for start in range(0, len(sold), 100)
+        for entry in store.get_many(
+            [transactions.tx_key(tenant_id, r["transactionId"]) for r in sold[start : start + 100]]
+        )
+    ]
+    for redemption, entry in zip(sold, entries, strict=True):
+        if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
+            report(
+                redemption["rewardId"],
+                "redemption without its redeem transaction",
+                redemptionId=redemption["redemptionId"],
+            )
+    for reward in (item for item in catalog if item["sk"] == "REWARD" and item["fulfillment"] == "coupon"):
+        reward_id = reward["rewardId"]
+        stock = [item for item in catalog if item["pk"] == reward["pk"] and item["sk"].startswith("STOCK#")]
+        total, available, issued = (sum(item[name] for item in stock) for name in ("total", "available", "issued"))
+        in_pool = {
+            item["code"] for k in range(rewards.SHARDS) for item in _partition(rewards.pool(tenant_id, reward_id, k))
+        }
+        handed_out = {item["code"]: item for item in _partition(f"{rewards.partition(tenant_id, reward_id)}#ISSUED")}
+        given = {r["couponCode"]: r for r in sold if r["rewardId"] == reward_id and r["couponCode"]}
+        if available != len(in_pool):
+            report(reward_id, "available differs from the codes in the pool", stored=available, counted=len(in_pool))
+        if issued != len(handed_out):
+            report(reward_id, "issued differs from the codes handed out", stored=issued, counted=len(handed_out))
+        if total != available + issued:
+            report(reward_id, "issued + available differs from total", total=total, available=available, issued=issued)
+        if in_pool & set(handed_out):
+            report(reward_id, "codes both in the pool and handed out", codes=sorted(in_pool & set(handed_out)))
+        for code, item in handed_out.items():
+            if code not in given or given[code]["redemptionId"] != item["redemptionId"]:
+                report(reward_id, "a code handed out without its redemption", code=code)
+        for code in set(given) - set(handed_out):
+            report(reward_id, "a redemption whose code is not recorded as handed out", code=code)
+    return problems
+
+
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
-    return [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
+    problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
+    return problems + check_pools(tenant_id)
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:

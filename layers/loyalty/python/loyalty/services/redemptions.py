@@ -1,0 +1,267 @@
+"""Reward redemptions: redeem (points, code and record in one transaction), list, complete, cancel with refund."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from loyalty import clock, ids
+from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.http import Request, Response, page
+from loyalty.operation import Operation, run
+from loyalty.repository import cursor, keys, store
+from loyalty.services import members, program, rewards, transactions
+from loyalty.services.book import Book, expires_at
+
+FIELDS = (
+    "redemptionId",
+    "memberId",
+    "rewardId",
+    "rewardName",
+    "points",
+    "value",
+    "currency",
+    "couponCode",
+    "couponExpiry",
+    "status",
+    "transactionId",
+    "refundTransactionId",
+    "cancelReason",
+    "createdAt",
+    "updatedAt",
+)
+CLAIM_CANDIDATES = 10  # codes read per shard; a claimant takes one at random so racers rarely collide
+
+
+def redemption_key(tenant_id: str, redemption_id: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#RDM#{redemption_id}", "REDEMPTION")
+
+
+def member_partition(tenant_id: str, member_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#M#{member_id}#RDM"
+
+
+def program_partition(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#RDM"
+
+
+def count_key(tenant_id: str, member_id: str, reward_id: str) -> store.Key:
+    """How many live (not cancelled) redemptions of a reward a member holds."""
+    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"RWDCOUNT#{reward_id}")
+
+
+def public(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item.get(name) for name in FIELDS}
+
+
+def _claim(tenant_id: str, reward_id: str) -> dict[str, Any]:
+    """A code still in the pool: shards in random order, a random one of the first few codes found."""
+    shards = list(range(rewards.SHARDS))
+    random.shuffle(shards)
+    for shard in shards:
+        found, _ = store.query(("pk", rewards.pool(tenant_id, reward_id, shard)), limit=CLAIM_CANDIDATES)
+        if found:
+            return random.choice(found)
+    raise Conflict("out_of_stock", "The reward has no codes left.")
+
+
+def _check_can_redeem(
+    reward: dict[str, Any], member: dict[str, Any], counter: dict[str, Any] | None, tier: Any
+) -> None:
+    if not reward["isActive"]:
+        raise Conflict("reward_inactive", "The reward is not active.")
+    if reward["tierIds"] and (tier is None or tier["tierId"] not in reward["tierIds"]):
+        raise Conflict("invalid_state", "The member's tier may not redeem this reward.")
+    if reward["maxPerMember"] is not None and (counter or {}).get("count", 0) >= reward["maxPerMember"]:
+        raise Conflict(
+            "frequency_limit_reached", f"The member holds {reward['maxPerMember']} redemptions of this reward already."
+        )
+
+
+def redeem(request: Request) -> Response:
+    """Check, deduct the points (a `redeem` transaction), take one code, record the redemption: all or nothing."""
+    tenant_id, member_id = request.tenant_id, request.params["memberId"]
+    reward = rewards.load(tenant_id, request.body["rewardId"])
+    settings = program.load(tenant_id)
+
+    def attempt(operation: Operation) -> Response:
+        member, counter = operation.read(
+            [members.member_key(tenant_id, member_id), count_key(tenant_id, member_id, reward["rewardId"])]
+        )
+        if member is None:
+            raise NotFound("The member does not exist.")
+        book = Book(tenant_id, member)
+        book.require_active()
+        _check_can_redeem(reward, member, counter, members.tier_of(settings, member))
+        now, redemption_id, cost = clock.now(), ids.ulid(), reward["pointsCost"]
+        book.spend(cost)
+        book.balance["redeemed"] += cost
+        code = _claim(tenant_id, reward["rewardId"]) if reward["fulfillment"] == "coupon" else None
+        entry = transactions.new(
+            book,
+            now,
+            "redeem",
+            cost,
+            "approved",
+            rewardId=reward["rewardId"],
+            redemptionId=redemption_id,
+            reason=f"redeemed {reward['name']}",
+        )
+        redemption = {
+            **redemption_key(tenant_id, redemption_id),
+            "redemptionId": redemption_id,
+            "memberId": member_id,
+            "rewardId": reward["rewardId"],
+            "rewardName": reward["name"],
+            "points": cost,
+            "value": reward["value"],
+            "currency": reward["currency"],
+            "couponCode": code["code"] if code else None,
+            "couponExpiry": reward["couponExpiry"] if code else None,
+            "status": "issued" if code else "pending",
+            "transactionId": entry["transactionId"],
+            "refundTransactionId": None,
+            "cancelReason": None,
+            "createdAt": clock.iso(now),
+            "updatedAt": clock.iso(now),
+            "gsi1pk": member_partition(tenant_id, member_id),
+            "gsi1sk": redemption_id,
+            "gsi2pk": program_partition(tenant_id),
+            "gsi2sk": redemption_id,
+        }
+        shard = rewards.shard_of(code["code"]) if code else random.randrange(rewards.SHARDS)
+        items = [
+            *book.writes(now),
+            transactions.finish(book, entry),
+            store.put_new(redemption),
+            store.update(count_key(tenant_id, member_id, reward["rewardId"]), add={"count": 1}),
+            store.update(
+                rewards.stock_key(tenant_id, reward["rewardId"], shard),
+                add={"issued": 1, **({"available": -1} if code else {})},
+            ),
+        ]
+        if code:
+            items.append(
+                store.delete(
+                    rewards.code_key(tenant_id, reward["rewardId"], code["code"]), condition="attribute_exists(pk)"
+                )
+            )
+            items.append(
+                store.put_new(
+                    {
+                        **rewards.issued_key(tenant_id, reward["rewardId"], code["code"]),
+                        "code": code["code"],
+                        "redemptionId": redemption_id,
+                        "memberId": member_id,
+                    }
+                )
+            )
+        return operation.commit(items, public(redemption))
+
+    return run(request, attempt)
+
+
+def get_redemption(request: Request) -> dict[str, Any]:
+    item = store.get(redemption_key(request.tenant_id, request.params["redemptionId"]))
+    if item is None:
+        raise NotFound("The redemption does not exist.")
+    return public(item)
+
+
+def list_redemptions(request: Request) -> Response:
+    """Newest first, one member's (path has memberId) or the program's; from/to are key bounds."""
+    tenant_id, query = request.tenant_id, request.query
+    member_id = request.params.get("memberId")
+    if member_id:
+        partition, index = ("gsi1pk", member_partition(tenant_id, member_id)), "gsi1"
+    else:
+        partition, index = ("gsi2pk", program_partition(tenant_id)), "gsi2"
+    if query.get("from") and query.get("to") and query["from"] > query["to"]:
+        raise ValidationFailed(details=[{"field": "to", "message": "must not be before from"}])
+    low = ids.ulid_floor(clock.parse_iso(query["from"])) if query.get("from") else "0"
+    high = ids.ulid_ceiling(clock.parse_iso(query["to"])) if query.get("to") else "Z" * 26
+    status = query.get("status")
+    query_id = cursor.query_id(f"redemptions:{member_id or ''}", query)
+    items, last = store.query(
+        partition,
+        index=index,
+        sort="#s BETWEEN :low AND :high",
+        values={":low": low, ":high": high, **({":st": status} if status else {})},
+        names={"#st": "status"} if status else None,
+        filter_expression="#st = :st" if status else None,
+        newest_first=True,
+        limit=query.get("limit", 25),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    if member_id and not items and not query.get("nextToken"):
+        members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
+    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+
+
+def _move(item: dict[str, Any], tenant_id: str, changes: dict[str, Any]) -> store.TxItem:
+    """Change a redemption on condition its status is still the one read."""
+    return store.update(
+        redemption_key(tenant_id, item["redemptionId"]),
+        set_values=changes,
+        condition="#st = :st",
+        names={"#st": "status"},
+        values={":st": item["status"]},
+    )
+
+
+def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+    (item,) = operation.read([redemption_key(tenant_id, redemption_id)])
+    if item is None:
+        raise NotFound("The redemption does not exist.")
+    if item["status"] not in allowed:
+        raise Conflict("invalid_state", f"A redemption that is {item['status']} can't move this way.")
+    return item
+
+
+def complete(request: Request) -> Response:
+    """A manual reward was handed over: pending → completed."""
+    tenant_id, redemption_id = request.tenant_id, request.params["redemptionId"]
+
+    def attempt(operation: Operation) -> Response:
+        item = _read(operation, tenant_id, redemption_id, ("pending",))
+        changes = {"status": "completed", "updatedAt": clock.iso(clock.now())}
+        return operation.commit([_move(item, tenant_id, changes)], public({**item, **changes}), status=200)
+
+    return run(request, attempt)
+
+
+def cancel(request: Request) -> Response:
+    """Cancel an issued or pending redemption; with `refund` (default) the points come back as fresh points."""
+    tenant_id, redemption_id = request.tenant_id, request.params["redemptionId"]
+    refund = request.body.get("refund", True)
+
+    def attempt(operation: Operation) -> Response:
+        item = _read(operation, tenant_id, redemption_id, ("issued", "pending"))
+        now = clock.now()
+        changes: dict[str, Any] = {
+            "status": "cancelled",
+            "cancelReason": request.body["reason"],
+            "updatedAt": clock.iso(now),
+        }
+        items = [store.update(count_key(tenant_id, item["memberId"], item["rewardId"]), add={"count": -1})]
+        if refund:
+            book = Book(tenant_id, members.load(tenant_id, item["memberId"]))
+            book.balance["redeemed"] -= item["points"]
+            expires_on = book.credit(item["points"], now=now, expiry_days=program.load(tenant_id)["pointsExpiryDays"])
+            entry = transactions.new(
+                book,
+                now,
+                "refund",
+                item["points"],
+                "approved",
+                rewardId=item["rewardId"],
+                redemptionId=redemption_id,
+                reason=request.body["reason"],
+                expiresAt=expires_at(expires_on),
+            )
+            changes["refundTransactionId"] = entry["transactionId"]
+            items += [*book.writes(now), transactions.finish(book, entry)]
+        items.append(_move(item, tenant_id, changes))
+        return operation.commit(items, public({**item, **changes}), status=200)
+
+    return run(request, attempt)

@@ -1,0 +1,238 @@
+"""Reward catalog and coupon-code pools: create, update, read with stock, list, add codes.
+
+A pool is per-code items spread over SHARDS partitions (a code's shard is a hash of the code, so a
+duplicate always meets itself), with one stock counter per shard. A redemption claims one code
+and moves one shard's counter, so no single counter item takes every redemption.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from loyalty import cache, clock
+from loyalty.errors import Conflict, NotFound
+from loyalty.http import Request, Response, ok, page
+from loyalty.operation import Operation, Replayed, run
+from loyalty.repository import cursor, keys, store
+from loyalty.services import program
+
+SHARDS = 4
+CHUNK = 90  # codes per transaction (plus up to SHARDS counter updates; the limit is 100 items)
+DEFAULTS: dict[str, Any] = {
+    "description": None,
+    "value": None,
+    "isActive": True,
+    "termsText": None,
+    "instructions": None,
+    "couponExpiry": None,
+    "tierIds": [],
+    "maxPerMember": None,
+}
+FIELDS = ("rewardId", "name", *DEFAULTS, "pointsCost", "currency", "fulfillment", "createdAt", "updatedAt")
+
+
+def partition(tenant_id: str, reward_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#RWD#{reward_id}"
+
+
+def reward_key(tenant_id: str, reward_id: str) -> store.Key:
+    return store.key(partition(tenant_id, reward_id), "REWARD")
+
+
+def stock_key(tenant_id: str, reward_id: str, shard: int) -> store.Key:
+    return store.key(partition(tenant_id, reward_id), f"STOCK#{shard}")
+
+
+def pool(tenant_id: str, reward_id: str, shard: int) -> str:
+    return f"{partition(tenant_id, reward_id)}#POOL#{shard}"
+
+
+def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
+    return store.key(pool(tenant_id, reward_id, shard_of(code)), f"CODE#{code}")
+
+
+def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
+    return store.key(f"{partition(tenant_id, reward_id)}#ISSUED", f"CODE#{code}")
+
+
+def shard_of(code: str) -> int:
+    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % SHARDS
+
+
+def _listing(tenant_id: str, reward_id: str, suffix: str = "") -> dict[str, str]:
+    """Reward and stock items share gsi2, the stock right after its reward: a list page is one Query."""
+    return {"gsi2pk": f"{keys.tenant(tenant_id)}#REWARDS", "gsi2sk": reward_id + suffix}
+
+
+def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
+    out = {name: reward.get(name) for name in FIELDS}
+    issued = sum(item["issued"] for item in stock)
+    if reward["fulfillment"] == "coupon":
+        out["stock"] = {
+            "total": sum(item["total"] for item in stock),
+            "available": sum(item["available"] for item in stock),
+            "issued": issued,
+        }
+    else:
+        out["stock"] = {"total": None, "available": None, "issued": issued}
+    return out
+
+
+def _stored(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
+    return {**reward_key(tenant_id, reward["rewardId"]), **reward, **_listing(tenant_id, reward["rewardId"])}
+
+
+def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
+    """A reward's definition, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
+    item = cache.get(("reward", tenant_id, reward_id), lambda: store.get(reward_key(tenant_id, reward_id)))
+    if item is None:
+        raise NotFound("The reward does not exist.")
+    return item
+
+
+def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
+    """The reward and its stock counters: one Query of the reward's partition."""
+    items, _ = store.query(("pk", partition(tenant_id, reward_id)))
+    reward = next((item for item in items if item["sk"] == "REWARD"), None)
+    if reward is None:
+        raise NotFound("The reward does not exist.")
+    return public(reward, [item for item in items if item["sk"].startswith("STOCK#")])
+
+
+def create_reward(request: Request) -> Response:
+    tenant_id = request.tenant_id
+    currency = program.load(tenant_id)["currency"]
+
+    def attempt(operation: Operation) -> Response:
+        now = clock.iso(clock.now())
+        reward = {
+            **DEFAULTS,
+            "currency": currency,
+            **request.body,
+            "createdAt": now,
+            "updatedAt": now,
+            "version": 0,
+        }
+        reward_id = reward["rewardId"]
+        (existing,) = operation.read([reward_key(tenant_id, reward_id)])
+        if existing is not None:
+            raise Conflict("duplicate", "A reward with this rewardId exists already.")
+        stock = [
+            {
+                **stock_key(tenant_id, reward_id, k),
+                **_listing(tenant_id, reward_id, f"#STOCK#{k}"),
+                "total": 0,
+                "available": 0,
+                "issued": 0,
+            }
+            for k in range(SHARDS)
+        ]
+        items = [store.put_new(_stored(tenant_id, reward)), *(store.put_new(item) for item in stock)]
+        answer = operation.commit(items, public(reward, stock))
+        cache.put(("reward", tenant_id, reward_id), reward)
+        return answer
+
+    return run(request, attempt)
+
+
+def update_reward(request: Request) -> Response:
+    tenant_id, reward_id = request.tenant_id, request.params["rewardId"]
+
+    def attempt(operation: Operation) -> Response:
+        (current,) = operation.read([reward_key(tenant_id, reward_id)])
+        if current is None:
+            raise NotFound("The reward does not exist.")
+        updated = {
+            **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
+            **request.body,
+            "updatedAt": clock.iso(clock.now()),
+            "version": current["version"] + 1,
+        }
+        store.transact(
+            [
+                store.put(
+                    _stored(tenant_id, updated),
+                    condition="#v = :v",
+                    names={"#v": "version"},
+                    values={":v": current["version"]},
+                )
+            ]
+        )
+        cache.put(("reward", tenant_id, reward_id), updated)
+        return ok(with_stock(tenant_id, reward_id))
+
+    return run(request, attempt)
+
+
+def get_reward(request: Request) -> dict[str, Any]:
+    return with_stock(request.tenant_id, request.params["rewardId"])
+
+
+def list_rewards(request: Request) -> Response:
+    """Rewards by rewardId, each with its stock, from one Query of gsi2 (reward then its counters)."""
+    tenant_id, query = request.tenant_id, request.query
+    limit = query.get("limit", 25)
+    query_id = cursor.query_id("rewards", query)
+    items, last = store.query(
+        ("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"),
+        index="gsi2",
+        limit=limit * (1 + SHARDS),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+    for item in items:
+        if item["sk"] == "REWARD":
+            groups.append((item, []))
+        elif groups and item["pk"] == groups[-1][0]["pk"]:
+            groups[-1][1].append(item)
+    if last is not None and groups and len(groups[-1][1]) < SHARDS:
+        groups.pop()  # cut short by the page: it starts the next page
+        end = groups[-1][1][-1] if groups and groups[-1][1] else None
+        last = {name: end[name] for name in ("pk", "sk", "gsi2pk", "gsi2sk")} if end else last
+    active = query.get("isActive")
+    shown = [public(reward, stock) for reward, stock in groups if active is None or reward["isActive"] == active]
+    return page(shown, cursor.encode(tenant_id, query_id, last))
+
+
+def add_codes(request: Request) -> Response:
+    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted."""
+    tenant_id, reward_id = request.tenant_id, request.params["rewardId"]
+    operation = Operation(request)
+    try:
+        (reward,) = operation.read([reward_key(tenant_id, reward_id)])
+    except Replayed as replay:
+        return replay.response
+    if reward is None:
+        raise NotFound("The reward does not exist.")
+    if reward["fulfillment"] != "coupon":
+        raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
+    codes = list(dict.fromkeys(request.body["codes"]))
+    skipped = len(request.body["codes"]) - len(codes)
+    added = 0
+    for start in range(0, len(codes), CHUNK):
+        chunk = codes[start : start + CHUNK]
+        while chunk:
+            try:
+                store.transact(_pool_writes(tenant_id, reward_id, chunk))
+                added += len(chunk)
+                break
+            except store.ConditionFailed as failed:  # codes in the pool already: skip them, add the rest
+                present = {chunk[i] for i in failed.failed if i < len(chunk)}
+                skipped += len(present)
+                chunk = [code for code in chunk if code not in present]
+            except store.Contention:
+                continue
+    data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
+    return operation.remember(ok(data))
+
+
+def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:
+    per_shard: dict[int, int] = {}
+    items = []
+    for code in codes:
+        items.append(store.put_new({**code_key(tenant_id, reward_id, code), "code": code}))
+        per_shard[shard_of(code)] = per_shard.get(shard_of(code), 0) + 1
+    for shard, count in per_shard.items():
+        items.append(store.update(stock_key(tenant_id, reward_id, shard), add={"total": count, "available": count}))
+    return items
