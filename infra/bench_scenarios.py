@@ -32,7 +32,7 @@ def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
 
 def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     """Seed a tenant (and `members` members once members exist), then yield one scenario per operation."""
-    from loyalty.services import activities, program, tenants
+    from loyalty.services import activities, program, rewards, tenants
 
     tenants.create_tenant("bench", "Bench")
     key = tenants.issue_key("bench", ["admin"])["key"]
@@ -50,6 +50,8 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
                 program.load("bench")
                 for activity_id in ("visit", "checkin", "sale", "photo"):
                     activities.load("bench", activity_id)
+                for reward_id in ("coffee", "mug"):
+                    rewards.load("bench", reward_id)
                 counter.active = was
             route, _, query = path.partition("?")
             return gateway.handle(
@@ -87,6 +89,11 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     seed("PATCH", "/program", {"saleActivityId": "sale"})
     pending = [seed("POST", f"/members/{member_id}/awards", {"activityId": "photo"})["transactionId"] for _ in "ab"]
     seed("POST", "/orders", {"orderId": "seeded", "memberId": member_id, "total": "80.00"})
+    seed("POST", "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"})
+    seed("POST", "/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(200)]})
+    seed("POST", "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"})
+    seed("POST", f"/members/{member_id}/awards", {"activityId": "visit"})
+    manual = [seed("POST", f"/members/{member_id}/redemptions", {"rewardId": "mug"})["redemptionId"] for _ in "ab"]
     counter.active = counting
     award = json.dumps({"activityId": "visit"})
     award_key = {"Idempotency-Key": "bench-award"}
@@ -136,4 +143,38 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield ("GET /activities/{id}", call("GET", "/activities/visit", cold=False))
     yield ("GET /activities (page)", call("GET", "/activities", cold=False))
     yield ("PATCH /activities/{id}", call("PATCH", "/activities/visit", '{"points": 20}', cold=False))
+    coffee = '{"rewardId": "coffee"}'
+    yield ("POST /members/{id}/redemptions (coupon)", call("POST", f"{m}/redemptions", coffee, cold=False))
+    yield (
+        "POST /members/{id}/redemptions (manual)",
+        call("POST", f"{m}/redemptions", '{"rewardId": "mug"}', cold=False),
+    )
+    rdm_key = {"Idempotency-Key": "bench-redeem"}
+    yield (
+        "POST /members/{id}/redemptions with Idempotency-Key",
+        call("POST", f"{m}/redemptions", coffee, rdm_key, False),
+    )
+    yield ("POST /members/{id}/redemptions replay", call("POST", f"{m}/redemptions", coffee, rdm_key, False))
+    yield ("POST /redemptions/{id}/complete", call("POST", f"/redemptions/{manual[0]}/complete", cold=False))
+    cancel = '{"reason": "b", "refund": true}'
+    yield (
+        "POST /redemptions/{id}/cancel (refund)",
+        call("POST", f"/redemptions/{manual[1]}/cancel", cancel, cold=False),
+    )
+    yield ("GET /redemptions/{id}", call("GET", f"/redemptions/{manual[0]}", cold=False))
+    yield ("GET /members/{id}/redemptions (page)", call("GET", f"{m}/redemptions", cold=False))
+    yield ("GET /redemptions?status=issued (page)", call("GET", "/redemptions?status=issued", cold=False))
+    yield (
+        "POST /rewards",
+        call(
+            "POST", "/rewards", '{"rewardId": "new", "name": "N", "pointsCost": 5, "fulfillment": "coupon"}', cold=False
+        ),
+    )
+    yield ("GET /rewards/{id}", call("GET", "/rewards/coffee", cold=False))
+    yield ("GET /rewards (page)", call("GET", "/rewards", cold=False))
+    yield ("PATCH /rewards/{id}", call("PATCH", "/rewards/coffee", '{"pointsCost": 12}', cold=False))
+    yield (
+        "POST /rewards/{id}/codes (50 codes)",
+        call("POST", "/rewards/coffee/codes", json.dumps({"codes": [f"N{i}" for i in range(50)]}), cold=False),
+    )
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))

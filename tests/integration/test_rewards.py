@@ -95,6 +95,8 @@ def test_a_coupon_redemption_takes_points_and_one_code(tenant):
     assert empty.status == 409 and empty.code == "out_of_stock"
     assert balance(tenant.read, rich)["available"] == 1000
     assert tenant.read.get("/rewards/coffee").data["stock"] == {"total": 2, "available": 0, "issued": 2}
+    readded = tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]}).data  # handed out: never again
+    assert (readded["added"], readded["skipped"], readded["stock"]["available"]) == (0, 2, 0)
     assert redeem(tenant, m, "nope").status == 404
     assert_ledger_clean(tenant.tenant_id)
 

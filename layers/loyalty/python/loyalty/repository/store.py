@@ -178,6 +178,11 @@ def put(
     return {"Put": body}
 
 
+def put_versioned(item: dict[str, Any], version: int) -> TxItem:
+    """A put that fails unless the stored item still has `version` (optimistic concurrency)."""
+    return put(item, condition="#v = :v", names={"#v": "version"}, values={":v": version})
+
+
 def put_new(item: dict[str, Any]) -> TxItem:
     """A put that fails if an item with this key exists (creates, guards, idempotency records)."""
     return put(item, condition="attribute_not_exists(pk)")

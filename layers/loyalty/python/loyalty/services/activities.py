@@ -120,10 +120,7 @@ def update_activity(request: Request) -> Response:
             "version": current["version"] + 1,
         }
         _check_frequency(updated)
-        put = store.put(
-            _stored(tenant_id, updated), condition="#v = :v", names={"#v": "version"}, values={":v": current["version"]}
-        )
-        store.transact([put])
+        store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
         cache.put(("activity", tenant_id, activity_id), updated)
         return ok(public(updated))
 

@@ -199,7 +199,7 @@ def update_member(request: Request) -> Response:
 
 
 def versioned_put(tenant_id: str, member: dict[str, Any], version: int) -> store.TxItem:
-    return store.put(_stored(tenant_id, member), condition="#v = :v", names={"#v": "version"}, values={":v": version})
+    return store.put_versioned(_stored(tenant_id, member), version)
 
 
 def erase_member(request: Request) -> Response:

@@ -257,7 +257,7 @@ def return_order(request: Request) -> Response:
             "updatedAt": clock.iso(now),
             "version": order["version"] + 1,
         }
-        items.append(store.put(updated, condition="#v = :v", names={"#v": "version"}, values={":v": order["version"]}))
+        items.append(store.put_versioned(updated, order["version"]))
         answer = {
             "returnId": ids.ulid(),
             "orderId": order_id,

@@ -75,16 +75,7 @@ def update_program(request: Request) -> Response:
             "updatedAt": clock.iso(clock.now()),
             "version": current["version"] + 1,
         }
-        store.transact(
-            [
-                store.put(
-                    updated,
-                    condition="#v = :v",
-                    names={"#v": "version"},
-                    values={":v": current["version"]},
-                )
-            ]
-        )
+        store.transact([store.put_versioned(updated, current["version"])])
         cache.put(("program", request.tenant_id), updated)
         return ok(public(updated))
 

@@ -18,7 +18,7 @@ from loyalty.repository import cursor, keys, store
 from loyalty.services import program
 
 SHARDS = 4
-CHUNK = 90  # codes per transaction (plus up to SHARDS counter updates; the limit is 100 items)
+CHUNK = 45  # codes per transaction: 2 items a code plus up to SHARDS counters (the limit is 100 items)
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -149,16 +149,7 @@ def update_reward(request: Request) -> Response:
             "updatedAt": clock.iso(clock.now()),
             "version": current["version"] + 1,
         }
-        store.transact(
-            [
-                store.put(
-                    _stored(tenant_id, updated),
-                    condition="#v = :v",
-                    names={"#v": "version"},
-                    values={":v": current["version"]},
-                )
-            ]
-        )
+        store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
         cache.put(("reward", tenant_id, reward_id), updated)
         return ok(with_stock(tenant_id, reward_id))
 
@@ -217,8 +208,8 @@ def add_codes(request: Request) -> Response:
                 store.transact(_pool_writes(tenant_id, reward_id, chunk))
                 added += len(chunk)
                 break
-            except store.ConditionFailed as failed:  # codes in the pool already: skip them, add the rest
-                present = {chunk[i] for i in failed.failed if i < len(chunk)}
+            except store.ConditionFailed as failed:  # codes in the pool or handed out already: skip them
+                present = {chunk[i // 2] for i in failed.failed if i < 2 * len(chunk)}
                 skipped += len(present)
                 chunk = [code for code in chunk if code not in present]
             except store.Contention:
@@ -230,8 +221,9 @@ def add_codes(request: Request) -> Response:
 def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:
     per_shard: dict[int, int] = {}
     items = []
-    for code in codes:
+    for code in codes:  # a code handed out once is never put back in the pool
         items.append(store.put_new({**code_key(tenant_id, reward_id, code), "code": code}))
+        items.append(store.check(issued_key(tenant_id, reward_id, code), "attribute_not_exists(pk)"))
         per_shard[shard_of(code)] = per_shard.get(shard_of(code), 0) + 1
     for shard, count in per_shard.items():
         items.append(store.update(stock_key(tenant_id, reward_id, shard), add={"total": count, "available": count}))

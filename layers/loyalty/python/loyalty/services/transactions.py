@@ -6,11 +6,11 @@ from datetime import datetime
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response, page
+from loyalty.errors import Conflict, NotFound
+from loyalty.http import Request, Response
 from loyalty.operation import Operation, run
-from loyalty.repository import cursor, keys, store
-from loyalty.services import members, program
+from loyalty.repository import keys, store
+from loyalty.services import listing, members, program
 from loyalty.services.book import Book, expires_at
 
 FIELDS = (
@@ -96,38 +96,16 @@ def get_transaction(request: Request) -> dict[str, Any]:
 
 
 def list_transactions(request: Request) -> Response:
-    """Newest first, one member's (path has memberId) or the program's; from/to are key bounds."""
-    tenant_id, query = request.tenant_id, request.query
-    member_id = request.params.get("memberId")
-    if member_id:
-        partition, index = ("gsi1pk", member_partition(tenant_id, member_id)), "gsi1"
-    else:
-        partition, index = ("gsi2pk", f"{keys.tenant(tenant_id)}#TX"), "gsi2"
-    if query.get("from") and query.get("to") and query["from"] > query["to"]:
-        raise ValidationFailed(details=[{"field": "to", "message": "must not be before from"}])
-    low = ids.ulid_floor(clock.parse_iso(query["from"])) if query.get("from") else "0"
-    high = ids.ulid_ceiling(clock.parse_iso(query["to"])) if query.get("to") else "Z" * 26
-    filters, names, values = [], {}, {":low": low, ":high": high}
-    for name in ("status", "type"):
-        if query.get(name):
-            filters.append(f"#{name} = :{name}")
-            names[f"#{name}"] = name
-            values[f":{name}"] = query[name]
-    query_id = cursor.query_id(f"transactions:{member_id or ''}", query)
-    items, last = store.query(
-        partition,
-        index=index,
-        sort="#s BETWEEN :low AND :high",
-        values=values,
-        names=names or None,
-        filter_expression=" AND ".join(filters) or None,
-        newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    """Newest first, one member's (path has memberId) or the program's; filters status and type."""
+    member_id = request.params.get("memberId", "")
+    return listing.newest_first(
+        request,
+        "transactions",
+        member_partition(request.tenant_id, member_id),
+        f"{keys.tenant(request.tenant_id)}#TX",
+        ("status", "type"),
+        public,
     )
-    if member_id and not items and not query.get("nextToken"):
-        members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
 def _read_pending(operation: Operation, tenant_id: str, transaction_id: str) -> tuple[dict[str, Any], Book]:
