@@ -1,0 +1,94 @@
+"""The scheduled jobs: a crash half-way and a re-run leave every balance right; the CLI runs them by hand."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+from loyalty import clock
+from loyalty.repository import store
+from loyalty.services import jobs
+
+from infra import cli
+from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+
+
+@pytest.fixture
+def frozen():
+    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    clock.use(moment)
+    yield moment
+    clock.reset()
+
+
+def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, monkeypatch):
+    tenant.admin.patch("/program", {"pointsExpiryDays": 10, "pendingDays": 3})
+    activity(tenant.admin, "visit", points=10)
+    activity(tenant.admin, "later", points=7, approvalMethod="delayed")
+    people = [member(tenant.integration, f"p{i}@example.com") for i in range(4)]
+    for m in people:
+        award(tenant.integration, m, "visit")
+        award(tenant.integration, m, "later")
+    frozen.advance(days=12)
+    original, calls = store.transact, []
+
+    def crash_on_the_third(items):
+        calls.append(1)
+        if len(calls) == 3:
+            raise RuntimeError("the function was stopped")
+        return original(items)
+
+    monkeypatch.setattr(store, "transact", crash_on_the_third)
+    with pytest.raises(RuntimeError):
+        jobs.approve_delayed(tenant_ids=[tenant.tenant_id])
+    monkeypatch.setattr(store, "transact", original)
+    assert_ledger_clean(tenant.tenant_id)  # two approved, the rest still pending: consistent
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 2}
+    calls.clear()
+    monkeypatch.setattr(store, "transact", crash_on_the_third)
+    with pytest.raises(RuntimeError):
+        jobs.expire_points(tenant_ids=[tenant.tenant_id])
+    monkeypatch.setattr(store, "transact", original)
+    assert_ledger_clean(tenant.tenant_id)
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 2, "points": 20}
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 0, "points": 0}
+    for m in people:
+        assert balance(tenant.read, m) | {} == {
+            "available": 7,
+            "pending": 0,
+            "redeemed": 0,
+            "expired": 10,
+            "lifetime": 17,
+            "qualified": 17,
+        }
+    assert_ledger_clean(tenant.tenant_id)
+
+
+def test_the_cli_runs_the_jobs_and_the_checker(tenant, capsys):
+    activity(tenant.admin, "visit", points=10, approvalMethod="delayed")
+    m = member(tenant.integration, "cli@example.com")
+    award(tenant.integration, m, "visit")
+    cli.main(["job", "approve-delayed", "--tenant", tenant.tenant_id, "--now", "2099-01-01T00:00:00Z"])
+    assert json.loads(capsys.readouterr().out) == {"approved": 1}
+    cli.main(["job", "expire-points", "--tenant", tenant.tenant_id])
+    assert json.loads(capsys.readouterr().out) == {"lots": 0, "points": 0}
+    cli.main(["check", "--tenant", tenant.tenant_id])
+    assert json.loads(capsys.readouterr().out) == {"tenants": 1, "problems": []}
+    assert balance(tenant.read, m)["available"] == 10
+
+
+def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(tenant):
+    from loyalty.services import checker, members, rewards
+
+    activity(tenant.admin, "visit", points=10)
+    m = member(tenant.integration, "tampered@example.com")
+    award(tenant.integration, m, "visit")
+    tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"})
+    tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]})
+    assert_ledger_clean(tenant.tenant_id)
+    stored = store.get(members.member_key(tenant.tenant_id, m))
+    stored["balance"]["available"] += 5
+    store.put_plain(stored)
+    store.transact([store.delete(rewards.code_key(tenant.tenant_id, "coffee", "A1"))])
+    problems = checker.check([tenant.tenant_id])["problems"]
+    assert {p.get("field") for p in problems if "field" in p} == {"available", "lotTotal - consumed", "unspent lots"}
+    assert [p["problem"] for p in problems if "problem" in p] == ["available differs from the codes in the pool"]
