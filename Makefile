@@ -30,7 +30,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 bench: $(STAMP)
-	$(BIN)/python -m infra.bench
+	$(BIN)/python -m tools.bench
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi

@@ -1,1 +1,1 @@
-"""Infrastructure: the CDK app, its constructs, and the local stand-in for API Gateway."""
+"""Infrastructure: the CDK app and its constructs (one per concern)."""

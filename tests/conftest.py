@@ -17,7 +17,7 @@ os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 os.environ.pop("AWS_PROFILE", None)
 
 # The embedded DynamoDB must be running before any module creates its boto3 client.
-from infra.local import embedded_dynamodb
+from tools.local import embedded_dynamodb
 
 embedded_dynamodb.start()
 
@@ -47,7 +47,7 @@ def fresh_table():
     from loyalty import clock
     from loyalty.services import program
 
-    from infra.local import embedded_dynamodb
+    from tools.local import embedded_dynamodb
 
     embedded_dynamodb.start()
     embedded_dynamodb.reset()

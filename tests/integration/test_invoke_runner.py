@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_invoke_prints_the_handlers_answer(function):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TABLE_NAME"}
     output = subprocess.run(
-        [sys.executable, "-m", "infra.cli", "invoke", function, str(ROOT / "events" / f"{function}.json")],
+        [sys.executable, "-m", "tools.cli", "invoke", function, str(ROOT / "events" / f"{function}.json")],
         capture_output=True,
         text=True,
         cwd=ROOT,

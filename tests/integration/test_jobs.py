@@ -8,8 +8,8 @@ from loyalty import clock
 from loyalty.repository import store
 from loyalty.services import jobs
 
-from infra import cli
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tools import cli
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
 
-from infra.openapi import DOCUMENT_PATH, render_document
+from tools.openapi import DOCUMENT_PATH, render_document
 
 ROOT = Path(__file__).resolve().parents[2]
 ALL_FUNCTIONS = sorted({r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION})

@@ -11,7 +11,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infra.openapi import build_document
+from tools.openapi import build_document
 
 schema = schemathesis.openapi.from_dict(build_document())
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]

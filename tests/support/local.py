@@ -9,7 +9,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from infra.local import embedded_dynamodb
+from tools.local import embedded_dynamodb
 
 _tenants = itertools.count(1)
 
@@ -91,7 +91,7 @@ class Tenant:
 
 class LocalApiServer:
     def __init__(self) -> None:
-        from infra.local.server import LocalApi
+        from tools.local.server import LocalApi
 
         start_embedded()
         self.server = LocalApi(0, embedded=True)

@@ -41,7 +41,7 @@ from loyalty.services import (
     transactions,
 )
 
-from infra.local import embedded_dynamodb
+from tools.local import embedded_dynamodb
 
 TENANT = "sm"
 EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36

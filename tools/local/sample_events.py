@@ -1,11 +1,11 @@
-"""Writes events/<function>.json: a realistic API Gateway event per function (`python -m infra.local.sample_events`)."""
+"""Writes events/<function>.json: a realistic API Gateway event per function (`python -m tools.local.sample_events`)."""
 
 import json
 import sys
 
 from loyalty.routes import JOBS, ROUTES
 
-from infra.local.gateway import build_event
+from tools.local.gateway import build_event
 
 # function → (path parameters, body, query string)
 SAMPLES: dict = {

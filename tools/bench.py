@@ -77,13 +77,13 @@ class CallCounter:
 
 
 def dynamodb_calls(member_counts: tuple[int, ...]) -> list[tuple[str, int, Counter[str], int]]:
-    """(operation, members in table, calls by API, HTTP status) for every scenario of infra.bench_scenarios."""
-    from infra.local import embedded_dynamodb
+    """(operation, members in table, calls by API, HTTP status) for every scenario of tools.bench_scenarios."""
+    from tools.local import embedded_dynamodb
 
     embedded_dynamodb.start("bench")
     from loyalty.repository.client import client
 
-    from infra.bench_scenarios import scenarios
+    from tools.bench_scenarios import scenarios
 
     counter = CallCounter()
 

@@ -14,7 +14,7 @@ class Pausable(Protocol):
 
 def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
     """A gateway whose authorizer lookups are not counted: API Gateway caches them for 300 s."""
-    from infra.local.gateway import Gateway
+    from tools.local.gateway import Gateway
 
     gateway = Gateway()
     authorizer = gateway._authorizer

@@ -13,7 +13,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from infra.local import embedded_dynamodb
+from tools.local import embedded_dynamodb
 
 STAGE_PREFIX = "/Production"
 DEMO_TENANT = "demo"
@@ -42,7 +42,7 @@ class LocalApi(ThreadingHTTPServer):
     request_queue_size = 256
 
     def __init__(self, port: int, embedded: bool) -> None:
-        from infra.local.gateway import Gateway
+        from tools.local.gateway import Gateway
 
         super().__init__(("127.0.0.1", port), _Handler)
         self.gateway = Gateway()
@@ -57,7 +57,7 @@ class LocalApi(ThreadingHTTPServer):
 
     def openapi(self) -> str:
         if self._openapi is None:
-            from infra.openapi import build_document
+            from tools.openapi import build_document
 
             self._openapi = json.dumps(build_document(), indent=2)
         return self._openapi
@@ -92,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"Content-Type": "application/json"}, self.server.openapi().encode())
             return
         if self.command == "GET" and path in (f"{STAGE_PREFIX}/docs", f"{STAGE_PREFIX}/docs/"):
-            from infra.local.docs_page import DOCS_HTML
+            from tools.local.docs_page import DOCS_HTML
 
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_HTML.encode())
             return

@@ -33,7 +33,7 @@ def _print(value: Any) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    from infra.local.server import serve
+    from tools.local.server import serve
 
     serve(args.port)
 
@@ -64,12 +64,12 @@ def cmd_key(args: argparse.Namespace) -> None:
 
 def cmd_invoke(args: argparse.Namespace) -> None:
     """Run one handler with one event on a fresh embedded table (the no-Docker `sam local invoke`)."""
-    from infra.local import embedded_dynamodb
+    from tools.local import embedded_dynamodb
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     embedded_dynamodb.start()
-    from infra.local.gateway import LambdaContext, load_handler
-    from infra.local.seed import seed_demo
+    from tools.local.gateway import LambdaContext, load_handler
+    from tools.local.seed import seed_demo
 
     seed_demo()
     with open(args.event) as handle:
@@ -101,7 +101,7 @@ def cmd_check(args: argparse.Namespace) -> None:
 
 
 def cmd_openapi(args: argparse.Namespace) -> None:
-    from infra.openapi import write_document
+    from tools.openapi import write_document
 
     print(f"wrote {write_document()}")
 
