@@ -1,15 +1,16 @@
 """Point lots: one item per member and expiry date in the member's partition, with a due-date entry.
 
-A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE`, sorted by
-`<expiresOn>#<memberId>`; the expiry job walks that partition up to today and settling a lot
-deletes it (and so its due entry).
+A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE#S<k>` (one of
+sharded.SHARDS shards by a hash of the member), sorted by `<expiresOn>#<memberId>`; the expiry job
+walks those partitions up to today and settling a lot deletes it (and so its due entry). LOOKUP
+does not project `cumEnd`, so growing a lot does not rewrite its due entry.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
 from loyalty.repository.table import LOOKUP
 
 PREFIX = f"{members.MEMBER}#LOT#"
@@ -19,8 +20,8 @@ def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
     return store.key(members.partition(tenant_id, member_id), f"{PREFIX}{expires_on}")
 
 
-def _due(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
+def _due(tenant_id: str) -> sharded.ShardedCollection:
+    return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, sharded.walked_whole)
 
 
 def put_new(
@@ -35,7 +36,7 @@ def put_new(
         "cumEnd": cum_end,
     }
     if expires:
-        lot.update(store.index_entry(LOOKUP, _due(tenant_id), f"{expires_on}#{member_id}"))
+        lot.update(_due(tenant_id).entry(member_id, f"{expires_on}#{member_id}"))
     return store.put_new(lot)
 
 
@@ -60,4 +61,4 @@ def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | N
 
 def due(tenant_id: str, day: str) -> list[dict[str, Any]]:
     """Every lot whose last day is before `day` (YYYY-MM-DD), oldest first."""
-    return store.Collection(_due(tenant_id), LOOKUP).all(sort="#s < :b", values={":b": day}, limit=100)
+    return _due(tenant_id).all(sort="#s < :b", values={":b": day}, limit=100)

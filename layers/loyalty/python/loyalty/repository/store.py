@@ -130,10 +130,17 @@ def get(item_key: Key) -> dict[str, Any] | None:
     return from_item(answer.get("Item"))
 
 
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem call
+
+
 def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
-    """Several items in one call (GetItem for one, BatchGetItem for more), in the order asked."""
+    """Several items in order asked: GetItem for one, one BatchGetItem per 100 keys for more."""
     if len(keys) == 1:
         return [get(keys[0])]
+    if len(keys) > BATCH_GET_LIMIT:
+        return [item for i in range(0, len(keys), BATCH_GET_LIMIT) for item in get_many(keys[i : i + BATCH_GET_LIMIT])]
+    if not keys:
+        return []
     wanted = {(k["pk"], k["sk"]): i for i, k in enumerate(keys)}
     found: list[dict[str, Any] | None] = [None] * len(keys)
     request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}}

@@ -68,7 +68,8 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
 def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     """Every coupon pool: issued + available = total, and codes issued ↔ redemptions one to one."""
     problems: list[dict[str, Any]] = []
-    catalog, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(limit=500), None)
+    rewards = rewards_db.catalog(tenant_id).all(limit=500)
+    catalog = list(zip(rewards, rewards_db.stock_of(tenant_id, rewards), strict=True))
     sold = redemptions_db.of_program(tenant_id).all(limit=500)
 
     def report(reward_id: str, problem: str, **facts: Any) -> None:
@@ -94,7 +95,11 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
             for k in range(rewards_db.SHARDS)
             for item in rewards_db.pool(tenant_id, reward_id, k).all(limit=500)
         }
-        handed_out = {item["code"]: item for item in rewards_db.issued(tenant_id, reward_id).all(limit=500)}
+        handed_out = {
+            item["code"]: item
+            for k in range(rewards_db.SHARDS)
+            for item in rewards_db.issued(tenant_id, reward_id, k).all(limit=500)
+        }
         given = {r["couponCode"]: r for r in sold if r["rewardId"] == reward_id and r["couponCode"]}
         if available != len(in_pool):
             report(reward_id, "available differs from the codes in the pool", stored=available, counted=len(in_pool))

@@ -1,8 +1,8 @@
 """Reward catalog and coupon-code pools: create, update, read with stock, list, add codes.
 
 A pool is per-code items spread over shards (repository.rewards), with one stock counter per
-shard. A redemption claims one code and moves one shard's counter, so no single counter item
-takes every redemption.
+shard, each in a partition of its own. A redemption claims one code and moves one shard's counter,
+so no single counter item or partition takes every redemption.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
 
-CHUNK = 45  # codes per transaction: 2 items a code plus up to SHARDS counters (the limit is 100 items)
+CHUNK = (100 - rewards_db.SHARDS) // 2  # codes per transaction: 2 items a code plus up to SHARDS counters (limit 100)
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -99,16 +99,14 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Rewards by rewardId, each with its stock, from one Query of the catalog (reward then its counters)."""
-    limit = query.get("limit", 25)
+    """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
     query_id = cursor.query_id("rewards", query)
     items, last = rewards_db.catalog(tenant_id).query(
-        limit=limit * (1 + rewards_db.SHARDS),
+        limit=query.get("limit", 25),
+        equals={"isActive": query.get("isActive")},
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    groups, last = rewards_db.group_catalog(items, last)
-    active = query.get("isActive")
-    shown = [public(reward, stock) for reward, stock in groups if active is None or reward["isActive"] == active]
+    shown = [public(reward, stock) for reward, stock in zip(items, rewards_db.stock_of(tenant_id, items), strict=True)]
     return Page(shown, cursor.encode(tenant_id, query_id, last))
 
 

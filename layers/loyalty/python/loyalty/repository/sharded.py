@@ -1,0 +1,144 @@
+"""Write-sharded collections: one list spread over SHARDS index partitions by a hash of its owner.
+
+A program-wide list that every member writes to (all transactions, all redemptions, the jobs'
+due-date entries) would be one index partition taking the whole tenant's write rate. Instead an
+entry goes to shard `hash(owner) mod SHARDS` (the owner is the member, so a member's entries stay
+in one shard and a shard is shared by about 1/SHARDS of the members), and a page is a
+scatter-gather: it reads the shards, merges them in sort-key order, and its cursor carries each
+shard's position. The arithmetic behind SHARDS is in docs/data-model.md.
+
+Any repository module can list through it: build entries with `entry(owner, sort)` and read with
+`query` (the same options as `store.Collection.query`, so `services.listing` pages either kind).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from loyalty.errors import ValidationFailed
+from loyalty.repository import store
+from loyalty.repository.table import INDEXES
+
+SHARDS = 32
+_DONE = "-"  # a shard's position once everything in it was listed
+
+
+def walked_whole(sort: str) -> store.Key:
+    """The `item_key` of a list that is only ever read whole (`all`), never paged by a cursor."""
+    raise NotImplementedError(f"no cursor pages this list (at {sort})")
+
+
+def shard_of(owner: str, shards: int = SHARDS) -> int:
+    return int(hashlib.sha256(owner.encode()).hexdigest()[:8], 16) % shards
+
+
+@dataclass(frozen=True)
+class ShardedCollection:
+    """A list in `index` over partitions `<base>#S<k>`; `item_key(sort)` is the table key of an entry."""
+
+    base: str
+    index: str
+    item_key: Callable[[str], store.Key]
+    shards: int = SHARDS
+
+    def partition(self, shard: int) -> str:
+        return f"{self.base}#S{shard:02d}"
+
+    def shard(self, shard: int) -> store.Collection:
+        return store.Collection(self.partition(shard), self.index)
+
+    def entry(self, owner: str, sort: str) -> dict[str, str]:
+        """The index attributes that list an item of `owner` at `sort`."""
+        return store.index_entry(self.index, self.partition(shard_of(owner, self.shards)), sort)
+
+    def all(self, **options: Any) -> list[dict[str, Any]]:
+        """Every entry of every shard, shard after shard (jobs, the checker and operator tools)."""
+        return [item for k in range(self.shards) for item in self.shard(k).all(**options)]
+
+    def query(
+        self,
+        *,
+        limit: int = 25,
+        start: dict[str, Any] | None = None,
+        newest_first: bool = False,
+        **options: Any,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page in sort-key order across the shards, and the positions the next page starts at.
+
+        Each shard is read a little at first (about limit/SHARDS items); an item is served once it
+        is newer (older, ascending) than where every shard with more to read stopped, and the shard
+        that holds the page back is read further. Sort keys are unique across shards (ULIDs).
+        """
+        positions = self._positions(start)
+        sort_name = INDEXES[self.index][1]
+        read: list[list[dict[str, Any]]] = [[] for _ in range(self.shards)]
+        resume: list[str | None] = [p or None for p in positions]  # the next Query of a shard starts after it
+        open_ = [p != _DONE for p in positions]
+        later = (lambda a, b: a > b) if newest_first else (lambda a, b: a < b)
+
+        def fetch(k: int, count: int) -> None:
+            begin = resume[k]
+            found, last = self.shard(k).query(
+                limit=count,
+                start={**self.item_key(begin), **store.index_entry(self.index, self.partition(k), begin)}
+                if begin
+                else None,
+                newest_first=newest_first,
+                **options,
+            )
+            read[k] += found
+            resume[k] = last[sort_name] if last else None
+            open_[k] = last is not None
+
+        budget = 3 * self.shards
+        for k in range(self.shards):
+            if open_[k]:
+                fetch(k, min(limit, math.ceil(limit / self.shards) + 2))
+                budget -= 1
+        while True:
+            held = [k for k in range(self.shards) if open_[k]]
+            pick = max if newest_first else min  # the shard whose unread items could come next
+            bound = pick(held, key=lambda k: resume[k] or "") if held else None
+            candidates = sorted(
+                (item for items in read for item in items), key=lambda i: i[sort_name], reverse=newest_first
+            )
+            ready = [i for i in candidates if bound is None or not later(resume[bound], i[sort_name])]
+            if len(ready) >= limit or bound is None or budget <= 0:
+                break
+            fetch(bound, max(limit - len(ready), 2))
+            budget -= 1
+        page = ready[:limit]
+        return page, self._next(positions, read, resume, open_, page, sort_name)
+
+    def _next(
+        self,
+        positions: list[str],
+        read: list[list[dict[str, Any]]],
+        resume: list[str | None],
+        open_: list[bool],
+        page: list[dict[str, Any]],
+        sort_name: str,
+    ) -> dict[str, Any] | None:
+        served = {id(item) for item in page}
+        after: list[str] = []
+        for k in range(self.shards):
+            taken = [item for item in read[k] if id(item) in served]
+            if len(taken) < len(read[k]):  # part of what was read waits for the next page
+                after.append(taken[-1][sort_name] if taken else positions[k])
+            elif open_[k]:
+                after.append(resume[k] or positions[k])
+            else:
+                after.append(_DONE)
+        return None if all(p == _DONE for p in after) else {"at": ",".join(after)}
+
+    def _positions(self, start: dict[str, Any] | None) -> list[str]:
+        if start is None:
+            return [""] * self.shards
+        positions = str(start.get("at", "")).split(",")
+        if len(positions) != self.shards or any(len(p) > 200 for p in positions):
+            raise ValidationFailed(details=[{"field": "nextToken", "message": "is not a token this query returned"}])
+        return positions
