@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +25,7 @@ from loyalty.repository import store
 from loyalty.repository.table import INDEXES
 
 SHARDS = 32
+_READERS = 8  # the first round's Queries run this many at a time (boto3 clients are thread-safe)
 _DONE = "-"  # a shard's position once everything in it was listed
 
 
@@ -69,7 +71,7 @@ class ShardedCollection:
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page in sort-key order across the shards, and the positions the next page starts at.
 
-        Each shard is read a little at first (about limit/SHARDS items); an item is served once it
+        Each shard is read a little at first (about limit/SHARDS items, concurrently); an item is served once it
         is newer (older, ascending) than where every shard with more to read stopped, and the shard
         that holds the page back is read further. Sort keys are unique across shards (ULIDs).
         """
@@ -94,11 +96,10 @@ class ShardedCollection:
             resume[k] = last[sort_name] if last else None
             open_[k] = last is not None
 
-        budget = 3 * self.shards
-        for k in range(self.shards):
-            if open_[k]:
-                fetch(k, min(limit, math.ceil(limit / self.shards) + 2))
-                budget -= 1
+        first = [k for k in range(self.shards) if open_[k]]
+        with ThreadPoolExecutor(max_workers=_READERS) as readers:  # each call touches only its shard's lists
+            list(readers.map(lambda k: fetch(k, min(limit, math.ceil(limit / self.shards) + 2)), first))
+        budget = 3 * self.shards - len(first)
         while True:
             held = [k for k in range(self.shards) if open_[k]]
             pick = max if newest_first else min  # the shard whose unread items could come next
