@@ -295,10 +295,11 @@ def report(results: list[Result], pairs: int) -> list[str]:
                 f"≤ {target:.2f}",
             )
         )
+    lines.append("")
     for kind in ("request", "job"):
         medians = [statistics.median(r.ratios) for r in results if r.deployed.kind == kind]
         if medians:
-            lines.append(f"\nworst median ratio, {kind} functions: {max(medians):.2f}")
+            lines.append(f"worst median ratio, {kind} functions: {max(medians):.2f}")
     lines.append(f"over target: {', '.join(missed)}" if missed else "every function within its target")
     return lines
 
