@@ -50,4 +50,4 @@ synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out
+	rm -rf $(VENV) node_modules cdk.out build

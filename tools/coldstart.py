@@ -75,7 +75,10 @@ def synthesise(outdir: Path) -> None:
         "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
         "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1",
     }
-    subprocess.run([sys.executable, "-c", program, str(outdir)], cwd=ROOT, env=env, check=True, capture_output=True)
+    command = [sys.executable, "-c", program, str(outdir)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"synthesis failed:\n{done.stderr}")
 
 
 def _resolve(value: object) -> str:
