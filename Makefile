@@ -1,14 +1,20 @@
 # Everything a fresh machine needs: `make serve` runs the local API, `make test` runs every test.
-PYTHON ?= python3
+# The virtualenv runs Lambda's runtime, python3.13 (tools/runtime_python.sh finds it or warns); override with PYTHON=…
+ifndef PYTHON
+PYTHON := $(shell sh tools/runtime_python.sh)
+endif
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# one stamp per Python version: a virtualenv made by another Python is rebuilt
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 3000
 
 .PHONY: install serve test test-fast lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
@@ -29,8 +35,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (see python -m tools.bench --help)
 bench: $(STAMP)
-	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
@@ -43,4 +50,4 @@ synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
 clean:
-	rm -rf $(VENV) node_modules cdk.out
+	rm -rf $(VENV) node_modules cdk.out build

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
@@ -12,12 +10,10 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra import config
+from infra import build, config
 
-ROOT = Path(__file__).resolve().parents[2]
 READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
 WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
 
 
 def construct_name(function: str) -> str:
@@ -46,11 +42,11 @@ def alarm(
 
 
 def code_layer(scope: Construct) -> lambda_.LayerVersion:
-    """Our domain package (layers/loyalty/python/loyalty) as a layer."""
+    """Our domain package (layers/loyalty/python/loyalty) as a layer, with its bytecode (infra/build.py)."""
     return lambda_.LayerVersion(
         scope,
         "CodeLayer",
-        code=lambda_.Code.from_asset(str(ROOT / "layers" / "loyalty"), exclude=_EXCLUDE),
+        code=lambda_.Code.from_asset(str(build.layer_code())),
         compatible_runtimes=[lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON)],
         compatible_architectures=[lambda_.Architecture.ARM_64],
         description="Loyalty API domain package: models, services, repository, HTTP conventions",
@@ -69,7 +65,7 @@ def build_function(
     description: str,
     timeout_seconds: int = config.FUNCTION_TIMEOUT_SECONDS,
 ) -> lambda_.Function:
-    """One function from functions/<function>/ with its own role: reads only, or reads and writes; never Scan."""
+    """One function from functions/<function>/ with its bytecode, its own role (reads, or reads and writes; no Scan)."""
     role = iam.Role(
         scope,
         f"{construct_id}Role",
@@ -107,7 +103,7 @@ def build_function(
         runtime=lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON),
         architecture=lambda_.Architecture.ARM_64,
         handler="app.handler",
-        code=lambda_.Code.from_asset(str(ROOT / "functions" / function), exclude=_EXCLUDE),
+        code=lambda_.Code.from_asset(str(build.function_code(function))),
         layers=layers,
         memory_size=config.FUNCTION_MEMORY_MB,
         timeout=Duration.seconds(timeout_seconds),
