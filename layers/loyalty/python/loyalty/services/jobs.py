@@ -3,16 +3,26 @@
 Each job walks a sparse due-date index (gsi3) per tenant and settles one item per transaction.
 Settling removes the item from the index in the same transaction, so a crash half-way leaves
 every balance right and a re-run picks up exactly what is left.
+
+A run pages through the due entries (a page per tenant in turn, so a tenant with a million due
+lots does not starve the others), settles a page's items on a few threads, stops before its time
+budget is spent (the next run resumes: what is settled has left the index), and isolates a
+tenant that fails: it is logged and skipped, the others go on, and the run then raises
+TenantsFailed so the failure reaches the alarm and the dead-letter queue.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
 from loyalty import clock
+from loyalty.observability import logger
 from loyalty.repository import store
 from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book, due_expire_partition, lot_key
@@ -74,36 +84,129 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
     return _settle(step)
 
 
-def _due(partition: str, bound: str) -> list[dict[str, Any]]:
-    """Every item of a due-date index whose sort key is below `bound`, oldest first."""
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(
-            ("gsi3pk", partition), index="gsi3", sort="#s < :b", values={":b": bound}, limit=100, start=start
-        )
-        out += items
-        if not start:
-            return out
+PAGE_SIZE = 100
+WORKERS = 8  # settles in flight at once: each is I/O-bound (one read, one transaction)
 
 
-def expire_points(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
-    """Expire every lot whose last day is before today (UTC)."""
+class Budget:
+    """How long a run may go on: until less than `reserve_ms` of the Lambda's time is left."""
+
+    def __init__(self, time_left_ms: Callable[[], int] | None = None, reserve_ms: int = 20_000) -> None:
+        self._time_left_ms = time_left_ms
+        self._reserve_ms = reserve_ms
+
+    @classmethod
+    def of_lambda(cls, context: Any) -> Budget:
+        """The budget of a Lambda invocation; JOB_RESERVE_SECONDS is kept for the last page to finish."""
+        reserve = int(os.environ.get("JOB_RESERVE_SECONDS", "20")) * 1000
+        return cls(context.get_remaining_time_in_millis, reserve)
+
+    def spent(self) -> bool:
+        return self._time_left_ms is not None and self._time_left_ms() < self._reserve_ms
+
+
+UNLIMITED = Budget()
+
+
+class TenantsFailed(RuntimeError):
+    """Some tenants failed (each logged with its error); every other tenant was settled."""
+
+    def __init__(self, job: str, tenant_ids: list[str], result: dict[str, Any]) -> None:
+        super().__init__(f"{job}: {len(tenant_ids)} tenant(s) failed: {', '.join(tenant_ids)}; result {result}")
+        self.tenant_ids = tenant_ids
+        self.result = result
+
+
+def _walk(
+    job: str,
+    tenant_ids: list[str],
+    partition: Callable[[str], str],
+    bound: str,
+    settle: Callable[[str, dict[str, Any]], None],
+    budget: Budget,
+) -> tuple[bool, list[str]]:
+    """Settle every tenant's due entries below `bound`: (False if the budget ran out first, failed tenants)."""
+    cursors: dict[str, dict[str, Any] | None] = dict.fromkeys(tenant_ids)
+    failed: list[str] = []
+    with ThreadPoolExecutor(WORKERS) as pool:
+        while cursors:
+            for tenant_id in list(cursors):
+                if budget.spent():
+                    return False, failed
+                try:
+                    items, cursors[tenant_id] = store.query(
+                        ("gsi3pk", partition(tenant_id)),
+                        index="gsi3",
+                        sort="#s < :b",
+                        values={":b": bound},
+                        limit=PAGE_SIZE,
+                        start=cursors[tenant_id],
+                    )
+                    running = []
+                    for item in items:
+                        if budget.spent():
+                            break
+                        running.append(pool.submit(settle, tenant_id, item))
+                    for future in wait(running).done:
+                        future.result()
+                except Exception:
+                    logger.exception(
+                        "job failed for a tenant; the others go on", extra={"job": job, "tenant": tenant_id}
+                    )
+                    failed.append(tenant_id)
+                    cursors[tenant_id] = None
+                if cursors[tenant_id] is None:
+                    del cursors[tenant_id]
+    return True, failed
+
+
+def _finish(job: str, totals: dict[str, int], complete: bool, failed: list[str]) -> dict[str, Any]:
+    result = {**totals, "complete": complete}
+    if failed:
+        raise TenantsFailed(job, failed, result)
+    return result
+
+
+def expire_points(
+    now: datetime | None = None, tenant_ids: list[str] | None = None, budget: Budget = UNLIMITED
+) -> dict[str, Any]:
+    """Expire every lot whose last day is before today (UTC); `complete` is False if the budget ran out."""
     now = now or clock.now()
-    lots = points = 0
-    for tenant_id in tenant_ids or tenants.list_tenants():
-        for lot in _due(due_expire_partition(tenant_id), clock.day(now)):
-            points += expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
-            lots += 1
-    return {"lots": lots, "points": points}
+    totals = {"lots": 0, "points": 0}
+    lock = threading.Lock()
+
+    def settle(tenant_id: str, lot: dict[str, Any]) -> None:
+        points = expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
+        with lock:
+            totals["lots"] += 1
+            totals["points"] += points
+
+    walked = _walk(
+        "expire_points", tenant_ids or tenants.list_tenants(), due_expire_partition, clock.day(now), settle, budget
+    )
+    return _finish("expire_points", totals, *walked)
 
 
-def approve_delayed(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
-    """Approve every delayed award whose autoApprovalDate has come."""
+def approve_delayed(
+    now: datetime | None = None, tenant_ids: list[str] | None = None, budget: Budget = UNLIMITED
+) -> dict[str, Any]:
+    """Approve every delayed award whose autoApprovalDate has come; `complete` is False if the budget ran out."""
     now = now or clock.now()
-    approved = 0
-    for tenant_id in tenant_ids or tenants.list_tenants():
-        bound = clock.iso(now) + "$"  # '$' sorts after '#': includes awards due this very second
-        for entry in _due(transactions.due_approve_partition(tenant_id), bound):
-            approved += approve_due(tenant_id, entry["transactionId"], now)
-    return {"approved": approved}
+    totals = {"approved": 0}
+    lock = threading.Lock()
+
+    def settle(tenant_id: str, entry: dict[str, Any]) -> None:
+        approved = approve_due(tenant_id, entry["transactionId"], now)
+        with lock:
+            totals["approved"] += approved
+
+    bound = clock.iso(now) + "$"  # '$' sorts after '#': includes awards due this very second
+    walked = _walk(
+        "approve_delayed",
+        tenant_ids or tenants.list_tenants(),
+        transactions.due_approve_partition,
+        bound,
+        settle,
+        budget,
+    )
+    return _finish("approve_delayed", totals, *walked)
