@@ -194,7 +194,8 @@ def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen
     assert [(t["points"], t["status"]) for t in expired] == [(40, "approved")]
     tenant.integration.post(f"/members/{m}/deductions", {"points": 100, "reason": "spend all"})
     frozen.current = datetime(2026, 5, 1, tzinfo=UTC)
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}  # spent: nothing expires
+    # spent: nothing expires
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
     assert tenant.read.get(f"/members/{m}/summary").data["expirationSchedule"] == []
     assert_ledger_clean(tenant.tenant_id)
 
