@@ -5,11 +5,13 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+from loyalty.routes import STAGE as STAGE_NAME
+
+__all__ = ["STAGE_NAME"]
 ROOT = Path(__file__).resolve().parents[1]
 STACK_ID = "LoyaltyOffersApi"  # `-c stage=staging` deploys a second copy as LoyaltyOffersApi-staging
-STAGE_NAME = "Production"
 FUNCTION_MEMORY_MB = 256
-FUNCTION_TIMEOUT_SECONDS = 25  # above the retry budget of loyalty/operation.py, below API Gateway's 29 s
+FUNCTION_TIMEOUT_SECONDS = 25  # above the race budget of loyalty/repository/retry.py, below API Gateway's 29 s
 # A scheduled job may run this long; it stops JOB_RESERVE_SECONDS before and the next run resumes.
 JOB_TIMEOUT_SECONDS = 900
 JOB_RESERVE_SECONDS = 20

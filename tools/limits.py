@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.errors import NotFound, ValidationFailed
-from loyalty.repository import usage_keys
+from loyalty.repository import keys
 from loyalty.services import tenants
 
 from infra.config import STAGE_NAME
@@ -37,7 +37,7 @@ def set_limits(
     if not tenants.tenant_exists(tenant_id):
         raise NotFound(f"Tenant {tenant_id} does not exist.")
     name = _plan_name(api_id, tenant_id)
-    known = usage_keys.limits(tenant_id)
+    known = keys.usage_limits(tenant_id)
     if known:
         key = {"id": known["usageKeyId"], "value": known["usageKey"]}
     else:
@@ -65,5 +65,7 @@ def set_limits(
     }
     if key["id"] not in attached:
         client.create_usage_plan_key(usagePlanId=plan["id"], keyId=key["id"], keyType="API_KEY")
-    usage_keys.record(tenant_id, key_id=key["id"], key_value=key["value"], plan_id=plan["id"], rate=rate, burst=burst)
+    keys.record_usage_limits(
+        tenant_id, key_id=key["id"], key_value=key["value"], plan_id=plan["id"], rate=rate, burst=burst
+    )
     return {"tenantId": tenant_id, "usagePlanId": plan["id"], "rateLimit": rate, "burstLimit": burst}

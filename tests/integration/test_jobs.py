@@ -1,6 +1,7 @@
 """The scheduled jobs: a crash half-way and a re-run leave every balance right; the CLI runs them by hand."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -83,8 +84,31 @@ def test_the_cli_runs_the_jobs_and_the_checker(tenant, capsys):
     assert balance(tenant.read, m)["available"] == 10
 
 
+def test_a_job_item_that_can_never_settle_is_left_for_the_next_run_at_once(tenant, frozen, monkeypatch):
+    """The jobs use the one retry policy: a permanent refusal is skipped fast, not retried 20 times."""
+    tenant.admin.patch("/program", {"pointsExpiryDays": 10})
+    activity(tenant.admin, "visit", points=10)
+    m = member(tenant.integration, "stuck@example.com")
+    award(tenant.integration, m, "visit")
+    frozen.advance(days=12)
+    original = store.transact
+
+    def refused(items):  # the member's version condition fails on unchanged state, every time
+        raise store.ConditionFailed([0], repr(("member", m)))
+
+    monkeypatch.setattr(store, "transact", refused)
+    started = time.monotonic()
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
+    assert time.monotonic() - started < 1
+    monkeypatch.setattr(store, "transact", original)
+    assert_ledger_clean(tenant.tenant_id)
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 10, "complete": True}
+
+
 def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(tenant):
-    from loyalty.services import checker, members, rewards
+    from loyalty.repository import members as members_db
+    from loyalty.repository import rewards as rewards_db
+    from loyalty.services import checker
 
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "tampered@example.com")
@@ -92,10 +116,10 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"})
     tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]})
     assert_ledger_clean(tenant.tenant_id)
-    stored = store.get(members.member_key(tenant.tenant_id, m))
+    stored = store.get(members_db.key(tenant.tenant_id, m))
     stored["balance"]["available"] += 5
     store.put_plain(stored)
-    store.transact([store.delete(rewards.code_key(tenant.tenant_id, "coffee", "A1"))])
+    store.transact([store.delete(rewards_db.code_key(tenant.tenant_id, "coffee", "A1"))])
     problems = checker.check([tenant.tenant_id])["problems"]
     assert {p.get("field") for p in problems if "field" in p} == {"available", "lotTotal - consumed", "unspent lots"}
     assert [p["problem"] for p in problems if "problem" in p] == ["available differs from the codes in the pool"]

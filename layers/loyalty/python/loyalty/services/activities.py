@@ -6,9 +6,11 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, run
-from loyalty.repository import cursor, keys, store
+from loyalty.models.activities import ACTIVITY
+from loyalty.operation import Caller, Operation, run, update_versioned
+from loyalty.repository import activities as activities_db
+from loyalty.repository import cursor, store
+from loyalty.results import Page
 
 DEFAULTS: dict[str, Any] = {
     "description": None,
@@ -23,24 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "qualifiedPoints": True,
     "showInDashboard": True,
 }
-FIELDS = ("activityId", "name", *DEFAULTS, "createdAt", "updatedAt")
-
-
-def activity_key(tenant_id: str, activity_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#ACT#{activity_id}", "ACTIVITY")
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
-
-
-def _stored(tenant_id: str, activity: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **activity_key(tenant_id, activity["activityId"]),
-        **activity,
-        "gsi2pk": f"{keys.tenant(tenant_id)}#ACTIVITIES",
-        "gsi2sk": activity["activityId"],
-    }
+    return ACTIVITY.project(item)
 
 
 def _check_frequency(activity: dict[str, Any]) -> None:
@@ -52,10 +40,8 @@ def _check_frequency(activity: dict[str, Any]) -> None:
 
 def load(tenant_id: str, activity_id: str) -> dict[str, Any]:
     """An activity, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    item = cache.get(("activity", tenant_id, activity_id), lambda: store.get(activity_key(tenant_id, activity_id)))
-    if item is None:
-        raise NotFound("The activity does not exist.")
-    return item
+    key = activities_db.key(tenant_id, activity_id)
+    return store.required(cache.get(("activity", tenant_id, activity_id), lambda: store.get(key)), "activity")
 
 
 def require(tenant_id: str, activity_id: str) -> None:
@@ -66,62 +52,46 @@ def require(tenant_id: str, activity_id: str) -> None:
         raise ValidationFailed(details=[{"field": "saleActivityId", "message": "is not an activity"}]) from None
 
 
-def create_activity(request: Request) -> Response:
-    tenant_id = request.tenant_id
+def create_activity(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        activity = {**DEFAULTS, **request.body, "createdAt": now, "updatedAt": now, "version": 0}
+        activity = {**DEFAULTS, **body, "createdAt": now, "updatedAt": now, "version": 0}
         _check_frequency(activity)
-        (existing,) = operation.read([activity_key(tenant_id, activity["activityId"])])
+        (existing,) = operation.read([activities_db.key(tenant_id, activity["activityId"])])
         if existing is not None:
             raise Conflict("duplicate", "An activity with this activityId exists already.")
-        answer = operation.commit([store.put_new(_stored(tenant_id, activity))], public(activity))
+        answer = operation.commit([store.put_new(activities_db.item(tenant_id, activity))], public(activity))
         cache.put(("activity", tenant_id, activity["activityId"]), activity)
         return answer
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def get_activity(request: Request) -> dict[str, Any]:
-    item = store.get(activity_key(request.tenant_id, request.params["activityId"]))
-    if item is None:
-        raise NotFound("The activity does not exist.")
-    return public(item)
+def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
+    return public(store.get_required(activities_db.key(tenant_id, activity_id), "activity"))
 
 
-def list_activities(request: Request) -> Response:
-    tenant_id, query = request.tenant_id, request.query
+def list_activities(tenant_id: str, query: dict[str, Any]) -> Page:
     query_id = cursor.query_id("activities", query)
-    active = query.get("isActive")
-    items, last = store.query(
-        ("gsi2pk", f"{keys.tenant(tenant_id)}#ACTIVITIES"),
-        index="gsi2",
-        filter_expression=None if active is None else "#a = :a",
-        names=None if active is None else {"#a": "isActive"},
-        values=None if active is None else {":a": active},
+    items, last = activities_db.catalog(tenant_id).query(
+        equals={"isActive": query.get("isActive")},
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
-def update_activity(request: Request) -> Response:
-    tenant_id, activity_id = request.tenant_id, request.params["activityId"]
-
-    def attempt(operation: Operation) -> Response:
-        (current,) = operation.read([activity_key(tenant_id, activity_id)])
-        if current is None:
-            raise NotFound("The activity does not exist.")
-        updated = {
-            **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            **request.body,
-            "updatedAt": clock.iso(clock.now()),
-            "version": current["version"] + 1,
-        }
-        _check_frequency(updated)
-        store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
-        cache.put(("activity", tenant_id, activity_id), updated)
-        return ok(public(updated))
-
-    return run(request, attempt)
+def update_activity(caller: Caller, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
+    updated = update_versioned(
+        caller,
+        activities_db.key(tenant_id, activity_id),
+        "activity",
+        changes,
+        lambda item: activities_db.item(tenant_id, item),
+        _check_frequency,
+    )
+    cache.put(("activity", tenant_id, activity_id), updated)
+    return public(updated)

@@ -7,12 +7,12 @@ from typing import Any
 
 from loyalty import apikeys
 from loyalty.errors import Unauthorized
-from loyalty.repository import keys, store, usage_keys
+from loyalty.repository import keys, store
 from loyalty.routes import ROUTES
 
 
 def allowed_resources(method_arn: str, scopes: frozenset[str]) -> list[str]:
-    """Every route ARN the scopes may call, so one cached policy (300 s) serves all of them."""
+    """Every route ARN the scopes may call, so one cached policy (60 s) serves all of them."""
     # arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path...}
     prefix = "/".join(method_arn.split("/")[:2])
     return [f"{prefix}/{route.method}{route.arn_path}" for route in ROUTES if route.scopes & scopes]
@@ -51,4 +51,4 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
 def usage_key_of(tenant_id: str) -> str | None:
     """The API Gateway key whose usage plan throttles this tenant: its own (`loyalty tenant limits`),
     else the stack's shared default plan (DEFAULT_USAGE_KEY); none locally, where no plan applies."""
-    return usage_keys.usage_key(tenant_id) or os.environ.get("DEFAULT_USAGE_KEY")
+    return keys.usage_key(tenant_id) or os.environ.get("DEFAULT_USAGE_KEY")

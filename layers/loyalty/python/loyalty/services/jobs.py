@@ -1,6 +1,7 @@
 """Scheduled jobs: expire due lots, auto-approve delayed awards. Idempotent and resumable.
 
-Each job walks a sparse due-date index (gsi3) per tenant and settles one item per transaction.
+Each job walks a sparse due-date index per tenant (repository.lots / repository.ledger `due`) and
+settles one item per transaction.
 Settling removes the item from the index in the same transaction, so a crash half-way leaves
 every balance right and a re-run picks up exactly what is left.
 
@@ -15,29 +16,29 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
 from typing import Any
 
 from loyalty import clock
+from loyalty.errors import ApiError
 from loyalty.observability import logger
-from loyalty.repository import store
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
+from loyalty.repository import retry, store
 from loyalty.services import members, tenants, transactions
-from loyalty.services.book import Book, due_expire_partition, lot_key
-
-ATTEMPTS = 20
+from loyalty.services.book import Book
 
 
 def _settle(step: Callable[[], bool]) -> bool:
-    """Run one item's read-decide-write until it commits or there is nothing left to do."""
-    for _ in range(ATTEMPTS):
-        try:
-            return step()
-        except (store.ConditionFailed, store.Contention):
-            time.sleep(0.01)
-    return False
+    """Run one item's read-decide-write under the retry policy; an item left unsettled waits for the next run."""
+    try:
+        return retry.until_decided(step)
+    except (ApiError, retry.Rejected) as error:  # busy past the budget, throttled, or permanent: logged, skipped
+        logger.warning("job item left for the next run", extra={"reason": str(error)})
+        return False
 
 
 def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -> int:
@@ -46,7 +47,7 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
 
     def step() -> bool:
         lot, member = store.get_many(
-            [lot_key(tenant_id, member_id, expires_on), members.member_key(tenant_id, member_id)]
+            [lots_db.key(tenant_id, member_id, expires_on), members_db.key(tenant_id, member_id)]
         )
         if lot is None or member is None:
             return False
@@ -54,7 +55,7 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
         points = book.expire_through(lot)
         items = [
             *book.writes(now),
-            store.delete(lot_key(tenant_id, member_id, expires_on), condition="attribute_exists(pk)"),
+            lots_db.delete(tenant_id, member_id, expires_on),
         ]
         if points:
             entry = transactions.new(
@@ -73,7 +74,7 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
     """Auto-approve one delayed award past its date; False if it is no longer pending."""
 
     def step() -> bool:
-        entry = store.get(transactions.tx_key(tenant_id, transaction_id))
+        entry = store.get(ledger_db.key(tenant_id, transaction_id))
         if entry is None or entry["status"] != "pending" or not entry.get("autoApprovalDate"):
             return False
         book = Book(tenant_id, members.load(tenant_id, entry["memberId"]))
@@ -117,15 +118,17 @@ class TenantsFailed(RuntimeError):
         self.result = result
 
 
+Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
+
+
 def _walk(
     job: str,
     tenant_ids: list[str],
-    partition: Callable[[str], str],
-    bound: str,
+    due: Callable[[str, dict[str, Any] | None], Page],
     settle: Callable[[str, dict[str, Any]], None],
     budget: Budget,
 ) -> tuple[bool, list[str]]:
-    """Settle every tenant's due entries below `bound`: (False if the budget ran out first, failed tenants)."""
+    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants)."""
     cursors: dict[str, dict[str, Any] | None] = dict.fromkeys(tenant_ids)
     failed: list[str] = []
     with ThreadPoolExecutor(WORKERS) as pool:
@@ -134,14 +137,7 @@ def _walk(
                 if budget.spent():
                     return False, failed
                 try:
-                    items, cursors[tenant_id] = store.query(
-                        ("gsi3pk", partition(tenant_id)),
-                        index="gsi3",
-                        sort="#s < :b",
-                        values={":b": bound},
-                        limit=PAGE_SIZE,
-                        start=cursors[tenant_id],
-                    )
+                    items, cursors[tenant_id] = due(tenant_id, cursors[tenant_id])
                     running = []
                     for item in items:
                         if budget.spent():
@@ -181,8 +177,13 @@ def expire_points(
             totals["lots"] += 1
             totals["points"] += points
 
+    day = clock.day(now)
     walked = _walk(
-        "expire_points", tenant_ids or tenants.list_tenants(), due_expire_partition, clock.day(now), settle, budget
+        "expire_points",
+        tenant_ids or tenants.list_tenants(),
+        lambda tenant_id, start: lots_db.due(tenant_id, day, start, PAGE_SIZE),
+        settle,
+        budget,
     )
     return _finish("expire_points", totals, *walked)
 
@@ -200,12 +201,11 @@ def approve_delayed(
         with lock:
             totals["approved"] += approved
 
-    bound = clock.iso(now) + "$"  # '$' sorts after '#': includes awards due this very second
+    moment = clock.iso(now)
     walked = _walk(
         "approve_delayed",
         tenant_ids or tenants.list_tenants(),
-        transactions.due_approve_partition,
-        bound,
+        lambda tenant_id, start: ledger_db.due(tenant_id, moment, start, PAGE_SIZE),
         settle,
         budget,
     )

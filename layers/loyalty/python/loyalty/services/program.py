@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty import cache, clock
-from loyalty.errors import NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok
-from loyalty.operation import Operation, run
-from loyalty.repository import keys, store
+from loyalty import cache
+from loyalty.errors import ValidationFailed
+from loyalty.models.program import PROGRAM
+from loyalty.operation import Caller, update_versioned
+from loyalty.repository import program as program_db
+from loyalty.repository import store
 from loyalty.services import activities
-
-FIELDS = ("name", "currency", "pointsExpiryDays", "pendingDays", "tiers", "saleActivityId", "updatedAt")
 
 
 def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
@@ -28,15 +27,12 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return PROGRAM.project(item)
 
 
 def load(tenant_id: str) -> dict[str, Any]:
     """The tenant's settings, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    item = cache.get(("program", tenant_id), lambda: store.get(keys.program(tenant_id)))
-    if item is None:
-        raise NotFound("The program does not exist.")
-    return item
+    return store.required(cache.get(("program", tenant_id), lambda: store.get(program_db.key(tenant_id))), "program")
 
 
 def forget_cache() -> None:
@@ -57,26 +53,23 @@ def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda tier: tier["threshold"])
 
 
-def update_program(request: Request) -> Response:
+def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
-    changes = dict(request.body)
+    tenant_id, changes = caller.tenant_id, dict(changes)
     if "tiers" in changes:
         changes["tiers"] = _check_tiers(changes["tiers"])
 
-    def attempt(operation: Operation) -> Response:
-        (current,) = operation.read([keys.program(request.tenant_id)])
-        if current is None:
-            raise NotFound("The program does not exist.")
+    def check(updated: dict[str, Any]) -> None:
         if changes.get("saleActivityId"):
-            activities.require(request.tenant_id, changes["saleActivityId"])
-        updated = {
-            **current,
-            **changes,
-            "updatedAt": clock.iso(clock.now()),
-            "version": current["version"] + 1,
-        }
-        store.transact([store.put_versioned(updated, current["version"])])
-        cache.put(("program", request.tenant_id), updated)
-        return ok(public(updated))
+            activities.require(tenant_id, changes["saleActivityId"])
 
-    return run(request, attempt)
+    updated = update_versioned(
+        caller,
+        program_db.key(tenant_id),
+        "program",
+        changes,
+        lambda item: program_db.item(tenant_id, item),
+        check,
+    )
+    cache.put(("program", tenant_id), updated)
+    return public(updated)
