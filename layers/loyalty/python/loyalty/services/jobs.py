@@ -156,7 +156,24 @@ def _walk(
     return True, failed
 
 
-def _finish(job: str, totals: dict[str, int], complete: bool, failed: list[str]) -> dict[str, Any]:
+def _run(
+    job: str,
+    totals: dict[str, int],
+    settle_one: Callable[[str, dict[str, Any]], dict[str, int]],
+    due: Callable[[str, dict[str, Any] | None], Page],
+    tenant_ids: list[str] | None,
+    budget: Budget,
+) -> dict[str, Any]:
+    """Walk every tenant's due entries, adding what each settled item counts to `totals`."""
+    lock = threading.Lock()
+
+    def settle(tenant_id: str, item: dict[str, Any]) -> None:
+        counted = settle_one(tenant_id, item)
+        with lock:
+            for name, amount in counted.items():
+                totals[name] += amount
+
+    complete, failed = _walk(job, tenant_ids or tenants.list_tenants(), due, settle, budget)
     result = {**totals, "complete": complete}
     if failed:
         raise TenantsFailed(job, failed, result)
@@ -168,24 +185,15 @@ def expire_points(
 ) -> dict[str, Any]:
     """Expire every lot whose last day is before today (UTC); `complete` is False if the budget ran out."""
     now = now or clock.now()
-    totals = {"lots": 0, "points": 0}
-    lock = threading.Lock()
-
-    def settle(tenant_id: str, lot: dict[str, Any]) -> None:
-        points = expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
-        with lock:
-            totals["lots"] += 1
-            totals["points"] += points
-
     day = clock.day(now)
-    walked = _walk(
+    return _run(
         "expire_points",
-        tenant_ids or tenants.list_tenants(),
+        {"lots": 0, "points": 0},
+        lambda tenant_id, lot: {"lots": 1, "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)},
         lambda tenant_id, start: lots_db.due(tenant_id, day, start, PAGE_SIZE),
-        settle,
+        tenant_ids,
         budget,
     )
-    return _finish("expire_points", totals, *walked)
 
 
 def approve_delayed(
@@ -193,20 +201,12 @@ def approve_delayed(
 ) -> dict[str, Any]:
     """Approve every delayed award whose autoApprovalDate has come; `complete` is False if the budget ran out."""
     now = now or clock.now()
-    totals = {"approved": 0}
-    lock = threading.Lock()
-
-    def settle(tenant_id: str, entry: dict[str, Any]) -> None:
-        approved = approve_due(tenant_id, entry["transactionId"], now)
-        with lock:
-            totals["approved"] += approved
-
     moment = clock.iso(now)
-    walked = _walk(
+    return _run(
         "approve_delayed",
-        tenant_ids or tenants.list_tenants(),
+        {"approved": 0},
+        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now))},
         lambda tenant_id, start: ledger_db.due(tenant_id, moment, start, PAGE_SIZE),
-        settle,
+        tenant_ids,
         budget,
     )
-    return _finish("approve_delayed", totals, *walked)
