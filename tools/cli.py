@@ -43,8 +43,22 @@ def cmd_tenant(args: argparse.Namespace) -> None:
 
     if args.action == "create":
         _print(tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency))
+    elif args.action == "limits":
+        _print(_set_limits(args))
     else:
         _print(tenants.list_tenants())
+
+
+def _set_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The tenant's own API Gateway rate and burst (usage plan) on the deployed API."""
+    import boto3
+
+    from tools.limits import set_limits
+
+    api_id = args.api_id or os.environ.get("LOYALTY_API_ID")
+    if not api_id:
+        sys.exit("error: pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
+    return set_limits(boto3.client("apigateway"), api_id, args.tenant_id, args.rate, args.burst, args.stage)
 
 
 def cmd_key(args: argparse.Namespace) -> None:
@@ -122,6 +136,12 @@ def main(argv: list[str] | None = None) -> None:
     create.add_argument("--name")
     create.add_argument("--currency", default="USD")
     tenant_actions.add_parser("list")
+    limits = tenant_actions.add_parser("limits", help="set the tenant's own rate and burst on the deployed API")
+    limits.add_argument("tenant_id")
+    limits.add_argument("--rate", type=float, required=True, help="steady requests per second")
+    limits.add_argument("--burst", type=int, required=True, help="requests allowed at once")
+    limits.add_argument("--api-id", help="the stack's ApiId output (default: $LOYALTY_API_ID)")
+    limits.add_argument("--stage", default="Production")
     tenant.set_defaults(run=cmd_tenant)
 
     key = commands.add_parser("key", help="issue, list or revoke API keys")

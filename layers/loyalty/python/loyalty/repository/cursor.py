@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -12,7 +13,19 @@ from typing import Any
 from loyalty import jsontext
 from loyalty.errors import ValidationFailed
 
-_SECRET = os.environ.get("CURSOR_SECRET", "local-development-cursor-secret").encode()
+LOCAL_SECRET = "local-development-cursor-secret"
+
+
+@functools.cache
+def _secret() -> bytes:
+    """The signing secret, read once per container: from Secrets Manager when deployed
+    (CURSOR_SECRET_ARN, one secret for every function), else CURSOR_SECRET or the local default."""
+    arn = os.environ.get("CURSOR_SECRET_ARN")
+    if arn:
+        import boto3  # only functions that page pay for this client, and only on their first cursor
+
+        return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
+    return os.environ.get("CURSOR_SECRET", LOCAL_SECRET).encode()
 
 
 def _bad() -> ValidationFailed:
@@ -23,7 +36,7 @@ def _bad() -> ValidationFailed:
 
 
 def _mac(tenant_id: str, query_id: str, payload: bytes) -> str:
-    digest = hmac.new(_SECRET, tenant_id.encode() + b"\0" + query_id.encode() + b"\0" + payload, hashlib.sha256)
+    digest = hmac.new(_secret(), tenant_id.encode() + b"\0" + query_id.encode() + b"\0" + payload, hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 

@@ -50,7 +50,12 @@ def of_program(tenant_id: str) -> store.Collection:
     return store.Collection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE)
 
 
-def due(tenant_id: str, now_iso: str) -> list[dict[str, Any]]:
-    """Every pending delayed award whose autoApprovalDate is at or before `now_iso`, oldest first."""
+def due(
+    tenant_id: str, now_iso: str, start: dict[str, Any] | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the pending delayed awards whose autoApprovalDate is at or before `now_iso`, oldest
+    first, and the next page's start."""
     bound = now_iso + "$"  # '$' sorts after '#': includes awards due this very second
-    return store.Collection(_due(tenant_id), LOOKUP).all(sort="#s < :b", values={":b": bound}, limit=100)
+    return store.Collection(_due(tenant_id), LOOKUP).query(
+        sort="#s < :b", values={":b": bound}, limit=limit, start=start
+    )

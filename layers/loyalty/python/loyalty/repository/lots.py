@@ -58,6 +58,8 @@ def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | N
     return member, [item for item in found if store.sort_key(item).startswith(PREFIX)]
 
 
-def due(tenant_id: str, day: str) -> list[dict[str, Any]]:
-    """Every lot whose last day is before `day` (YYYY-MM-DD), oldest first."""
-    return store.Collection(_due(tenant_id), LOOKUP).all(sort="#s < :b", values={":b": day}, limit=100)
+def due(
+    tenant_id: str, day: str, start: dict[str, Any] | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the lots whose last day is before `day` (YYYY-MM-DD), oldest first, and the next page's start."""
+    return store.Collection(_due(tenant_id), LOOKUP).query(sort="#s < :b", values={":b": day}, limit=limit, start=start)
