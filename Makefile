@@ -4,8 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 3000
+# AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
+# tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
+ENGINE := .local/dynamodb/.installed
 
-.PHONY: install serve test test-fast lint bench synth openapi clean
+.PHONY: install engine serve test test-fast lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,24 +16,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(ENGINE)
 
-serve: $(STAMP)
+$(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.java | $(STAMP)
+	$(BIN)/python -m tools.local.engine_install
+
+engine: $(ENGINE)
+
+serve: $(STAMP) $(ENGINE)
 	PORT=$(PORT) $(BIN)/loyalty serve
 
-test: $(STAMP)
+test: $(STAMP) $(ENGINE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ENGINE)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
+bench: $(STAMP) $(ENGINE)
 	$(BIN)/python -m tools.bench
+	$(BIN)/python -m tools.bench_latency
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
@@ -42,5 +51,5 @@ node_modules/.installed: package.json
 synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
-clean:
+clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them
 	rm -rf $(VENV) node_modules cdk.out
