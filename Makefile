@@ -8,7 +8,7 @@ PORT ?= 3000
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
 
-.PHONY: install engine serve test test-fast lint bench synth openapi clean
+.PHONY: install engine serve stop test test-fast lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,10 @@ $(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.
 engine: $(ENGINE)
 
 serve: $(STAMP) $(ENGINE)
-	PORT=$(PORT) $(BIN)/loyalty serve
+	PORT=$(PORT) exec $(BIN)/loyalty serve
+
+stop: $(STAMP)
+	$(BIN)/loyalty stop
 
 test: $(STAMP) $(ENGINE)
 	$(BIN)/ruff check .

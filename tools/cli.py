@@ -59,6 +59,27 @@ def cmd_serve(args: argparse.Namespace) -> None:
     serve(args.port)
 
 
+def cmd_stop(args: argparse.Namespace) -> None:
+    """Stop the running `make serve` (as Ctrl-C does): it stops the engine it started and removes its state file."""
+    import signal
+    import time
+
+    from tools.local import dynamodb_local, paths
+
+    state = dynamodb_local.read_state()
+    if state is None:
+        raise Unreachable("no local API is running (no state file): nothing to stop")
+    try:
+        os.kill(state["pid"], signal.SIGTERM)
+    except ProcessLookupError:
+        paths.state_file().unlink(missing_ok=True)
+        raise Unreachable("the local API had already stopped; its stale state file is removed") from None
+    deadline = time.monotonic() + 30
+    while paths.state_file().exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    print("stopped" if not paths.state_file().exists() else f"sent SIGTERM to {state['pid']}; it has not stopped yet")
+
+
 def cmd_tenant(args: argparse.Namespace) -> None:
     _target()
     from loyalty.services import tenants
@@ -147,6 +168,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--port", type=int, help="port of the API on 127.0.0.1 (default: PORT or 3000; 0 = any free)")
     serve.set_defaults(run=cmd_serve)
+
+    stop = commands.add_parser(
+        "stop",
+        help="stop the running local API and the engine it started",
+        description="Stop the local API that `make serve` runs (from any terminal); its data stays in .local/.",
+    )
+    stop.set_defaults(run=cmd_stop)
 
     tenant = commands.add_parser("tenant", help="create or list tenants", description="Create or list tenants.")
     tenant_actions = tenant.add_subparsers(dest="action", required=True, metavar="action")
