@@ -15,19 +15,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-EXAMPLE_KEY = "lk_demo_exampleexampleexampleexample00"
-MEMBER_ID = "01JD7Z8Q5V4X9M2K3N6P8R1T0W"
-TRANSACTION_ID = "01JD80A1B2C3D4E5F6G7H8J9K0"
-REDEMPTION_ID = "01JD81C3D4E5F6G7H8J9K0M1N2"
-REWARD = {
-    "rewardId": "coffee-5",
-    "name": "$5 coffee voucher",
-    "pointsCost": 500,
-    "value": "5.00",
-    "fulfillment": "coupon",
-    "couponExpiry": "2027-06-30",
-    "maxPerMember": 2,
-}
+from tools.local.sample_events import HEADERS, SAMPLES
+
+# the ids and the key the samples name
+EXAMPLE_KEY = HEADERS["Authorization"].removeprefix("Bearer ")
+MEMBER_ID = SAMPLES["get_member"][0]["memberId"]
+TRANSACTION_ID = SAMPLES["get_transaction"][0]["transactionId"]
+REDEMPTION_ID = SAMPLES["get_redemption"][0]["redemptionId"]
+REWARD = SAMPLES["create_reward"][1]  # the reward the create_reward sample makes
 
 
 @dataclass(frozen=True)
