@@ -35,7 +35,7 @@ def _target() -> str:
             "the running local API keeps its data inside its own process (embedded engine, no Java): "
             "operator commands need DynamoDB Local (install Java 17, then restart `make serve`)"
         )
-    if not dynamodb_local.answers(state["endpoint"]):
+    if not dynamodb_local.running(state):
         raise Unreachable(f"the local engine at {state['endpoint']} does not answer: is `make serve` still running?")
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_SESSION_TOKEN", None)

@@ -133,6 +133,8 @@ def test_the_api_port_refuses_dynamodb_and_other_credentials_see_no_table(tmp_pa
             text = reply.read().decode()
             connection.close()
             assert reply.status == 404 and json.loads(text)["error"]["code"] == "not_found", text  # as API Gateway
+        served = json.loads(serve.client().get("/openapi.json").text)
+        assert served["servers"][0]["url"] == serve.api and "execute-api" in served["servers"][1]["url"]
         through_api = boto3.client(
             "dynamodb", endpoint_url=f"http://127.0.0.1:{serve.port}", region_name="us-east-1",
             aws_access_key_id="anyone", aws_secret_access_key="anything",

@@ -73,3 +73,16 @@ def test_every_subcommand_explains_each_of_its_arguments():
             if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
                 continue
             assert action.help, f"loyalty {' '.join(name)}: {action.dest} has no help"
+
+
+def test_without_java_serve_falls_back_to_the_embedded_engine_and_says_data_is_not_kept(no_table, capsys, monkeypatch):
+    from tools.local import dynamodb_local
+    from tools.local.engine_session import open_engine
+
+    monkeypatch.setattr(dynamodb_local, "java", lambda: None)
+    with open_engine() as engine:
+        assert engine.embedded
+        assert json.loads((no_table / "engine.json").read_text())["engine"] == "embedded"
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "Java not found" in out and "data is not kept" in out, out
+    assert not (no_table / "engine.json").exists()

@@ -233,6 +233,20 @@ def read_state() -> dict[str, Any] | None:
         return None
 
 
+def _alive(pid: Any) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, TypeError, ValueError):
+        return False
+    return True
+
+
+def running(state: dict[str, Any] | None) -> bool:
+    """Whether the state file describes a live `make serve` whose engine answers (a stale file's port may
+    since belong to another program)."""
+    return bool(state and state.get("endpoint") and _alive(state.get("pid")) and answers(state["endpoint"]))
+
+
 def clear_state(owner_pid: int) -> None:
     """Remove the state file if it is still the one this process wrote."""
     state = read_state()

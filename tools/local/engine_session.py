@@ -51,7 +51,8 @@ def open_engine() -> Iterator[EngineSession]:
         return
     creds = dynamodb_local.credentials()
     running = dynamodb_local.read_state()
-    if running and running.get("endpoint") and dynamodb_local.answers(running["endpoint"]):
+    if dynamodb_local.running(running):
+        assert running is not None
         engine = dynamodb_local.Engine(running["endpoint"])  # another `make serve` runs it and will stop it
     else:
         paths.local_dir().mkdir(parents=True, exist_ok=True)
