@@ -9,8 +9,11 @@ BIN := $(VENV)/bin
 # one stamp per Python version: a virtualenv made by another Python is rebuilt
 STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 3000
+# AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
+# tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
+ENGINE := .local/dynamodb/.installed
 
-.PHONY: install serve test test-fast lint bench synth openapi clean
+.PHONY: install engine serve stop test test-fast lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
 	test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
@@ -19,25 +22,33 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(ENGINE)
 
-serve: $(STAMP)
-	PORT=$(PORT) $(BIN)/loyalty serve
+$(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.java | $(STAMP)
+	$(BIN)/python -m tools.local.engine_install
 
-test: $(STAMP)
+engine: $(ENGINE)
+
+serve: $(STAMP) $(ENGINE)
+	PORT=$(PORT) exec $(BIN)/loyalty serve
+
+stop: $(STAMP)
+	$(BIN)/loyalty stop
+
+test: $(STAMP) $(ENGINE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ENGINE)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (see python -m tools.bench --help)
-bench: $(STAMP)
+bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (python -m tools.bench --help)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+	$(BIN)/python -m tools.bench_latency
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
@@ -49,5 +60,5 @@ node_modules/.installed: package.json
 synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
-clean:
+clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them
 	rm -rf $(VENV) node_modules cdk.out build

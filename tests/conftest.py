@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def local_api():
-    """The local API on a free port, with the embedded table, for this test process."""
+    """The local API on a free port over DynamoDB Local (in memory, one JVM per test process)."""
     from tests.support.local import LocalApiServer
 
     os.environ["LOYALTY_ACCESS_LOG"] = "0"

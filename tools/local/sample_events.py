@@ -5,6 +5,7 @@ import sys
 
 from loyalty.routes import JOBS, ROUTES, STAGE
 
+from tools.local.constants import DEMO_TENANT
 from tools.local.gateway import build_event
 
 # function → (path parameters, body, query string)
@@ -137,7 +138,7 @@ def main() -> None:
             headers,
             json.dumps(body) if body is not None else None,
             {
-                "tenantId": "demo",
+                "tenantId": DEMO_TENANT,
                 "scopes": "admin",
                 "keyId": "0123456789abcdef",
                 "principalId": "demo/0123456789abcdef",
