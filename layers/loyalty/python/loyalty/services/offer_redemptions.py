@@ -177,45 +177,42 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
     return public(item)
 
 
-def _bounds(low: str | None, high: str | None, high_field: str) -> None:
+def _page(
+    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    low, high = (query.get(field) for field in bounds)
     if low and high and low > high:
-        raise ValidationFailed(details=[{"field": high_field, "message": "must not be before the start"}])
+        raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
+    query_id = cursor.query_id(name, query)
+    items, last = repo.redemptions_page(
+        tenant_id,
+        **where,
+        low=low,
+        high=high,
+        limit=query.get("limit", 25),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    return items, cursor.encode(tenant_id, query_id, last)
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own collection (one Query either way)."""
-    _bounds(query.get("from"), query.get("to"), "to")
-    query_id = cursor.query_id("offer-redemptions", query)
     offer_id = None
     if query.get("offerCode"):
         offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])
         if offer_id is None:
             return Page([], None)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        offer_id=offer_id,
-        low=query.get("from"),
-        high=query.get("to"),
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    items, token = _page(tenant_id, "offer-redemptions", query, ("from", "to"), offer_id=offer_id)
+    return Page([public(item) for item in items], token)
 
 
 def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""
-    _bounds(query.get("startDate"), query.get("endDate"), "endDate")
-    query_id = cursor.query_id(f"member-offer-redemptions:{member_id}", query)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        member_id=member_id,
-        low=query.get("startDate"),
-        high=query.get("endDate"),
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
+    name = f"member-offer-redemptions:{member_id}"
+    items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
     (member,), found, states = repo.offers_and_member_states(
         tenant_id, member_id, offer_ids, also=[members.member_key(tenant_id, member_id)], with_offers=True
@@ -225,4 +222,4 @@ def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) ->
     now = clock.now()
     referenced = [offers.for_member(found[i], None, states.get(i), now) for i in offer_ids if i in found]
     data = {"redemptions": [public(item) for item in items], "offers": referenced}
-    return Page(data, cursor.encode(tenant_id, query_id, last))  # type: ignore[arg-type]
+    return Page(data, token)  # type: ignore[arg-type]
