@@ -4,9 +4,10 @@ import pytest
 from loyalty.models.members import MEMBER_CREATE
 from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
 from loyalty.operation import Caller
+from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
-from loyalty.services import checker, members, offer_redemptions, offers, tenants, transactions
+from loyalty.services import checker, members, offer_redemptions, offers, tenants
 
 TENANT = "chk"
 
@@ -46,7 +47,7 @@ def test_member_uses_off_and_a_missing_award_are_reported(redeemed):
     offer_id, member_id, made = redeemed
     key = repo.member_offer_key(TENANT, member_id, offer_id)
     store.transact([store.update(key, add={"uses": 1})])
-    store.transact([store.delete(transactions.tx_key(TENANT, made[0]["transactionId"]))])
+    store.transact([store.delete(ledger_db.key(TENANT, made[0]["transactionId"]))])
     found = problems()
     assert "a member's uses differ from the member's redemptions" in found
     assert "a points redemption without its award" in found

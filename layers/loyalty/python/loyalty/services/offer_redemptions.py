@@ -12,9 +12,10 @@ from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, store
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
 from loyalty.results import Answer, Page
-from loyalty.services import members, offer_limits, offers, program, transactions
+from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
 
 FIELDS = (
@@ -105,7 +106,7 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
         wanted = [repo.order_guard(tenant_id, body["offerCode"], order_id)] if order_id else []
         if member_id:
-            wanted += [members.member_key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+            wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
@@ -171,10 +172,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
-    item = store.get(repo.redemption_key(tenant_id, redemption_id))
-    if item is None:
-        raise NotFound("The offer redemption does not exist.")
-    return public(item)
+    return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
 
 
 def _page(
@@ -215,7 +213,7 @@ def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) ->
     items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
     (member,), found, states = repo.offers_and_member_states(
-        tenant_id, member_id, offer_ids, also=[members.member_key(tenant_id, member_id)], with_offers=True
+        tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
     )
     if member is None:
         raise NotFound("The member does not exist.")
