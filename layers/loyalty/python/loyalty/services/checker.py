@@ -10,7 +10,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.services import tenants, transactions
+from loyalty.services import offer_checks, tenants, transactions
 from loyalty.services.book import unspent
 
 
@@ -113,9 +113,9 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
-    found = members_db.by_creation(tenant_id).all(limit=500)
-    problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_pools(tenant_id)
+    member_ids = [member["memberId"] for member in members_db.by_creation(tenant_id).all(limit=500)]
+    problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
+    return problems + check_pools(tenant_id) + offer_checks.check_offers(tenant_id, member_ids)
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:
