@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.repository import keys, store
-from loyalty.services import redemptions, rewards, tenants, transactions
+from loyalty.services import redemptions, rewards, tenants, transactions, voucher_check
 from loyalty.services.book import unspent
 from loyalty.services.summary import member_with_lots
 
@@ -132,7 +132,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
     problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_pools(tenant_id)
+    return problems + check_pools(tenant_id) + voucher_check.check_vouchers(tenant_id)
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:

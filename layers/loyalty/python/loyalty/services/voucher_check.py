@@ -9,7 +9,8 @@ from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
 
-_STAMPS = {"acquired": (None, None), "redeemed": ("redeemedAt", None), "cancelled": (None, "cancelledAt")}
+# (has redeemedAt, has cancelledAt) for each state
+_STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
 
 
 def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
@@ -31,7 +32,7 @@ def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
         voucher_id, status = voucher["voucherId"], voucher["status"]
         if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status or filed[voucher_id] != 1:
             report("a voucher not in exactly one state", voucherId=voucher_id, status=status)
-        elif any(bool(voucher.get(f)) != bool(want) for f, want in zip(("redeemedAt", "cancelledAt"), _STAMPS[status])):
+        elif (bool(voucher.get("redeemedAt")), bool(voucher.get("cancelledAt"))) != _STAMPS[status]:
             report("a voucher whose times disagree with its state", voucherId=voucher_id, status=status)
         guard = guards.get(voucher["redemptionCode"])
         if guard is None or guard.get("voucherId") != voucher_id:
@@ -55,7 +56,10 @@ def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
     if stock["total"] != stock["available"] + stock["issued"]:
         report("issued + available differs from total", **stock)
     if sorted(in_pool) != sorted(g["code"] for g in waiting):
-        report("pool entries differ from the codes waiting in the pool", codes=sorted(set(in_pool) ^ {g["code"] for g in waiting}))
+        report(
+            "pool entries differ from the codes waiting in the pool",
+            codes=sorted(set(in_pool) ^ {g["code"] for g in waiting}),
+        )
 
     if offer.get("maxRedemptionsTotal") is not None and len(vouchers) > offer["maxRedemptionsTotal"]:
         report("more vouchers than the offer's total limit", vouchers=len(vouchers))
@@ -63,7 +67,9 @@ def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
     if per_member is not None:
         for member_id, count in Counter(v["memberId"] for v in vouchers if v.get("memberId")).items():
             if count > per_member:
-                report("more vouchers for a member than the offer's per-member limit", memberId=member_id, vouchers=count)
+                report(
+                    "more vouchers for a member than the offer's per-member limit", memberId=member_id, vouchers=count
+                )
     return problems
 
 
