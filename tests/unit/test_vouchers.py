@@ -1,13 +1,12 @@
 """Voucher services on a fresh table: the code generator, collisions retried, expiry by the clock, the checker."""
 
-import json
 from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
 from loyalty import clock, codes
 from loyalty.errors import Conflict
-from loyalty.http import Request
+from loyalty.operation import Caller
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
 from loyalty.repository import vouchers as repo
@@ -17,8 +16,8 @@ pytestmark = pytest.mark.usefixtures("fresh_table")
 TENANT = "vt"
 
 
-def request(body=None, key=None):
-    return Request(TENANT, frozenset({"admin"}), "key", "POST", "/v", {}, {}, body or {}, key)
+def caller():
+    return Caller(TENANT, admin=True)
 
 
 def published_offer(offer_id="O1", **fields):
@@ -39,7 +38,7 @@ def published_offer(offer_id="O1", **fields):
 
 def issue(offer_id="O1", **body):
     body = body or {"customerName": "Ada"}
-    return json.loads(vouchers.issue(request(body), offer_id, body).body)["data"]
+    return vouchers.issue(caller(), offer_id, body)
 
 
 @pytest.fixture(autouse=True)
@@ -63,7 +62,8 @@ def test_generated_codes_use_the_alphabet_without_look_alikes_uniformly():
 def test_a_generated_code_that_collides_is_detected_and_replaced(monkeypatch):
     published_offer()
     taken = issue()["redemptionCode"]
-    fresh = iter([taken, taken, "FRESHCODE23456"])
+    also_taken = issue()["redemptionCode"]
+    fresh = iter([taken, also_taken, "FRESHCODE23456"])
     monkeypatch.setattr(codes, "generate", lambda: next(fresh))
     again = issue()
     assert again["redemptionCode"] == "FRESHCODE23456"
@@ -76,7 +76,7 @@ def test_a_pooled_code_collides_with_generated_ones_across_offers():
     published_offer("O2")
     code = issue("O1")["redemptionCode"]
     body = {"codes": [code, "OTHER-1"]}
-    added = json.loads(vouchers.add_codes(request(body), "O2", body).body)["data"]
+    added = vouchers.add_codes(caller(), "O2", body)
     assert (added["added"], added["skipped"]) == (1, 1)
     assert issue("O2")["redemptionCode"] == "OTHER-1"
     assert voucher_check.check_vouchers(TENANT) == []
@@ -88,13 +88,13 @@ def test_expiry_and_activation_follow_the_clock():
     clock.use(frozen)
     soon = issue(activationDate="2026-03-02", expirationDate="2026-03-03", customerName="A")
     with pytest.raises(Conflict) as refused:
-        vouchers.redeem(request(), soon["voucherId"], {})
+        vouchers.redeem(caller(), soon["voucherId"], {})
     assert refused.value.code == "voucher_not_active"
     frozen.advance(days=3)  # 2026-03-04: one day past expirationDate
     with pytest.raises(Conflict) as refused:
-        vouchers.redeem(request(), soon["redemptionCode"], {})
+        vouchers.redeem(caller(), soon["redemptionCode"], {})
     assert refused.value.code == "voucher_expired"
-    assert json.loads(vouchers.cancel(request(), soon["voucherId"]).body)["data"]["status"] == "cancelled"
+    assert vouchers.cancel(caller(), soon["voucherId"])["status"] == "cancelled"
     frozen.advance(days=400)  # the offer ended: no more vouchers
     with pytest.raises(Conflict) as refused:
         issue()
@@ -108,14 +108,14 @@ def test_last_day_of_a_voucher_is_still_redeemable():
     clock.use(frozen)
     voucher = issue(expirationDate="2026-03-01", customerName="A")
     frozen.advance(hours=23, minutes=59, seconds=59)
-    redeemed = json.loads(vouchers.redeem(request(), voucher["voucherId"], {}).body)["data"]
+    redeemed = vouchers.redeem(caller(), voucher["voucherId"], {})
     assert redeemed["status"] == "redeemed"
 
 
 def test_the_checker_reports_tampered_vouchers_pools_and_guards():
     published_offer()
     body = {"codes": ["POOL-0001", "POOL-0002", "POOL-0003"]}
-    vouchers.add_codes(request(body), "O1", body)
+    vouchers.add_codes(caller(), "O1", body)
     first, second = issue(), issue()
     assert voucher_check.check_vouchers(TENANT) == []
     key = repo.voucher_key(TENANT, first["voucherId"])

@@ -10,11 +10,11 @@ from typing import Any
 
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, Replayed, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, store
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
+from loyalty.results import Page
 from loyalty.services import members, offer_limits
 
 FIELDS = (
@@ -83,14 +83,14 @@ def _customer_name(body: dict[str, Any], member: dict[str, Any] | None) -> str |
     return None
 
 
-def issue(request: Request, offer_id: str, body: dict[str, Any]) -> Response:
+def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Issue a voucher of a published, current offer to a member or a named customer, within the offer's limits."""
-    tenant_id = request.tenant_id
+    tenant_id = caller.tenant_id
     member_id = body.get("memberId")
     if not member_id and not body.get("customerName"):
         raise ValidationFailed(details=[{"field": "memberId", "message": "give memberId or customerName"}])
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
         wanted = repo.stock_keys(tenant_id, offer_id)
         if member_id:
@@ -128,12 +128,12 @@ def issue(request: Request, offer_id: str, body: dict[str, Any]) -> Response:
         items = [*repo.create(tenant_id, voucher, from_pool=from_pool), *claims]
         return operation.commit(items, public(voucher))
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def add_codes(request: Request, offer_id: str, body: dict[str, Any]) -> Response:
+def add_codes(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Preload up to 1,000 codes into an offer's pool; codes repeated or known to the program are skipped."""
-    tenant_id = request.tenant_id
+    tenant_id = caller.tenant_id
     shaped_like_ids = [i for i, code in enumerate(body["codes"]) if codes.looks_like_id(code)]
     if shaped_like_ids:
         raise ValidationFailed(
@@ -141,11 +141,8 @@ def add_codes(request: Request, offer_id: str, body: dict[str, Any]) -> Response
                 {"field": f"codes[{i}]", "message": "must not look like a voucher id"} for i in shaped_like_ids[:20]
             ]
         )
-    operation = Operation(request)
-    try:
-        (offer,) = operation.read([offers_repo.offer_key(tenant_id, offer_id)])
-    except Replayed as replay:
-        return replay.response
+    operation = Operation(caller)
+    (offer,) = operation.read([offers_repo.offer_key(tenant_id, offer_id)])  # raises Replayed for a replay
     if offer is None:
         raise NotFound("The offer does not exist.")
     if offer.get("status") == "archived":
@@ -157,7 +154,7 @@ def add_codes(request: Request, offer_id: str, body: dict[str, Any]) -> Response
         "skipped": skipped + len(body["codes"]) - len(distinct),
         "stock": repo.read_stock(tenant_id, offer_id),
     }
-    return operation.remember(ok(data))
+    return operation.remember(data)
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -185,7 +182,7 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
     return public(found)
 
 
-def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) -> Response:
+def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) -> Page:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
     query_id = cursor.query_id(f"vouchers:{offer_id}", query)
     items, last = repo.page(
@@ -197,21 +194,21 @@ def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) ->
     )
     if not items and not query.get("nextToken") and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
         raise NotFound("The offer does not exist.")
-    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
 # --- moves --------------------------------------------------------------------------------------
 
 
-def _mover(request: Request, id_or_code: str, decide: Any) -> Response:
+def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     """Read the voucher (first from the lookup, after a lost race strongly consistent), decide, write once."""
-    tenant_id = request.tenant_id
+    tenant_id = caller.tenant_id
     first = _find(tenant_id, id_or_code)
     if first is None:
         raise NotFound(_UNKNOWN)
     seen = [first]
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         if seen:
             operation.read([])  # the Idempotency-Key record, when there is one
             voucher = seen.pop()
@@ -221,7 +218,7 @@ def _mover(request: Request, id_or_code: str, decide: Any) -> Response:
         changes = decide(voucher, clock.now())
         return operation.commit([repo.move(tenant_id, voucher, changes)], public({**voucher, **changes}), status=200)
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
 def _refuse_unless_acquired(voucher: dict[str, Any]) -> None:
@@ -231,7 +228,7 @@ def _refuse_unless_acquired(voucher: dict[str, Any]) -> None:
         raise Conflict("voucher_cancelled", "The voucher was cancelled.")
 
 
-def redeem(request: Request, id_or_code: str, body: dict[str, Any]) -> Response:
+def redeem(caller: Caller, id_or_code: str, body: dict[str, Any]) -> dict[str, Any]:
     """acquired → redeemed, once, inside [activationDate, expirationDate]."""
 
     def decide(voucher: dict[str, Any], now: Any) -> dict[str, Any]:
@@ -243,14 +240,14 @@ def redeem(request: Request, id_or_code: str, body: dict[str, Any]) -> Response:
             raise Conflict("voucher_expired", f"The voucher expired after {voucher['expirationDate']}.")
         return {"status": "redeemed", "redeemedAt": clock.iso(now), "orderId": body.get("orderId")}
 
-    return _mover(request, id_or_code, decide)
+    return _mover(caller, id_or_code, decide)
 
 
-def cancel(request: Request, id_or_code: str) -> Response:
+def cancel(caller: Caller, id_or_code: str) -> dict[str, Any]:
     """acquired → cancelled (expired or not); a redeemed voucher stays redeemed (409 already_redeemed)."""
 
     def decide(voucher: dict[str, Any], now: Any) -> dict[str, Any]:
         _refuse_unless_acquired(voucher)
         return {"status": "cancelled", "cancelledAt": clock.iso(now)}
 
-    return _mover(request, id_or_code, decide)
+    return _mover(caller, id_or_code, decide)
