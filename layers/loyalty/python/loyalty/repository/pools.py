@@ -13,7 +13,7 @@ import random
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import store
+from loyalty.repository import retry, store
 
 SHARDS = 4
 CLAIM_CANDIDATES = 10  # codes read per shard; a claimant takes one at random so racers rarely collide
@@ -91,26 +91,35 @@ def add_in_chunks(
     """Add distinct codes in transactions of as many as fit; codes whose condition fails are skipped.
 
     `writes(chunk)` must start with `items_per_code` items per code, in the chunk's order (their
-    conditions say "new"), followed by at most SHARDS counter updates. Returns (added, skipped).
+    conditions say "new"), followed by at most SHARDS counter updates. Lost races are retried
+    under one budget for the whole upload (loyalty.repository.retry). Returns (added, skipped).
     """
     chunk_size = (MAX_TRANSACTION_ITEMS - SHARDS) // items_per_code
     added = skipped = 0
+    budget = retry.races()
     for start in range(0, len(codes), chunk_size):
         chunk = codes[start : start + chunk_size]
-        while chunk:
-            try:
-                store.transact(writes(chunk))
-                added += len(chunk)
-                break
-            except store.ConditionFailed as failed:  # known codes: skip them and write the rest
-                present = {chunk[i // items_per_code] for i in failed.failed if i < items_per_code * len(chunk)}
-                if not present:
-                    raise
-                skipped += len(present)
-                chunk = [code for code in chunk if code not in present]
-            except store.Contention:
-                continue
+        done, known = retry.until_decided(lambda chunk=chunk: _add_chunk(chunk, items_per_code, writes), budget)
+        added, skipped = added + done, skipped + known
     return added, skipped
+
+
+def _add_chunk(
+    chunk: list[str], items_per_code: int, writes: Callable[[list[str]], list[store.TxItem]]
+) -> tuple[int, int]:
+    """One transaction of new codes: (added, skipped because known already)."""
+    skipped = 0
+    while chunk:
+        try:
+            store.transact(writes(chunk))
+            return len(chunk), skipped
+        except store.ConditionFailed as failed:  # those codes are decided: skip them, write the others
+            present = {chunk[i // items_per_code] for i in failed.failed if i < items_per_code * len(chunk)}
+            if not present:
+                raise
+            skipped += len(present)
+            chunk = [code for code in chunk if code not in present]
+    return 0, skipped
 
 
 def all_items(partition: tuple[str, str], index: str | None = None) -> list[dict[str, Any]]:
