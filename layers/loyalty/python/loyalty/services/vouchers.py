@@ -201,20 +201,27 @@ def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) ->
 
 
 def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
-    """Read the voucher (first from the lookup, after a lost race strongly consistent), decide, write once."""
+    """Read the voucher, decide, write it once on condition its status is unchanged.
+
+    By id, the read is the operation's own (one GetItem, batched with the idempotency record). By
+    code, the lookup's item serves the first attempt; after a lost race the voucher is re-read by
+    id, strongly consistent, so the answer comes from its current state.
+    """
     tenant_id = caller.tenant_id
-    first = _find(tenant_id, id_or_code)
-    if first is None:
+    looked_up = None if codes.looks_like_id(id_or_code) else repo.by_code(tenant_id, id_or_code)
+    if looked_up is None and not codes.looks_like_id(id_or_code):
         raise NotFound(_UNKNOWN)
-    seen = [first]
+    voucher_id = looked_up["voucherId"] if looked_up else id_or_code
+    fresh = [looked_up] if looked_up else []
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        if seen:
+        if fresh:
             operation.read([])  # the Idempotency-Key record, when there is one
-            voucher = seen.pop()
+            voucher = fresh.pop()
         else:
-            (voucher,) = operation.read([repo.voucher_key(tenant_id, first["voucherId"])])
-        assert voucher is not None  # vouchers are never deleted
+            (voucher,) = operation.read([repo.voucher_key(tenant_id, voucher_id)])
+            if voucher is None:
+                raise NotFound(_UNKNOWN)
         changes = decide(voucher, clock.now())
         return operation.commit([repo.move(tenant_id, voucher, changes)], public({**voucher, **changes}), status=200)
 
