@@ -52,10 +52,12 @@ def _answer_schema(spec: EndpointSpec) -> dict[str, Any]:
     if spec.bare:
         return item
     if spec.paged:
+        # a page is a list of items, or one object of lists (a member's offer redemptions with their offers)
+        whole = isinstance(spec.response, Object) and all(isinstance(f, Array) for f in spec.response.fields.values())
         return {
             "type": "object",
             "properties": {
-                "data": {"type": "array", "items": item},
+                "data": item if whole else {"type": "array", "items": item},
                 "nextToken": {"type": ["string", "null"]},
             },
             "required": ["data", "nextToken"],

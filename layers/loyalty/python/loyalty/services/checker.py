@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.repository import keys, store
-from loyalty.services import redemptions, rewards, tenants, transactions, voucher_check
+from loyalty.services import offer_checks, redemptions, rewards, tenants, transactions, voucher_check
 from loyalty.services.book import unspent
 from loyalty.services.summary import member_with_lots
 
@@ -131,8 +131,14 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
-    problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_pools(tenant_id) + voucher_check.check_vouchers(tenant_id)
+    member_ids = [member["memberId"] for member in found]
+    problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
+    return (
+        problems
+        + check_pools(tenant_id)
+        + offer_checks.check_offers(tenant_id, member_ids)
+        + voucher_check.check_vouchers(tenant_id)
+    )
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:

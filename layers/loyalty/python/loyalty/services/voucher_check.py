@@ -73,6 +73,11 @@ def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
     return problems
 
 
+def uses(tenant_id: str, offer_ids: list[str]) -> list[tuple[str, str | None]]:
+    """(offerId, memberId or None) of every voucher issued: the offer uses vouchers account for."""
+    return [(offer_id, v.get("memberId")) for offer_id in offer_ids for v in repo.all_vouchers(tenant_id, offer_id)]
+
+
 def check_vouchers(tenant_id: str) -> list[dict[str, Any]]:
     """Every offer of the tenant (its catalog, one Query per page), checked as above."""
     catalog = offers_repo.all_in(("gsi2pk", offers_repo.catalog_partition(tenant_id)), "gsi2")
