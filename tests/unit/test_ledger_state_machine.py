@@ -4,7 +4,9 @@ Awards of every kind, deductions, approvals, rejections, orders, full and partia
 redemptions (coupon and manual), completions, cancels with and without refund, pool top-ups, time
 moving across expiry and auto-approval dates, the scheduled jobs, and retries with the same
 Idempotency-Key: whatever the sequence, every balance must equal what its ledger says and every
-coupon pool must balance against its redemptions.
+coupon pool must balance against its redemptions. Vouchers (tests/unit/voucher_rules.py: issue,
+preload codes, redeem, cancel, expiry as time moves) must answer as their model predicts and keep
+codes, pools, states and offer limits consistent.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from loyalty.services import (
     transactions,
 )
 
+from tests.unit.voucher_rules import VoucherRules
 from tools.local import embedded_dynamodb
 
 TENANT = "sm"
@@ -84,7 +87,7 @@ def valid(shape: Any, body: dict[str, Any]) -> dict[str, Any]:
     return shape.validate(body)
 
 
-class LedgerMachine(RuleBasedStateMachine):
+class LedgerMachine(VoucherRules, RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         embedded_dynamodb.reset()
@@ -109,6 +112,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.sent: list[tuple[Any, str, datetime, dict[str, Any]]] = []
         self.ids = itertools.count()
         self.steps = 0
+        self.setup_vouchers(TENANT)
 
     def _do(self, attempt: Any, key: str | None = None) -> dict[str, Any] | None:
         """Run a service call; expected business refusals are fine, anything else fails the test."""

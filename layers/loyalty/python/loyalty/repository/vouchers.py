@@ -173,10 +173,6 @@ def all_vouchers(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
     return all_items(("gsi2pk", _offer_vouchers(tenant_id, offer_id)), "gsi2")
 
 
-def all_vouchers_by_status(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
-    return all_items(("gsi1pk", _offer_vouchers(tenant_id, offer_id)), "gsi1")
-
-
 def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
     return all_items(("gsi2pk", _offer_codes(tenant_id, offer_id)), "gsi2")
 
@@ -187,4 +183,4 @@ def pool_entries(tenant_id: str, offer_id: str) -> list[str]:
 
 def status_of_index(item: dict[str, Any]) -> str:
     """The status a voucher's gsi1 sort key files it under."""
-    return str(item["gsi1sk"]).split("#", 1)[0]
+    return str(item.get("gsi1sk", "")).split("#", 1)[0]

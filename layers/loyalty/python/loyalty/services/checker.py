@@ -133,11 +133,12 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
     member_ids = [member["memberId"] for member in found]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
+    voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
     return (
         problems
         + check_pools(tenant_id)
-        + offer_checks.check_offers(tenant_id, member_ids)
-        + voucher_check.check_vouchers(tenant_id)
+        + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
+        + voucher_problems
     )
 
 

@@ -13,24 +13,27 @@ from loyalty.repository import vouchers as repo
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
 
 
-def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every disagreement among one offer's vouchers, its code guards, its pool and its limits."""
+def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every disagreement among one offer's vouchers, its code guards, its pool and its limits.
+
+    Each voucher item carries its by-status index key, so "in exactly one state" is its `status`,
+    its gsi1 sort key and its timestamps agreeing. The pool's shards are read only when the offer
+    has pooled codes: a pool entry is only ever written together with its guard.
+    """
     offer_id = offer["offerId"]
     problems: list[dict[str, Any]] = []
 
     def report(problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
 
-    vouchers = repo.all_vouchers(tenant_id, offer_id)
-    by_status = repo.all_vouchers_by_status(tenant_id, offer_id)
     guards = {guard["code"]: guard for guard in repo.all_guards(tenant_id, offer_id)}
-    in_pool = repo.pool_entries(tenant_id, offer_id)
+    pooled = any(guard["source"] == "pool" for guard in guards.values())
+    in_pool = repo.pool_entries(tenant_id, offer_id) if pooled else []
     stock = repo.read_stock(tenant_id, offer_id)
 
-    filed = Counter(item["voucherId"] for item in by_status)
     for voucher in vouchers:
         voucher_id, status = voucher["voucherId"], voucher["status"]
-        if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status or filed[voucher_id] != 1:
+        if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status:
             report("a voucher not in exactly one state", voucherId=voucher_id, status=status)
         elif (bool(voucher.get("redeemedAt")), bool(voucher.get("cancelledAt"))) != _STAMPS[status]:
             report("a voucher whose times disagree with its state", voucherId=voucher_id, status=status)
@@ -73,12 +76,14 @@ def check_offer(tenant_id: str, offer: dict[str, Any]) -> list[dict[str, Any]]:
     return problems
 
 
-def uses(tenant_id: str, offer_ids: list[str]) -> list[tuple[str, str | None]]:
-    """(offerId, memberId or None) of every voucher issued: the offer uses vouchers account for."""
-    return [(offer_id, v.get("memberId")) for offer_id in offer_ids for v in repo.all_vouchers(tenant_id, offer_id)]
-
-
-def check_vouchers(tenant_id: str) -> list[dict[str, Any]]:
-    """Every offer of the tenant (its catalog, one Query per page), checked as above."""
+def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """Every offer of the tenant (its catalog) checked as above, and the uses its vouchers account
+    for, (offerId, memberId or None) per voucher issued, for the offer checks."""
     catalog = offers_repo.all_in(("gsi2pk", offers_repo.catalog_partition(tenant_id)), "gsi2")
-    return [problem for offer in catalog if offer["sk"] == "OFFER" for problem in check_offer(tenant_id, offer)]
+    problems: list[dict[str, Any]] = []
+    uses: list[tuple[str, str | None]] = []
+    for offer in (item for item in catalog if item["sk"] == "OFFER"):
+        vouchers = repo.all_vouchers(tenant_id, offer["offerId"])
+        problems += check_offer(tenant_id, offer, vouchers)
+        uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]
+    return problems, uses
