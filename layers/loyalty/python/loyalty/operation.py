@@ -6,7 +6,6 @@ answers a `Replayed` with the stored first answer, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,7 +14,7 @@ from loyalty.caller import Caller, Replayed
 from loyalty.errors import IdempotencyKeyReused
 from loyalty.repository import idempotency, retry, store
 
-__all__ = ["Caller", "Operation", "Replayed", "run"]
+__all__ = ["Caller", "Operation", "Replayed", "run", "update_versioned"]
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 T = TypeVar("T")
@@ -27,11 +26,7 @@ class Operation:
     def __init__(self, caller: Caller) -> None:
         self.caller = caller
         self.tenant_id = caller.tenant_id
-        self.idem_key = (
-            idempotency.key(caller.tenant_id, hashlib.sha256(caller.idempotency_key.encode()).hexdigest())
-            if caller.idempotency_key
-            else None
-        )
+        self.idem_key = idempotency.key(caller.tenant_id, caller.idempotency_key) if caller.idempotency_key else None
 
     def read(self, wanted: list[store.Key]) -> list[dict[str, Any] | None]:
         """The items asked for, in one call that also fetches this caller's idempotency record."""
@@ -41,8 +36,13 @@ class Operation:
         self._replay_if_served(found[-1])
         return found[:-1]
 
+    def read_existing(self, wanted: store.Key, what: str) -> dict[str, Any]:
+        """One item that must exist (else a 404 naming `what`), read like `read`."""
+        (found,) = self.read([wanted])
+        return store.required(found, what)
+
     def _replay_if_served(self, record: dict[str, Any] | None) -> None:
-        if record is None or record["expiresAtEpoch"] < int(clock.now().timestamp()):
+        if record is None or not idempotency.is_live(record, int(clock.now().timestamp())):
             return
         if record["fingerprint"] != self.caller.fingerprint:
             raise IdempotencyKeyReused()
@@ -80,3 +80,28 @@ def run(caller: Caller, attempt: Callable[[Operation], T]) -> T:
     that fails twice on unchanged state is permanent and answered at once (loyalty.repository.retry).
     """
     return retry.until_decided(lambda: attempt(Operation(caller)))
+
+
+def update_versioned(
+    caller: Caller,
+    wanted: store.Key,
+    what: str,
+    changes: dict[str, Any],
+    stored: Callable[[dict[str, Any]], dict[str, Any]],
+    check: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Read → 404 → apply `changes` (updatedAt, version + 1) → put if the version is unchanged; the entity.
+
+    `stored` is the entity's item builder (its repository module); `check` may refuse the result.
+    """
+
+    def attempt(operation: Operation) -> dict[str, Any]:
+        current = operation.read_existing(wanted, what)
+        now = clock.iso(clock.now())
+        updated = {**store.plain(current), **changes, "updatedAt": now, "version": current["version"] + 1}
+        if check is not None:
+            check(updated)
+        store.transact([store.put_versioned(stored(updated), current["version"])])
+        return updated
+
+    return run(caller, attempt)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
+from typing import Any
+
 from loyalty import clock
 from loyalty.repository import keys, store
+from loyalty.repository.table import TTL_ATTRIBUTE
 
 
-def key(tenant_id: str, key_hash: str) -> store.Key:
+def key(tenant_id: str, idempotency_key: str) -> store.Key:
+    """The record of a client's Idempotency-Key (stored as its SHA-256: keys are the client's text)."""
+    key_hash = hashlib.sha256(idempotency_key.encode()).hexdigest()
     return store.key(f"{keys.tenant(tenant_id)}#IDEM#{key_hash}", "IDEM")
 
 
@@ -19,8 +25,14 @@ def record(record_key: store.Key, fingerprint: str, status: int, body: str, wind
             "fingerprint": fingerprint,
             "status": status,
             "body": body,
-            "expiresAtEpoch": now + window_seconds,
+            TTL_ATTRIBUTE: now + window_seconds,
         },
-        condition="attribute_not_exists(pk) OR expiresAtEpoch < :now",
+        condition=f"{store.ABSENT} OR #ttl < :now",
+        names={"#ttl": TTL_ATTRIBUTE},
         values={":now": now},
     )
+
+
+def is_live(record: dict[str, Any] | None, now_epoch: int) -> bool:
+    """A record that still answers for its key (DynamoDB's TTL deletes expired ones only eventually)."""
+    return record is not None and record[TTL_ATTRIBUTE] >= now_epoch

@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, members, store
 
 SHARDS = 8
 NO_END = "9999-12-31T23:59:59Z"
@@ -42,11 +42,7 @@ def code_guard(tenant_id: str, offer_code: str) -> store.Key:
 
 def member_offer_key(tenant_id: str, member_id: str, offer_id: str) -> store.Key:
     """A member's state for one offer: `activatedAt` while activated, `uses` redemptions made."""
-    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"OFFER#{offer_id}")
-
-
-def member_offer_prefix(tenant_id: str, member_id: str) -> tuple[str, str]:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}", "OFFER#"
+    return store.key(members.partition(tenant_id, member_id), f"OFFER#{offer_id}")
 
 
 def redemption_key(tenant_id: str, redemption_id: str) -> store.Key:
@@ -68,7 +64,7 @@ def live_partition(tenant_id: str) -> str:
 
 
 def member_redemptions_partition(tenant_id: str, member_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}#OREDEEM"
+    return f"{members.partition(tenant_id, member_id)}#OREDEEM"
 
 
 def program_redemptions_partition(tenant_id: str) -> str:
@@ -355,19 +351,23 @@ def redemptions_page(
     )
 
 
-def all_in(partition_value: tuple[str, str], index: str | None = None, prefix: str | None = None) -> list[dict]:
-    """Every item of a collection (the checker's reads, never a request path)."""
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(
-            partition_value,
-            index=index,
-            sort="begins_with(#s, :prefix)" if prefix else None,
-            values={":prefix": prefix} if prefix else None,
-            limit=500,
-            start=start,
-        )
-        out += items
-        if not start:
-            return out
+# --- the checker's reads (every item of a collection; never on a request path) --------------------
+
+
+def everything(tenant_id: str) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    """Every offer of the tenant with its usage shards, by offerId."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in store.Collection(catalog_partition(tenant_id), "gsi2").all(limit=500):
+        groups.setdefault(item["offerId"], []).append(item)
+    return {offer_id: split(items) for offer_id, items in groups.items()}
+
+
+def all_redemptions(tenant_id: str) -> list[dict[str, Any]]:
+    return store.Collection(program_redemptions_partition(tenant_id), "gsi2").all(limit=500)
+
+
+def member_states(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
+    """A member's state items for every offer the member activated or used."""
+    return store.Collection(members.partition(tenant_id, member_id)).all(
+        sort="begins_with(#s, :prefix)", values={":prefix": "OFFER#"}, limit=500
+    )

@@ -82,7 +82,11 @@ class CodePool:
 
     def entries(self) -> list[str]:
         """Every code still in the pool (operator checks; a few Queries per shard)."""
-        return [item["code"] for shard in range(SHARDS) for item in all_items(("pk", self.shard_partition(shard)))]
+        return [
+            item["code"]
+            for shard in range(SHARDS)
+            for item in store.Collection(self.shard_partition(shard)).all(limit=500)
+        ]
 
 
 def add_in_chunks(
@@ -120,14 +124,3 @@ def _add_chunk(
             skipped += len(present)
             chunk = [code for code in chunk if code not in present]
     return 0, skipped
-
-
-def all_items(partition: tuple[str, str], index: str | None = None) -> list[dict[str, Any]]:
-    """Every item of a partition, page by page (operator tooling and the checker, never a request path)."""
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(partition, index=index, limit=500, start=start)
-        out += items
-        if not start:
-            return out

@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.repository import keys, store
-from loyalty.repository.pools import CodePool, add_in_chunks, all_items
+from loyalty.repository.pools import CodePool, add_in_chunks
+from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 GUARD_ITEMS_PER_CODE = 2  # a preloaded code: its pool entry and its guard
 
@@ -46,12 +47,9 @@ def _offer_codes(tenant_id: str, offer_id: str) -> str:
 def _index_attributes(tenant_id: str, voucher: dict[str, Any]) -> dict[str, str]:
     partition = _offer_vouchers(tenant_id, voucher["offerId"])
     return {
-        "gsi1pk": partition,
-        "gsi1sk": f"{voucher['status']}#{voucher['voucherId']}",
-        "gsi2pk": partition,
-        "gsi2sk": voucher["voucherId"],
-        "gsi3pk": f"{_tenant(tenant_id)}#VCODE#{voucher['redemptionCode']}",
-        "gsi3sk": "VOUCHER",
+        **store.index_entry(PER_PARENT, partition, f"{voucher['status']}#{voucher['voucherId']}"),
+        **store.index_entry(PROGRAM_WIDE, partition, voucher["voucherId"]),
+        **store.index_entry(LOOKUP, f"{_tenant(tenant_id)}#VCODE#{voucher['redemptionCode']}", "VOUCHER"),
     }
 
 
@@ -61,8 +59,7 @@ def _guard(tenant_id: str, code: str, offer_id: str, source: str, **extra: Any) 
         "code": code,
         "offerId": offer_id,
         "source": source,
-        "gsi2pk": _offer_codes(tenant_id, offer_id),
-        "gsi2sk": code,
+        **store.index_entry(PROGRAM_WIDE, _offer_codes(tenant_id, offer_id), code),
         **extra,
     }
 
@@ -77,7 +74,7 @@ def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
 
 def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
     """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant)."""
-    found, _ = store.query(("gsi3pk", f"{_tenant(tenant_id)}#VCODE#{code}"), index="gsi3", limit=1)
+    found, _ = store.Collection(f"{_tenant(tenant_id)}#VCODE#{code}", LOOKUP).query(limit=1)
     return found[0] if found else None
 
 
@@ -87,16 +84,14 @@ def page(
     """An offer's vouchers, newest first: by status a key condition on gsi1, else all of them from gsi2."""
     partition = _offer_vouchers(tenant_id, offer_id)
     if status:
-        return store.query(
-            ("gsi1pk", partition),
-            index="gsi1",
+        return store.Collection(partition, PER_PARENT).query(
             sort="begins_with(#s, :status)",
             values={":status": f"{status}#"},
             newest_first=True,
             limit=limit,
             start=start,
         )
-    return store.query(("gsi2pk", partition), index="gsi2", newest_first=True, limit=limit, start=start)
+    return store.Collection(partition, PROGRAM_WIDE).query(newest_first=True, limit=limit, start=start)
 
 
 def stock_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
@@ -146,7 +141,7 @@ def move(tenant_id: str, voucher: dict[str, Any], changes: dict[str, Any]) -> st
     moved = {**voucher, **changes}
     return store.update(
         voucher_key(tenant_id, voucher["voucherId"]),
-        set_values={**changes, "gsi1sk": _index_attributes(tenant_id, moved)["gsi1sk"]},
+        set_values={**changes, **_index_attributes(tenant_id, moved)},
         condition="#st = :st",
         names={"#st": "status"},
         values={":st": voucher["status"]},
@@ -170,11 +165,11 @@ def add_codes(tenant_id: str, offer_id: str, codes: list[str]) -> tuple[int, int
 
 
 def all_vouchers(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
-    return all_items(("gsi2pk", _offer_vouchers(tenant_id, offer_id)), "gsi2")
+    return store.Collection(_offer_vouchers(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
 
 
 def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
-    return all_items(("gsi2pk", _offer_codes(tenant_id, offer_id)), "gsi2")
+    return store.Collection(_offer_codes(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
 
 
 def pool_entries(tenant_id: str, offer_id: str) -> list[str]:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
 from loyalty.services import offer_limits, transactions
 
 
 def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    wanted = [transactions.tx_key(tenant_id, r["transactionId"]) for r in redemptions]
+    wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
     return [entry for start in range(0, len(wanted), 100) for entry in store.get_many(wanted[start : start + 100])]
 
 
@@ -27,11 +28,7 @@ def check_offers(
     def report(offer_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
 
-    catalog = repo.all_in(("gsi2pk", repo.catalog_partition(tenant_id)), index="gsi2")
-    by_offer: dict[str, list[dict[str, Any]]] = {}
-    for item in catalog:
-        by_offer.setdefault(item["offerId"], []).append(item)
-    sold = repo.all_in(("gsi2pk", repo.program_redemptions_partition(tenant_id)), index="gsi2")
+    sold = repo.all_redemptions(tenant_id)
     per_offer = Counter(r["offerId"] for r in sold)
     per_member = Counter((r["memberId"], r["offerId"]) for r in sold if r.get("memberId"))
     for offer_id, member_id in voucher_uses:  # an issued voucher is a use of its offer too
@@ -39,8 +36,7 @@ def check_offers(
         if member_id:
             per_member[(member_id, offer_id)] += 1
     offers: dict[str, dict[str, Any]] = {}
-    for offer_id, items in by_offer.items():
-        offer, shards = repo.split(items)
+    for offer_id, (offer, shards) in repo.everything(tenant_id).items():
         if offer is None or len(shards) != repo.SHARDS:
             report(offer_id, "an offer without its usage shards", shards=len(shards))
             continue
@@ -62,8 +58,7 @@ def check_offers(
             if "cap" in shard and shard["uses"] > shard["cap"]:
                 report(offer_id, "a usage shard above its cap", shard=shard["shard"])
     for member_id in member_ids:
-        pk, prefix = repo.member_offer_prefix(tenant_id, member_id)
-        states = {s["offerId"]: s for s in repo.all_in(("pk", pk), prefix=prefix)}
+        states = {s["offerId"]: s for s in repo.member_states(tenant_id, member_id)}
         for offer_id in set(states) | {o for m, o in per_member if m == member_id}:
             uses, counted = states.get(offer_id, {}).get("uses", 0), per_member[(member_id, offer_id)]
             if uses != counted:

@@ -12,9 +12,10 @@ from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, store
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
 from loyalty.results import Answer, Page
-from loyalty.services import members, offer_limits, offers, program, transactions
+from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
 
 FIELDS = (
@@ -105,7 +106,7 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
         wanted = [repo.order_guard(tenant_id, body["offerCode"], order_id)] if order_id else []
         if member_id:
-            wanted += [members.member_key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+            wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
@@ -171,58 +172,52 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
-    item = store.get(repo.redemption_key(tenant_id, redemption_id))
-    if item is None:
-        raise NotFound("The offer redemption does not exist.")
-    return public(item)
+    return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
 
 
-def _bounds(low: str | None, high: str | None, high_field: str) -> None:
+def _page(
+    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    low, high = (query.get(field) for field in bounds)
     if low and high and low > high:
-        raise ValidationFailed(details=[{"field": high_field, "message": "must not be before the start"}])
+        raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
+    query_id = cursor.query_id(name, query)
+    items, last = repo.redemptions_page(
+        tenant_id,
+        **where,
+        low=low,
+        high=high,
+        limit=query.get("limit", 25),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    return items, cursor.encode(tenant_id, query_id, last)
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own collection (one Query either way)."""
-    _bounds(query.get("from"), query.get("to"), "to")
-    query_id = cursor.query_id("offer-redemptions", query)
     offer_id = None
     if query.get("offerCode"):
         offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])
         if offer_id is None:
             return Page([], None)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        offer_id=offer_id,
-        low=query.get("from"),
-        high=query.get("to"),
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    items, token = _page(tenant_id, "offer-redemptions", query, ("from", "to"), offer_id=offer_id)
+    return Page([public(item) for item in items], token)
 
 
 def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""
-    _bounds(query.get("startDate"), query.get("endDate"), "endDate")
-    query_id = cursor.query_id(f"member-offer-redemptions:{member_id}", query)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        member_id=member_id,
-        low=query.get("startDate"),
-        high=query.get("endDate"),
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
+    name = f"member-offer-redemptions:{member_id}"
+    items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
     (member,), found, states = repo.offers_and_member_states(
-        tenant_id, member_id, offer_ids, also=[members.member_key(tenant_id, member_id)], with_offers=True
+        tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
     )
     if member is None:
         raise NotFound("The member does not exist.")
     now = clock.now()
     referenced = [offers.for_member(found[i], None, states.get(i), now) for i in offer_ids if i in found]
     data = {"redemptions": [public(item) for item in items], "offers": referenced}
-    return Page(data, cursor.encode(tenant_id, query_id, last))  # type: ignore[arg-type]
+    return Page(data, token)  # type: ignore[arg-type]

@@ -10,9 +10,10 @@ from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
 from loyalty.results import Page
-from loyalty.services import members, offer_limits, program
+from loyalty.services import offer_limits, program
 
 DEFAULTS: dict[str, Any] = {
     "merchantName": None,
@@ -194,7 +195,7 @@ def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page
         tenant_id, clock.iso(now), query.get("limit", 25), cursor.decode(tenant_id, query_id, query.get("nextToken"))
     )
     (member,), _, states = repo.offers_and_member_states(
-        tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members.member_key(tenant_id, member_id)]
+        tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
     )
     if member is None:
         raise NotFound("The member does not exist.")
@@ -216,17 +217,25 @@ def _activation(offer: dict[str, Any], member_id: str, activated_at: str | None)
     }
 
 
+def _offer_and_state(
+    operation: Operation, tenant_id: str, member_id: str, offer_id: str
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The offer (404 if none) and the member's state for it (404 if no such member)."""
+    offer, _ = load(tenant_id, offer_id)
+    member, state = operation.read(
+        [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+    )
+    if member is None:
+        raise NotFound("The member does not exist.")
+    return offer, state
+
+
 def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
     """Clip a published, current offer for a member; again is harmless (the first activatedAt stays)."""
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        offer, _ = load(tenant_id, offer_id)
-        member, state = operation.read(
-            [members.member_key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
-        )
-        if member is None:
-            raise NotFound("The member does not exist.")
+        offer, state = _offer_and_state(operation, tenant_id, member_id, offer_id)
         now = clock.iso(clock.now())
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")
@@ -242,12 +251,7 @@ def deactivate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        offer, _ = load(tenant_id, offer_id)
-        member, state = operation.read(
-            [members.member_key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
-        )
-        if member is None:
-            raise NotFound("The member does not exist.")
+        offer, state = _offer_and_state(operation, tenant_id, member_id, offer_id)
         answer = _activation(offer, member_id, None)
         if not (state or {}).get("activatedAt"):
             return answer

@@ -79,10 +79,9 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
 def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
     """Every offer of the tenant (its catalog) checked as above, and the uses its vouchers account
     for, (offerId, memberId or None) per voucher issued, for the offer checks."""
-    catalog = offers_repo.all_in(("gsi2pk", offers_repo.catalog_partition(tenant_id)), "gsi2")
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None]] = []
-    for offer in (item for item in catalog if item["sk"] == "OFFER"):
+    for offer, _ in (found for found in offers_repo.everything(tenant_id).values() if found[0] is not None):
         vouchers = repo.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]

@@ -12,10 +12,11 @@ from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, store
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
 from loyalty.results import Page
-from loyalty.services import members, offer_limits
+from loyalty.services import offer_limits
 
 FIELDS = (
     "voucherId",
@@ -95,7 +96,7 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
         wanted = repo.stock_keys(tenant_id, offer_id)
         if member_id:
             wanted += [
-                members.member_key(tenant_id, member_id),
+                members_db.key(tenant_id, member_id),
                 offers_repo.member_offer_key(tenant_id, member_id, offer_id),
             ]
         found = operation.read(wanted)
