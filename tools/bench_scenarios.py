@@ -180,6 +180,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
         call("POST", "/rewards/coffee/codes", json.dumps({"codes": [f"N{i}" for i in range(50)]}), cold=False),
     )
     yield from _offer_scenarios(seed, call, member_id, counter)
+    yield from _voucher_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
 
 
@@ -293,3 +294,65 @@ def _offer_scenarios(
     )
     yield ("GET /offer-redemptions/{id}", call("GET", f"/offer-redemptions/{first['id']}", cold=False))
     yield ("GET /members/{id}/offer-redemptions (page)", call("GET", f"{m}/offer-redemptions", cold=False))
+
+
+def _voucher_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Vouchers: an offer that generates codes, one with a preloaded pool, and vouchers to redeem and cancel."""
+    import json
+
+    counting, counter.active = counter.active, False
+    running = {"name": "Five off", "rewardType": "amount", "offerAmount": "5.00", "status": "published"}
+    generated = seed("POST", "/offers", {"offerCode": "BENCH-GEN", **running})["offerId"]
+    pooled = seed("POST", "/offers", {"offerCode": "BENCH-POOL", **running, "maxRedemptionsPerMember": 1000})["offerId"]
+    seed("POST", f"/offers/{pooled}/voucher-codes", {"codes": [f"BENCH-{i:04d}" for i in range(200)]})
+    made = [seed("POST", f"/offers/{generated}/vouchers", {"customerName": "Bench"}) for _ in range(4)]
+    counter.active = counting
+    to_member = json.dumps({"memberId": member_id})
+    yield (
+        "POST /offers/{id}/vouchers (generated code)",
+        call("POST", f"/offers/{generated}/vouchers", to_member, cold=False),
+    )
+    yield (
+        "POST /offers/{id}/vouchers (pooled code)",
+        call("POST", f"/offers/{pooled}/vouchers", to_member, cold=False),
+    )
+    keyed = {"Idempotency-Key": "bench-voucher"}
+    yield (
+        "POST /offers/{id}/vouchers with Idempotency-Key",
+        call("POST", f"/offers/{generated}/vouchers", to_member, keyed, False),
+    )
+    yield ("POST /offers/{id}/vouchers replay", call("POST", f"/offers/{generated}/vouchers", to_member, keyed, False))
+    codes = json.dumps({"codes": [f"NEW-{i:04d}" for i in range(50)]})
+    yield (
+        "POST /offers/{id}/voucher-codes (50 codes)",
+        call("POST", f"/offers/{pooled}/voucher-codes", codes, cold=False),
+    )
+    yield ("GET /vouchers/{id}", call("GET", f"/vouchers/{made[0]['voucherId']}", cold=False))
+    yield ("GET /vouchers/{code}", call("GET", f"/vouchers/{made[0]['redemptionCode']}", cold=False))
+    yield ("GET /vouchers/{code} (unknown code)", call("GET", "/vouchers/NOPE-NOPE-NOPE", cold=False))
+    yield (
+        "GET /offers/{id}/vouchers/{voucherId}",
+        call("GET", f"/offers/{generated}/vouchers/{made[0]['voucherId']}", cold=False),
+    )
+    yield ("GET /offers/{id}/vouchers (page)", call("GET", f"/offers/{generated}/vouchers", cold=False))
+    yield (
+        "GET /offers/{id}/vouchers?status=acquired (page)",
+        call("GET", f"/offers/{generated}/vouchers?status=acquired", cold=False),
+    )
+    order = json.dumps({"orderId": "bench-order"})
+    yield (
+        "POST /vouchers/{code}/redeem",
+        call("POST", f"/vouchers/{made[0]['redemptionCode']}/redeem", order, cold=False),
+    )
+    yield ("POST /vouchers/{id}/redeem", call("POST", f"/vouchers/{made[1]['voucherId']}/redeem", order, cold=False))
+    yield (
+        "POST /vouchers/{id}/redeem (already redeemed)",
+        call("POST", f"/vouchers/{made[1]['voucherId']}/redeem", cold=False),
+    )
+    yield ("POST /vouchers/{id}/cancel", call("POST", f"/vouchers/{made[2]['voucherId']}/cancel", "{}", cold=False))
+    yield (
+        "POST /vouchers/{code}/cancel",
+        call("POST", f"/vouchers/{made[3]['redemptionCode']}/cancel", "{}", cold=False),
+    )

@@ -4,7 +4,9 @@ Awards of every kind, deductions, approvals, rejections, orders, full and partia
 redemptions (coupon and manual), completions, cancels with and without refund, pool top-ups, time
 moving across expiry and auto-approval dates, the scheduled jobs, and retries with the same
 Idempotency-Key: whatever the sequence, every balance must equal what its ledger says and every
-coupon pool must balance against its redemptions.
+coupon pool must balance against its redemptions. Vouchers (tests/unit/voucher_rules.py: issue,
+preload codes, redeem, cancel, expiry as time moves) answer as their model predicts, and keep
+codes, pools, states and offer limits consistent.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from loyalty.services import (
 )
 
 from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, valid
+from tests.unit.voucher_rules import VoucherRules
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36
 ACTIVITIES = [
@@ -65,7 +68,7 @@ EXPECTED_CODES = {
 }
 
 
-class LedgerMachine(CheckedMachine):
+class LedgerMachine(VoucherRules, CheckedMachine):
     expected_codes = EXPECTED_CODES
 
     def __init__(self) -> None:
@@ -85,6 +88,7 @@ class LedgerMachine(CheckedMachine):
         self.redemptions: list[str] = []
         self.codes = itertools.count()
         self.ids = itertools.count()
+        self.setup_vouchers(TENANT)
 
     def _do(self, attempt: Any, key: str | None = None, status: int = 201) -> Any:
         data = super()._do(attempt, key, status)

@@ -161,6 +161,26 @@ SAMPLES: dict = {
         None,
         "startDate=2026-03-22T09:39:25Z&endDate=2026-06-22T09:39:25Z",
     ),
+    # 9. Vouchers
+    "issue_voucher": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "expirationDate": "2026-12-31"},
+        "",
+    ),
+    "add_voucher_codes": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
+        {"codes": ["SPRING-7K2M9QXA", "SPRING-3JHDP8WT"]},
+        "",
+    ),
+    "list_offer_vouchers": ({"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, None, "status=acquired&limit=25"),
+    "get_offer_voucher": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3", "voucherId": "01JD83E5F6G7H8J9K0M1N2P3Q4"},
+        None,
+        "",
+    ),
+    "get_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, None, ""),
+    "redeem_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, {"orderId": "order-1001"}, ""),
+    "cancel_voucher": ({"voucherIdOrCode": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
 }
 
 HEADERS = {

@@ -198,6 +198,42 @@ ROUTES: tuple[Route, ...] = (
         "A member's offer redemptions with the offers they reference",
         "offers",
     ),
+    # 9. Vouchers
+    _r("POST", "/offers/{offerId}/vouchers", "issue_voucher", INTEGRATION, "Issue a voucher of an offer", "vouchers"),
+    _r(
+        "POST",
+        "/offers/{offerId}/voucher-codes",
+        "add_voucher_codes",
+        ADMIN,
+        "Preload codes into the offer's voucher-code pool",
+        "vouchers",
+    ),
+    _r("GET", "/offers/{offerId}/vouchers", "list_offer_vouchers", ANY, "An offer's vouchers by status", "vouchers"),
+    _r(
+        "GET",
+        "/offers/{offerId}/vouchers/{voucherId}",
+        "get_offer_voucher",
+        ANY,
+        "Read one voucher of an offer",
+        "vouchers",
+    ),
+    _r("GET", "/vouchers/{voucherIdOrCode}", "get_voucher", ANY, "Look a voucher up by id or code", "vouchers"),
+    _r(
+        "POST",
+        "/vouchers/{voucherIdOrCode}/redeem",
+        "redeem_voucher",
+        INTEGRATION,
+        "Redeem a voucher once",
+        "vouchers",
+    ),
+    _r(
+        "POST",
+        "/vouchers/{voucherIdOrCode}/cancel",
+        "cancel_voucher",
+        INTEGRATION,
+        "Cancel a voucher that is not redeemed",
+        "vouchers",
+    ),
 )
 
 

@@ -9,13 +9,13 @@ under `T#<t>#REWARDS`) lists each reward right before its counters, so a catalog
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, pools, store
+from loyalty.repository.pools import SHARDS, CodePool, shard_of
 from loyalty.repository.table import PROGRAM_WIDE
 
-SHARDS = 4
+__all__ = ["SHARDS", "shard_of"]  # the pool's sharding, shared with voucher pools (repository/pools.py)
 REWARD, STOCK = "REWARD", "STOCK#"
 
 
@@ -27,16 +27,17 @@ def key(tenant_id: str, reward_id: str) -> store.Key:
     return store.key(partition(tenant_id, reward_id), REWARD)
 
 
+def code_pool(tenant_id: str, reward_id: str) -> CodePool:
+    """The reward's coupon pool: codes in `…#POOL#<k>`, counters `STOCK#<k>` in the reward's partition."""
+    return CodePool(partition(tenant_id, reward_id))
+
+
 def stock_key(tenant_id: str, reward_id: str, shard: int) -> store.Key:
-    return store.key(partition(tenant_id, reward_id), f"{STOCK}{shard}")
-
-
-def shard_of(code: str) -> int:
-    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % SHARDS
+    return code_pool(tenant_id, reward_id).stock_key(shard)
 
 
 def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#POOL#{shard_of(code)}", f"CODE#{code}")
+    return code_pool(tenant_id, reward_id).entry_key(code)
 
 
 def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
@@ -81,7 +82,20 @@ def put_issued(tenant_id: str, reward_id: str, code: str, handed_to: dict[str, A
 
 
 def pool(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
-    return store.Collection(f"{partition(tenant_id, reward_id)}#POOL#{shard}")
+    return store.Collection(code_pool(tenant_id, reward_id).shard_partition(shard))
+
+
+def claim_code(tenant_id: str, reward_id: str) -> str | None:
+    """A code still in the pool, picked so that racers rarely collide (None: the pool is empty)."""
+    return code_pool(tenant_id, reward_id).claim()
+
+
+def add_codes(tenant_id: str, reward_id: str, codes: list[str]) -> tuple[int, int]:
+    """Add distinct codes; one in the pool or handed out before is skipped. (added, skipped)."""
+    target = code_pool(tenant_id, reward_id)
+    return pools.add_in_chunks(
+        codes, 2, lambda chunk: target.add_writes(chunk, lambda code: [never_issued(tenant_id, reward_id, code)])
+    )
 
 
 def issued(tenant_id: str, reward_id: str) -> store.Collection:

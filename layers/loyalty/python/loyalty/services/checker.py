@@ -10,7 +10,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.services import offer_checks, tenants, transactions
+from loyalty.services import offer_checks, tenants, transactions, voucher_check
 from loyalty.services.book import unspent
 
 
@@ -115,7 +115,13 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     member_ids = [member["memberId"] for member in members_db.by_creation(tenant_id).all(limit=500)]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
-    return problems + check_pools(tenant_id) + offer_checks.check_offers(tenant_id, member_ids)
+    voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
+    return (
+        problems
+        + check_pools(tenant_id)
+        + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
+        + voucher_problems
+    )
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:

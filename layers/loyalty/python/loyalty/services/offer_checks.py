@@ -16,8 +16,11 @@ def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str,
     return [entry for start in range(0, len(wanted), 100) for entry in store.get_many(wanted[start : start + 100])]
 
 
-def check_offers(tenant_id: str, member_ids: list[str]) -> list[dict[str, Any]]:
-    """Per offer: Σ uses = redemptions recorded, no shard above its cap, caps adding up to the total
+def check_offers(
+    tenant_id: str, member_ids: list[str], voucher_uses: list[tuple[str, str | None]] = ()  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """Per offer: Σ uses = redemptions recorded + vouchers issued (`voucher_uses`: offerId and memberId
+    of each), no shard above its cap, caps adding up to the total
     limit, the total limit kept; per member: uses = the member's redemptions, the per-member limit
     kept; every points redemption has its approved award of the same points for the same member."""
     problems: list[dict[str, Any]] = []
@@ -28,6 +31,10 @@ def check_offers(tenant_id: str, member_ids: list[str]) -> list[dict[str, Any]]:
     sold = repo.all_redemptions(tenant_id)
     per_offer = Counter(r["offerId"] for r in sold)
     per_member = Counter((r["memberId"], r["offerId"]) for r in sold if r.get("memberId"))
+    for offer_id, member_id in voucher_uses:  # an issued voucher is a use of its offer too
+        per_offer[offer_id] += 1
+        if member_id:
+            per_member[(member_id, offer_id)] += 1
     offers: dict[str, dict[str, Any]] = {}
     for offer_id, (offer, shards) in repo.everything(tenant_id).items():
         if offer is None or len(shards) != repo.SHARDS:

@@ -13,12 +13,11 @@ from loyalty import cache, clock
 from loyalty.errors import Conflict
 from loyalty.models.rewards import REWARD
 from loyalty.operation import Caller, Operation, run, update_versioned
-from loyalty.repository import cursor, retry, store
+from loyalty.repository import cursor, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
 
-CHUNK = 45  # codes per transaction: 2 items a code plus up to SHARDS counters (the limit is 100 items)
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -120,43 +119,8 @@ def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str,
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
     codes = list(dict.fromkeys(body["codes"]))
-    skipped = len(body["codes"]) - len(codes)
-    added = 0
-    budget = retry.races()  # one budget for the whole upload, shared by its chunks
-    for start in range(0, len(codes), CHUNK):
-        chunk_added, chunk_skipped = retry.until_decided(
-            lambda chunk=codes[start : start + CHUNK]: _add_chunk(tenant_id, reward_id, chunk), budget
-        )
-        added, skipped = added + chunk_added, skipped + chunk_skipped
+    added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
+    skipped += len(body["codes"]) - len(codes)
     data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
     return operation.remember(data)
 
-
-def _add_chunk(tenant_id: str, reward_id: str, chunk: list[str]) -> tuple[int, int]:
-    """Put one chunk of codes in the pool: (added, skipped because in the pool or handed out already)."""
-    skipped = 0
-    while chunk:
-        try:
-            store.transact(_pool_writes(tenant_id, reward_id, chunk))
-            return len(chunk), skipped
-        except store.ConditionFailed as failed:  # those codes are decided: skip them, put the others
-            present = {chunk[i // 2] for i in failed.failed if i < 2 * len(chunk)}
-            if not present:
-                raise
-            skipped += len(present)
-            chunk = [code for code in chunk if code not in present]
-    return 0, skipped
-
-
-def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:
-    """Two items a code (into the pool, never handed out before: index 2i and 2i+1), then the counters."""
-    per_shard: dict[int, int] = {}
-    items = []
-    for code in codes:
-        items.append(rewards_db.put_code(tenant_id, reward_id, code))
-        items.append(rewards_db.never_issued(tenant_id, reward_id, code))
-        shard = rewards_db.shard_of(code)
-        per_shard[shard] = per_shard.get(shard, 0) + 1
-    for shard, count in per_shard.items():
-        items.append(rewards_db.move_stock(tenant_id, reward_id, shard, total=count, available=count))
-    return items
