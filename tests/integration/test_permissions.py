@@ -11,6 +11,7 @@ from loyalty.services.authorizer import authorize
 
 from infra import permissions
 from tests.support.ledger import activity, award, member
+from tests.support.vouchers import issued, offer
 from tools.local import gateway
 
 # TransactWriteItems needs the action of each item it carries.
@@ -103,6 +104,29 @@ def test_every_function_calls_only_the_dynamodb_actions_it_is_granted(tenant, re
     read.get(f"/members/{m}/redemptions")
     read.get("/redemptions")
     read.get(f"/redemptions/{coupon}")
+    # offers and offer redemptions
+    spring = offer(admin, offerCode="PERM-SPRING", rewardType="points", offerAmount="25", requiresActivation=True)
+    read.get("/offers")
+    read.get(f"/offers/{spring}")
+    admin.patch(f"/offers/{spring}", {"name": "Spring!"})
+    read.get(f"/members/{m}/offers")
+    integration.post(f"/members/{m}/offers/{spring}/activation")
+    body = {"teamId": tenant.tenant_id, "offerCode": "PERM-SPRING", "memberId": m, "orderId": "o-9", "value": "9.00"}
+    offer_redemption = integration.post("/offer-redemptions", body).data["id"]
+    integration.delete(f"/members/{m}/offers/{spring}/activation")
+    read.get("/offer-redemptions")
+    read.get(f"/offer-redemptions/{offer_redemption}")
+    read.get(f"/members/{m}/offer-redemptions")
+    # vouchers: a pooled offer and one with generated codes
+    pooled = offer(admin, offerCode="PERM-POOL")
+    admin.post(f"/offers/{pooled}/voucher-codes", {"codes": ["PERMCODE-1", "PERMCODE-2"]})
+    first = issued(integration, pooled, memberId=m)
+    second = issued(integration, offer(admin, offerCode="PERM-GEN"))
+    read.get(f"/offers/{pooled}/vouchers")
+    read.get(f"/offers/{pooled}/vouchers/{first['voucherId']}")
+    read.get(f"/vouchers/{first['redemptionCode']}")
+    integration.post(f"/vouchers/{first['voucherId']}/redeem", {"orderId": "o-10"})
+    integration.post(f"/vouchers/{second['redemptionCode']}/cancel")
     admin.delete(f"/members/{other}")
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")
