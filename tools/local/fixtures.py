@@ -1,7 +1,8 @@
 """The fixture set for `loyalty invoke`: the data every events/ sample refers to, made through the API itself.
 
 The samples (tools/local/sample_events.py) name tenant `demo`, its example key, one member, one
-pending transaction, order `order-1001`, reward `coffee-5` with codes and one pending redemption. Each step is a real
+pending transaction, order `order-1001`, reward `coffee-5` with codes, one pending redemption, and the
+spring offer with its member's activation, one offer redemption and one voucher from its code pool. Each step is a real
 request through the local gateway and handlers; the three ids the services generate are pinned to
 the samples' ids. A sample that creates something runs without the step that would create it first.
 """
@@ -23,6 +24,12 @@ MEMBER_ID = SAMPLES["get_member"][0]["memberId"]
 TRANSACTION_ID = SAMPLES["get_transaction"][0]["transactionId"]
 REDEMPTION_ID = SAMPLES["get_redemption"][0]["redemptionId"]
 REWARD = SAMPLES["create_reward"][1]  # the reward the create_reward sample makes
+OFFER = SAMPLES["create_offer"][1]  # the offer the create_offer sample makes
+OFFER_ID = SAMPLES["get_offer"][0]["offerId"]
+OFFER_REDEMPTION = SAMPLES["create_offer_redemption"][1]
+OFFER_REDEMPTION_ID = SAMPLES["get_offer_redemption"][0]["id"]
+VOUCHER_ID = SAMPLES["get_offer_voucher"][0]["voucherId"]
+VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,13 @@ STEPS = [
                                                "fulfillment": "manual"}),
     Step("redemption", "POST", f"{M}/redemptions", {"rewardId": "tote-bag"},
          pinned_id=REDEMPTION_ID, check=f"/redemptions/{REDEMPTION_ID}"),
+    Step("offer", "POST", "/offers", OFFER, pinned_id=OFFER_ID, check=f"/offers/{OFFER_ID}"),
+    Step("activation", "POST", f"{M}/offers/{OFFER_ID}/activation"),
+    Step("offer redemption", "POST", "/offer-redemptions", OFFER_REDEMPTION,
+         pinned_id=OFFER_REDEMPTION_ID, check=f"/offer-redemptions/{OFFER_REDEMPTION_ID}"),
+    Step("voucher codes", "POST", f"/offers/{OFFER_ID}/voucher-codes", {"codes": [VOUCHER_CODE]}),
+    Step("voucher", "POST", f"/offers/{OFFER_ID}/vouchers", {"customerName": "Grace Hopper"},
+         pinned_id=VOUCHER_ID, check=f"/offers/{OFFER_ID}/vouchers/{VOUCHER_ID}"),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -67,6 +81,10 @@ SKIPPED_FOR = {
     "create_activity": {"purchase"},
     "create_order": {"order"},
     "create_reward": {"reward", "codes"},
+    "create_offer": {"offer", "activation", "offer redemption", "voucher codes", "voucher"},
+    # the member's one use of the offer stays free for these samples
+    "create_offer_redemption": {"offer redemption"},
+    "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
 }
 
 
@@ -74,16 +92,21 @@ SKIPPED_FOR = {
 def _next_ulid(wanted: str | None) -> Iterator[None]:
     from loyalty import ids
 
-    original, pending = ids.ulid, [wanted] if wanted else []
+    originals, pending = {"ulid": ids.ulid, "secret_ulid": ids.secret_ulid}, [wanted] if wanted else []
 
-    def ulid(at: Any = None) -> str:
-        return pending.pop() if pending else original(at)
+    def pinned(name: str) -> Any:
+        def make(at: Any = None) -> str:
+            return pending.pop() if pending else originals[name](at)
 
-    ids.ulid = ulid  # type: ignore[assignment]
+        return make
+
+    for name in originals:  # whichever kind of id the step makes first is the pinned one
+        setattr(ids, name, pinned(name))
     try:
         yield
     finally:
-        ids.ulid = original  # type: ignore[assignment]
+        for name, original in originals.items():
+            setattr(ids, name, original)
 
 
 def seed_fixtures(skip_for: str) -> None:

@@ -116,7 +116,7 @@ SAMPLES: dict = {
             "minSpendAmount": "5.00",
             "maxRewardAmount": "30.00",
             "startDate": "2026-03-01T00:00:00Z",
-            "endDate": "2026-05-31T23:59:59Z",
+            "endDate": "2099-12-31T23:59:59Z",
             "status": "published",
             "requiresActivation": True,
             "maxRedemptionsPerMember": 1,
@@ -164,7 +164,7 @@ SAMPLES: dict = {
     # 9. Vouchers
     "issue_voucher": (
         {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
-        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "expirationDate": "2026-12-31"},
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "expirationDate": "2099-06-30"},
         "",
     ),
     "add_voucher_codes": (
