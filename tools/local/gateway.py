@@ -128,10 +128,14 @@ class Gateway:
         prefix = f"/{STAGE}"
         if not (raw_path == prefix or raw_path.startswith(prefix + "/")):
             return _gateway("MISSING_AUTHENTICATION_TOKEN")
-        path = unquote(raw_path[len(prefix) :]) or "/"
-        route, params, _ = find(method, path)
+        # API Gateway matches routes on the raw path and decodes each parameter afterwards, so an
+        # encoded slash (%2F) stays inside its parameter instead of reaching another route.
+        raw = raw_path[len(prefix) :] or "/"
+        route, raw_params, _ = find(method, raw)
         if route is None:
             return _gateway("MISSING_AUTHENTICATION_TOKEN")
+        params = {name: unquote(value) for name, value in raw_params.items()}
+        path = unquote(raw)
         if len(body) > MAX_PAYLOAD:
             return _gateway("REQUEST_TOO_LARGE")
         token = next((v for k, v in headers.items() if k.lower() == "authorization"), None)

@@ -24,4 +24,4 @@ def bearer_digest(header: str | None) -> str | None:
     if not header or not header.startswith("Bearer "):
         return None
     token = header[len("Bearer ") :]
-    return digest(token) if _TOKEN.match(token) else None
+    return digest(token) if _TOKEN.fullmatch(token) else None

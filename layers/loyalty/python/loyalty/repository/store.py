@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +15,10 @@ from loyalty.repository.marshal import from_item, to_attr, to_item
 
 Key = dict[str, str]
 TxItem = dict[str, Any]
+
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem call (DynamoDB's limit)
+BATCH_GET_ATTEMPTS = 8  # calls for one chunk before its unprocessed keys are answered with 429
+TRANSACT_LIMIT = 100  # items per TransactWriteItems call (DynamoDB's limit)
 
 _THROTTLING = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
 _TRANSIENT = {
@@ -76,18 +82,31 @@ def get(item_key: Key) -> dict[str, Any] | None:
 
 
 def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
-    """Several items in one call (GetItem for one, BatchGetItem for more), in the order asked."""
+    """Several items (GetItem for one, BatchGetItem for more), in the order asked, however many.
+
+    BatchGetItem takes at most BATCH_GET_LIMIT keys a call, so the keys go in chunks; keys DynamoDB
+    leaves unprocessed (throttling, the 16 MB answer limit) are asked again after a jittered backoff.
+    """
     if len(keys) == 1:
         return [get(keys[0])]
-    wanted = {(k["pk"], k["sk"]): i for i, k in enumerate(keys)}
-    found: list[dict[str, Any] | None] = [None] * len(keys)
-    request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}}
-    for _ in range(5):
+    unique = _unique(keys)
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        by_key.update(_batch_get(unique[start : start + BATCH_GET_LIMIT]))
+    return [by_key.get((k["pk"], k["sk"])) for k in keys]
+
+
+def _batch_get(chunk: list[Key]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in chunk], "ConsistentRead": True}}
+    for attempt in range(BATCH_GET_ATTEMPTS):
+        if attempt:
+            time.sleep(random.uniform(0, min(1.0, 0.025 * 2**attempt)))
         answer = _call(client.batch_get_item, RequestItems=request)
         for raw in answer.get("Responses", {}).get(table_name(), []):
             item = from_item(raw)
             assert item is not None
-            found[wanted[(item["pk"], item["sk"])]] = item
+            found[(item["pk"], item["sk"])] = item
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -144,6 +163,8 @@ def query(
 
 def transact(items: list[TxItem]) -> None:
     """Apply all writes or none (TransactWriteItems; a single write goes through the same call)."""
+    if len(items) > TRANSACT_LIMIT:  # a caller must bound its writes; DynamoDB would refuse them
+        raise ValueError(f"a transaction takes at most {TRANSACT_LIMIT} items, not {len(items)}")
     _call(client.transact_write_items, TransactItems=items)
 
 
