@@ -65,7 +65,7 @@ def _allows(policy: dict[str, Any], method_arn: str) -> bool:
     for statement in policy.get("Statement", []):
         resources = statement.get("Resource", [])
         resources = [resources] if isinstance(resources, str) else resources
-        pattern_hit = any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn) for r in resources)
+        pattern_hit = any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn, re.DOTALL) for r in resources)
         if pattern_hit and statement.get("Effect") == "Deny":
             return False
         allowed = allowed or (pattern_hit and statement.get("Effect") == "Allow")
