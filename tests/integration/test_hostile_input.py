@@ -68,18 +68,37 @@ def test_money_takes_only_ascii_digits(tenant):
     activity(tenant.admin, "sale", type="multiplier", multiplier=1, isSaleActivity=True)
     tenant.admin.patch("/program", {"saleActivityId": "sale"})
     m = member(tenant.integration, "money@example.com")
-    for total in ("１２.５０", "١٢.٥٠", "۱۲", "12.5٠", "𝟙𝟚", "12.50\n", " 12.50", "1e3", "+1", "0x10", "12,50"):
+    for total in (  # fullwidth, Arabic-Indic, Persian, mathematical digits; ASCII in odd shapes
+        "\uff11\uff12.\uff15\uff10",
+        "\u0661\u0662.\u0665\u0660",
+        "\u06f1\u06f2",
+        "12.5\u0660",
+        "\U0001d7d9\U0001d7da",
+        "12.50\n",
+        " 12.50",
+        "1e3",
+        "+1",
+        "0x10",
+        "12,50",
+    ):
         reply = _bad_request(tenant.integration.post("/orders", {"orderId": "o-1", "memberId": m, "total": total}))
         assert reply.json["error"]["details"][0]["field"] == "total"
     assert tenant.read.get("/orders/o-1").status == 404
     assert balance(tenant.read, m)["available"] == 0
-    for limit in ("１０", "٣", "1\n"):
+    for limit in ("\uff11\uff10", "\u0663", "1\n"):
         _bad_request(tenant.read.get(f"/members?limit={quote(limit)}"))
 
 
 def test_dates_and_times_take_exactly_the_contract_formats(tenant):
     m = member(tenant.integration, "dates@example.com")
-    for day in ("2019-W01-1", "2019-001", "20190505", "2019-05-05T00:00:00Z", "２０１９-０５-０５", "2019-5-5"):
+    for day in (  # week date, ordinal date, basic format, a time, fullwidth digits, no zero padding
+        "2019-W01-1",
+        "2019-001",
+        "20190505",
+        "2019-05-05T00:00:00Z",
+        "\uff12\uff10\uff11\uff19-\uff10\uff15-\uff10\uff15",
+        "2019-5-5",
+    ):
         _bad_request(tenant.integration.patch(f"/members/{m}", {"birthdate": day}))
     assert tenant.read.get(f"/members/{m}").data["birthdate"] is None
     assert tenant.integration.patch(f"/members/{m}", {"birthdate": "2019-05-05"}).data["birthdate"] == "2019-05-05"
@@ -93,7 +112,7 @@ def test_dates_and_times_take_exactly_the_contract_formats(tenant):
         "2019-05-05 11:20:49Z",
         "2019-05-05T11:20:49",  # no offset: ambiguous
         "2019-W01-1T11:20:49Z",
-        "２０１９-05-05T11:20:49Z",
+        "\uff12\uff10\uff11\uff19-05-05T11:20:49Z",
         "2019-05-05T11:20:49.1234567Z",
     ):
         order = {"orderId": "o-1", "memberId": m, "total": "1.00", "orderedAt": moment}

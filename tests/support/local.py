@@ -114,3 +114,23 @@ class LocalApiServer:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def tenant_digest(tenant_id: str) -> str:
+    """A fingerprint of every item of a tenant in the embedded table (nothing changed ⇔ same digest)."""
+    import hashlib
+    import os
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    prefix = f"T#{tenant_id}#"
+    with embedded_dynamodb.LOCK:
+        table = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables[os.environ["TABLE_NAME"]]
+        items = [
+            json.dumps(item.to_json()["Attributes"], sort_keys=True)
+            for hash_key, partition in table.items.items()
+            if f"{hash_key.value}#".startswith(prefix)
+            for item in partition.values()
+        ]
+    return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()

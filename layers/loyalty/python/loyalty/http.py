@@ -104,6 +104,11 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return document
 
 
+def _not_json(name: str) -> Any:
+    """parse_constant: NaN and Infinity are not JSON (Python's parser accepts them by default)."""
+    raise ValueError(name)
+
+
 def _check_text(value: Any, depth: int = 0) -> None:
     """Refuse documents nested deeper than MAX_DEPTH and strings that are not valid Unicode."""
     if depth > MAX_DEPTH:
@@ -135,7 +140,7 @@ def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str,
             raise ValidationFailed("This operation takes no request body.")
         return {}, raw
     try:
-        document = json.loads(raw, object_pairs_hook=_unique_keys) if raw.strip() else {}
+        document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw.strip() else {}
     except RecursionError as exc:
         raise ValidationFailed(f"The request body is nested more than {MAX_DEPTH} levels deep.") from exc
     except ValueError as exc:
