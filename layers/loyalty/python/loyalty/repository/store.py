@@ -218,8 +218,15 @@ def update(
     condition: str | None = None,
     names: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    set_if_missing: dict[str, Any] | None = None,
+    grow: dict[str, tuple[int, int]] | None = None,
 ) -> TxItem:
-    """An update of named attributes; `condition` may use its own #names and :values."""
+    """An update of named attributes; `condition` may use its own #names and :values.
+
+    `set_if_missing` sets attributes the item does not have yet; `grow` maps an attribute to
+    (start, amount): it becomes start + amount if missing, else grows by amount — so one update
+    creates an item or extends it, whichever is needed.
+    """
     all_names = dict(names or {})
     all_values = dict(values or {})
     clauses: list[str] = []
@@ -228,6 +235,14 @@ def update(
         all_names[f"#u{i}"] = attribute
         all_values[f":u{i}"] = value
         sets.append(f"#u{i} = :u{i}")
+    for i, (attribute, value) in enumerate((set_if_missing or {}).items()):
+        all_names[f"#m{i}"] = attribute
+        all_values[f":m{i}"] = value
+        sets.append(f"#m{i} = if_not_exists(#m{i}, :m{i})")
+    for i, (attribute, (start, amount)) in enumerate((grow or {}).items()):
+        all_names[f"#g{i}"] = attribute
+        all_values[f":g{i}"], all_values[f":gd{i}"] = start, amount
+        sets.append(f"#g{i} = if_not_exists(#g{i}, :g{i}) + :gd{i}")
     if sets:
         clauses.append("SET " + ", ".join(sets))
     adds = []

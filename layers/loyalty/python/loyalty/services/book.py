@@ -83,27 +83,28 @@ class Book:
         return self.credit(points, now=now, expiry_days=expiry_days)
 
     def credit(self, points: int, *, now: datetime, expiry_days: int | None) -> str:
-        """Add points to available as a lot (awards and refunds)."""
+        """Add points to available as a lot (awards and refunds).
+
+        The points join the member's last lot when it expires on the same day, else start a new one.
+        One write does both, creating the lot where the member's record says it is if it is gone,
+        so a credit never depends on what the scheduled jobs have removed. A last lot whose day has
+        passed is never extended: the expiry job takes it, and new points must not go with it.
+        """
         assert self._lot is None, "one lot per request"
-        expires_on = max(expiry_date(now, expiry_days), self.member["lastLotExpiry"] or "")
+        last = self.member["lastLotExpiry"]
+        if last is not None and last < clock.day(now):
+            last = None
+        expires_on = max(expiry_date(now, expiry_days), last or "")
         start, end = self.member["lotTotal"], self.member["lotTotal"] + points
-        if expires_on == self.member["lastLotExpiry"]:
-            self._lot = store.update(
-                lot_key(self.tenant_id, self.member_id, expires_on),
-                add={"cumEnd": points},
-                condition="attribute_exists(pk)",
-            )
-        else:
-            lot = {
-                **lot_key(self.tenant_id, self.member_id, expires_on),
-                "memberId": self.member_id,
-                "expiresOn": expires_on,
-                "cumStart": start,
-                "cumEnd": end,
-            }
-            if expires_on != NEVER:
-                lot.update(gsi3pk=due_expire_partition(self.tenant_id), gsi3sk=f"{expires_on}#{self.member_id}")
-            self._lot = store.put_new(lot)
+        fields: dict[str, Any] = {"memberId": self.member_id, "expiresOn": expires_on}
+        if expires_on != NEVER:
+            fields.update(gsi3pk=due_expire_partition(self.tenant_id), gsi3sk=f"{expires_on}#{self.member_id}")
+        self._lot = store.update(
+            lot_key(self.tenant_id, self.member_id, expires_on),
+            set_values=fields,
+            set_if_missing={"cumStart": start},
+            grow={"cumEnd": (start, points)},
+        )
         self.member["lotTotal"] = end
         self.member["lastLotExpiry"] = expires_on
         self.balance["available"] += points
@@ -126,6 +127,8 @@ class Book:
         points = max(0, lot["cumEnd"] - self.member["consumed"])
         self._consume(points)
         self.balance["expired"] += points
+        if lot["expiresOn"] == self.member["lastLotExpiry"]:
+            self.member["lastLotExpiry"] = None  # the job deletes this lot: the record must not name it
         return points
 
     def _consume(self, points: int) -> None:

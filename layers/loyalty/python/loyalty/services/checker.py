@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.repository import keys, store
-from loyalty.services import redemptions, rewards, tenants, transactions
+from loyalty.services import members, orders, redemptions, rewards, tenants, transactions
 from loyalty.services.book import unspent
 from loyalty.services.summary import member_with_lots
 
@@ -68,6 +68,63 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     in_lots = sum(unspent(lot, member["consumed"]) for lot in lots)
     if in_lots != stored["available"]:
         report("unspent lots", in_lots, stored["available"])
+    return problems + [
+        {"tenantId": tenant_id, "memberId": member_id, "field": field, "problem": problem}
+        for field, problem in _dangling_lots(member, lots)
+    ]
+
+
+def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The member's record and its lots must name each other: the last lot is where credits go next."""
+    out = []
+    last = member.get("lastLotExpiry")
+    named = [lot for lot in lots if lot["expiresOn"] == last]
+    if last is not None and not named:
+        out.append(("lastLotExpiry", f"names the lot of {last}, which does not exist"))
+    elif named and named[0]["cumEnd"] != member["lotTotal"]:
+        out.append(("lastLotExpiry", f"the lot of {last} ends at {named[0]['cumEnd']}, not at lotTotal"))
+    later = [lot["expiresOn"] for lot in lots if last is None or lot["expiresOn"] > last]
+    if later:
+        out.append(("lots", f"lots after the last one the record names: {', '.join(later)}"))
+    out += [
+        ("lots", f"the lot of {lot['expiresOn']} belongs to another member")
+        for lot in lots
+        if lot["memberId"] != member["memberId"]
+    ]
+    return out
+
+
+def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What members name must exist and name them back: their email and externalId guards, and
+    the ledger transactions of their orders."""
+    problems: list[dict[str, Any]] = []
+    wanted: list[tuple[dict[str, Any], str, store.Key]] = []
+    for member in found:
+        if member.get("email"):
+            wanted.append((member, "email", members.email_guard(tenant_id, member["email"])))
+        if member.get("externalId"):
+            wanted.append((member, "externalId", members.external_guard(tenant_id, member["externalId"])))
+    guards = store.get_many([k for _, _, k in wanted]) if wanted else []
+    for (member, field, _), guard in zip(wanted, guards, strict=True):
+        if guard is None or guard.get("memberId") != member["memberId"]:
+            holder = "no guard" if guard is None else f"the guard of member {guard.get('memberId')}"
+            problems.append(
+                {"tenantId": tenant_id, "memberId": member["memberId"], "field": field, "problem": f"has {holder}"}
+            )
+    for member in found:
+        placed = _all(("gsi1pk", orders.member_orders(tenant_id, member["memberId"])), "gsi1")
+        named = [(order, t) for order in placed for t in order["transactionIds"]]
+        entries = store.get_many([transactions.tx_key(tenant_id, t) for _, t in named]) if named else []
+        for (order, transaction_id), entry in zip(named, entries, strict=True):
+            if entry is None or entry["memberId"] != member["memberId"]:
+                problems.append(
+                    {
+                        "tenantId": tenant_id,
+                        "memberId": member["memberId"],
+                        "field": "transactionIds",
+                        "problem": f"order {order['orderId']} names transaction {transaction_id}, which is not its own",
+                    }
+                )
     return problems
 
 
@@ -90,13 +147,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     def report(reward_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
 
-    entries = [
-        entry
-        for start in range(0, len(sold), 100)
-        for entry in store.get_many(
-            [transactions.tx_key(tenant_id, r["transactionId"]) for r in sold[start : start + 100]]
-        )
-    ]
+    entries = store.get_many([transactions.tx_key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
     for redemption, entry in zip(sold, entries, strict=True):
         if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
             report(
@@ -132,7 +183,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
     problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_pools(tenant_id)
+    return problems + check_references(tenant_id, found) + check_pools(tenant_id)
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:
