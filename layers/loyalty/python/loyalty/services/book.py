@@ -66,10 +66,17 @@ class Book:
         return self.member["memberId"]
 
     def require_active(self) -> None:
+        self.require_not_erased()
         if self.member["status"] != "active":
             raise Conflict("invalid_state", "The member is suspended: it can't earn or spend points.")
 
+    def require_not_erased(self) -> None:
+        """An erased member takes no further part: nothing is credited to it or spent by it."""
+        if self.member.get("erasedAt"):
+            raise Conflict("invalid_state", "The member was erased: it can't earn, spend or receive points.")
+
     def add_pending(self, points: int) -> None:
+        self.require_not_erased()
         self.balance["pending"] += points
 
     def drop_pending(self, points: int) -> None:
@@ -91,6 +98,7 @@ class Book:
         passed is never extended: the expiry job takes it, and new points must not go with it.
         """
         assert self._lot is None, "one lot per request"
+        self.require_not_erased()
         last = self.member["lastLotExpiry"]
         if last is not None and last < clock.day(now):
             last = None
@@ -112,6 +120,7 @@ class Book:
 
     def spend(self, points: int) -> None:
         """Draw points from the lots that expire first; never below zero."""
+        self.require_not_erased()
         if points > self.balance["available"]:
             raise Conflict("insufficient_points", f"The member has {self.balance['available']} points available.")
         self._consume(points)
