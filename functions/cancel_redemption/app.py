@@ -1,10 +1,12 @@
 """POST /redemptions/{redemptionId}/cancel: cancel, refunding the points unless refund is false (admin)."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.rewards import CANCELLATION, REDEMPTION
 from loyalty.services import redemptions
 
 
 @endpoint(body=CANCELLATION, response=REDEMPTION, errors=(404, 409))
-def handler(request: Request) -> Response:
-    return redemptions.cancel(request)
+def handler(request: Request) -> Any:
+    return redemptions.cancel(request.caller, request.params["redemptionId"], request.body)

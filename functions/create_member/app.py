@@ -1,10 +1,12 @@
 """POST /members: enrol a member (email and externalId unique in the program)."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.members import MEMBER, MEMBER_CREATE
 from loyalty.services import members
 
 
 @endpoint(body=MEMBER_CREATE, response=MEMBER, status=201, errors=(409,))
-def handler(request: Request) -> Response:
-    return members.create_member(request)
+def handler(request: Request) -> Any:
+    return members.create_member(request.caller, request.body)

@@ -1,10 +1,12 @@
 """POST /orders/{orderId}/returns: a full or partial return; the order's points are taken back."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.orders import ORDER_RETURN, RETURN_CREATE
 from loyalty.services import orders
 
 
 @endpoint(body=RETURN_CREATE, response=ORDER_RETURN, status=201, errors=(404, 409))
-def handler(request: Request) -> Response:
-    return orders.return_order(request)
+def handler(request: Request) -> Any:
+    return orders.return_order(request.caller, request.params["orderId"], request.body)

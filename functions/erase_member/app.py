@@ -1,10 +1,12 @@
 """DELETE /members/{memberId}: erase personal data, keep the ledger (admin)."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.members import MEMBER
 from loyalty.services import members
 
 
 @endpoint(response=MEMBER, errors=(404,))
-def handler(request: Request) -> Response:
-    return members.erase_member(request)
+def handler(request: Request) -> Any:
+    return members.erase_member(request.caller, request.params["memberId"])

@@ -1,10 +1,12 @@
 """GET /activities/{activityId}: one earning rule."""
 
-from loyalty.http import Request, Response, endpoint, ok
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.activities import ACTIVITY
 from loyalty.services import activities
 
 
 @endpoint(response=ACTIVITY, errors=(404,))
-def handler(request: Request) -> Response:
-    return ok(activities.get_activity(request))
+def handler(request: Request) -> Any:
+    return activities.get_activity(request.tenant_id, request.params["activityId"])

@@ -1,10 +1,12 @@
 """GET /members/{memberId}: one member with balance and tier."""
 
-from loyalty.http import Request, Response, endpoint, ok
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.members import MEMBER
 from loyalty.services import members
 
 
 @endpoint(response=MEMBER, errors=(404,))
-def handler(request: Request) -> Response:
-    return ok(members.get_member(request))
+def handler(request: Request) -> Any:
+    return members.get_member(request.tenant_id, request.params["memberId"])

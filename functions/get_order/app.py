@@ -1,10 +1,12 @@
 """GET /orders/{orderId}: one order."""
 
-from loyalty.http import Request, Response, endpoint, ok
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.orders import ORDER
 from loyalty.services import orders
 
 
 @endpoint(response=ORDER, errors=(404,))
-def handler(request: Request) -> Response:
-    return ok(orders.get_order(request))
+def handler(request: Request) -> Any:
+    return orders.get_order(request.tenant_id, request.params["orderId"])

@@ -1,10 +1,12 @@
 """GET /rewards/{rewardId}: one reward with its stock."""
 
-from loyalty.http import Request, Response, endpoint, ok
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.rewards import REWARD
 from loyalty.services import rewards
 
 
 @endpoint(response=REWARD, errors=(404,))
-def handler(request: Request) -> Response:
-    return ok(rewards.get_reward(request))
+def handler(request: Request) -> Any:
+    return rewards.get_reward(request.tenant_id, request.params["rewardId"])

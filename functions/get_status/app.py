@@ -1,10 +1,10 @@
 """GET /status: the API answers and the caller's key is valid."""
 
 from loyalty import VERSION
-from loyalty.http import Request, Response, endpoint, render
+from loyalty.http import Request, endpoint
 from loyalty.models.common import STATUS
 
 
 @endpoint(response=STATUS, bare=True)
-def handler(request: Request) -> Response:
-    return Response(200, render({"message": "ok", "version": VERSION}))
+def handler(request: Request) -> dict[str, str]:
+    return {"message": "ok", "version": VERSION}

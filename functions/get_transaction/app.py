@@ -1,10 +1,12 @@
 """GET /transactions/{transactionId}: one ledger transaction."""
 
-from loyalty.http import Request, Response, endpoint, ok
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.ledger import TRANSACTION
 from loyalty.services import transactions
 
 
 @endpoint(response=TRANSACTION, errors=(404,))
-def handler(request: Request) -> Response:
-    return ok(transactions.get_transaction(request))
+def handler(request: Request) -> Any:
+    return transactions.get_transaction(request.tenant_id, request.params["transactionId"])

@@ -1,10 +1,12 @@
 """GET /members/{memberId}/orders: a member's orders, newest first."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.orders import ORDER, ORDER_LIST_QUERY
 from loyalty.services import orders
 
 
 @endpoint(query=ORDER_LIST_QUERY, response=ORDER, paged=True, errors=(404,))
-def handler(request: Request) -> Response:
-    return orders.list_member_orders(request)
+def handler(request: Request) -> Any:
+    return orders.list_member_orders(request.tenant_id, request.params["memberId"], request.query)

@@ -1,10 +1,12 @@
 """GET /members/{memberId}/redemptions: a member's redemptions, newest first."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.rewards import REDEMPTION, REDEMPTION_LIST_QUERY
 from loyalty.services import redemptions
 
 
 @endpoint(query=REDEMPTION_LIST_QUERY, response=REDEMPTION, paged=True, errors=(404,))
-def handler(request: Request) -> Response:
-    return redemptions.list_redemptions(request)
+def handler(request: Request) -> Any:
+    return redemptions.list_redemptions(request.tenant_id, request.query, request.params["memberId"])

@@ -1,10 +1,12 @@
 """GET /members/{memberId}/transactions: a member's ledger, newest first."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.ledger import TRANSACTION, TRANSACTION_LIST_QUERY
 from loyalty.services import transactions
 
 
 @endpoint(query=TRANSACTION_LIST_QUERY, response=TRANSACTION, paged=True, errors=(404,))
-def handler(request: Request) -> Response:
-    return transactions.list_transactions(request)
+def handler(request: Request) -> Any:
+    return transactions.list_transactions(request.tenant_id, request.query, request.params["memberId"])

@@ -1,10 +1,12 @@
 """GET /members: members newest first, by email, externalId or creation range."""
 
-from loyalty.http import Request, Response, endpoint
+from typing import Any
+
+from loyalty.http import Request, endpoint
 from loyalty.models.members import MEMBER, MEMBER_LIST_QUERY
 from loyalty.services import members
 
 
 @endpoint(query=MEMBER_LIST_QUERY, response=MEMBER, paged=True)
-def handler(request: Request) -> Response:
-    return members.list_members(request)
+def handler(request: Request) -> Any:
+    return members.list_members(request.tenant_id, request.query)

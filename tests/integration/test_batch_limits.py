@@ -3,7 +3,7 @@
 
 import pytest
 from loyalty.errors import Throttled
-from loyalty.repository import store
+from loyalty.repository import retry, store
 
 from tests.support.ledger import activity, assert_ledger_clean, balance, member
 
@@ -59,8 +59,7 @@ def test_unprocessed_keys_are_asked_again_and_never_more_than_a_hundred_at_once(
         return answer
 
     monkeypatch.setattr(store.client, "batch_get_item", partial)
-    monkeypatch.setattr(store, "BATCH_GET_ATTEMPTS", 40)
-    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry.time, "sleep", lambda seconds: None)
     found = store.get_many(many_items)
     assert [item is not None for item in found] == [bool(i % 3) for i in range(250)]
     assert max(sizes) == 100 and len(sizes) > 250 // 7
@@ -71,14 +70,14 @@ def test_keys_left_unprocessed_for_good_are_a_429_not_a_500(many_items, monkeypa
         return {"Responses": {}, "UnprocessedKeys": RequestItems}
 
     monkeypatch.setattr(store.client, "batch_get_item", nothing)
-    monkeypatch.setattr(store.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(retry, "OUTAGE_BUDGET_SECONDS", 0.05)
     with pytest.raises(Throttled):
         store.get_many(many_items[:3])
 
 
 def test_a_transaction_over_the_limit_is_refused_before_dynamodb(fresh_table):
     items = [store.put({**store.key(f"T#batch#W#{i}", "ITEM")}) for i in range(store.TRANSACT_LIMIT + 1)]
-    with pytest.raises(ValueError, match="at most 100"):
+    with pytest.raises(retry.Rejected, match="at most 100"):
         store.transact(items)
     store.transact(items[:100])
     assert all(store.get_many([store.key(f"T#batch#W#{i}", "ITEM") for i in range(100)]))

@@ -1,5 +1,6 @@
 """Route-wide checks that grow with the route table: modules, events, auth on every route, OpenAPI."""
 
+import ast
 import importlib
 import json
 import re
@@ -33,6 +34,27 @@ def test_every_route_is_unique_and_declares_a_spec():
     assert len({r.function for r in ROUTES}) == len(ROUTES)
     for route in ROUTES:
         assert importlib.import_module(route.module).handler.api is not None
+
+
+@pytest.mark.parametrize("route", [r for r in ROUTES if r.function != "get_status"], ids=lambda r: r.function)
+def test_every_handler_is_one_call_of_one_service_function(route):
+    """Handlers are uniform: `return service.fn(request.caller | request.tenant_id, …)`, nothing else."""
+    tree = ast.parse((ROOT / "functions" / route.function / "app.py").read_text())
+    (handler,) = [node for node in tree.body if isinstance(node, ast.FunctionDef) and node.name == "handler"]
+    (statement,) = handler.body
+    assert isinstance(statement, ast.Return) and isinstance(statement.value, ast.Call)
+    call = statement.value
+    assert isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)
+    services = {
+        a.name for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "loyalty.services" for a in n.names
+    }
+    assert call.func.value.id in services, "the handler calls a service module"
+    first = ast.unparse(call.args[0])
+    assert first == ("request.caller" if route.writes else "request.tenant_id"), first
+    for argument in call.args[1:]:
+        assert ast.unparse(argument).startswith(("request.params[", "request.body", "request.query")), ast.unparse(
+            argument
+        )
 
 
 def test_committed_openapi_document_is_current():

@@ -3,7 +3,7 @@
 import pytest
 from loyalty import apikeys, ids
 from loyalty.errors import ValidationFailed
-from loyalty.repository import cursor, keys
+from loyalty.repository import cursor, idempotency, keys
 
 LAST = {"pk": "T#a#M#1", "sk": "TX#01", "gsi1pk": "T#a#M#1#TX", "gsi1sk": "01"}
 
@@ -45,6 +45,6 @@ def test_tenant_data_keys_start_with_the_tenant():
         keys.program("acme"),
         keys.tenant_record("acme"),
         keys.api_key("acme", "k"),
-        keys.idempotency("acme", "h"),
+        idempotency.key("acme", "h"),
     ):
         assert built["pk"].startswith("T#acme")

@@ -12,8 +12,11 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 
+from loyalty import jsontext
+from loyalty.caller import Caller, Replayed
 from loyalty.errors import ApiError, NotFound, PayloadTooLarge, ValidationFailed
 from loyalty.observability import logger, metrics
+from loyalty.results import Answer, Page
 from loyalty.schema import Field, Object, has_surrogates
 
 MAX_BODY_BYTES = 64 * 1024
@@ -40,6 +43,21 @@ class Request:
     def is_admin(self) -> bool:
         return "admin" in self.scopes
 
+    @property
+    def caller(self) -> Caller:
+        """The plain caller a service sees; the fingerprint says what makes two requests "the same"."""
+        return Caller(
+            self.tenant_id,
+            self.idempotency_key,
+            fingerprint(self.method, self.path, self.body) if self.idempotency_key else "",
+            self.is_admin(),
+        )
+
+
+def fingerprint(method: str, path: str, body: dict[str, Any]) -> str:
+    """Method, path and the body's JSON value (key order and spacing do not matter)."""
+    return jsontext.digest(body, prefix=f"{method} {path}\n")
+
 
 @dataclass
 class Response:
@@ -57,26 +75,20 @@ class Response:
         }
 
 
-def render(payload: dict[str, Any]) -> str:
-    """Compact JSON; escaped to ASCII in the one case where the text could not be sent as UTF-8."""
-    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
-    return json.dumps(payload, separators=(",", ":")) if has_surrogates(text) else text
-
-
-def ok(data: dict[str, Any], status: int = 200) -> Response:
-    return Response(status, render({"data": data}))
-
-
-def created(data: dict[str, Any]) -> Response:
-    return ok(data, 201)
-
-
-def page(items: list[dict[str, Any]], next_token: str | None) -> Response:
-    return Response(200, render({"data": items, "nextToken": next_token}))
+render = jsontext.render
 
 
 def error_response(error: ApiError) -> Response:
     return Response(error.status, render(error.body()), dict(error.headers))
+
+
+def render_result(result: Any, status: int, bare: bool) -> Response:
+    """Render what a service returned: a dict in the envelope, a Page as a list, an Answer with its status."""
+    if isinstance(result, Page):
+        return Response(200, render({"data": result.items, "nextToken": result.next_token}))
+    if isinstance(result, Answer):
+        return Response(result.status, jsontext.envelope(result.data))
+    return Response(status, render(result) if bare else jsontext.envelope(result))
 
 
 @dataclass(frozen=True)
@@ -210,15 +222,21 @@ def endpoint(
     paged: bool = False,
     errors: tuple[int, ...] = (),
     bare: bool = False,
-) -> Callable[[Callable[[Request], Response]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
-    """Wrap a thin handler: parse and check the event, log with correlation id, answer in the envelope."""
+) -> Callable[[Callable[[Request], Any]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
+    """Wrap a thin handler: parse and check the event, call, render in the envelope, answer replays.
 
-    def wrap(operation: Callable[[Request], Response]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
+    The handler returns what its service returns: a dict (answered with `status`), a `Page`, or
+    an `Answer`; a `Replayed` raised by the service is answered with the stored first answer.
+    """
+
+    def wrap(operation: Callable[[Request], Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         @metrics.log_metrics
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             try:
-                answer = operation(parse(event, body, query))
+                answer = render_result(operation(parse(event, body, query)), status, bare)
+            except Replayed as replay:
+                answer = Response(replay.status, replay.body, {"Idempotent-Replayed": "true"})
             except ApiError as exc:
                 answer = error_response(exc)
                 if exc.status >= 500 or exc.status == 429:

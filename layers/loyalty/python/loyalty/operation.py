@@ -1,54 +1,40 @@
-"""One state change of one request: optimistic reads, one transaction, Idempotency-Key replay, retries."""
+"""One state change of one caller: optimistic reads, one transaction, Idempotency-Key replay, retries.
+
+No HTTP here: the edge (loyalty.http) builds the `Caller`, renders what a service returns and
+answers a `Replayed` with the stored first answer, byte for byte.
+"""
 
 from __future__ import annotations
 
 import hashlib
-import json
-import random
-import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
-from loyalty import clock
-from loyalty.errors import IdempotencyKeyReused, Unavailable
-from loyalty.http import Request, Response, render
-from loyalty.repository import keys, store
+from loyalty import clock, jsontext
+from loyalty.caller import Caller, Replayed
+from loyalty.errors import IdempotencyKeyReused
+from loyalty.repository import idempotency, retry, store
+
+__all__ = ["Caller", "Operation", "Replayed", "run"]
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
-# Lost races are retried this long (the functions time out at 25 s, API Gateway at 29 s): a hot member
-# under a burst of writes still gets every request decided rather than a 503.
-RETRY_BUDGET_SECONDS = 20.0
-
-
-class Replayed(Exception):
-    """The request was already served under its Idempotency-Key; here is the first answer."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response
-
-
-def fingerprint(request: Request) -> str:
-    """What makes two requests "the same": method, path and the body's JSON value."""
-    canonical = json.dumps(request.body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path}\n{canonical}".encode()).hexdigest()
+T = TypeVar("T")
 
 
 class Operation:
-    """Reads and one commit for a request, with its idempotency record riding in the same transaction."""
+    """Reads and one commit for a caller, with the idempotency record riding in the same transaction."""
 
-    def __init__(self, request: Request) -> None:
-        self.request = request
-        self.tenant_id = request.tenant_id
+    def __init__(self, caller: Caller) -> None:
+        self.caller = caller
+        self.tenant_id = caller.tenant_id
         self.idem_key = (
-            keys.idempotency(request.tenant_id, hashlib.sha256(request.idempotency_key.encode()).hexdigest())
-            if request.idempotency_key
+            idempotency.key(caller.tenant_id, hashlib.sha256(caller.idempotency_key.encode()).hexdigest())
+            if caller.idempotency_key
             else None
         )
-        self._fingerprint = fingerprint(request) if self.idem_key else ""
 
     def read(self, wanted: list[store.Key]) -> list[dict[str, Any] | None]:
-        """The items asked for, in one call that also fetches this request's idempotency record."""
+        """The items asked for, in one call that also fetches this caller's idempotency record."""
         if self.idem_key is None:
             return store.get_many(wanted) if wanted else []
         found = store.get_many([*wanted, self.idem_key])
@@ -58,59 +44,39 @@ class Operation:
     def _replay_if_served(self, record: dict[str, Any] | None) -> None:
         if record is None or record["expiresAtEpoch"] < int(clock.now().timestamp()):
             return
-        if record["fingerprint"] != self._fingerprint:
+        if record["fingerprint"] != self.caller.fingerprint:
             raise IdempotencyKeyReused()
-        raise Replayed(Response(record["status"], record["body"], {"Idempotent-Replayed": "true"}))
+        raise Replayed(record["status"], record["body"])
 
-    def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> Response:
-        """Write everything in one transaction and answer with `data` in the envelope."""
-        response = Response(status, render({"data": data}))
+    def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> dict[str, Any]:
+        """Write everything in one transaction (with the answer recorded under the key); return `data`."""
         if self.idem_key is not None:
-            items = [*items, self._record(response)]
+            items = [*items, self._record(status, data)]
         store.transact(items)
-        return response
+        return data
 
-    def remember(self, response: Response) -> Response:
+    def remember(self, data: dict[str, Any], status: int = 200) -> dict[str, Any]:
         """Record an answer under the Idempotency-Key after writes that needed several transactions."""
         if self.idem_key is not None:
             try:
-                store.transact([self._record(response)])
+                store.transact([self._record(status, data)])
             except store.ConditionFailed:
                 pass  # a concurrent duplicate recorded its answer first; the writes were the same
-        return response
+        return data
 
-    def _record(self, response: Response) -> store.TxItem:
-        now = int(clock.now().timestamp())
-        return store.put(
-            {
-                **self.idem_key,  # type: ignore[dict-item]
-                "fingerprint": self._fingerprint,
-                "status": response.status,
-                "body": response.body,
-                "expiresAtEpoch": now + IDEMPOTENCY_WINDOW_SECONDS,
-            },
-            condition="attribute_not_exists(pk) OR expiresAtEpoch < :now",
-            values={":now": now},
+    def _record(self, status: int, data: dict[str, Any]) -> store.TxItem:
+        assert self.idem_key is not None
+        return idempotency.record(
+            self.idem_key, self.caller.fingerprint, status, jsontext.envelope(data), IDEMPOTENCY_WINDOW_SECONDS
         )
 
 
-def run(request: Request, attempt: Callable[[Operation], Response]) -> Response:
-    """Run `attempt` until its transaction commits, re-reading after every lost race.
+def run(caller: Caller, attempt: Callable[[Operation], T]) -> T:
+    """Run `attempt` until its transaction commits or it decides, re-reading after every lost race.
 
-    A condition that fails means another request changed what this one read (a version, a
-    guard, an idempotency record): the next attempt re-reads and decides again, so a business
-    rule is answered from fresh state and a duplicate is answered with the first response.
+    A condition that fails means another request changed what this one read (a version, a guard,
+    an idempotency record): the next attempt re-reads and decides again, so a business rule is
+    answered from fresh state and a duplicate raises `Replayed` with the first answer. A condition
+    that fails twice on unchanged state is permanent and answered at once (loyalty.repository.retry).
     """
-    deadline = time.monotonic() + RETRY_BUDGET_SECONDS
-    tries = 0
-    while True:
-        operation = Operation(request)
-        try:
-            return attempt(operation)
-        except Replayed as replay:
-            return replay.response
-        except (store.ConditionFailed, store.Contention):
-            tries += 1
-            if time.monotonic() > deadline:
-                raise Unavailable("The resource is busy; retry with the same Idempotency-Key.") from None
-            time.sleep(random.uniform(0, min(0.05, 0.002 * 2 ** min(tries, 5))))
+    return retry.until_decided(lambda: attempt(Operation(caller)))

@@ -9,11 +9,12 @@ from botocore.config import Config
 
 TABLE_NAME = os.environ.get("TABLE_NAME", "loyalty-local")
 
-# Standard retry mode backs off on throttling; what still fails is answered 429/503 with Retry-After.
+# botocore does not retry: every retry is the store's (loyalty.repository.retry), so there is one
+# policy with one budget, and a write whose outcome is unknown is never sent twice.
 client = boto3.client(
     "dynamodb",
     region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-    config=Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5),
+    config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
 )
 
 

@@ -31,7 +31,3 @@ def program(tenant_id: str) -> Key:
 
 def api_key(tenant_id: str, key_id: str) -> Key:
     return key(tenant(tenant_id), f"APIKEY#{key_id}")
-
-
-def idempotency(tenant_id: str, key_hash: str) -> Key:
-    return key(f"{tenant(tenant_id)}#IDEM#{key_hash}", "IDEM")

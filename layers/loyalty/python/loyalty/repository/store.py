@@ -2,73 +2,82 @@
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ConnectionError as NeverSent
 
 from loyalty.errors import Throttled, Unavailable
+from loyalty.repository import retry
 from loyalty.repository.client import client, table_name
 from loyalty.repository.marshal import from_item, to_attr, to_item
+from loyalty.repository.retry import ConditionFailed, Contention, Rejected
+
+__all__ = ["ConditionFailed", "Contention", "Rejected"]
 
 Key = dict[str, str]
 TxItem = dict[str, Any]
 
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem call (DynamoDB's limit)
-BATCH_GET_ATTEMPTS = 8  # calls for one chunk before its unprocessed keys are answered with 429
 TRANSACT_LIMIT = 100  # items per TransactWriteItems call (DynamoDB's limit)
 
 _THROTTLING = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
-_TRANSIENT = {
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    "InternalServerError",
-    "ServiceUnavailable",
-}
+_OUTAGE = {"InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
+_INVALID = {"ValidationException", "ItemCollectionSizeLimitExceededException", "SerializationException"}
+_INVALID_REASONS = {"ValidationError", "ItemCollectionSizeLimitExceeded"}
+_THROTTLING_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
 
 
-class ConditionFailed(Exception):
-    """A condition of a write did not hold; `failed` holds the indexes of the items whose condition failed."""
+class _Outcome:
+    """What a failure says about the call: certainly not applied, maybe applied, or not worth sending again."""
 
-    def __init__(self, failed: list[int]) -> None:
-        super().__init__(failed)
-        self.failed = failed
+    NOT_APPLIED, UNKNOWN, FINAL = "not applied", "unknown", "final"
 
 
-class Contention(Exception):
-    """A transaction lost a race on one of its items (TransactionConflict): re-read and try again."""
+def _call(operation: Callable[..., dict], *, writes: bool = False, **kwargs: Any) -> dict:
+    """One DynamoDB call under the retry policy: what was certainly not applied (and any read) is sent again."""
+    budget = retry.outages()
+    while True:
+        try:
+            return operation(**kwargs)
+        except ClientError as exc:
+            error, outcome = _translate(exc)
+        except NeverSent:  # EndpointConnectionError, ConnectTimeoutError: the request never left
+            error, outcome = Unavailable(), _Outcome.NOT_APPLIED
+        except BotoCoreError:  # ReadTimeoutError, ConnectionClosedError: sent, outcome unknown
+            error, outcome = Unavailable(), _Outcome.UNKNOWN
+        retryable = outcome == _Outcome.NOT_APPLIED or (outcome == _Outcome.UNKNOWN and not writes)
+        if not retryable or not budget.wait():
+            raise error from None
 
 
-def _call(operation: Callable[..., dict], **kwargs: Any) -> dict:
-    try:
-        return operation(**kwargs)
-    except ClientError as exc:
-        raise _translate(exc) from exc
-
-
-def _translate(exc: ClientError) -> Exception:
+def _translate(exc: ClientError) -> tuple[Exception, str]:
     code = exc.response.get("Error", {}).get("Code", "")
+    message = exc.response.get("Error", {}).get("Message", "")
     if code in _THROTTLING:
-        return Throttled()
+        return Throttled(), _Outcome.NOT_APPLIED
     if code == "TransactionConflictException":
-        return Contention()
-    if code in _TRANSIENT:
-        return Unavailable()
+        return Contention(), _Outcome.FINAL
+    if code in _OUTAGE:
+        return Unavailable(), _Outcome.UNKNOWN
     if code == "ConditionalCheckFailedException":
-        return ConditionFailed([0])
+        return ConditionFailed([0]), _Outcome.FINAL
+    if code in _INVALID:
+        return Rejected(f"{code}: {message}"), _Outcome.FINAL
     if code == "TransactionCanceledException":
         reasons = [r.get("Code", "None") for r in exc.response.get("CancellationReasons", [])]
+        if _INVALID_REASONS & set(reasons):
+            return Rejected(f"{code}: {reasons} {message}"), _Outcome.FINAL
         failed = [i for i, reason in enumerate(reasons) if reason == "ConditionalCheckFailed"]
         if failed:
-            return ConditionFailed(failed)
-        if any(reason in ("ThrottlingError", "ProvisionedThroughputExceeded") for reason in reasons):
-            return Throttled()
-        if any(reason == "TransactionConflict" for reason in reasons):
-            return Contention()
-        return Unavailable()
-    return exc
+            return ConditionFailed(failed), _Outcome.FINAL
+        if _THROTTLING_REASONS & set(reasons):
+            return Throttled(), _Outcome.NOT_APPLIED
+        if "TransactionConflict" in reasons:
+            return Contention(), _Outcome.FINAL
+        return Unavailable(), _Outcome.NOT_APPLIED  # cancelled for no reason we know: nothing was written
+    return exc, _Outcome.FINAL
 
 
 def key(pk: str, sk: str) -> Key:
@@ -99,9 +108,8 @@ def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
 def _batch_get(chunk: list[Key]) -> dict[tuple[str, str], dict[str, Any]]:
     found: dict[tuple[str, str], dict[str, Any]] = {}
     request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in chunk], "ConsistentRead": True}}
-    for attempt in range(BATCH_GET_ATTEMPTS):
-        if attempt:
-            time.sleep(random.uniform(0, min(1.0, 0.025 * 2**attempt)))
+    budget = retry.outages()
+    while True:
         answer = _call(client.batch_get_item, RequestItems=request)
         for raw in answer.get("Responses", {}).get(table_name(), []):
             item = from_item(raw)
@@ -110,7 +118,8 @@ def _batch_get(chunk: list[Key]) -> dict[tuple[str, str], dict[str, Any]]:
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
-    raise Throttled()
+        if not budget.wait():  # keys left unprocessed are throttled reads
+            raise Throttled()
 
 
 def _unique(keys: Iterable[Key]) -> list[Key]:
@@ -164,8 +173,11 @@ def query(
 def transact(items: list[TxItem]) -> None:
     """Apply all writes or none (TransactWriteItems; a single write goes through the same call)."""
     if len(items) > TRANSACT_LIMIT:  # a caller must bound its writes; DynamoDB would refuse them
-        raise ValueError(f"a transaction takes at most {TRANSACT_LIMIT} items, not {len(items)}")
-    _call(client.transact_write_items, TransactItems=items)
+        raise Rejected(f"a transaction takes at most {TRANSACT_LIMIT} items, not {len(items)}")
+    try:
+        _call(client.transact_write_items, writes=True, TransactItems=items)
+    except ConditionFailed as failed:
+        raise ConditionFailed(failed.failed, retry.signature(items, failed.failed)) from None
 
 
 def put_plain(item: dict[str, Any]) -> None:

@@ -6,9 +6,9 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, keys, store
+from loyalty.results import Page
 
 DEFAULTS: dict[str, Any] = {
     "description": None,
@@ -66,12 +66,12 @@ def require(tenant_id: str, activity_id: str) -> None:
         raise ValidationFailed(details=[{"field": "saleActivityId", "message": "is not an activity"}]) from None
 
 
-def create_activity(request: Request) -> Response:
-    tenant_id = request.tenant_id
+def create_activity(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        activity = {**DEFAULTS, **request.body, "createdAt": now, "updatedAt": now, "version": 0}
+        activity = {**DEFAULTS, **body, "createdAt": now, "updatedAt": now, "version": 0}
         _check_frequency(activity)
         (existing,) = operation.read([activity_key(tenant_id, activity["activityId"])])
         if existing is not None:
@@ -80,18 +80,17 @@ def create_activity(request: Request) -> Response:
         cache.put(("activity", tenant_id, activity["activityId"]), activity)
         return answer
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def get_activity(request: Request) -> dict[str, Any]:
-    item = store.get(activity_key(request.tenant_id, request.params["activityId"]))
+def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
+    item = store.get(activity_key(tenant_id, activity_id))
     if item is None:
         raise NotFound("The activity does not exist.")
     return public(item)
 
 
-def list_activities(request: Request) -> Response:
-    tenant_id, query = request.tenant_id, request.query
+def list_activities(tenant_id: str, query: dict[str, Any]) -> Page:
     query_id = cursor.query_id("activities", query)
     active = query.get("isActive")
     items, last = store.query(
@@ -103,25 +102,25 @@ def list_activities(request: Request) -> Response:
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
-def update_activity(request: Request) -> Response:
-    tenant_id, activity_id = request.tenant_id, request.params["activityId"]
+def update_activity(caller: Caller, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (current,) = operation.read([activity_key(tenant_id, activity_id)])
         if current is None:
             raise NotFound("The activity does not exist.")
         updated = {
             **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            **request.body,
+            **changes,
             "updatedAt": clock.iso(clock.now()),
             "version": current["version"] + 1,
         }
         _check_frequency(updated)
         store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
         cache.put(("activity", tenant_id, activity_id), updated)
-        return ok(public(updated))
+        return public(updated)
 
-    return run(request, attempt)
+    return run(caller, attempt)

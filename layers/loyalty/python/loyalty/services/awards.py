@@ -8,8 +8,7 @@ from typing import Any
 
 from loyalty import clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import keys, store
 from loyalty.services import activities, members, program, transactions
 from loyalty.services.book import Book, expires_at
@@ -121,14 +120,14 @@ def _ref(entry: dict[str, Any]) -> dict[str, Any]:
     return {"transactionId": entry["transactionId"], "memberId": entry["memberId"]}
 
 
-def award(request: Request) -> Response:
-    tenant_id, member_id, body = request.tenant_id, request.params["memberId"], request.body
+def award(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
     activity = activities.load(tenant_id, body["activityId"])
     points = points_for(activity, body.get("points"), "points")
     if points < 1:
         raise ValidationFailed(details=[{"field": "points", "message": "the award would be less than 1 point"}])
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
         wanted = [members.member_key(tenant_id, member_id)]
         counter_at = counter_key(tenant_id, member_id, activity, now)
@@ -145,14 +144,14 @@ def award(request: Request) -> Response:
         items, entry = grant(book, activity, points, now, order_id=body.get("orderId"), reason=body.get("reason"))
         return operation.commit(items, transactions.public(entry))
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def deduct(request: Request) -> Response:
+def deduct(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Take points from a member's available balance; never below zero."""
-    tenant_id, member_id, body = request.tenant_id, request.params["memberId"], request.body
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (member,) = operation.read([members.member_key(tenant_id, member_id)])
         if member is None:
             raise NotFound("The member does not exist.")
@@ -163,4 +162,4 @@ def deduct(request: Request) -> Response:
         entry = transactions.new(book, now, "deduct", body["points"], "approved", reason=body["reason"])
         return operation.commit([*book.writes(now), transactions.finish(book, entry)], transactions.public(entry))
 
-    return run(request, attempt)
+    return run(caller, attempt)

@@ -7,27 +7,25 @@ every balance right and a re-run picks up exactly what is left.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from loyalty import clock
-from loyalty.repository import store
+from loyalty.errors import ApiError
+from loyalty.observability import logger
+from loyalty.repository import retry, store
 from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book, due_expire_partition, lot_key
 
-ATTEMPTS = 20
-
 
 def _settle(step: Callable[[], bool]) -> bool:
-    """Run one item's read-decide-write until it commits or there is nothing left to do."""
-    for _ in range(ATTEMPTS):
-        try:
-            return step()
-        except (store.ConditionFailed, store.Contention):
-            time.sleep(0.01)
-    return False
+    """Run one item's read-decide-write under the retry policy; an item left unsettled waits for the next run."""
+    try:
+        return retry.until_decided(step)
+    except (ApiError, retry.Rejected) as error:  # busy past the budget, throttled, or permanent: logged, skipped
+        logger.warning("job item left for the next run", extra={"reason": str(error)})
+        return False
 
 
 def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -> int:

@@ -7,22 +7,22 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
-from loyalty.http import Request, Response, page
 from loyalty.repository import cursor, store
+from loyalty.results import Page
 from loyalty.services import members
 
 
 def newest_first(
-    request: Request,
+    tenant_id: str,
+    query: dict[str, Any],
+    member_id: str | None,
     name: str,
     member_partition: str,
     program_partition: str,
     filters: tuple[str, ...],
     shape: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Response:
+) -> Page:
     """One Query: `from` / `to` are key bounds on the ULID sort key, `filters` are equality filters."""
-    tenant_id, query = request.tenant_id, request.query
-    member_id = request.params.get("memberId")
     index = "gsi1" if member_id else "gsi2"
     partition = (f"{index}pk", member_partition if member_id else program_partition)
     if query.get("from") and query.get("to") and query["from"] > query["to"]:
@@ -49,4 +49,4 @@ def newest_first(
     )
     if member_id and not items and not query.get("nextToken"):
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return page([shape(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([shape(item) for item in items], cursor.encode(tenant_id, query_id, last))

@@ -6,9 +6,9 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, keys, store
+from loyalty.results import Page
 from loyalty.services import program
 
 PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
@@ -70,11 +70,10 @@ def _stored(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     return {**member_key(tenant_id, member["memberId"]), **member, **_index_keys(tenant_id, member)}
 
 
-def create_member(request: Request) -> Response:
-    body = request.body
-    tenant_id = request.tenant_id
+def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         wanted = [email_guard(tenant_id, body["email"])]
         if body.get("externalId"):
             wanted.append(external_guard(tenant_id, body["externalId"]))
@@ -101,7 +100,7 @@ def create_member(request: Request) -> Response:
         items += [store.put_new({**guard, "memberId": member_id}) for guard in wanted]
         return operation.commit(items, public(tenant_id, member))
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
 def load(tenant_id: str, member_id: str) -> dict[str, Any]:
@@ -111,13 +110,12 @@ def load(tenant_id: str, member_id: str) -> dict[str, Any]:
     return member
 
 
-def get_member(request: Request) -> dict[str, Any]:
-    return public(request.tenant_id, load(request.tenant_id, request.params["memberId"]))
+def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
+    return public(tenant_id, load(tenant_id, member_id))
 
 
-def list_members(request: Request) -> Response:
+def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first; by email or externalId through their index, else by creation time."""
-    tenant_id, query = request.tenant_id, request.query
     names: dict[str, str] = {}
     values: dict[str, Any] = {}
     filters = []
@@ -150,19 +148,19 @@ def list_members(request: Request) -> Response:
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    return page([public(tenant_id, item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(tenant_id, item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
-def update_member(request: Request) -> Response:
-    tenant_id, member_id, changes = request.tenant_id, request.params["memberId"], dict(request.body)
-    if "tierOverride" in changes and not request.is_admin():
+def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    tenant_id, changes = caller.tenant_id, dict(changes)
+    if "tierOverride" in changes and not caller.admin:
         raise Forbidden("Only an admin key may set tierOverride.")
     if changes.get("tierOverride") and changes["tierOverride"] not in {
         tier["tierId"] for tier in program.load(tenant_id).get("tiers") or []
     }:
         raise ValidationFailed(details=[{"field": "tierOverride", "message": "is not a tier of the program"}])
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (member,) = operation.read([member_key(tenant_id, member_id)])
         if member is None:
             raise NotFound("The member does not exist.")
@@ -193,20 +191,20 @@ def update_member(request: Request) -> Response:
             if failed.failed != [0]:  # a guard: the email or externalId belongs to another member
                 raise Conflict("member_exists", "Another member has this email or externalId.") from None
             raise
-        return ok(public(tenant_id, updated))
+        return public(tenant_id, updated)
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
 def versioned_put(tenant_id: str, member: dict[str, Any], version: int) -> store.TxItem:
     return store.put_versioned(_stored(tenant_id, member), version)
 
 
-def erase_member(request: Request) -> Response:
+def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
     """Erase personal data (the email becomes free) and keep the ledger, so totals stay true."""
-    tenant_id, member_id = request.tenant_id, request.params["memberId"]
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (member,) = operation.read([member_key(tenant_id, member_id)])
         if member is None:
             raise NotFound("The member does not exist.")
@@ -224,6 +222,6 @@ def erase_member(request: Request) -> Response:
             "version": member["version"] + 1,
         }
         store.transact([versioned_put(tenant_id, erased, member["version"]), *items])
-        return ok(public(tenant_id, erased))
+        return public(tenant_id, erased)
 
-    return run(request, attempt)
+    return run(caller, attempt)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from loyalty import clock, ids
+from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, keys, store
+from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
 
@@ -46,10 +44,6 @@ def public(order: dict[str, Any]) -> dict[str, Any]:
     return {name: order.get(name) for name in FIELDS}
 
 
-def _input_hash(body: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
-
-
 def _load(tenant_id: str, order_id: str) -> dict[str, Any]:
     order = store.get(order_key(tenant_id, order_id))
     if order is None:
@@ -57,18 +51,18 @@ def _load(tenant_id: str, order_id: str) -> dict[str, Any]:
     return order
 
 
-def create_order(request: Request) -> Response:
-    """Record an order once and award its points; the same order again answers the stored one."""
-    tenant_id, body = request.tenant_id, request.body
+def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
+    """Record an order once and award its points; the same order again answers the stored one (200)."""
+    tenant_id = caller.tenant_id
     settings = program.load(tenant_id)
     if not settings.get("saleActivityId"):
         raise Conflict("invalid_state", "The program has no saleActivityId; set one before recording orders.")
     activity = activities.load(tenant_id, settings["saleActivityId"])
     # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
     points = awards.points_for(activity, Decimal(body["total"]) if activity["type"] == "multiplier" else None, "total")
-    fingerprint = _input_hash(body)
+    fingerprint = jsontext.digest(body)
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any] | Answer:
         now = clock.now()
         counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now)
         wanted = [
@@ -81,7 +75,7 @@ def create_order(request: Request) -> Response:
         if existing is not None:
             if existing["inputHash"] != fingerprint:
                 raise Conflict("duplicate", "This orderId was recorded already with other data.")
-            return ok(public(existing))
+            return Answer(public(existing), 200)
         if member is None:
             raise NotFound("The member does not exist.")
         if guard is not None:
@@ -117,15 +111,14 @@ def create_order(request: Request) -> Response:
             order["transactionIds"] = [entry["transactionId"]]
         return operation.commit([store.put_new(order), *items], public(order))
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def get_order(request: Request) -> dict[str, Any]:
-    return public(_load(request.tenant_id, request.params["orderId"]))
+def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
+    return public(_load(tenant_id, order_id))
 
 
-def list_member_orders(request: Request) -> Response:
-    tenant_id, member_id, query = request.tenant_id, request.params["memberId"], request.query
+def list_member_orders(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
     query_id = cursor.query_id(f"orders:{member_id}", query)
     items, last = store.query(
         ("gsi1pk", member_orders(tenant_id, member_id)),
@@ -136,7 +129,7 @@ def list_member_orders(request: Request) -> Response:
     )
     if not items and not query.get("nextToken"):
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
@@ -196,11 +189,11 @@ class _Clawback:
         return points
 
 
-def return_order(request: Request) -> Response:
+def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """A full (no amount) or partial return of an order; cumulative returns never exceed the order."""
-    tenant_id, order_id = request.tenant_id, request.params["orderId"]
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (order,) = operation.read([order_key(tenant_id, order_id)])
         if order is None:
             raise NotFound("The order does not exist.")
@@ -209,7 +202,7 @@ def return_order(request: Request) -> Response:
             raise Conflict("invalid_state", "The order has been returned in full already.")
         if order.get("returns", 0) >= MAX_RETURNS:
             raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
-        amount = Decimal(request.body["returnedAmount"]) if "returnedAmount" in request.body else left
+        amount = Decimal(body["returnedAmount"]) if "returnedAmount" in body else left
         if amount > left:
             raise ValidationFailed(
                 details=[{"field": "returnedAmount", "message": f"exceeds what is left of the order ({left})"}]
@@ -273,4 +266,4 @@ def return_order(request: Request) -> Response:
         }
         return operation.commit(items, answer)
 
-    return run(request, attempt)
+    return run(caller, attempt)

@@ -6,8 +6,7 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import NotFound, ValidationFailed
-from loyalty.http import Request, Response, ok
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import keys, store
 from loyalty.services import activities
 
@@ -57,18 +56,18 @@ def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda tier: tier["threshold"])
 
 
-def update_program(request: Request) -> Response:
+def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
-    changes = dict(request.body)
+    tenant_id, changes = caller.tenant_id, dict(changes)
     if "tiers" in changes:
         changes["tiers"] = _check_tiers(changes["tiers"])
 
-    def attempt(operation: Operation) -> Response:
-        (current,) = operation.read([keys.program(request.tenant_id)])
+    def attempt(operation: Operation) -> dict[str, Any]:
+        (current,) = operation.read([keys.program(tenant_id)])
         if current is None:
             raise NotFound("The program does not exist.")
         if changes.get("saleActivityId"):
-            activities.require(request.tenant_id, changes["saleActivityId"])
+            activities.require(tenant_id, changes["saleActivityId"])
         updated = {
             **current,
             **changes,
@@ -76,7 +75,7 @@ def update_program(request: Request) -> Response:
             "version": current["version"] + 1,
         }
         store.transact([store.put_versioned(updated, current["version"])])
-        cache.put(("program", request.tenant_id), updated)
-        return ok(public(updated))
+        cache.put(("program", tenant_id), updated)
+        return public(updated)
 
-    return run(request, attempt)
+    return run(caller, attempt)

@@ -7,9 +7,9 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict, NotFound
-from loyalty.http import Request, Response
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import keys, store
+from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
 
@@ -78,13 +78,13 @@ def _check_can_redeem(
         )
 
 
-def redeem(request: Request) -> Response:
+def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Check, deduct the points (a `redeem` transaction), take one code, record the redemption: all or nothing."""
-    tenant_id, member_id = request.tenant_id, request.params["memberId"]
-    reward = rewards.load(tenant_id, request.body["rewardId"])
+    tenant_id = caller.tenant_id
+    reward = rewards.load(tenant_id, body["rewardId"])
     settings = program.load(tenant_id)
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         member, counter = operation.read(
             [members.member_key(tenant_id, member_id), count_key(tenant_id, member_id, reward["rewardId"])]
         )
@@ -158,24 +158,25 @@ def redeem(request: Request) -> Response:
             )
         return operation.commit(items, public(redemption))
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def get_redemption(request: Request) -> dict[str, Any]:
-    item = store.get(redemption_key(request.tenant_id, request.params["redemptionId"]))
+def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
+    item = store.get(redemption_key(tenant_id, redemption_id))
     if item is None:
         raise NotFound("The redemption does not exist.")
     return public(item)
 
 
-def list_redemptions(request: Request) -> Response:
-    """Newest first, one member's (path has memberId) or the program's; filter status."""
-    member_id = request.params.get("memberId", "")
+def list_redemptions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
+    """Newest first, one member's (with member_id) or the program's; filter status."""
     return listing.newest_first(
-        request,
+        tenant_id,
+        query,
+        member_id,
         "redemptions",
-        member_partition(request.tenant_id, member_id),
-        program_partition(request.tenant_id),
+        member_partition(tenant_id, member_id or ""),
+        program_partition(tenant_id),
         ("status",),
         public,
     )
@@ -201,29 +202,29 @@ def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tup
     return item
 
 
-def complete(request: Request) -> Response:
+def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
     """A manual reward was handed over: pending → completed."""
-    tenant_id, redemption_id = request.tenant_id, request.params["redemptionId"]
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("pending",))
         changes = {"status": "completed", "updatedAt": clock.iso(clock.now())}
         return operation.commit([_move(item, tenant_id, changes)], public({**item, **changes}), status=200)
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def cancel(request: Request) -> Response:
+def cancel(caller: Caller, redemption_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Cancel an issued or pending redemption; with `refund` (default) the points come back as fresh points."""
-    tenant_id, redemption_id = request.tenant_id, request.params["redemptionId"]
-    refund = request.body.get("refund", True)
+    tenant_id = caller.tenant_id
+    refund = body.get("refund", True)
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("issued", "pending"))
         now = clock.now()
         changes: dict[str, Any] = {
             "status": "cancelled",
-            "cancelReason": request.body["reason"],
+            "cancelReason": body["reason"],
             "updatedAt": clock.iso(now),
         }
         items = [store.update(count_key(tenant_id, item["memberId"], item["rewardId"]), add={"count": -1})]
@@ -239,7 +240,7 @@ def cancel(request: Request) -> Response:
                 "approved",
                 rewardId=item["rewardId"],
                 redemptionId=redemption_id,
-                reason=request.body["reason"],
+                reason=body["reason"],
                 expiresAt=expires_at(expires_on),
             )
             changes["refundTransactionId"] = entry["transactionId"]
@@ -247,4 +248,4 @@ def cancel(request: Request) -> Response:
         items.append(_move(item, tenant_id, changes))
         return operation.commit(items, public({**item, **changes}), status=200)
 
-    return run(request, attempt)
+    return run(caller, attempt)

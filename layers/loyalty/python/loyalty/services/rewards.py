@@ -12,9 +12,9 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound
-from loyalty.http import Request, Response, ok, page
-from loyalty.operation import Operation, Replayed, run
-from loyalty.repository import cursor, keys, store
+from loyalty.operation import Caller, Operation, run
+from loyalty.repository import cursor, keys, retry, store
+from loyalty.results import Page
 from loyalty.services import program
 
 SHARDS = 4
@@ -100,16 +100,16 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return public(reward, [item for item in items if item["sk"].startswith("STOCK#")])
 
 
-def create_reward(request: Request) -> Response:
-    tenant_id = request.tenant_id
+def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
         reward = {
             **DEFAULTS,
             "currency": currency,
-            **request.body,
+            **body,
             "createdAt": now,
             "updatedAt": now,
             "version": 0,
@@ -133,36 +133,35 @@ def create_reward(request: Request) -> Response:
         cache.put(("reward", tenant_id, reward_id), reward)
         return answer
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def update_reward(request: Request) -> Response:
-    tenant_id, reward_id = request.tenant_id, request.params["rewardId"]
+def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         (current,) = operation.read([reward_key(tenant_id, reward_id)])
         if current is None:
             raise NotFound("The reward does not exist.")
         updated = {
             **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            **request.body,
+            **changes,
             "updatedAt": clock.iso(clock.now()),
             "version": current["version"] + 1,
         }
         store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
         cache.put(("reward", tenant_id, reward_id), updated)
-        return ok(with_stock(tenant_id, reward_id))
+        return with_stock(tenant_id, reward_id)
 
-    return run(request, attempt)
-
-
-def get_reward(request: Request) -> dict[str, Any]:
-    return with_stock(request.tenant_id, request.params["rewardId"])
+    return run(caller, attempt)
 
 
-def list_rewards(request: Request) -> Response:
+def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
+    return with_stock(tenant_id, reward_id)
+
+
+def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
     """Rewards by rewardId, each with its stock, from one Query of gsi2 (reward then its counters)."""
-    tenant_id, query = request.tenant_id, request.query
     limit = query.get("limit", 25)
     query_id = cursor.query_id("rewards", query)
     items, last = store.query(
@@ -183,39 +182,45 @@ def list_rewards(request: Request) -> Response:
         last = {name: end[name] for name in ("pk", "sk", "gsi2pk", "gsi2sk")} if end else last
     active = query.get("isActive")
     shown = [public(reward, stock) for reward, stock in groups if active is None or reward["isActive"] == active]
-    return page(shown, cursor.encode(tenant_id, query_id, last))
+    return Page(shown, cursor.encode(tenant_id, query_id, last))
 
 
-def add_codes(request: Request) -> Response:
+def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted."""
-    tenant_id, reward_id = request.tenant_id, request.params["rewardId"]
-    operation = Operation(request)
-    try:
-        (reward,) = operation.read([reward_key(tenant_id, reward_id)])
-    except Replayed as replay:
-        return replay.response
+    tenant_id = caller.tenant_id
+    operation = Operation(caller)
+    (reward,) = operation.read([reward_key(tenant_id, reward_id)])
     if reward is None:
         raise NotFound("The reward does not exist.")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(request.body["codes"]))
-    skipped = len(request.body["codes"]) - len(codes)
+    codes = list(dict.fromkeys(body["codes"]))
+    skipped = len(body["codes"]) - len(codes)
     added = 0
+    budget = retry.races()  # one budget for the whole upload, shared by its chunks
     for start in range(0, len(codes), CHUNK):
-        chunk = codes[start : start + CHUNK]
-        while chunk:
-            try:
-                store.transact(_pool_writes(tenant_id, reward_id, chunk))
-                added += len(chunk)
-                break
-            except store.ConditionFailed as failed:  # codes in the pool or handed out already: skip them
-                present = {chunk[i // 2] for i in failed.failed if i < 2 * len(chunk)}
-                skipped += len(present)
-                chunk = [code for code in chunk if code not in present]
-            except store.Contention:
-                continue
+        chunk_added, chunk_skipped = retry.until_decided(
+            lambda chunk=codes[start : start + CHUNK]: _add_chunk(tenant_id, reward_id, chunk), budget
+        )
+        added, skipped = added + chunk_added, skipped + chunk_skipped
     data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
-    return operation.remember(ok(data))
+    return operation.remember(data)
+
+
+def _add_chunk(tenant_id: str, reward_id: str, chunk: list[str]) -> tuple[int, int]:
+    """Put one chunk of codes in the pool: (added, skipped because in the pool or handed out already)."""
+    skipped = 0
+    while chunk:
+        try:
+            store.transact(_pool_writes(tenant_id, reward_id, chunk))
+            return len(chunk), skipped
+        except store.ConditionFailed as failed:  # those codes are decided: skip them, put the others
+            present = {chunk[i // 2] for i in failed.failed if i < 2 * len(chunk)}
+            if not present:
+                raise
+            skipped += len(present)
+            chunk = [code for code in chunk if code not in present]
+    return 0, skipped
 
 
 def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:

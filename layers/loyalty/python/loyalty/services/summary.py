@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.errors import NotFound
-from loyalty.http import Request
 from loyalty.repository import keys, store
 from loyalty.services import members, program
 from loyalty.services.book import LOT_PREFIX, NEVER, unspent
@@ -29,8 +28,7 @@ def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | N
     return member, [item for item in found if item["sk"].startswith(LOT_PREFIX)]
 
 
-def summary(request: Request) -> dict[str, Any]:
-    tenant_id, member_id = request.tenant_id, request.params["memberId"]
+def summary(tenant_id: str, member_id: str) -> dict[str, Any]:
     member, lots = member_with_lots(tenant_id, member_id)
     if member is None:
         raise NotFound("The member does not exist.")

@@ -7,9 +7,9 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict, NotFound
-from loyalty.http import Request, Response
-from loyalty.operation import Operation, run
+from loyalty.operation import Caller, Operation, run
 from loyalty.repository import keys, store
+from loyalty.results import Page
 from loyalty.services import listing, members, program
 from loyalty.services.book import Book, expires_at
 
@@ -88,21 +88,22 @@ def finish(book: Book, entry: dict[str, Any]) -> store.TxItem:
     return store.put_new(entry)
 
 
-def get_transaction(request: Request) -> dict[str, Any]:
-    item = store.get(tx_key(request.tenant_id, request.params["transactionId"]))
+def get_transaction(tenant_id: str, transaction_id: str) -> dict[str, Any]:
+    item = store.get(tx_key(tenant_id, transaction_id))
     if item is None:
         raise NotFound("The transaction does not exist.")
     return public(item)
 
 
-def list_transactions(request: Request) -> Response:
-    """Newest first, one member's (path has memberId) or the program's; filters status and type."""
-    member_id = request.params.get("memberId", "")
+def list_transactions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
+    """Newest first, one member's (with member_id) or the program's; filters status and type."""
     return listing.newest_first(
-        request,
+        tenant_id,
+        query,
+        member_id,
         "transactions",
-        member_partition(request.tenant_id, member_id),
-        f"{keys.tenant(request.tenant_id)}#TX",
+        member_partition(tenant_id, member_id or ""),
+        f"{keys.tenant(tenant_id)}#TX",
         ("status", "type"),
         public,
     )
@@ -143,29 +144,29 @@ def approval_writes(
     return [*book.writes(now), _still_pending(book.tenant_id, entry, changes)], {**entry, **changes}
 
 
-def approve(request: Request) -> Response:
+def approve(caller: Caller, transaction_id: str) -> dict[str, Any]:
     """An admin approves a pending award: its points become available (as a lot)."""
-    tenant_id, transaction_id = request.tenant_id, request.params["transactionId"]
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         entry, book = _read_pending(operation, tenant_id, transaction_id)
         now = clock.now()
         items, approved = approval_writes(book, entry, now)
         return operation.commit(items, public(approved), status=200)
 
-    return run(request, attempt)
+    return run(caller, attempt)
 
 
-def reject(request: Request) -> Response:
+def reject(caller: Caller, transaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """An admin rejects a pending award: its pending points are removed."""
-    tenant_id, transaction_id = request.tenant_id, request.params["transactionId"]
+    tenant_id = caller.tenant_id
 
-    def attempt(operation: Operation) -> Response:
+    def attempt(operation: Operation) -> dict[str, Any]:
         entry, book = _read_pending(operation, tenant_id, transaction_id)
         now = clock.now()
         book.drop_pending(entry["points"] - (entry.get("cancelledPoints") or 0))
-        changes = {"status": "rejected", "reason": request.body["reason"]}
+        changes = {"status": "rejected", "reason": body["reason"]}
         items = [*book.writes(now), _still_pending(tenant_id, entry, changes)]
         return operation.commit(items, public({**entry, **changes}), status=200)
 
-    return run(request, attempt)
+    return run(caller, attempt)

@@ -1,0 +1,123 @@
+"""The one retry policy: how each DynamoDB failure is classified, what is retried, for how long.
+
+Taxonomy (docs/decisions.md has the table):
+- transient, not applied: throttling, a connection that never reached DynamoDB → retried with
+  jittered backoff within OUTAGE_BUDGET_SECONDS, then 429 (throttling) / 503, with Retry-After;
+- transient, outcome unknown: a 5xx or a timeout after the request was sent → reads are retried
+  like the above; a write is not (it may have been applied): 503 with Retry-After, and the
+  client's retry with the same Idempotency-Key is answered from the idempotency record;
+- lost race: a transaction conflict, or a condition that failed because another request changed
+  what this one read → the caller re-reads and decides again (`until_decided`) within
+  RACE_BUDGET_SECONDS, then 503;
+- permanent: a condition that fails again with the very state it expects (nothing changed, so it
+  can never hold) → 409 at once; validation errors, items or item collections too large
+  (`Rejected`) → never retried, a logged 500 (a bug in what we send).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from loyalty.errors import Conflict, Unavailable
+
+T = TypeVar("T")
+
+# Lost races are retried this long (the functions time out at 25 s, API Gateway at 29 s): a hot member
+# under a burst of writes still gets every request decided rather than a 503.
+RACE_BUDGET_SECONDS = 20.0
+# Throttling and outages: a few quick retries, then the client is told when to come back.
+OUTAGE_BUDGET_SECONDS = 1.0
+
+
+class ConditionFailed(Exception):
+    """A condition of a write did not hold; `failed` holds the indexes of the items whose condition failed.
+
+    `signature` names the failed writes with the values their conditions expected: the same
+    signature twice in a row means the state did not move, so the condition can never hold.
+    """
+
+    def __init__(self, failed: list[int], signature: str = "") -> None:
+        super().__init__(failed)
+        self.failed = failed
+        self.signature = signature
+
+
+class Contention(Unavailable):
+    """A transaction lost a race on one of its items (TransactionConflict): re-read and try again."""
+
+
+class Rejected(Exception):
+    """DynamoDB refused the request as invalid (validation, item too large): a bug, never retried."""
+
+
+class Budget:
+    """A deadline for retries and jittered exponential backoff between tries."""
+
+    def __init__(self, seconds: float, base: float, cap: float) -> None:
+        self.deadline = time.monotonic() + seconds
+        self.base, self.cap = base, cap
+        self.tries = 0
+
+    def wait(self) -> bool:
+        """Sleep before the next try; False (and no sleep) when the budget is spent."""
+        self.tries += 1
+        delay = random.uniform(0, min(self.cap, self.base * 2 ** min(self.tries, 10)))
+        if time.monotonic() + delay > self.deadline:
+            return False
+        time.sleep(delay)
+        return True
+
+
+def races(seconds: float | None = None) -> Budget:
+    """The budget of a read-decide-write loop (a request, a job's item, an upload)."""
+    return Budget(RACE_BUDGET_SECONDS if seconds is None else seconds, base=0.002, cap=0.05)
+
+
+def outages() -> Budget:
+    """The budget of one DynamoDB call against throttling and outages."""
+    return Budget(OUTAGE_BUDGET_SECONDS, base=0.025, cap=0.25)
+
+
+def until_decided(step: Callable[[], T], budget: Budget | None = None) -> T:
+    """Run a read-decide-write `step` until it commits or decides; re-run it after every lost race."""
+    budget = budget or races()
+    last_signature: str | None = None
+    while True:
+        try:
+            return step()
+        except ConditionFailed as failed:
+            if failed.signature and failed.signature == last_signature:
+                from loyalty.observability import logger
+
+                logger.error("permanent condition failure", extra={"writes": failed.signature})
+                raise Conflict(
+                    "invalid_state", "The request can't be applied to the current state; retrying won't help."
+                ) from None
+            last_signature = failed.signature
+        except Contention:
+            last_signature = None
+        if not budget.wait():
+            raise Unavailable("The resource is busy; retry with the same Idempotency-Key.") from None
+
+
+_PLACEHOLDER = re.compile(r"[:#][A-Za-z0-9_]+")
+
+
+def signature(items: list[dict[str, Any]], failed: list[int]) -> str:
+    """The failed writes of a transaction: key, condition and the values the condition expected."""
+    parts = []
+    for index in failed:
+        if index >= len(items):
+            continue
+        ((kind, body),) = items[index].items()
+        key = body.get("Key") or {name: body["Item"][name] for name in ("pk", "sk")}
+        condition = body.get("ConditionExpression", "")
+        used = set(_PLACEHOLDER.findall(condition))
+        values = {k: v for k, v in (body.get("ExpressionAttributeValues") or {}).items() if k in used}
+        names = {k: v for k, v in (body.get("ExpressionAttributeNames") or {}).items() if k in used}
+        parts.append(repr((index, kind, sorted(key.items()), condition, sorted(names.items()), sorted(values.items()))))
+    return "\n".join(parts)
