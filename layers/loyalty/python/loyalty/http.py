@@ -234,7 +234,12 @@ def endpoint(
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             try:
-                answer = render_result(operation(parse(event, body, query)), status, bare)
+                request = parse(event, body, query)
+                if request.idempotency_key:
+                    from loyalty.operation import replay_first  # POSTs only: GETs never load it
+
+                    replay_first(request.caller)
+                answer = render_result(operation(request), status, bare)
             except Replayed as replay:
                 answer = Response(replay.status, replay.body, {"Idempotent-Replayed": "true"})
             except ApiError as exc:

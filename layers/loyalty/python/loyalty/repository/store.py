@@ -281,10 +281,17 @@ def update(
     return {"Update": body}
 
 
-def delete(item_key: Key, *, condition: str | None = None) -> TxItem:
+def delete(
+    item_key: Key,
+    *,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> TxItem:
     body: dict[str, Any] = {"TableName": table_name(), "Key": to_item(item_key)}
     if condition:
         body["ConditionExpression"] = condition
+    body.update(_placeholders(names, values))
     return {"Delete": body}
 
 

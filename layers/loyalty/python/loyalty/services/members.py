@@ -20,20 +20,46 @@ def member_key(tenant_id: str, member_id: str) -> store.Key:
     return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", "MEMBER")
 
 
+def _exact(value: str) -> str:
+    return value
+
+
+def _caseless(value: str) -> str:
+    return value.lower()
+
+
+# The unique fields, each with the tag of its guard and lookup index and the one normaliser that
+# both are built from: email is case-insensitive, externalId exact like every client-chosen id.
+UNIQUE_FIELDS: dict[str, tuple[str, Any]] = {"email": ("EMAIL", _caseless), "externalId": ("EXT", _exact)}
+
+
+def unique_form(field: str, value: str) -> str:
+    """The value as its guard and its index see it: equal forms are the same value."""
+    return UNIQUE_FIELDS[field][1](value)
+
+
+def _unique_partition(tenant_id: str, field: str, value: str) -> str:
+    return f"{keys.tenant(tenant_id)}#{UNIQUE_FIELDS[field][0]}#{unique_form(field, value)}"
+
+
+def guard(tenant_id: str, field: str, value: str) -> store.Key:
+    """The item that reserves a unique field's value for one member."""
+    return store.key(_unique_partition(tenant_id, field, value), "GUARD")
+
+
 def email_guard(tenant_id: str, email: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#EMAIL#{email.lower()}", "GUARD")
+    return guard(tenant_id, "email", email)
 
 
 def external_guard(tenant_id: str, external_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#EXT#{external_id}", "GUARD")
+    return guard(tenant_id, "externalId", external_id)
 
 
 def tier_of(settings: dict[str, Any], member: dict[str, Any]) -> dict[str, str] | None:
     """The override when set, else the highest tier whose threshold ≤ qualified points."""
     tiers = settings.get("tiers") or []
-    if member.get("tierOverride"):
-        chosen = [t for t in tiers if t["tierId"] == member["tierOverride"]]
-    else:
+    chosen = [t for t in tiers if t["tierId"] == member.get("tierOverride")]
+    if not chosen:  # no override, or one naming a tier the program no longer has: the earned tier
         chosen = [t for t in tiers if t["threshold"] <= member["balance"]["qualified"]][-1:]
     return {"tierId": chosen[0]["tierId"], "name": chosen[0]["name"]} if chosen else None
 
@@ -60,9 +86,9 @@ def _index_keys(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     """The lookup entries of a member: by email (gsi3), by externalId (gsi1), by creation (gsi2)."""
     out: dict[str, Any] = {"gsi2pk": f"{keys.tenant(tenant_id)}#MEMBERS", "gsi2sk": member["memberId"]}
     if member.get("email"):
-        out.update(gsi3pk=f"{keys.tenant(tenant_id)}#EMAIL#{member['email'].lower()}", gsi3sk="MEMBER")
+        out.update(gsi3pk=_unique_partition(tenant_id, "email", member["email"]), gsi3sk="MEMBER")
     if member.get("externalId"):
-        out.update(gsi1pk=f"{keys.tenant(tenant_id)}#EXT#{member['externalId']}", gsi1sk="MEMBER")
+        out.update(gsi1pk=_unique_partition(tenant_id, "externalId", member["externalId"]), gsi1sk="MEMBER")
     return out
 
 
@@ -74,9 +100,7 @@ def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        wanted = [email_guard(tenant_id, body["email"])]
-        if body.get("externalId"):
-            wanted.append(external_guard(tenant_id, body["externalId"]))
+        wanted = [guard(tenant_id, name, body[name]) for name in UNIQUE_FIELDS if body.get(name)]
         if any(operation.read(wanted)):
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
@@ -97,7 +121,7 @@ def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
             "consumed": 0,
         }
         items = [store.put_new(_stored(tenant_id, member))]
-        items += [store.put_new({**guard, "memberId": member_id}) for guard in wanted]
+        items += [store.put_new({**reserved, "memberId": member_id}) for reserved in wanted]
         return operation.commit(items, public(tenant_id, member))
 
     return run(caller, attempt)
@@ -120,9 +144,10 @@ def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     values: dict[str, Any] = {}
     filters = []
     if query.get("email"):
-        partition, index, sort = ("gsi3pk", f"{keys.tenant(tenant_id)}#EMAIL#{query['email'].lower()}"), "gsi3", None
+        partition, index, sort = ("gsi3pk", _unique_partition(tenant_id, "email", query["email"])), "gsi3", None
     elif query.get("externalId"):
-        partition, index, sort = ("gsi1pk", f"{keys.tenant(tenant_id)}#EXT#{query['externalId']}"), "gsi1", None
+        by_external = _unique_partition(tenant_id, "externalId", query["externalId"])
+        partition, index, sort = ("gsi1pk", by_external), "gsi1", None
     else:
         partition, index = ("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2"
         low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
@@ -155,32 +180,30 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
     tenant_id, changes = caller.tenant_id, dict(changes)
     if "tierOverride" in changes and not caller.admin:
         raise Forbidden("Only an admin key may set tierOverride.")
-    if changes.get("tierOverride") and changes["tierOverride"] not in {
-        tier["tierId"] for tier in program.load(tenant_id).get("tiers") or []
-    }:
-        raise ValidationFailed(details=[{"field": "tierOverride", "message": "is not a tier of the program"}])
+    if changes.get("tierOverride"):
+        program.check_tier_ids(tenant_id, [changes["tierOverride"]], "tierOverride")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         (member,) = operation.read([member_key(tenant_id, member_id)])
         if member is None:
             raise NotFound("The member does not exist.")
-        if member.get("erasedAt") and any(name in changes for name in PERSONAL):
-            raise Conflict("invalid_state", "An erased member's personal data can't be set again.")
+        if member.get("erasedAt"):
+            raise Conflict("invalid_state", "The member was erased: it can't be changed.")
         items: list[store.TxItem] = []
-        for name, guard in (("email", email_guard), ("externalId", external_guard)):
+        for name in UNIQUE_FIELDS:
             old, new = member.get(name), changes.get(name, member.get(name))
-            if (old or "").lower() == (new or "").lower():
-                continue  # unchanged (an email may change case only: its guard stays)
+            if (old and unique_form(name, old)) == (new and unique_form(name, new)):
+                continue  # the same value to its guard (an email changing case only): the guard stays
             if new:
                 items.append(
                     store.put(
-                        {**guard(tenant_id, new), "memberId": member_id},
+                        {**guard(tenant_id, name, new), "memberId": member_id},
                         condition="attribute_not_exists(pk) OR memberId = :m",
                         values={":m": member_id},
                     )
                 )
             if old:
-                items.append(store.delete(guard(tenant_id, old)))
+                items.append(store.delete(guard(tenant_id, name, old)))
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
         for name in ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"):
             updated.pop(name, None)
@@ -208,15 +231,12 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         (member,) = operation.read([member_key(tenant_id, member_id)])
         if member is None:
             raise NotFound("The member does not exist.")
-        items: list[store.TxItem] = []
-        if member.get("email"):
-            items.append(store.delete(email_guard(tenant_id, member["email"])))
-        if member.get("externalId"):
-            items.append(store.delete(external_guard(tenant_id, member["externalId"])))
+        items = [store.delete(guard(tenant_id, name, member[name])) for name in UNIQUE_FIELDS if member.get(name)]
         now = clock.iso(clock.now())
         erased = {
             **{k: v for k, v in member.items() if not k.startswith("gsi")},
             **dict.fromkeys(PERSONAL),
+            "status": "erased",  # terminal: the member takes no further part (services/book.py)
             "erasedAt": member.get("erasedAt") or now,
             "updatedAt": now,
             "version": member["version"] + 1,

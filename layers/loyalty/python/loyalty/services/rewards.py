@@ -12,7 +12,7 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound
-from loyalty.operation import Caller, Operation, run
+from loyalty.operation import Caller, Operation, claimed, run
 from loyalty.repository import cursor, keys, retry, store
 from loyalty.results import Page
 from loyalty.services import program
@@ -100,9 +100,23 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return public(reward, [item for item in items if item["sk"].startswith("STOCK#")])
 
 
+def tiers_named(tenant_id: str) -> dict[str, list[str]]:
+    """Every tier id the catalog's rewards name, with the rewards that name it."""
+    named: dict[str, list[str]] = {}
+    start = None
+    while True:
+        items, start = store.query(("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"), index="gsi2", start=start)
+        for item in items:
+            for tier_id in item.get("tierIds") or [] if item["sk"] == "REWARD" else []:
+                named.setdefault(tier_id, []).append(item["rewardId"])
+        if not start:
+            return named
+
+
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
+    program.check_tier_ids(tenant_id, body.get("tierIds") or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
@@ -138,6 +152,7 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
+    program.check_tier_ids(tenant_id, changes.get("tierIds") or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         (current,) = operation.read([reward_key(tenant_id, reward_id)])
@@ -186,16 +201,21 @@ def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
 
 
 def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted."""
-    tenant_id = caller.tenant_id
-    operation = Operation(caller)
-    (reward,) = operation.read([reward_key(tenant_id, reward_id)])
+    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted.
+
+    Several transactions (CHUNK codes each), so it runs under a claim of the Idempotency-Key.
+    """
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body["codes"]))
+
+
+def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:
+    reward = store.get(reward_key(tenant_id, reward_id))
     if reward is None:
         raise NotFound("The reward does not exist.")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(body["codes"]))
-    skipped = len(body["codes"]) - len(codes)
+    codes = list(dict.fromkeys(given))
+    skipped = len(given) - len(codes)
     added = 0
     budget = retry.races()  # one budget for the whole upload, shared by its chunks
     for start in range(0, len(codes), CHUNK):
@@ -203,8 +223,7 @@ def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str,
             lambda chunk=codes[start : start + CHUNK]: _add_chunk(tenant_id, reward_id, chunk), budget
         )
         added, skipped = added + chunk_added, skipped + chunk_skipped
-    data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
-    return operation.remember(data)
+    return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
 
 
 def _add_chunk(tenant_id: str, reward_id: str, chunk: list[str]) -> tuple[int, int]:
