@@ -1,20 +1,11 @@
 """State defects found by probing the running API (issue 10, defects 1, 2, 3, 6, 9), over the local API."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-from loyalty import clock
 from loyalty.services import checker, jobs
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
-
-
-@pytest.fixture
-def frozen():
-    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
 
 
 def _earning_program(tenant, **settings):
