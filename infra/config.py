@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-STAGE_NAME = "Production"
+from loyalty.routes import STAGE as STAGE_NAME
+
+__all__ = ["STAGE_NAME"]
 FUNCTION_MEMORY_MB = 256
-FUNCTION_TIMEOUT_SECONDS = 25  # above the retry budget of loyalty/operation.py, below API Gateway's 29 s
+FUNCTION_TIMEOUT_SECONDS = 25  # above the race budget of loyalty/repository/retry.py, below API Gateway's 29 s
 # A scheduled job may run this long; one cut short is resumed by the next run (every step is atomic).
 JOB_TIMEOUT_SECONDS = 900
 LOG_RETENTION = "ONE_MONTH"  # a name of aws_logs.RetentionDays

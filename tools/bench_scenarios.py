@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
+from loyalty.routes import STAGE
+
 Scenario = tuple[str, Callable[[], int]]
 
 
@@ -54,9 +56,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
                     rewards.load("bench", reward_id)
                 counter.active = was
             route, _, query = path.partition("?")
-            return gateway.handle(
-                method, f"/Production{route}", query, {**headers, **(extra or {})}, body.encode()
-            ).status
+            return gateway.handle(method, f"/{STAGE}{route}", query, {**headers, **(extra or {})}, body.encode()).status
 
         return run
 
@@ -66,13 +66,13 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
         member_id = ""
         for i in range(members):
             answer = gateway.handle(
-                "POST", "/Production/members", "", headers, json.dumps({"email": f"m{i}@x.io"}).encode()
+                "POST", f"/{STAGE}/members", "", headers, json.dumps({"email": f"m{i}@x.io"}).encode()
             )
             member_id = json.loads(answer.body)["data"]["memberId"]
         return member_id
 
     def seed(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        answer = gateway.handle(method, f"/Production{path}", "", headers, json.dumps(body or {}).encode())
+        answer = gateway.handle(method, f"/{STAGE}{path}", "", headers, json.dumps(body or {}).encode())
         assert answer.status < 300, answer.body
         return json.loads(answer.body)["data"]
 

@@ -8,22 +8,21 @@ import os
 import sys
 from typing import Any
 
-LOCAL_TABLE = "loyalty-local"
-
 
 def _target_local_server() -> None:
     """Point this process at the running `make serve` (its port also speaks DynamoDB) unless TABLE_NAME is set."""
     if os.environ.get("TABLE_NAME"):
         return
+    from loyalty.repository.table import LOCAL_TABLE_NAME
+
+    from tools.local.constants import FAKE_CREDENTIALS
+
     port = os.environ.get("PORT", "3000")
     os.environ.update(
         {
-            "TABLE_NAME": LOCAL_TABLE,
+            **FAKE_CREDENTIALS,
+            "TABLE_NAME": LOCAL_TABLE_NAME,
             "AWS_ENDPOINT_URL_DYNAMODB": os.environ.get("LOYALTY_LOCAL_URL", f"http://127.0.0.1:{port}"),
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_REGION": "us-east-1",
         }
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from loyalty import VERSION
 from loyalty.http import EndpointSpec
-from loyalty.routes import ROUTES, Route
+from loyalty.routes import ROUTES, STAGE, Route
 from loyalty.schema import Array, Field, Object, Str
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
@@ -161,7 +161,7 @@ def build_document() -> dict[str, Any]:
             "version": VERSION,
             "description": "Multi-tenant loyalty programs and merchant offers. See api-contract.md.",
         },
-        "servers": [{"url": "http://127.0.0.1:3000/Production", "description": "local (make serve)"}],
+        "servers": [{"url": f"http://127.0.0.1:3000/{STAGE}", "description": "local (make serve)"}],
         "security": [{"apiKey": []}],
         "paths": paths,
         "components": {

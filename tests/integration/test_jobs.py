@@ -67,7 +67,9 @@ def test_the_cli_runs_the_jobs_and_the_checker(tenant, capsys):
 
 
 def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(tenant):
-    from loyalty.services import checker, members, rewards
+    from loyalty.repository import members as members_db
+    from loyalty.repository import rewards as rewards_db
+    from loyalty.services import checker
 
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "tampered@example.com")
@@ -75,10 +77,10 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"})
     tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]})
     assert_ledger_clean(tenant.tenant_id)
-    stored = store.get(members.member_key(tenant.tenant_id, m))
+    stored = store.get(members_db.key(tenant.tenant_id, m))
     stored["balance"]["available"] += 5
     store.put_plain(stored)
-    store.transact([store.delete(rewards.code_key(tenant.tenant_id, "coffee", "A1"))])
+    store.transact([store.delete(rewards_db.code_key(tenant.tenant_id, "coffee", "A1"))])
     problems = checker.check([tenant.tenant_id])["problems"]
     assert {p.get("field") for p in problems if "field" in p} == {"available", "lotTotal - consumed", "unspent lots"}
     assert [p["problem"] for p in problems if "problem" in p] == ["available differs from the codes in the pool"]

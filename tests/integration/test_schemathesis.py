@@ -4,6 +4,7 @@ every answer matches the document (status codes, content type, schema)."""
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from loyalty.routes import STAGE
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -27,7 +28,7 @@ def api_tenant(local_api):
 def test_operation_never_fails_and_matches_the_document(case, api_tenant):
     server, tenant = api_tenant
     response = case.call(
-        base_url=f"http://127.0.0.1:{server.port}/Production",
+        base_url=f"http://127.0.0.1:{server.port}/{STAGE}",
         headers={"Authorization": f"Bearer {tenant.keys['admin']['key']}"},
     )
     case.validate_response(response, checks=CHECKS)

@@ -47,15 +47,14 @@ def test_a_member_whose_last_lot_expired_can_earn_again(tenant, frozen, job_runs
 
 
 def test_the_checker_reports_a_member_pointing_at_a_lot_that_is_gone(tenant, frozen):
-    from loyalty.repository import store
-    from loyalty.services import summary
+    from loyalty.repository import lots, store
 
     _earning_program(tenant, pointsExpiryDays=30)
     m = member(tenant.integration, "dangling@example.com")
     award(tenant.integration, m, "visit")
     tenant.integration.post(f"/members/{m}/deductions", {"points": 10, "reason": "spent"})
-    _, lots = summary.member_with_lots(tenant.tenant_id, m)
-    store.transact([store.delete({"pk": lots[0]["pk"], "sk": lots[0]["sk"]})])  # what the old job left behind
+    _, held = lots.member_with_lots(tenant.tenant_id, m)
+    store.transact([lots.delete(tenant.tenant_id, m, held[0]["expiresOn"])])  # what the old job left behind
     problems = checker.check([tenant.tenant_id])["problems"]
     assert [p["field"] for p in problems] == ["lastLotExpiry"], problems
     assert problems[0]["memberId"] == m and "2026-05-31" in problems[0]["problem"]

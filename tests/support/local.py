@@ -9,6 +9,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from loyalty.routes import STAGE
+
 from tools.local import embedded_dynamodb
 
 _tenants = itertools.count(1)
@@ -59,7 +61,7 @@ class Client:
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         if payload is not None:
             sent["Content-Type"] = "application/json"
-        connection.request(method, f"/Production{path}", body=payload, headers=sent)
+        connection.request(method, f"/{STAGE}{path}", body=payload, headers=sent)
         response = connection.getresponse()
         text = response.read().decode()
         connection.close()

@@ -3,7 +3,7 @@
 import pytest
 from loyalty import apikeys, ids
 from loyalty.errors import ValidationFailed
-from loyalty.repository import cursor, idempotency, keys
+from loyalty.repository import cursor, idempotency, keys, program
 
 LAST = {"pk": "T#a#M#1", "sk": "TX#01", "gsi1pk": "T#a#M#1#TX", "gsi1sk": "01"}
 
@@ -42,7 +42,7 @@ def test_api_keys_have_128_plus_random_bits_and_a_readable_prefix():
 
 def test_tenant_data_keys_start_with_the_tenant():
     for built in (
-        keys.program("acme"),
+        program.key("acme"),
         keys.tenant_record("acme"),
         keys.api_key("acme", "k"),
         idempotency.key("acme", "h"),

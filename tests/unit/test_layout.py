@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -31,3 +32,109 @@ def test_services_and_operations_know_no_http(path):
 def test_services_never_call_dynamodb_themselves(path):
     forbidden = {"boto3", "botocore", "loyalty.repository.client"}
     assert not {n for n in imports(path) if n.split(".")[0] in forbidden or n in forbidden}
+
+
+# --- the table layout lives in loyalty/repository only ------------------------------------------
+
+_MACHINERY = {"__init__", "client", "cursor", "marshal", "retry", "store", "table"}
+ENTITY_MODULES = sorted(p for p in (PACKAGE / "repository").glob("*.py") if p.stem not in _MACHINERY)
+_SEPARATOR = re.compile(r"[A-Za-z0-9}]#|#[A-Z]")  # T#…, …#M#…, {a}#{b}; not "#s = :s" placeholders
+_INDEX_ATTRIBUTE = re.compile(r"\bgsi\d")
+_KEY_ATTRIBUTES = {"pk", "sk"}
+_KEY_BUILDERS = {("store", "key"), ("keys", "tenant"), ("store", "index_entry"), ("store", "Collection")}
+
+
+def _text(node: ast.AST) -> str | None:
+    """A string literal, or an f-string with `{}` where its values go."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        return "".join(part.value if isinstance(part, ast.Constant) else "{}" for part in node.values)
+    return None
+
+
+def key_words() -> set[str]:
+    """The upper-case words the repository spells keys with (MEMBER, REWARD, GUARD, STOCK …)."""
+    words: set[str] = set()
+    for path in ENTITY_MODULES:
+        for node in ast.walk(ast.parse(path.read_text())):
+            text = _text(node)
+            if text:
+                words |= {w for w in re.split(r"[#{}]", text) if re.fullmatch(r"[A-Z][A-Z_]{1,}", w)}
+    return words
+
+
+def layout_spelled_in(source: str, words: set[str]) -> list[str]:
+    """Every place `source` builds or reads a key, a guard, a due entry or an index attribute itself."""
+    found = []
+    tree = ast.parse(source)
+    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    for node in ast.walk(tree):
+        text = _text(node)
+        where = f"line {getattr(node, 'lineno', '?')}"
+        if text is not None and id(node) not in inside_fstrings | docstrings:
+            if _SEPARATOR.search(text):
+                found.append(f"{where}: key string {text!r}")
+            if _INDEX_ATTRIBUTE.search(text) or text in _KEY_ATTRIBUTES or text in words:
+                found.append(f"{where}: key or index name {text!r}")
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            owner = node.func.value
+            if isinstance(owner, ast.Name) and (owner.id, node.func.attr) in _KEY_BUILDERS:
+                found.append(f"{where}: {owner.id}.{node.func.attr}(…) builds a key")
+            if node.func.attr == "query" and isinstance(owner, ast.Name) and owner.id == "store":
+                found.append(f"{where}: store.query(…) names a partition")
+        if isinstance(node, ast.keyword) and node.arg in {"index", "gsi1pk", "gsi2pk", "gsi3pk"}:
+            found.append(f"{where}: names an index ({node.arg}=)")
+    return found
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.stem)
+def test_services_never_spell_keys_or_index_attributes(path):
+    """Keys, guards, counters, due entries and index attributes are built in loyalty/repository only."""
+    assert layout_spelled_in(path.read_text(), key_words()) == []
+
+
+def test_the_layout_check_finds_what_it_looks_for():
+    """The check is not vacuous: each way of spelling the layout in a service is caught."""
+    words = key_words()
+    assert {"MEMBER", "REWARD", "GUARD", "TX", "STOCK"} <= words
+    spelled = {
+        'k = store.key(f"{keys.tenant(t)}#M#{m}", "MEMBER")': 4,
+        'p = f"{tenant}#DUE#EXPIRE"': 1,
+        'e = {"gsi3sk": f"{day}#{member}"}': 2,
+        'store.query(("pk", p), index="gsi2")': 4,
+        'if item["sk"].startswith("STOCK#"): pass': 2,
+        'if item["sk"] == "REWARD": pass': 2,
+        "x = item.pop('gsi1pk')": 1,
+    }
+    for source, at_least in spelled.items():
+        assert len(layout_spelled_in(source, words)) >= at_least, (source, layout_spelled_in(source, words))
+    clean = 'store.update_if(key, {"status": "pending"}, changes)\nsort = "#s BETWEEN :low AND :high"\nf"#{x} = :{x}"'
+    assert layout_spelled_in(clean, words) == []
+
+
+def test_the_repository_does_build_the_layout():
+    """Every entity module of the repository spells its keys (so the services need not)."""
+    assert {p.stem for p in ENTITY_MODULES} >= {
+        "members",
+        "ledger",
+        "lots",
+        "activities",
+        "orders",
+        "rewards",
+        "redemptions",
+        "awards",
+        "idempotency",
+        "program",
+        "keys",
+    }
+    for path in ENTITY_MODULES:
+        assert layout_spelled_in(path.read_text(), key_words()), f"{path.name} builds no keys"

@@ -178,7 +178,7 @@ class LedgerMachine(RuleBasedStateMachine):
         if not self.orders:
             return
         order_id = data.draw(st.sampled_from(self.orders))
-        order = orders.store.get(orders.order_key(TENANT, order_id))
+        order = orders.get_order(TENANT, order_id)
         body = {}
         if share is not None:
             cents = int(float(order["total"]) * 100) * share // 100

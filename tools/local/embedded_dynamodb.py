@@ -15,19 +15,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from loyalty.repository.table import LOCAL_TABLE_NAME
+
+from tools.local.constants import FAKE_CREDENTIALS
+
 LOCK = threading.RLock()
 _started: dict[str, Any] = {}
 
 
 def _use_fake_credentials() -> None:
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_SESSION_TOKEN": "local",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        os.environ[name] = value
+    os.environ.update(FAKE_CREDENTIALS)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
 
@@ -146,7 +143,7 @@ def _partition_queries() -> None:
     Table.query = query  # type: ignore[method-assign]
 
 
-def start(table_name: str = "loyalty-local") -> None:
+def start(table_name: str = LOCAL_TABLE_NAME) -> None:
     """Start the embedded DynamoDB (once per process) and create the table. Call before importing loyalty.*."""
     if _started:
         return
@@ -172,7 +169,7 @@ def create_table(table_name: str) -> None:
     boto3.client("dynamodb").create_table(**create_table_request(table_name))
 
 
-def reset(table_name: str = "loyalty-local") -> None:
+def reset(table_name: str = LOCAL_TABLE_NAME) -> None:
     """Drop and recreate the table (fresh state for a test)."""
     import boto3
 

@@ -10,12 +10,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from loyalty.routes import AUTHORIZER_FUNCTION, Route, find
+from loyalty.routes import AUTHORIZER_FUNCTION, STAGE, Route, find
 
 from infra.gateway_responses import body as gateway_body
 from infra.gateway_responses import retry_after
 
-STAGE = "Production"
 REGION = "us-east-1"
 ACCOUNT = "000000000000"
 API_ID = "local"

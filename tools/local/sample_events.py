@@ -3,7 +3,7 @@
 import json
 import sys
 
-from loyalty.routes import JOBS, ROUTES
+from loyalty.routes import JOBS, ROUTES, STAGE
 
 from tools.local.gateway import build_event
 
@@ -156,7 +156,7 @@ def main() -> None:
         {
             "type": "TOKEN",
             "authorizationToken": "Bearer lk_demo_exampleexampleexampleexample00",
-            "methodArn": "arn:aws:execute-api:us-east-1:123456789012:abc123/Production/GET/status",
+            "methodArn": f"arn:aws:execute-api:us-east-1:123456789012:abc123/{STAGE}/GET/status",
         },
         open("events/authorizer.json", "w"),
         indent=2,

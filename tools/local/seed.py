@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-DEMO_TENANT = "demo"
+from tools.local.constants import DEMO_TENANT
 
 
 def seed_demo() -> None:

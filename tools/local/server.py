@@ -14,10 +14,12 @@ import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tools.local import embedded_dynamodb
+from loyalty.routes import STAGE
 
-STAGE_PREFIX = "/Production"
-DEMO_TENANT = "demo"
+from tools.local import embedded_dynamodb
+from tools.local.constants import DEMO_TENANT
+
+STAGE_PREFIX = f"/{STAGE}"
 
 
 class _DynamoEndpoint:

@@ -6,7 +6,6 @@ answers a `Replayed` with the stored first answer, byte for byte.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,7 +14,7 @@ from loyalty.caller import Caller, Replayed
 from loyalty.errors import Conflict, IdempotencyKeyReused
 from loyalty.repository import idempotency, retry, store
 
-__all__ = ["Caller", "Operation", "Replayed", "claimed", "replay_first", "run"]
+__all__ = ["Caller", "Operation", "Replayed", "claimed", "replay_first", "run", "update_versioned"]
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 # A claim outlives any run that holds it (functions time out at 25 s): a run cut short frees its key then.
@@ -24,15 +23,14 @@ T = TypeVar("T")
 
 
 def _record_key(caller: Caller) -> store.Key | None:
-    if not caller.idempotency_key:
-        return None
-    return idempotency.key(caller.tenant_id, hashlib.sha256(caller.idempotency_key.encode()).hexdigest())
+    return idempotency.key(caller.tenant_id, caller.idempotency_key) if caller.idempotency_key else None
 
 
 def _judge(caller: Caller, record: dict[str, Any] | None) -> None:
     """What an unexpired record under the caller's key says: replay it, 422, or 409 while a run holds it."""
-    if record is None or record["expiresAtEpoch"] < int(clock.now().timestamp()):
+    if not idempotency.is_live(record, int(clock.now().timestamp())):
         return
+    assert record is not None
     if record["fingerprint"] != caller.fingerprint:
         raise IdempotencyKeyReused()
     if idempotency.is_claim(record):
@@ -110,6 +108,11 @@ class Operation:
         _judge(self.caller, found[-1])
         return found[:-1]
 
+    def read_existing(self, wanted: store.Key, what: str) -> dict[str, Any]:
+        """One item that must exist (else a 404 naming `what`), read like `read`."""
+        (found,) = self.read([wanted])
+        return store.required(found, what)
+
     def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> dict[str, Any]:
         """Write everything in one transaction (with the answer recorded under the key); return `data`."""
         if self.idem_key is not None:
@@ -133,3 +136,28 @@ def run(caller: Caller, attempt: Callable[[Operation], T]) -> T:
     that fails twice on unchanged state is permanent and answered at once (loyalty.repository.retry).
     """
     return retry.until_decided(lambda: attempt(Operation(caller)))
+
+
+def update_versioned(
+    caller: Caller,
+    wanted: store.Key,
+    what: str,
+    changes: dict[str, Any],
+    stored: Callable[[dict[str, Any]], dict[str, Any]],
+    check: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Read → 404 → apply `changes` (updatedAt, version + 1) → put if the version is unchanged; the entity.
+
+    `stored` is the entity's item builder (its repository module); `check` may refuse the result.
+    """
+
+    def attempt(operation: Operation) -> dict[str, Any]:
+        current = operation.read_existing(wanted, what)
+        now = clock.iso(clock.now())
+        updated = {**store.plain(current), **changes, "updatedAt": now, "version": current["version"] + 1}
+        if check is not None:
+            check(updated)
+        store.transact([store.put_versioned(stored(updated), current["version"])])
+        return updated
+
+    return run(caller, attempt)

@@ -9,6 +9,8 @@ ADMIN = frozenset({"admin"})
 INTEGRATION = frozenset({"admin", "integration"})
 ANY = frozenset({"admin", "integration", "read"})
 SCOPES = ("admin", "integration", "read")
+# The API Gateway stage every route is served under, deployed and local (`/Production/...`).
+STAGE = "Production"
 
 
 @dataclass(frozen=True)

@@ -360,6 +360,10 @@ class Object(Field):
         except Invalid as exc:
             raise exc.to_api_error() from None
 
+    def project(self, item: dict[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+        """The fields of this shape taken from a stored item, in the shape's order (missing ones None)."""
+        return {name: item.get(name) for name in self.fields if name not in without}
+
     def with_fields(self, name: str, **changes: Field | None) -> Object:
         """A copy with fields added, replaced, or (given None) removed."""
         fields = {**self.fields, **changes}

@@ -7,7 +7,9 @@ import os
 import boto3
 from botocore.config import Config
 
-TABLE_NAME = os.environ.get("TABLE_NAME", "loyalty-local")
+from loyalty.repository.table import LOCAL_TABLE_NAME
+
+TABLE_NAME = os.environ.get("TABLE_NAME", LOCAL_TABLE_NAME)
 
 # botocore does not retry: every retry is the store's (loyalty.repository.retry), so there is one
 # policy with one budget, and a write whose outcome is unknown is never sent twice.

@@ -10,6 +10,7 @@ import os
 import re
 from typing import Any
 
+from loyalty import jsontext
 from loyalty.errors import ValidationFailed
 
 _SECRET = os.environ.get("CURSOR_SECRET", "local-development-cursor-secret").encode()
@@ -39,7 +40,7 @@ def encode(tenant_id: str, query_id: str, last_key: dict[str, Any] | None) -> st
     """A token for the page after `last_key`, or None when there is no next page."""
     if not last_key:
         return None
-    payload = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    payload = jsontext.canonical(last_key).encode()
     body = base64.urlsafe_b64encode(payload).decode().rstrip("=")
     return f"{body}.{_mac(tenant_id, query_id, payload)}"
 

@@ -1,8 +1,10 @@
-"""Key builders. Every key of tenant data starts with the tenant: T#<tenantId>#..."""
+"""Tenants and API keys, and the tenant prefix every key of tenant data starts with: T#<tenantId>..."""
 
 from __future__ import annotations
 
-from loyalty.repository.store import Key, key
+from typing import Any
+
+from loyalty.repository.store import Collection, Key, key
 
 # Two partitions are platform data, not tenant data: the tenant registry (the scheduled jobs walk
 # it) and the key index (the authorizer finds a key's tenant from the key's hash alone).
@@ -25,9 +27,15 @@ def tenant_record(tenant_id: str) -> Key:
     return key(tenant(tenant_id), "TENANT")
 
 
-def program(tenant_id: str) -> Key:
-    return key(tenant(tenant_id), "PROGRAM")
-
-
 def api_key(tenant_id: str, key_id: str) -> Key:
     return key(tenant(tenant_id), f"APIKEY#{key_id}")
+
+
+def registry() -> Collection:
+    """Every tenant's registry entry (the scheduled jobs and the checker walk it)."""
+    return Collection(TENANT_REGISTRY)
+
+
+def api_keys(tenant_id: str) -> list[dict[str, Any]]:
+    """A tenant's own copies of its API key records."""
+    return Collection(tenant(tenant_id)).all(sort="begins_with(#s, :k)", values={":k": "APIKEY#"})

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as NeverSent
 
-from loyalty.errors import Throttled, Unavailable
+from loyalty.errors import NotFound, Throttled, Unavailable
 from loyalty.repository import retry
 from loyalty.repository.client import client, table_name
 from loyalty.repository.marshal import from_item, to_attr, to_item
 from loyalty.repository.retry import ConditionFailed, Contention, Rejected
+from loyalty.repository.table import INDEXES, PARTITION_KEY, SORT_KEY
 
 __all__ = ["ConditionFailed", "Contention", "Rejected"]
 
 Key = dict[str, str]
 TxItem = dict[str, Any]
+ABSENT, PRESENT = f"attribute_not_exists({PARTITION_KEY})", f"attribute_exists({PARTITION_KEY})"
 
 BATCH_GET_LIMIT = 100  # keys per BatchGetItem call (DynamoDB's limit)
 TRANSACT_LIMIT = 100  # items per TransactWriteItems call (DynamoDB's limit)
@@ -81,7 +84,47 @@ def _translate(exc: ClientError) -> tuple[Exception, str]:
 
 
 def key(pk: str, sk: str) -> Key:
-    return {"pk": pk, "sk": sk}
+    return {PARTITION_KEY: pk, SORT_KEY: sk}
+
+
+def index_entry(index: str, partition: str, sort: str) -> dict[str, str]:
+    """The attributes that put an item in an index's partition at a sort position."""
+    pk, sk = INDEXES[index]
+    return {pk: partition, sk: sort}
+
+
+_STORAGE_ATTRIBUTES = frozenset({PARTITION_KEY, SORT_KEY, *(name for pair in INDEXES.values() for name in pair)})
+
+
+def plain(item: dict[str, Any]) -> dict[str, Any]:
+    """An item without its key and index attributes: the entity as a service sees it."""
+    return {name: value for name, value in item.items() if name not in _STORAGE_ATTRIBUTES}
+
+
+def key_of(item: dict[str, Any], index: str | None = None) -> dict[str, Any]:
+    """The primary key of an item, plus its key in `index`: what a page of that index ends at."""
+    names = [PARTITION_KEY, SORT_KEY, *(INDEXES[index] if index else ())]
+    return {name: item[name] for name in names}
+
+
+def sort_key(item: dict[str, Any]) -> str:
+    return item[SORT_KEY]
+
+
+def partition_of(item: dict[str, Any]) -> str:
+    return item[PARTITION_KEY]
+
+
+def required(item: dict[str, Any] | None, what: str) -> dict[str, Any]:
+    """The item, or a 404 naming what does not exist."""
+    if item is None:
+        raise NotFound(f"The {what} does not exist.")
+    return item
+
+
+def get_required(item_key: Key, what: str) -> dict[str, Any]:
+    """One item by key, or a 404 naming what does not exist."""
+    return required(get(item_key), what)
 
 
 def get(item_key: Key) -> dict[str, Any] | None:
@@ -137,16 +180,27 @@ def query(
     values: dict[str, Any] | None = None,
     names: dict[str, str] | None = None,
     filter_expression: str | None = None,
+    equals: dict[str, Any] | None = None,
     newest_first: bool = False,
     limit: int | None = None,
     start: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """One Query call. `partition` is (attribute, value); `sort` a condition on the sort key named #s."""
+    """One Query call. `partition` is (attribute, value); `sort` a condition on the sort key named #s.
+
+    `equals` filters on attribute values (a None value is no filter); `filter_expression` adds its own.
+    """
     attribute, value = partition
-    sort_attribute = "sk" if index is None else f"{index}sk"
+    sort_attribute = SORT_KEY if index is None else INDEXES[index][1]
+    names, values = dict(names or {}), dict(values or {})
+    conditions = [filter_expression] if filter_expression else []
+    for i, (name, wanted) in enumerate((equals or {}).items()):
+        if wanted is not None:
+            names[f"#f{i}"], values[f":f{i}"] = name, wanted
+            conditions.append(f"#f{i} = :f{i}")
+    filter_expression = " AND ".join(conditions) or None
     expression = "#p = :p" + (f" AND {sort}" if sort else "")
-    all_names = {"#p": attribute, **({"#s": sort_attribute} if sort else {}), **(names or {})}
-    all_values = {":p": value, **(values or {})}
+    all_names = {"#p": attribute, **({"#s": sort_attribute} if sort else {}), **names}
+    all_values = {":p": value, **values}
     kwargs: dict[str, Any] = {
         "TableName": table_name(),
         "KeyConditionExpression": expression,
@@ -168,6 +222,29 @@ def query(
     items = [from_item(raw) for raw in answer.get("Items", [])]
     last = from_item(answer.get("LastEvaluatedKey"))
     return [i for i in items if i is not None], last
+
+
+@dataclass(frozen=True)
+class Collection:
+    """One partition of the table (index None) or of an index: what one Query reads, in sort-key order."""
+
+    partition: str
+    index: str | None = None
+
+    def query(self, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page (see `query` for the options)."""
+        attribute = INDEXES[self.index][0] if self.index else PARTITION_KEY
+        return query((attribute, self.partition), index=self.index, **kwargs)
+
+    def all(self, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every item, page after page (jobs, the checker and operator tools; requests read one page)."""
+        found: list[dict[str, Any]] = []
+        start = None
+        while True:
+            items, start = self.query(start=start, **kwargs)
+            found += items
+            if not start:
+                return found
 
 
 def transact(items: list[TxItem]) -> None:
@@ -218,7 +295,25 @@ def put_versioned(item: dict[str, Any], version: int) -> TxItem:
 
 def put_new(item: dict[str, Any]) -> TxItem:
     """A put that fails if an item with this key exists (creates, guards, idempotency records)."""
-    return put(item, condition="attribute_not_exists(pk)")
+    return put(item, condition=ABSENT)
+
+
+def _clause(
+    verb: str,
+    tag: str,
+    form: str,
+    pairs: Iterable[tuple[str, Any]],
+    names: dict[str, str],
+    values: dict[str, Any],
+) -> str:
+    """One clause of an update expression (SET, ADD or REMOVE), its placeholders added to names/values."""
+    parts = []
+    for i, (attribute, value) in enumerate(pairs):
+        names[f"#{tag}{i}"] = attribute
+        if verb != "REMOVE":
+            values[f":{tag}{i}"] = value
+        parts.append(form.format(n=f"#{tag}{i}", v=f":{tag}{i}"))
+    return f"{verb} " + ", ".join(parts) if parts else ""
 
 
 def update(
@@ -241,44 +336,46 @@ def update(
     """
     all_names = dict(names or {})
     all_values = dict(values or {})
-    clauses: list[str] = []
-    sets = []
-    for i, (attribute, value) in enumerate((set_values or {}).items()):
-        all_names[f"#u{i}"] = attribute
-        all_values[f":u{i}"] = value
-        sets.append(f"#u{i} = :u{i}")
-    for i, (attribute, value) in enumerate((set_if_missing or {}).items()):
-        all_names[f"#m{i}"] = attribute
-        all_values[f":m{i}"] = value
-        sets.append(f"#m{i} = if_not_exists(#m{i}, :m{i})")
-    for i, (attribute, (start, amount)) in enumerate((grow or {}).items()):
-        all_names[f"#g{i}"] = attribute
-        all_values[f":g{i}"], all_values[f":gd{i}"] = start, amount
-        sets.append(f"#g{i} = if_not_exists(#g{i}, :g{i}) + :gd{i}")
-    if sets:
-        clauses.append("SET " + ", ".join(sets))
-    adds = []
-    for i, (attribute, amount) in enumerate((add or {}).items()):
-        all_names[f"#a{i}"] = attribute
-        all_values[f":a{i}"] = amount
-        adds.append(f"#a{i} :a{i}")
-    if adds:
-        clauses.append("ADD " + ", ".join(adds))
-    removes = []
-    for i, attribute in enumerate(remove):
-        all_names[f"#r{i}"] = attribute
-        removes.append(f"#r{i}")
-    if removes:
-        clauses.append("REMOVE " + ", ".join(removes))
+    for i, (_, amount) in enumerate((grow or {}).values()):
+        all_values[f":g{i}d"] = amount
+    sets = [
+        _clause("SET", "u", "{n} = {v}", (set_values or {}).items(), all_names, all_values),
+        _clause("SET", "m", "{n} = if_not_exists({n}, {v})", (set_if_missing or {}).items(), all_names, all_values),
+        _clause(
+            "SET",
+            "g",
+            "{n} = if_not_exists({n}, {v}) + {v}d",
+            ((attribute, start) for attribute, (start, _) in (grow or {}).items()),
+            all_names,
+            all_values,
+        ),
+    ]
+    clauses = [
+        "SET " + ", ".join(clause[len("SET ") :] for clause in sets if clause),
+        _clause("ADD", "a", "{n} {v}", (add or {}).items(), all_names, all_values),
+        _clause("REMOVE", "r", "{n}", ((attribute, None) for attribute in remove), all_names, all_values),
+    ]
+    if not any(sets):
+        clauses[0] = ""
     body: dict[str, Any] = {
         "TableName": table_name(),
         "Key": to_item(item_key),
-        "UpdateExpression": " ".join(clauses),
+        "UpdateExpression": " ".join(clause for clause in clauses if clause),
     }
     if condition:
         body["ConditionExpression"] = condition
     body.update(_placeholders(all_names, all_values))
     return {"Update": body}
+
+
+def update_if(
+    item_key: Key, expected: dict[str, Any], set_values: dict[str, Any], remove: Iterable[str] = ()
+) -> TxItem:
+    """An update on condition that the item's attributes still hold the `expected` values (as read)."""
+    names = {f"#e{i}": name for i, name in enumerate(expected)}
+    values = {f":e{i}": value for i, value in enumerate(expected.values())}
+    condition = " AND ".join(f"#e{i} = :e{i}" for i in range(len(expected)))
+    return update(item_key, set_values=set_values, remove=remove, condition=condition, names=names, values=values)
 
 
 def delete(

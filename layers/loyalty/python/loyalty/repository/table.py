@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+# The table of `make serve`, the CLI and the embedded engine when TABLE_NAME is not set.
+LOCAL_TABLE_NAME = "loyalty-local"
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expiresAtEpoch"
+
+# The three indexes by purpose (repository modules name them by these, never by "gsiN").
+PER_PARENT, PROGRAM_WIDE, LOOKUP = "gsi1", "gsi2", "gsi3"
 
 # Every index projects all attributes so that a list page is served by the one Query.
 INDEXES: dict[str, tuple[str, str]] = {

@@ -6,8 +6,10 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, keys, store
+from loyalty.models.activities import ACTIVITY
+from loyalty.operation import Caller, Operation, run, update_versioned
+from loyalty.repository import activities as activities_db
+from loyalty.repository import cursor, store
 from loyalty.results import Page
 
 DEFAULTS: dict[str, Any] = {
@@ -23,24 +25,10 @@ DEFAULTS: dict[str, Any] = {
     "qualifiedPoints": True,
     "showInDashboard": True,
 }
-FIELDS = ("activityId", "name", *DEFAULTS, "createdAt", "updatedAt")
-
-
-def activity_key(tenant_id: str, activity_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#ACT#{activity_id}", "ACTIVITY")
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
-
-
-def _stored(tenant_id: str, activity: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **activity_key(tenant_id, activity["activityId"]),
-        **activity,
-        "gsi2pk": f"{keys.tenant(tenant_id)}#ACTIVITIES",
-        "gsi2sk": activity["activityId"],
-    }
+    return ACTIVITY.project(item)
 
 
 def _check_frequency(activity: dict[str, Any]) -> None:
@@ -52,10 +40,8 @@ def _check_frequency(activity: dict[str, Any]) -> None:
 
 def load(tenant_id: str, activity_id: str) -> dict[str, Any]:
     """An activity, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    item = cache.get(("activity", tenant_id, activity_id), lambda: store.get(activity_key(tenant_id, activity_id)))
-    if item is None:
-        raise NotFound("The activity does not exist.")
-    return item
+    key = activities_db.key(tenant_id, activity_id)
+    return store.required(cache.get(("activity", tenant_id, activity_id), lambda: store.get(key)), "activity")
 
 
 def require(tenant_id: str, activity_id: str) -> None:
@@ -73,10 +59,10 @@ def create_activity(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         now = clock.iso(clock.now())
         activity = {**DEFAULTS, **body, "createdAt": now, "updatedAt": now, "version": 0}
         _check_frequency(activity)
-        (existing,) = operation.read([activity_key(tenant_id, activity["activityId"])])
+        (existing,) = operation.read([activities_db.key(tenant_id, activity["activityId"])])
         if existing is not None:
             raise Conflict("duplicate", "An activity with this activityId exists already.")
-        answer = operation.commit([store.put_new(_stored(tenant_id, activity))], public(activity))
+        answer = operation.commit([store.put_new(activities_db.item(tenant_id, activity))], public(activity))
         cache.put(("activity", tenant_id, activity["activityId"]), activity)
         return answer
 
@@ -84,21 +70,13 @@ def create_activity(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
-    item = store.get(activity_key(tenant_id, activity_id))
-    if item is None:
-        raise NotFound("The activity does not exist.")
-    return public(item)
+    return public(store.get_required(activities_db.key(tenant_id, activity_id), "activity"))
 
 
 def list_activities(tenant_id: str, query: dict[str, Any]) -> Page:
     query_id = cursor.query_id("activities", query)
-    active = query.get("isActive")
-    items, last = store.query(
-        ("gsi2pk", f"{keys.tenant(tenant_id)}#ACTIVITIES"),
-        index="gsi2",
-        filter_expression=None if active is None else "#a = :a",
-        names=None if active is None else {"#a": "isActive"},
-        values=None if active is None else {":a": active},
+    items, last = activities_db.catalog(tenant_id).query(
+        equals={"isActive": query.get("isActive")},
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
@@ -107,20 +85,13 @@ def list_activities(tenant_id: str, query: dict[str, Any]) -> Page:
 
 def update_activity(caller: Caller, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-
-    def attempt(operation: Operation) -> dict[str, Any]:
-        (current,) = operation.read([activity_key(tenant_id, activity_id)])
-        if current is None:
-            raise NotFound("The activity does not exist.")
-        updated = {
-            **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            **changes,
-            "updatedAt": clock.iso(clock.now()),
-            "version": current["version"] + 1,
-        }
-        _check_frequency(updated)
-        store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
-        cache.put(("activity", tenant_id, activity_id), updated)
-        return public(updated)
-
-    return run(caller, attempt)
+    updated = update_versioned(
+        caller,
+        activities_db.key(tenant_id, activity_id),
+        "activity",
+        changes,
+        lambda item: activities_db.item(tenant_id, item),
+        _check_frequency,
+    )
+    cache.put(("activity", tenant_id, activity_id), updated)
+    return public(updated)

@@ -7,16 +7,13 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from loyalty import clock
-from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.errors import Conflict, ValidationFailed
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import keys, store
-from loyalty.services import activities, members, program, transactions
+from loyalty.repository import awards as awards_db
+from loyalty.repository import members as members_db
+from loyalty.repository import store
+from loyalty.services import activities, program, transactions
 from loyalty.services.book import Book, expires_at
-
-
-def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:
-    """Marks that an orderId has earned through an activity (permanently)."""
-    return store.key(f"{keys.tenant(tenant_id)}#AWARDED#{activity_id}#{order_id}", "GUARD")
 
 
 def window(interval: str, now: datetime) -> tuple[str, int | None]:
@@ -43,7 +40,7 @@ def counter_key(tenant_id: str, member_id: str, activity: dict[str, Any], now: d
     if not interval or not activity.get("maxAwardFrequency"):
         return None
     name, _ = window(interval, now)
-    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"FREQ#{activity['activityId']}#{name}")
+    return awards_db.counter_key(tenant_id, member_id, activity["activityId"], name)
 
 
 def points_for(activity: dict[str, Any], base: Decimal | int | None, field: str) -> int:
@@ -101,23 +98,10 @@ def grant(
     counter = counter_key(tenant_id, book.member_id, activity, now)
     if counter is not None:
         _, forget_at = window(activity["maxAwardFrequencyInterval"], now)
-        items.append(
-            store.update(
-                counter,
-                add={"count": 1},
-                set_values={"expiresAtEpoch": forget_at} if forget_at else None,
-                condition="attribute_not_exists(#c) OR #c < :max",
-                names={"#c": "count"},
-                values={":max": activity["maxAwardFrequency"]},
-            )
-        )
+        items.append(awards_db.count_one(counter, activity["maxAwardFrequency"], forget_at))
     if order_id:
-        items.append(store.put_new({**awarded_guard(tenant_id, activity["activityId"], order_id), **_ref(entry)}))
+        items.append(awards_db.put_awarded(tenant_id, activity["activityId"], order_id, entry))
     return items, entry
-
-
-def _ref(entry: dict[str, Any]) -> dict[str, Any]:
-    return {"transactionId": entry["transactionId"], "memberId": entry["memberId"]}
 
 
 def award(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -129,14 +113,13 @@ def award(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
-        wanted = [members.member_key(tenant_id, member_id)]
+        wanted = [members_db.key(tenant_id, member_id)]
         counter_at = counter_key(tenant_id, member_id, activity, now)
         wanted += [counter_at] if counter_at else []
-        wanted += [awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if body.get("orderId") else []
+        if body.get("orderId"):
+            wanted.append(awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"]))
         member, *found = operation.read(wanted)
-        if member is None:
-            raise NotFound("The member does not exist.")
-        book = Book(tenant_id, member)
+        book = Book(tenant_id, store.required(member, "member"))
         book.require_active()
         check_can_earn(activity, found[0] if counter_at else None)
         if body.get("orderId") and found[-1] is not None:
@@ -152,11 +135,8 @@ def deduct(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        (member,) = operation.read([members.member_key(tenant_id, member_id)])
-        if member is None:
-            raise NotFound("The member does not exist.")
         now = clock.now()
-        book = Book(tenant_id, member)
+        book = Book(tenant_id, operation.read_existing(members_db.key(tenant_id, member_id), "member"))
         book.require_active()
         book.spend(body["points"])
         entry = transactions.new(book, now, "deduct", body["points"], "approved", reason=body["reason"])

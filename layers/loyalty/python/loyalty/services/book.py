@@ -18,19 +18,11 @@ from typing import Any
 
 from loyalty import clock
 from loyalty.errors import Conflict
-from loyalty.repository import keys, store
-from loyalty.services import members
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
+from loyalty.repository import store
 
 NEVER = "9999-12-31"  # the expiry date of points that do not expire
-LOT_PREFIX = "MEMBER#LOT#"
-
-
-def lot_key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"{LOT_PREFIX}{expires_on}")
-
-
-def due_expire_partition(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
 
 
 def unspent(lot: dict[str, Any], consumed: int) -> int:
@@ -53,7 +45,7 @@ class Book:
     def __init__(self, tenant_id: str, member: dict[str, Any]) -> None:
         self.tenant_id = tenant_id
         self.before = member
-        self.member = copy.deepcopy({k: v for k, v in member.items() if k not in ("pk", "sk")})
+        self.member = copy.deepcopy(store.plain(member))
         self.member.setdefault("lastLotExpiry", None)
         self._lot: store.TxItem | None = None
 
@@ -104,15 +96,7 @@ class Book:
             last = None
         expires_on = max(expiry_date(now, expiry_days), last or "")
         start, end = self.member["lotTotal"], self.member["lotTotal"] + points
-        fields: dict[str, Any] = {"memberId": self.member_id, "expiresOn": expires_on}
-        if expires_on != NEVER:
-            fields.update(gsi3pk=due_expire_partition(self.tenant_id), gsi3sk=f"{expires_on}#{self.member_id}")
-        self._lot = store.update(
-            lot_key(self.tenant_id, self.member_id, expires_on),
-            set_values=fields,
-            set_if_missing={"cumStart": start},
-            grow={"cumEnd": (start, points)},
-        )
+        self._lot = lots_db.add(self.tenant_id, self.member_id, expires_on, start, points, expires=expires_on != NEVER)
         self.member["lotTotal"] = end
         self.member["lastLotExpiry"] = expires_on
         self.balance["available"] += points
@@ -157,5 +141,5 @@ class Book:
         """The member put (on condition its version is unchanged) and the lot write, if any."""
         self.member["updatedAt"] = clock.iso(now)
         self.member["version"] = self.before["version"] + 1
-        items = [members.versioned_put(self.tenant_id, self.member, self.before["version"])]
+        items = [store.put_versioned(members_db.item(self.tenant_id, self.member), self.before["version"])]
         return items + ([self._lot] if self._lot else [])

@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, store
-from loyalty.services import members, orders, redemptions, rewards, tenants, transactions
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
+from loyalty.repository import redemptions as redemptions_db
+from loyalty.repository import rewards as rewards_db
+from loyalty.repository import store
+from loyalty.services import tenants, transactions
 from loyalty.services.book import unspent
-from loyalty.services.summary import member_with_lots
-
-
-def _all(partition: tuple[str, str], index: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(partition, index=index, limit=500, start=start)
-        out += items
-        if not start:
-            return out
 
 
 def expected_balance(entries: list[dict[str, Any]]) -> dict[str, int]:
@@ -45,10 +40,10 @@ def expected_balance(entries: list[dict[str, Any]]) -> dict[str, int]:
 
 def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     """Every disagreement between a member's stored balance, its lots and its ledger."""
-    member, lots = member_with_lots(tenant_id, member_id)
+    member, lots = lots_db.member_with_lots(tenant_id, member_id)
     if member is None:
         return [{"tenantId": tenant_id, "memberId": member_id, "field": "member", "problem": "missing"}]
-    entries = _all(("gsi1pk", transactions.member_partition(tenant_id, member_id)), "gsi1")
+    entries = ledger_db.of_member(tenant_id, member_id).all(limit=500)
     expected = expected_balance(entries)
     stored = member["balance"]
     problems = []
@@ -100,10 +95,9 @@ def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[s
     problems: list[dict[str, Any]] = []
     wanted: list[tuple[dict[str, Any], str, store.Key]] = []
     for member in found:
-        if member.get("email"):
-            wanted.append((member, "email", members.email_guard(tenant_id, member["email"])))
-        if member.get("externalId"):
-            wanted.append((member, "externalId", members.external_guard(tenant_id, member["externalId"])))
+        for name in members_db.UNIQUE_FIELDS:
+            if member.get(name):
+                wanted.append((member, name, members_db.guard(tenant_id, name, member[name])))
     guards = store.get_many([k for _, _, k in wanted]) if wanted else []
     for (member, field, _), guard in zip(wanted, guards, strict=True):
         if guard is None or guard.get("memberId") != member["memberId"]:
@@ -112,9 +106,9 @@ def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[s
                 {"tenantId": tenant_id, "memberId": member["memberId"], "field": field, "problem": f"has {holder}"}
             )
     for member in found:
-        placed = _all(("gsi1pk", orders.member_orders(tenant_id, member["memberId"])), "gsi1")
+        placed = orders_db.of_member(tenant_id, member["memberId"]).all(limit=500)
         named = [(order, t) for order in placed for t in order["transactionIds"]]
-        entries = store.get_many([transactions.tx_key(tenant_id, t) for _, t in named]) if named else []
+        entries = store.get_many([ledger_db.key(tenant_id, t) for _, t in named]) if named else []
         for (order, transaction_id), entry in zip(named, entries, strict=True):
             if entry is None or entry["memberId"] != member["memberId"]:
                 problems.append(
@@ -128,26 +122,16 @@ def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[s
     return problems
 
 
-def _partition(pk: str) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(("pk", pk), limit=500, start=start)
-        out += items
-        if not start:
-            return out
-
-
 def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     """Every coupon pool: issued + available = total, and codes issued ↔ redemptions one to one."""
     problems: list[dict[str, Any]] = []
-    catalog = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"), "gsi2")
-    sold = _all(("gsi2pk", redemptions.program_partition(tenant_id)), "gsi2")
+    catalog, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(limit=500), None)
+    sold = redemptions_db.of_program(tenant_id).all(limit=500)
 
     def report(reward_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
 
-    entries = store.get_many([transactions.tx_key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
+    entries = store.get_many([ledger_db.key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
     for redemption, entry in zip(sold, entries, strict=True):
         if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
             report(
@@ -155,14 +139,15 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
                 "redemption without its redeem transaction",
                 redemptionId=redemption["redemptionId"],
             )
-    for reward in (item for item in catalog if item["sk"] == "REWARD" and item["fulfillment"] == "coupon"):
+    for reward, stock in ((r, s) for r, s in catalog if r["fulfillment"] == "coupon"):
         reward_id = reward["rewardId"]
-        stock = [item for item in catalog if item["pk"] == reward["pk"] and item["sk"].startswith("STOCK#")]
         total, available, issued = (sum(item[name] for item in stock) for name in ("total", "available", "issued"))
         in_pool = {
-            item["code"] for k in range(rewards.SHARDS) for item in _partition(rewards.pool(tenant_id, reward_id, k))
+            item["code"]
+            for k in range(rewards_db.SHARDS)
+            for item in rewards_db.pool(tenant_id, reward_id, k).all(limit=500)
         }
-        handed_out = {item["code"]: item for item in _partition(f"{rewards.partition(tenant_id, reward_id)}#ISSUED")}
+        handed_out = {item["code"]: item for item in rewards_db.issued(tenant_id, reward_id).all(limit=500)}
         given = {r["couponCode"]: r for r in sold if r["rewardId"] == reward_id and r["couponCode"]}
         if available != len(in_pool):
             report(reward_id, "available differs from the codes in the pool", stored=available, counted=len(in_pool))
@@ -181,7 +166,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
-    found = _all(("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2")
+    found = members_db.by_creation(tenant_id).all(limit=500)
     problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
     return problems + check_references(tenant_id, found) + check_pools(tenant_id)
 

@@ -1,6 +1,7 @@
 """Scheduled jobs: expire due lots, auto-approve delayed awards. Idempotent and resumable.
 
-Each job walks a sparse due-date index (gsi3) per tenant and settles one item per transaction.
+Each job walks a sparse due-date index per tenant (repository.lots / repository.ledger `due`) and
+settles one item per transaction.
 Settling removes the item from the index in the same transaction, so a crash half-way leaves
 every balance right and a re-run picks up exactly what is left.
 """
@@ -9,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from loyalty import clock
 from loyalty.errors import ApiError
 from loyalty.observability import logger
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
 from loyalty.repository import retry, store
 from loyalty.services import members, tenants, transactions
-from loyalty.services.book import Book, due_expire_partition, lot_key
+from loyalty.services.book import Book
 
 
 def _settle(step: Callable[[], bool]) -> bool:
@@ -34,7 +37,7 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
 
     def step() -> bool:
         lot, member = store.get_many(
-            [lot_key(tenant_id, member_id, expires_on), members.member_key(tenant_id, member_id)]
+            [lots_db.key(tenant_id, member_id, expires_on), members_db.key(tenant_id, member_id)]
         )
         if lot is None or member is None:
             return False
@@ -42,7 +45,7 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
         points = book.expire_through(lot)
         items = [
             *book.writes(now),
-            store.delete(lot_key(tenant_id, member_id, expires_on), condition="attribute_exists(pk)"),
+            lots_db.delete(tenant_id, member_id, expires_on),
         ]
         if points:
             entry = transactions.new(
@@ -64,7 +67,7 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
     """
 
     def step() -> bool:
-        entry = store.get(transactions.tx_key(tenant_id, transaction_id))
+        entry = store.get(ledger_db.key(tenant_id, transaction_id))
         if entry is None or entry["status"] != "pending" or not entry.get("autoApprovalDate"):
             return False
         book = Book(tenant_id, members.load(tenant_id, entry["memberId"]))
@@ -79,25 +82,12 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
     return _settle(step)
 
 
-def _due(partition: str, bound: str) -> list[dict[str, Any]]:
-    """Every item of a due-date index whose sort key is below `bound`, oldest first."""
-    out: list[dict[str, Any]] = []
-    start = None
-    while True:
-        items, start = store.query(
-            ("gsi3pk", partition), index="gsi3", sort="#s < :b", values={":b": bound}, limit=100, start=start
-        )
-        out += items
-        if not start:
-            return out
-
-
 def expire_points(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
     """Expire every lot whose last day is before today (UTC)."""
     now = now or clock.now()
     lots = points = 0
     for tenant_id in tenant_ids or tenants.list_tenants():
-        for lot in _due(due_expire_partition(tenant_id), clock.day(now)):
+        for lot in lots_db.due(tenant_id, clock.day(now)):
             points += expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
             lots += 1
     return {"lots": lots, "points": points}
@@ -108,7 +98,6 @@ def approve_delayed(now: datetime | None = None, tenant_ids: list[str] | None = 
     now = now or clock.now()
     approved = 0
     for tenant_id in tenant_ids or tenants.list_tenants():
-        bound = clock.iso(now) + "$"  # '$' sorts after '#': includes awards due this very second
-        for entry in _due(transactions.due_approve_partition(tenant_id), bound):
+        for entry in ledger_db.due(tenant_id, clock.iso(now)):
             approved += approve_due(tenant_id, entry["transactionId"], now)
     return {"approved": approved}

@@ -1,4 +1,4 @@
-"""Newest-first pages of ULID-keyed collections: one member's (gsi1) or the program's (gsi2), with time bounds."""
+"""Newest-first pages of ULID-keyed collections (one member's or the program's), with time bounds."""
 
 from __future__ import annotations
 
@@ -17,32 +17,23 @@ def newest_first(
     query: dict[str, Any],
     member_id: str | None,
     name: str,
-    member_partition: str,
-    program_partition: str,
+    collection: store.Collection,
     filters: tuple[str, ...],
     shape: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Page:
-    """One Query: `from` / `to` are key bounds on the ULID sort key, `filters` are equality filters."""
-    index = "gsi1" if member_id else "gsi2"
-    partition = (f"{index}pk", member_partition if member_id else program_partition)
+    """One Query of `collection` (the member's list with member_id, else the program's).
+
+    `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.
+    """
     if query.get("from") and query.get("to") and query["from"] > query["to"]:
         raise ValidationFailed(details=[{"field": "to", "message": "must not be before from"}])
     low = ids.ulid_floor(clock.parse_iso(query["from"])) if query.get("from") else "0"
     high = ids.ulid_ceiling(clock.parse_iso(query["to"])) if query.get("to") else "Z" * 26
-    conditions, names, values = [], {}, {":low": low, ":high": high}
-    for field in filters:
-        if query.get(field):
-            conditions.append(f"#{field} = :{field}")
-            names[f"#{field}"] = field
-            values[f":{field}"] = query[field]
     query_id = cursor.query_id(f"{name}:{member_id or ''}", query)
-    items, last = store.query(
-        partition,
-        index=index,
+    items, last = collection.query(
         sort="#s BETWEEN :low AND :high",
-        values=values,
-        names=names or None,
-        filter_expression=" AND ".join(conditions) or None,
+        values={":low": low, ":high": high},
+        equals={field: query.get(field) or None for field in filters},
         newest_first=True,
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),

@@ -5,54 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from loyalty.errors import Conflict, Forbidden, ValidationFailed
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, keys, store
+from loyalty.repository import cursor, store
+from loyalty.repository import members as members_db
 from loyalty.results import Page
 from loyalty.services import program
 
 PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
 PERSONAL = ("email", *PROFILE)
 BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
-
-
-def member_key(tenant_id: str, member_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", "MEMBER")
-
-
-def _exact(value: str) -> str:
-    return value
-
-
-def _caseless(value: str) -> str:
-    return value.lower()
-
-
-# The unique fields, each with the tag of its guard and lookup index and the one normaliser that
-# both are built from: email is case-insensitive, externalId exact like every client-chosen id.
-UNIQUE_FIELDS: dict[str, tuple[str, Any]] = {"email": ("EMAIL", _caseless), "externalId": ("EXT", _exact)}
-
-
-def unique_form(field: str, value: str) -> str:
-    """The value as its guard and its index see it: equal forms are the same value."""
-    return UNIQUE_FIELDS[field][1](value)
-
-
-def _unique_partition(tenant_id: str, field: str, value: str) -> str:
-    return f"{keys.tenant(tenant_id)}#{UNIQUE_FIELDS[field][0]}#{unique_form(field, value)}"
-
-
-def guard(tenant_id: str, field: str, value: str) -> store.Key:
-    """The item that reserves a unique field's value for one member."""
-    return store.key(_unique_partition(tenant_id, field, value), "GUARD")
-
-
-def email_guard(tenant_id: str, email: str) -> store.Key:
-    return guard(tenant_id, "email", email)
-
-
-def external_guard(tenant_id: str, external_id: str) -> store.Key:
-    return guard(tenant_id, "externalId", external_id)
 
 
 def tier_of(settings: dict[str, Any], member: dict[str, Any]) -> dict[str, str] | None:
@@ -82,25 +44,11 @@ def public(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _index_keys(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
-    """The lookup entries of a member: by email (gsi3), by externalId (gsi1), by creation (gsi2)."""
-    out: dict[str, Any] = {"gsi2pk": f"{keys.tenant(tenant_id)}#MEMBERS", "gsi2sk": member["memberId"]}
-    if member.get("email"):
-        out.update(gsi3pk=_unique_partition(tenant_id, "email", member["email"]), gsi3sk="MEMBER")
-    if member.get("externalId"):
-        out.update(gsi1pk=_unique_partition(tenant_id, "externalId", member["externalId"]), gsi1sk="MEMBER")
-    return out
-
-
-def _stored(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
-    return {**member_key(tenant_id, member["memberId"]), **member, **_index_keys(tenant_id, member)}
-
-
 def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        wanted = [guard(tenant_id, name, body[name]) for name in UNIQUE_FIELDS if body.get(name)]
+        wanted = [members_db.guard(tenant_id, name, body[name]) for name in members_db.UNIQUE_FIELDS if body.get(name)]
         if any(operation.read(wanted)):
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
@@ -120,18 +68,15 @@ def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
             "lotTotal": 0,
             "consumed": 0,
         }
-        items = [store.put_new(_stored(tenant_id, member))]
-        items += [store.put_new({**reserved, "memberId": member_id}) for reserved in wanted]
+        items = [store.put_new(members_db.item(tenant_id, member))]
+        items += [store.put_new(members_db.guard_item(guard, member_id)) for guard in wanted]
         return operation.commit(items, public(tenant_id, member))
 
     return run(caller, attempt)
 
 
 def load(tenant_id: str, member_id: str) -> dict[str, Any]:
-    member = store.get(member_key(tenant_id, member_id))
-    if member is None:
-        raise NotFound("The member does not exist.")
-    return member
+    return store.get_required(members_db.key(tenant_id, member_id), "member")
 
 
 def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
@@ -140,34 +85,30 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
 
 def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first; by email or externalId through their index, else by creation time."""
-    names: dict[str, str] = {}
     values: dict[str, Any] = {}
     filters = []
+    sort = None
     if query.get("email"):
-        partition, index, sort = ("gsi3pk", _unique_partition(tenant_id, "email", query["email"])), "gsi3", None
+        collection = members_db.by_email(tenant_id, query["email"])
     elif query.get("externalId"):
-        by_external = _unique_partition(tenant_id, "externalId", query["externalId"])
-        partition, index, sort = ("gsi1pk", by_external), "gsi1", None
+        collection = members_db.by_external_id(tenant_id, query["externalId"])
     else:
-        partition, index = ("gsi2pk", f"{keys.tenant(tenant_id)}#MEMBERS"), "gsi2"
+        collection = members_db.by_creation(tenant_id)
         low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
         high = ids.ulid_ceiling(clock.parse_iso(query["createdTo"])) if query.get("createdTo") else "Z" * 26
         sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}
-    if index != "gsi2":
+    if sort is None:  # a lookup: the creation range filters the (few) members found
         for name, op in (("createdFrom", ">="), ("createdTo", "<=")):
             if query.get(name):
-                names["#c"] = "createdAt"
                 values[f":{name}"] = query[name]
                 filters.append(f"#c {op} :{name}")
     if query.get("createdFrom") and query.get("createdTo") and query["createdFrom"] > query["createdTo"]:
         raise ValidationFailed(details=[{"field": "createdTo", "message": "must not be before createdFrom"}])
     query_id = cursor.query_id("members", query)
-    items, last = store.query(
-        partition,
-        index=index,
+    items, last = collection.query(
         sort=sort,
         values=values,
-        names=names or None,
+        names={"#c": "createdAt"} if filters else None,
         filter_expression=" AND ".join(filters) or None,
         newest_first=True,
         limit=query.get("limit", 25),
@@ -184,30 +125,20 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
         program.check_tier_ids(tenant_id, [changes["tierOverride"]], "tierOverride")
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        (member,) = operation.read([member_key(tenant_id, member_id)])
-        if member is None:
-            raise NotFound("The member does not exist.")
+        member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
         if member.get("erasedAt"):
             raise Conflict("invalid_state", "The member was erased: it can't be changed.")
         items: list[store.TxItem] = []
-        for name in UNIQUE_FIELDS:
+        for name in members_db.UNIQUE_FIELDS:
             old, new = member.get(name), changes.get(name, member.get(name))
-            if (old and unique_form(name, old)) == (new and unique_form(name, new)):
+            if (old and members_db.unique_form(name, old)) == (new and members_db.unique_form(name, new)):
                 continue  # the same value to its guard (an email changing case only): the guard stays
             if new:
-                items.append(
-                    store.put(
-                        {**guard(tenant_id, name, new), "memberId": member_id},
-                        condition="attribute_not_exists(pk) OR memberId = :m",
-                        values={":m": member_id},
-                    )
-                )
+                items.append(members_db.claim_guard(members_db.guard(tenant_id, name, new), member_id))
             if old:
-                items.append(store.delete(guard(tenant_id, name, old)))
+                items.append(store.delete(members_db.guard(tenant_id, name, old)))
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
-        for name in ("gsi1pk", "gsi1sk", "gsi3pk", "gsi3sk"):
-            updated.pop(name, None)
-        items.insert(0, versioned_put(tenant_id, updated, member["version"]))
+        items.insert(0, store.put_versioned(members_db.item(tenant_id, updated), member["version"]))
         try:
             store.transact(items)
         except store.ConditionFailed as failed:
@@ -219,29 +150,27 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
     return run(caller, attempt)
 
 
-def versioned_put(tenant_id: str, member: dict[str, Any], version: int) -> store.TxItem:
-    return store.put_versioned(_stored(tenant_id, member), version)
-
-
 def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
     """Erase personal data (the email becomes free) and keep the ledger, so totals stay true."""
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        (member,) = operation.read([member_key(tenant_id, member_id)])
-        if member is None:
-            raise NotFound("The member does not exist.")
-        items = [store.delete(guard(tenant_id, name, member[name])) for name in UNIQUE_FIELDS if member.get(name)]
+        member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
+        items = [
+            store.delete(members_db.guard(tenant_id, name, member[name]))
+            for name in members_db.UNIQUE_FIELDS
+            if member.get(name)
+        ]
         now = clock.iso(clock.now())
         erased = {
-            **{k: v for k, v in member.items() if not k.startswith("gsi")},
+            **store.plain(member),
             **dict.fromkeys(PERSONAL),
             "status": "erased",  # terminal: the member takes no further part (services/book.py)
             "erasedAt": member.get("erasedAt") or now,
             "updatedAt": now,
             "version": member["version"] + 1,
         }
-        store.transact([versioned_put(tenant_id, erased, member["version"]), *items])
+        store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 
     return run(caller, attempt)

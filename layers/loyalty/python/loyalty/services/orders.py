@@ -6,49 +6,23 @@ from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
 from loyalty import clock, ids, jsontext
-from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.errors import Conflict, ValidationFailed
+from loyalty.models.orders import ORDER
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, keys, store
+from loyalty.repository import awards as awards_db
+from loyalty.repository import cursor, store
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
 
-FIELDS = (
-    "orderId",
-    "memberId",
-    "currency",
-    "subtotal",
-    "total",
-    "items",
-    "orderedAt",
-    "channel",
-    "pointsAwarded",
-    "pointsReturned",
-    "returnedAmount",
-    "transactionIds",
-    "createdAt",
-    "updatedAt",
-)
 MAX_RETURNS = 100
 
 
-def order_key(tenant_id: str, order_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#ORDER#{order_id}", "ORDER")
-
-
-def member_orders(tenant_id: str, member_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}#ORDER"
-
-
 def public(order: dict[str, Any]) -> dict[str, Any]:
-    return {name: order.get(name) for name in FIELDS}
-
-
-def _load(tenant_id: str, order_id: str) -> dict[str, Any]:
-    order = store.get(order_key(tenant_id, order_id))
-    if order is None:
-        raise NotFound("The order does not exist.")
-    return order
+    return ORDER.project(order)
 
 
 def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
@@ -63,9 +37,9 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
         now = clock.now()
         counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now) if activity else None
         wanted = [
-            order_key(tenant_id, body["orderId"]),
-            members.member_key(tenant_id, body["memberId"]),
-            *([awards.awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if activity else []),
+            orders_db.key(tenant_id, body["orderId"]),
+            members_db.key(tenant_id, body["memberId"]),
+            *([awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if activity else []),
             *([counter_at] if counter_at else []),
         ]
         existing, member, *found = operation.read(wanted)
@@ -80,14 +54,11 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
         # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
         base = Decimal(body["total"]) if activity["type"] == "multiplier" else None
         points = awards.points_for(activity, base, "total")
-        if member is None:
-            raise NotFound("The member does not exist.")
+        book = Book(tenant_id, store.required(member, "member"))
+        book.require_not_erased()
         if guard is not None:
             raise Conflict("duplicate", "This orderId has already earned points through the sale activity.")
-        book = Book(tenant_id, member)
-        book.require_not_erased()
         order = {
-            **order_key(tenant_id, body["orderId"]),
             "orderId": body["orderId"],
             "memberId": body["memberId"],
             "currency": body.get("currency") or settings["currency"],
@@ -105,29 +76,25 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
             "inputHash": fingerprint,
             "version": 0,
             "returns": 0,
-            "gsi1pk": member_orders(tenant_id, body["memberId"]),
         }
-        order["gsi1sk"] = f"{order['orderedAt']}#{body['orderId']}"
         items: list[store.TxItem] = []
         if points > 0:
             book.require_active()
             awards.check_can_earn(activity, counter[0] if counter else None)
             items, entry = awards.grant(book, activity, points, now, order_id=body["orderId"], reason="order")
             order["transactionIds"] = [entry["transactionId"]]
-        return operation.commit([store.put_new(order), *items], public(order))
+        return operation.commit([store.put_new(orders_db.item(tenant_id, order)), *items], public(order))
 
     return run(caller, attempt)
 
 
 def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
-    return public(_load(tenant_id, order_id))
+    return public(store.get_required(orders_db.key(tenant_id, order_id), "order"))
 
 
 def list_member_orders(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
     query_id = cursor.query_id(f"orders:{member_id}", query)
-    items, last = store.query(
-        ("gsi1pk", member_orders(tenant_id, member_id)),
-        index="gsi1",
+    items, last = orders_db.of_member(tenant_id, member_id).query(
         newest_first=True,
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
@@ -148,14 +115,9 @@ def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
 
 def _entry_update(tenant_id: str, entry: dict[str, Any], changes: dict[str, Any], field: str) -> store.TxItem:
     """Change an award on condition that its status and the counter being moved are as read."""
-    return store.update(
-        transactions.tx_key(tenant_id, entry["transactionId"]),
-        set_values=changes,
-        remove=("gsi3pk", "gsi3sk") if changes.get("status") == "rejected" else (),
-        condition="#st = :st AND #f = :f",
-        names={"#st": "status", "#f": field},
-        values={":st": entry["status"], ":f": entry.get(field) or 0},
-    )
+    expected = {"status": entry["status"], field: entry.get(field) or 0}
+    settled = changes.get("status") == "rejected"
+    return ledger_db.update_if(tenant_id, entry["transactionId"], expected, changes, settled=settled)
 
 
 class _Clawback:
@@ -199,9 +161,7 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        (order,) = operation.read([order_key(tenant_id, order_id)])
-        if order is None:
-            raise NotFound("The order does not exist.")
+        order = operation.read_existing(orders_db.key(tenant_id, order_id), "order")
         left = Decimal(order["total"]) - Decimal(order["returnedAmount"])
         if left <= 0:
             raise Conflict("invalid_state", "The order has been returned in full already.")
@@ -216,8 +176,8 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
         points = _points_to_return(order, amount)
         member, *entries = store.get_many(
             [
-                members.member_key(tenant_id, order["memberId"]),
-                *(transactions.tx_key(tenant_id, t) for t in order["transactionIds"]),
+                members_db.key(tenant_id, order["memberId"]),
+                *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
             ]
         )
         assert member is not None, "an order's member is never deleted"
@@ -255,7 +215,7 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
             "updatedAt": clock.iso(now),
             "version": order["version"] + 1,
         }
-        items.append(store.put_versioned(updated, order["version"]))
+        items.append(store.put_versioned(orders_db.item(tenant_id, updated), order["version"]))
         answer = {
             "returnId": ids.ulid(),
             "orderId": order_id,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty import cache, clock
-from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.operation import Caller, Operation, run
-from loyalty.repository import keys, store
+from loyalty import cache
+from loyalty.errors import Conflict, ValidationFailed
+from loyalty.models.program import PROGRAM
+from loyalty.operation import Caller, update_versioned
+from loyalty.repository import program as program_db
+from loyalty.repository import store
 from loyalty.services import activities
-
-FIELDS = ("name", "currency", "pointsExpiryDays", "pendingDays", "tiers", "saleActivityId", "updatedAt")
 
 
 def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
@@ -27,15 +27,12 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return PROGRAM.project(item)
 
 
 def load(tenant_id: str) -> dict[str, Any]:
     """The tenant's settings, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    item = cache.get(("program", tenant_id), lambda: store.get(keys.program(tenant_id)))
-    if item is None:
-        raise NotFound("The program does not exist.")
-    return item
+    return store.required(cache.get(("program", tenant_id), lambda: store.get(program_db.key(tenant_id))), "program")
 
 
 def forget_cache() -> None:
@@ -71,12 +68,12 @@ def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str) -> None:
         raise ValidationFailed(details=problems)
 
 
-def _check_removed_tiers(tenant_id: str, current: dict[str, Any], tiers: list[dict[str, Any]]) -> None:
+def _check_named_tiers(tenant_id: str, tiers: list[dict[str, Any]]) -> None:
     """A tier that rewards still name can't be removed: they would name a tier nobody can hold."""
     from loyalty.services import rewards  # rewards read the program: imported here, not at the top
 
-    removed = {tier["tierId"] for tier in current.get("tiers") or []} - {tier["tierId"] for tier in tiers}
-    named = {tier_id: ids for tier_id, ids in rewards.tiers_named(tenant_id).items() if tier_id in removed}
+    kept = {tier["tierId"] for tier in tiers}
+    named = {tier_id: ids for tier_id, ids in rewards.tiers_named(tenant_id).items() if tier_id not in kept}
     if named:
         which = "; ".join(f"{tier_id} by {', '.join(sorted(ids))}" for tier_id, ids in sorted(named.items()))
         raise Conflict("invalid_state", f"Tiers still named by rewards can't be removed: {which}.")
@@ -88,22 +85,19 @@ def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     if "tiers" in changes:
         changes["tiers"] = _check_tiers(changes["tiers"])
 
-    def attempt(operation: Operation) -> dict[str, Any]:
-        (current,) = operation.read([keys.program(tenant_id)])
-        if current is None:
-            raise NotFound("The program does not exist.")
+    def check(updated: dict[str, Any]) -> None:
         if changes.get("saleActivityId"):
             activities.require(tenant_id, changes["saleActivityId"])
         if "tiers" in changes:
-            _check_removed_tiers(tenant_id, current, changes["tiers"])
-        updated = {
-            **current,
-            **changes,
-            "updatedAt": clock.iso(clock.now()),
-            "version": current["version"] + 1,
-        }
-        store.transact([store.put_versioned(updated, current["version"])])
-        cache.put(("program", tenant_id), updated)
-        return public(updated)
+            _check_named_tiers(tenant_id, updated["tiers"])
 
-    return run(caller, attempt)
+    updated = update_versioned(
+        caller,
+        program_db.key(tenant_id),
+        "program",
+        changes,
+        lambda item: program_db.item(tenant_id, item),
+        check,
+    )
+    cache.put(("program", tenant_id), updated)
+    return public(updated)

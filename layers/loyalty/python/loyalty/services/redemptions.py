@@ -6,60 +6,30 @@ import random
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, NotFound
+from loyalty.errors import Conflict
+from loyalty.models.rewards import REDEMPTION
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import keys, store
+from loyalty.repository import members as members_db
+from loyalty.repository import redemptions as redemptions_db
+from loyalty.repository import rewards as rewards_db
+from loyalty.repository import store
 from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
 
-FIELDS = (
-    "redemptionId",
-    "memberId",
-    "rewardId",
-    "rewardName",
-    "points",
-    "value",
-    "currency",
-    "couponCode",
-    "couponExpiry",
-    "status",
-    "transactionId",
-    "refundTransactionId",
-    "cancelReason",
-    "createdAt",
-    "updatedAt",
-)
 CLAIM_CANDIDATES = 10  # codes read per shard; a claimant takes one at random so racers rarely collide
 
 
-def redemption_key(tenant_id: str, redemption_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#RDM#{redemption_id}", "REDEMPTION")
-
-
-def member_partition(tenant_id: str, member_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}#RDM"
-
-
-def program_partition(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#RDM"
-
-
-def count_key(tenant_id: str, member_id: str, reward_id: str) -> store.Key:
-    """How many live (not cancelled) redemptions of a reward a member holds."""
-    return store.key(f"{keys.tenant(tenant_id)}#M#{member_id}", f"RWDCOUNT#{reward_id}")
-
-
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return REDEMPTION.project(item)
 
 
 def _claim(tenant_id: str, reward_id: str) -> dict[str, Any]:
     """A code still in the pool: shards in random order, a random one of the first few codes found."""
-    shards = list(range(rewards.SHARDS))
+    shards = list(range(rewards_db.SHARDS))
     random.shuffle(shards)
     for shard in shards:
-        found, _ = store.query(("pk", rewards.pool(tenant_id, reward_id, shard)), limit=CLAIM_CANDIDATES)
+        found, _ = rewards_db.pool(tenant_id, reward_id, shard).query(limit=CLAIM_CANDIDATES)
         if found:
             return random.choice(found)
     raise Conflict("out_of_stock", "The reward has no codes left.")
@@ -89,10 +59,9 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
 
     def attempt(operation: Operation) -> dict[str, Any]:
         member, counter = operation.read(
-            [members.member_key(tenant_id, member_id), count_key(tenant_id, member_id, reward["rewardId"])]
+            [members_db.key(tenant_id, member_id), redemptions_db.count_key(tenant_id, member_id, reward["rewardId"])]
         )
-        if member is None:
-            raise NotFound("The member does not exist.")
+        member = store.required(member, "member")
         book = Book(tenant_id, member)
         book.require_active()
         _check_can_redeem(reward, member, counter, members.tier_of(settings, member))
@@ -111,7 +80,6 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
             reason=f"redeemed {reward['name']}",
         )
         redemption = {
-            **redemption_key(tenant_id, redemption_id),
             "redemptionId": redemption_id,
             "memberId": member_id,
             "rewardId": reward["rewardId"],
@@ -127,48 +95,27 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
             "cancelReason": None,
             "createdAt": clock.iso(now),
             "updatedAt": clock.iso(now),
-            "gsi1pk": member_partition(tenant_id, member_id),
-            "gsi1sk": redemption_id,
-            "gsi2pk": program_partition(tenant_id),
-            "gsi2sk": redemption_id,
         }
-        shard = rewards.shard_of(code["code"]) if code else random.randrange(rewards.SHARDS)
+        reward_id = reward["rewardId"]
+        shard = rewards_db.shard_of(code["code"]) if code else random.randrange(rewards_db.SHARDS)
         items = [
             *book.writes(now),
             transactions.finish(book, entry),
-            store.put_new(redemption),
-            store.update(count_key(tenant_id, member_id, reward["rewardId"]), add={"count": 1}),
-            store.update(
-                rewards.stock_key(tenant_id, reward["rewardId"], shard),
-                add={"issued": 1, **({"available": -1} if code else {})},
-            ),
+            store.put_new(redemptions_db.item(tenant_id, redemption)),
+            redemptions_db.count(tenant_id, member_id, reward_id, +1),
+            rewards_db.move_stock(tenant_id, reward_id, shard, issued=1, **({"available": -1} if code else {})),
         ]
         if code:
-            items.append(
-                store.delete(
-                    rewards.code_key(tenant_id, reward["rewardId"], code["code"]), condition="attribute_exists(pk)"
-                )
-            )
-            items.append(
-                store.put_new(
-                    {
-                        **rewards.issued_key(tenant_id, reward["rewardId"], code["code"]),
-                        "code": code["code"],
-                        "redemptionId": redemption_id,
-                        "memberId": member_id,
-                    }
-                )
-            )
+            handed_to = {"redemptionId": redemption_id, "memberId": member_id}
+            items.append(rewards_db.take_code(tenant_id, reward_id, code["code"]))
+            items.append(rewards_db.put_issued(tenant_id, reward_id, code["code"], handed_to))
         return operation.commit(items, public(redemption))
 
     return run(caller, attempt)
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
-    item = store.get(redemption_key(tenant_id, redemption_id))
-    if item is None:
-        raise NotFound("The redemption does not exist.")
-    return public(item)
+    return public(store.get_required(redemptions_db.key(tenant_id, redemption_id), "redemption"))
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
@@ -178,28 +125,14 @@ def list_redemptions(tenant_id: str, query: dict[str, Any], member_id: str | Non
         query,
         member_id,
         "redemptions",
-        member_partition(tenant_id, member_id or ""),
-        program_partition(tenant_id),
+        redemptions_db.of_member(tenant_id, member_id) if member_id else redemptions_db.of_program(tenant_id),
         ("status",),
         public,
     )
 
 
-def _move(item: dict[str, Any], tenant_id: str, changes: dict[str, Any]) -> store.TxItem:
-    """Change a redemption on condition its status is still the one read."""
-    return store.update(
-        redemption_key(tenant_id, item["redemptionId"]),
-        set_values=changes,
-        condition="#st = :st",
-        names={"#st": "status"},
-        values={":st": item["status"]},
-    )
-
-
 def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
-    (item,) = operation.read([redemption_key(tenant_id, redemption_id)])
-    if item is None:
-        raise NotFound("The redemption does not exist.")
+    item = operation.read_existing(redemptions_db.key(tenant_id, redemption_id), "redemption")
     if item["status"] not in allowed:
         raise Conflict("invalid_state", f"A redemption that is {item['status']} can't move this way.")
     return item
@@ -212,7 +145,9 @@ def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
     def attempt(operation: Operation) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("pending",))
         changes = {"status": "completed", "updatedAt": clock.iso(clock.now())}
-        return operation.commit([_move(item, tenant_id, changes)], public({**item, **changes}), status=200)
+        return operation.commit(
+            [redemptions_db.move_if(tenant_id, item, changes)], public({**item, **changes}), status=200
+        )
 
     return run(caller, attempt)
 
@@ -230,7 +165,7 @@ def cancel(caller: Caller, redemption_id: str, body: dict[str, Any]) -> dict[str
             "cancelReason": body["reason"],
             "updatedAt": clock.iso(now),
         }
-        items = [store.update(count_key(tenant_id, item["memberId"], item["rewardId"]), add={"count": -1})]
+        items = [redemptions_db.count(tenant_id, item["memberId"], item["rewardId"], -1)]
         if refund:
             book = Book(tenant_id, members.load(tenant_id, item["memberId"]))
             book.balance["redeemed"] -= item["points"]
@@ -248,7 +183,7 @@ def cancel(caller: Caller, redemption_id: str, body: dict[str, Any]) -> dict[str
             )
             changes["refundTransactionId"] = entry["transactionId"]
             items += [*book.writes(now), transactions.finish(book, entry)]
-        items.append(_move(item, tenant_id, changes))
+        items.append(redemptions_db.move_if(tenant_id, item, changes))
         return operation.commit(items, public({**item, **changes}), status=200)
 
     return run(caller, attempt)

@@ -1,23 +1,23 @@
 """Reward catalog and coupon-code pools: create, update, read with stock, list, add codes.
 
-A pool is per-code items spread over SHARDS partitions (a code's shard is a hash of the code, so a
-duplicate always meets itself), with one stock counter per shard. A redemption claims one code
-and moves one shard's counter, so no single counter item takes every redemption.
+A pool is per-code items spread over shards (repository.rewards), with one stock counter per
+shard. A redemption claims one code and moves one shard's counter, so no single counter item
+takes every redemption.
 """
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 from loyalty import cache, clock
-from loyalty.errors import Conflict, NotFound
-from loyalty.operation import Caller, Operation, claimed, run
-from loyalty.repository import cursor, keys, retry, store
+from loyalty.errors import Conflict
+from loyalty.models.rewards import REWARD
+from loyalty.operation import Caller, Operation, claimed, run, update_versioned
+from loyalty.repository import cursor, retry, store
+from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
 
-SHARDS = 4
 CHUNK = 45  # codes per transaction: 2 items a code plus up to SHARDS counters (the limit is 100 items)
 DEFAULTS: dict[str, Any] = {
     "description": None,
@@ -29,44 +29,10 @@ DEFAULTS: dict[str, Any] = {
     "tierIds": [],
     "maxPerMember": None,
 }
-FIELDS = ("rewardId", "name", *DEFAULTS, "pointsCost", "currency", "fulfillment", "createdAt", "updatedAt")
-
-
-def partition(tenant_id: str, reward_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#RWD#{reward_id}"
-
-
-def reward_key(tenant_id: str, reward_id: str) -> store.Key:
-    return store.key(partition(tenant_id, reward_id), "REWARD")
-
-
-def stock_key(tenant_id: str, reward_id: str, shard: int) -> store.Key:
-    return store.key(partition(tenant_id, reward_id), f"STOCK#{shard}")
-
-
-def pool(tenant_id: str, reward_id: str, shard: int) -> str:
-    return f"{partition(tenant_id, reward_id)}#POOL#{shard}"
-
-
-def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(pool(tenant_id, reward_id, shard_of(code)), f"CODE#{code}")
-
-
-def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#ISSUED", f"CODE#{code}")
-
-
-def shard_of(code: str) -> int:
-    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % SHARDS
-
-
-def _listing(tenant_id: str, reward_id: str, suffix: str = "") -> dict[str, str]:
-    """Reward and stock items share gsi2, the stock right after its reward: a list page is one Query."""
-    return {"gsi2pk": f"{keys.tenant(tenant_id)}#REWARDS", "gsi2sk": reward_id + suffix}
 
 
 def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
-    out = {name: reward.get(name) for name in FIELDS}
+    out = REWARD.project(reward, without=("stock",))
     issued = sum(item["issued"] for item in stock)
     if reward["fulfillment"] == "coupon":
         out["stock"] = {
@@ -79,38 +45,26 @@ def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any
     return out
 
 
-def _stored(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
-    return {**reward_key(tenant_id, reward["rewardId"]), **reward, **_listing(tenant_id, reward["rewardId"])}
-
-
 def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
     """A reward's definition, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    item = cache.get(("reward", tenant_id, reward_id), lambda: store.get(reward_key(tenant_id, reward_id)))
-    if item is None:
-        raise NotFound("The reward does not exist.")
-    return item
+    key = rewards_db.key(tenant_id, reward_id)
+    return store.required(cache.get(("reward", tenant_id, reward_id), lambda: store.get(key)), "reward")
 
 
 def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     """The reward and its stock counters: one Query of the reward's partition."""
-    items, _ = store.query(("pk", partition(tenant_id, reward_id)))
-    reward = next((item for item in items if item["sk"] == "REWARD"), None)
-    if reward is None:
-        raise NotFound("The reward does not exist.")
-    return public(reward, [item for item in items if item["sk"].startswith("STOCK#")])
+    reward, stock = rewards_db.with_stock(tenant_id, reward_id)
+    return public(store.required(reward, "reward"), stock)
 
 
 def tiers_named(tenant_id: str) -> dict[str, list[str]]:
     """Every tier id the catalog's rewards name, with the rewards that name it."""
     named: dict[str, list[str]] = {}
-    start = None
-    while True:
-        items, start = store.query(("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"), index="gsi2", start=start)
-        for item in items:
-            for tier_id in item.get("tierIds") or [] if item["sk"] == "REWARD" else []:
-                named.setdefault(tier_id, []).append(item["rewardId"])
-        if not start:
-            return named
+    groups, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(), None)
+    for reward, _ in groups:
+        for tier_id in reward.get("tierIds") or []:
+            named.setdefault(tier_id, []).append(reward["rewardId"])
+    return named
 
 
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
@@ -129,20 +83,12 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
             "version": 0,
         }
         reward_id = reward["rewardId"]
-        (existing,) = operation.read([reward_key(tenant_id, reward_id)])
+        (existing,) = operation.read([rewards_db.key(tenant_id, reward_id)])
         if existing is not None:
             raise Conflict("duplicate", "A reward with this rewardId exists already.")
-        stock = [
-            {
-                **stock_key(tenant_id, reward_id, k),
-                **_listing(tenant_id, reward_id, f"#STOCK#{k}"),
-                "total": 0,
-                "available": 0,
-                "issued": 0,
-            }
-            for k in range(SHARDS)
-        ]
-        items = [store.put_new(_stored(tenant_id, reward)), *(store.put_new(item) for item in stock)]
+        zero = {"total": 0, "available": 0, "issued": 0}
+        stock = [rewards_db.stock_item(tenant_id, reward_id, k, zero) for k in range(rewards_db.SHARDS)]
+        items = [store.put_new(rewards_db.item(tenant_id, reward)), *(store.put_new(item) for item in stock)]
         answer = operation.commit(items, public(reward, stock))
         cache.put(("reward", tenant_id, reward_id), reward)
         return answer
@@ -153,22 +99,11 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     program.check_tier_ids(tenant_id, changes.get("tierIds") or [], "tierIds")
-
-    def attempt(operation: Operation) -> dict[str, Any]:
-        (current,) = operation.read([reward_key(tenant_id, reward_id)])
-        if current is None:
-            raise NotFound("The reward does not exist.")
-        updated = {
-            **{k: v for k, v in current.items() if k not in ("pk", "sk", "gsi2pk", "gsi2sk")},
-            **changes,
-            "updatedAt": clock.iso(clock.now()),
-            "version": current["version"] + 1,
-        }
-        store.transact([store.put_versioned(_stored(tenant_id, updated), current["version"])])
-        cache.put(("reward", tenant_id, reward_id), updated)
-        return with_stock(tenant_id, reward_id)
-
-    return run(caller, attempt)
+    updated = update_versioned(
+        caller, rewards_db.key(tenant_id, reward_id), "reward", changes, lambda item: rewards_db.item(tenant_id, item)
+    )
+    cache.put(("reward", tenant_id, reward_id), updated)
+    return with_stock(tenant_id, reward_id)
 
 
 def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
@@ -176,25 +111,14 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Rewards by rewardId, each with its stock, from one Query of gsi2 (reward then its counters)."""
+    """Rewards by rewardId, each with its stock, from one Query of the catalog (reward then its counters)."""
     limit = query.get("limit", 25)
     query_id = cursor.query_id("rewards", query)
-    items, last = store.query(
-        ("gsi2pk", f"{keys.tenant(tenant_id)}#REWARDS"),
-        index="gsi2",
-        limit=limit * (1 + SHARDS),
+    items, last = rewards_db.catalog(tenant_id).query(
+        limit=limit * (1 + rewards_db.SHARDS),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-    for item in items:
-        if item["sk"] == "REWARD":
-            groups.append((item, []))
-        elif groups and item["pk"] == groups[-1][0]["pk"]:
-            groups[-1][1].append(item)
-    if last is not None and groups and len(groups[-1][1]) < SHARDS:
-        groups.pop()  # cut short by the page: it starts the next page
-        end = groups[-1][1][-1] if groups and groups[-1][1] else None
-        last = {name: end[name] for name in ("pk", "sk", "gsi2pk", "gsi2sk")} if end else last
+    groups, last = rewards_db.group_catalog(items, last)
     active = query.get("isActive")
     shown = [public(reward, stock) for reward, stock in groups if active is None or reward["isActive"] == active]
     return Page(shown, cursor.encode(tenant_id, query_id, last))
@@ -209,9 +133,7 @@ def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str,
 
 
 def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:
-    reward = store.get(reward_key(tenant_id, reward_id))
-    if reward is None:
-        raise NotFound("The reward does not exist.")
+    reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
     codes = list(dict.fromkeys(given))
@@ -243,12 +165,14 @@ def _add_chunk(tenant_id: str, reward_id: str, chunk: list[str]) -> tuple[int, i
 
 
 def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:
+    """Two items a code (into the pool, never handed out before: index 2i and 2i+1), then the counters."""
     per_shard: dict[int, int] = {}
     items = []
-    for code in codes:  # a code handed out once is never put back in the pool
-        items.append(store.put_new({**code_key(tenant_id, reward_id, code), "code": code}))
-        items.append(store.check(issued_key(tenant_id, reward_id, code), "attribute_not_exists(pk)"))
-        per_shard[shard_of(code)] = per_shard.get(shard_of(code), 0) + 1
+    for code in codes:
+        items.append(rewards_db.put_code(tenant_id, reward_id, code))
+        items.append(rewards_db.never_issued(tenant_id, reward_id, code))
+        shard = rewards_db.shard_of(code)
+        per_shard[shard] = per_shard.get(shard, 0) + 1
     for shard, count in per_shard.items():
-        items.append(store.update(stock_key(tenant_id, reward_id, shard), add={"total": count, "available": count}))
+        items.append(rewards_db.move_stock(tenant_id, reward_id, shard, total=count, available=count))
     return items

@@ -7,6 +7,7 @@ from typing import Any
 from loyalty import apikeys, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.repository import keys, store
+from loyalty.repository import program as program_db
 from loyalty.routes import SCOPES
 from loyalty.services.program import default_program
 
@@ -22,7 +23,7 @@ def create_tenant(tenant_id: str, name: str, currency: str = "USD") -> dict[str,
             [
                 store.put_new(tenant),
                 store.put_new({**keys.registry_entry(tenant_id), "tenantId": tenant_id}),
-                store.put_new({**keys.program(tenant_id), **default_program(name, currency, now)}),
+                store.put_new(program_db.item(tenant_id, default_program(name, currency, now))),
             ]
         )
     except store.ConditionFailed:
@@ -36,13 +37,7 @@ def tenant_exists(tenant_id: str) -> bool:
 
 def list_tenants() -> list[str]:
     """Every tenant id (the registry partition, paged through)."""
-    found: list[str] = []
-    start = None
-    while True:
-        items, start = store.query(("pk", keys.TENANT_REGISTRY), start=start)
-        found.extend(item["tenantId"] for item in items)
-        if not start:
-            return found
+    return [item["tenantId"] for item in keys.registry().all()]
 
 
 def issue_key(tenant_id: str, scopes: list[str], label: str = "", key: str | None = None) -> dict[str, Any]:
@@ -84,15 +79,12 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_keys(tenant_id: str) -> list[dict[str, Any]]:
-    items, _ = store.query(("pk", keys.tenant(tenant_id)), sort="begins_with(#s, :k)", values={":k": "APIKEY#"})
-    return [_public(record) for record in items]
+    return [_public(record) for record in keys.api_keys(tenant_id)]
 
 
 def revoke_key(tenant_id: str, key_id: str) -> dict[str, Any]:
     """Revoke a key by its id; the gateway refuses it once its 300 s policy cache lapses."""
-    record = store.get(keys.api_key(tenant_id, key_id))
-    if record is None:
-        raise NotFound(f"Key {key_id} does not exist for tenant {tenant_id}.")
+    record = store.get_required(keys.api_key(tenant_id, key_id), f"key {key_id} of tenant {tenant_id}")
     now = clock.iso(clock.now())
     revoked = {"status": "revoked", "revokedAt": now}
     store.transact(

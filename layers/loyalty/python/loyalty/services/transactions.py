@@ -6,63 +6,31 @@ from datetime import datetime
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, NotFound
+from loyalty.errors import Conflict
+from loyalty.models.ledger import TRANSACTION
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import keys, store
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import store
 from loyalty.results import Page
 from loyalty.services import listing, members, program
 from loyalty.services.book import Book, expires_at
 
-FIELDS = (
-    "transactionId",
-    "memberId",
-    "type",
-    "points",
-    "status",
-    "activityId",
-    "activityName",
-    "orderId",
-    "rewardId",
-    "redemptionId",
-    "reason",
-    "createdAt",
-    "approvedAt",
-    "autoApprovalDate",
-    "expiresAt",
-    "cancelledPoints",
-    "returnedPoints",
-    "deficitPoints",
-    "balanceAfter",
-)
 _COUNTERS = ("cancelledPoints", "returnedPoints", "deficitPoints")
 APPROVED = ("approved", "auto_approved")
 
 
-def tx_key(tenant_id: str, transaction_id: str) -> store.Key:
-    return store.key(f"{keys.tenant(tenant_id)}#TX#{transaction_id}", "TX")
-
-
-def due_approve_partition(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#DUE#APPROVE"
-
-
-def member_partition(tenant_id: str, member_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}#TX"
-
-
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    out = {name: item.get(name) for name in FIELDS}
+    out = TRANSACTION.project(item)
     for name in _COUNTERS:
         out[name] = item.get(name) or 0
     return out
 
 
 def new(book: Book, now: datetime, type_: str, points: int, status: str, **fields: Any) -> dict[str, Any]:
-    """A ledger entry for a member, as it will be stored (keys and indexes included)."""
-    tenant_id, transaction_id = book.tenant_id, ids.ulid()
+    """A ledger entry for a member (its put comes from `finish`)."""
+    transaction_id = ids.ulid()
     entry = {
-        **tx_key(tenant_id, transaction_id),
-        **dict.fromkeys(FIELDS),
+        **dict.fromkeys(TRANSACTION.fields),
         **dict.fromkeys(_COUNTERS, 0),
         "transactionId": transaction_id,
         "memberId": book.member_id,
@@ -72,27 +40,18 @@ def new(book: Book, now: datetime, type_: str, points: int, status: str, **field
         "createdAt": clock.iso(now),
         "approvedAt": clock.iso(now) if status in APPROVED else None,
         **fields,
-        "gsi1pk": member_partition(tenant_id, book.member_id),
-        "gsi1sk": transaction_id,
-        "gsi2pk": f"{keys.tenant(tenant_id)}#TX",
-        "gsi2sk": transaction_id,
     }
-    if entry.get("autoApprovalDate"):
-        entry.update(gsi3pk=due_approve_partition(tenant_id), gsi3sk=f"{entry['autoApprovalDate']}#{transaction_id}")
     return entry
 
 
 def finish(book: Book, entry: dict[str, Any]) -> store.TxItem:
     """The put of a new entry, stamped with the balance the same transaction leaves."""
     entry["balanceAfter"] = book.after()
-    return store.put_new(entry)
+    return store.put_new(ledger_db.item(book.tenant_id, entry))
 
 
 def get_transaction(tenant_id: str, transaction_id: str) -> dict[str, Any]:
-    item = store.get(tx_key(tenant_id, transaction_id))
-    if item is None:
-        raise NotFound("The transaction does not exist.")
-    return public(item)
+    return public(store.get_required(ledger_db.key(tenant_id, transaction_id), "transaction"))
 
 
 def list_transactions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
@@ -102,17 +61,14 @@ def list_transactions(tenant_id: str, query: dict[str, Any], member_id: str | No
         query,
         member_id,
         "transactions",
-        member_partition(tenant_id, member_id or ""),
-        f"{keys.tenant(tenant_id)}#TX",
+        ledger_db.of_member(tenant_id, member_id) if member_id else ledger_db.of_program(tenant_id),
         ("status", "type"),
         public,
     )
 
 
 def _read_pending(operation: Operation, tenant_id: str, transaction_id: str) -> tuple[dict[str, Any], Book]:
-    (entry,) = operation.read([tx_key(tenant_id, transaction_id)])
-    if entry is None:
-        raise NotFound("The transaction does not exist.")
+    entry = operation.read_existing(ledger_db.key(tenant_id, transaction_id), "transaction")
     if entry["status"] != "pending":
         raise Conflict("invalid_state", f"Only a pending transaction can move; this one is {entry['status']}.")
     return entry, Book(tenant_id, members.load(tenant_id, entry["memberId"]))
@@ -120,14 +76,8 @@ def _read_pending(operation: Operation, tenant_id: str, transaction_id: str) -> 
 
 def _still_pending(tenant_id: str, entry: dict[str, Any], changes: dict[str, Any]) -> store.TxItem:
     """Move a pending entry on condition it is still pending as read; leave the due-date index."""
-    return store.update(
-        tx_key(tenant_id, entry["transactionId"]),
-        set_values=changes,
-        remove=("gsi3pk", "gsi3sk"),
-        condition="#st = :pending AND #c = :c",
-        names={"#st": "status", "#c": "cancelledPoints"},
-        values={":pending": "pending", ":c": entry.get("cancelledPoints") or 0},
-    )
+    expected = {"status": "pending", "cancelledPoints": entry.get("cancelledPoints") or 0}
+    return ledger_db.update_if(tenant_id, entry["transactionId"], expected, changes, settled=True)
 
 
 def approval_writes(

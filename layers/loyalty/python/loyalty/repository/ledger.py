@@ -1,0 +1,56 @@
+"""Ledger transactions: the entry item, its member and program index entries, and its due-approval entry.
+
+An entry is `T#<t>#TX#<transactionId>` / TX; it is listed per member (PER_PARENT under
+`T#<t>#M#<memberId>#TX`) and program-wide (PROGRAM_WIDE under `T#<t>#TX`), both by transactionId
+(a ULID: creation order). A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE`, sorted by
+`<autoApprovalDate>#<transactionId>`, until it is approved, rejected or cancelled.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import keys, members, store
+from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+_DUE_ENTRY = INDEXES[LOOKUP]
+
+
+def key(tenant_id: str, transaction_id: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#TX#{transaction_id}", "TX")
+
+
+def _due(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#DUE#APPROVE"
+
+
+def item(tenant_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+    """The stored entry: key, attributes, its member and program listings, and its due date if delayed."""
+    transaction_id = entry["transactionId"]
+    out = {**key(tenant_id, transaction_id), **store.plain(entry)}
+    out.update(store.index_entry(PER_PARENT, f"{members.partition(tenant_id, entry['memberId'])}#TX", transaction_id))
+    out.update(store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#TX", transaction_id))
+    if entry.get("autoApprovalDate"):
+        out.update(store.index_entry(LOOKUP, _due(tenant_id), f"{entry['autoApprovalDate']}#{transaction_id}"))
+    return out
+
+
+def update_if(
+    tenant_id: str, transaction_id: str, expected: dict[str, Any], changes: dict[str, Any], *, settled: bool
+) -> store.TxItem:
+    """Change an entry on condition it is as read; `settled` takes it off the due-approval index."""
+    return store.update_if(key(tenant_id, transaction_id), expected, changes, remove=_DUE_ENTRY if settled else ())
+
+
+def of_member(tenant_id: str, member_id: str) -> store.Collection:
+    return store.Collection(f"{members.partition(tenant_id, member_id)}#TX", PER_PARENT)
+
+
+def of_program(tenant_id: str) -> store.Collection:
+    return store.Collection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE)
+
+
+def due(tenant_id: str, now_iso: str) -> list[dict[str, Any]]:
+    """Every pending delayed award whose autoApprovalDate is at or before `now_iso`, oldest first."""
+    bound = now_iso + "$"  # '$' sorts after '#': includes awards due this very second
+    return store.Collection(_due(tenant_id), LOOKUP).all(sort="#s < :b", values={":b": bound}, limit=100)

@@ -1,0 +1,57 @@
+"""Point lots: one item per member and expiry date in the member's partition, with a due-date entry.
+
+A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE`, sorted by
+`<expiresOn>#<memberId>`; the expiry job walks that partition up to today and settling a lot
+deletes it (and so its due entry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import keys, members, store
+from loyalty.repository.table import LOOKUP
+
+PREFIX = f"{members.MEMBER}#LOT#"
+
+
+def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
+    return store.key(members.partition(tenant_id, member_id), f"{PREFIX}{expires_on}")
+
+
+def _due(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
+
+
+def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points: int, *, expires: bool) -> store.TxItem:
+    """Points joining the member's lot of `expires_on`: one update that extends the lot, or creates it
+    covering [cum_start, cum_start + points) when it is not there (new, or removed by a job since the
+    member's record named it); due for expiry if `expires`."""
+    fields: dict[str, Any] = {"memberId": member_id, "expiresOn": expires_on}
+    if expires:
+        fields.update(store.index_entry(LOOKUP, _due(tenant_id), f"{expires_on}#{member_id}"))
+    return store.update(
+        key(tenant_id, member_id, expires_on),
+        set_values=fields,
+        set_if_missing={"cumStart": cum_start},
+        grow={"cumEnd": (cum_start, points)},
+    )
+
+
+def delete(tenant_id: str, member_id: str, expires_on: str) -> store.TxItem:
+    """Remove a settled lot (and its due entry), on condition that it is still there."""
+    return store.delete(key(tenant_id, member_id, expires_on), condition=store.PRESENT)
+
+
+def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The member item and its lots (soonest expiry first) in one Query of the member's partition."""
+    found = store.Collection(members.partition(tenant_id, member_id)).all(
+        sort="begins_with(#s, :m)", values={":m": members.MEMBER}
+    )
+    member = next((item for item in found if members.is_member(item)), None)
+    return member, [item for item in found if store.sort_key(item).startswith(PREFIX)]
+
+
+def due(tenant_id: str, day: str) -> list[dict[str, Any]]:
+    """Every lot whose last day is before `day` (YYYY-MM-DD), oldest first."""
+    return store.Collection(_due(tenant_id), LOOKUP).all(sort="#s < :b", values={":b": day}, limit=100)

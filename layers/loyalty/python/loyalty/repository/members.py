@@ -1,0 +1,100 @@
+"""Members: the member item, its email and externalId guards, and its three index entries.
+
+A member's own partition `T#<t>#M#<memberId>` holds the member item (sk MEMBER), its point lots
+(repository.lots), its award counters (repository.awards) and its per-reward redemption counts
+(repository.redemptions): one Query of the partition reads a member with its lots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from loyalty.repository import keys, store
+from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+MEMBER = "MEMBER"
+
+
+def partition(tenant_id: str, member_id: str) -> str:
+    """The member's own partition (member item, lots, counters)."""
+    return f"{keys.tenant(tenant_id)}#M#{member_id}"
+
+
+def key(tenant_id: str, member_id: str) -> store.Key:
+    return store.key(partition(tenant_id, member_id), MEMBER)
+
+
+def _exact(value: str) -> str:
+    return value
+
+
+def _caseless(value: str) -> str:
+    return value.lower()
+
+
+# The unique fields, each with the tag of its guard and lookup partition and the one normaliser both
+# are built from: email is case-insensitive, externalId exact like every client-chosen id.
+UNIQUE_FIELDS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "email": ("EMAIL", _caseless),
+    "externalId": ("EXT", _exact),
+}
+
+
+def unique_form(field: str, value: str) -> str:
+    """A unique field's value as its guard and its index see it: equal forms are the same value."""
+    return UNIQUE_FIELDS[field][1](value)
+
+
+def guard(tenant_id: str, field: str, value: str) -> store.Key:
+    """Holds a unique field's value (in its normal form) for one member of the program."""
+    return store.key(f"{keys.tenant(tenant_id)}#{UNIQUE_FIELDS[field][0]}#{unique_form(field, value)}", "GUARD")
+
+
+def email_guard(tenant_id: str, email: str) -> store.Key:
+    """Holds an email (case-insensitive) for one member of the program."""
+    return guard(tenant_id, "email", email)
+
+
+def external_guard(tenant_id: str, external_id: str) -> store.Key:
+    """Holds an externalId (exact) for one member of the program."""
+    return guard(tenant_id, "externalId", external_id)
+
+
+def guard_item(guard: store.Key, member_id: str) -> dict[str, Any]:
+    return {**guard, "memberId": member_id}
+
+
+def claim_guard(guard: store.Key, member_id: str) -> store.TxItem:
+    """Take a guard for a member, on condition that it is free or the member's already."""
+    return store.put(
+        guard_item(guard, member_id), condition=f"{store.ABSENT} OR memberId = :m", values={":m": member_id}
+    )
+
+
+def item(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
+    """The stored member: key, attributes, and its lookup entries (email, externalId, creation)."""
+    out = {**key(tenant_id, member["memberId"]), **store.plain(member)}
+    out.update(store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#MEMBERS", member["memberId"]))
+    if member.get("email"):
+        out.update(store.index_entry(LOOKUP, by_email(tenant_id, member["email"]).partition, MEMBER))
+    if member.get("externalId"):
+        out.update(store.index_entry(PER_PARENT, by_external_id(tenant_id, member["externalId"]).partition, MEMBER))
+    return out
+
+
+def by_email(tenant_id: str, email: str) -> store.Collection:
+    return store.Collection(store.partition_of(email_guard(tenant_id, email)), LOOKUP)
+
+
+def by_external_id(tenant_id: str, external_id: str) -> store.Collection:
+    return store.Collection(store.partition_of(external_guard(tenant_id, external_id)), PER_PARENT)
+
+
+def by_creation(tenant_id: str) -> store.Collection:
+    """Every member of the program, by memberId (a ULID: creation order)."""
+    return store.Collection(f"{keys.tenant(tenant_id)}#MEMBERS", PROGRAM_WIDE)
+
+
+def is_member(stored: dict[str, Any]) -> bool:
+    return store.sort_key(stored) == MEMBER

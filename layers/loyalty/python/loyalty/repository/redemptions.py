@@ -1,0 +1,43 @@
+"""Redemptions: the redemption item, its member and program listings, and a member's count per reward."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import keys, members, store
+from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
+
+
+def key(tenant_id: str, redemption_id: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#RDM#{redemption_id}", "REDEMPTION")
+
+
+def count_key(tenant_id: str, member_id: str, reward_id: str) -> store.Key:
+    """How many live (not cancelled) redemptions of a reward a member holds."""
+    return store.key(members.partition(tenant_id, member_id), f"RWDCOUNT#{reward_id}")
+
+
+def count(tenant_id: str, member_id: str, reward_id: str, delta: int) -> store.TxItem:
+    return store.update(count_key(tenant_id, member_id, reward_id), add={"count": delta})
+
+
+def item(tenant_id: str, redemption: dict[str, Any]) -> dict[str, Any]:
+    """The stored redemption, listed under its member and program-wide by redemptionId (a ULID)."""
+    redemption_id = redemption["redemptionId"]
+    out = {**key(tenant_id, redemption_id), **store.plain(redemption)}
+    out.update(store.index_entry(PER_PARENT, of_member(tenant_id, redemption["memberId"]).partition, redemption_id))
+    out.update(store.index_entry(PROGRAM_WIDE, of_program(tenant_id).partition, redemption_id))
+    return out
+
+
+def move_if(tenant_id: str, redemption: dict[str, Any], changes: dict[str, Any]) -> store.TxItem:
+    """Change a redemption on condition its status is still the one read."""
+    return store.update_if(key(tenant_id, redemption["redemptionId"]), {"status": redemption["status"]}, changes)
+
+
+def of_member(tenant_id: str, member_id: str) -> store.Collection:
+    return store.Collection(f"{members.partition(tenant_id, member_id)}#RDM", PER_PARENT)
+
+
+def of_program(tenant_id: str) -> store.Collection:
+    return store.Collection(f"{keys.tenant(tenant_id)}#RDM", PROGRAM_WIDE)
