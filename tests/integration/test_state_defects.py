@@ -226,3 +226,26 @@ def test_tier_ids_must_name_tiers_of_the_program(tenant):
     removed = tenant.admin.patch("/program", {"tiers": tiers[:1]})
     assert removed.status == 409 and removed.code == "invalid_state", removed.text
     assert len(tenant.read.get("/program").data["tiers"]) == 2
+
+
+def test_the_checker_reports_guards_and_orders_that_do_not_name_each_other(tenant):
+    from loyalty.repository import members as members_db
+    from loyalty.repository import orders as orders_db
+    from loyalty.repository import store
+
+    _earning_program(tenant)
+    m = member(tenant.integration, "refs@example.com")
+    other = member(tenant.integration, "other@example.com")
+    tenant.integration.patch(f"/members/{m}", {"externalId": "cust-9"})
+    tenant.integration.post("/orders", {"orderId": "o-1", "memberId": m, "total": "3.00"})
+    assert_ledger_clean(tenant.tenant_id)
+    store.transact([store.delete(members_db.email_guard(tenant.tenant_id, "refs@example.com"))])
+    store.transact([store.put({**members_db.external_guard(tenant.tenant_id, "cust-9"), "memberId": other})])
+    order_key = orders_db.key(tenant.tenant_id, "o-1")
+    store.transact([store.update(order_key, set_values={"transactionIds": ["01NOTATRANSACTION000000000"]})])
+    found = {(p["memberId"], p["field"]): p["problem"] for p in checker.check([tenant.tenant_id])["problems"]}
+    assert found == {
+        (m, "email"): "has no guard",
+        (m, "externalId"): f"has the guard of member {other}",
+        (m, "transactionIds"): "order o-1 names transaction 01NOTATRANSACTION000000000, which is not its own",
+    }, found

@@ -63,9 +63,21 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     in_lots = sum(unspent(lot, member["consumed"]) for lot in lots)
     if in_lots != stored["available"]:
         report("unspent lots", in_lots, stored["available"])
+    dangling = _dangling_lots(member, lots) + _dangling_orders(tenant_id, member_id, entries)
     return problems + [
         {"tenantId": tenant_id, "memberId": member_id, "field": field, "problem": problem}
-        for field, problem in _dangling_lots(member, lots)
+        for field, problem in dangling
+    ]
+
+
+def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
+    own = {entry["transactionId"] for entry in entries}
+    return [
+        ("transactionIds", f"order {order['orderId']} names transaction {transaction_id}, which is not its own")
+        for order in orders_db.of_member(tenant_id, member_id).all(limit=500)
+        for transaction_id in order["transactionIds"]
+        if transaction_id not in own
     ]
 
 
@@ -89,15 +101,15 @@ def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[t
     return out
 
 
-def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What members name must exist and name them back: their email and externalId guards, and
-    the ledger transactions of their orders."""
+def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each member's email and externalId must be held by a guard that names the member back."""
     problems: list[dict[str, Any]] = []
-    wanted: list[tuple[dict[str, Any], str, store.Key]] = []
-    for member in found:
-        for name in members_db.UNIQUE_FIELDS:
-            if member.get(name):
-                wanted.append((member, name, members_db.guard(tenant_id, name, member[name])))
+    wanted = [
+        (member, name, members_db.guard(tenant_id, name, member[name]))
+        for member in found
+        for name in members_db.UNIQUE_FIELDS
+        if member.get(name)
+    ]
     guards = store.get_many([k for _, _, k in wanted]) if wanted else []
     for (member, field, _), guard in zip(wanted, guards, strict=True):
         if guard is None or guard.get("memberId") != member["memberId"]:
@@ -105,20 +117,6 @@ def check_references(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[s
             problems.append(
                 {"tenantId": tenant_id, "memberId": member["memberId"], "field": field, "problem": f"has {holder}"}
             )
-    for member in found:
-        placed = orders_db.of_member(tenant_id, member["memberId"]).all(limit=500)
-        named = [(order, t) for order in placed for t in order["transactionIds"]]
-        entries = store.get_many([ledger_db.key(tenant_id, t) for _, t in named]) if named else []
-        for (order, transaction_id), entry in zip(named, entries, strict=True):
-            if entry is None or entry["memberId"] != member["memberId"]:
-                problems.append(
-                    {
-                        "tenantId": tenant_id,
-                        "memberId": member["memberId"],
-                        "field": "transactionIds",
-                        "problem": f"order {order['orderId']} names transaction {transaction_id}, which is not its own",
-                    }
-                )
     return problems
 
 
@@ -168,7 +166,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = members_db.by_creation(tenant_id).all(limit=500)
     problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_references(tenant_id, found) + check_pools(tenant_id)
+    return problems + check_guards(tenant_id, found) + check_pools(tenant_id)
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:
