@@ -1,6 +1,7 @@
 """The scheduled jobs: a crash half-way and a re-run leave every balance right; the CLI runs them by hand."""
 
 import json
+import time
 
 import pytest
 from loyalty.repository import store
@@ -64,6 +65,27 @@ def test_the_cli_runs_the_jobs_and_the_checker(tenant, capsys):
     cli.main(["check", "--tenant", tenant.tenant_id])
     assert json.loads(capsys.readouterr().out) == {"tenants": 1, "problems": []}
     assert balance(tenant.read, m)["available"] == 10
+
+
+def test_a_job_item_that_can_never_settle_is_left_for_the_next_run_at_once(tenant, frozen, monkeypatch):
+    """The jobs use the one retry policy: a permanent refusal is skipped fast, not retried 20 times."""
+    tenant.admin.patch("/program", {"pointsExpiryDays": 10})
+    activity(tenant.admin, "visit", points=10)
+    m = member(tenant.integration, "stuck@example.com")
+    award(tenant.integration, m, "visit")
+    frozen.advance(days=12)
+    original = store.transact
+
+    def refused(items):  # the member's version condition fails on unchanged state, every time
+        raise store.ConditionFailed([0], repr(("member", m)))
+
+    monkeypatch.setattr(store, "transact", refused)
+    started = time.monotonic()
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0}
+    assert time.monotonic() - started < 1
+    monkeypatch.setattr(store, "transact", original)
+    assert_ledger_clean(tenant.tenant_id)
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 10}
 
 
 def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(tenant):
