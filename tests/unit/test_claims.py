@@ -1,9 +1,7 @@
 """Claims of an Idempotency-Key by multi-transaction operations, and replays served first (issue 10, defects 5, 6)."""
 
-from datetime import UTC, datetime
-
 import pytest
-from loyalty import clock, jsontext
+from loyalty import jsontext
 from loyalty.errors import Conflict, IdempotencyKeyReused, NotFound
 from loyalty.http import fingerprint
 from loyalty.operation import CLAIM_SECONDS, Caller, Operation, Replayed, claimed, replay_first, run
@@ -15,14 +13,6 @@ PARTS = "T#acme#PART"
 
 def caller(body, key="k-1"):
     return Caller("acme", key, fingerprint("POST", "/parts", body) if key else "")
-
-
-@pytest.fixture
-def frozen_now():
-    moment = clock.FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
 
 
 def write_parts(body, during=None):
@@ -55,7 +45,7 @@ def test_a_duplicate_during_the_run_is_in_progress_and_another_body_is_422():
     assert store.get(store.key(PARTS, "9-a")) is None and store.get(store.key(PARTS, "x")) is None
 
 
-def test_a_failed_run_gives_its_claim_back_and_a_run_cut_short_frees_it_in_time(frozen_now):
+def test_a_failed_run_gives_its_claim_back_and_a_run_cut_short_frees_it_in_time(frozen):
     def missing():
         raise NotFound("The reward does not exist.")
 
@@ -76,14 +66,14 @@ def test_a_failed_run_gives_its_claim_back_and_a_run_cut_short_frees_it_in_time(
                     **record_key,
                     "fingerprint": caller({"n": 4}, key="k-4").fingerprint,
                     "claimToken": "gone",
-                    "expiresAtEpoch": int(frozen_now().timestamp()) + CLAIM_SECONDS,
+                    "expiresAtEpoch": int(frozen().timestamp()) + CLAIM_SECONDS,
                 }
             )
         ]
     )
     with pytest.raises(Conflict):
         claimed(caller({"n": 4}, key="k-4"), lambda: write_parts({"n": 4}))
-    frozen_now.advance(seconds=CLAIM_SECONDS + 1)
+    frozen.advance(seconds=CLAIM_SECONDS + 1)
     assert claimed(caller({"n": 4}, key="k-4"), lambda: write_parts({"n": 4}))["parts"] == 2
 
 
