@@ -53,3 +53,16 @@ def fresh_table():
     yield
     clock.reset()
     program.forget_cache()
+
+
+@pytest.fixture
+def frozen():
+    """The clock stopped at 2026-05-01 09:00 UTC for this test (services and the local API read it)."""
+    from datetime import UTC, datetime
+
+    from loyalty import clock
+
+    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    clock.use(moment)
+    yield moment
+    clock.reset()

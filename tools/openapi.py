@@ -113,7 +113,7 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
     if spec.body is not None:
         statuses |= {413}
     if idempotent:
-        statuses |= {422}
+        statuses |= {409, 422}  # 409 request_in_progress while a duplicate under the same key runs
     responses: dict[str, Any] = {
         str(spec.status): {
             "description": "Success",

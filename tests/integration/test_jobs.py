@@ -5,21 +5,12 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from loyalty import clock
 from loyalty.repository import store
 from loyalty.routes import JOBS
 from loyalty.services import jobs
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
 from tools import cli
-
-
-@pytest.fixture
-def frozen():
-    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
 
 
 def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, monkeypatch):

@@ -152,3 +152,28 @@ def _active(redirect: EngineRedirect) -> Iterator[None]:
         yield
     finally:
         redirect.active = False
+
+
+def tenant_digest(tenant_id: str) -> str:
+    """A fingerprint of every item of a tenant in the test table (nothing changed ⇔ same digest).
+
+    A test-only Scan through the loyalty client, so inside an integration test it reads DynamoDB Local.
+    """
+    import hashlib
+
+    from loyalty.repository.client import client, table_name
+
+    partition = f"T#{tenant_id}"
+    items, start = [], None
+    while True:
+        page = client.scan(
+            TableName=table_name(), ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {})
+        )
+        items += [
+            json.dumps(item, sort_keys=True)
+            for item in page.get("Items", [])
+            if item["pk"]["S"] == partition or item["pk"]["S"].startswith(partition + "#")
+        ]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()

@@ -2,7 +2,8 @@
 
 Awards of every kind, deductions, approvals, rejections, orders, full and partial returns,
 redemptions (coupon and manual), completions, cancels with and without refund, pool top-ups, time
-moving across expiry and auto-approval dates, the scheduled jobs, and retries with the same
+moving across expiry and auto-approval dates, the scheduled jobs (also run ahead of time, then a
+credit at once), erasure (after which the member takes no part), and retries with the same
 Idempotency-Key: whatever the sequence, every balance must equal what its ledger says and every
 coupon pool must balance against its redemptions. Vouchers (tests/unit/voucher_rules.py: issue,
 preload codes, redeem, cancel, expiry as time moves) answer as their model predicts, and keep
@@ -12,11 +13,13 @@ codes, pools, states and offer limits consistent.
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
+from loyalty.errors import ApiError
 from loyalty.models.activities import ACTIVITY_CREATE
 from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE, REJECTION
 from loyalty.models.members import MEMBER_CREATE, MEMBER_UPDATE
@@ -191,6 +194,39 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         body = {"status": "suspended" if suspended else "active"}
         member_id = self.members[m]
         self._do(lambda key: members.update_member(caller(), member_id, valid(MEMBER_UPDATE, body)))
+
+    @rule(m=st.integers(0, 2), days_ahead=st.integers(15, 80))
+    def job_then_credit(self, m: int, days_ahead: int) -> None:
+        """The expiry job run ahead (`loyalty job expire-points --now …`) may delete a member's last lot;
+        the next credit must work at once (issue 10, defect 1), never stall into a 503."""
+        jobs.expire_points(now=self.clock.current + timedelta(days=days_ahead), tenant_ids=[TENANT])
+        member_id, body = self.members[m], {"activityId": "visit"}
+        data = self._do(lambda key: awards.award(caller(), member_id, valid(AWARD_CREATE, body)))
+        if members.load(TENANT, member_id)["status"] == "active":
+            assert data is not None and data["status"] == "approved"
+
+    @rule(m=st.integers(0, 2))
+    def erase(self, m: int) -> None:
+        """Erasure keeps the ledger and ends the member's part in it (issue 10, defect 3); a new member
+        takes the slot so the machine goes on."""
+        member_id = self.members[m]
+        erased = members.erase_member(caller(), member_id)
+        assert erased["status"] == "erased" and erased["email"] is None
+        for refused in (
+            lambda: awards.award(caller(), member_id, valid(AWARD_CREATE, {"activityId": "visit"})),
+            lambda: awards.deduct(caller(), member_id, valid(DEDUCTION_CREATE, {"points": 1, "reason": "x"})),
+            lambda: redemptions.redeem(caller(), member_id, valid(REDEMPTION_CREATE, {"rewardId": "mug"})),
+            lambda: orders.create_order(
+                caller(),
+                valid(ORDER_CREATE, {"orderId": f"gone-{next(self.ids)}", "memberId": member_id, "total": "9.00"}),
+            ),
+            lambda: members.update_member(caller(), member_id, valid(MEMBER_UPDATE, {"status": "active"})),
+        ):
+            with pytest.raises(ApiError) as caught:
+                refused()
+            assert caught.value.code == "invalid_state", caught.value.message
+        email = f"new{next(self.ids)}@example.com"
+        self.members[m] = members.create_member(caller(), valid(MEMBER_CREATE, {"email": email}))["memberId"]
 
     @rule(days=st.integers(0, 12), hours=st.integers(0, 23))
     def time_passes(self, days: int, hours: int) -> None:

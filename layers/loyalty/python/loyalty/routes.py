@@ -38,7 +38,7 @@ class Route:
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters if the concrete path fits this route's template."""
         pattern = "^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
-        found = re.match(pattern, path)
+        found = re.fullmatch(pattern, path)
         return found.groupdict() if found else None
 
 

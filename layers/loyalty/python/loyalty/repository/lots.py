@@ -23,25 +23,19 @@ def _due(tenant_id: str) -> str:
     return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
 
 
-def put_new(
-    tenant_id: str, member_id: str, expires_on: str, cum_start: int, cum_end: int, *, expires: bool
-) -> store.TxItem:
-    """A new lot covering [cum_start, cum_end) of the member's axis; due for expiry if `expires`."""
-    lot = {
-        **key(tenant_id, member_id, expires_on),
-        "memberId": member_id,
-        "expiresOn": expires_on,
-        "cumStart": cum_start,
-        "cumEnd": cum_end,
-    }
+def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points: int, *, expires: bool) -> store.TxItem:
+    """Points joining the member's lot of `expires_on`: one update that extends the lot, or creates it
+    covering [cum_start, cum_start + points) when it is not there (new, or removed by a job since the
+    member's record named it); due for expiry if `expires`."""
+    fields: dict[str, Any] = {"memberId": member_id, "expiresOn": expires_on}
     if expires:
-        lot.update(store.index_entry(LOOKUP, _due(tenant_id), f"{expires_on}#{member_id}"))
-    return store.put_new(lot)
-
-
-def grow(tenant_id: str, member_id: str, expires_on: str, points: int) -> store.TxItem:
-    """Extend the member's last lot by `points` (it must still exist)."""
-    return store.update(key(tenant_id, member_id, expires_on), add={"cumEnd": points}, condition=store.PRESENT)
+        fields.update(store.index_entry(LOOKUP, _due(tenant_id), f"{expires_on}#{member_id}"))
+    return store.update(
+        key(tenant_id, member_id, expires_on),
+        set_values=fields,
+        set_if_missing={"cumStart": cum_start},
+        grow={"cumEnd": (cum_start, points)},
+    )
 
 
 def delete(tenant_id: str, member_id: str, expires_on: str) -> store.TxItem:

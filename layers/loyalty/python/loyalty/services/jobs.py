@@ -71,13 +71,20 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
 
 
 def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
-    """Auto-approve one delayed award past its date; False if it is no longer pending."""
+    """Auto-approve one delayed award past its date; False if it is no longer pending.
+
+    The award of a member erased since is rejected instead: an erased member earns nothing.
+    """
 
     def step() -> bool:
         entry = store.get(ledger_db.key(tenant_id, transaction_id))
         if entry is None or entry["status"] != "pending" or not entry.get("autoApprovalDate"):
             return False
         book = Book(tenant_id, members.load(tenant_id, entry["memberId"]))
+        if book.member.get("erasedAt"):
+            items, _ = transactions.rejection_writes(book, entry, now, "the member was erased")
+            store.transact(items)
+            return False
         items, _ = transactions.approval_writes(book, entry, now, status="auto_approved")
         store.transact(items)
         return True

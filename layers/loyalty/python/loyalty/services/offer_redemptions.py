@@ -142,6 +142,8 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
         if points is not None:
             assert book is not None
             items += _award(book, offer, redemption, points)
+        elif member is not None:
+            items.append(members_db.unchanged(tenant_id, member))  # still active when the redemption lands
         items += repo.redemption_items(tenant_id, redemption, input_hash)
         return operation.commit(items, public(redemption))
 

@@ -35,6 +35,9 @@ def _check_can_redeem(
 ) -> None:
     if not reward["isActive"]:
         raise Conflict("reward_inactive", "The reward is not active.")
+    expiry = reward.get("couponExpiry")
+    if reward["fulfillment"] == "coupon" and expiry and expiry < clock.day(clock.now()):
+        raise Conflict("reward_inactive", f"The reward's coupon codes were valid until {expiry}.")
     if reward["tierIds"] and (tier is None or tier["tierId"] not in reward["tierIds"]):
         raise Conflict("invalid_state", "The member's tier may not redeem this reward.")
     if reward["maxPerMember"] is not None and (counter or {}).get("count", 0) >= reward["maxPerMember"]:

@@ -12,7 +12,7 @@ from typing import Any
 from loyalty import cache, clock
 from loyalty.errors import Conflict
 from loyalty.models.rewards import REWARD
-from loyalty.operation import Caller, Operation, run, update_versioned
+from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import cursor, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
@@ -56,9 +56,20 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return public(store.required(reward, "reward"), stock)
 
 
+def tiers_named(tenant_id: str) -> dict[str, list[str]]:
+    """Every tier id the catalog's rewards name, with the rewards that name it."""
+    named: dict[str, list[str]] = {}
+    groups, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(), None)
+    for reward, _ in groups:
+        for tier_id in reward.get("tierIds") or []:
+            named.setdefault(tier_id, []).append(reward["rewardId"])
+    return named
+
+
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
+    program.check_tier_ids(tenant_id, body.get("tierIds") or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
@@ -86,6 +97,7 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
+    program.check_tier_ids(tenant_id, changes.get("tierIds") or [], "tierIds")
     updated = update_versioned(
         caller, rewards_db.key(tenant_id, reward_id), "reward", changes, lambda item: rewards_db.item(tenant_id, item)
     )
@@ -112,15 +124,19 @@ def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
 
 
 def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted."""
-    tenant_id = caller.tenant_id
-    operation = Operation(caller)
-    reward = operation.read_existing(rewards_db.key(tenant_id, reward_id), "reward")
+    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted.
+
+    Several transactions (CHUNK codes each), so it runs under a claim of the Idempotency-Key.
+    """
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body["codes"]))
+
+
+def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:
+    reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(body["codes"]))
+    codes = list(dict.fromkeys(given))
     added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
-    skipped += len(body["codes"]) - len(codes)
-    data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
-    return operation.remember(data)
+    skipped += len(given) - len(codes)
+    return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
 

@@ -10,13 +10,14 @@ from typing import Any
 
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.operation import Caller, Operation, run
+from loyalty.operation import Caller, Operation, claimed, run
 from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
 from loyalty.results import Page
 from loyalty.services import offer_limits
+from loyalty.services.book import Book
 
 FIELDS = (
     "voucherId",
@@ -106,6 +107,8 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
         offer = _require_current(offer, clock.iso(now))
         if member_id and member is None:
             raise NotFound("The member does not exist.")
+        if member is not None:
+            Book(tenant_id, member).require_active()  # a suspended or erased member takes no vouchers
         activation, expiration = _validity(offer, body, clock.day(now))
         claims = offer_limits.claim(tenant_id, offer, shards, member_id, state)
         from_pool = repo.stock(counters)["total"] > 0
@@ -127,14 +130,18 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
             "orderId": None,
         }
         items = [*repo.create(tenant_id, voucher, from_pool=from_pool), *claims]
+        if member is not None:
+            items.append(members_db.unchanged(tenant_id, member))
         return operation.commit(items, public(voucher))
 
     return run(caller, attempt)
 
 
 def add_codes(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Preload up to 1,000 codes into an offer's pool; codes repeated or known to the program are skipped."""
-    tenant_id = caller.tenant_id
+    """Preload up to 1,000 codes into an offer's pool; codes repeated or known to the program are skipped.
+
+    Several transactions, so it runs under a claim of the Idempotency-Key (as reward code uploads do).
+    """
     shaped_like_ids = [i for i, code in enumerate(body["codes"]) if codes.looks_like_id(code)]
     if shaped_like_ids:
         raise ValidationFailed(
@@ -142,20 +149,22 @@ def add_codes(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, 
                 {"field": f"codes[{i}]", "message": "must not look like a voucher id"} for i in shaped_like_ids[:20]
             ]
         )
-    operation = Operation(caller)
-    (offer,) = operation.read([offers_repo.offer_key(tenant_id, offer_id)])  # raises Replayed for a replay
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, body["codes"]))
+
+
+def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any]:
+    offer = store.get(offers_repo.offer_key(tenant_id, offer_id))
     if offer is None:
         raise NotFound("The offer does not exist.")
     if offer.get("status") == "archived":
         raise Conflict("invalid_state", "An archived offer takes no more voucher codes.")
-    distinct = list(dict.fromkeys(body["codes"]))
+    distinct = list(dict.fromkeys(given))
     added, skipped = repo.add_codes(tenant_id, offer_id, distinct)
-    data = {
+    return {
         "added": added,
-        "skipped": skipped + len(body["codes"]) - len(distinct),
+        "skipped": skipped + len(given) - len(distinct),
         "stock": repo.read_stock(tenant_id, offer_id),
     }
-    return operation.remember(data)
 
 
 # --- reads --------------------------------------------------------------------------------------
