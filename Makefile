@@ -1,36 +1,54 @@
 # Everything a fresh machine needs: `make serve` runs the local API, `make test` runs every test.
-PYTHON ?= python3
+# The virtualenv runs Lambda's runtime, python3.13 (tools/runtime_python.sh finds it or warns); override with PYTHON=…
+ifndef PYTHON
+PYTHON := $(shell sh tools/runtime_python.sh)
+endif
+PYTHON_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# one stamp per Python version: a virtualenv made by another Python is rebuilt
+STAMP := $(VENV)/.installed-$(PYTHON_VERSION)
 PORT ?= 3000
+# AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
+# tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
+ENGINE := .local/dynamodb/.installed
 
-.PHONY: install serve test test-fast lint bench synth openapi clean
+.PHONY: install engine serve stop test test-fast lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
+		|| { rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(ENGINE)
 
-serve: $(STAMP)
-	PORT=$(PORT) $(BIN)/loyalty serve
+$(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.java | $(STAMP)
+	$(BIN)/python -m tools.local.engine_install
 
-test: $(STAMP)
+engine: $(ENGINE)
+
+serve: $(STAMP) $(ENGINE)
+	PORT=$(PORT) exec $(BIN)/loyalty serve
+
+stop: $(STAMP)
+	$(BIN)/loyalty stop
+
+test: $(STAMP) $(ENGINE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) $(ENGINE)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-bench: $(STAMP)
-	$(BIN)/python -m tools.bench
+bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (python -m tools.bench --help)
+	$(BIN)/python -m tools.bench $(BENCH_ARGS)
+	$(BIN)/python -m tools.bench_latency
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
@@ -42,5 +60,5 @@ node_modules/.installed: package.json
 synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
-clean:
-	rm -rf $(VENV) node_modules cdk.out
+clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them
+	rm -rf $(VENV) node_modules cdk.out build

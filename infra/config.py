@@ -2,29 +2,47 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 from loyalty.routes import STAGE as STAGE_NAME
 
 __all__ = ["STAGE_NAME"]
+ROOT = Path(__file__).resolve().parents[1]
+STACK_ID = "LoyaltyOffersApi"  # `-c stage=staging` deploys a second copy as LoyaltyOffersApi-staging
 FUNCTION_MEMORY_MB = 256
 FUNCTION_TIMEOUT_SECONDS = 25  # above the race budget of loyalty/repository/retry.py, below API Gateway's 29 s
-# A scheduled job may run this long; one cut short is resumed by the next run (every step is atomic).
+# A scheduled job may run this long; it stops JOB_RESERVE_SECONDS before and the next run resumes.
 JOB_TIMEOUT_SECONDS = 900
+JOB_RESERVE_SECONDS = 20
+# One full vCPU (Lambda scales CPU with memory): a job settles a page on 8 threads and its botocore
+# serialisation is CPU-bound; 256 MB would give it a seventh of a core. See docs/deploy.md for the arithmetic.
+JOB_MEMORY_MB = 1769
 LOG_RETENTION = "ONE_MONTH"  # a name of aws_logs.RetentionDays
-THROTTLE_RATE_PER_SECOND = 200
-THROTTLE_BURST = 400
-AUTHORIZER_CACHE_SECONDS = 300
+# The stage-wide ceiling over all tenants together (the account's default regional limit is 10,000/s).
+THROTTLE_RATE_PER_SECOND = 5000
+THROTTLE_BURST = 5000
+# Tenants without limits of their own (`loyalty tenant limits`) share this usage plan.
+DEFAULT_TENANT_RATE_PER_SECOND = 50
+DEFAULT_TENANT_BURST = 100
+# A revoked key is refused within this many seconds; the authorizer answers within its timeout.
+AUTHORIZER_CACHE_SECONDS = 60
+AUTHORIZER_TIMEOUT_SECONDS = 5
 # Python runtime of every function; the Powertools layer must be the build for the same runtime.
 PYTHON_RUNTIME = "python3.13"
-# Public Powertools v3 layer (it carries pydantic); override with `-c powertoolsLayerVersion=N`.
-POWERTOOLS_LAYER_ACCOUNT = "017000801446"
-POWERTOOLS_LAYER_VERSION = "27"
-# Routes per nested stack: keeps every template far below CloudFormation's 500-resource limit.
-ROUTES_PER_NESTED_STACK = 20
+# Route functions are spread over this many nested stacks by a hash of their operation (never by
+# position), so adding a route never moves another; ~9 resources a route keeps each template far
+# below CloudFormation's 500-resource limit up to ~250 routes. Changing this number moves routes.
+ROUTE_STACKS = 6
 
 
-def powertools_layer_arn(region: str, version: str = POWERTOOLS_LAYER_VERSION) -> str:
-    runtime = PYTHON_RUNTIME.replace(".", "")
-    return (
-        f"arn:aws:lambda:{region}:{POWERTOOLS_LAYER_ACCOUNT}:layer:"
-        f"AWSLambdaPowertoolsPythonV3-{runtime}-arm64:{version}"
-    )
+def powertools_version() -> str:
+    """The aws-lambda-powertools version pinned in pyproject.toml (what the tests run against)."""
+    pins = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    (pin,) = [p for p in pins if p.startswith("aws-lambda-powertools==")]
+    return pin.split("==", 1)[1]
+
+
+def powertools_layer_parameter(version: str | None = None) -> str:
+    """AWS's public SSM parameter holding the Powertools layer ARN of that exact version, runtime and arch."""
+    return f"/aws/service/powertools/python/arm64/{PYTHON_RUNTIME}/{version or powertools_version()}"

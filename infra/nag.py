@@ -16,6 +16,11 @@ REASONS = {
     "AwsSolutions-APIG4": "Every method uses the API-key Lambda authorizer (a CUSTOM authorizer).",
     "AwsSolutions-COG4": "Callers are merchants' servers with API keys, not Cognito users.",
     "AwsSolutions-L1": "Pinned to the runtime the public Powertools layer is built for (infra/config.py).",
+    "AwsSolutions-SMG4": (
+        "The cursor secret only signs nextToken cursors; rotating it invalidates outstanding cursors "
+        "(clients restart a listing), so it is rolled by hand (docs/deploy.md), not on a schedule."
+    ),
+    "AwsSolutions-SQS3": "The queue is itself the dead-letter queue of the scheduled jobs (Lambda and EventBridge).",
 }
 
 

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from aws_cdk import Aws, CfnOutput, Fn, Stack
+from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, Job, Route
 
-from infra import config
-from infra.constructs.api import LoyaltyApi
+from infra import config, permissions
+from infra.constructs.api import LoyaltyApi, default_usage_key
 from infra.constructs.jobs import ScheduledJobs
 from infra.constructs.lambdas import build_function, code_layer
-from infra.constructs.observability import Monitoring
-from infra.constructs.routes import RouteFunctions
+from infra.constructs.observability import Monitoring, alarm_topic
+from infra.constructs.routes import RouteFunctions, group_routes
 from infra.constructs.table import LoyaltyTable
 
 
@@ -28,48 +30,62 @@ class LoyaltyStack(Stack):
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
         table = LoyaltyTable(self, "Data").table
-        layer_version = self.node.try_get_context("powertoolsLayerVersion") or config.POWERTOOLS_LAYER_VERSION
+        topic = alarm_topic(self, "Alarms", self.node.try_get_context("alarmEmail"))
         layers: list[lambda_.ILayerVersion] = [
-            lambda_.LayerVersion.from_layer_version_arn(
-                self, "Powertools", config.powertools_layer_arn(Aws.REGION, str(layer_version))
-            ),
+            lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", self._powertools_layer_arn()),
             code_layer(self),
         ]
-        environment = {
-            "TABLE_NAME": table.table_name,
-            # Signs nextToken cursors; the stack's UUID is unique per deployment and never shown to clients.
-            "CURSOR_SECRET": Fn.select(2, Fn.split("/", Aws.STACK_ID)),
-        }
+        # Signs nextToken cursors: one secret for every function, read once per container.
+        cursor_secret = secretsmanager.Secret(
+            self,
+            "CursorSecret",
+            description="Signs the API's nextToken cursors",
+            generate_secret_string=secretsmanager.SecretStringGenerator(password_length=48, exclude_punctuation=True),
+        )
+        environment = {"TABLE_NAME": table.table_name}
         authorizer = build_function(
             self,
             "Authorizer",
             function=AUTHORIZER_FUNCTION,
             table=table,
             layers=layers,
-            writes=False,
-            environment=environment,
+            actions=permissions.AUTHORIZER,
+            environment={**environment, "DEFAULT_USAGE_KEY": default_usage_key(self.stack_name)},
             description="API key authorizer",
+            timeout_seconds=config.AUTHORIZER_TIMEOUT_SECONDS,
         )
         api = LoyaltyApi(self, "Http", authorizer_function=authorizer)
         resource_ids = {route.path: api.resource_id(route.path) for route in routes}
-        nested = []
-        step = config.ROUTES_PER_NESTED_STACK
-        for index in range(0, len(routes), step):
-            nested.append(
-                RouteFunctions(
-                    self,
-                    f"Routes{index // step + 1}",
-                    routes=list(routes[index : index + step]),
-                    resource_ids=resource_ids,
-                    rest_api_id=api.rest_api_id,
-                    authorizer_id=api.authorizer.ref,
-                    table=table,
-                    layers=layers,
-                    environment=environment,
-                )
+        nested = [
+            RouteFunctions(
+                self,
+                stack_id,
+                routes=grouped,
+                resource_ids=resource_ids,
+                rest_api_id=api.rest_api_id,
+                authorizer_id=api.authorizer.ref,
+                table=table,
+                layers=layers,
+                environment={**environment, "CURSOR_SECRET_ARN": cursor_secret.secret_arn},
+                secret=cursor_secret,
+                topic=topic,
             )
-        api.deploy(routes, nested)
-        ScheduledJobs(self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment)
-        Monitoring(self, "Monitoring", api=api, table=table)
+            for stack_id, grouped in group_routes(routes).items()
+        ]
+        scheduled = ScheduledJobs(
+            self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment, topic=topic
+        )
+        Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
+        api.deploy(nested)  # last: the deployment's id digests every stage-shaping resource built above
         CfnOutput(self, "ApiUrl", value=api.url(), description="Base URL of the API")
+        CfnOutput(self, "ApiId", value=api.rest_api_id, description="For `loyalty tenant limits --api-id`")
         CfnOutput(self, "TableName", value=table.table_name, description="The single DynamoDB table")
+        CfnOutput(self, "AlarmTopic", value=topic.topic_arn, description="Every alarm notifies this topic")
+        CfnOutput(self, "JobDeadLetters", value=scheduled.dead_letters.queue_url, description="Failed job runs")
+
+    def _powertools_layer_arn(self) -> str:
+        """The public Powertools layer of exactly the pinned library version, from AWS's SSM parameter."""
+        override = self.node.try_get_context("powertoolsLayerArn")
+        if override:
+            return str(override)
+        return ssm.StringParameter.value_for_string_parameter(self, config.powertools_layer_parameter())

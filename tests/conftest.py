@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def local_api():
-    """The local API on a free port, with the embedded table, for this test process."""
+    """The local API on a free port over DynamoDB Local (in memory, one JVM per test process)."""
     from tests.support.local import LocalApiServer
 
     os.environ["LOYALTY_ACCESS_LOG"] = "0"
@@ -53,3 +53,16 @@ def fresh_table():
     yield
     clock.reset()
     program.forget_cache()
+
+
+@pytest.fixture
+def frozen():
+    """The clock stopped at 2026-05-01 09:00 UTC for this test (services and the local API read it)."""
+    from datetime import UTC, datetime
+
+    from loyalty import clock
+
+    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
+    clock.use(moment)
+    yield moment
+    clock.reset()

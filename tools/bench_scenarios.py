@@ -34,7 +34,7 @@ def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
 
 def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     """Seed a tenant (and `members` members once members exist), then yield one scenario per operation."""
-    from loyalty.services import activities, program, rewards, tenants
+    from loyalty.services import activities, offers, program, rewards, tenants
 
     tenants.create_tenant("bench", "Bench")
     key = tenants.issue_key("bench", ["admin"])["key"]
@@ -54,6 +54,8 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
                     activities.load("bench", activity_id)
                 for reward_id in ("coffee", "mug"):
                     rewards.load("bench", reward_id)
+                for code in OFFER_CODES:
+                    offers.offer_id_for_code("bench", code)
                 counter.active = was
             route, _, query = path.partition("?")
             return gateway.handle(method, f"/{STAGE}{route}", query, {**headers, **(extra or {})}, body.encode()).status
@@ -177,4 +179,180 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
         "POST /rewards/{id}/codes (50 codes)",
         call("POST", "/rewards/coffee/codes", json.dumps({"codes": [f"N{i}" for i in range(50)]}), cold=False),
     )
+    yield from _offer_scenarios(seed, call, member_id, counter)
+    yield from _voucher_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
+
+
+OFFERS = 1000
+OFFER_CODES = ("BENCH-AMT", "BENCH-PCT", "BENCH-PTS", "BENCH-CLIP")
+
+
+def _offer_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Offers with 1,000 published offers in the catalog (and the members of the run)."""
+    import json
+
+    counting, counter.active = counter.active, False
+    for i in range(OFFERS - len(OFFER_CODES)):
+        seed(
+            "POST",
+            "/offers",
+            {
+                "offerCode": f"O{i}",
+                "name": "O",
+                "rewardType": "amount",
+                "offerAmount": "1",
+                "status": "published",
+                "maxRedemptionsTotal": 1000,
+            },
+        )
+    ids = {}
+    for code, fields in zip(
+        OFFER_CODES,
+        (
+            {"rewardType": "amount", "offerAmount": "5.00"},
+            {"rewardType": "percentage", "offerAmount": "20", "maxRewardAmount": "10.00", "maxRedemptionsTotal": 10000},
+            {"rewardType": "points", "offerAmount": "50", "maxRedemptionsPerMember": 100},
+            {"rewardType": "amount", "offerAmount": "2.00", "requiresActivation": True},
+        ),
+        strict=True,
+    ):
+        ids[code] = seed("POST", "/offers", {"offerCode": code, "name": code, "status": "published", **fields})[
+            "offerId"
+        ]
+    m = f"/members/{member_id}"
+    seed("POST", f"{m}/offers/{ids['BENCH-CLIP']}/activation")
+    first = seed(
+        "POST",
+        "/offer-redemptions",
+        {"teamId": "bench", "offerCode": "BENCH-AMT", "memberId": member_id, "orderId": "seeded"},
+    )
+    counter.active = counting
+
+    def redemption(code: str, order_id: str, **fields: Any) -> str:
+        return json.dumps(
+            {
+                "teamId": "bench",
+                "offerCode": code,
+                "memberId": member_id,
+                "orderId": order_id,
+                "value": "42.50",
+                **fields,
+            }
+        )
+
+    create = json.dumps({"offerCode": "NEW", "name": "New", "rewardType": "points", "offerAmount": "10"})
+    yield ("POST /offers", call("POST", "/offers", create, cold=False))
+    yield ("GET /offers/{id}", call("GET", f"/offers/{ids['BENCH-PCT']}", cold=False))
+    yield ("GET /offers (page of 25 of 1,000)", call("GET", "/offers", cold=False))
+    yield ("GET /offers?status=published (page)", call("GET", "/offers?status=published", cold=False))
+    yield ("GET /offers?offerCode=", call("GET", "/offers?offerCode=BENCH-PCT", cold=False))
+    yield ("PATCH /offers/{id}", call("PATCH", f"/offers/{ids['BENCH-AMT']}", '{"name": "Renamed"}', cold=False))
+    yield (
+        "PATCH /offers/{id} (maxRedemptionsTotal)",
+        call("PATCH", f"/offers/{ids['BENCH-PCT']}", '{"maxRedemptionsTotal": 20000}', cold=False),
+    )
+    yield ("GET /members/{id}/offers (page of 25)", call("GET", f"{m}/offers", cold=False))
+    clip = f"{m}/offers/{ids['BENCH-AMT']}/activation"
+    yield ("POST /members/{id}/offers/{id}/activation", call("POST", clip, cold=False))
+    yield ("POST .../activation again", call("POST", clip, cold=False))
+    yield ("DELETE /members/{id}/offers/{id}/activation", call("DELETE", clip, cold=False))
+    yield (
+        "POST /offer-redemptions (amount)",
+        call("POST", "/offer-redemptions", redemption("BENCH-AMT", "b-1"), cold=False),
+    )
+    yield (
+        "POST /offer-redemptions (percentage, total limit)",
+        call("POST", "/offer-redemptions", redemption("BENCH-PCT", "b-2"), cold=False),
+    )
+    yield (
+        "POST /offer-redemptions (points)",
+        call("POST", "/offer-redemptions", redemption("BENCH-PTS", "b-3"), cold=False),
+    )
+    yield (
+        "POST /offer-redemptions (activation needed)",
+        call("POST", "/offer-redemptions", redemption("BENCH-CLIP", "b-4"), cold=False),
+    )
+    yield (
+        "POST /offer-redemptions (cold container)",
+        call("POST", "/offer-redemptions", redemption("BENCH-AMT", "b-5")),
+    )
+    key = {"Idempotency-Key": "bench-offer"}
+    body = redemption("BENCH-PTS", "b-6")
+    yield ("POST /offer-redemptions with Idempotency-Key", call("POST", "/offer-redemptions", body, key, False))
+    yield ("POST /offer-redemptions replay", call("POST", "/offer-redemptions", body, key, False))
+    yield (
+        "POST /offer-redemptions (same order again)",
+        call("POST", "/offer-redemptions", redemption("BENCH-AMT", "b-1"), cold=False),
+    )
+    yield ("GET /offer-redemptions (page)", call("GET", "/offer-redemptions", cold=False))
+    yield (
+        "GET /offer-redemptions?offerCode= (page)",
+        call("GET", "/offer-redemptions?offerCode=BENCH-AMT", cold=False),
+    )
+    yield ("GET /offer-redemptions/{id}", call("GET", f"/offer-redemptions/{first['id']}", cold=False))
+    yield ("GET /members/{id}/offer-redemptions (page)", call("GET", f"{m}/offer-redemptions", cold=False))
+
+
+def _voucher_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Vouchers: an offer that generates codes, one with a preloaded pool, and vouchers to redeem and cancel."""
+    import json
+
+    counting, counter.active = counter.active, False
+    running = {"name": "Five off", "rewardType": "amount", "offerAmount": "5.00", "status": "published"}
+    generated = seed("POST", "/offers", {"offerCode": "BENCH-GEN", **running})["offerId"]
+    pooled = seed("POST", "/offers", {"offerCode": "BENCH-POOL", **running, "maxRedemptionsPerMember": 1000})["offerId"]
+    seed("POST", f"/offers/{pooled}/voucher-codes", {"codes": [f"BENCH-{i:04d}" for i in range(200)]})
+    made = [seed("POST", f"/offers/{generated}/vouchers", {"customerName": "Bench"}) for _ in range(4)]
+    counter.active = counting
+    to_member = json.dumps({"memberId": member_id})
+    yield (
+        "POST /offers/{id}/vouchers (generated code)",
+        call("POST", f"/offers/{generated}/vouchers", to_member, cold=False),
+    )
+    yield (
+        "POST /offers/{id}/vouchers (pooled code)",
+        call("POST", f"/offers/{pooled}/vouchers", to_member, cold=False),
+    )
+    keyed = {"Idempotency-Key": "bench-voucher"}
+    yield (
+        "POST /offers/{id}/vouchers with Idempotency-Key",
+        call("POST", f"/offers/{generated}/vouchers", to_member, keyed, False),
+    )
+    yield ("POST /offers/{id}/vouchers replay", call("POST", f"/offers/{generated}/vouchers", to_member, keyed, False))
+    codes = json.dumps({"codes": [f"NEW-{i:04d}" for i in range(50)]})
+    yield (
+        "POST /offers/{id}/voucher-codes (50 codes)",
+        call("POST", f"/offers/{pooled}/voucher-codes", codes, cold=False),
+    )
+    yield ("GET /vouchers/{id}", call("GET", f"/vouchers/{made[0]['voucherId']}", cold=False))
+    yield ("GET /vouchers/{code}", call("GET", f"/vouchers/{made[0]['redemptionCode']}", cold=False))
+    yield ("GET /vouchers/{code} (unknown code)", call("GET", "/vouchers/NOPE-NOPE-NOPE", cold=False))
+    yield (
+        "GET /offers/{id}/vouchers/{voucherId}",
+        call("GET", f"/offers/{generated}/vouchers/{made[0]['voucherId']}", cold=False),
+    )
+    yield ("GET /offers/{id}/vouchers (page)", call("GET", f"/offers/{generated}/vouchers", cold=False))
+    yield (
+        "GET /offers/{id}/vouchers?status=acquired (page)",
+        call("GET", f"/offers/{generated}/vouchers?status=acquired", cold=False),
+    )
+    order = json.dumps({"orderId": "bench-order"})
+    yield (
+        "POST /vouchers/{code}/redeem",
+        call("POST", f"/vouchers/{made[0]['redemptionCode']}/redeem", order, cold=False),
+    )
+    yield ("POST /vouchers/{id}/redeem", call("POST", f"/vouchers/{made[1]['voucherId']}/redeem", order, cold=False))
+    yield (
+        "POST /vouchers/{id}/redeem (already redeemed)",
+        call("POST", f"/vouchers/{made[1]['voucherId']}/redeem", cold=False),
+    )
+    yield ("POST /vouchers/{id}/cancel", call("POST", f"/vouchers/{made[2]['voucherId']}/cancel", "{}", cold=False))
+    yield (
+        "POST /vouchers/{code}/cancel",
+        call("POST", f"/vouchers/{made[3]['redemptionCode']}/cancel", "{}", cold=False),
+    )

@@ -8,23 +8,47 @@ import os
 import sys
 from typing import Any
 
+from loyalty.routes import STAGE
 
-def _target_local_server() -> None:
-    """Point this process at the running `make serve` (its port also speaks DynamoDB) unless TABLE_NAME is set."""
+
+class Unreachable(Exception):
+    """The table this command needs cannot be reached; the message is one line for the operator."""
+
+
+def _target() -> str:
+    """Point this process at its table; 'deployed' for TABLE_NAME on AWS, 'local' for the engine of `make serve`.
+
+    Without TABLE_NAME the CLI reads the state file `make serve` writes (.local/engine.json) and talks
+    to DynamoDB Local directly with this install's access key; never through the API port.
+    """
+    from tools.local import dynamodb_local, paths
+
     if os.environ.get("TABLE_NAME"):
-        return
-    from loyalty.repository.table import LOCAL_TABLE_NAME
-
-    from tools.local.constants import FAKE_CREDENTIALS
-
-    port = os.environ.get("PORT", "3000")
+        custom = os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("AWS_ENDPOINT_URL")
+        return "local" if custom else "deployed"
+    state = dynamodb_local.read_state()
+    if state is None:
+        raise Unreachable(
+            f"no local engine is running (no {paths.state_file()}): start it with `make serve`, "
+            "or set TABLE_NAME (and AWS credentials) for a deployed table"
+        )
+    if state.get("engine") == "embedded":
+        raise Unreachable(
+            "the running local API keeps its data inside its own process (embedded engine, no Java): "
+            "operator commands need DynamoDB Local (install Java 17, then restart `make serve`)"
+        )
+    if not dynamodb_local.running(state):
+        raise Unreachable(f"the local engine at {state['endpoint']} does not answer: is `make serve` still running?")
+    os.environ.pop("AWS_PROFILE", None)
+    os.environ.pop("AWS_SESSION_TOKEN", None)
     os.environ.update(
         {
-            **FAKE_CREDENTIALS,
-            "TABLE_NAME": LOCAL_TABLE_NAME,
-            "AWS_ENDPOINT_URL_DYNAMODB": os.environ.get("LOYALTY_LOCAL_URL", f"http://127.0.0.1:{port}"),
+            **dynamodb_local.credentials().environment(),
+            "AWS_ENDPOINT_URL_DYNAMODB": state["endpoint"],
+            "TABLE_NAME": state.get("table", dynamodb_local.TABLE),
         }
     )
+    return "local"
 
 
 def _print(value: Any) -> None:
@@ -37,22 +61,57 @@ def cmd_serve(args: argparse.Namespace) -> None:
     serve(args.port)
 
 
+def cmd_stop(args: argparse.Namespace) -> None:
+    """Stop the running `make serve` (as Ctrl-C does): it stops the engine it started and removes its state file."""
+    import signal
+    import time
+
+    from tools.local import dynamodb_local, paths
+
+    state = dynamodb_local.read_state()
+    if state is None:
+        raise Unreachable("no local API is running (no state file): nothing to stop")
+    try:
+        os.kill(state["pid"], signal.SIGTERM)
+    except ProcessLookupError:
+        paths.state_file().unlink(missing_ok=True)
+        raise Unreachable("the local API had already stopped; its stale state file is removed") from None
+    deadline = time.monotonic() + 30
+    while paths.state_file().exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    print("stopped" if not paths.state_file().exists() else f"sent SIGTERM to {state['pid']}; it has not stopped yet")
+
+
 def cmd_tenant(args: argparse.Namespace) -> None:
-    _target_local_server()
+    _target()
     from loyalty.services import tenants
 
     if args.action == "create":
         _print(tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency))
+    elif args.action == "limits":
+        _print(_set_limits(args))
     else:
         _print(tenants.list_tenants())
 
 
+def _set_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The tenant's own API Gateway rate and burst (usage plan) on the deployed API."""
+    import boto3
+
+    from tools.limits import set_limits
+
+    api_id = args.api_id or os.environ.get("LOYALTY_API_ID")
+    if not api_id:
+        sys.exit("error: pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
+    return set_limits(boto3.client("apigateway"), api_id, args.tenant_id, args.rate, args.burst, args.stage)
+
+
 def cmd_key(args: argparse.Namespace) -> None:
-    _target_local_server()
+    _target()
     from loyalty.services import tenants
 
     if args.action == "issue":
-        issued = tenants.issue_key(args.tenant_id, args.scope or ["admin"], args.label or "")
+        issued = tenants.issue_key(args.tenant_id, args.scope, args.label or "")
         _print(issued)
         print("The key above is shown once; only its SHA-256 is stored.", file=sys.stderr)
     elif args.action == "list":
@@ -67,18 +126,17 @@ def cmd_invoke(args: argparse.Namespace) -> None:
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     embedded_dynamodb.start()
-    from tools.local.gateway import LambdaContext, load_handler
-    from tools.local.seed import seed_demo
+    from tools.local.fixtures import invoke
 
-    seed_demo()
     with open(args.event) as handle:
         event = json.load(handle)
-    _print(load_handler(args.function)(event, LambdaContext(args.function, "invoke")))
+    _print(invoke(args.function, event, seed=not args.empty))
 
 
 def cmd_job(args: argparse.Namespace) -> None:
-    """Run a scheduled job by hand against the running local API (or TABLE_NAME's table)."""
-    _target_local_server()
+    """Run a scheduled job by hand against the local engine (or TABLE_NAME's table)."""
+    if _target() == "deployed" and args.now and not args.force:
+        raise Unreachable("--now against a deployed table acts on real members' points: add --force if you mean it")
     from loyalty import clock
     from loyalty.routes import JOBS
     from loyalty.services import jobs
@@ -90,7 +148,7 @@ def cmd_job(args: argparse.Namespace) -> None:
 
 def cmd_check(args: argparse.Namespace) -> None:
     """Recompute every balance from the ledger; exit 1 if any member disagrees."""
-    _target_local_server()
+    _target()
     from loyalty.services import checker
 
     report = checker.check([args.tenant] if args.tenant else None)
@@ -105,57 +163,119 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {write_document()}")
 
 
-def main(argv: list[str] | None = None) -> None:
+TARGET_HELP = (
+    "Target: the DynamoDB Local that `make serve` runs (found through .local/engine.json), or, with TABLE_NAME "
+    "set, that table with your AWS credentials (AWS_REGION, AWS_PROFILE ...)."
+)
+
+
+def _parser() -> argparse.ArgumentParser:
     from loyalty.routes import JOBS
 
-    parser = argparse.ArgumentParser(prog="loyalty", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser = argparse.ArgumentParser(prog="loyalty", description=__doc__, epilog=TARGET_HELP)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
-    serve = commands.add_parser("serve", help="run the local API (embedded DynamoDB unless TABLE_NAME is set)")
-    serve.add_argument("--port", type=int)
+    serve = commands.add_parser(
+        "serve",
+        help="run the local API on DynamoDB Local (data kept in .local/)",
+        description="Run the local API: starts DynamoDB Local unless it runs, creates the table, stops it on exit. "
+        "Without Java it falls back to an in-memory engine whose data is not kept. With TABLE_NAME set it serves "
+        "that table instead. LOYALTY_API_KEY=<key> makes that key the demo tenant's admin key.",
+    )
+    serve.add_argument("--port", type=int, help="port of the API on 127.0.0.1 (default: PORT or 3000; 0 = any free)")
     serve.set_defaults(run=cmd_serve)
 
-    tenant = commands.add_parser("tenant", help="create or list tenants")
-    tenant_actions = tenant.add_subparsers(dest="action", required=True)
-    create = tenant_actions.add_parser("create")
-    create.add_argument("tenant_id")
-    create.add_argument("--name")
-    create.add_argument("--currency", default="USD")
-    tenant_actions.add_parser("list")
+    stop = commands.add_parser(
+        "stop",
+        help="stop the running local API and the engine it started",
+        description="Stop the local API that `make serve` runs (from any terminal); its data stays in .local/.",
+    )
+    stop.set_defaults(run=cmd_stop)
+
+    tenant = commands.add_parser("tenant", help="create or list tenants", description="Create or list tenants.")
+    tenant_actions = tenant.add_subparsers(dest="action", required=True, metavar="action")
+    create = tenant_actions.add_parser("create", help="create a tenant with its program", epilog=TARGET_HELP)
+    create.add_argument("tenant_id", help="the tenant's id: lower-case letters, digits and dashes")
+    create.add_argument("--name", help="the program's display name (default: the tenant id)")
+    create.add_argument("--currency", default="USD", help="ISO 4217 currency of the program (default: USD)")
+    tenant_actions.add_parser("list", help="list every tenant", epilog=TARGET_HELP)
+    limits = tenant_actions.add_parser(
+        "limits",
+        help="set the tenant's own rate and burst on the deployed API",
+        description="Create or update the tenant's API Gateway usage plan: its own steady rate and burst.",
+    )
+    limits.add_argument("tenant_id", help="the tenant whose limits to set")
+    limits.add_argument("--rate", type=float, required=True, help="steady requests per second")
+    limits.add_argument("--burst", type=int, required=True, help="requests allowed at once")
+    limits.add_argument("--api-id", help="the stack's ApiId output (default: $LOYALTY_API_ID)")
+    limits.add_argument("--stage", default=STAGE, help=f"the API stage (default: {STAGE})")
     tenant.set_defaults(run=cmd_tenant)
 
-    key = commands.add_parser("key", help="issue, list or revoke API keys")
-    key_actions = key.add_subparsers(dest="action", required=True)
-    issue = key_actions.add_parser("issue")
-    issue.add_argument("tenant_id")
-    issue.add_argument("--scope", action="append", choices=["admin", "integration", "read"])
-    issue.add_argument("--label")
-    key_list = key_actions.add_parser("list")
-    key_list.add_argument("tenant_id")
-    revoke = key_actions.add_parser("revoke")
-    revoke.add_argument("tenant_id")
-    revoke.add_argument("key_id")
+    key = commands.add_parser("key", help="issue, list or revoke API keys", description="Manage a tenant's API keys.")
+    key_actions = key.add_subparsers(dest="action", required=True, metavar="action")
+    issue = key_actions.add_parser(
+        "issue",
+        help="issue a key (printed once; only its SHA-256 is stored)",
+        description="Issue an API key. The scope is required: admin (everything), integration (members, points, "
+        "orders, redemptions and reads), read (GET only). Repeat --scope to combine.",
+        epilog=TARGET_HELP,
+    )
+    issue.add_argument("tenant_id", help="the tenant the key belongs to")
+    issue.add_argument(
+        "--scope", action="append", required=True, choices=["admin", "integration", "read"], help="what the key may do"
+    )
+    issue.add_argument("--label", help="a note to recognise the key by (e.g. 'checkout')")
+    key_list = key_actions.add_parser("list", help="list a tenant's keys (ids, scopes, labels; never the keys)")
+    key_list.add_argument("tenant_id", help="the tenant whose keys to list")
+    revoke = key_actions.add_parser("revoke", help="revoke a key at once (locally; within 300 s when deployed)")
+    revoke.add_argument("tenant_id", help="the tenant the key belongs to")
+    revoke.add_argument("key_id", help="the keyId shown by `key issue` or `key list`")
     key.set_defaults(run=cmd_key)
 
-    invoke = commands.add_parser("invoke", help="run one function with one event file")
-    invoke.add_argument("function")
-    invoke.add_argument("event")
+    invoke = commands.add_parser(
+        "invoke",
+        help="run one function with one event file on a fresh in-memory table",
+        description="Run one handler with one event (the no-Docker `sam local invoke`) on a fresh in-memory table "
+        "seeded with the fixture set the events/ samples refer to (tenant demo, its example key, member, "
+        "transaction, order, reward and redemption).",
+    )
+    invoke.add_argument("function", help="the function's folder name under functions/ (e.g. create_award)")
+    invoke.add_argument("event", help="the event file (e.g. events/create_award.json)")
+    invoke.add_argument("--empty", action="store_true", help="do not seed the fixture set (only the demo tenant)")
     invoke.set_defaults(run=cmd_invoke)
 
-    job = commands.add_parser("job", help="run a scheduled job now (idempotent, resumable)")
-    job.add_argument("name", choices=[job.name for job in JOBS])
+    job = commands.add_parser(
+        "job",
+        help="run a scheduled job now (idempotent, resumable)",
+        description="Run a scheduled job by hand: expire-points settles lots past their expiry, approve-delayed "
+        "approves pending points whose waiting time is over.",
+        epilog=TARGET_HELP,
+    )
+    job.add_argument("name", choices=[job.name for job in JOBS], help="the job")
     job.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    job.add_argument("--now", help="act as if it were this ISO time (e.g. to try expiry locally)")
+    job.add_argument("--now", help="act as if it were this ISO time, e.g. 2027-12-01T00:00:00Z (local only)")
+    job.add_argument("--force", action="store_true", help="allow --now against a deployed table")
     job.set_defaults(run=cmd_job)
 
-    check = commands.add_parser("check", help="the ledger checker: recompute balances from the ledger")
+    check = commands.add_parser(
+        "check",
+        help="the ledger checker: recompute balances from the ledger",
+        description="Recompute every member's balance and every code pool from the ledger; exit 1 on any problem.",
+        epilog=TARGET_HELP,
+    )
     check.add_argument("--tenant", help="only this tenant (default: every tenant)")
     check.set_defaults(run=cmd_check)
 
-    openapi = commands.add_parser("openapi", help="write docs/openapi.json from the code")
+    openapi = commands.add_parser(
+        "openapi", help="write docs/openapi.json from the code", description="Write docs/openapi.json from the code."
+    )
     openapi.set_defaults(run=cmd_openapi)
+    return parser
 
-    args = parser.parse_args(argv)
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
+    from botocore.exceptions import BotoCoreError, ClientError
     from loyalty.errors import ApiError
 
     try:
@@ -163,6 +283,12 @@ def main(argv: list[str] | None = None) -> None:
     except ApiError as error:
         print(f"error: {error.code}: {error.message}", file=sys.stderr)
         sys.exit(2)
+    except Unreachable as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)
+    except (BotoCoreError, ClientError) as error:
+        print(f"error: DynamoDB: {error}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -52,10 +52,12 @@ def _answer_schema(spec: EndpointSpec) -> dict[str, Any]:
     if spec.bare:
         return item
     if spec.paged:
+        # a page is a list of items, or one object of lists (a member's offer redemptions with their offers)
+        whole = isinstance(spec.response, Object) and all(isinstance(f, Array) for f in spec.response.fields.values())
         return {
             "type": "object",
             "properties": {
-                "data": {"type": "array", "items": item},
+                "data": item if whole else {"type": "array", "items": item},
                 "nextToken": {"type": ["string", "null"]},
             },
             "required": ["data", "nextToken"],
@@ -111,7 +113,7 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
     if spec.body is not None:
         statuses |= {413}
     if idempotent:
-        statuses |= {422}
+        statuses |= {409, 422}  # 409 request_in_progress while a duplicate under the same key runs
     responses: dict[str, Any] = {
         str(spec.status): {
             "description": "Success",
@@ -145,8 +147,18 @@ def _collect(field: Field | None, found: dict[str, Object]) -> None:
         found.update(root.named_objects())
 
 
-def build_document() -> dict[str, Any]:
-    """The whole OpenAPI document for the current route table."""
+DEPLOYED_SERVER = {
+    "url": f"https://{{apiId}}.execute-api.{{region}}.amazonaws.com/{STAGE}",
+    "description": "deployed (the stack's ApiUrl output)",
+    "variables": {
+        "apiId": {"default": "abc123", "description": "the REST API id in the ApiUrl output"},
+        "region": {"default": "us-east-1", "description": "the AWS region the stack is deployed to"},
+    },
+}
+
+
+def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[str, Any]:
+    """The whole OpenAPI document for the current route table; the local API passes the URL it serves on."""
     paths: dict[str, dict[str, Any]] = {}
     named: dict[str, Object] = dict(ERROR.named_objects())
     for route in ROUTES:
@@ -159,9 +171,10 @@ def build_document() -> dict[str, Any]:
         "info": {
             "title": "Loyalty & Offers API",
             "version": VERSION,
-            "description": "Multi-tenant loyalty programs and merchant offers. See api-contract.md.",
+            "description": "Multi-tenant loyalty programs and merchant offers. Conventions (auth, envelope, "
+            "errors, idempotency, pagination): docs/guide.md in the repository.",
         },
-        "servers": [{"url": f"http://127.0.0.1:3000/{STAGE}", "description": "local (make serve)"}],
+        "servers": [{"url": local_url, "description": "local (make serve)"}, DEPLOYED_SERVER],
         "security": [{"apiKey": []}],
         "paths": paths,
         "components": {

@@ -1,17 +1,30 @@
-"""Scheduled jobs: one function per job from the route table's JOBS, run by an EventBridge schedule."""
+"""Scheduled jobs: one function per job from the route table's JOBS, run by an EventBridge schedule.
+
+Each job runs one at a time (reserved concurrency 1), stops before its timeout and is resumed by
+the next run; a run that fails (or cannot be delivered) lands in the jobs' dead-letter queue.
+Alarms: errors, throttles, a backlog (runs that use their whole time budget, run after run) and
+any message in the dead-letter queue.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_destinations as destinations
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from loyalty.routes import Job
 
 from infra import config
-from infra.constructs.lambdas import build_function, construct_name
+from infra.constructs.lambdas import alarm, build_function, construct_name
+from infra.permissions import JOB
+
+BACKLOG_RUNS = 3
 
 
 class ScheduledJobs(Construct):
@@ -24,9 +37,26 @@ class ScheduledJobs(Construct):
         table: dynamodb.ITableV2,
         layers: list[lambda_.ILayerVersion],
         environment: dict[str, str],
+        topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
+        self.dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            retention_period=Duration.days(14),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+        )
+        alarm(
+            self,
+            "DeadLettersAlarm",
+            self.dead_letters.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            "A scheduled job failed or could not be started: read the message in the jobs' dead-letter queue",
+            topic=topic,
+        )
         for job in jobs:
             name = construct_name(job.function)
             function = build_function(
@@ -35,15 +65,45 @@ class ScheduledJobs(Construct):
                 function=job.function,
                 table=table,
                 layers=layers,
-                writes=True,
-                environment=environment,
+                actions=JOB,
+                environment={**environment, "JOB_RESERVE_SECONDS": str(config.JOB_RESERVE_SECONDS)},
                 description=job.summary,
                 timeout_seconds=config.JOB_TIMEOUT_SECONDS,
+                reserved_concurrency=1,
+                memory_mb=config.JOB_MEMORY_MB,
+            )
+            # A failed run is not retried at once: the next scheduled run resumes where it stopped.
+            function.configure_async_invoke(
+                retry_attempts=0,
+                max_event_age=Duration.minutes(job.schedule_minutes),
+                on_failure=destinations.SqsDestination(self.dead_letters),
             )
             events.Rule(
                 self,
                 f"{name}Schedule",
                 schedule=events.Schedule.rate(Duration.minutes(job.schedule_minutes)),
-                targets=[targets.LambdaFunction(function, retry_attempts=2)],
+                targets=[targets.LambdaFunction(function, retry_attempts=2, dead_letter_queue=self.dead_letters)],
             )
+            self._alarms(name, job, function, topic)
             self.functions[job.function] = function
+
+    def _alarms(self, name: str, job: Job, function: lambda_.Function, topic: sns.ITopic) -> None:
+        period = Duration.minutes(job.schedule_minutes)
+        alarm(self, f"{name}Errors", function.metric_errors(period=period), f"{job.name}: a run failed", topic=topic)
+        alarm(
+            self,
+            f"{name}Throttles",
+            function.metric_throttles(period=period),
+            f"{job.name}: a run could not start (another is still running)",
+            topic=topic,
+        )
+        budget_ms = (config.JOB_TIMEOUT_SECONDS - config.JOB_RESERVE_SECONDS - 30) * 1000
+        alarm(
+            self,
+            f"{name}Backlog",
+            function.metric_duration(period=period, statistic=cloudwatch.Stats.MAXIMUM),
+            f"{job.name}: {BACKLOG_RUNS} runs in a row used their whole time budget; the due backlog is not shrinking",
+            topic=topic,
+            threshold=budget_ms,
+            periods=BACKLOG_RUNS,
+        )

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from infra import config
-
-ROOT = Path(__file__).resolve().parents[2]
-READ_ACTIONS = ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:ConditionCheckItem"]
-WRITE_ACTIONS = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"]
-_EXCLUDE = ["**/__pycache__", "**/*.pyc"]
+from infra import build, config
 
 
 def construct_name(function: str) -> str:
@@ -30,11 +26,13 @@ def alarm(
     construct_id: str,
     metric: cloudwatch.IMetric,
     description: str,
+    *,
+    topic: sns.ITopic,
     threshold: float = 1,
     periods: int = 1,
 ) -> cloudwatch.Alarm:
-    """An alarm that fires when `metric` reaches `threshold`; no data means all is well."""
-    return cloudwatch.Alarm(
+    """An alarm that notifies `topic` when `metric` reaches `threshold` and when it recovers; no data is fine."""
+    created = cloudwatch.Alarm(
         scope,
         construct_id,
         metric=metric,
@@ -43,14 +41,17 @@ def alarm(
         treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         alarm_description=description,
     )
+    created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+    created.add_ok_action(cloudwatch_actions.SnsAction(topic))
+    return created
 
 
 def code_layer(scope: Construct) -> lambda_.LayerVersion:
-    """Our domain package (layers/loyalty/python/loyalty) as a layer."""
+    """Our domain package (layers/loyalty/python/loyalty) as a layer, with its bytecode (infra/build.py)."""
     return lambda_.LayerVersion(
         scope,
         "CodeLayer",
-        code=lambda_.Code.from_asset(str(ROOT / "layers" / "loyalty"), exclude=_EXCLUDE),
+        code=lambda_.Code.from_asset(str(build.layer_code())),
         compatible_runtimes=[lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON)],
         compatible_architectures=[lambda_.Architecture.ARM_64],
         description="Loyalty API domain package: models, services, repository, HTTP conventions",
@@ -64,12 +65,15 @@ def build_function(
     function: str,
     table: dynamodb.ITableV2,
     layers: list[lambda_.ILayerVersion],
-    writes: bool,
+    actions: tuple[str, ...],
     environment: dict[str, str],
     description: str,
+    secret: secretsmanager.ISecret | None = None,
     timeout_seconds: int = config.FUNCTION_TIMEOUT_SECONDS,
+    reserved_concurrency: int | None = None,
+    memory_mb: int = config.FUNCTION_MEMORY_MB,
 ) -> lambda_.Function:
-    """One function from functions/<function>/ with its own role: reads only, or reads and writes; never Scan."""
+    """One function from functions/<function>/ with its bytecode and a role of exactly `actions` on the table."""
     role = iam.Role(
         scope,
         f"{construct_id}Role",
@@ -94,12 +98,12 @@ def build_function(
             resources=["*"],
         )
     )
-    role.add_to_policy(
-        iam.PolicyStatement(
-            actions=READ_ACTIONS + (WRITE_ACTIONS if writes else []),
-            resources=[table.table_arn, f"{table.table_arn}/index/*"],
+    if actions:
+        role.add_to_policy(
+            iam.PolicyStatement(actions=list(actions), resources=[table.table_arn, f"{table.table_arn}/index/*"])
         )
-    )
+    if secret is not None:
+        secret.grant_read(role)
     return lambda_.Function(
         scope,
         construct_id,
@@ -107,10 +111,11 @@ def build_function(
         runtime=lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON),
         architecture=lambda_.Architecture.ARM_64,
         handler="app.handler",
-        code=lambda_.Code.from_asset(str(ROOT / "functions" / function), exclude=_EXCLUDE),
+        code=lambda_.Code.from_asset(str(build.function_code(function))),
         layers=layers,
-        memory_size=config.FUNCTION_MEMORY_MB,
+        memory_size=memory_mb,
         timeout=Duration.seconds(timeout_seconds),
+        reserved_concurrent_executions=reserved_concurrency,
         role=role,
         log_group=log_group,
         logging_format=lambda_.LoggingFormat.JSON,

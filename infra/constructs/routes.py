@@ -1,16 +1,40 @@
-"""A nested stack of route functions: for each route its function, method, invoke permission and alarms."""
+"""Nested stacks of route functions: for each route its function, method, invoke permission and alarms.
+
+A route's nested stack is chosen by a hash of its operation (method and path), never by its place
+in the route table: adding or removing a route leaves every other method where it is, so an
+update never creates a method in one nested stack while deleting it from another.
+"""
 
 from __future__ import annotations
+
+import hashlib
 
 from aws_cdk import Aws, NestedStack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 from loyalty.routes import Route
 
+from infra import config
 from infra.constructs.lambdas import alarm, build_function, construct_name
+from infra.permissions import route_actions
+
+
+def route_stack(route: Route, stacks: int = config.ROUTE_STACKS) -> str:
+    """The construct id of the nested stack that holds `route`: stable whatever else the table holds."""
+    digest = hashlib.sha256(f"{route.method} {route.path}".encode()).digest()
+    return f"Routes{int.from_bytes(digest[:8], 'big') % stacks + 1}"
+
+
+def group_routes(routes: tuple[Route, ...]) -> dict[str, list[Route]]:
+    groups: dict[str, list[Route]] = {}
+    for route in routes:
+        groups.setdefault(route_stack(route), []).append(route)
+    return dict(sorted(groups.items()))
 
 
 class RouteFunctions(NestedStack):
@@ -26,6 +50,8 @@ class RouteFunctions(NestedStack):
         table: dynamodb.ITableV2,
         layers: list[lambda_.ILayerVersion],
         environment: dict[str, str],
+        secret: secretsmanager.ISecret,
+        topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
@@ -40,9 +66,10 @@ class RouteFunctions(NestedStack):
                 function=route.function,
                 table=table,
                 layers=layers,
-                writes=route.writes,
+                actions=route_actions(route),
                 environment=environment,
                 description=f"{route.method} {route.path}",
+                secret=secret,
             )
             self.functions[name] = function
             function.add_permission(
@@ -62,6 +89,8 @@ class RouteFunctions(NestedStack):
                     http_method=route.method,
                     authorization_type="CUSTOM",
                     authorizer_id=authorizer_id,
+                    # The tenant's usage plan applies: the authorizer answers its usageIdentifierKey.
+                    api_key_required=True,
                     operation_name=route.function,
                     integration=apigw.CfnMethod.IntegrationProperty(
                         type="AWS_PROXY",
@@ -82,4 +111,5 @@ class RouteFunctions(NestedStack):
                     f"{name}{metric_name}Alarm",
                     metric,
                     f"{route.method} {route.path}: Lambda {metric_name.lower()}",
+                    topic=topic,
                 )

@@ -1,23 +1,16 @@
 """The scheduled jobs: a crash half-way and a re-run leave every balance right; the CLI runs them by hand."""
 
 import json
+import time
 from datetime import UTC, datetime
 
 import pytest
-from loyalty import clock
 from loyalty.repository import store
+from loyalty.routes import JOBS
 from loyalty.services import jobs
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
 from tools import cli
-
-
-@pytest.fixture
-def frozen():
-    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
 
 
 def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, monkeypatch):
@@ -38,19 +31,25 @@ def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, m
         return original(items)
 
     monkeypatch.setattr(store, "transact", crash_on_the_third)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(jobs.TenantsFailed) as failed:
         jobs.approve_delayed(tenant_ids=[tenant.tenant_id])
     monkeypatch.setattr(store, "transact", original)
-    assert_ledger_clean(tenant.tenant_id)  # two approved, the rest still pending: consistent
-    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 2}
+    assert failed.value.tenant_ids == [tenant.tenant_id]
+    assert_ledger_clean(tenant.tenant_id)  # some approved, the rest still pending: consistent
+    first = failed.value.result["approved"]
+    assert 0 < first < 4
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 4 - first, "complete": True}
     calls.clear()
     monkeypatch.setattr(store, "transact", crash_on_the_third)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(jobs.TenantsFailed) as failed:
         jobs.expire_points(tenant_ids=[tenant.tenant_id])
     monkeypatch.setattr(store, "transact", original)
     assert_ledger_clean(tenant.tenant_id)
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 2, "points": 20}
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 0, "points": 0}
+    first = failed.value.result["lots"]
+    assert failed.value.result["points"] == 10 * first
+    rest = 4 - first
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": rest, "points": 10 * rest, "complete": True}
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 0, "points": 0, "complete": True}
     for m in people:
         assert balance(tenant.read, m) | {} == {
             "available": 7,
@@ -63,17 +62,40 @@ def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, m
     assert_ledger_clean(tenant.tenant_id)
 
 
-def test_the_cli_runs_the_jobs_and_the_checker(tenant, capsys):
+def test_the_cli_runs_the_jobs_and_the_checker(local_api, tenant, capsys, monkeypatch):
+    # this process's table is the worker's DynamoDB Local: a local table, so --now is allowed without --force
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
     activity(tenant.admin, "visit", points=10, approvalMethod="delayed")
     m = member(tenant.integration, "cli@example.com")
     award(tenant.integration, m, "visit")
     cli.main(["job", "approve-delayed", "--tenant", tenant.tenant_id, "--now", "2099-01-01T00:00:00Z"])
-    assert json.loads(capsys.readouterr().out) == {"approved": 1}
+    assert json.loads(capsys.readouterr().out) == {"approved": 1, "complete": True}
     cli.main(["job", "expire-points", "--tenant", tenant.tenant_id])
-    assert json.loads(capsys.readouterr().out) == {"lots": 0, "points": 0}
+    assert json.loads(capsys.readouterr().out) == {"lots": 0, "points": 0, "complete": True}
     cli.main(["check", "--tenant", tenant.tenant_id])
     assert json.loads(capsys.readouterr().out) == {"tenants": 1, "problems": []}
     assert balance(tenant.read, m)["available"] == 10
+
+
+def test_a_job_item_that_can_never_settle_is_left_for_the_next_run_at_once(tenant, frozen, monkeypatch):
+    """The jobs use the one retry policy: a permanent refusal is skipped fast, not retried 20 times."""
+    tenant.admin.patch("/program", {"pointsExpiryDays": 10})
+    activity(tenant.admin, "visit", points=10)
+    m = member(tenant.integration, "stuck@example.com")
+    award(tenant.integration, m, "visit")
+    frozen.advance(days=12)
+    original = store.transact
+
+    def refused(items):  # the member's version condition fails on unchanged state, every time
+        raise store.ConditionFailed([0], repr(("member", m)))
+
+    monkeypatch.setattr(store, "transact", refused)
+    started = time.monotonic()
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
+    assert time.monotonic() - started < 1
+    monkeypatch.setattr(store, "transact", original)
+    assert_ledger_clean(tenant.tenant_id)
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 10, "complete": True}
 
 
 def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(tenant):
@@ -94,3 +116,73 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     problems = checker.check([tenant.tenant_id])["problems"]
     assert {p.get("field") for p in problems if "field" in p} == {"available", "lotTotal - consumed", "unspent lots"}
     assert [p["problem"] for p in problems if "problem" in p] == ["available differs from the codes in the pool"]
+
+
+def _due_awards(local_api, count: int):
+    """A tenant with `count` members, each with one delayed award that is due after 12 days."""
+    tenant = local_api.new_tenant()
+    tenant.admin.patch("/program", {"pointsExpiryDays": 10, "pendingDays": 3})
+    activity(tenant.admin, "later", points=7, approvalMethod="delayed")
+    for i in range(count):
+        award(tenant.integration, member(tenant.integration, f"due{i}@example.com"), "later")
+    return tenant
+
+
+class CountdownBudget(jobs.Budget):
+    """A budget spent after `checks` looks at the clock, as a Lambda's remaining time runs out."""
+
+    def __init__(self, checks: int) -> None:
+        super().__init__()
+        self.checks = checks
+
+    def spent(self) -> bool:
+        self.checks -= 1
+        return self.checks < 0
+
+
+def test_a_run_pages_through_every_tenant_stops_on_its_budget_and_the_next_run_resumes(local_api, monkeypatch):
+    monkeypatch.setattr(jobs, "PAGE_SIZE", 2)
+    busy, quiet = _due_awards(local_api, 7), _due_awards(local_api, 2)
+    ids = [busy.tenant_id, quiet.tenant_id]
+    later = datetime(2099, 1, 1, tzinfo=UTC)
+    stopped = jobs.approve_delayed(now=later, tenant_ids=ids, budget=CountdownBudget(8))
+    assert stopped["complete"] is False and 0 < stopped["approved"] < 9
+    # pages are taken a tenant at a time in turn: the quiet tenant is not starved by the busy one
+    assert jobs.approve_delayed(now=later, tenant_ids=[quiet.tenant_id]) == {"approved": 0, "complete": True}
+    rest = jobs.approve_delayed(now=later, tenant_ids=ids)
+    assert rest == {"approved": 9 - stopped["approved"], "complete": True}
+    for tenant in (busy, quiet):
+        assert_ledger_clean(tenant.tenant_id)
+
+
+def test_a_failing_tenant_is_logged_and_skipped_and_the_others_are_settled(local_api, monkeypatch):
+    broken, healthy = _due_awards(local_api, 3), _due_awards(local_api, 3)
+    original = jobs.approve_due
+
+    def approve_or_fail(tenant_id, transaction_id, now):
+        if tenant_id == broken.tenant_id:
+            raise ValueError("corrupt item")
+        return original(tenant_id, transaction_id, now)
+
+    monkeypatch.setattr(jobs, "approve_due", approve_or_fail)
+    later = datetime(2099, 1, 1, tzinfo=UTC)
+    with pytest.raises(jobs.TenantsFailed) as failed:
+        jobs.approve_delayed(now=later, tenant_ids=[broken.tenant_id, healthy.tenant_id])
+    assert failed.value.tenant_ids == [broken.tenant_id]
+    assert failed.value.result == {"approved": 3, "complete": True}
+    monkeypatch.setattr(jobs, "approve_due", original)
+    assert jobs.approve_delayed(now=later, tenant_ids=[broken.tenant_id]) == {"approved": 3, "complete": True}
+
+
+def test_the_job_handlers_stop_when_the_lambda_has_too_little_time_left(tenant, monkeypatch):
+    from tools.local.gateway import LambdaContext, load_handler
+
+    class AlmostOut(LambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return 5_000
+
+    monkeypatch.setenv("JOB_RESERVE_SECONDS", "10")
+    monkeypatch.setattr(jobs.tenants, "list_tenants", lambda: [tenant.tenant_id])
+    for job in JOBS:
+        answer = load_handler(job.function)({}, AlmostOut(job.function, "job"))
+        assert answer["complete"] is False and set(answer) > {"complete"}

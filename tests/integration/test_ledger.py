@@ -137,10 +137,10 @@ def test_delayed_awards_are_auto_approved_by_the_job(tenant, frozen):
     delayed = award(tenant.integration, m, "purchase").data
     assert delayed["status"] == "pending" and delayed["autoApprovalDate"] == "2026-03-24T12:00:00Z"
     frozen.advance(days=13)
-    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 0}
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 0, "complete": True}
     frozen.advance(days=1)
-    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 1}
-    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 0}  # idempotent
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 1, "complete": True}
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 0, "complete": True}  # idempotent
     entry = tenant.read.get(f"/transactions/{delayed['transactionId']}").data
     assert entry["status"] == "auto_approved" and entry["approvedAt"] == "2026-03-24T12:00:00Z"
     assert balance(tenant.read, m)["available"] == 100
@@ -180,8 +180,8 @@ def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen
     frozen.current = datetime(2026, 4, 9, 23, 0, tzinfo=UTC)
     assert jobs.expire_points(tenant_ids=[tenant.tenant_id])["points"] == 0  # A's last day is not over yet
     frozen.current = datetime(2026, 4, 10, 0, 5, tzinfo=UTC)
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 40}
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 0, "points": 0}  # idempotent
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 40, "complete": True}
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 0, "points": 0, "complete": True}  # idempotent
     assert balance(tenant.read, m) | {} == {
         "available": 100,
         "pending": 0,
@@ -194,7 +194,8 @@ def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen
     assert [(t["points"], t["status"]) for t in expired] == [(40, "approved")]
     tenant.integration.post(f"/members/{m}/deductions", {"points": 100, "reason": "spend all"})
     frozen.current = datetime(2026, 5, 1, tzinfo=UTC)
-    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0}  # spent: nothing expires
+    # spent: nothing expires
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
     assert tenant.read.get(f"/members/{m}/summary").data["expirationSchedule"] == []
     assert_ledger_clean(tenant.tenant_id)
 

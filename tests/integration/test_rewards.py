@@ -46,6 +46,8 @@ def test_catalog_create_read_list_update(tenant):
     assert seen == ["coffee", "mug", "r0", "r1", "r2", "r3", "r4"]
     inactive = [r["rewardId"] for r in tenant.read.get("/rewards?isActive=false&limit=100").data]
     assert inactive == ["r1", "r3"]
+    assert tenant.admin.patch("/rewards/mug", {"tierIds": ["gold"]}).status == 400  # not a tier of the program
+    tenant.admin.patch("/program", {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 100}]})
     updated = tenant.admin.patch("/rewards/mug", {"pointsCost": 250, "tierIds": ["gold"]})
     assert updated.status == 200 and updated.data["pointsCost"] == 250 and updated.data["stock"]["total"] is None
     assert tenant.read.get("/rewards/mug").data == updated.data

@@ -1,23 +1,39 @@
-"""Test harness: the embedded table, the local API on a free port, and a small HTTP client."""
+"""Test harness: the local API on a free port over this worker's DynamoDB Local, and a small HTTP client."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import itertools
 import json
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from loyalty.routes import STAGE
 
-from tools.local import embedded_dynamodb
+from tools.local import dynamodb_local
 
 _tenants = itertools.count(1)
 
 
-def start_embedded() -> None:
-    embedded_dynamodb.start()
+class EngineRedirect:
+    """Sends the loyalty client's DynamoDB calls to DynamoDB Local while active; moto (unit tests) answers otherwise.
+
+    The test process has one loyalty client (created on moto's endpoint); rewriting the URL before the
+    request is signed sends the very same calls (fault injection and all) to the real engine.
+    """
+
+    def __init__(self, client: Any, endpoint: str) -> None:
+        self.endpoint, self.active = endpoint, False
+        client.meta.events.register_first("before-sign.dynamodb", self._redirect)
+
+    def _redirect(self, request: Any, **_: Any) -> None:
+        if self.active:
+            parts = urlsplit(request.url)
+            request.url = f"{self.endpoint}{parts.path or '/'}" + (f"?{parts.query}" if parts.query else "")
 
 
 @dataclass
@@ -92,11 +108,18 @@ class Tenant:
 
 
 class LocalApiServer:
+    """DynamoDB Local in memory (one JVM per test process) and the local API over it, with real concurrency."""
+
     def __init__(self) -> None:
+        from loyalty.repository.client import client, table_name
+
         from tools.local.server import LocalApi
 
-        start_embedded()
-        self.server = LocalApi(0, embedded=True)
+        self.engine = dynamodb_local.Engine.start()
+        self.redirect = EngineRedirect(client, self.engine.endpoint)
+        with self.on_engine():
+            dynamodb_local.ensure_table(client, table_name())
+        self.server = LocalApi(0)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -113,6 +136,44 @@ class LocalApiServer:
     def anonymous(self, key: str | None = None) -> Client:
         return Client(self.port, key)
 
+    def on_engine(self) -> contextlib.AbstractContextManager[None]:
+        return _active(self.redirect)
+
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.engine.stop()
+
+
+@contextlib.contextmanager
+def _active(redirect: EngineRedirect) -> Iterator[None]:
+    redirect.active = True
+    try:
+        yield
+    finally:
+        redirect.active = False
+
+
+def tenant_digest(tenant_id: str) -> str:
+    """A fingerprint of every item of a tenant in the test table (nothing changed ⇔ same digest).
+
+    A test-only Scan through the loyalty client, so inside an integration test it reads DynamoDB Local.
+    """
+    import hashlib
+
+    from loyalty.repository.client import client, table_name
+
+    partition = f"T#{tenant_id}"
+    items, start = [], None
+    while True:
+        page = client.scan(
+            TableName=table_name(), ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {})
+        )
+        items += [
+            json.dumps(item, sort_keys=True)
+            for item in page.get("Items", [])
+            if item["pk"]["S"] == partition or item["pk"]["S"].startswith(partition + "#")
+        ]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()

@@ -82,3 +82,43 @@ def test_json_schema_forbids_unknown_fields_and_lists_required_ones():
     assert schema["additionalProperties"] is False
     assert schema["required"] == ["id"]
     assert schema["properties"]["count"] == {"type": "integer", "minimum": 1, "maximum": 10}
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("price", "\uff11\uff12.\uff15\uff10"),  # fullwidth digits
+        ("price", "\u0661\u0662.\u0665\u0660"),  # Arabic-Indic digits
+        ("price", "12.50\n"),
+        ("count", "\uff13"),
+        ("day", "2019-W01-1"),  # a week date Python's fromisoformat accepts
+        ("day", "2019-001"),
+        ("day", "\uff12\uff10\uff11\uff19-05-05"),
+        ("when", "1970-01-01T00:30:00+01:00"),  # 1969 once normalised to UTC
+        ("when", "9998-12-31T23:30:00-01:00"),  # 9999 in UTC
+        ("when", "9999-12-31T23:59:59-23:59"),  # beyond datetime's range once normalised
+        ("when", "2019-05-05T11:20:49"),  # no offset
+        ("when", "2019-05-05 11:20:49Z"),
+        ("when", "2019-05-05T11:20:49z"),
+        ("when", "2019-W01-1T11:20:49Z"),
+        ("id", "abc\n"),  # `$` would match before a trailing newline
+        ("id", "\u0661"),
+        ("tags", ["a\x00"]),
+        ("tags", ["\x1b"]),
+        ("tags", ["\x85"]),
+        ("tags", ["\ud800"]),
+        ("tags", ["a\tb"]),
+    ],
+)
+def test_only_the_contract_formats_are_accepted(field, value):
+    document = {"id": "x", field: value}
+    assert field in problems(document) or f"{field}[0]" in problems(document)
+
+
+def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_breaks():
+    assert SHAPE.validate({"id": "x", "when": "1970-01-01T01:30:00.999+01:00"})["when"] == "1970-01-01T00:30:00Z"
+    assert SHAPE.validate({"id": "x", "when": "2019-05-05T11:20:49+0200"})["when"] == "2019-05-05T09:20:49Z"
+    notes = Object(None, {"text": Str(multiline=True)})
+    assert notes.validate({"text": "one\r\ntwo\tthree"}) == {"text": "one\r\ntwo\tthree"}
+    with pytest.raises(ValidationFailed):
+        notes.validate({"text": "bell\x07"})

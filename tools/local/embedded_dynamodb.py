@@ -1,9 +1,8 @@
-"""An in-process DynamoDB (moto) in which every call is atomic, as it is on AWS.
+"""An in-process DynamoDB (moto) for unit tests, the state machine, `loyalty invoke` and the call-counting bench.
 
-moto is not safe under concurrent threads: its transactions deep-copy whole tables and put them
-back on failure without a lock. Here every DynamoDB call of the process runs under one lock, and
-a failed transaction restores only the items it touched (so a transaction costs the same with 10
-or with 50,000 items in the table).
+moto is not safe under concurrent threads, so nothing concurrent runs on it: the local API and the
+integration suite run on DynamoDB Local. A failed transaction here restores only the items it
+touched (so a transaction costs the same with 10 or with 50,000 items in the table).
 """
 
 from __future__ import annotations
@@ -11,15 +10,12 @@ from __future__ import annotations
 import copy
 import json
 import os
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from loyalty.repository.table import LOCAL_TABLE_NAME
 
 from tools.local.constants import FAKE_CREDENTIALS
 
-LOCK = threading.RLock()
 _started: dict[str, Any] = {}
 
 
@@ -27,18 +23,6 @@ def _use_fake_credentials() -> None:
     os.environ.update(FAKE_CREDENTIALS)
     os.environ.pop("AWS_PROFILE", None)
     os.environ.pop("AWS_ENDPOINT_URL_DYNAMODB", None)
-
-
-def _serialise_calls() -> None:
-    from botocore.client import BaseClient
-
-    original: Callable[..., Any] = BaseClient._make_api_call
-
-    def serialised(self: BaseClient, operation_name: str, api_params: dict[str, Any]) -> Any:
-        with LOCK:
-            return original(self, operation_name, api_params)
-
-    BaseClient._make_api_call = serialised  # type: ignore[method-assign]
 
 
 def _cheap_transaction_rollback() -> None:
@@ -153,7 +137,6 @@ def start(table_name: str = LOCAL_TABLE_NAME) -> None:
 
     mock = mock_aws()
     mock.start()
-    _serialise_calls()
     _cheap_transaction_rollback()
     _fast_item_responses()
     _partition_queries()

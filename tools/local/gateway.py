@@ -64,7 +64,7 @@ def _allows(policy: dict[str, Any], method_arn: str) -> bool:
     for statement in policy.get("Statement", []):
         resources = statement.get("Resource", [])
         resources = [resources] if isinstance(resources, str) else resources
-        pattern_hit = any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn) for r in resources)
+        pattern_hit = any(re.fullmatch(re.escape(r).replace(r"\*", ".*"), method_arn, re.DOTALL) for r in resources)
         if pattern_hit and statement.get("Effect") == "Deny":
             return False
         allowed = allowed or (pattern_hit and statement.get("Effect") == "Allow")
@@ -127,10 +127,14 @@ class Gateway:
         prefix = f"/{STAGE}"
         if not (raw_path == prefix or raw_path.startswith(prefix + "/")):
             return _gateway("MISSING_AUTHENTICATION_TOKEN")
-        path = unquote(raw_path[len(prefix) :]) or "/"
-        route, params, _ = find(method, path)
+        # API Gateway matches routes on the raw path and decodes each parameter afterwards, so an
+        # encoded slash (%2F) stays inside its parameter instead of reaching another route.
+        raw = raw_path[len(prefix) :] or "/"
+        route, raw_params, _ = find(method, raw)
         if route is None:
             return _gateway("MISSING_AUTHENTICATION_TOKEN")
+        params = {name: unquote(value) for name, value in raw_params.items()}
+        path = unquote(raw)
         if len(body) > MAX_PAYLOAD:
             return _gateway("REQUEST_TOO_LARGE")
         token = next((v for k, v in headers.items() if k.lower() == "authorization"), None)

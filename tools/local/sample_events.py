@@ -5,6 +5,7 @@ import sys
 
 from loyalty.routes import JOBS, ROUTES, STAGE
 
+from tools.local.constants import DEMO_TENANT
 from tools.local.gateway import build_event
 
 # function → (path parameters, body, query string)
@@ -104,6 +105,82 @@ SAMPLES: dict = {
         {"reason": "Customer changed their mind", "refund": True},
         "",
     ),
+    "create_offer": (
+        {},
+        {
+            "offerCode": "SPRING_2019_50_PERCENT_OFF",
+            "name": "Half off in spring",
+            "merchantName": "Bob's Warehouse",
+            "rewardType": "percentage",
+            "offerAmount": "50",
+            "minSpendAmount": "5.00",
+            "maxRewardAmount": "30.00",
+            "startDate": "2026-03-01T00:00:00Z",
+            "endDate": "2099-12-31T23:59:59Z",
+            "status": "published",
+            "requiresActivation": True,
+            "maxRedemptionsPerMember": 1,
+            "maxRedemptionsTotal": 10000,
+            "channels": ["online", "in-store"],
+            "categoryId": "3",
+            "tags": [{"key": "purchase-channel", "value": "In-Store"}],
+            "contentIds": ["SKU22242"],
+            "images": {"logo": "https://img.example.com/logo.png", "hero": "https://img.example.com/hero.png"},
+            "messages": {"short": "Save 50% at Bob's", "thankYou": "Thank you for shopping!"},
+        },
+        "",
+    ),
+    "list_offers": ({}, None, "status=published&limit=20"),
+    "get_offer": ({"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, None, ""),
+    "update_offer": ({"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, {"status": "archived"}, ""),
+    "list_member_offers": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "limit=10"),
+    "activate_offer": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, None, ""),
+    "deactivate_offer": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
+        None,
+        "",
+    ),
+    "create_offer_redemption": (
+        {},
+        {
+            "teamId": "demo",
+            "offerCode": "SPRING_2019_50_PERCENT_OFF",
+            "memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W",
+            "redeemedAt": "2026-04-05T11:20:49Z",
+            "orderId": "O144232334",
+            "currency": "USD",
+            "value": "13.33",
+            "contentIds": ["SKU22242"],
+        },
+        "",
+    ),
+    "list_offer_redemptions": ({}, None, "offerCode=SPRING_2019_50_PERCENT_OFF&from=2026-04-01T00:00:00Z"),
+    "get_offer_redemption": ({"id": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
+    "list_member_offer_redemptions": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        None,
+        "startDate=2026-03-22T09:39:25Z&endDate=2026-06-22T09:39:25Z",
+    ),
+    # 9. Vouchers
+    "issue_voucher": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "expirationDate": "2099-06-30"},
+        "",
+    ),
+    "add_voucher_codes": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"},
+        {"codes": ["SPRING-7K2M9QXA", "SPRING-3JHDP8WT"]},
+        "",
+    ),
+    "list_offer_vouchers": ({"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, None, "status=acquired&limit=25"),
+    "get_offer_voucher": (
+        {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3", "voucherId": "01JD83E5F6G7H8J9K0M1N2P3Q4"},
+        None,
+        "",
+    ),
+    "get_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, None, ""),
+    "redeem_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, {"orderId": "order-1001"}, ""),
+    "cancel_voucher": ({"voucherIdOrCode": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
 }
 
 HEADERS = {
@@ -137,7 +214,7 @@ def main() -> None:
             headers,
             json.dumps(body) if body is not None else None,
             {
-                "tenantId": "demo",
+                "tenantId": DEMO_TENANT,
                 "scopes": "admin",
                 "keyId": "0123456789abcdef",
                 "principalId": "demo/0123456789abcdef",

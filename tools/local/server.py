@@ -1,95 +1,91 @@
-"""The local API: http://127.0.0.1:3000/Production served by the real handlers on an embedded DynamoDB.
+"""The local API: http://127.0.0.1:3000/Production served by the real handlers, on DynamoDB Local.
 
-The same port also speaks DynamoDB's protocol (for `loyalty` operator commands run in another
-process) and serves the generated OpenAPI document and a docs page.
+The port speaks only the API (plus the generated OpenAPI document and a docs page); the database
+is DynamoDB Local on its own loopback port, which `make serve` starts, keeps in `.local/` and stops.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 import time
+import traceback
+from contextlib import AbstractContextManager, nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from loyalty.routes import STAGE
 
-from tools.local import embedded_dynamodb
 from tools.local.constants import DEMO_TENANT
 
 STAGE_PREFIX = f"/{STAGE}"
-
-
-class _DynamoEndpoint:
-    """DynamoDB's JSON protocol for the embedded table, one call at a time (moto's own responder)."""
-
-    def __init__(self) -> None:
-        from moto.moto_server.werkzeug_app import create_backend_app
-
-        self._client = create_backend_app("dynamodb").test_client()
-
-    def __call__(self, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
-        with embedded_dynamodb.LOCK:
-            answer = self._client.post("/", headers=headers, data=body)
-        return (
-            answer.status_code,
-            {"Content-Type": answer.headers.get("Content-Type", "application/x-amz-json-1.0")},
-            answer.data,
-        )
 
 
 class LocalApi(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 256
 
-    def __init__(self, port: int, embedded: bool) -> None:
+    def __init__(self, port: int, serialise: bool = False) -> None:
         from tools.local.gateway import Gateway
 
         super().__init__(("127.0.0.1", port), _Handler)
         self.gateway = Gateway()
-        self.embedded = embedded
-        self._dynamo: _DynamoEndpoint | None = None
+        # the embedded moto engine is not thread-safe: without DynamoDB Local, requests run one at a time
+        self.serialised: AbstractContextManager[Any] = threading.Lock() if serialise else nullcontext()
         self._openapi: str | None = None
 
-    def dynamo(self) -> _DynamoEndpoint:
-        if self._dynamo is None:
-            self._dynamo = _DynamoEndpoint()
-        return self._dynamo
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}{STAGE_PREFIX}"
 
     def openapi(self) -> str:
         if self._openapi is None:
             from tools.openapi import build_document
 
-            self._openapi = json.dumps(build_document(), indent=2)
+            self._openapi = json.dumps(build_document(self.url), indent=2)
         return self._openapi
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
+    # headers and body leave in one write with Nagle off: no 40 ms delayed-ACK stall on kept-alive connections
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("LOYALTY_ACCESS_LOG", "1") == "1":
             sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.log_request(status)
+        reason = self.responses.get(status, ("",))[0]
+        lines = [f"{self.protocol_version} {status} {reason}", f"Date: {self.date_time_string()}"]
+        lines += [f"{name}: {value}" for name, value in headers.items() if name.lower() != "content-length"]
+        lines.append(f"Content-Length: {len(body)}")
+        if self.close_connection:
+            lines.append("Connection: close")
+        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
+        """Answer every request, whatever it holds: a crash here would drop the connection with no reply."""
+        try:
+            self._route()
+        except Exception:  # a bug in the local stack: answered like API Gateway's default 5xx, and shown
+            traceback.print_exc()
+            self._send(500, {"Content-Type": "application/json"}, b'{"message":"Internal server error"}')
+
+    def _route(self) -> None:
+        length_header = self.headers.get("Content-Length") or "0"
+        if not length_header.isascii() or not length_header.isdigit():
+            self._send(400, {"Content-Type": "application/json"}, b'{"message":"Invalid Content-Length"}')
+            self.close_connection = True
+            return
+        length = int(length_header)
         body = self.rfile.read(length) if length else b""
         path, _, query = self.path.partition("?")
-        headers = {k: v for k, v in self.headers.items()}
-        target = self.headers.get("X-Amz-Target", "")
-        if target.startswith("DynamoDB_") and self.server.embedded:
-            self._send(*self.server.dynamo()(headers, body))
-            return
         if self.command == "GET" and path == f"{STAGE_PREFIX}/openapi.json":
             self._send(200, {"Content-Type": "application/json"}, self.server.openapi().encode())
             return
@@ -98,48 +94,62 @@ class _Handler(BaseHTTPRequestHandler):
 
             self._send(200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_HTML.encode())
             return
-        answer = self.server.gateway.handle(self.command, path, query, headers, body)
+        headers = {k: v for k, v in self.headers.items()}
+        with self.server.serialised:
+            answer = self.server.gateway.handle(self.command, path, query, headers, body)
         self._send(answer.status, answer.headers, answer.body.encode())
 
     def __getattr__(self, name: str) -> Any:
-        # every method (TRACE, PROPFIND, ...) goes to the gateway, which answers what API Gateway would
+        # every method (TRACE, PROPFIND, ...) goes to the gateway, which answers what API Gateway would;
+        # a DynamoDB call (POST / with X-Amz-Target) is a path outside the stage: 403 like API Gateway
         if name.startswith("do_"):
             return self._serve
         raise AttributeError(name)
 
 
-def prepare(api_key: str | None) -> tuple[bool, str]:
-    """Start the embedded table (unless TABLE_NAME names a real one) and make sure the demo tenant has a key."""
-    embedded = not os.environ.get("TABLE_NAME")
-    if embedded:
-        embedded_dynamodb.start()
+def prepare(api_key: str | None) -> str:
+    """Make sure the demo tenant exists and has an admin key (the given one, or a new one); return the key."""
     from loyalty.errors import Conflict
     from loyalty.services import tenants
 
-    if not tenants.tenant_exists(DEMO_TENANT):
-        tenants.create_tenant(DEMO_TENANT, "Demo program")
+    from tools.local.seed import seed_demo
+
+    seed_demo()
     try:
         issued = tenants.issue_key(DEMO_TENANT, ["admin"], label="make serve", key=api_key)
-    except Conflict:  # the same LOYALTY_API_KEY against a real table that has it already
-        return embedded, api_key or ""
-    return embedded, issued["key"]
+    except Conflict:  # LOYALTY_API_KEY was issued by an earlier run: the database kept it
+        return api_key or ""
+    return issued["key"]
+
+
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops the server as Ctrl-C does, so the engine is stopped and the state file removed."""
+
+    def interrupt(*_: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def serve(port: int | None = None) -> None:
+    from tools.local.engine_session import open_engine
+
     started = time.monotonic()
+    _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    port = port or int(os.environ.get("PORT", "3000"))
-    embedded, key = prepare(os.environ.get("LOYALTY_API_KEY") or None)
-    api = LocalApi(port, embedded)
-    where = "embedded DynamoDB (in memory)" if embedded else f"table {os.environ['TABLE_NAME']}"
-    print(f"Loyalty API on http://127.0.0.1:{port}{STAGE_PREFIX} ({where}), ready in {time.monotonic() - started:.2f}s")
-    if not os.environ.get("LOYALTY_API_KEY"):
-        print(f"Admin API key for tenant '{DEMO_TENANT}' (shown once): {key}")
-    print(f"Try: curl -H 'Authorization: Bearer <key>' http://127.0.0.1:{port}{STAGE_PREFIX}/status", flush=True)
-    try:
-        api.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        api.server_close()
+    port = int(os.environ.get("PORT", "3000")) if port is None else port
+    with open_engine() as engine:
+        key = prepare(os.environ.get("LOYALTY_API_KEY") or None)
+        api = LocalApi(port, serialise=engine.embedded)
+        engine.announce(api.url)
+        print(f"Loyalty API on {api.url} ({engine.description}), ready in {time.monotonic() - started:.2f}s")
+        if not os.environ.get("LOYALTY_API_KEY"):
+            print(f"Admin API key for tenant '{DEMO_TENANT}' (shown once): {key}")
+        print(f"Try: curl -H 'Authorization: Bearer <key>' {api.url}/status   (Ctrl-C stops it)", flush=True)
+        try:
+            api.serve_forever()
+        except KeyboardInterrupt:
+            print("\nstopping", file=sys.stderr)
+        finally:
+            api.server_close()

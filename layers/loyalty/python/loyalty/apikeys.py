@@ -7,7 +7,10 @@ import re
 import secrets
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-_TOKEN = re.compile(r"^[\x21-\x7e]{1,512}$")
+# The whole Authorization header of a well-formed key. API Gateway checks it too (the authorizer's
+# identity validation expression), so a malformed header is refused without invoking the authorizer.
+BEARER_PATTERN = r"^Bearer [A-Za-z0-9_-]{1,512}$"
+_BEARER = re.compile(BEARER_PATTERN)
 
 
 def new_key(tenant_id: str) -> str:
@@ -21,7 +24,6 @@ def digest(key: str) -> str:
 
 def bearer_digest(header: str | None) -> str | None:
     """The SHA-256 of the key in `Authorization: Bearer <key>`; None when missing or malformed."""
-    if not header or not header.startswith("Bearer "):
+    if not header or not _BEARER.fullmatch(header):
         return None
-    token = header[len("Bearer ") :]
-    return digest(token) if _TOKEN.match(token) else None
+    return digest(header[len("Bearer ") :])

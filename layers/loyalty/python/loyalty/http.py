@@ -17,11 +17,12 @@ from loyalty.caller import Caller, Replayed
 from loyalty.errors import ApiError, NotFound, PayloadTooLarge, ValidationFailed
 from loyalty.observability import logger, metrics
 from loyalty.results import Answer, Page
-from loyalty.schema import Field, Object
+from loyalty.schema import Field, Object, has_surrogates
 
 MAX_BODY_BYTES = 64 * 1024
-_PATH_VALUE = re.compile(r"^[A-Za-z0-9._:@$-]{1,128}$")
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e][\x20-\x7e]{0,254}$")
+MAX_DEPTH = 32  # JSON nesting levels; the deepest request shape needs 4
+_PATH_VALUE = re.compile(r"[A-Za-z0-9._:@$-]{1,128}")
+_IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
 
 
 @dataclass
@@ -103,6 +104,38 @@ class EndpointSpec:
     bare: bool
 
 
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """object_pairs_hook: a key given twice is an error, never "the last one wins"."""
+    document: dict[str, Any] = {}
+    for name, value in pairs:
+        if has_surrogates(name):
+            raise ValidationFailed("The request body holds a field name that is not valid Unicode.")
+        if name in document:
+            raise ValidationFailed(details=[{"field": name, "message": "is given more than once"}])
+        document[name] = value
+    return document
+
+
+def _not_json(name: str) -> Any:
+    """parse_constant: NaN and Infinity are not JSON (Python's parser accepts them by default)."""
+    raise ValueError(name)
+
+
+def _check_text(value: Any, depth: int = 0) -> None:
+    """Refuse documents nested deeper than MAX_DEPTH and strings that are not valid Unicode."""
+    if depth > MAX_DEPTH:
+        raise ValidationFailed(f"The request body is nested more than {MAX_DEPTH} levels deep.")
+    if isinstance(value, str):
+        if has_surrogates(value):
+            raise ValidationFailed("The request holds a string that is not valid Unicode (a lone surrogate).")
+    elif isinstance(value, dict):
+        for child in value.values():
+            _check_text(child, depth + 1)
+    elif isinstance(value, list):
+        for child in value:
+            _check_text(child, depth + 1)
+
+
 def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str, Any], str]:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded") and raw:
@@ -110,6 +143,8 @@ def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str,
             raw = base64.b64decode(raw).decode("utf-8")
         except (ValueError, UnicodeDecodeError) as exc:
             raise ValidationFailed("The request body is not UTF-8 JSON.") from exc
+    if has_surrogates(raw):
+        raise ValidationFailed("The request body is not UTF-8 JSON.")
     if len(raw.encode("utf-8")) > MAX_BODY_BYTES:
         raise PayloadTooLarge()
     if schema is None:
@@ -117,9 +152,12 @@ def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str,
             raise ValidationFailed("This operation takes no request body.")
         return {}, raw
     try:
-        document = json.loads(raw) if raw.strip() else {}
+        document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw.strip() else {}
+    except RecursionError as exc:
+        raise ValidationFailed(f"The request body is nested more than {MAX_DEPTH} levels deep.") from exc
     except ValueError as exc:
         raise ValidationFailed("The request body is not valid JSON.") from exc
+    _check_text(document)
     return schema.validate(document), raw
 
 
@@ -128,6 +166,8 @@ def _parse_query(event: dict[str, Any], schema: Object | None) -> dict[str, Any]
     single = event.get("queryStringParameters") or {}
     values: dict[str, Any] = {}
     for name, value in single.items():
+        if has_surrogates(name) or not isinstance(value, str) or has_surrogates(value):
+            raise ValidationFailed("The query string is not valid UTF-8.")
         if len(multi.get(name) or [value]) > 1:
             raise ValidationFailed(details=[{"field": name, "message": "must be given once"}])
         values[name] = value
@@ -137,7 +177,7 @@ def _parse_query(event: dict[str, Any], schema: Object | None) -> dict[str, Any]
 def _parse_params(event: dict[str, Any]) -> dict[str, str]:
     params = event.get("pathParameters") or {}
     for value in params.values():
-        if not isinstance(value, str) or not _PATH_VALUE.match(value):
+        if not isinstance(value, str) or not _PATH_VALUE.fullmatch(value):
             raise NotFound()
     return dict(params)
 
@@ -146,7 +186,7 @@ def _idempotency_key(headers: dict[str, str], method: str) -> str | None:
     value = headers.get("idempotency-key")
     if value is None or method != "POST":
         return None
-    if not _IDEMPOTENCY_KEY.match(value):
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
         raise ValidationFailed(
             details=[{"field": "Idempotency-Key", "message": "must be 1 to 255 printable characters"}]
         )
@@ -194,7 +234,12 @@ def endpoint(
         @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             try:
-                answer = render_result(operation(parse(event, body, query)), status, bare)
+                request = parse(event, body, query)
+                if request.idempotency_key:
+                    from loyalty.operation import replay_first  # POSTs only: GETs never load it
+
+                    replay_first(request.caller)
+                answer = render_result(operation(request), status, bare)
             except Replayed as replay:
                 answer = Response(replay.status, replay.body, {"Idempotent-Replayed": "true"})
             except ApiError as exc:

@@ -48,3 +48,9 @@ def ulid_ceiling(at: datetime) -> str:
 def random_code(length: int, alphabet: str = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
     """An unguessable code from an alphabet without look-alikes (no 0/O, 1/I)."""
     return "".join(alphabet[byte % len(alphabet)] for byte in os.urandom(length))
+
+
+def secret_ulid(at: datetime | None = None) -> str:
+    """A ULID with 80 fresh random bits (no same-millisecond increment): for ids that act as bearer secrets."""
+    millis = int((at or clock.precise_now()).timestamp() * 1000)
+    return _encode(millis, 10) + _encode(int.from_bytes(os.urandom(10), "big"), 16)

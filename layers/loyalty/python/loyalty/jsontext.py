@@ -8,8 +8,17 @@ from typing import Any
 
 
 def render(payload: Any) -> str:
-    """Compact JSON, keys in the order given: the bytes of every answer (and of a stored replay)."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON, keys in the order given: the bytes of every answer (and of a stored replay).
+
+    Escaped to ASCII in the one case where the text could not be sent as UTF-8 (a lone surrogate),
+    so that an answer always reaches the client.
+    """
+    text = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"))
+    return text
 
 
 def envelope(data: Any) -> str:

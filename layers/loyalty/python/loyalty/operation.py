@@ -9,15 +9,87 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from loyalty import clock, jsontext
+from loyalty import clock, ids, jsontext
 from loyalty.caller import Caller, Replayed
-from loyalty.errors import IdempotencyKeyReused
+from loyalty.errors import Conflict, IdempotencyKeyReused
 from loyalty.repository import idempotency, retry, store
 
-__all__ = ["Caller", "Operation", "Replayed", "run", "update_versioned"]
+__all__ = ["Caller", "Operation", "Replayed", "claimed", "replay_first", "run", "update_versioned"]
 
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
+# A claim outlives any run that holds it (functions time out at 25 s): a run cut short frees its key then.
+CLAIM_SECONDS = 60
 T = TypeVar("T")
+
+
+def _record_key(caller: Caller) -> store.Key | None:
+    return idempotency.key(caller.tenant_id, caller.idempotency_key) if caller.idempotency_key else None
+
+
+def _judge(caller: Caller, record: dict[str, Any] | None) -> None:
+    """What an unexpired record under the caller's key says: replay it, 422, or 409 while a run holds it."""
+    if not idempotency.is_live(record, int(clock.now().timestamp())):
+        return
+    assert record is not None
+    if record["fingerprint"] != caller.fingerprint:
+        raise IdempotencyKeyReused()
+    if idempotency.is_claim(record):
+        raise Conflict(
+            "request_in_progress",
+            "A request with this Idempotency-Key is still running; retry after the delay given.",
+            headers={"Retry-After": "1"},
+        )
+    raise Replayed(record["status"], record["body"])
+
+
+def replay_first(caller: Caller) -> None:
+    """Serve a replay before anything is judged: the first answer stands whatever changed since.
+
+    The edge calls this before any service, so a retried request never meets a check of current
+    settings or state (a cleared saleActivityId, an inactive activity, a spent balance).
+    """
+    record_key = _record_key(caller)
+    if record_key is not None:
+        _judge(caller, store.get(record_key))
+
+
+def claimed(caller: Caller, work: Callable[[], dict[str, Any]], status: int = 200) -> dict[str, Any]:
+    """Run an operation that writes in several transactions under the caller's Idempotency-Key.
+
+    The key is claimed before the first write, so a concurrent duplicate replays the first answer
+    or gets 409 request_in_progress, and another body gets 422 — never a second run. The answer
+    replaces the claim when the run ends; a run that fails gives the claim back (nothing is
+    recorded, as for any failed request), and a run cut short frees it after CLAIM_SECONDS.
+    """
+    record_key = _record_key(caller)
+    if record_key is None:
+        return work()
+    token = ids.ulid()
+    try:
+        store.transact([idempotency.claim(record_key, caller.fingerprint, token, CLAIM_SECONDS)])
+    except store.ConditionFailed:
+        _judge(caller, store.get(record_key))
+        raise Conflict(  # the holder finished and expired in between: rare, and safe to retry
+            "request_in_progress", "Retry this request with the same Idempotency-Key.", headers={"Retry-After": "1"}
+        ) from None
+    try:
+        data = work()
+    except BaseException:
+        try:
+            store.transact([idempotency.release(record_key, token)])
+        except store.ConditionFailed:
+            pass  # the claim had expired and is someone else's now
+        raise
+    answer = jsontext.envelope(data)
+    try:
+        store.transact(
+            [idempotency.record(record_key, caller.fingerprint, status, answer, IDEMPOTENCY_WINDOW_SECONDS, token)]
+        )
+    except store.ConditionFailed:
+        from loyalty.observability import logger
+
+        logger.warning("a run outlived its idempotency claim; its answer was not recorded")
+    return data
 
 
 class Operation:
@@ -26,14 +98,14 @@ class Operation:
     def __init__(self, caller: Caller) -> None:
         self.caller = caller
         self.tenant_id = caller.tenant_id
-        self.idem_key = idempotency.key(caller.tenant_id, caller.idempotency_key) if caller.idempotency_key else None
+        self.idem_key = _record_key(caller)
 
     def read(self, wanted: list[store.Key]) -> list[dict[str, Any] | None]:
         """The items asked for, in one call that also fetches this caller's idempotency record."""
         if self.idem_key is None:
             return store.get_many(wanted) if wanted else []
         found = store.get_many([*wanted, self.idem_key])
-        self._replay_if_served(found[-1])
+        _judge(self.caller, found[-1])
         return found[:-1]
 
     def read_existing(self, wanted: store.Key, what: str) -> dict[str, Any]:
@@ -41,27 +113,11 @@ class Operation:
         (found,) = self.read([wanted])
         return store.required(found, what)
 
-    def _replay_if_served(self, record: dict[str, Any] | None) -> None:
-        if record is None or not idempotency.is_live(record, int(clock.now().timestamp())):
-            return
-        if record["fingerprint"] != self.caller.fingerprint:
-            raise IdempotencyKeyReused()
-        raise Replayed(record["status"], record["body"])
-
     def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> dict[str, Any]:
         """Write everything in one transaction (with the answer recorded under the key); return `data`."""
         if self.idem_key is not None:
             items = [*items, self._record(status, data)]
         store.transact(items)
-        return data
-
-    def remember(self, data: dict[str, Any], status: int = 200) -> dict[str, Any]:
-        """Record an answer under the Idempotency-Key after writes that needed several transactions."""
-        if self.idem_key is not None:
-            try:
-                store.transact([self._record(status, data)])
-            except store.ConditionFailed:
-                pass  # a concurrent duplicate recorded its answer first; the writes were the same
         return data
 
     def _record(self, status: int, data: dict[str, Any]) -> store.TxItem:

@@ -38,7 +38,7 @@ class Route:
     def match(self, path: str) -> dict[str, str] | None:
         """The path parameters if the concrete path fits this route's template."""
         pattern = "^" + re.sub(r"\\\{([^}]+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.path)) + "$"
-        found = re.match(pattern, path)
+        found = re.fullmatch(pattern, path)
         return found.groupdict() if found else None
 
 
@@ -143,6 +143,96 @@ ROUTES: tuple[Route, ...] = (
         ADMIN,
         "Cancel a redemption, refunding its points",
         "rewards",
+    ),
+    # 8. Offers, activation and offer redemptions
+    _r("POST", "/offers", "create_offer", ADMIN, "Create an offer", "offers"),
+    _r("GET", "/offers", "list_offers", ANY, "The offer catalog, newest first", "offers"),
+    _r("GET", "/offers/{offerId}", "get_offer", ANY, "Read one offer with its redemption count", "offers"),
+    _r("PATCH", "/offers/{offerId}", "update_offer", ADMIN, "Update an offer; status moves forward only", "offers"),
+    _r(
+        "GET",
+        "/members/{memberId}/offers",
+        "list_member_offers",
+        ANY,
+        "Published, current offers the member may still use",
+        "offers",
+    ),
+    _r(
+        "POST",
+        "/members/{memberId}/offers/{offerId}/activation",
+        "activate_offer",
+        INTEGRATION,
+        "Activate (clip) an offer for a member",
+        "offers",
+    ),
+    _r(
+        "DELETE",
+        "/members/{memberId}/offers/{offerId}/activation",
+        "deactivate_offer",
+        INTEGRATION,
+        "Deactivate (unclip) an offer for a member",
+        "offers",
+    ),
+    _r(
+        "POST",
+        "/offer-redemptions",
+        "create_offer_redemption",
+        INTEGRATION,
+        "Redeem an offer on an order",
+        "offers",
+    ),
+    _r(
+        "GET",
+        "/offer-redemptions",
+        "list_offer_redemptions",
+        ANY,
+        "The program's offer redemptions, newest first",
+        "offers",
+    ),
+    _r("GET", "/offer-redemptions/{id}", "get_offer_redemption", ANY, "Read one offer redemption", "offers"),
+    _r(
+        "GET",
+        "/members/{memberId}/offer-redemptions",
+        "list_member_offer_redemptions",
+        ANY,
+        "A member's offer redemptions with the offers they reference",
+        "offers",
+    ),
+    # 9. Vouchers
+    _r("POST", "/offers/{offerId}/vouchers", "issue_voucher", INTEGRATION, "Issue a voucher of an offer", "vouchers"),
+    _r(
+        "POST",
+        "/offers/{offerId}/voucher-codes",
+        "add_voucher_codes",
+        ADMIN,
+        "Preload codes into the offer's voucher-code pool",
+        "vouchers",
+    ),
+    _r("GET", "/offers/{offerId}/vouchers", "list_offer_vouchers", ANY, "An offer's vouchers by status", "vouchers"),
+    _r(
+        "GET",
+        "/offers/{offerId}/vouchers/{voucherId}",
+        "get_offer_voucher",
+        ANY,
+        "Read one voucher of an offer",
+        "vouchers",
+    ),
+    _r("GET", "/vouchers/{voucherIdOrCode}", "get_voucher", ANY, "Look a voucher up by id or code", "vouchers"),
+    _r(
+        "POST",
+        "/vouchers/{voucherIdOrCode}/redeem",
+        "redeem_voucher",
+        INTEGRATION,
+        "Redeem a voucher once",
+        "vouchers",
+    ),
+    _r(
+        "POST",
+        "/vouchers/{voucherIdOrCode}/cancel",
+        "cancel_voucher",
+        INTEGRATION,
+        "Cancel a voucher that is not redeemed",
+        "vouchers",
     ),
 )
 

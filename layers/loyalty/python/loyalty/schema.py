@@ -17,6 +17,23 @@ from loyalty.errors import ValidationFailed
 
 MISSING: Any = object()
 CLIENT_ID = r"^[A-Za-z0-9._:@$-]{1,128}$"
+# C0 and C1 control characters (NUL, ESC, DEL, ...) are never text; multi-line fields may hold \t \n \r.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MONEY = r"-?[0-9]{1,12}(\.[0-9]{1,4})?"
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+# Second precision with an optional fraction (dropped), and an explicit UTC designator or offset.
+_DATE_TIME = _DATE + r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})"
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+def has_surrogates(text: str) -> bool:
+    """Whether a string holds a lone UTF-16 surrogate (valid in JSON escapes, never in UTF-8 text)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 class Invalid(Exception):
@@ -87,10 +104,12 @@ class Str(Field):
         max_len: int = 1000,
         pattern: str | None = None,
         enum: Iterable[str] | None = None,
+        multiline: bool = False,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.min_len, self.max_len = min_len, max_len
+        self._control = _CONTROL_EXCEPT_LINES if multiline else _CONTROL
         self.pattern = pattern
         self._regex = re.compile(pattern) if pattern else None
         self.enum = list(enum) if enum else None
@@ -102,7 +121,9 @@ class Str(Field):
             raise self._fail(path, "must be one of: " + ", ".join(self.enum))
         if not self.min_len <= len(value) <= self.max_len:
             raise self._fail(path, f"must be {self.min_len} to {self.max_len} characters long")
-        if self._regex and not self._regex.match(value):
+        if self._control.search(value) or has_surrogates(value):
+            raise self._fail(path, "must not contain control characters or invalid Unicode")
+        if self._regex and not self._regex.fullmatch(value):
             raise self._fail(path, f"must match {self.pattern}")
         return value
 
@@ -164,7 +185,7 @@ class QueryInt(Int):
     """An integer that arrives as a query-string value."""
 
     def convert(self, value: Any, path: str) -> Any:
-        if isinstance(value, str) and re.fullmatch(r"-?\d{1,12}", value):
+        if isinstance(value, str) and re.fullmatch(r"-?[0-9]{1,12}", value):
             value = int(value)
         return super().convert(value, path)
 
@@ -193,7 +214,7 @@ class Money(Field):
         self.minimum, self.maximum = Decimal(minimum), Decimal(maximum)
 
     def convert(self, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or not re.fullmatch(r"-?\d{1,12}(\.\d{1,4})?", value):
+        if not isinstance(value, str) or not re.fullmatch(_MONEY, value):
             raise self._fail(path, 'must be a decimal string such as "13.33"')
         try:
             amount = Decimal(value)
@@ -204,7 +225,7 @@ class Money(Field):
         return value
 
     def extra_schema(self) -> dict[str, Any]:
-        return {"pattern": r"^-?\d{1,12}(\.\d{1,4})?$", "example": "13.33"}
+        return {"pattern": f"^{_MONEY}$", "example": "13.33"}
 
 
 class Number(Field):
@@ -234,41 +255,40 @@ class Currency(Str):
 
 
 class DateTime(Field):
-    """ISO-8601 time; any offset is accepted and normalised to UTC with a Z suffix."""
+    """ISO-8601 time with Z or an offset (normalised to UTC, Z suffix), second precision, 1970 to 9998."""
 
     def convert(self, value: Any, path: str) -> Any:
-        if not isinstance(value, str) or not re.fullmatch(
-            r"\d{4}-\d{2}-\d{2}[T ][0-9:.]{5,}([Zz]|[+-]\d{2}:?\d{2})?", value
-        ):
-            raise self._fail(path, "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z")
+        message = "must be an ISO-8601 date-time with Z or an offset, such as 2019-05-05T11:20:49Z"
+        if not isinstance(value, str) or not re.fullmatch(_DATE_TIME, value):
+            raise self._fail(path, message)
         try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError as exc:
-            raise self._fail(path, "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z") from exc
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=UTC)
-        if not 1970 <= moment.year <= 9998:
-            raise self._fail(path, "must be between the years 1970 and 9998")
-        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+        except (ValueError, OverflowError) as exc:
+            raise self._fail(path, message) from exc
+        if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # judged in UTC: an offset can cross a bound
+            raise self._fail(path, f"must be between the years {FIRST_YEAR} and {LAST_YEAR} (UTC)")
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def extra_schema(self) -> dict[str, Any]:
-        return {"format": "date-time"}
+        return {"format": "date-time", "pattern": f"^{_DATE_TIME}$"}
 
 
 class Date(Field):
+    """A calendar date, exactly YYYY-MM-DD (no week or ordinal dates), 1900 to 9998."""
+
     def convert(self, value: Any, path: str) -> Any:
         try:
-            if not isinstance(value, str) or len(value) != 10:
+            if not isinstance(value, str) or not re.fullmatch(_DATE, value):
                 raise ValueError(value)
             parsed = date.fromisoformat(value)
         except ValueError as exc:
             raise self._fail(path, "must be a date such as 2019-05-05") from exc
-        if parsed.year < 1900:
-            raise self._fail(path, "must be after 1900")
+        if not 1900 <= parsed.year <= LAST_YEAR:
+            raise self._fail(path, f"must be between the years 1900 and {LAST_YEAR}")
         return value
 
     def extra_schema(self) -> dict[str, Any]:
-        return {"format": "date"}
+        return {"format": "date", "pattern": f"^{_DATE}$"}
 
 
 class Array(Field):

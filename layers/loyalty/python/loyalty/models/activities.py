@@ -10,7 +10,7 @@ APPROVAL_METHODS = ["immediate", "manual", "delayed"]
 
 _FIELDS = {
     "name": Str(min_len=1, max_len=200),
-    "description": Str(max_len=2000, nullable=True),
+    "description": Str(max_len=2000, nullable=True, multiline=True),
     "type": Str(enum=["fixed", "multiplier"], description="fixed: `points` per award; multiplier: base * multiplier"),
     "points": Int(minimum=1, maximum=10**9, description="Points of a fixed award (default 1)"),
     "multiplier": Number(description="Factor of a multiplier award (default 1)"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from loyalty.models.common import PAGING, TIME_RANGE
 from loyalty.models.members import BALANCE, TIER_REF
+from loyalty.models.members import STATUSES as MEMBER_STATUSES
 from loyalty.schema import Array, Date, DateTime, Id, Int, Object, Str
 
 POINTS = Int(minimum=1, maximum=10**9)
@@ -70,7 +71,7 @@ SUMMARY = Object(
     "MemberSummary",
     {
         "memberId": Str(required=True),
-        "status": Str(required=True, enum=["active", "suspended"]),
+        "status": Str(required=True, enum=MEMBER_STATUSES),
         "balance": BALANCE,
         "tier": TIER_REF,
         "nextTier": TIER_REF,

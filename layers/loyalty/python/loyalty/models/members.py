@@ -6,7 +6,7 @@ from loyalty.models.common import PAGING
 from loyalty.schema import Date, DateTime, Email, Id, Int, Object, Str
 
 _PROFILE = {
-    "externalId": Id(nullable=True, description="The merchant's own user id (unique)"),
+    "externalId": Id(nullable=True, description="The merchant's own user id: unique and exact (case-sensitive)"),
     "firstName": Str(max_len=100, nullable=True),
     "lastName": Str(max_len=100, nullable=True),
     "gender": Str(max_len=30, nullable=True),
@@ -15,6 +15,7 @@ _PROFILE = {
     "profileImageUrl": Str(max_len=2048, pattern=r"^https?://\S+$", nullable=True),
 }
 
+STATUSES = ["active", "suspended", "erased"]
 MEMBER_CREATE = Object("MemberCreate", {"email": Email(required=True), **_PROFILE})
 
 MEMBER_UPDATE = Object(
@@ -44,7 +45,7 @@ MEMBER = Object(
         "memberId": Str(required=True),
         "email": Str(required=True, nullable=True),
         **Object(None, _PROFILE).all_required("_").fields,
-        "status": Str(required=True, enum=["active", "suspended"]),
+        "status": Str(required=True, enum=STATUSES, description="erased: personal data erased; takes no part"),
         "tier": TIER_REF,
         "tierOverride": Str(required=True, nullable=True),
         "balance": BALANCE,

@@ -11,13 +11,13 @@ CODE = Str(min_len=1, max_len=128, pattern=r"^[\x21-\x7e]+$", description="Print
 
 _FIELDS = {
     "name": Str(min_len=1, max_len=200),
-    "description": Str(max_len=2000, nullable=True),
+    "description": Str(max_len=2000, nullable=True, multiline=True),
     "pointsCost": Int(minimum=1, maximum=10**9),
     "value": Money(nullable=True),
     "currency": Currency(description="Default: the program's currency"),
     "isActive": Bool(),
-    "termsText": Str(max_len=4000, nullable=True),
-    "instructions": Str(max_len=4000, nullable=True),
+    "termsText": Str(max_len=4000, nullable=True, multiline=True),
+    "instructions": Str(max_len=4000, nullable=True, multiline=True),
     "couponExpiry": Date(nullable=True, description="The last day the coupon codes are valid"),
     "tierIds": Array(Id(), max_items=20, description="Tiers that may redeem; empty = every tier"),
     "maxPerMember": Int(minimum=1, maximum=10**6, nullable=True, description="Redemptions per member; null = no limit"),

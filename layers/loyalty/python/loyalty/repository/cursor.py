@@ -3,16 +3,34 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
 import os
+import re
 from typing import Any
 
 from loyalty import jsontext
 from loyalty.errors import ValidationFailed
 
-_SECRET = os.environ.get("CURSOR_SECRET", "local-development-cursor-secret").encode()
+LOCAL_SECRET = "local-development-cursor-secret"
+
+
+@functools.cache
+def _secret() -> bytes:
+    """The signing secret, read once per container: from Secrets Manager when deployed
+    (CURSOR_SECRET_ARN, one secret for every function), else CURSOR_SECRET or the local default."""
+    arn = os.environ.get("CURSOR_SECRET_ARN")
+    if arn:
+        import boto3  # only functions that page pay for this client, and only on their first cursor
+
+        return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
+    return os.environ.get("CURSOR_SECRET", LOCAL_SECRET).encode()
+
+
+# What `encode` produces: unpadded base64url, a dot, a base64url MAC. Anything else is refused before decoding.
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,2000}\.[A-Za-z0-9_-]{24}")
 
 
 def _bad() -> ValidationFailed:
@@ -23,7 +41,7 @@ def _bad() -> ValidationFailed:
 
 
 def _mac(tenant_id: str, query_id: str, payload: bytes) -> str:
-    digest = hmac.new(_SECRET, tenant_id.encode() + b"\0" + query_id.encode() + b"\0" + payload, hashlib.sha256)
+    digest = hmac.new(_secret(), tenant_id.encode() + b"\0" + query_id.encode() + b"\0" + payload, hashlib.sha256)
     return base64.urlsafe_b64encode(digest.digest()[:18]).decode()
 
 
@@ -46,7 +64,7 @@ def decode(tenant_id: str, query_id: str, token: str | None) -> dict[str, Any] |
     """The start key a token carries; a tampered token, or one of another tenant or query, is a 400."""
     if token is None:
         return None
-    if len(token) > 2048 or token.count(".") != 1:
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise _bad()
     body, mac = token.split(".")
     try:
@@ -55,7 +73,10 @@ def decode(tenant_id: str, query_id: str, token: str | None) -> dict[str, Any] |
         raise _bad() from exc
     if not hmac.compare_digest(mac, _mac(tenant_id, query_id, payload)):
         raise _bad()
-    start = json.loads(payload)
+    try:
+        start = json.loads(payload)
+    except ValueError as exc:  # signed by us, so only a changed secret gets here
+        raise _bad() from exc
     if not isinstance(start, dict) or not all(isinstance(v, str) for v in start.values()):
         raise _bad()
     return start

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from loyalty.repository import store
 from loyalty.repository.store import Collection, Key, key
 
 # Two partitions are platform data, not tenant data: the tenant registry (the scheduled jobs walk
@@ -39,3 +40,28 @@ def registry() -> Collection:
 def api_keys(tenant_id: str) -> list[dict[str, Any]]:
     """A tenant's own copies of its API key records."""
     return Collection(tenant(tenant_id)).all(sort="begins_with(#s, :k)", values={":k": "APIKEY#"})
+
+
+# --- a tenant's API Gateway usage-plan key (its own rate and burst), kept on the tenant record ---
+
+_USAGE_FIELDS = ("usageKeyId", "usageKey", "usagePlanId", "rateLimit", "burstLimit")
+
+
+def usage_key(tenant_id: str) -> str | None:
+    """The value of the tenant's own API Gateway API key, or None while it has no limits of its own."""
+    record = store.get(tenant_record(tenant_id))
+    return record.get("usageKey") if record else None
+
+
+def usage_limits(tenant_id: str) -> dict[str, Any] | None:
+    """What `record_usage_limits` stored: the key's id and value, the plan's id, rate and burst; None if unset."""
+    record = store.get(tenant_record(tenant_id))
+    if not record or "usageKey" not in record:
+        return None
+    return {name: record[name] for name in _USAGE_FIELDS if name in record}
+
+
+def record_usage_limits(tenant_id: str, *, key_id: str, key_value: str, plan_id: str, rate: float, burst: int) -> None:
+    """Store the tenant's usage-plan key and limits (the tenant must exist)."""
+    values = dict(zip(_USAGE_FIELDS, (key_id, key_value, plan_id, rate, burst), strict=True))
+    store.transact([store.update(tenant_record(tenant_id), set_values=values, condition="attribute_exists(pk)")])

@@ -22,7 +22,9 @@ def key(tenant_id: str, transaction_id: str) -> store.Key:
 
 
 def _due(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#DUE#APPROVE", LOOKUP, sharded.walked_whole)
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#DUE#APPROVE", LOOKUP, lambda sort: key(tenant_id, sort.rsplit("#", 1)[1])
+    )
 
 
 def item(tenant_id: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -51,7 +53,10 @@ def of_program(tenant_id: str) -> sharded.ShardedCollection:
     return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE, lambda tx: key(tenant_id, tx))
 
 
-def due(tenant_id: str, now_iso: str) -> list[dict[str, Any]]:
-    """Every pending delayed award whose autoApprovalDate is at or before `now_iso`, oldest first."""
+def due(
+    tenant_id: str, now_iso: str, start: dict[str, Any] | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the pending delayed awards whose autoApprovalDate is at or before `now_iso`, oldest
+    first, and the next page's start."""
     bound = now_iso + "$"  # '$' sorts after '#': includes awards due this very second
-    return _due(tenant_id).all(sort="#s < :b", values={":b": bound}, limit=100)
+    return _due(tenant_id).query(sort="#s < :b", values={":b": bound}, limit=limit, start=start)

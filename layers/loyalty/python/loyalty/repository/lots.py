@@ -21,28 +21,30 @@ def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
 
 
 def _due(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, sharded.walked_whole)
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, lambda sort: _lot_at(tenant_id, sort)
+    )
 
 
-def put_new(
-    tenant_id: str, member_id: str, expires_on: str, cum_start: int, cum_end: int, *, expires: bool
-) -> store.TxItem:
-    """A new lot covering [cum_start, cum_end) of the member's axis; due for expiry if `expires`."""
-    lot = {
-        **key(tenant_id, member_id, expires_on),
-        "memberId": member_id,
-        "expiresOn": expires_on,
-        "cumStart": cum_start,
-        "cumEnd": cum_end,
-    }
+def _lot_at(tenant_id: str, sort: str) -> store.Key:
+    """The lot a due entry `<expiresOn>#<memberId>` names (a page's cursor resumes after it)."""
+    expires_on, member_id = sort.split("#", 1)
+    return key(tenant_id, member_id, expires_on)
+
+
+def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points: int, *, expires: bool) -> store.TxItem:
+    """Points joining the member's lot of `expires_on`: one update that extends the lot, or creates it
+    covering [cum_start, cum_start + points) when it is not there (new, or removed by a job since the
+    member's record named it); due for expiry if `expires`."""
+    fields: dict[str, Any] = {"memberId": member_id, "expiresOn": expires_on}
     if expires:
-        lot.update(_due(tenant_id).entry(member_id, f"{expires_on}#{member_id}"))
-    return store.put_new(lot)
-
-
-def grow(tenant_id: str, member_id: str, expires_on: str, points: int) -> store.TxItem:
-    """Extend the member's last lot by `points` (it must still exist)."""
-    return store.update(key(tenant_id, member_id, expires_on), add={"cumEnd": points}, condition=store.PRESENT)
+        fields.update(_due(tenant_id).entry(member_id, f"{expires_on}#{member_id}"))
+    return store.update(
+        key(tenant_id, member_id, expires_on),
+        set_values=fields,
+        set_if_missing={"cumStart": cum_start},
+        grow={"cumEnd": (cum_start, points)},
+    )
 
 
 def delete(tenant_id: str, member_id: str, expires_on: str) -> store.TxItem:
@@ -59,6 +61,8 @@ def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | N
     return member, [item for item in found if store.sort_key(item).startswith(PREFIX)]
 
 
-def due(tenant_id: str, day: str) -> list[dict[str, Any]]:
-    """Every lot whose last day is before `day` (YYYY-MM-DD), oldest first."""
-    return _due(tenant_id).all(sort="#s < :b", values={":b": day}, limit=100)
+def due(
+    tenant_id: str, day: str, start: dict[str, Any] | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the lots whose last day is before `day` (YYYY-MM-DD), oldest first, and the next page's start."""
+    return _due(tenant_id).query(sort="#s < :b", values={":b": day}, limit=limit, start=start)

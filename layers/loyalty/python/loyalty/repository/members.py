@@ -14,6 +14,7 @@ the listing entries, then the members by key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from loyalty.repository import keys, store
@@ -31,14 +32,40 @@ def key(tenant_id: str, member_id: str) -> store.Key:
     return store.key(partition(tenant_id, member_id), MEMBER)
 
 
+def _exact(value: str) -> str:
+    return value
+
+
+def _caseless(value: str) -> str:
+    return value.lower()
+
+
+# The unique fields, each with the tag of its guard and lookup partition and the one normaliser both
+# are built from: email is case-insensitive, externalId exact like every client-chosen id.
+UNIQUE_FIELDS: dict[str, tuple[str, Callable[[str], str]]] = {
+    "email": ("EMAIL", _caseless),
+    "externalId": ("EXT", _exact),
+}
+
+
+def unique_form(field: str, value: str) -> str:
+    """A unique field's value as its guard and its index see it: equal forms are the same value."""
+    return UNIQUE_FIELDS[field][1](value)
+
+
+def guard(tenant_id: str, field: str, value: str) -> store.Key:
+    """Holds a unique field's value (in its normal form) for one member of the program."""
+    return store.key(f"{keys.tenant(tenant_id)}#{UNIQUE_FIELDS[field][0]}#{unique_form(field, value)}", "GUARD")
+
+
 def email_guard(tenant_id: str, email: str) -> store.Key:
     """Holds an email (case-insensitive) for one member of the program."""
-    return store.key(f"{keys.tenant(tenant_id)}#EMAIL#{email.lower()}", "GUARD")
+    return guard(tenant_id, "email", email)
 
 
 def external_guard(tenant_id: str, external_id: str) -> store.Key:
-    """Holds an externalId for one member of the program."""
-    return store.key(f"{keys.tenant(tenant_id)}#EXT#{external_id}", "GUARD")
+    """Holds an externalId (exact) for one member of the program."""
+    return guard(tenant_id, "externalId", external_id)
 
 
 def guard_item(guard: store.Key, member_id: str) -> dict[str, Any]:
@@ -70,6 +97,11 @@ def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     if member.get("externalId"):
         out.update(store.index_entry(PER_PARENT, by_external_id(tenant_id, member["externalId"]).partition, MEMBER))
     return out
+
+
+def unchanged(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
+    """A condition that the member is still as read (same version): for a write that relies on its status."""
+    return store.check(key(tenant_id, member["memberId"]), "#v = :v", {"#v": "version"}, {":v": member["version"]})
 
 
 def by_email(tenant_id: str, email: str) -> store.Collection:

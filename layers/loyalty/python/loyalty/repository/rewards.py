@@ -12,14 +12,14 @@ reads the page's counters by key (`stock_of`).
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, pools, store
+from loyalty.repository.pools import SHARDS, CodePool, shard_of
 from loyalty.repository.table import PROGRAM_WIDE
 
-SHARDS = 16
-REWARD, STOCK = "REWARD", "STOCK"
+__all__ = ["SHARDS", "shard_of"]  # the pool's sharding, shared with voucher pools (repository/pools.py)
+REWARD = "REWARD"
 
 
 def partition(tenant_id: str, reward_id: str) -> str:
@@ -30,20 +30,21 @@ def key(tenant_id: str, reward_id: str) -> store.Key:
     return store.key(partition(tenant_id, reward_id), REWARD)
 
 
+def code_pool(tenant_id: str, reward_id: str) -> CodePool:
+    """The reward's coupon pool: codes in `…#POOL#<k>`, counters in `…#STOCK#<k>`, handed out in `…#ISSUED#<k>`."""
+    return CodePool(partition(tenant_id, reward_id))
+
+
 def stock_key(tenant_id: str, reward_id: str, shard: int) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#{STOCK}#{shard}", STOCK)
-
-
-def shard_of(code: str) -> int:
-    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % SHARDS
+    return code_pool(tenant_id, reward_id).stock_key(shard)
 
 
 def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#POOL#{shard_of(code)}", f"CODE#{code}")
+    return code_pool(tenant_id, reward_id).entry_key(code)
 
 
 def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#ISSUED#{shard_of(code)}", f"CODE#{code}")
+    return code_pool(tenant_id, reward_id).issued_key(code)
 
 
 def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
@@ -54,13 +55,10 @@ def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
 def stock_item(tenant_id: str, reward_id: str, shard: int, counts: dict[str, int]) -> dict[str, Any]:
     """A shard's counters (total, available, issued), in a partition of its own and in no index."""
     return {**stock_key(tenant_id, reward_id, shard), **counts}
+
+
 def move_stock(tenant_id: str, reward_id: str, shard: int, **deltas: int) -> store.TxItem:
     return store.update(stock_key(tenant_id, reward_id, shard), add=deltas)
-
-
-def put_code(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
-    """A code into the pool (fails if it is there already)."""
-    return store.put_new({**code_key(tenant_id, reward_id, code), "code": code})
 
 
 def never_issued(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
@@ -78,12 +76,21 @@ def put_issued(tenant_id: str, reward_id: str, code: str, handed_to: dict[str, A
     return store.put_new({**issued_key(tenant_id, reward_id, code), "code": code, **handed_to})
 
 
-def pool(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
-    return store.Collection(f"{partition(tenant_id, reward_id)}#POOL#{shard}")
+def claim_code(tenant_id: str, reward_id: str) -> str | None:
+    """A code still in the pool, picked so that racers rarely collide (None: the pool is empty)."""
+    return code_pool(tenant_id, reward_id).claim()
+
+
+def add_codes(tenant_id: str, reward_id: str, codes: list[str]) -> tuple[int, int]:
+    """Add distinct codes; one in the pool or handed out before is skipped. (added, skipped)."""
+    target = code_pool(tenant_id, reward_id)
+    return pools.add_in_chunks(
+        codes, 2, lambda chunk: target.add_writes(chunk, lambda code: [never_issued(tenant_id, reward_id, code)])
+    )
 
 
 def issued(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
-    return store.Collection(f"{partition(tenant_id, reward_id)}#ISSUED#{shard}")
+    return store.Collection(code_pool(tenant_id, reward_id).issued_partition(shard))
 
 
 def with_stock(tenant_id: str, reward_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
@@ -93,7 +100,7 @@ def with_stock(tenant_id: str, reward_id: str) -> tuple[dict[str, Any] | None, l
 
 
 def _stock_keys(tenant_id: str, reward_id: str) -> list[store.Key]:
-    return [stock_key(tenant_id, reward_id, k) for k in range(SHARDS)]
+    return code_pool(tenant_id, reward_id).stock_keys()
 
 
 def stock_of(tenant_id: str, rewards: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

@@ -29,11 +29,6 @@ _READERS = 8  # the first round's Queries run this many at a time (boto3 clients
 _DONE = "-"  # a shard's position once everything in it was listed
 
 
-def walked_whole(sort: str) -> store.Key:
-    """The `item_key` of a list that is only ever read whole (`all`), never paged by a cursor."""
-    raise NotImplementedError(f"no cursor pages this list (at {sort})")
-
-
 def shard_of(owner: str, shards: int = SHARDS) -> int:
     return int(hashlib.sha256(owner.encode()).hexdigest()[:8], 16) % shards
 

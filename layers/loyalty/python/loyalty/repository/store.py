@@ -22,6 +22,9 @@ Key = dict[str, str]
 TxItem = dict[str, Any]
 ABSENT, PRESENT = f"attribute_not_exists({PARTITION_KEY})", f"attribute_exists({PARTITION_KEY})"
 
+BATCH_GET_LIMIT = 100  # keys per BatchGetItem call (DynamoDB's limit)
+TRANSACT_LIMIT = 100  # items per TransactWriteItems call (DynamoDB's limit)
+
 _THROTTLING = {"ThrottlingException", "ProvisionedThroughputExceededException", "RequestLimitExceeded"}
 _OUTAGE = {"InternalServerError", "ServiceUnavailable", "TransactionInProgressException"}
 _INVALID = {"ValidationException", "ItemCollectionSizeLimitExceededException", "SerializationException"}
@@ -130,27 +133,38 @@ def get(item_key: Key) -> dict[str, Any] | None:
     return from_item(answer.get("Item"))
 
 
-BATCH_GET_LIMIT = 100  # keys per BatchGetItem call
-
-
 def get_many(keys: list[Key]) -> list[dict[str, Any] | None]:
-    """Several items in order asked: GetItem for one, one BatchGetItem per 100 keys for more."""
+    """Several items (GetItem for one, BatchGetItem for more), in the order asked, however many.
+
+    BatchGetItem takes at most BATCH_GET_LIMIT keys a call, so the keys go in chunks; keys DynamoDB
+    leaves unprocessed (throttling, the 16 MB answer limit) are asked again after a jittered backoff.
+    """
     if len(keys) == 1:
         return [get(keys[0])]
-    if len(keys) > BATCH_GET_LIMIT:
-        return [item for i in range(0, len(keys), BATCH_GET_LIMIT) for item in get_many(keys[i : i + BATCH_GET_LIMIT])]
-    if not keys:
-        return []
-    wanted = {(k["pk"], k["sk"]): i for i, k in enumerate(keys)}
-    found: list[dict[str, Any] | None] = [None] * len(keys)
-    request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in _unique(keys)], "ConsistentRead": True}}
+    unique = _unique(keys)
+    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        by_key.update(_batch_get(unique[start : start + BATCH_GET_LIMIT]))
+    return [by_key.get((k["pk"], k["sk"])) for k in keys]
+
+
+def whole(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The table items behind entries of an index that projects only some attributes (LOOKUP), in
+    order; one BatchGetItem (GetItem for one). An item deleted since the index was read is left out."""
+    found = get_many([key_of(entry) for entry in entries]) if entries else []
+    return [item for item in found if item is not None]
+
+
+def _batch_get(chunk: list[Key]) -> dict[tuple[str, str], dict[str, Any]]:
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in chunk], "ConsistentRead": True}}
     budget = retry.outages()
     while True:
         answer = _call(client.batch_get_item, RequestItems=request)
         for raw in answer.get("Responses", {}).get(table_name(), []):
             item = from_item(raw)
             assert item is not None
-            found[wanted[(item["pk"], item["sk"])]] = item
+            found[(item["pk"], item["sk"])] = item
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -242,6 +256,8 @@ class Collection:
 
 def transact(items: list[TxItem]) -> None:
     """Apply all writes or none (TransactWriteItems; a single write goes through the same call)."""
+    if len(items) > TRANSACT_LIMIT:  # a caller must bound its writes; DynamoDB would refuse them
+        raise Rejected(f"a transaction takes at most {TRANSACT_LIMIT} items, not {len(items)}")
     try:
         _call(client.transact_write_items, writes=True, TransactItems=items)
     except ConditionFailed as failed:
@@ -316,15 +332,38 @@ def update(
     condition: str | None = None,
     names: dict[str, str] | None = None,
     values: dict[str, Any] | None = None,
+    set_if_missing: dict[str, Any] | None = None,
+    grow: dict[str, tuple[int, int]] | None = None,
 ) -> TxItem:
-    """An update of named attributes; `condition` may use its own #names and :values."""
+    """An update of named attributes; `condition` may use its own #names and :values.
+
+    `set_if_missing` sets attributes the item does not have yet; `grow` maps an attribute to
+    (start, amount): it becomes start + amount if missing, else grows by amount — so one update
+    creates an item or extends it, whichever is needed.
+    """
     all_names = dict(names or {})
     all_values = dict(values or {})
-    clauses = [
+    for i, (_, amount) in enumerate((grow or {}).values()):
+        all_values[f":g{i}d"] = amount
+    sets = [
         _clause("SET", "u", "{n} = {v}", (set_values or {}).items(), all_names, all_values),
+        _clause("SET", "m", "{n} = if_not_exists({n}, {v})", (set_if_missing or {}).items(), all_names, all_values),
+        _clause(
+            "SET",
+            "g",
+            "{n} = if_not_exists({n}, {v}) + {v}d",
+            ((attribute, start) for attribute, (start, _) in (grow or {}).items()),
+            all_names,
+            all_values,
+        ),
+    ]
+    clauses = [
+        "SET " + ", ".join(clause[len("SET ") :] for clause in sets if clause),
         _clause("ADD", "a", "{n} {v}", (add or {}).items(), all_names, all_values),
         _clause("REMOVE", "r", "{n}", ((attribute, None) for attribute in remove), all_names, all_values),
     ]
+    if not any(sets):
+        clauses[0] = ""
     body: dict[str, Any] = {
         "TableName": table_name(),
         "Key": to_item(item_key),
@@ -346,10 +385,17 @@ def update_if(
     return update(item_key, set_values=set_values, remove=remove, condition=condition, names=names, values=values)
 
 
-def delete(item_key: Key, *, condition: str | None = None) -> TxItem:
+def delete(
+    item_key: Key,
+    *,
+    condition: str | None = None,
+    names: dict[str, str] | None = None,
+    values: dict[str, Any] | None = None,
+) -> TxItem:
     body: dict[str, Any] = {"TableName": table_name(), "Key": to_item(item_key)}
     if condition:
         body["ConditionExpression"] = condition
+    body.update(_placeholders(names, values))
     return {"Delete": body}
 
 

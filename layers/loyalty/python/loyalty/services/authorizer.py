@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from loyalty import apikeys
@@ -11,7 +12,7 @@ from loyalty.routes import ROUTES
 
 
 def allowed_resources(method_arn: str, scopes: frozenset[str]) -> list[str]:
-    """Every route ARN the scopes may call, so one cached policy (300 s) serves all of them."""
+    """Every route ARN the scopes may call, so one cached policy (60 s) serves all of them."""
     # arn:aws:execute-api:{region}:{account}:{apiId}/{stage}/{METHOD}/{path...}
     prefix = "/".join(method_arn.split("/")[:2])
     return [f"{prefix}/{route.method}{route.arn_path}" for route in ROUTES if route.scopes & scopes]
@@ -32,7 +33,7 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
         if resources
         else {"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": method_arn}
     )
-    return {
+    answer: dict[str, Any] = {
         "principalId": f"{record['tenantId']}/{record['keyId']}",
         "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
         "context": {
@@ -41,3 +42,13 @@ def authorize(authorization: str | None, method_arn: str) -> dict[str, Any]:
             "keyId": record["keyId"],
         },
     }
+    usage_key = usage_key_of(record["tenantId"])
+    if usage_key:
+        answer["usageIdentifierKey"] = usage_key
+    return answer
+
+
+def usage_key_of(tenant_id: str) -> str | None:
+    """The API Gateway key whose usage plan throttles this tenant: its own (`loyalty tenant limits`),
+    else the stack's shared default plan (DEFAULT_USAGE_KEY); none locally, where no plan applies."""
+    return keys.usage_key(tenant_id) or os.environ.get("DEFAULT_USAGE_KEY")

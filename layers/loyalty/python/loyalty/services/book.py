@@ -58,10 +58,17 @@ class Book:
         return self.member["memberId"]
 
     def require_active(self) -> None:
+        self.require_not_erased()
         if self.member["status"] != "active":
             raise Conflict("invalid_state", "The member is suspended: it can't earn or spend points.")
 
+    def require_not_erased(self) -> None:
+        """An erased member takes no further part: nothing is credited to it or spent by it."""
+        if self.member.get("erasedAt"):
+            raise Conflict("invalid_state", "The member was erased: it can't earn, spend or receive points.")
+
     def add_pending(self, points: int) -> None:
+        self.require_not_erased()
         self.balance["pending"] += points
 
     def drop_pending(self, points: int) -> None:
@@ -75,16 +82,21 @@ class Book:
         return self.credit(points, now=now, expiry_days=expiry_days)
 
     def credit(self, points: int, *, now: datetime, expiry_days: int | None) -> str:
-        """Add points to available as a lot (awards and refunds)."""
+        """Add points to available as a lot (awards and refunds).
+
+        The points join the member's last lot when it expires on the same day, else start a new one.
+        One write does both, creating the lot where the member's record says it is if it is gone,
+        so a credit never depends on what the scheduled jobs have removed. A last lot whose day has
+        passed is never extended: the expiry job takes it, and new points must not go with it.
+        """
         assert self._lot is None, "one lot per request"
-        expires_on = max(expiry_date(now, expiry_days), self.member["lastLotExpiry"] or "")
+        self.require_not_erased()
+        last = self.member["lastLotExpiry"]
+        if last is not None and last < clock.day(now):
+            last = None
+        expires_on = max(expiry_date(now, expiry_days), last or "")
         start, end = self.member["lotTotal"], self.member["lotTotal"] + points
-        if expires_on == self.member["lastLotExpiry"]:
-            self._lot = lots_db.grow(self.tenant_id, self.member_id, expires_on, points)
-        else:
-            self._lot = lots_db.put_new(
-                self.tenant_id, self.member_id, expires_on, start, end, expires=expires_on != NEVER
-            )
+        self._lot = lots_db.add(self.tenant_id, self.member_id, expires_on, start, points, expires=expires_on != NEVER)
         self.member["lotTotal"] = end
         self.member["lastLotExpiry"] = expires_on
         self.balance["available"] += points
@@ -92,6 +104,7 @@ class Book:
 
     def spend(self, points: int) -> None:
         """Draw points from the lots that expire first; never below zero."""
+        self.require_not_erased()
         if points > self.balance["available"]:
             raise Conflict("insufficient_points", f"The member has {self.balance['available']} points available.")
         self._consume(points)
@@ -107,6 +120,8 @@ class Book:
         points = max(0, lot["cumEnd"] - self.member["consumed"])
         self._consume(points)
         self.balance["expired"] += points
+        if lot["expiresOn"] == self.member["lastLotExpiry"]:
+            self.member["lastLotExpiry"] = None  # the job deletes this lot: the record must not name it
         return points
 
     def _consume(self, points: int) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.services import tenants, transactions
+from loyalty.services import offer_checks, tenants, transactions, voucher_check
 from loyalty.services.book import unspent
 
 
@@ -62,6 +63,60 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     in_lots = sum(unspent(lot, member["consumed"]) for lot in lots)
     if in_lots != stored["available"]:
         report("unspent lots", in_lots, stored["available"])
+    dangling = _dangling_lots(member, lots) + _dangling_orders(tenant_id, member_id, entries)
+    return problems + [
+        {"tenantId": tenant_id, "memberId": member_id, "field": field, "problem": problem}
+        for field, problem in dangling
+    ]
+
+
+def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
+    own = {entry["transactionId"] for entry in entries}
+    return [
+        ("transactionIds", f"order {order['orderId']} names transaction {transaction_id}, which is not its own")
+        for order in orders_db.of_member(tenant_id, member_id).all(limit=500)
+        for transaction_id in order["transactionIds"]
+        if transaction_id not in own
+    ]
+
+
+def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The member's record and its lots must name each other: the last lot is where credits go next."""
+    out = []
+    last = member.get("lastLotExpiry")
+    named = [lot for lot in lots if lot["expiresOn"] == last]
+    if last is not None and not named:
+        out.append(("lastLotExpiry", f"names the lot of {last}, which does not exist"))
+    elif named and named[0]["cumEnd"] != member["lotTotal"]:
+        out.append(("lastLotExpiry", f"the lot of {last} ends at {named[0]['cumEnd']}, not at lotTotal"))
+    later = [lot["expiresOn"] for lot in lots if last is None or lot["expiresOn"] > last]
+    if later:
+        out.append(("lots", f"lots after the last one the record names: {', '.join(later)}"))
+    out += [
+        ("lots", f"the lot of {lot['expiresOn']} belongs to another member")
+        for lot in lots
+        if lot["memberId"] != member["memberId"]
+    ]
+    return out
+
+
+def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each member's email and externalId must be held by a guard that names the member back."""
+    problems: list[dict[str, Any]] = []
+    wanted = [
+        (member, name, members_db.guard(tenant_id, name, member[name]))
+        for member in found
+        for name in members_db.UNIQUE_FIELDS
+        if member.get(name)
+    ]
+    guards = store.get_many([k for _, _, k in wanted]) if wanted else []
+    for (member, field, _), guard in zip(wanted, guards, strict=True):
+        if guard is None or guard.get("memberId") != member["memberId"]:
+            holder = "no guard" if guard is None else f"the guard of member {guard.get('memberId')}"
+            problems.append(
+                {"tenantId": tenant_id, "memberId": member["memberId"], "field": field, "problem": f"has {holder}"}
+            )
     return problems
 
 
@@ -75,11 +130,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     def report(reward_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
 
-    entries = [
-        entry
-        for start in range(0, len(sold), 100)
-        for entry in store.get_many([ledger_db.key(tenant_id, r["transactionId"]) for r in sold[start : start + 100]])
-    ]
+    entries = store.get_many([ledger_db.key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
     for redemption, entry in zip(sold, entries, strict=True):
         if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
             report(
@@ -90,11 +141,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     for reward, stock in ((r, s) for r, s in catalog if r["fulfillment"] == "coupon"):
         reward_id = reward["rewardId"]
         total, available, issued = (sum(item[name] for item in stock) for name in ("total", "available", "issued"))
-        in_pool = {
-            item["code"]
-            for k in range(rewards_db.SHARDS)
-            for item in rewards_db.pool(tenant_id, reward_id, k).all(limit=500)
-        }
+        in_pool = set(rewards_db.code_pool(tenant_id, reward_id).entries())
         handed_out = {
             item["code"]: item
             for k in range(rewards_db.SHARDS)
@@ -118,9 +165,17 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
-    found = members_db.by_creation(tenant_id).all(limit=500)
-    problems = [problem for member in found for problem in check_member(tenant_id, member["memberId"])]
-    return problems + check_pools(tenant_id)
+    found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
+    member_ids = [member["memberId"] for member in found]
+    problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
+    voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
+    return (
+        problems
+        + check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
+        + check_pools(tenant_id)
+        + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
+        + voucher_problems
+    )
 
 
 def check(tenant_ids: list[str] | None = None) -> dict[str, Any]:

@@ -4,12 +4,22 @@ Each job walks a sparse due-date index per tenant (repository.lots / repository.
 settles one item per transaction.
 Settling removes the item from the index in the same transaction, so a crash half-way leaves
 every balance right and a re-run picks up exactly what is left.
+
+A run pages through the due entries (a page per tenant in turn, so a tenant with a million due
+lots does not starve the others), settles a page's items on a few threads, stops before its time
+budget is spent (the next run resumes: what is settled has left the index), and isolates a
+tenant that fails: it is logged and skipped, the others go on, and the run then raises
+TenantsFailed so the failure reaches the alarm and the dead-letter queue.
 """
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
+from typing import Any
 
 from loyalty import clock
 from loyalty.errors import ApiError
@@ -61,13 +71,20 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
 
 
 def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
-    """Auto-approve one delayed award past its date; False if it is no longer pending."""
+    """Auto-approve one delayed award past its date; False if it is no longer pending.
+
+    The award of a member erased since is rejected instead: an erased member earns nothing.
+    """
 
     def step() -> bool:
         entry = store.get(ledger_db.key(tenant_id, transaction_id))
         if entry is None or entry["status"] != "pending" or not entry.get("autoApprovalDate"):
             return False
         book = Book(tenant_id, members.load(tenant_id, entry["memberId"]))
+        if book.member.get("erasedAt"):
+            items, _ = transactions.rejection_writes(book, entry, now, "the member was erased")
+            store.transact(items)
+            return False
         items, _ = transactions.approval_writes(book, entry, now, status="auto_approved")
         store.transact(items)
         return True
@@ -75,22 +92,128 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
     return _settle(step)
 
 
-def expire_points(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
-    """Expire every lot whose last day is before today (UTC)."""
-    now = now or clock.now()
-    lots = points = 0
-    for tenant_id in tenant_ids or tenants.list_tenants():
-        for lot in lots_db.due(tenant_id, clock.day(now)):
-            points += expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)
-            lots += 1
-    return {"lots": lots, "points": points}
+PAGE_SIZE = 100
+WORKERS = 8  # settles in flight at once: each is I/O-bound (one read, one transaction)
 
 
-def approve_delayed(now: datetime | None = None, tenant_ids: list[str] | None = None) -> dict[str, int]:
-    """Approve every delayed award whose autoApprovalDate has come."""
+class Budget:
+    """How long a run may go on: until less than `reserve_ms` of the Lambda's time is left."""
+
+    def __init__(self, time_left_ms: Callable[[], int] | None = None, reserve_ms: int = 20_000) -> None:
+        self._time_left_ms = time_left_ms
+        self._reserve_ms = reserve_ms
+
+    @classmethod
+    def of_lambda(cls, context: Any) -> Budget:
+        """The budget of a Lambda invocation; JOB_RESERVE_SECONDS is kept for the last page to finish."""
+        reserve = int(os.environ.get("JOB_RESERVE_SECONDS", "20")) * 1000
+        return cls(context.get_remaining_time_in_millis, reserve)
+
+    def spent(self) -> bool:
+        return self._time_left_ms is not None and self._time_left_ms() < self._reserve_ms
+
+
+UNLIMITED = Budget()
+
+
+class TenantsFailed(RuntimeError):
+    """Some tenants failed (each logged with its error); every other tenant was settled."""
+
+    def __init__(self, job: str, tenant_ids: list[str], result: dict[str, Any]) -> None:
+        super().__init__(f"{job}: {len(tenant_ids)} tenant(s) failed: {', '.join(tenant_ids)}; result {result}")
+        self.tenant_ids = tenant_ids
+        self.result = result
+
+
+Page = tuple[list[dict[str, Any]], dict[str, Any] | None]
+
+
+def _walk(
+    job: str,
+    tenant_ids: list[str],
+    due: Callable[[str, dict[str, Any] | None], Page],
+    settle: Callable[[str, dict[str, Any]], None],
+    budget: Budget,
+) -> tuple[bool, list[str]]:
+    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants)."""
+    cursors: dict[str, dict[str, Any] | None] = dict.fromkeys(tenant_ids)
+    failed: list[str] = []
+    with ThreadPoolExecutor(WORKERS) as pool:
+        while cursors:
+            for tenant_id in list(cursors):
+                if budget.spent():
+                    return False, failed
+                try:
+                    items, cursors[tenant_id] = due(tenant_id, cursors[tenant_id])
+                    running = []
+                    for item in items:
+                        if budget.spent():
+                            break
+                        running.append(pool.submit(settle, tenant_id, item))
+                    for future in wait(running).done:
+                        future.result()
+                except Exception:
+                    logger.exception(
+                        "job failed for a tenant; the others go on", extra={"job": job, "tenant": tenant_id}
+                    )
+                    failed.append(tenant_id)
+                    cursors[tenant_id] = None
+                if cursors[tenant_id] is None:
+                    del cursors[tenant_id]
+    return True, failed
+
+
+def _run(
+    job: str,
+    totals: dict[str, int],
+    settle_one: Callable[[str, dict[str, Any]], dict[str, int]],
+    due: Callable[[str, dict[str, Any] | None], Page],
+    tenant_ids: list[str] | None,
+    budget: Budget,
+) -> dict[str, Any]:
+    """Walk every tenant's due entries, adding what each settled item counts to `totals`."""
+    lock = threading.Lock()
+
+    def settle(tenant_id: str, item: dict[str, Any]) -> None:
+        counted = settle_one(tenant_id, item)
+        with lock:
+            for name, amount in counted.items():
+                totals[name] += amount
+
+    complete, failed = _walk(job, tenant_ids or tenants.list_tenants(), due, settle, budget)
+    result = {**totals, "complete": complete}
+    if failed:
+        raise TenantsFailed(job, failed, result)
+    return result
+
+
+def expire_points(
+    now: datetime | None = None, tenant_ids: list[str] | None = None, budget: Budget = UNLIMITED
+) -> dict[str, Any]:
+    """Expire every lot whose last day is before today (UTC); `complete` is False if the budget ran out."""
     now = now or clock.now()
-    approved = 0
-    for tenant_id in tenant_ids or tenants.list_tenants():
-        for entry in ledger_db.due(tenant_id, clock.iso(now)):
-            approved += approve_due(tenant_id, entry["transactionId"], now)
-    return {"approved": approved}
+    day = clock.day(now)
+    return _run(
+        "expire_points",
+        {"lots": 0, "points": 0},
+        lambda tenant_id, lot: {"lots": 1, "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)},
+        lambda tenant_id, start: lots_db.due(tenant_id, day, start, PAGE_SIZE),
+        tenant_ids,
+        budget,
+    )
+
+
+def approve_delayed(
+    now: datetime | None = None, tenant_ids: list[str] | None = None, budget: Budget = UNLIMITED
+) -> dict[str, Any]:
+    """Approve every delayed award whose autoApprovalDate has come; `complete` is False if the budget ran out."""
+    now = now or clock.now()
+    moment = clock.iso(now)
+    return _run(
+        "approve_delayed",
+        {"approved": 0},
+        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now))},
+        lambda tenant_id, start: ledger_db.due(tenant_id, moment, start, PAGE_SIZE),
+        tenant_ids,
+        budget,
+    )

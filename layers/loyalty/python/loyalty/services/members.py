@@ -20,9 +20,8 @@ BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qu
 def tier_of(settings: dict[str, Any], member: dict[str, Any]) -> dict[str, str] | None:
     """The override when set, else the highest tier whose threshold ≤ qualified points."""
     tiers = settings.get("tiers") or []
-    if member.get("tierOverride"):
-        chosen = [t for t in tiers if t["tierId"] == member["tierOverride"]]
-    else:
+    chosen = [t for t in tiers if t["tierId"] == member.get("tierOverride")]
+    if not chosen:  # no override, or one naming a tier the program no longer has: the earned tier
         chosen = [t for t in tiers if t["threshold"] <= member["balance"]["qualified"]][-1:]
     return {"tierId": chosen[0]["tierId"], "name": chosen[0]["name"]} if chosen else None
 
@@ -49,9 +48,7 @@ def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        wanted = [members_db.email_guard(tenant_id, body["email"])]
-        if body.get("externalId"):
-            wanted.append(members_db.external_guard(tenant_id, body["externalId"]))
+        wanted = [members_db.guard(tenant_id, name, body[name]) for name in members_db.UNIQUE_FIELDS if body.get(name)]
         if any(operation.read(wanted)):
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
@@ -132,24 +129,22 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
     tenant_id, changes = caller.tenant_id, dict(changes)
     if "tierOverride" in changes and not caller.admin:
         raise Forbidden("Only an admin key may set tierOverride.")
-    if changes.get("tierOverride") and changes["tierOverride"] not in {
-        tier["tierId"] for tier in program.load(tenant_id).get("tiers") or []
-    }:
-        raise ValidationFailed(details=[{"field": "tierOverride", "message": "is not a tier of the program"}])
+    if changes.get("tierOverride"):
+        program.check_tier_ids(tenant_id, [changes["tierOverride"]], "tierOverride")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
-        if member.get("erasedAt") and any(name in changes for name in PERSONAL):
-            raise Conflict("invalid_state", "An erased member's personal data can't be set again.")
+        if member.get("erasedAt"):
+            raise Conflict("invalid_state", "The member was erased: it can't be changed.")
         items: list[store.TxItem] = []
-        for name, guard in (("email", members_db.email_guard), ("externalId", members_db.external_guard)):
+        for name in members_db.UNIQUE_FIELDS:
             old, new = member.get(name), changes.get(name, member.get(name))
-            if (old or "").lower() == (new or "").lower():
-                continue  # unchanged (an email may change case only: its guard stays)
+            if (old and members_db.unique_form(name, old)) == (new and members_db.unique_form(name, new)):
+                continue  # the same value to its guard (an email changing case only): the guard stays
             if new:
-                items.append(members_db.claim_guard(guard(tenant_id, new), member_id))
+                items.append(members_db.claim_guard(members_db.guard(tenant_id, name, new), member_id))
             if old:
-                items.append(store.delete(guard(tenant_id, old)))
+                items.append(store.delete(members_db.guard(tenant_id, name, old)))
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
         if items:  # the email or externalId changed: so do the member's listing entries
             items.append(store.put(members_db.listing(tenant_id, updated)))
@@ -171,15 +166,16 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
 
     def attempt(operation: Operation) -> dict[str, Any]:
         member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
-        items: list[store.TxItem] = []
-        if member.get("email"):
-            items.append(store.delete(members_db.email_guard(tenant_id, member["email"])))
-        if member.get("externalId"):
-            items.append(store.delete(members_db.external_guard(tenant_id, member["externalId"])))
+        items = [
+            store.delete(members_db.guard(tenant_id, name, member[name]))
+            for name in members_db.UNIQUE_FIELDS
+            if member.get(name)
+        ]
         now = clock.iso(clock.now())
         erased = {
             **store.plain(member),
             **dict.fromkeys(PERSONAL),
+            "status": "erased",  # terminal: the member takes no further part (services/book.py)
             "erasedAt": member.get("erasedAt") or now,
             "updatedAt": now,
             "version": member["version"] + 1,

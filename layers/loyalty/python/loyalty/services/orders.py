@@ -29,28 +29,33 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
     """Record an order once and award its points; the same order again answers the stored one (200)."""
     tenant_id = caller.tenant_id
     settings = program.load(tenant_id)
-    if not settings.get("saleActivityId"):
-        raise Conflict("invalid_state", "The program has no saleActivityId; set one before recording orders.")
-    activity = activities.load(tenant_id, settings["saleActivityId"])
-    # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
-    points = awards.points_for(activity, Decimal(body["total"]) if activity["type"] == "multiplier" else None, "total")
+    sale_id = settings.get("saleActivityId")
+    activity = activities.load(tenant_id, sale_id) if sale_id else None
     fingerprint = jsontext.digest(body)
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         now = clock.now()
-        counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now)
+        counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now) if activity else None
         wanted = [
             orders_db.key(tenant_id, body["orderId"]),
             members_db.key(tenant_id, body["memberId"]),
-            awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"]),
+            *([awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if activity else []),
             *([counter_at] if counter_at else []),
         ]
-        existing, member, guard, *counter = operation.read(wanted)
+        existing, member, *found = operation.read(wanted)
+        # An order recorded already is answered as it was, whatever the settings are now.
         if existing is not None:
             if existing["inputHash"] != fingerprint:
                 raise Conflict("duplicate", "This orderId was recorded already with other data.")
             return Answer(public(existing), 200)
+        if activity is None:
+            raise Conflict("invalid_state", "The program has no saleActivityId; set one before recording orders.")
+        guard, counter = found[0], found[1:]
+        # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
+        base = Decimal(body["total"]) if activity["type"] == "multiplier" else None
+        points = awards.points_for(activity, base, "total")
         book = Book(tenant_id, store.required(member, "member"))
+        book.require_not_erased()
         if guard is not None:
             raise Conflict("duplicate", "This orderId has already earned points through the sale activity.")
         order = {

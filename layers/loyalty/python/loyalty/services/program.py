@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty import cache
-from loyalty.errors import ValidationFailed
+from loyalty.errors import Conflict, ValidationFailed
 from loyalty.models.program import PROGRAM
 from loyalty.operation import Caller, update_versioned
 from loyalty.repository import program as program_db
@@ -53,6 +53,32 @@ def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda tier: tier["threshold"])
 
 
+def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str) -> None:
+    """Every tier id a request names must be a tier of the program, and named once (400 otherwise)."""
+    known = {tier["tierId"] for tier in load(tenant_id).get("tiers") or []}
+    problems, seen = [], set()
+    for index, tier_id in enumerate(tier_ids):
+        where = f"{field}[{index}]" if field.endswith("s") else field
+        if tier_id not in known:
+            problems.append({"field": where, "message": "is not a tier of the program"})
+        elif tier_id in seen:
+            problems.append({"field": where, "message": "is given more than once"})
+        seen.add(tier_id)
+    if problems:
+        raise ValidationFailed(details=problems)
+
+
+def _check_named_tiers(tenant_id: str, tiers: list[dict[str, Any]]) -> None:
+    """A tier that rewards still name can't be removed: they would name a tier nobody can hold."""
+    from loyalty.services import rewards  # rewards read the program: imported here, not at the top
+
+    kept = {tier["tierId"] for tier in tiers}
+    named = {tier_id: ids for tier_id, ids in rewards.tiers_named(tenant_id).items() if tier_id not in kept}
+    if named:
+        which = "; ".join(f"{tier_id} by {', '.join(sorted(ids))}" for tier_id, ids in sorted(named.items()))
+        raise Conflict("invalid_state", f"Tiers still named by rewards can't be removed: {which}.")
+
+
 def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
     tenant_id, changes = caller.tenant_id, dict(changes)
@@ -62,6 +88,8 @@ def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
     def check(updated: dict[str, Any]) -> None:
         if changes.get("saleActivityId"):
             activities.require(tenant_id, changes["saleActivityId"])
+        if "tiers" in changes:
+            _check_named_tiers(tenant_id, updated["tiers"])
 
     updated = update_versioned(
         caller,

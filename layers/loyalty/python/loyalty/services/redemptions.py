@@ -17,22 +17,17 @@ from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
 
-CLAIM_CANDIDATES = 10  # codes read per shard; a claimant takes one at random so racers rarely collide
-
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
     return REDEMPTION.project(item)
 
 
-def _claim(tenant_id: str, reward_id: str) -> dict[str, Any]:
-    """A code still in the pool: shards in random order, a random one of the first few codes found."""
-    shards = list(range(rewards_db.SHARDS))
-    random.shuffle(shards)
-    for shard in shards:
-        found, _ = rewards_db.pool(tenant_id, reward_id, shard).query(limit=CLAIM_CANDIDATES)
-        if found:
-            return random.choice(found)
-    raise Conflict("out_of_stock", "The reward has no codes left.")
+def _claim(tenant_id: str, reward_id: str) -> str:
+    """A code still in the reward's pool (repository/pools.py picks it so that racers rarely collide)."""
+    code = rewards_db.claim_code(tenant_id, reward_id)
+    if code is None:
+        raise Conflict("out_of_stock", "The reward has no codes left.")
+    return code
 
 
 def _check_can_redeem(
@@ -40,6 +35,9 @@ def _check_can_redeem(
 ) -> None:
     if not reward["isActive"]:
         raise Conflict("reward_inactive", "The reward is not active.")
+    expiry = reward.get("couponExpiry")
+    if reward["fulfillment"] == "coupon" and expiry and expiry < clock.day(clock.now()):
+        raise Conflict("reward_inactive", f"The reward's coupon codes were valid until {expiry}.")
     if reward["tierIds"] and (tier is None or tier["tierId"] not in reward["tierIds"]):
         raise Conflict("invalid_state", "The member's tier may not redeem this reward.")
     if reward["maxPerMember"] is not None and (counter or {}).get("count", 0) >= reward["maxPerMember"]:
@@ -84,7 +82,7 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
             "points": cost,
             "value": reward["value"],
             "currency": reward["currency"],
-            "couponCode": code["code"] if code else None,
+            "couponCode": code,
             "couponExpiry": reward["couponExpiry"] if code else None,
             "status": "issued" if code else "pending",
             "transactionId": entry["transactionId"],
@@ -94,7 +92,7 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
             "updatedAt": clock.iso(now),
         }
         reward_id = reward["rewardId"]
-        shard = rewards_db.shard_of(code["code"]) if code else random.randrange(rewards_db.SHARDS)
+        shard = rewards_db.shard_of(code) if code else random.randrange(rewards_db.SHARDS)
         items = [
             *book.writes(now),
             transactions.finish(book, entry),
@@ -104,8 +102,8 @@ def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
         ]
         if code:
             handed_to = {"redemptionId": redemption_id, "memberId": member_id}
-            items.append(rewards_db.take_code(tenant_id, reward_id, code["code"]))
-            items.append(rewards_db.put_issued(tenant_id, reward_id, code["code"], handed_to))
+            items.append(rewards_db.take_code(tenant_id, reward_id, code))
+            items.append(rewards_db.put_issued(tenant_id, reward_id, code, handed_to))
         return operation.commit(items, public(redemption))
 
     return run(caller, attempt)

@@ -12,13 +12,12 @@ from typing import Any
 from loyalty import cache, clock
 from loyalty.errors import Conflict
 from loyalty.models.rewards import REWARD
-from loyalty.operation import Caller, Operation, run, update_versioned
-from loyalty.repository import cursor, retry, store
+from loyalty.operation import Caller, Operation, claimed, run, update_versioned
+from loyalty.repository import cursor, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
 
-CHUNK = (100 - rewards_db.SHARDS) // 2  # codes per transaction: 2 items a code plus up to SHARDS counters (limit 100)
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -52,14 +51,24 @@ def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
-    """The reward and its stock counters: one Query of the reward's partition."""
+    """The reward and its stock counters: one BatchGetItem (the reward and its shards' counters)."""
     reward, stock = rewards_db.with_stock(tenant_id, reward_id)
     return public(store.required(reward, "reward"), stock)
+
+
+def tiers_named(tenant_id: str) -> dict[str, list[str]]:
+    """Every tier id the catalog's rewards name, with the rewards that name it."""
+    named: dict[str, list[str]] = {}
+    for reward in rewards_db.catalog(tenant_id).all():
+        for tier_id in reward.get("tierIds") or []:
+            named.setdefault(tier_id, []).append(reward["rewardId"])
+    return named
 
 
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
+    program.check_tier_ids(tenant_id, body.get("tierIds") or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
@@ -87,6 +96,7 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
 
 def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
+    program.check_tier_ids(tenant_id, changes.get("tierIds") or [], "tierIds")
     updated = update_versioned(
         caller, rewards_db.key(tenant_id, reward_id), "reward", changes, lambda item: rewards_db.item(tenant_id, item)
     )
@@ -111,50 +121,19 @@ def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
 
 
 def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted."""
-    tenant_id = caller.tenant_id
-    operation = Operation(caller)
-    reward = operation.read_existing(rewards_db.key(tenant_id, reward_id), "reward")
+    """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted.
+
+    Several transactions (as many codes as fit in each), so it runs under a claim of the Idempotency-Key.
+    """
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body["codes"]))
+
+
+def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:
+    reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(body["codes"]))
-    skipped = len(body["codes"]) - len(codes)
-    added = 0
-    budget = retry.races()  # one budget for the whole upload, shared by its chunks
-    for start in range(0, len(codes), CHUNK):
-        chunk_added, chunk_skipped = retry.until_decided(
-            lambda chunk=codes[start : start + CHUNK]: _add_chunk(tenant_id, reward_id, chunk), budget
-        )
-        added, skipped = added + chunk_added, skipped + chunk_skipped
-    data = {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
-    return operation.remember(data)
+    codes = list(dict.fromkeys(given))
+    added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
+    skipped += len(given) - len(codes)
+    return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
 
-
-def _add_chunk(tenant_id: str, reward_id: str, chunk: list[str]) -> tuple[int, int]:
-    """Put one chunk of codes in the pool: (added, skipped because in the pool or handed out already)."""
-    skipped = 0
-    while chunk:
-        try:
-            store.transact(_pool_writes(tenant_id, reward_id, chunk))
-            return len(chunk), skipped
-        except store.ConditionFailed as failed:  # those codes are decided: skip them, put the others
-            present = {chunk[i // 2] for i in failed.failed if i < 2 * len(chunk)}
-            if not present:
-                raise
-            skipped += len(present)
-            chunk = [code for code in chunk if code not in present]
-    return 0, skipped
-
-
-def _pool_writes(tenant_id: str, reward_id: str, codes: list[str]) -> list[store.TxItem]:
-    """Two items a code (into the pool, never handed out before: index 2i and 2i+1), then the counters."""
-    per_shard: dict[int, int] = {}
-    items = []
-    for code in codes:
-        items.append(rewards_db.put_code(tenant_id, reward_id, code))
-        items.append(rewards_db.never_issued(tenant_id, reward_id, code))
-        shard = rewards_db.shard_of(code)
-        per_shard[shard] = per_shard.get(shard, 0) + 1
-    for shard, count in per_shard.items():
-        items.append(rewards_db.move_stock(tenant_id, reward_id, shard, total=count, available=count))
-    return items

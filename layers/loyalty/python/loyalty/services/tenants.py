@@ -14,7 +14,7 @@ from loyalty.services.program import default_program
 
 def create_tenant(tenant_id: str, name: str, currency: str = "USD") -> dict[str, Any]:
     """Register a tenant with its default program settings; a tenant id is used once."""
-    if not apikeys.TENANT_ID.match(tenant_id):
+    if not apikeys.TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed("A tenant id is 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit.")
     now = clock.iso(clock.now())
     tenant = {**keys.tenant_record(tenant_id), "tenantId": tenant_id, "name": name, "createdAt": now}

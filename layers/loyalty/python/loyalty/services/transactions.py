@@ -94,6 +94,15 @@ def approval_writes(
     return [*book.writes(now), _still_pending(book.tenant_id, entry, changes)], {**entry, **changes}
 
 
+def rejection_writes(
+    book: Book, entry: dict[str, Any], now: datetime, reason: str
+) -> tuple[list[store.TxItem], dict[str, Any]]:
+    """The writes that remove a pending award's points, and the entry as it will read."""
+    book.drop_pending(entry["points"] - (entry.get("cancelledPoints") or 0))
+    changes = {"status": "rejected", "reason": reason}
+    return [*book.writes(now), _still_pending(book.tenant_id, entry, changes)], {**entry, **changes}
+
+
 def approve(caller: Caller, transaction_id: str) -> dict[str, Any]:
     """An admin approves a pending award: its points become available (as a lot)."""
     tenant_id = caller.tenant_id
@@ -113,10 +122,7 @@ def reject(caller: Caller, transaction_id: str, body: dict[str, Any]) -> dict[st
 
     def attempt(operation: Operation) -> dict[str, Any]:
         entry, book = _read_pending(operation, tenant_id, transaction_id)
-        now = clock.now()
-        book.drop_pending(entry["points"] - (entry.get("cancelledPoints") or 0))
-        changes = {"status": "rejected", "reason": body["reason"]}
-        items = [*book.writes(now), _still_pending(tenant_id, entry, changes)]
-        return operation.commit(items, public({**entry, **changes}), status=200)
+        items, rejected = rejection_writes(book, entry, clock.now(), body["reason"])
+        return operation.commit(items, public(rejected), status=200)
 
     return run(caller, attempt)

@@ -1,0 +1,12 @@
+"""POST /members/{memberId}/offers/{offerId}/activation: activate (clip) an offer; again is harmless."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.offers import ACTIVATION
+from loyalty.services import offers
+
+
+@endpoint(response=ACTIVATION, errors=(404, 409))
+def handler(request: Request) -> Any:
+    return offers.activate(request.caller, request.params["memberId"], request.params["offerId"])

@@ -1,0 +1,12 @@
+"""POST /vouchers/{voucherIdOrCode}/cancel: acquired → cancelled; a redeemed voucher can't be cancelled."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.vouchers import VOUCHER
+from loyalty.services import vouchers
+
+
+@endpoint(response=VOUCHER, errors=(404, 409))
+def handler(request: Request) -> Any:
+    return vouchers.cancel(request.caller, request.params["voucherIdOrCode"])

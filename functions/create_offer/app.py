@@ -1,0 +1,12 @@
+"""POST /offers: create an offer (admin)."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.offers import OFFER, OFFER_CREATE
+from loyalty.services import offers
+
+
+@endpoint(body=OFFER_CREATE, response=OFFER, status=201, errors=(409,))
+def handler(request: Request) -> Any:
+    return offers.create_offer(request.caller, request.body)

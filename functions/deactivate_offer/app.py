@@ -1,0 +1,12 @@
+"""DELETE /members/{memberId}/offers/{offerId}/activation: deactivate (unclip) an offer."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.offers import ACTIVATION
+from loyalty.services import offers
+
+
+@endpoint(response=ACTIVATION, errors=(404,))
+def handler(request: Request) -> Any:
+    return offers.deactivate(request.caller, request.params["memberId"], request.params["offerId"])

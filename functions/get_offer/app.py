@@ -1,0 +1,12 @@
+"""GET /offers/{offerId}: one offer with its redemptionCount."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.offers import OFFER
+from loyalty.services import offers
+
+
+@endpoint(response=OFFER, errors=(404,))
+def handler(request: Request) -> Any:
+    return offers.get_offer(request.tenant_id, request.params["offerId"])

@@ -1,0 +1,12 @@
+"""GET /members/{memberId}/offers: published, current offers the member may still use."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.offers import MEMBER_OFFER, MEMBER_OFFER_QUERY
+from loyalty.services import offers
+
+
+@endpoint(query=MEMBER_OFFER_QUERY, response=MEMBER_OFFER, paged=True, errors=(404,))
+def handler(request: Request) -> Any:
+    return offers.member_offers(request.tenant_id, request.params["memberId"], request.query)

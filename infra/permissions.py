@@ -1,0 +1,27 @@
+"""Which DynamoDB actions each function's code uses, derived once from the route table.
+
+The repository reads with GetItem, BatchGetItem and Query and writes only through
+TransactWriteItems, whose items need PutItem, UpdateItem, DeleteItem or ConditionCheckItem.
+tests/unit/test_permissions.py runs every function and checks it calls nothing outside its set.
+"""
+
+from __future__ import annotations
+
+from loyalty.routes import Route
+
+READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
+WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
+# The authorizer looks up the key's hash, then the tenant's usage-plan key: two GetItems.
+AUTHORIZER = ("dynamodb:GetItem",)
+JOB = READ + WRITE
+
+
+# Functions that answer without touching the table.
+NO_TABLE = frozenset({"get_status"})
+
+
+def route_actions(route: Route) -> tuple[str, ...]:
+    """A GET reads; every other method may also write; a function that never touches the table, nothing."""
+    if route.function in NO_TABLE:
+        return ()
+    return READ + WRITE if route.writes else READ

@@ -1,0 +1,375 @@
+"""Offers in the table: keys, index attributes, guards, usage shards and the limit-claiming writes.
+
+An offer's partition holds the offer and SHARDS usage counters (`uses`, and `cap` when the offer
+has a total limit; the caps add up to `maxRedemptionsTotal`). A redemption adds 1 to one shard with
+room, on condition `uses < cap`, so the total limit holds exactly while the writes of a popular
+offer spread over SHARDS items. The counters ride in the offer's index entries right after it, so a
+catalog page and a member's offers page are each one Query.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+from loyalty.repository import keys, members, store
+
+SHARDS = 8
+NO_END = "9999-12-31T23:59:59Z"
+_INDEX_NAMES = ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+def partition(tenant_id: str, offer_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#OFFER#{offer_id}"
+
+
+def offer_key(tenant_id: str, offer_id: str) -> store.Key:
+    return store.key(partition(tenant_id, offer_id), "OFFER")
+
+
+def shard_key(tenant_id: str, offer_id: str, shard: int) -> store.Key:
+    return store.key(partition(tenant_id, offer_id), f"USES#{shard}")
+
+
+def code_guard(tenant_id: str, offer_code: str) -> store.Key:
+    """Holds the offerId of the offer with this code: the code is unique per tenant."""
+    return store.key(f"{keys.tenant(tenant_id)}#OFFERCODE#{offer_code}", "GUARD")
+
+
+def member_offer_key(tenant_id: str, member_id: str, offer_id: str) -> store.Key:
+    """A member's state for one offer: `activatedAt` while activated, `uses` redemptions made."""
+    return store.key(members.partition(tenant_id, member_id), f"OFFER#{offer_id}")
+
+
+def redemption_key(tenant_id: str, redemption_id: str) -> store.Key:
+    return store.key(f"{keys.tenant(tenant_id)}#OREDEEM#{redemption_id}", "OREDEEM")
+
+
+def order_guard(tenant_id: str, offer_code: str, order_id: str) -> store.Key:
+    """An offer is redeemed once per (offerCode, orderId), permanently."""
+    return store.key(f"{keys.tenant(tenant_id)}#OREDEEMED#{offer_code}#{order_id}", "GUARD")
+
+
+def catalog_partition(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#OFFERS"
+
+
+def live_partition(tenant_id: str) -> str:
+    """Published offers only (a sparse index), by endDate: ended offers are below the key bound."""
+    return f"{keys.tenant(tenant_id)}#OFFERS#LIVE"
+
+
+def member_redemptions_partition(tenant_id: str, member_id: str) -> str:
+    return f"{members.partition(tenant_id, member_id)}#OREDEEM"
+
+
+def program_redemptions_partition(tenant_id: str) -> str:
+    return f"{keys.tenant(tenant_id)}#OREDEEM"
+
+
+def offer_redemptions_partition(tenant_id: str, offer_id: str) -> str:
+    return f"{partition(tenant_id, offer_id)}#OREDEEM"
+
+
+# --- offers and their usage shards ---------------------------------------------------------------
+
+
+def _index(tenant_id: str, offer: dict[str, Any], suffix: str = "") -> dict[str, str]:
+    """Catalog entry (gsi2, by status then id) and, while published, the live entry (gsi1, by endDate)."""
+    out = {"gsi2pk": catalog_partition(tenant_id), "gsi2sk": f"{offer['status']}#{offer['offerId']}{suffix}"}
+    if offer["status"] == "published":
+        out["gsi1pk"] = live_partition(tenant_id)
+        out["gsi1sk"] = f"{offer.get('endDate') or NO_END}#{offer['offerId']}{suffix}"
+    return out
+
+
+def caps(total: int | None, uses: list[int]) -> list[int | None]:
+    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly)."""
+    if total is None:
+        return [None] * len(uses)
+    left = total - sum(uses)
+    assert left >= 0, "a total limit below the redemptions made"
+    return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
+
+
+def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
+    """The offer, its code guard and its usage shards, all new."""
+    offer_id = offer["offerId"]
+    items = [
+        store.put_new({**offer_key(tenant_id, offer_id), **offer, **_index(tenant_id, offer)}),
+        store.put_new({**code_guard(tenant_id, offer["offerCode"]), "offerId": offer_id}),
+    ]
+    for shard, cap in enumerate(caps(offer["maxRedemptionsTotal"], [0] * SHARDS)):
+        item = {**shard_key(tenant_id, offer_id, shard), **_index(tenant_id, offer, f"#USES#{shard}")}
+        item.update(offerId=offer_id, shard=shard, uses=0, **({} if cap is None else {"cap": cap}))
+        items.append(store.put_new(item))
+    return items
+
+
+def update_items(
+    tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
+) -> list[store.TxItem]:
+    """The offer on condition its version is unchanged; the shards' index entries and caps as they must follow."""
+    stored = {k: v for k, v in after.items() if k not in ("pk", "sk", *_INDEX_NAMES)}
+    items = [
+        store.put_versioned(
+            {**offer_key(tenant_id, after["offerId"]), **stored, **_index(tenant_id, after)}, before["version"]
+        )
+    ]
+    limit_changed = before["maxRedemptionsTotal"] != after["maxRedemptionsTotal"]
+    index_changed = _index(tenant_id, before) != _index(tenant_id, after)
+    if not (limit_changed or index_changed):
+        return items
+    new_caps = caps(after["maxRedemptionsTotal"], [s["uses"] for s in shards])
+    for shard, cap in zip(shards, new_caps, strict=True):
+        entry = _index(tenant_id, after, f"#USES#{shard['shard']}")
+        remove = [name for name in _INDEX_NAMES if name not in entry]
+        condition, values = None, None
+        if limit_changed:  # caps are computed from the uses read: a redemption in between retries this
+            condition, values = "#uses = :uses", {":uses": shard["uses"]}
+            if cap is None:
+                remove.append("cap")
+            else:
+                entry["cap"] = cap  # type: ignore[assignment]
+        items.append(
+            store.update(
+                shard_key(tenant_id, after["offerId"], shard["shard"]),
+                set_values=entry,
+                remove=remove,
+                condition=condition,
+                names={"#uses": "uses"} if condition else None,
+                values=values,
+            )
+        )
+    return items
+
+
+def split(items: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The offer item and its shards (sorted by shard) among the items of its partition."""
+    offer = next((item for item in items if item["sk"] == "OFFER"), None)
+    shards = sorted((item for item in items if item["sk"].startswith("USES#")), key=lambda s: s["shard"])
+    return offer, shards
+
+
+def read_offer(tenant_id: str, offer_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    """The offer and its usage shards: one strongly consistent Query of the offer's partition."""
+    items, _ = store.query(("pk", partition(tenant_id, offer_id)), limit=1 + SHARDS)
+    return split(items)
+
+
+def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
+    guard = store.get(code_guard(tenant_id, offer_code))
+    return guard["offerId"] if guard else None
+
+
+def _grouped(
+    items: list[dict[str, Any]], last: dict[str, Any] | None, index: str
+) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
+    """Offers with their shards from an index page; an offer cut short by the page starts the next one."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in items:
+        groups.setdefault(item["offerId"], []).append(item)
+    ordered = list(groups.values())
+    if last is not None and ordered and len(ordered[-1]) < 1 + SHARDS:
+        ordered.pop()
+        if ordered:
+            end = ordered[-1][-1]
+            last = {name: end[name] for name in ("pk", "sk", f"{index}pk", f"{index}sk")}
+    out = []
+    for group in ordered:
+        offer, shards = split(group)
+        if offer is not None:
+            out.append((offer, shards))
+    return out, last
+
+
+def catalog_page(
+    tenant_id: str, status: str | None, limit: int, start: dict[str, Any] | None
+) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
+    """Offers newest first (by status when given), each with its shards: one Query of gsi2."""
+    items, last = store.query(
+        ("gsi2pk", catalog_partition(tenant_id)),
+        index="gsi2",
+        sort="begins_with(#s, :status)" if status else None,
+        values={":status": f"{status}#"} if status else None,
+        newest_first=True,
+        limit=limit * (1 + SHARDS),
+        start=start,
+    )
+    return _grouped(items, last, "gsi2")
+
+
+def live_page(
+    tenant_id: str, now: str, limit: int, start: dict[str, Any] | None
+) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
+    """Published offers that have not ended, soonest ending first, each with its shards: one Query of gsi1."""
+    items, last = store.query(
+        ("gsi1pk", live_partition(tenant_id)),
+        index="gsi1",
+        sort="#s >= :now",
+        values={":now": now},
+        limit=limit * (1 + SHARDS),
+        start=start,
+    )
+    return _grouped(items, last, "gsi1")
+
+
+def offers_and_member_states(
+    tenant_id: str,
+    member_id: str,
+    offer_ids: list[str],
+    *,
+    also: Sequence[store.Key] = (),
+    with_offers: bool = False,
+) -> tuple[list[dict[str, Any] | None], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """`also`'s items, the offers by id (when asked) and this member's state for each offer: one
+    BatchGetItem per 100 keys."""
+    wanted = [*also, *(member_offer_key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
+    if with_offers:
+        wanted += [offer_key(tenant_id, offer_id) for offer_id in offer_ids]
+    found: list[dict[str, Any] | None] = []
+    for start in range(0, len(wanted), 100):
+        found += store.get_many(wanted[start : start + 100])
+    rest = found[len(also) :]
+    offers = {item["offerId"]: item for item in rest if item and item["sk"] == "OFFER"}
+    states = {item["offerId"]: item for item in rest if item and item["sk"].startswith("OFFER#")}
+    return found[: len(also)], offers, states
+
+
+# --- activation and limits ----------------------------------------------------------------------
+
+
+def activation_item(
+    tenant_id: str, member_id: str, offer_id: str, state: dict[str, Any] | None, activated_at: str | None
+) -> store.TxItem:
+    """Set or clear `activatedAt` on condition the member's state for the offer is as read."""
+    key = member_offer_key(tenant_id, member_id, offer_id)
+    fields = {"memberId": member_id, "offerId": offer_id}
+    if state is None:
+        return store.put_new({**key, **fields, "uses": 0, **({"activatedAt": activated_at} if activated_at else {})})
+    return store.update(
+        key,
+        set_values={"activatedAt": activated_at} if activated_at else None,
+        remove=() if activated_at else ("activatedAt",),
+        condition="#uses = :uses",
+        names={"#uses": "uses"},
+        values={":uses": state["uses"]},
+    )
+
+
+def shards_with_room(shards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [shard for shard in shards if "cap" not in shard or shard["uses"] < shard["cap"]]
+
+
+def claim_items(
+    tenant_id: str,
+    offer: dict[str, Any],
+    shards: list[dict[str, Any]],
+    member_id: str | None,
+) -> list[store.TxItem]:
+    """Take one use of the offer: +1 on a random shard with room (`uses < cap`) and, for a member, +1
+    on the member's uses (`uses < maxRedemptionsPerMember`). Both conditions hold at commit or the
+    transaction fails as a whole, so neither limit can be passed however many requests race."""
+    room = shards_with_room(shards)
+    assert room, "check the total limit before claiming"
+    shard = random.choice(room)
+    items = [
+        store.update(
+            shard_key(tenant_id, offer["offerId"], shard["shard"]),
+            add={"uses": 1},
+            condition="attribute_not_exists(#cap) OR #uses < #cap",
+            names={"#cap": "cap", "#uses": "uses"},
+        )
+    ]
+    if member_id is not None:
+        per_member = offer.get("maxRedemptionsPerMember")
+        items.append(
+            store.update(
+                member_offer_key(tenant_id, member_id, offer["offerId"]),
+                set_values={"memberId": member_id, "offerId": offer["offerId"]},
+                add={"uses": 1},
+                condition=None if per_member is None else "attribute_not_exists(#used) OR #used < :max",
+                names=None if per_member is None else {"#used": "uses"},
+                values=None if per_member is None else {":max": per_member},
+            )
+        )
+    return items
+
+
+# --- offer redemptions ----------------------------------------------------------------------------
+
+
+def redemption_items(tenant_id: str, redemption: dict[str, Any], input_hash: str) -> list[store.TxItem]:
+    """The redemption with its three collections (member, program, offer) and, with an orderId, its guard."""
+    order = f"{redemption['redeemedAt']}#{redemption['id']}"
+    item = {
+        **redemption_key(tenant_id, redemption["id"]),
+        **redemption,
+        "gsi2pk": program_redemptions_partition(tenant_id),
+        "gsi2sk": order,
+        "gsi3pk": offer_redemptions_partition(tenant_id, redemption["offerId"]),
+        "gsi3sk": order,
+    }
+    if redemption.get("memberId"):
+        item.update(gsi1pk=member_redemptions_partition(tenant_id, redemption["memberId"]), gsi1sk=order)
+    items = [store.put_new(item)]
+    if redemption.get("orderId"):
+        guard = order_guard(tenant_id, redemption["offerCode"], redemption["orderId"])
+        items.append(store.put_new({**guard, "redemptionId": redemption["id"], "inputHash": input_hash}))
+    return items
+
+
+def redemptions_page(
+    tenant_id: str,
+    *,
+    member_id: str | None = None,
+    offer_id: str | None = None,
+    low: str | None,
+    high: str | None,
+    limit: int,
+    start: dict[str, Any] | None,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Newest first by redeemedAt: a member's (gsi1), an offer's (gsi3, then
+    one BatchGetItem of the page) or the program's (gsi2); one Query."""
+    if member_id is not None:
+        index, value = "gsi1", member_redemptions_partition(tenant_id, member_id)
+    elif offer_id is not None:
+        index, value = "gsi3", offer_redemptions_partition(tenant_id, offer_id)
+    else:
+        index, value = "gsi2", program_redemptions_partition(tenant_id)
+    found, last = store.query(
+        (f"{index}pk", value),
+        index=index,
+        sort="#s BETWEEN :low AND :high",
+        values={":low": low or "0", ":high": f"{high}#~" if high else "~"},
+        newest_first=True,
+        limit=limit,
+        start=start,
+    )
+    return (store.whole(found) if index == "gsi3" else found), last  # gsi3 projects only what the jobs read
+
+
+# --- the checker's reads (every item of a collection; never on a request path) --------------------
+
+
+def everything(tenant_id: str) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+    """Every offer of the tenant with its usage shards, by offerId."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for item in store.Collection(catalog_partition(tenant_id), "gsi2").all(limit=500):
+        groups.setdefault(item["offerId"], []).append(item)
+    return {offer_id: split(items) for offer_id, items in groups.items()}
+
+
+def all_redemptions(tenant_id: str) -> list[dict[str, Any]]:
+    return store.Collection(program_redemptions_partition(tenant_id), "gsi2").all(limit=500)
+
+
+def member_states(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
+    """A member's state items for every offer the member activated or used."""
+    return store.Collection(members.partition(tenant_id, member_id)).all(
+        sort="begins_with(#s, :prefix)", values={":prefix": "OFFER#"}, limit=500
+    )

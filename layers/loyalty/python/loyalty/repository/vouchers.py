@@ -1,0 +1,183 @@
+"""Voucher items, per-tenant code guards, an offer's voucher-code pool and index attributes (their only spelling).
+
+- voucher `T#t#VOUCHER#<voucherId>` / `VOUCHER`; gsi1 `T#t#VOUCHERS#<offerId>` / `<status>#<voucherId>`
+  (an offer's vouchers by status: a key condition), gsi2 `T#t#VOUCHERS#<offerId>` / `<voucherId>`
+  (all of an offer's vouchers, by issue time), gsi3 `T#t#VCODE#<code>` / `VOUCHER` (lookup by code).
+- code guard `T#t#VCODE#<code>` / `GUARD`: one per code the program knows, pooled or issued, never
+  deleted; it makes a code unique per tenant and says which voucher holds it (`voucherId`, absent
+  while the code waits in a pool). gsi2 `T#t#VCODES#<offerId>` / `<code>` lets the checker walk them.
+- the offer's code pool: a CodePool over `T#t#VPOOL#<offerId>` (see repository/pools.py).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import keys, store
+from loyalty.repository.pools import CodePool, add_in_chunks
+from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+GUARD_ITEMS_PER_CODE = 2  # a preloaded code: its pool entry and its guard
+
+
+def _tenant(tenant_id: str) -> str:
+    return keys.tenant(tenant_id)
+
+
+def voucher_key(tenant_id: str, voucher_id: str) -> store.Key:
+    return store.key(f"{_tenant(tenant_id)}#VOUCHER#{voucher_id}", "VOUCHER")
+
+
+def guard_key(tenant_id: str, code: str) -> store.Key:
+    return store.key(f"{_tenant(tenant_id)}#VCODE#{code}", "GUARD")
+
+
+def pool(tenant_id: str, offer_id: str) -> CodePool:
+    return CodePool(f"{_tenant(tenant_id)}#VPOOL#{offer_id}")
+
+
+def _offer_vouchers(tenant_id: str, offer_id: str) -> str:
+    return f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}"
+
+
+def _offer_codes(tenant_id: str, offer_id: str) -> str:
+    return f"{_tenant(tenant_id)}#VCODES#{offer_id}"
+
+
+def _index_attributes(tenant_id: str, voucher: dict[str, Any]) -> dict[str, str]:
+    partition = _offer_vouchers(tenant_id, voucher["offerId"])
+    return {
+        **store.index_entry(PER_PARENT, partition, f"{voucher['status']}#{voucher['voucherId']}"),
+        **store.index_entry(PROGRAM_WIDE, partition, voucher["voucherId"]),
+        **store.index_entry(LOOKUP, f"{_tenant(tenant_id)}#VCODE#{voucher['redemptionCode']}", "VOUCHER"),
+    }
+
+
+def _guard(tenant_id: str, code: str, offer_id: str, source: str, **extra: Any) -> dict[str, Any]:
+    return {
+        **guard_key(tenant_id, code),
+        "code": code,
+        "offerId": offer_id,
+        "source": source,
+        **store.index_entry(PROGRAM_WIDE, _offer_codes(tenant_id, offer_id), code),
+        **extra,
+    }
+
+
+# --- reads --------------------------------------------------------------------------------------
+
+
+def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
+    """One voucher by id: one strongly consistent GetItem."""
+    return store.get(voucher_key(tenant_id, voucher_id))
+
+
+def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
+    """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant),
+    then the voucher by key, strongly consistent (gsi3 projects only what the jobs read)."""
+    found, _ = store.Collection(f"{_tenant(tenant_id)}#VCODE#{code}", LOOKUP).query(limit=1)
+    vouchers = store.whole(found)
+    return vouchers[0] if vouchers else None
+
+
+def page(
+    tenant_id: str, offer_id: str, status: str | None, limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """An offer's vouchers, newest first: by status a key condition on gsi1, else all of them from gsi2."""
+    partition = _offer_vouchers(tenant_id, offer_id)
+    if status:
+        return store.Collection(partition, PER_PARENT).query(
+            sort="begins_with(#s, :status)",
+            values={":status": f"{status}#"},
+            newest_first=True,
+            limit=limit,
+            start=start,
+        )
+    return store.Collection(partition, PROGRAM_WIDE).query(newest_first=True, limit=limit, start=start)
+
+
+def stock_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
+    return pool(tenant_id, offer_id).stock_keys()
+
+
+def stock(counters: list[dict[str, Any] | None]) -> dict[str, int]:
+    return CodePool.stock(counters)
+
+
+def read_stock(tenant_id: str, offer_id: str) -> dict[str, int]:
+    return pool(tenant_id, offer_id).read_stock()
+
+
+def claim_pooled(tenant_id: str, offer_id: str) -> str | None:
+    """A code still waiting in the offer's pool (None when the pool is empty)."""
+    return pool(tenant_id, offer_id).claim()
+
+
+# --- writes (transaction items) -----------------------------------------------------------------
+
+
+def create(tenant_id: str, voucher: dict[str, Any], *, from_pool: bool) -> list[store.TxItem]:
+    """Put a new voucher and bind its code to it: a pooled code leaves the pool, a generated one gets its guard.
+
+    A generated code that exists already (in any pool or voucher of the tenant) fails the guard's
+    condition, so a collision cancels the transaction instead of giving one code to two vouchers.
+    """
+    code, offer_id, voucher_id = voucher["redemptionCode"], voucher["offerId"], voucher["voucherId"]
+    items = [store.put_new({**voucher_key(tenant_id, voucher_id), **voucher, **_index_attributes(tenant_id, voucher)})]
+    if not from_pool:
+        return [*items, store.put_new(_guard(tenant_id, code, offer_id, "generated", voucherId=voucher_id))]
+    return [
+        *items,
+        *pool(tenant_id, offer_id).take_writes(code),
+        store.update(
+            guard_key(tenant_id, code),
+            set_values={"voucherId": voucher_id},
+            condition="attribute_not_exists(voucherId) AND offerId = :offer",
+            values={":offer": offer_id},
+        ),
+    ]
+
+
+def move(tenant_id: str, voucher: dict[str, Any], changes: dict[str, Any]) -> store.TxItem:
+    """Change a voucher on condition its status is still the one read (so a state never goes backwards)."""
+    moved = {**voucher, **changes}
+    return store.update(
+        voucher_key(tenant_id, voucher["voucherId"]),
+        set_values={**changes, **_index_attributes(tenant_id, moved)},
+        condition="#st = :st",
+        names={"#st": "status"},
+        values={":st": voucher["status"]},
+    )
+
+
+def add_codes(tenant_id: str, offer_id: str, codes: list[str]) -> tuple[int, int]:
+    """Add distinct codes to an offer's pool; a code the tenant knows already (anywhere) is skipped.
+
+    Returns (added, skipped). Each code is its pool entry and its guard, both conditioned on being new.
+    """
+    target = pool(tenant_id, offer_id)
+    return add_in_chunks(
+        codes,
+        GUARD_ITEMS_PER_CODE,
+        lambda chunk: target.add_writes(chunk, lambda code: [store.put_new(_guard(tenant_id, code, offer_id, "pool"))]),
+    )
+
+
+# --- the checker's walks (operator tooling, never a request path) ------------------------------
+
+
+def all_vouchers(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
+    return store.Collection(_offer_vouchers(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
+
+
+def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
+    return store.Collection(_offer_codes(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
+
+
+def pool_entries(tenant_id: str, offer_id: str) -> list[str]:
+    return pool(tenant_id, offer_id).entries()
+
+
+def status_of_index(item: dict[str, Any]) -> str:
+    """The status a voucher's gsi1 sort key files it under."""
+    return str(item.get("gsi1sk", "")).split("#", 1)[0]

@@ -1,0 +1,85 @@
+"""The ledger checker's offer part: usage counters against redemptions, limits, points redemptions' awards."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import offers as repo
+from loyalty.repository import store
+from loyalty.services import offer_limits, transactions
+
+
+def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+    wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
+    return [entry for start in range(0, len(wanted), 100) for entry in store.get_many(wanted[start : start + 100])]
+
+
+def check_offers(
+    tenant_id: str, member_ids: list[str], voucher_uses: list[tuple[str, str | None]] = ()  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """Per offer: Σ uses = redemptions recorded + vouchers issued (`voucher_uses`: offerId and memberId
+    of each), no shard above its cap, caps adding up to the total
+    limit, the total limit kept; per member: uses = the member's redemptions, the per-member limit
+    kept; every points redemption has its approved award of the same points for the same member."""
+    problems: list[dict[str, Any]] = []
+
+    def report(offer_id: str, problem: str, **facts: Any) -> None:
+        problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
+
+    sold = repo.all_redemptions(tenant_id)
+    per_offer = Counter(r["offerId"] for r in sold)
+    per_member = Counter((r["memberId"], r["offerId"]) for r in sold if r.get("memberId"))
+    for offer_id, member_id in voucher_uses:  # an issued voucher is a use of its offer too
+        per_offer[offer_id] += 1
+        if member_id:
+            per_member[(member_id, offer_id)] += 1
+    offers: dict[str, dict[str, Any]] = {}
+    for offer_id, (offer, shards) in repo.everything(tenant_id).items():
+        if offer is None or len(shards) != repo.SHARDS:
+            report(offer_id, "an offer without its usage shards", shards=len(shards))
+            continue
+        offers[offer_id] = offer
+        used = offer_limits.redemption_count(shards)
+        if used != per_offer[offer_id]:
+            report(
+                offer_id,
+                "redemptionCount differs from the redemptions recorded",
+                stored=used,
+                counted=per_offer[offer_id],
+            )
+        total = offer["maxRedemptionsTotal"]
+        if total is not None and used > total:
+            report(offer_id, "total limit exceeded", limit=total, used=used)
+        if total is not None and sum(s.get("cap", 0) for s in shards) != total:
+            report(offer_id, "shard caps do not add up to the total limit", limit=total)
+        for shard in shards:
+            if "cap" in shard and shard["uses"] > shard["cap"]:
+                report(offer_id, "a usage shard above its cap", shard=shard["shard"])
+    for member_id in member_ids:
+        states = {s["offerId"]: s for s in repo.member_states(tenant_id, member_id)}
+        for offer_id in set(states) | {o for m, o in per_member if m == member_id}:
+            uses, counted = states.get(offer_id, {}).get("uses", 0), per_member[(member_id, offer_id)]
+            if uses != counted:
+                report(
+                    offer_id,
+                    "a member's uses differ from the member's redemptions",
+                    memberId=member_id,
+                    stored=uses,
+                    counted=counted,
+                )
+            limit = offers.get(offer_id, {}).get("maxRedemptionsPerMember")
+            if limit is not None and uses > limit:
+                report(offer_id, "per-member limit exceeded", memberId=member_id, limit=limit, used=uses)
+    points = [r for r in sold if r.get("points")]
+    for redemption, entry in zip(points, _awards(tenant_id, points), strict=True):
+        if (
+            entry is None
+            or entry["type"] != "award"
+            or entry["status"] not in transactions.APPROVED
+            or entry["points"] != redemption["points"]
+            or entry["memberId"] != redemption["memberId"]
+        ):
+            report(redemption["offerId"], "a points redemption without its award", redemptionId=redemption["id"])
+    return problems

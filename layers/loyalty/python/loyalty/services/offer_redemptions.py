@@ -1,0 +1,225 @@
+"""Offer redemptions at checkout (seed 000): every check, the reward in decimal money or as ledger points,
+once per (offerCode, orderId); lists, one redemption, and a member's redemptions with their offers (seed 002)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from loyalty import clock, ids
+from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from loyalty.jsontext import digest
+from loyalty.operation import Caller, Operation, run
+from loyalty.repository import cursor, store
+from loyalty.repository import members as members_db
+from loyalty.repository import offers as repo
+from loyalty.results import Answer, Page
+from loyalty.services import offer_limits, offers, program, transactions
+from loyalty.services.book import Book, expires_at
+
+FIELDS = (
+    "id",
+    "offerId",
+    "offerCode",
+    "memberId",
+    "orderId",
+    "redeemedAt",
+    "currency",
+    "value",
+    "rewardType",
+    "rewardAmount",
+    "points",
+    "contentIds",
+    "transactionId",
+    "createdAt",
+)
+CENT = Decimal("0.01")
+CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
+
+
+def public(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item.get(name) for name in FIELDS}
+
+
+def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
+    """(rewardAmount, points): percent of the value or a fixed amount, capped at maxRewardAmount; or points."""
+    if offer["rewardType"] == "points":
+        return None, int(Decimal(offer["offerAmount"]))
+    amount = Decimal(offer["offerAmount"])
+    if offer["rewardType"] == "percentage":
+        amount = Decimal(value or "0") * amount / 100
+    if offer.get("maxRewardAmount") is not None:
+        amount = min(amount, Decimal(offer["maxRewardAmount"]))
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP)), None
+
+
+def _require_member(offer: dict[str, Any], body: dict[str, Any]) -> None:
+    """An offer that awards points or is limited per member needs to know the member (activation: 409 below)."""
+    if body.get("memberId"):
+        return
+    if offer["rewardType"] == "points":
+        why = "is required to redeem a points offer"
+    elif offer.get("maxRedemptionsPerMember") is not None:
+        why = "is required to redeem an offer limited per member"
+    else:
+        return
+    raise ValidationFailed(details=[{"field": "memberId", "message": why}])
+
+
+def _check(offer: dict[str, Any], body: dict[str, Any], redeemed_at: str, state: dict[str, Any] | None) -> None:
+    """The offer's rules for this order, in the order documented in docs/decisions.md."""
+    if offer["status"] != "published":
+        raise Conflict("offer_not_active", f"The offer is {offer['status']}, not published.")
+    if not offers.is_current(offer, redeemed_at):
+        raise Conflict("offer_not_active", "The offer is not valid at redeemedAt (outside its dates).")
+    if body.get("currency") and body["currency"] != offer["currency"]:
+        raise ValidationFailed(details=[{"field": "currency", "message": f"must be the offer's {offer['currency']}"}])
+    if offer["rewardType"] == "percentage" and body.get("value") is None:
+        raise ValidationFailed(details=[{"field": "value", "message": "is required for a percentage offer"}])
+    minimum = offer.get("minSpendAmount")
+    if minimum is not None and (body.get("value") is None or Decimal(body["value"]) < Decimal(minimum)):
+        raise Conflict("minimum_spend_not_met", f"The offer needs an order value of at least {minimum}.")
+    if offer["contentIds"] and not set(offer["contentIds"]) & set(body.get("contentIds") or []):
+        raise Conflict("invalid_state", "The order has none of the items (contentIds) the offer applies to.")
+    if offer["requiresActivation"] and not (state or {}).get("activatedAt"):
+        raise Conflict("offer_not_activated", "The member must activate this offer before redeeming it.")
+
+
+def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
+    """Check everything, take one use of the offer's limits, record the redemption and, for a points
+    offer, award the points as a ledger transaction: one DynamoDB transaction."""
+    tenant_id = caller.tenant_id
+    if body["teamId"] != tenant_id:
+        raise Forbidden("teamId is not the program of this API key.")
+    now = clock.now()
+    redeemed_at = body.get("redeemedAt") or clock.iso(now)
+    if clock.parse_iso(redeemed_at) > now + CLOCK_SKEW:
+        raise ValidationFailed(details=[{"field": "redeemedAt", "message": "must not be in the future"}])
+    offer_id = offers.offer_id_for_code(tenant_id, body["offerCode"])
+    if offer_id is None:
+        raise NotFound("No offer has this offerCode.")
+    member_id, order_id = body.get("memberId"), body.get("orderId")
+    input_hash = digest(body)
+
+    def attempt(operation: Operation) -> dict[str, Any] | Answer:
+        offer, shards = offers.load(tenant_id, offer_id)
+        wanted = [repo.order_guard(tenant_id, body["offerCode"], order_id)] if order_id else []
+        if member_id:
+            wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+        found = operation.read(wanted)
+        guard = found.pop(0) if order_id else None
+        member, state = found if member_id else (None, None)
+        if guard is not None:
+            if guard["inputHash"] != input_hash:
+                raise Conflict("already_redeemed", "The offer was redeemed on this orderId already.")
+            return Answer(get_redemption(tenant_id, guard["redemptionId"]), 200)
+        if member_id and member is None:
+            raise NotFound("The member does not exist.")
+        _require_member(offer, body)
+        book = Book(tenant_id, member) if member is not None else None
+        if book is not None:
+            book.require_active()
+        _check(offer, body, redeemed_at, state)
+        items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
+        reward_amount, points = reward_of(offer, body.get("value"))
+        redemption = {
+            "id": ids.ulid(),
+            "offerId": offer_id,
+            "offerCode": offer["offerCode"],
+            "memberId": member_id,
+            "orderId": order_id,
+            "redeemedAt": redeemed_at,
+            "currency": offer["currency"],
+            "value": body.get("value"),
+            "rewardType": offer["rewardType"],
+            "rewardAmount": reward_amount,
+            "points": points,
+            "contentIds": body.get("contentIds") or [],
+            "transactionId": None,
+            "createdAt": clock.iso(now),
+        }
+        if points is not None:
+            assert book is not None
+            items += _award(book, offer, redemption, points)
+        elif member is not None:
+            items.append(members_db.unchanged(tenant_id, member))  # still active when the redemption lands
+        items += repo.redemption_items(tenant_id, redemption, input_hash)
+        return operation.commit(items, public(redemption))
+
+    return run(caller, attempt)
+
+
+def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points: int) -> list[store.TxItem]:
+    """The ledger side of a points offer: an approved `award` transaction and the member's new balance."""
+    now = clock.now()
+    expiry_days = program.load(book.tenant_id)["pointsExpiryDays"]
+    expires_on = book.earn(points, now=now, expiry_days=expiry_days, qualified=True)
+    book.member["lastAward"] = {"date": clock.iso(now), "points": points, "activityName": None}
+    entry = transactions.new(
+        book,
+        now,
+        "award",
+        points,
+        "approved",
+        orderId=redemption["orderId"],
+        reason=f"offer {offer['offerCode']}",
+        expiresAt=expires_at(expires_on),
+        qualified=True,
+        offerId=offer["offerId"],
+        offerRedemptionId=redemption["id"],
+    )
+    redemption["transactionId"] = entry["transactionId"]
+    return [*book.writes(now), transactions.finish(book, entry)]
+
+
+def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
+    return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
+
+
+def _page(
+    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    low, high = (query.get(field) for field in bounds)
+    if low and high and low > high:
+        raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
+    query_id = cursor.query_id(name, query)
+    items, last = repo.redemptions_page(
+        tenant_id,
+        **where,
+        low=low,
+        high=high,
+        limit=query.get("limit", 25),
+        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+    )
+    return items, cursor.encode(tenant_id, query_id, last)
+
+
+def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
+    """Newest first by redeemedAt; `offerCode` narrows to that offer's own collection (one Query either way)."""
+    offer_id = None
+    if query.get("offerCode"):
+        offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])
+        if offer_id is None:
+            return Page([], None)
+    items, token = _page(tenant_id, "offer-redemptions", query, ("from", "to"), offer_id=offer_id)
+    return Page([public(item) for item in items], token)
+
+
+def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
+    """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
+    reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
+    the member's state for each; more only above 49 distinct offers on a page)."""
+    name = f"member-offer-redemptions:{member_id}"
+    items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
+    offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
+    (member,), found, states = repo.offers_and_member_states(
+        tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
+    )
+    if member is None:
+        raise NotFound("The member does not exist.")
+    now = clock.now()
+    referenced = [offers.for_member(found[i], None, states.get(i), now) for i in offer_ids if i in found]
+    data = {"redemptions": [public(item) for item in items], "offers": referenced}
+    return Page(data, token)  # type: ignore[arg-type]

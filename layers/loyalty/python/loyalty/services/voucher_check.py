@@ -1,0 +1,88 @@
+"""The ledger checker's voucher part: codes ↔ vouchers one to one, pool counts exact, one state per voucher."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from loyalty.models.vouchers import VOUCHER_STATUSES
+from loyalty.repository import offers as offers_repo
+from loyalty.repository import vouchers as repo
+
+# (has redeemedAt, has cancelledAt) for each state
+_STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
+
+
+def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every disagreement among one offer's vouchers, its code guards, its pool and its limits.
+
+    Each voucher item carries its by-status index key, so "in exactly one state" is its `status`,
+    its gsi1 sort key and its timestamps agreeing. The pool's shards are read only when the offer
+    has pooled codes: a pool entry is only ever written together with its guard.
+    """
+    offer_id = offer["offerId"]
+    problems: list[dict[str, Any]] = []
+
+    def report(problem: str, **facts: Any) -> None:
+        problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
+
+    guards = {guard["code"]: guard for guard in repo.all_guards(tenant_id, offer_id)}
+    pooled = any(guard["source"] == "pool" for guard in guards.values())
+    in_pool = repo.pool_entries(tenant_id, offer_id) if pooled else []
+    stock = repo.read_stock(tenant_id, offer_id)
+
+    for voucher in vouchers:
+        voucher_id, status = voucher["voucherId"], voucher["status"]
+        if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status:
+            report("a voucher not in exactly one state", voucherId=voucher_id, status=status)
+        elif (bool(voucher.get("redeemedAt")), bool(voucher.get("cancelledAt"))) != _STAMPS[status]:
+            report("a voucher whose times disagree with its state", voucherId=voucher_id, status=status)
+        guard = guards.get(voucher["redemptionCode"])
+        if guard is None or guard.get("voucherId") != voucher_id:
+            report("a voucher whose code is not bound to it", voucherId=voucher_id)
+    held = {voucher["voucherId"] for voucher in vouchers}
+    codes = Counter(voucher["redemptionCode"] for voucher in vouchers)
+    for code in (code for code, count in codes.items() if count > 1):
+        report("a code held by several vouchers", code=code)
+    for code, guard in guards.items():
+        if guard.get("voucherId") is not None and guard["voucherId"] not in held:
+            report("a code bound to no voucher of its offer", code=code)
+        if guard["source"] == "generated" and guard.get("voucherId") is None:
+            report("a generated code without its voucher", code=code)
+
+    issued_from_pool = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is not None]
+    waiting = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is None]
+    if stock["available"] != len(in_pool):
+        report("available differs from the codes in the pool", stored=stock["available"], counted=len(in_pool))
+    if stock["issued"] != len(issued_from_pool):
+        report("issued differs from the pooled codes issued", stored=stock["issued"], counted=len(issued_from_pool))
+    if stock["total"] != stock["available"] + stock["issued"]:
+        report("issued + available differs from total", **stock)
+    if sorted(in_pool) != sorted(g["code"] for g in waiting):
+        report(
+            "pool entries differ from the codes waiting in the pool",
+            codes=sorted(set(in_pool) ^ {g["code"] for g in waiting}),
+        )
+
+    if offer.get("maxRedemptionsTotal") is not None and len(vouchers) > offer["maxRedemptionsTotal"]:
+        report("more vouchers than the offer's total limit", vouchers=len(vouchers))
+    per_member = offer.get("maxRedemptionsPerMember")
+    if per_member is not None:
+        for member_id, count in Counter(v["memberId"] for v in vouchers if v.get("memberId")).items():
+            if count > per_member:
+                report(
+                    "more vouchers for a member than the offer's per-member limit", memberId=member_id, vouchers=count
+                )
+    return problems
+
+
+def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+    """Every offer of the tenant (its catalog) checked as above, and the uses its vouchers account
+    for, (offerId, memberId or None) per voucher issued, for the offer checks."""
+    problems: list[dict[str, Any]] = []
+    uses: list[tuple[str, str | None]] = []
+    for offer, _ in (found for found in offers_repo.everything(tenant_id).values() if found[0] is not None):
+        vouchers = repo.all_vouchers(tenant_id, offer["offerId"])
+        problems += check_offer(tenant_id, offer, vouchers)
+        uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]
+    return problems, uses

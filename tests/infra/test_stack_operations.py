@@ -1,0 +1,152 @@
+"""The synthesised stack's operations: alarms that notify, jobs that finish, per-tenant limits,
+configuration that matches what is tested, access logs that stay JSON."""
+
+import json
+import re
+from importlib.metadata import version
+
+import pytest
+from loyalty.routes import JOBS, ROUTES
+
+from infra import config
+from infra.constructs.api import ACCESS_LOG_FIELDS, access_log_format, default_usage_key
+from tests.infra.synth import EMAIL, Synthesized, functions_by_description
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cdk")]
+
+
+def _logical(synth, kind):
+    ((_, logical, _),) = synth.resources(kind)
+    return logical
+
+
+def test_every_alarm_notifies_the_one_topic_that_mails_the_operator(synthesized):
+    topic = _logical(synthesized, "AWS::SNS::Topic")
+    (subscription,) = synthesized.props("AWS::SNS::Subscription")
+    assert subscription == {"Endpoint": EMAIL, "Protocol": "email", "TopicArn": {"Ref": topic}}
+    alarms = synthesized.resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 2 * len(ROUTES) + 3 * len(JOBS) + 4
+    for template, logical, alarm in alarms:
+        for actions in ("AlarmActions", "OKActions"):
+            (target,) = alarm["Properties"][actions]
+            assert synthesized.parent_value(template, target) == {"Ref": topic}, logical
+
+
+def test_jobs_run_one_at_a_time_fail_into_a_dead_letter_queue_and_raise_alarms(synthesized):
+    functions = functions_by_description(synthesized)
+    queue = _logical(synthesized, "AWS::SQS::Queue")
+    invoke_configs = {c["FunctionName"]["Ref"]: c for c in synthesized.props("AWS::Lambda::EventInvokeConfig")}
+    targets = [t for rule in synthesized.props("AWS::Events::Rule") for t in rule["Targets"]]
+    alarmed = {}
+    for alarm in synthesized.props("AWS::CloudWatch::Alarm"):
+        for dimension in alarm.get("Dimensions", []):
+            if dimension["Name"] == "FunctionName" and isinstance(dimension["Value"], dict):
+                alarmed.setdefault(dimension["Value"].get("Ref"), set()).add(alarm["MetricName"])
+    for job in JOBS:
+        template, logical, function = functions[job.summary]
+        assert template == "parent"
+        props = function["Properties"]
+        assert props["ReservedConcurrentExecutions"] == 1
+        assert props["Timeout"] == config.JOB_TIMEOUT_SECONDS
+        assert props["Environment"]["Variables"]["JOB_RESERVE_SECONDS"] == str(config.JOB_RESERVE_SECONDS)
+        invoke = invoke_configs[logical]
+        assert invoke["MaximumRetryAttempts"] == 0
+        assert invoke["DestinationConfig"]["OnFailure"]["Destination"] == {"Fn::GetAtt": [queue, "Arn"]}
+        (target,) = [t for t in targets if t["Arn"] == {"Fn::GetAtt": [logical, "Arn"]}]
+        assert target["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [queue, "Arn"]}
+        assert alarmed[logical] == {"Errors", "Throttles", "Duration"}
+    (depth,) = [a for a in synthesized.props("AWS::CloudWatch::Alarm") if a.get("Namespace") == "AWS/SQS"]
+    assert depth["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+
+
+def test_each_tenant_is_throttled_by_its_usage_plan_keyed_by_the_authorizer(synthesized):
+    (api,) = synthesized.props("AWS::ApiGateway::RestApi")
+    assert api["ApiKeySourceType"] == "AUTHORIZER"
+    (plan,) = synthesized.props("AWS::ApiGateway::UsagePlan")
+    assert plan["Throttle"] == {
+        "RateLimit": config.DEFAULT_TENANT_RATE_PER_SECOND,
+        "BurstLimit": config.DEFAULT_TENANT_BURST,
+    }
+    assert plan["ApiStages"][0]["Stage"] == config.STAGE_NAME
+    (key,) = synthesized.props("AWS::ApiGateway::ApiKey")
+    _, _, authorizer = functions_by_description(synthesized)["API key authorizer"]
+    assert authorizer["Properties"]["Environment"]["Variables"]["DEFAULT_USAGE_KEY"] == key["Value"]
+    assert key["Value"] == default_usage_key(synthesized.stack.stack_name)
+    assert synthesized.props("AWS::ApiGateway::UsagePlanKey")
+
+
+def test_the_powertools_layer_is_the_build_of_the_pinned_and_tested_version(synthesized):
+    pinned = config.powertools_version()
+    assert pinned == version("aws-lambda-powertools")  # the tests ran against the layer's version
+    name = f"/aws/service/powertools/python/arm64/{config.PYTHON_RUNTIME}/{pinned}"
+    (parameter,) = [
+        logical
+        for logical, p in synthesized.parent["Parameters"].items()
+        if p["Type"] == "AWS::SSM::Parameter::Value<String>" and p["Default"] == name
+    ]
+    for template, _, function in synthesized.resources("AWS::Lambda::Function"):
+        first = function["Properties"]["Layers"][0]
+        assert synthesized.parent_value(template, first) == {"Ref": parameter}
+
+
+def test_one_cursor_secret_for_every_route_function_and_none_in_plain_configuration(synthesized):
+    secret = _logical(synthesized, "AWS::SecretsManager::Secret")
+    functions = functions_by_description(synthesized)
+    for route in ROUTES:
+        template, _, function = functions[f"{route.method} {route.path}"]
+        variables = function["Properties"]["Environment"]["Variables"]
+        assert "CURSOR_SECRET" not in variables
+        assert synthesized.parent_value(template, variables["CURSOR_SECRET_ARN"]) == {"Ref": secret}
+    assert 'CURSOR_SECRET"' not in json.dumps(synthesized.templates)
+
+
+def test_the_shared_api_gateway_logging_role_outlives_the_stack(synthesized):
+    account = synthesized.resources("AWS::ApiGateway::Account")
+    ((_, _, resource),) = account
+    assert resource["DeletionPolicy"] == "Retain"
+    role = resource["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    assert synthesized.parent["Resources"][role]["DeletionPolicy"] == "Retain"
+
+
+def test_names_derive_from_the_stack_so_two_stages_share_an_account(synthesized, tmp_path):
+    staging = Synthesized(tmp_path, ROUTES[:2], stage="staging")
+    for synth, stack_name in ((synthesized, "LoyaltyOffersApi"), (staging, "LoyaltyOffersApi-staging")):
+        assert synth.stack.stack_name == stack_name
+        (api,) = synth.props("AWS::ApiGateway::RestApi")
+        (dashboard,) = synth.props("AWS::CloudWatch::Dashboard")
+        (plan,) = synth.props("AWS::ApiGateway::UsagePlan")
+        (key,) = synth.props("AWS::ApiGateway::ApiKey")
+        assert api["Name"] == dashboard["DashboardName"] == stack_name
+        assert plan["UsagePlanName"].startswith(stack_name + "-") and key["Value"].startswith(stack_name + "-")
+    text = json.dumps(synthesized.templates)
+    assert '"loyalty-offers-api"' not in text  # no fixed name left that two stages would fight over
+
+
+def _rendered(message: str, authorizer_error: str = "-") -> str:
+    """The access-log line API Gateway writes: variables replaced, messageString quoted by the gateway."""
+    line = access_log_format().replace("$context.error.messageString", json.dumps(message))
+    line = line.replace("$context.authorizer.error", authorizer_error)
+    return re.sub(r"\$context\.[A-Za-z.]+", "-", line)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["Unauthorized", 'He said "no"', "back\\slash", "line\nbreak", '{"json":1}', "", "tab\there ünïcode"],
+)
+def test_the_access_log_is_json_for_any_error_message(synthesized, message):
+    (stage,) = synthesized.props("AWS::ApiGateway::Stage")
+    assert stage["AccessLogSetting"]["Format"] == access_log_format()
+    line = json.loads(_rendered(message))
+    assert line["error"] == message
+    for field in ("integrationLatency", "authorizerError", "xrayTraceId", "keyId", "principal", "tenant"):
+        assert field in line
+    assert ACCESS_LOG_FIELDS["integrationLatency"] == "$context.integrationLatency"
+    assert ACCESS_LOG_FIELDS["xrayTraceId"] == "$context.xrayTraceId"
+
+
+def test_tracing_on_detailed_per_method_metrics_off_as_decided(synthesized):
+    (stage,) = synthesized.props("AWS::ApiGateway::Stage")
+    assert stage["TracingEnabled"] is True
+    (settings,) = stage["MethodSettings"]
+    assert settings["MetricsEnabled"] is False
+    assert settings["ThrottlingRateLimit"] == config.THROTTLE_RATE_PER_SECOND

@@ -1,0 +1,108 @@
+"""What the hypothesis state machines share: callers as the HTTP edge builds them, a fresh tenant on
+a frozen clock, expected refusals, retries with the same Idempotency-Key, the ledger checker after
+every step, and a run that counts the examples that reached the step floor."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+from loyalty import cache, clock, jsontext
+from loyalty.errors import ApiError
+from loyalty.operation import Caller, Replayed
+from loyalty.services import checker, tenants
+
+from tools.local import embedded_dynamodb
+
+TENANT = "sm"
+
+
+def caller(key: str | None = None, what: Any = None) -> Caller:
+    """The caller a service sees; with a key, a fingerprint of what is asked (as the HTTP edge would give)."""
+    return Caller(TENANT, key, jsontext.digest(what) if key else "", admin=True)
+
+
+def valid(shape: Any, body: dict[str, Any]) -> dict[str, Any]:
+    """A body as the edge hands it to a service: checked against the operation's shape."""
+    return shape.validate(body)
+
+
+class CheckedMachine(RuleBasedStateMachine):
+    """A fresh tenant per example; `_do` runs a service call, the checker runs after every step."""
+
+    expected_codes: Collection[str] = ()
+    runs: list[int] = []
+
+    def __init__(self) -> None:
+        super().__init__()
+        embedded_dynamodb.reset()
+        cache.clear()
+        self.clock = clock.FrozenClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+        clock.use(self.clock)
+        tenants.create_tenant(TENANT, "State machine")
+        self.sent: list[tuple[Any, str, datetime, int, dict[str, Any]]] = []
+        self.steps = 0
+
+    def _do(self, attempt: Any, key: str | None = None, status: int = 201) -> Any:
+        """Run a service call; expected business refusals are fine (None), anything else fails the test."""
+        try:
+            data = attempt(key)
+        except ApiError as error:
+            assert error.code in self.expected_codes, (error.code, error.message)
+            self.refused(error.code)
+            return None
+        if key and isinstance(data, dict):
+            self.sent.append((attempt, key, self.clock.current, status, data))
+        return data
+
+    def refused(self, code: str) -> None:
+        """Hook: a call was refused with an expected code."""
+
+    @rule(data=st.data())
+    def retry_with_same_key(self, data: st.DataObject) -> None:
+        """A client retry within 24 h gets the first answer again and changes nothing."""
+        recent = [sent for sent in self.sent if self.clock.current - sent[2] < timedelta(hours=23)]
+        if not recent:
+            return
+        attempt, key, _, status, first = data.draw(st.sampled_from(recent))
+        with pytest.raises(Replayed) as replay:
+            attempt(key)
+        assert (replay.value.status, replay.value.body) == (status, jsontext.envelope(first))
+
+    @invariant()
+    def ledger_is_right(self) -> None:
+        self.steps += 1  # invariants run once at the start and after every step
+        report = checker.check([TENANT])
+        assert report["problems"] == [], report["problems"]
+
+    def teardown(self) -> None:
+        self.runs.append(self.steps - 1)
+        clock.reset()
+        cache.clear()
+
+
+def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> list[int]:
+    """Run until `examples` examples of at least the minimum steps (hypothesis may abandon a few)."""
+    machine.runs = []
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples + 5,
+            stateful_step_count=steps[1],
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            **extra,
+        ),
+        _min_steps=steps[0],
+    )
+    full = [count for count in machine.runs if count >= steps[0]]
+    name = machine.__name__
+    print(f"\n{name}: {len(full)} examples of {min(full)} to {max(full)} steps ({len(machine.runs)} started)")
+    assert len(full) >= examples
+    return full

@@ -1,0 +1,88 @@
+"""The operator CLI: finds the local engine by itself, one clear line when it cannot, explicit scopes, guarded --now."""
+
+import argparse
+import json
+
+import pytest
+
+from tools import cli
+
+
+@pytest.fixture
+def no_table(monkeypatch, tmp_path):
+    """No TABLE_NAME: the CLI looks for the state file of `make serve` (in an empty local folder here)."""
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("LOYALTY_LOCAL_DIR", str(tmp_path))
+    return tmp_path
+
+
+def _one_error_line(capsys, run):
+    with pytest.raises(SystemExit) as stopped:
+        run()
+    assert stopped.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv", [["tenant", "list"], ["key", "list", "acme"], ["check"], ["job", "expire-points"]])
+def test_without_a_running_engine_every_command_says_so_in_one_line(no_table, capsys, argv):
+    assert "make serve" in _one_error_line(capsys, lambda: cli.main(argv))
+
+
+def test_a_stale_state_file_is_one_line_not_a_traceback(no_table, capsys):
+    from tools.local.dynamodb_local import free_port
+
+    (no_table / "engine.json").write_text(json.dumps({"pid": 1, "endpoint": f"http://127.0.0.1:{free_port()}"}))
+    assert "does not answer" in _one_error_line(capsys, lambda: cli.main(["tenant", "list"]))
+
+
+def test_the_embedded_fallback_is_explained(no_table, capsys):
+    (no_table / "engine.json").write_text(json.dumps({"pid": 1, "engine": "embedded"}))
+    assert "Java" in _one_error_line(capsys, lambda: cli.main(["key", "list", "demo"]))
+
+
+def test_key_issue_needs_an_explicit_scope(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["key", "issue", "demo"])
+    assert stopped.value.code == 2 and "--scope" in capsys.readouterr().err
+
+
+def test_now_is_refused_against_a_deployed_table_without_force(monkeypatch, capsys):
+    monkeypatch.setenv("TABLE_NAME", "LoyaltyOffersApi-Table")
+    monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    message = _one_error_line(capsys, lambda: cli.main(["job", "expire-points", "--now", "2030-01-01T00:00:00Z"]))
+    assert "--force" in message
+
+
+def _subcommands(parser, trail=()):
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*trail, name), sub
+                yield from _subcommands(sub, (*trail, name))
+
+
+def test_every_subcommand_explains_each_of_its_arguments():
+    commands = list(_subcommands(cli._parser()))
+    assert len(commands) >= 10
+    for name, parser in commands:
+        assert parser.description or parser.format_help(), name
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
+                continue
+            assert action.help, f"loyalty {' '.join(name)}: {action.dest} has no help"
+
+
+def test_without_java_serve_falls_back_to_the_embedded_engine_and_says_data_is_not_kept(no_table, capsys, monkeypatch):
+    from tools.local import dynamodb_local
+    from tools.local.engine_session import open_engine
+
+    monkeypatch.setattr(dynamodb_local, "java", lambda: None)
+    with open_engine() as engine:
+        assert engine.embedded
+        assert json.loads((no_table / "engine.json").read_text())["engine"] == "embedded"
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "Java not found" in out and "data is not kept" in out, out
+    assert not (no_table / "engine.json").exists()

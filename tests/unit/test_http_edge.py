@@ -1,0 +1,67 @@
+"""The Lambda edge (loyalty/http.py) answers crafted events with a 400 in the envelope, never a 5xx,
+and always with a body that can be sent as UTF-8 (issue 10, defect 7)."""
+
+import base64
+import json
+from dataclasses import dataclass
+
+import pytest
+
+from functions.create_member.app import handler as create_member
+from functions.list_members.app import handler as list_members
+
+
+@dataclass
+class Context:
+    function_name: str = "test"
+    aws_request_id: str = "r-1"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:test"
+
+
+def event(body=None, query=None, base64_body=False):
+    return {
+        "resource": "/members",
+        "path": "/members",
+        "httpMethod": "POST" if body is not None else "GET",
+        "headers": {},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
+        "pathParameters": None,
+        "requestContext": {"authorizer": {"tenantId": "edge", "scopes": "admin", "keyId": "k"}},
+        "body": body,
+        "isBase64Encoded": base64_body,
+    }
+
+
+def answer(handler, proxy_event):
+    result = handler(proxy_event, Context())
+    result["body"].encode("utf-8")  # what the Lambda runtime must be able to send
+    return result["statusCode"], json.loads(result["body"])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"email": "\\ud800@example.com"}',  # a JSON escape of a lone surrogate
+        '{"email": "a@example.com", "\\ud800": 1}',  # ... as a field name
+        '{"email": "\ud800@example.com"}',  # the surrogate itself in the event's text
+        "[" * 1000 + "]" * 1000,
+        '{"email":' + '{"a":' * 5000 + "1" + "}" * 5000 + "}",
+        '{"email": "a@example.com", "email": "b@example.com"}',
+        '{"email": NaN}',
+        '{"email": "a@example.com", "firstName": "\\u0000"}',
+        '{"email": "a@example.com", "birthdate": "2019-W01-1"}',
+    ],
+)
+def test_crafted_bodies_are_a_400_validation_error(body):
+    status, document = answer(create_member, event(body))
+    assert status == 400 and document["error"]["code"] == "validation_error", document
+
+
+def test_bodies_that_are_not_utf8_and_crafted_queries_are_a_400():
+    raw = base64.b64encode(b'{"email": "\xff"}').decode()
+    assert answer(create_member, event(raw, base64_body=True))[0] == 400
+    for query in ({"nextToken": "e30.\u00e9"}, {"nextToken": "\ud800"}, {"\ud800": "1"}, {"limit": "\uff11"}):
+        status, document = answer(list_members, event(query=query))
+        assert status == 400 and document["error"]["code"] == "validation_error", (query, document)

@@ -1,0 +1,24 @@
+"""Every events/ sample runs with `loyalty invoke`'s fixture set and gets a success answer (the authorizer: Allow)."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tools.local.fixtures import invoke
+
+EVENTS = sorted((Path(__file__).resolve().parents[2] / "events").glob("*.json"))
+
+
+@pytest.mark.usefixtures("fresh_table")
+@pytest.mark.parametrize("path", EVENTS, ids=[p.stem for p in EVENTS])
+def test_every_sample_succeeds_on_the_fixture_set(path):
+    answer = invoke(path.stem, json.loads(path.read_text()))
+    if path.stem == "authorizer":
+        assert answer["principalId"].startswith("demo/")
+        assert {s["Effect"] for s in answer["policyDocument"]["Statement"]} == {"Allow"}
+    elif "statusCode" in answer:
+        assert 200 <= answer["statusCode"] < 300, answer
+        assert "data" in json.loads(answer["body"]) or path.stem == "get_status"
+    else:  # a scheduled job's summary
+        assert isinstance(answer, dict) and all(isinstance(v, int) for v in answer.values()), answer

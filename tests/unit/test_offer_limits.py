@@ -1,0 +1,89 @@
+"""Offer limits on the table: caps add up to the limit, a claim on a full shard fails as a whole, and
+claiming until refused gives exactly the limit, per member and in total."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from loyalty.errors import Conflict
+from loyalty.repository import offers as repo
+from loyalty.repository import store
+from loyalty.services import offer_limits
+
+TENANT = "lim"
+
+
+def offer(offer_id: str = "O1", total: int | None = None, per_member: int | None = None) -> dict:
+    return {
+        "offerId": offer_id,
+        "offerCode": f"CODE-{offer_id}",
+        "status": "published",
+        "endDate": None,
+        "maxRedemptionsTotal": total,
+        "maxRedemptionsPerMember": per_member,
+        "version": 0,
+    }
+
+
+@given(total=st.integers(0, 10**6), uses=st.lists(st.integers(0, 50), min_size=8, max_size=8))
+def test_caps_add_up_to_the_limit_and_never_fall_below_uses(total, uses):
+    if total < sum(uses):
+        return
+    caps = repo.caps(total, uses)
+    assert sum(caps) == total
+    assert all(cap >= used for cap, used in zip(caps, uses, strict=True))
+    assert (
+        max(c - u for c, u in zip(caps, uses, strict=True)) - min(c - u for c, u in zip(caps, uses, strict=True)) <= 1
+    )
+
+
+def test_caps_of_no_limit_are_none():
+    assert repo.caps(None, [3] * 8) == [None] * 8
+
+
+def claim_until_refused(item: dict, member_id: str | None) -> int:
+    taken = 0
+    while True:
+        current, shards = repo.read_offer(TENANT, item["offerId"])
+        state = store.get(repo.member_offer_key(TENANT, member_id, item["offerId"])) if member_id else None
+        try:
+            store.transact(offer_limits.claim(TENANT, current, shards, member_id, state))
+        except Conflict as refused:
+            assert refused.code == "offer_limit_reached"
+            return taken
+        taken += 1
+
+
+@pytest.mark.usefixtures("fresh_table")
+@pytest.mark.parametrize("total", [1, 3, 8, 10, 17])
+def test_claiming_until_refused_takes_exactly_the_total(total):
+    item = offer(total=total)
+    store.transact(repo.create_items(TENANT, item))
+    assert claim_until_refused(item, None) == total
+    _, shards = repo.read_offer(TENANT, "O1")
+    assert offer_limits.redemption_count(shards) == total
+    assert all(shard["uses"] <= shard["cap"] for shard in shards)
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_per_member_limit_and_a_stale_read_fails_the_whole_claim():
+    item = offer(total=100, per_member=2)
+    store.transact(repo.create_items(TENANT, item))
+    assert claim_until_refused(item, "m1") == 2
+    assert claim_until_refused(item, "m2") == 2
+    current, shards = repo.read_offer(TENANT, "O1")
+    stale = repo.claim_items(TENANT, current, shards, "m1")  # m1 is at its limit: the condition fails
+    with pytest.raises(store.ConditionFailed):
+        store.transact(stale)
+    _, after = repo.read_offer(TENANT, "O1")
+    assert offer_limits.redemption_count(after) == 4  # nothing of the failed claim stayed
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_a_full_shard_refuses_a_claim_read_before_it_filled():
+    item = offer(total=1)
+    store.transact(repo.create_items(TENANT, item))
+    current, shards = repo.read_offer(TENANT, "O1")
+    first, second = (repo.claim_items(TENANT, current, shards, None) for _ in range(2))
+    store.transact(first)
+    with pytest.raises(store.ConditionFailed):
+        store.transact(second)  # both picked the only shard with room; the second finds it full

@@ -1,0 +1,132 @@
+"""Voucher services on a fresh table: the code generator, collisions retried, expiry by the clock, the checker."""
+
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+from loyalty import clock, codes
+from loyalty.errors import Conflict
+from loyalty.operation import Caller
+from loyalty.repository import offers as offers_repo
+from loyalty.repository import store
+from loyalty.repository import vouchers as repo
+from loyalty.services import tenants, voucher_check, vouchers
+
+pytestmark = pytest.mark.usefixtures("fresh_table")
+TENANT = "vt"
+
+
+def caller():
+    return Caller(TENANT, admin=True)
+
+
+def published_offer(offer_id="O1", **fields):
+    offer = {
+        "offerId": offer_id,
+        "offerCode": f"CODE-{offer_id}",
+        "status": "published",
+        "startDate": "2026-01-01T00:00:00Z",
+        "endDate": "2026-12-31T23:59:59Z",
+        "maxRedemptionsTotal": None,
+        "maxRedemptionsPerMember": None,
+        "version": 0,
+        **fields,
+    }
+    store.transact(offers_repo.create_items(TENANT, offer))
+    return offer_id
+
+
+def issue(offer_id="O1", **body):
+    body = body or {"customerName": "Ada"}
+    return vouchers.issue(caller(), offer_id, body)
+
+
+@pytest.fixture(autouse=True)
+def program():
+    tenants.create_tenant(TENANT, "Vouchers")
+    clock.use(clock.FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC)))
+
+
+def test_generated_codes_use_the_alphabet_without_look_alikes_uniformly():
+    assert not set("0O1IL") & set(codes.ALPHABET) and len(set(codes.ALPHABET)) == 30
+    drawn = [codes.generate() for _ in range(3000)]
+    assert all(len(code) == codes.LENGTH == 14 for code in drawn) and len(set(drawn)) == len(drawn)
+    counts = Counter("".join(drawn))
+    expected = len(drawn) * codes.LENGTH / len(codes.ALPHABET)  # 1,400 a character
+    assert set(counts) == set(codes.ALPHABET)
+    assert all(abs(n - expected) < 0.2 * expected for n in counts.values()), counts
+    assert round(codes.BITS, 1) == 68.7
+    assert codes.looks_like_id("01ARZ3NDEKTSV4RRFFQ69G5FAV") and not codes.looks_like_id(drawn[0])
+
+
+def test_a_generated_code_that_collides_is_detected_and_replaced(monkeypatch):
+    published_offer()
+    taken = issue()["redemptionCode"]
+    also_taken = issue()["redemptionCode"]
+    fresh = iter([taken, also_taken, "FRESHCODE23456"])
+    monkeypatch.setattr(codes, "generate", lambda: next(fresh))
+    again = issue()
+    assert again["redemptionCode"] == "FRESHCODE23456"
+    assert vouchers.lookup(TENANT, taken)["voucherId"] != again["voucherId"]
+    assert voucher_check.check_vouchers(TENANT)[0] == []
+
+
+def test_a_pooled_code_collides_with_generated_ones_across_offers():
+    published_offer("O1")
+    published_offer("O2")
+    code = issue("O1")["redemptionCode"]
+    body = {"codes": [code, "OTHER-1"]}
+    added = vouchers.add_codes(caller(), "O2", body)
+    assert (added["added"], added["skipped"]) == (1, 1)
+    assert issue("O2")["redemptionCode"] == "OTHER-1"
+    assert voucher_check.check_vouchers(TENANT)[0] == []
+
+
+def test_expiry_and_activation_follow_the_clock():
+    published_offer()
+    frozen = clock.FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
+    clock.use(frozen)
+    soon = issue(activationDate="2026-03-02", expirationDate="2026-03-03", customerName="A")
+    with pytest.raises(Conflict) as refused:
+        vouchers.redeem(caller(), soon["voucherId"], {})
+    assert refused.value.code == "voucher_not_active"
+    frozen.advance(days=3)  # 2026-03-04: one day past expirationDate
+    with pytest.raises(Conflict) as refused:
+        vouchers.redeem(caller(), soon["redemptionCode"], {})
+    assert refused.value.code == "voucher_expired"
+    assert vouchers.cancel(caller(), soon["voucherId"])["status"] == "cancelled"
+    frozen.advance(days=400)  # the offer ended: no more vouchers
+    with pytest.raises(Conflict) as refused:
+        issue()
+    assert refused.value.code == "offer_not_active"
+    assert voucher_check.check_vouchers(TENANT)[0] == []
+
+
+def test_last_day_of_a_voucher_is_still_redeemable():
+    published_offer()
+    frozen = clock.FrozenClock(datetime(2026, 3, 1, 0, 0, tzinfo=UTC))
+    clock.use(frozen)
+    voucher = issue(expirationDate="2026-03-01", customerName="A")
+    frozen.advance(hours=23, minutes=59, seconds=59)
+    redeemed = vouchers.redeem(caller(), voucher["voucherId"], {})
+    assert redeemed["status"] == "redeemed"
+
+
+def test_the_checker_reports_tampered_vouchers_pools_and_guards():
+    published_offer()
+    body = {"codes": ["POOL-0001", "POOL-0002", "POOL-0003"]}
+    vouchers.add_codes(caller(), "O1", body)
+    first, second = issue(), issue()
+    assert voucher_check.check_vouchers(TENANT)[0] == []
+    key = repo.voucher_key(TENANT, first["voucherId"])
+    store.transact([store.update(key, set_values={"status": "redeemed"})])  # status moved, index not
+    store.transact([store.update(repo.pool(TENANT, "O1").stock_key(0), add={"available": 1, "total": 1})])
+    store.transact([store.update(repo.guard_key(TENANT, second["redemptionCode"]), remove=["voucherId"])])
+    problems = {p["problem"] for p in voucher_check.check_vouchers(TENANT)[0]}
+    assert {
+        "a voucher not in exactly one state",
+        "available differs from the codes in the pool",
+        "a voucher whose code is not bound to it",
+        "issued differs from the pooled codes issued",
+        "pool entries differ from the codes waiting in the pool",
+    } <= problems, problems

@@ -1,0 +1,147 @@
+"""The fixture set for `loyalty invoke`: the data every events/ sample refers to, made through the API itself.
+
+The samples (tools/local/sample_events.py) name tenant `demo`, its example key, one member, one
+pending transaction, order `order-1001`, reward `coffee-5` with codes, one pending redemption, and the
+spring offer with its member's activation, one offer redemption and one voucher from its code pool. Each step is a real
+request through the local gateway and handlers; the three ids the services generate are pinned to
+the samples' ids. A sample that creates something runs without the step that would create it first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from tools.local.sample_events import HEADERS, SAMPLES
+
+# the ids and the key the samples name
+EXAMPLE_KEY = HEADERS["Authorization"].removeprefix("Bearer ")
+MEMBER_ID = SAMPLES["get_member"][0]["memberId"]
+TRANSACTION_ID = SAMPLES["get_transaction"][0]["transactionId"]
+REDEMPTION_ID = SAMPLES["get_redemption"][0]["redemptionId"]
+REWARD = SAMPLES["create_reward"][1]  # the reward the create_reward sample makes
+OFFER = SAMPLES["create_offer"][1]  # the offer the create_offer sample makes
+OFFER_ID = SAMPLES["get_offer"][0]["offerId"]
+OFFER_REDEMPTION = SAMPLES["create_offer_redemption"][1]
+OFFER_REDEMPTION_ID = SAMPLES["get_offer_redemption"][0]["id"]
+VOUCHER_ID = SAMPLES["get_offer_voucher"][0]["voucherId"]
+VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str
+    method: str
+    path: str
+    body: dict[str, Any] | None = None
+    pinned_id: str | None = None  # the id the service generates in this step
+    check: str | None = None  # a GET that proves the pinned id exists
+
+
+M = f"/members/{MEMBER_ID}"
+STEPS = [
+    Step("tiers", "PATCH", "/program", {"tiers": [{"tierId": "silver", "name": "Silver", "threshold": 0},
+                                                 {"tierId": "gold", "name": "Gold", "threshold": 1000}]}),
+    Step("newsletter", "POST", "/activities", {"activityId": "newsletter-signup", "name": "Newsletter", "points": 100}),
+    Step("bonus", "POST", "/activities", {"activityId": "bonus", "name": "Welcome bonus", "points": 2000}),
+    Step("survey", "POST", "/activities", {"activityId": "survey", "name": "Survey", "points": 10,
+                                           "approvalMethod": "manual"}),
+    Step("sale", "POST", "/activities", {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 1,
+                                         "isSaleActivity": True}),
+    Step("sale activity", "PATCH", "/program", {"saleActivityId": "sale"}),
+    Step("purchase", "POST", "/activities", {"activityId": "purchase", "name": "Purchase", "type": "multiplier",
+                                             "multiplier": 2, "isSaleActivity": True}),
+    Step("member", "POST", "/members", {"email": "grace@example.com", "externalId": "cust-1000", "firstName": "Grace"},
+         pinned_id=MEMBER_ID, check=M),
+    Step("points", "POST", f"{M}/awards", {"activityId": "bonus"}),
+    Step("pending transaction", "POST", f"{M}/awards", {"activityId": "survey"},
+         pinned_id=TRANSACTION_ID, check=f"/transactions/{TRANSACTION_ID}"),
+    Step("order", "POST", "/orders", {"orderId": "order-1001", "memberId": MEMBER_ID, "total": "59.90"}),
+    Step("reward", "POST", "/rewards", REWARD),
+    Step("codes", "POST", "/rewards/coffee-5/codes", {"codes": ["CAFE-FIXT-0001", "CAFE-FIXT-0002", "CAFE-FIXT-0003"]}),
+    Step("manual reward", "POST", "/rewards", {"rewardId": "tote-bag", "name": "Tote bag", "pointsCost": 300,
+                                               "fulfillment": "manual"}),
+    Step("redemption", "POST", f"{M}/redemptions", {"rewardId": "tote-bag"},
+         pinned_id=REDEMPTION_ID, check=f"/redemptions/{REDEMPTION_ID}"),
+    Step("offer", "POST", "/offers", OFFER, pinned_id=OFFER_ID, check=f"/offers/{OFFER_ID}"),
+    Step("activation", "POST", f"{M}/offers/{OFFER_ID}/activation"),
+    Step("offer redemption", "POST", "/offer-redemptions", OFFER_REDEMPTION,
+         pinned_id=OFFER_REDEMPTION_ID, check=f"/offer-redemptions/{OFFER_REDEMPTION_ID}"),
+    Step("voucher codes", "POST", f"/offers/{OFFER_ID}/voucher-codes", {"codes": [VOUCHER_CODE]}),
+    Step("voucher", "POST", f"/offers/{OFFER_ID}/vouchers", {"customerName": "Grace Hopper"},
+         pinned_id=VOUCHER_ID, check=f"/offers/{OFFER_ID}/vouchers/{VOUCHER_ID}"),
+]  # fmt: skip
+
+# a sample that creates something runs without the steps that would create it (or need it) first
+SKIPPED_FOR = {
+    "create_activity": {"purchase"},
+    "create_order": {"order"},
+    "create_reward": {"reward", "codes"},
+    "create_offer": {"offer", "activation", "offer redemption", "voucher codes", "voucher"},
+    # the member's one use of the offer stays free for these samples
+    "create_offer_redemption": {"offer redemption"},
+    "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
+}
+
+
+@contextlib.contextmanager
+def _next_ulid(wanted: str | None) -> Iterator[None]:
+    from loyalty import ids
+
+    originals, pending = {"ulid": ids.ulid, "secret_ulid": ids.secret_ulid}, [wanted] if wanted else []
+
+    def pinned(name: str) -> Any:
+        def make(at: Any = None) -> str:
+            return pending.pop() if pending else originals[name](at)
+
+        return make
+
+    for name in originals:  # whichever kind of id the step makes first is the pinned one
+        setattr(ids, name, pinned(name))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(ids, name, original)
+
+
+def seed_fixtures(skip_for: str) -> None:
+    """Seed the demo tenant, its example admin key and the fixture steps (handlers' logs go to stderr)."""
+    from loyalty.services import tenants
+
+    from tools.local.gateway import Gateway
+    from tools.local.seed import DEMO_TENANT, seed_demo
+
+    seed_demo()
+    tenants.issue_key(DEMO_TENANT, ["admin"], label="events/ samples", key=EXAMPLE_KEY)
+    skipped = SKIPPED_FOR.get(skip_for, set())
+    headers = {"Authorization": f"Bearer {EXAMPLE_KEY}", "Content-Type": "application/json"}
+    with contextlib.redirect_stdout(sys.stderr):
+        gateway = Gateway()
+        for step in STEPS:
+            if step.name in skipped:
+                continue
+            body = json.dumps(step.body).encode() if step.body is not None else b""
+            with _next_ulid(step.pinned_id):
+                answer = gateway.handle(step.method, f"/Production{step.path}", "", headers, body)
+            if answer.status >= 300:
+                raise RuntimeError(f"fixture step {step.name!r}: {answer.status} {answer.body}")
+            if step.check and gateway.handle("GET", f"/Production{step.check}", "", headers, b"").status != 200:
+                raise RuntimeError(f"fixture step {step.name!r} did not make {step.pinned_id}")
+
+
+def invoke(function: str, event: dict[str, Any], seed: bool = True) -> Any:
+    """Run one handler with one event on the current (fresh) table, seeded with the fixture set unless asked not to."""
+    from tools.local.gateway import LambdaContext, load_handler
+
+    if seed:
+        seed_fixtures(skip_for=function)
+    else:
+        from tools.local.seed import seed_demo
+
+        seed_demo()
+    return load_handler(function)(event, LambdaContext(function, "invoke"))
