@@ -13,7 +13,8 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
+from loyalty.repository.table import PROGRAM_WIDE
 
 SHARDS = 8
 NO_END = "9999-12-31T23:59:59Z"
@@ -67,8 +68,13 @@ def member_redemptions_partition(tenant_id: str, member_id: str) -> str:
     return f"{members.partition(tenant_id, member_id)}#OREDEEM"
 
 
-def program_redemptions_partition(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#OREDEEM"
+def program_redemptions(tenant_id: str) -> sharded.ShardedCollection:
+    """Every offer redemption of the tenant, write-sharded by member (or, without one, by redemption)."""
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#OREDEEM",
+        PROGRAM_WIDE,
+        lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]),  # sort: <redeemedAt>#<id>
+    )
 
 
 def offer_redemptions_partition(tenant_id: str, offer_id: str) -> str:
@@ -309,8 +315,7 @@ def redemption_items(tenant_id: str, redemption: dict[str, Any], input_hash: str
     item = {
         **redemption_key(tenant_id, redemption["id"]),
         **redemption,
-        "gsi2pk": program_redemptions_partition(tenant_id),
-        "gsi2sk": order,
+        **program_redemptions(tenant_id).entry(redemption.get("memberId") or redemption["id"], order),
         "gsi3pk": offer_redemptions_partition(tenant_id, redemption["offerId"]),
         "gsi3sk": order,
     }
@@ -333,23 +338,22 @@ def redemptions_page(
     limit: int,
     start: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Newest first by redeemedAt: a member's (gsi1), an offer's (gsi3, then
-    one BatchGetItem of the page) or the program's (gsi2); one Query."""
+    """Newest first by redeemedAt: a member's (gsi1) or an offer's (gsi3, then
+    one BatchGetItem of the page), one Query; or the program's (gsi2, a scatter-gather of its shards)."""
+    between: dict[str, Any] = {
+        "sort": "#s BETWEEN :low AND :high",
+        "values": {":low": low or "0", ":high": f"{high}#~" if high else "~"},
+        "newest_first": True,
+        "limit": limit,
+        "start": start,
+    }
+    if member_id is None and offer_id is None:
+        return program_redemptions(tenant_id).query(**between)
     if member_id is not None:
         index, value = "gsi1", member_redemptions_partition(tenant_id, member_id)
-    elif offer_id is not None:
-        index, value = "gsi3", offer_redemptions_partition(tenant_id, offer_id)
     else:
-        index, value = "gsi2", program_redemptions_partition(tenant_id)
-    found, last = store.query(
-        (f"{index}pk", value),
-        index=index,
-        sort="#s BETWEEN :low AND :high",
-        values={":low": low or "0", ":high": f"{high}#~" if high else "~"},
-        newest_first=True,
-        limit=limit,
-        start=start,
-    )
+        index, value = "gsi3", offer_redemptions_partition(tenant_id, offer_id)
+    found, last = store.query((f"{index}pk", value), index=index, **between)
     return (store.whole(found) if index == "gsi3" else found), last  # gsi3 projects only what the jobs read
 
 
@@ -365,7 +369,7 @@ def everything(tenant_id: str) -> dict[str, tuple[dict[str, Any] | None, list[di
 
 
 def all_redemptions(tenant_id: str) -> list[dict[str, Any]]:
-    return store.Collection(program_redemptions_partition(tenant_id), "gsi2").all(limit=500)
+    return program_redemptions(tenant_id).all(limit=500)
 
 
 def member_states(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
