@@ -3,6 +3,7 @@
 import boto3
 import pytest
 from loyalty.errors import ValidationFailed
+from loyalty.repository import client as aws_clients
 from loyalty.repository import cursor
 
 
@@ -17,14 +18,14 @@ def test_the_deployed_secret_is_read_once_and_signs_every_cursor(forget_secret, 
     secrets = boto3.client("secretsmanager")
     arn = secrets.create_secret(Name="cursor-test-one", SecretString="s3cr3t-from-secrets-manager")["ARN"]
     reads = []
-    real_client = boto3.client
+    real_client = aws_clients.aws_client
 
     def counting_client(service, *args, **kwargs):
         client = real_client(service, *args, **kwargs)
         client.meta.events.register("before-call.secrets-manager.GetSecretValue", lambda **_: reads.append(1))
         return client
 
-    monkeypatch.setattr(boto3, "client", counting_client)
+    monkeypatch.setattr(aws_clients, "aws_client", counting_client)
     monkeypatch.setenv("CURSOR_SECRET_ARN", arn)
     query = cursor.query_id("members", {})
     tokens = [cursor.encode("acme", query, {"pk": f"k{i}"}) for i in range(5)]

@@ -21,7 +21,7 @@ from loyalty.errors import ApiError
 from loyalty.models.offers import OFFER_CREATE
 from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE, VOUCHER_REDEEM
 from loyalty.operation import Caller
-from loyalty.services import offers, vouchers
+from loyalty.services import members, offers, vouchers
 
 PER_MEMBER, TOTAL = 3, 12
 OFFER = {
@@ -75,6 +75,8 @@ class VoucherRules:
         today, now, end = self._today(), clock.iso(clock.now()), OFFER["endDate"]
         if now > end:
             return "offer_not_active"
+        if member is not None and members.load(self.tenant_id, member)["status"] != "active":
+            return "invalid_state"  # a suspended or erased member takes no vouchers
         if expiration > end[:10] or expiration < max(activation, today):
             return "validation_error"
         if member is not None and self.v_uses[member] >= PER_MEMBER:

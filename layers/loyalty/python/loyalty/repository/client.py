@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from botocore.config import Config
 from botocore.session import Session
@@ -16,10 +17,16 @@ TABLE_NAME = os.environ.get("TABLE_NAME", LOCAL_TABLE_NAME)
 # endpoint resolve exactly as through boto3; only the User-Agent names botocore instead of boto3.
 # botocore does not retry: every retry is the store's (loyalty.repository.retry), so there is one
 # policy with one budget, and a write whose outcome is unknown is never sent twice.
-client = Session().create_client(
-    "dynamodb",
-    region_name=os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1",
-    config=Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5),
+
+
+def aws_client(service: str, config: Config | None = None) -> Any:
+    """A botocore client of `service` in this container's region (no boto3: see above)."""
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    return Session().create_client(service, region_name=region, config=config)
+
+
+client = aws_client(
+    "dynamodb", Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
 )
 
 

@@ -23,9 +23,9 @@ def _secret() -> bytes:
     (CURSOR_SECRET_ARN, one secret for every function), else CURSOR_SECRET or the local default."""
     arn = os.environ.get("CURSOR_SECRET_ARN")
     if arn:
-        import boto3  # only functions that page pay for this client, and only on their first cursor
+        from loyalty.repository.client import aws_client  # paging functions create it on their first cursor only
 
-        return boto3.client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
+        return aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
     return os.environ.get("CURSOR_SECRET", LOCAL_SECRET).encode()
 
 
