@@ -1,13 +1,14 @@
 """No hot partition in a busy tenant: every partition an award or a redemption writes, table and indexes.
 
 Many members each earn (an immediate capped award on an order, with an Idempotency-Key, and a
-delayed award) and redeem (a coupon of one popular reward and a manual reward). The partitions
+delayed award) and redeem (a coupon of one popular reward, a manual reward, and one popular points
+offer limited per member and in total, on an order). The partitions
 each write touched are derived from the TransactWriteItems the services issued and the index
 definitions and projections (tests/support/write_paths.py). No partition may be shared by more
-than a tenth of the tenant's members; a reward's own partitions (pool, stock and issued shards),
-shared by whoever redeems that reward, must instead take the target rate of 2,000 redemptions/s
-of that one reward with a fifth of a partition's 1,000 WCU/s to spare, at the spread this run
-happened to draw (the expected figures are in docs/data-model.md).
+than a tenth of the tenant's members; a reward's or an offer's own counters (pool, stock and issued
+shards, usage shards), shared by whoever redeems that reward or offer, must instead take the target
+rate of 2,000 redemptions/s of that one reward or offer with a fifth of a partition's 1,000 WCU/s to
+spare, at the spread this run happened to draw (the expected figures are in docs/data-model.md).
 """
 
 from __future__ import annotations
@@ -21,14 +22,27 @@ from loyalty import cache, clock, jsontext
 from loyalty.models.activities import ACTIVITY_CREATE
 from loyalty.models.ledger import AWARD_CREATE
 from loyalty.models.members import MEMBER_CREATE
+from loyalty.models.offers import OFFER_CREATE
+from loyalty.models.offers import REDEMPTION_CREATE as OFFER_REDEMPTION_CREATE
 from loyalty.models.program import PROGRAM_UPDATE
 from loyalty.models.rewards import CODES_ADD, REDEMPTION_CREATE, REWARD_CREATE
 from loyalty.operation import Caller
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import offers as offers_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import sharded
-from loyalty.services import activities, awards, members, program, redemptions, rewards, tenants
+from loyalty.services import (
+    activities,
+    awards,
+    members,
+    offer_redemptions,
+    offers,
+    program,
+    redemptions,
+    rewards,
+    tenants,
+)
 
 from tests.support.write_paths import TABLE, Touch, recording
 
@@ -64,6 +78,16 @@ def _busy_tenant(members_count: int) -> list[str]:
         rewards.create_reward(caller(), REWARD_CREATE.validate(reward))
     codes = {"codes": [f"CODE{i:05d}" for i in range(members_count)]}
     rewards.add_codes(caller(), "popular", CODES_ADD.validate(codes))
+    offer = {
+        "offerCode": "POPULAR",
+        "name": "Double points",
+        "rewardType": "points",
+        "offerAmount": "20",
+        "status": "published",
+        "maxRedemptionsPerMember": 2,
+        "maxRedemptionsTotal": 10 * members_count,
+    }
+    offers.create_offer(caller(), OFFER_CREATE.validate(offer))  # fmt: skip
     return [
         members.create_member(caller(), MEMBER_CREATE.validate({"email": _email(i)}))["memberId"]
         for i in range(members_count)
@@ -93,6 +117,11 @@ def writes() -> dict[str, list[tuple[str, list[Touch]]]]:
                     service(caller(f"{name}-{i}", body), member_id, shape.validate(body))
                 (touched,) = calls
                 found[name].append((member_id, touched))
+            body = {"teamId": TENANT, "offerCode": "POPULAR", "memberId": member_id, "orderId": f"order-{i}"}
+            with recording() as calls:
+                offer_redemptions.redeem(caller(f"offer-{i}", body), OFFER_REDEMPTION_CREATE.validate(body))
+            (touched,) = calls
+            found["offer redemption"].append((member_id, touched))
     finally:
         clock.reset()
     return found
@@ -100,15 +129,18 @@ def writes() -> dict[str, list[tuple[str, list[Touch]]]]:
 
 def test_every_operation_was_captured_for_every_member(writes):
     assert {name: len(done) for name, done in writes.items()} == dict.fromkeys(
-        ("award", "delayed award", "coupon redemption", "manual redemption"), MEMBERS
+        ("award", "delayed award", "coupon redemption", "manual redemption", "offer redemption"), MEMBERS
     )
     award_writes = {touch.where for _, touched in writes["award"] for touch in touched}
     assert TABLE in award_writes and "gsi2" in award_writes  # the ledger entry's program-wide listing
 
 
-def _reward_partition(partition: str) -> bool:
-    """A partition of a reward's own pool, stock or issued shards (shared by whoever redeems it)."""
-    return any(partition.startswith(rewards_db.partition(TENANT, r) + "#") for r in ("popular", "mug"))
+def _own_counter(touch: Touch) -> bool:
+    """A table partition of a reward's pool, stock or issued shards or of an offer's usage shards
+    (shared by whoever redeems that reward or offer; their index partitions get no such pass)."""
+    owners = [rewards_db.partition(TENANT, r) + "#" for r in ("popular", "mug")]
+    owners.append(offers_db.partition(TENANT, ""))  # every offer's partitions (the offer is created per test)
+    return touch.where == TABLE and any(touch.partition.startswith(owner) for owner in owners)
 
 
 def test_no_partition_is_shared_by_more_than_a_tenth_of_the_members(writes):
@@ -116,20 +148,21 @@ def test_no_partition_is_shared_by_more_than_a_tenth_of_the_members(writes):
     for done in writes.values():
         for member_id, touched in done:
             for touch in touched:
-                if not _reward_partition(touch.partition):
+                if not _own_counter(touch):
                     sharers[(touch.where, touch.partition)].add(member_id)
     crowded = {place: len(who) for place, who in sharers.items() if len(who) > MEMBERS // 10}
     assert crowded == {}
 
 
-def test_a_popular_rewards_partitions_take_its_redemptions_at_the_target_rate(writes):
-    """All 2,000 redemptions/s on one reward: each of its partitions below 80% of 1,000 WCU/s."""
+@pytest.mark.parametrize("operation", ["coupon redemption", "offer redemption"])
+def test_a_popular_reward_or_offers_counters_take_its_redemptions_at_the_target_rate(writes, operation):
+    """All 2,000 redemptions/s on one reward or offer: each of its partitions below 80% of 1,000 WCU/s."""
     wcu: dict[tuple[str, str], int] = defaultdict(int)
-    for _, touched in writes["coupon redemption"]:
+    for _, touched in writes[operation]:
         for touch in touched:
-            if _reward_partition(touch.partition):
+            if _own_counter(touch):
                 wcu[(touch.where, touch.partition)] += touch.wcu
-    assert wcu and all(where == TABLE for where, _ in wcu)  # a reward's shards are in no index
+    assert wcu
     per_second = {place: total * REDEMPTIONS_PER_SECOND / MEMBERS for place, total in wcu.items()}
     assert max(per_second.values()) <= PARTITION_WCU * 0.8, per_second
 
