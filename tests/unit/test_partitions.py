@@ -1,6 +1,6 @@
-"""No hot partition in a busy tenant: every partition an award or a redemption writes, table and indexes.
+"""No hot partition in a busy tenant: every partition an enrolment, award or redemption writes, table and indexes.
 
-Many members each earn (an immediate capped award on an order, with an Idempotency-Key, and a
+Many members enrol, each earn (an immediate capped award on an order, with an Idempotency-Key, and a
 delayed award) and redeem (a coupon of one popular reward, a manual reward, and one popular points
 offer limited per member and in total, on an order). The partitions
 each write touched are derived from the TransactWriteItems the services issued and the index
@@ -56,8 +56,9 @@ def caller(key: str | None = None, what: Any = None) -> Caller:
     return Caller(TENANT, key, jsontext.digest(what) if key else "", admin=True)
 
 
-def _busy_tenant(members_count: int) -> list[str]:
-    """A fresh table with the tenant, its activities and rewards (a code per member), and its members."""
+def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
+    """A fresh table with the tenant, its activities, rewards and offer, and its members, each with
+    the partition writes of its enrolment."""
     from tools.local import embedded_dynamodb
 
     embedded_dynamodb.reset()
@@ -88,10 +89,12 @@ def _busy_tenant(members_count: int) -> list[str]:
         "maxRedemptionsTotal": 10 * members_count,
     }
     offers.create_offer(caller(), OFFER_CREATE.validate(offer))  # fmt: skip
-    return [
-        members.create_member(caller(), MEMBER_CREATE.validate({"email": _email(i)}))["memberId"]
-        for i in range(members_count)
-    ]
+    enrolled = []
+    for i in range(members_count):
+        with recording() as calls:
+            member_id = members.create_member(caller(), MEMBER_CREATE.validate({"email": _email(i)}))["memberId"]
+        enrolled.append((member_id, calls[0]))
+    return enrolled
 
 
 def _email(i: int) -> str:
@@ -100,10 +103,11 @@ def _email(i: int) -> str:
 
 @pytest.fixture(scope="module")
 def writes() -> dict[str, list[tuple[str, list[Touch]]]]:
-    """The partition writes of every member's awards and redemptions, by operation: (memberId, touches)."""
+    """The partition writes of every member's enrolment, awards and redemptions, by operation: (memberId, touches)."""
     clock.use(clock.FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
-    member_ids = _busy_tenant(MEMBERS)
-    found: dict[str, list[tuple[str, list[Touch]]]] = defaultdict(list)
+    enrolled = _busy_tenant(MEMBERS)
+    member_ids = [member_id for member_id, _ in enrolled]
+    found: dict[str, list[tuple[str, list[Touch]]]] = defaultdict(list, enrolment=enrolled)
     try:
         for i, member_id in enumerate(member_ids):
             steps = {
@@ -129,7 +133,7 @@ def writes() -> dict[str, list[tuple[str, list[Touch]]]]:
 
 def test_every_operation_was_captured_for_every_member(writes):
     assert {name: len(done) for name, done in writes.items()} == dict.fromkeys(
-        ("award", "delayed award", "coupon redemption", "manual redemption", "offer redemption"), MEMBERS
+        ("enrolment", "award", "delayed award", "coupon redemption", "manual redemption", "offer redemption"), MEMBERS
     )
     award_writes = {touch.where for _, touched in writes["award"] for touch in touched}
     assert TABLE in award_writes and "gsi2" in award_writes  # the ledger entry's program-wide listing
@@ -169,17 +173,20 @@ def test_a_popular_reward_or_offers_counters_take_its_redemptions_at_the_target_
 
 def test_a_balance_move_writes_none_of_the_member_lists(writes):
     """The member item has no index entry: its list entries (creation, email) live on the listing item."""
-    member_lists = {members_db.by_creation(TENANT).partition} | {
+    by_creation = members_db.by_creation(TENANT)
+    member_lists = {by_creation.partition(k) for k in range(by_creation.shards)} | {
         members_db.by_email(TENANT, _email(i)).partition for i in range(MEMBERS)
     }
-    for done in writes.values():
+    for name, done in writes.items():
+        if name == "enrolment":
+            continue
         assert not {t.partition for _, touched in done for t in touched} & member_lists
 
 
 def test_growing_a_lot_or_taking_a_cap_writes_no_index():
     """A second award the same day grows the member's lot; LOOKUP does not project cumEnd."""
     clock.use(clock.FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
-    (member_id,) = _busy_tenant(1)
+    ((member_id, _),) = _busy_tenant(1)
     body = AWARD_CREATE.validate({"activityId": "purchase"})
     awards.award(caller(), member_id, body)
     with recording() as calls:

@@ -9,7 +9,8 @@ The member item carries no index attribute: it changes with every balance move, 
 entry it carried would be rewritten with it (the creation list is one partition for the whole
 tenant). The listing item carries the three entries (by creation, email, externalId) and is
 written only when the member is created or its email or externalId changes; a list page reads
-the listing entries, then the members by key.
+the listing entries, then the members by key. The creation list is write-sharded 32 ways by
+member (`sharded.ShardedCollection`), so a tenant's enrolments do not meet in one partition.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, sharded, store
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 MEMBER, LISTING = "MEMBER", "LISTING"
@@ -91,7 +92,7 @@ def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
         "memberId": member["memberId"],
         "createdAt": member["createdAt"],
     }
-    out.update(store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#MEMBERS", member["memberId"]))
+    out.update(by_creation(tenant_id).entry(member["memberId"], member["memberId"]))
     if member.get("email"):
         out.update(store.index_entry(LOOKUP, by_email(tenant_id, member["email"]).partition, MEMBER))
     if member.get("externalId"):
@@ -117,9 +118,14 @@ def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key]:
     return [key(tenant_id, entry["memberId"]) for entry in entries]
 
 
-def by_creation(tenant_id: str) -> store.Collection:
-    """Every member's listing entry, by memberId (a ULID: creation order)."""
-    return store.Collection(f"{keys.tenant(tenant_id)}#MEMBERS", PROGRAM_WIDE)
+def by_creation(tenant_id: str) -> sharded.ShardedCollection:
+    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded 32 ways by
+    member so that a tenant's enrolments spread over 32 index partitions."""
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#MEMBERS",
+        PROGRAM_WIDE,
+        lambda member_id: store.key(partition(tenant_id, member_id), LISTING),
+    )
 
 
 def is_member(stored: dict[str, Any]) -> bool:
