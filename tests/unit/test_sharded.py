@@ -82,3 +82,23 @@ def test_an_owner_stays_in_one_shard_and_all_reads_every_shard():
 def test_a_position_list_of_another_shape_is_a_bad_token():
     with pytest.raises(ValidationFailed):
         _things().query(start={"at": "a,b"})
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_items_added_after_the_first_page_do_not_join_the_walk_out_of_order(newest_first):
+    """A walk started before new items were added goes on from where it was: newest first, nothing
+    newer than what it already served shows up later (like one list's cursor). A shard nothing was
+    served from yet must not restart at its top on the next page."""
+    made = _fill(40, owners=40)
+    listing = _things()
+    first, start = listing.query(limit=5, newest_first=newest_first)
+    _fill(10, owners=40)  # newer than everything listed
+    seen = [item["thingId"] for item in first]
+    while start is not None:
+        items, start = listing.query(limit=5, start=start, newest_first=newest_first)
+        seen += [item["thingId"] for item in items]
+    old = [item["thingId"] for item in (reversed(made) if newest_first else made)]
+    if newest_first:
+        assert seen == old
+    else:  # oldest first: the new items come after the old ones, once each
+        assert seen[: len(old)] == old and len(seen) == len(set(seen)) == 50
