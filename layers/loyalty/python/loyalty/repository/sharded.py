@@ -120,11 +120,14 @@ class ShardedCollection:
         sort_name: str,
     ) -> dict[str, Any] | None:
         served = {id(item) for item in page}
+        # Whatever a shard has not served is past the page's last item, so a shard that has served
+        # nothing yet resumes there, not at its top (which would serve items created since, out of order).
+        untouched = page[-1][sort_name] if page else ""
         after: list[str] = []
         for k in range(self.shards):
             taken = [item for item in read[k] if id(item) in served]
             if len(taken) < len(read[k]):  # part of what was read waits for the next page
-                after.append(taken[-1][sort_name] if taken else positions[k])
+                after.append(taken[-1][sort_name] if taken else positions[k] or untouched)
             elif open_[k]:
                 after.append(resume[k] or positions[k])
             else:
