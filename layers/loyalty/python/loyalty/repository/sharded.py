@@ -17,7 +17,7 @@ import hashlib
 import math
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from loyalty.errors import ValidationFailed
@@ -29,8 +29,8 @@ _READERS = 8  # the first round's Queries run this many at a time (boto3 clients
 _DONE = "-"  # a shard's position once everything in it was listed
 
 
-def shard_of(owner: str, shards: int = SHARDS) -> int:
-    return int(hashlib.sha256(owner.encode()).hexdigest()[:8], 16) % shards
+def shard_of(owner: str, shards: int | None = None) -> int:
+    return int(hashlib.sha256(owner.encode()).hexdigest()[:8], 16) % (shards or SHARDS)
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class ShardedCollection:
     base: str
     index: str
     item_key: Callable[[str], store.Key]
-    shards: int = SHARDS
+    shards: int = field(default_factory=lambda: SHARDS)  # read when built (the state machines use fewer)
 
     def partition(self, shard: int) -> str:
         return f"{self.base}#S{shard:02d}"
