@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
-from loyalty.repository.table import INDEXES, PARTITION_KEY, SORT_KEY, TTL_ATTRIBUTE
+from loyalty.repository.table import INDEXES, PARTITION_KEY, PROJECTIONS, SORT_KEY, TTL_ATTRIBUTE
 
 
 class LoyaltyTable(Construct):
@@ -28,7 +28,10 @@ class LoyaltyTable(Construct):
                     index_name=name,
                     partition_key=dynamodb.Attribute(name=pk, type=string),
                     sort_key=dynamodb.Attribute(name=sk, type=string),
-                    projection_type=dynamodb.ProjectionType.ALL,
+                    projection_type=dynamodb.ProjectionType.ALL
+                    if PROJECTIONS[name] is None
+                    else dynamodb.ProjectionType.INCLUDE,
+                    non_key_attributes=None if PROJECTIONS[name] is None else list(PROJECTIONS[name] or ()),
                 )
                 for name, (pk, sk) in INDEXES.items()
             ],

@@ -5,6 +5,7 @@ import json
 import pytest
 from aws_cdk.assertions import Annotations, Match
 from loyalty.apikeys import BEARER_PATTERN
+from loyalty.repository.table import create_table_request
 from loyalty.routes import JOBS, ROUTES, Route
 
 from infra import config, permissions
@@ -72,6 +73,8 @@ def test_table_has_the_designed_keys_ttl_pitr_and_retain(synthesized):
     assert table["DeletionPolicy"] == "Retain"
     assert {k["AttributeName"] for k in props["KeySchema"]} == {"pk", "sk"}
     assert {i["IndexName"] for i in props["GlobalSecondaryIndexes"]} == {"gsi1", "gsi2", "gsi3"}
+    local = {i["IndexName"]: i["Projection"] for i in create_table_request("t")["GlobalSecondaryIndexes"]}
+    assert {i["IndexName"]: i["Projection"] for i in props["GlobalSecondaryIndexes"]} == local  # one definition
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expiresAtEpoch", "Enabled": True}
     assert props["Replicas"][0]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 

@@ -113,3 +113,18 @@ def test_bad_member_input_is_400(tenant):
         assert reply.status == 400 and reply.code == "validation_error", reply.text
     assert tenant.read.get("/members?limit=0").status == 400
     assert tenant.read.get("/members?createdFrom=2026-02-01T00:00:00Z&createdTo=2026-01-01T00:00:00Z").status == 400
+
+
+def test_members_enrolled_during_a_walk_do_not_join_it(tenant):
+    """A walk of GET /members started before enrolments goes on newest first from where it was, on
+    DynamoDB Local (a sharded page resumes a shard nothing was served from at the page's last item)."""
+    made = [tenant.integration.post("/members", {"email": f"w{i}@example.com"}).data["memberId"] for i in range(30)]
+    first = tenant.read.get("/members?limit=4")
+    for i in range(6):
+        assert tenant.integration.post("/members", {"email": f"late{i}@example.com"}).status == 201
+    seen, token = [m["memberId"] for m in first.data], first.json["nextToken"]
+    while token:
+        reply = tenant.read.get(f"/members?limit=4&nextToken={token}")
+        assert reply.status == 200, reply.text
+        seen, token = seen + [m["memberId"] for m in reply.data], reply.json["nextToken"]
+    assert seen == list(reversed(made))

@@ -4,7 +4,8 @@ every step, and a run that counts the examples that reached the step floor."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,9 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from loyalty import cache, clock, jsontext
 from loyalty.errors import ApiError
 from loyalty.operation import Caller, Replayed
+from loyalty.repository import offers as offers_db
+from loyalty.repository import pools, sharded
+from loyalty.repository import rewards as rewards_db
 from loyalty.services import checker, tenants
 
 from tools.local import embedded_dynamodb
@@ -86,9 +90,38 @@ class CheckedMachine(RuleBasedStateMachine):
         cache.clear()
 
 
+# The checker after every step walks every shard of every list and pool (about 200 Queries with the
+# shipped counts). The machines run the same sharded code with FEW_SHARDS per list, pool and offer,
+# so a step's check costs a quarter; the shipped counts are exercised by tests/unit/test_sharded.py,
+# test_partitions*.py and the integration suite.
+FEW_SHARDS = {sharded: 4, pools: 4, rewards_db: 4, offers_db: 4}
+
+
+@contextmanager
+def few_shards() -> Iterator[None]:
+    shipped = {module: module.SHARDS for module in FEW_SHARDS}
+    try:
+        for module, count in FEW_SHARDS.items():
+            module.SHARDS = count
+        yield
+    finally:
+        for module, count in shipped.items():
+            module.SHARDS = count
+
+
 def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> list[int]:
     """Run until `examples` examples of at least the minimum steps (hypothesis may abandon a few)."""
     machine.runs = []
+    with few_shards():
+        _run(machine, examples, steps, **extra)
+    full = [count for count in machine.runs if count >= steps[0]]
+    name = machine.__name__
+    print(f"\n{name}: {len(full)} examples of {min(full)} to {max(full)} steps ({len(machine.runs)} started)")
+    assert len(full) >= examples
+    return full
+
+
+def _run(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> None:
     run_state_machine_as_test(
         machine,
         settings=settings(
@@ -101,8 +134,3 @@ def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, 
         ),
         _min_steps=steps[0],
     )
-    full = [count for count in machine.runs if count >= steps[0]]
-    name = machine.__name__
-    print(f"\n{name}: {len(full)} examples of {min(full)} to {max(full)} steps ({len(machine.runs)} started)")
-    assert len(full) >= examples
-    return full

@@ -1,9 +1,12 @@
 """Cursors bound to tenant and query, time-sortable ids, API keys and the tenant prefix of every key."""
 
+import random
+
 import pytest
 from loyalty import apikeys, ids
 from loyalty.errors import ValidationFailed
-from loyalty.repository import cursor, idempotency, keys, program
+from loyalty.models.common import NEXT_TOKEN
+from loyalty.repository import cursor, idempotency, keys, program, sharded
 
 LAST = {"pk": "T#a#M#1", "sk": "TX#01", "gsi1pk": "T#a#M#1#TX", "gsi1sk": "01"}
 
@@ -20,6 +23,21 @@ def test_cursor_round_trip_and_tampering():
         cursor.decode("b", "members", token)  # another tenant
     with pytest.raises(ValidationFailed):
         cursor.decode("a", "transactions", token)  # another query
+
+
+def test_a_sharded_lists_longest_position_fits_a_next_token():
+    """Every shard of a write-sharded list cut mid-read, each at a `<time>#<id>` years apart: the token
+    stays within NEXT_TOKEN's 2,048 characters and the cursor pattern, and carries the positions back."""
+    rng = random.Random(3)
+    positions = [
+        f"{2026 + rng.randrange(5)}-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}T{rng.randrange(24):02d}:"
+        f"{rng.randrange(60):02d}:{rng.randrange(60):02d}.{rng.randrange(1000):03d}Z#{ids.ulid()}"
+        for _ in range(sharded.SHARDS)
+    ]
+    start = {"at": ",".join(positions)}
+    token = cursor.encode("acme", "offer-redemptions", start)
+    assert token is not None and len(token) <= NEXT_TOKEN.max_len
+    assert cursor.decode("acme", "offer-redemptions", token) == start
 
 
 def test_ulids_sort_by_time_and_are_unique():

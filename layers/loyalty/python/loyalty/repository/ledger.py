@@ -1,8 +1,9 @@
 """Ledger transactions: the entry item, its member and program index entries, and its due-approval entry.
 
 An entry is `T#<t>#TX#<transactionId>` / TX; it is listed per member (PER_PARENT under
-`T#<t>#M#<memberId>#TX`) and program-wide (PROGRAM_WIDE under `T#<t>#TX`), both by transactionId
-(a ULID: creation order). A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE`, sorted by
+`T#<t>#M#<memberId>#TX`) and program-wide (PROGRAM_WIDE under `T#<t>#TX#S<k>`, one of
+sharded.SHARDS shards by a hash of the member), both by transactionId (a ULID: creation order).
+A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE#S<k>` (same shard), sorted by
 `<autoApprovalDate>#<transactionId>`, until it is approved, rejected or cancelled.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 _DUE_ENTRY = INDEXES[LOOKUP]
@@ -20,8 +21,10 @@ def key(tenant_id: str, transaction_id: str) -> store.Key:
     return store.key(f"{keys.tenant(tenant_id)}#TX#{transaction_id}", "TX")
 
 
-def _due(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#DUE#APPROVE"
+def _due(tenant_id: str) -> sharded.ShardedCollection:
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#DUE#APPROVE", LOOKUP, lambda sort: key(tenant_id, sort.rsplit("#", 1)[1])
+    )
 
 
 def item(tenant_id: str, entry: dict[str, Any]) -> dict[str, Any]:
@@ -29,9 +32,9 @@ def item(tenant_id: str, entry: dict[str, Any]) -> dict[str, Any]:
     transaction_id = entry["transactionId"]
     out = {**key(tenant_id, transaction_id), **store.plain(entry)}
     out.update(store.index_entry(PER_PARENT, f"{members.partition(tenant_id, entry['memberId'])}#TX", transaction_id))
-    out.update(store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#TX", transaction_id))
+    out.update(of_program(tenant_id).entry(entry["memberId"], transaction_id))
     if entry.get("autoApprovalDate"):
-        out.update(store.index_entry(LOOKUP, _due(tenant_id), f"{entry['autoApprovalDate']}#{transaction_id}"))
+        out.update(_due(tenant_id).entry(entry["memberId"], f"{entry['autoApprovalDate']}#{transaction_id}"))
     return out
 
 
@@ -46,8 +49,8 @@ def of_member(tenant_id: str, member_id: str) -> store.Collection:
     return store.Collection(f"{members.partition(tenant_id, member_id)}#TX", PER_PARENT)
 
 
-def of_program(tenant_id: str) -> store.Collection:
-    return store.Collection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE)
+def of_program(tenant_id: str) -> sharded.ShardedCollection:
+    return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE, lambda tx: key(tenant_id, tx))
 
 
 def due(
@@ -56,6 +59,4 @@ def due(
     """One page of the pending delayed awards whose autoApprovalDate is at or before `now_iso`, oldest
     first, and the next page's start."""
     bound = now_iso + "$"  # '$' sorts after '#': includes awards due this very second
-    return store.Collection(_due(tenant_id), LOOKUP).query(
-        sort="#s < :b", values={":b": bound}, limit=limit, start=start
-    )
+    return _due(tenant_id).query(sort="#s < :b", values={":b": bound}, limit=limit, start=start)

@@ -1,15 +1,16 @@
 """Point lots: one item per member and expiry date in the member's partition, with a due-date entry.
 
-A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE`, sorted by
-`<expiresOn>#<memberId>`; the expiry job walks that partition up to today and settling a lot
-deletes it (and so its due entry).
+A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE#S<k>` (one of
+sharded.SHARDS shards by a hash of the member), sorted by `<expiresOn>#<memberId>`; the expiry job
+walks those partitions up to today and settling a lot deletes it (and so its due entry). LOOKUP
+does not project `cumEnd`, so growing a lot does not rewrite its due entry.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
 from loyalty.repository.table import LOOKUP
 
 PREFIX = f"{members.MEMBER}#LOT#"
@@ -19,8 +20,16 @@ def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
     return store.key(members.partition(tenant_id, member_id), f"{PREFIX}{expires_on}")
 
 
-def _due(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#DUE#EXPIRE"
+def _due(tenant_id: str) -> sharded.ShardedCollection:
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, lambda sort: _lot_at(tenant_id, sort)
+    )
+
+
+def _lot_at(tenant_id: str, sort: str) -> store.Key:
+    """The lot a due entry `<expiresOn>#<memberId>` names (a page's cursor resumes after it)."""
+    expires_on, member_id = sort.split("#", 1)
+    return key(tenant_id, member_id, expires_on)
 
 
 def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points: int, *, expires: bool) -> store.TxItem:
@@ -29,7 +38,7 @@ def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points:
     member's record named it); due for expiry if `expires`."""
     fields: dict[str, Any] = {"memberId": member_id, "expiresOn": expires_on}
     if expires:
-        fields.update(store.index_entry(LOOKUP, _due(tenant_id), f"{expires_on}#{member_id}"))
+        fields.update(_due(tenant_id).entry(member_id, f"{expires_on}#{member_id}"))
     return store.update(
         key(tenant_id, member_id, expires_on),
         set_values=fields,
@@ -56,4 +65,4 @@ def due(
     tenant_id: str, day: str, start: dict[str, Any] | None = None, limit: int = 100
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One page of the lots whose last day is before `day` (YYYY-MM-DD), oldest first, and the next page's start."""
-    return store.Collection(_due(tenant_id), LOOKUP).query(sort="#s < :b", values={":b": day}, limit=limit, start=start)
+    return _due(tenant_id).query(sort="#s < :b", values={":b": day}, limit=limit, start=start)

@@ -1,8 +1,16 @@
-"""Members: the member item, its email and externalId guards, and its three index entries.
+"""Members: the member item, its email and externalId guards, and its listing item.
 
-A member's own partition `T#<t>#M#<memberId>` holds the member item (sk MEMBER), its point lots
-(repository.lots), its award counters (repository.awards) and its per-reward redemption counts
-(repository.redemptions): one Query of the partition reads a member with its lots.
+A member's own partition `T#<t>#M#<memberId>` holds the member item (sk MEMBER), its listing item
+(sk LISTING), its point lots (repository.lots), its award counters (repository.awards) and its
+per-reward redemption counts (repository.redemptions): one Query of the partition reads a member
+with its lots.
+
+The member item carries no index attribute: it changes with every balance move, and each index
+entry it carried would be rewritten with it (the creation list is one partition for the whole
+tenant). The listing item carries the three entries (by creation, email, externalId) and is
+written only when the member is created or its email or externalId changes; a list page reads
+the listing entries, then the members by key. The creation list is write-sharded 32 ways by
+member (`sharded.ShardedCollection`), so a tenant's enrolments do not meet in one partition.
 """
 
 from __future__ import annotations
@@ -10,10 +18,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, sharded, store
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
-MEMBER = "MEMBER"
+MEMBER, LISTING = "MEMBER", "LISTING"
 
 
 def partition(tenant_id: str, member_id: str) -> str:
@@ -73,9 +81,18 @@ def claim_guard(guard: store.Key, member_id: str) -> store.TxItem:
 
 
 def item(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
-    """The stored member: key, attributes, and its lookup entries (email, externalId, creation)."""
-    out = {**key(tenant_id, member["memberId"]), **store.plain(member)}
-    out.update(store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#MEMBERS", member["memberId"]))
+    """The stored member: key and attributes (no index entry: see the module's docstring)."""
+    return {**key(tenant_id, member["memberId"]), **store.plain(member)}
+
+
+def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
+    """The member's entries in the lists by creation, email and externalId (only those it has)."""
+    out = {
+        **store.key(partition(tenant_id, member["memberId"]), LISTING),
+        "memberId": member["memberId"],
+        "createdAt": member["createdAt"],
+    }
+    out.update(by_creation(tenant_id).entry(member["memberId"], member["memberId"]))
     if member.get("email"):
         out.update(store.index_entry(LOOKUP, by_email(tenant_id, member["email"]).partition, MEMBER))
     if member.get("externalId"):
@@ -96,9 +113,19 @@ def by_external_id(tenant_id: str, external_id: str) -> store.Collection:
     return store.Collection(store.partition_of(external_guard(tenant_id, external_id)), PER_PARENT)
 
 
-def by_creation(tenant_id: str) -> store.Collection:
-    """Every member of the program, by memberId (a ULID: creation order)."""
-    return store.Collection(f"{keys.tenant(tenant_id)}#MEMBERS", PROGRAM_WIDE)
+def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key]:
+    """The member keys behind listing entries."""
+    return [key(tenant_id, entry["memberId"]) for entry in entries]
+
+
+def by_creation(tenant_id: str) -> sharded.ShardedCollection:
+    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded 32 ways by
+    member so that a tenant's enrolments spread over 32 index partitions."""
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#MEMBERS",
+        PROGRAM_WIDE,
+        lambda member_id: store.key(partition(tenant_id, member_id), LISTING),
+    )
 
 
 def is_member(stored: dict[str, Any]) -> bool:

@@ -1,10 +1,12 @@
 """Offers in the table: keys, index attributes, guards, usage shards and the limit-claiming writes.
 
-An offer's partition holds the offer and SHARDS usage counters (`uses`, and `cap` when the offer
-has a total limit; the caps add up to `maxRedemptionsTotal`). A redemption adds 1 to one shard with
-room, on condition `uses < cap`, so the total limit holds exactly while the writes of a popular
-offer spread over SHARDS items. The counters ride in the offer's index entries right after it, so a
-catalog page and a member's offers page are each one Query.
+An offer (`T#t#OFFER#<offerId>` / `OFFER`) has SHARDS usage counters (`uses`, and `cap` when the
+offer has a total limit; the caps add up to `maxRedemptionsTotal`), each alone in its partition
+`…#USES#<k>` and in no index. A redemption adds 1 to one random shard with room, on condition
+`uses < cap`, so the total limit holds exactly while a popular offer's redemptions spread over
+SHARDS partitions and write no index partition. Reading an offer with its counters is one
+BatchGetItem; a catalog or live page is one Query of the offers and one BatchGetItem of their
+counters. An offer's own redemptions are a write-sharded list (`sharded.ShardedCollection`).
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
+from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
-SHARDS = 8
+SHARDS = 16  # as the code pools: a popular offer's redemptions at 2,000/s put 125/s on each counter
 NO_END = "9999-12-31T23:59:59Z"
-_INDEX_NAMES = ("gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk")
+_INDEX_NAMES = (*INDEXES[PER_PARENT], *INDEXES[PROGRAM_WIDE])
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -32,7 +35,12 @@ def offer_key(tenant_id: str, offer_id: str) -> store.Key:
 
 
 def shard_key(tenant_id: str, offer_id: str, shard: int) -> store.Key:
-    return store.key(partition(tenant_id, offer_id), f"USES#{shard}")
+    """A usage counter, alone in its partition (a popular offer's redemptions spread over SHARDS of them)."""
+    return store.key(f"{partition(tenant_id, offer_id)}#USES#{shard}", "USES")
+
+
+def shard_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
+    return [shard_key(tenant_id, offer_id, k) for k in range(SHARDS)]
 
 
 def code_guard(tenant_id: str, offer_code: str) -> store.Key:
@@ -67,23 +75,33 @@ def member_redemptions_partition(tenant_id: str, member_id: str) -> str:
     return f"{members.partition(tenant_id, member_id)}#OREDEEM"
 
 
-def program_redemptions_partition(tenant_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#OREDEEM"
+def program_redemptions(tenant_id: str) -> sharded.ShardedCollection:
+    """Every offer redemption of the tenant, write-sharded by member (or, without one, by redemption)."""
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#OREDEEM",
+        PROGRAM_WIDE,
+        lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]),  # sort: <redeemedAt>#<id>
+    )
 
 
-def offer_redemptions_partition(tenant_id: str, offer_id: str) -> str:
-    return f"{partition(tenant_id, offer_id)}#OREDEEM"
+def offer_redemptions(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+    """One offer's redemptions (LOOKUP, which projects few attributes), write-sharded like the program's."""
+    return sharded.ShardedCollection(
+        f"{partition(tenant_id, offer_id)}#OREDEEM",
+        LOOKUP,
+        lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]),
+    )
 
 
 # --- offers and their usage shards ---------------------------------------------------------------
 
 
-def _index(tenant_id: str, offer: dict[str, Any], suffix: str = "") -> dict[str, str]:
-    """Catalog entry (gsi2, by status then id) and, while published, the live entry (gsi1, by endDate)."""
-    out = {"gsi2pk": catalog_partition(tenant_id), "gsi2sk": f"{offer['status']}#{offer['offerId']}{suffix}"}
+def _index(tenant_id: str, offer: dict[str, Any]) -> dict[str, str]:
+    """Catalog entry (by status then id) and, while published, the live entry (by endDate)."""
+    out = store.index_entry(PROGRAM_WIDE, catalog_partition(tenant_id), f"{offer['status']}#{offer['offerId']}")
     if offer["status"] == "published":
-        out["gsi1pk"] = live_partition(tenant_id)
-        out["gsi1sk"] = f"{offer.get('endDate') or NO_END}#{offer['offerId']}{suffix}"
+        live = f"{offer.get('endDate') or NO_END}#{offer['offerId']}"
+        out.update(store.index_entry(PER_PARENT, live_partition(tenant_id), live))
     return out
 
 
@@ -104,7 +122,7 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
         store.put_new({**code_guard(tenant_id, offer["offerCode"]), "offerId": offer_id}),
     ]
     for shard, cap in enumerate(caps(offer["maxRedemptionsTotal"], [0] * SHARDS)):
-        item = {**shard_key(tenant_id, offer_id, shard), **_index(tenant_id, offer, f"#USES#{shard}")}
+        item = {**shard_key(tenant_id, offer_id, shard)}
         item.update(offerId=offer_id, shard=shard, uses=0, **({} if cap is None else {"cap": cap}))
         items.append(store.put_new(item))
     return items
@@ -113,52 +131,41 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
 def update_items(
     tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
 ) -> list[store.TxItem]:
-    """The offer on condition its version is unchanged; the shards' index entries and caps as they must follow."""
+    """The offer on condition its version is unchanged; when the total limit changes, the shards' caps."""
     stored = {k: v for k, v in after.items() if k not in ("pk", "sk", *_INDEX_NAMES)}
     items = [
         store.put_versioned(
             {**offer_key(tenant_id, after["offerId"]), **stored, **_index(tenant_id, after)}, before["version"]
         )
     ]
-    limit_changed = before["maxRedemptionsTotal"] != after["maxRedemptionsTotal"]
-    index_changed = _index(tenant_id, before) != _index(tenant_id, after)
-    if not (limit_changed or index_changed):
+    if before["maxRedemptionsTotal"] == after["maxRedemptionsTotal"]:
         return items
     new_caps = caps(after["maxRedemptionsTotal"], [s["uses"] for s in shards])
     for shard, cap in zip(shards, new_caps, strict=True):
-        entry = _index(tenant_id, after, f"#USES#{shard['shard']}")
-        remove = [name for name in _INDEX_NAMES if name not in entry]
-        condition, values = None, None
-        if limit_changed:  # caps are computed from the uses read: a redemption in between retries this
-            condition, values = "#uses = :uses", {":uses": shard["uses"]}
-            if cap is None:
-                remove.append("cap")
-            else:
-                entry["cap"] = cap  # type: ignore[assignment]
-        items.append(
+        items.append(  # caps are computed from the uses read: a redemption in between retries this
             store.update(
                 shard_key(tenant_id, after["offerId"], shard["shard"]),
-                set_values=entry,
-                remove=remove,
-                condition=condition,
-                names={"#uses": "uses"} if condition else None,
-                values=values,
+                set_values=None if cap is None else {"cap": cap},
+                remove=("cap",) if cap is None else (),
+                condition="#uses = :uses",
+                names={"#uses": "uses"},
+                values={":uses": shard["uses"]},
             )
         )
     return items
 
 
-def split(items: list[dict[str, Any]]) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The offer item and its shards (sorted by shard) among the items of its partition."""
-    offer = next((item for item in items if item["sk"] == "OFFER"), None)
-    shards = sorted((item for item in items if item["sk"].startswith("USES#")), key=lambda s: s["shard"])
-    return offer, shards
-
-
 def read_offer(tenant_id: str, offer_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The offer and its usage shards: one strongly consistent Query of the offer's partition."""
-    items, _ = store.query(("pk", partition(tenant_id, offer_id)), limit=1 + SHARDS)
-    return split(items)
+    """The offer and its usage shards (by shard): one strongly consistent BatchGetItem."""
+    offer, *shards = store.get_many([offer_key(tenant_id, offer_id), *shard_keys(tenant_id, offer_id)])
+    return offer, [shard for shard in shards if shard]
+
+
+def with_shards(tenant_id: str, offers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """Each offer with its usage shards, read by key (one BatchGetItem per 100 counters, eventually
+    consistent: the counts on a list page may be a second old; redeeming reads them strongly)."""
+    found = store.get_many([k for offer in offers for k in shard_keys(tenant_id, offer["offerId"])], consistent=False)
+    return [(offer, [s for s in found[i * SHARDS : (i + 1) * SHARDS] if s]) for i, offer in enumerate(offers)]
 
 
 def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
@@ -166,56 +173,32 @@ def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
     return guard["offerId"] if guard else None
 
 
-def _grouped(
-    items: list[dict[str, Any]], last: dict[str, Any] | None, index: str
-) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
-    """Offers with their shards from an index page; an offer cut short by the page starts the next one."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for item in items:
-        groups.setdefault(item["offerId"], []).append(item)
-    ordered = list(groups.values())
-    if last is not None and ordered and len(ordered[-1]) < 1 + SHARDS:
-        ordered.pop()
-        if ordered:
-            end = ordered[-1][-1]
-            last = {name: end[name] for name in ("pk", "sk", f"{index}pk", f"{index}sk")}
-    out = []
-    for group in ordered:
-        offer, shards = split(group)
-        if offer is not None:
-            out.append((offer, shards))
-    return out, last
-
-
 def catalog_page(
     tenant_id: str, status: str | None, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
-    """Offers newest first (by status when given), each with its shards: one Query of gsi2."""
-    items, last = store.query(
-        ("gsi2pk", catalog_partition(tenant_id)),
-        index="gsi2",
+    """Offers newest first (by status when given), each with its shards: one Query of gsi2, one BatchGetItem."""
+    items, last = store.Collection(catalog_partition(tenant_id), PROGRAM_WIDE).query(
         sort="begins_with(#s, :status)" if status else None,
         values={":status": f"{status}#"} if status else None,
         newest_first=True,
-        limit=limit * (1 + SHARDS),
+        limit=limit,
         start=start,
     )
-    return _grouped(items, last, "gsi2")
+    return with_shards(tenant_id, items), last
 
 
 def live_page(
     tenant_id: str, now: str, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
-    """Published offers that have not ended, soonest ending first, each with its shards: one Query of gsi1."""
-    items, last = store.query(
-        ("gsi1pk", live_partition(tenant_id)),
-        index="gsi1",
+    """Published offers that have not ended, soonest ending first, each with its shards: one Query of gsi1,
+    one BatchGetItem."""
+    items, last = store.Collection(live_partition(tenant_id), PER_PARENT).query(
         sort="#s >= :now",
         values={":now": now},
-        limit=limit * (1 + SHARDS),
+        limit=limit,
         start=start,
     )
-    return _grouped(items, last, "gsi1")
+    return with_shards(tenant_id, items), last
 
 
 def offers_and_member_states(
@@ -306,13 +289,12 @@ def claim_items(
 def redemption_items(tenant_id: str, redemption: dict[str, Any], input_hash: str) -> list[store.TxItem]:
     """The redemption with its three collections (member, program, offer) and, with an orderId, its guard."""
     order = f"{redemption['redeemedAt']}#{redemption['id']}"
+    owner = redemption.get("memberId") or redemption["id"]  # the shard: a member's redemptions stay together
     item = {
         **redemption_key(tenant_id, redemption["id"]),
         **redemption,
-        "gsi2pk": program_redemptions_partition(tenant_id),
-        "gsi2sk": order,
-        "gsi3pk": offer_redemptions_partition(tenant_id, redemption["offerId"]),
-        "gsi3sk": order,
+        **program_redemptions(tenant_id).entry(owner, order),
+        **offer_redemptions(tenant_id, redemption["offerId"]).entry(owner, order),
     }
     if redemption.get("memberId"):
         item.update(gsi1pk=member_redemptions_partition(tenant_id, redemption["memberId"]), gsi1sk=order)
@@ -333,22 +315,21 @@ def redemptions_page(
     limit: int,
     start: dict[str, Any] | None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """Newest first by redeemedAt: a member's (gsi1), an offer's (gsi3) or the program's (gsi2); one Query."""
+    """Newest first by redeemedAt: a member's (gsi1, one Query); an offer's (gsi3, a scatter-gather of
+    its shards, then one BatchGetItem of the page) or the program's (gsi2, a scatter-gather)."""
+    between: dict[str, Any] = {
+        "sort": "#s BETWEEN :low AND :high",
+        "values": {":low": low or "0", ":high": f"{high}#~" if high else "~"},
+        "newest_first": True,
+        "limit": limit,
+        "start": start,
+    }
     if member_id is not None:
-        index, value = "gsi1", member_redemptions_partition(tenant_id, member_id)
-    elif offer_id is not None:
-        index, value = "gsi3", offer_redemptions_partition(tenant_id, offer_id)
-    else:
-        index, value = "gsi2", program_redemptions_partition(tenant_id)
-    return store.query(
-        (f"{index}pk", value),
-        index=index,
-        sort="#s BETWEEN :low AND :high",
-        values={":low": low or "0", ":high": f"{high}#~" if high else "~"},
-        newest_first=True,
-        limit=limit,
-        start=start,
-    )
+        return store.Collection(member_redemptions_partition(tenant_id, member_id), PER_PARENT).query(**between)
+    if offer_id is not None:
+        found, last = offer_redemptions(tenant_id, offer_id).query(**between)
+        return store.whole(found), last  # gsi3 projects only what the jobs read
+    return program_redemptions(tenant_id).query(**between)
 
 
 # --- the checker's reads (every item of a collection; never on a request path) --------------------
@@ -356,14 +337,12 @@ def redemptions_page(
 
 def everything(tenant_id: str) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
     """Every offer of the tenant with its usage shards, by offerId."""
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for item in store.Collection(catalog_partition(tenant_id), "gsi2").all(limit=500):
-        groups.setdefault(item["offerId"], []).append(item)
-    return {offer_id: split(items) for offer_id, items in groups.items()}
+    offers = store.Collection(catalog_partition(tenant_id), PROGRAM_WIDE).all(limit=500)
+    return {offer["offerId"]: (offer, shards) for offer, shards in with_shards(tenant_id, offers)}
 
 
 def all_redemptions(tenant_id: str) -> list[dict[str, Any]]:
-    return store.Collection(program_redemptions_partition(tenant_id), "gsi2").all(limit=500)
+    return program_redemptions(tenant_id).all(limit=500)
 
 
 def member_states(tenant_id: str, member_id: str) -> list[dict[str, Any]]:

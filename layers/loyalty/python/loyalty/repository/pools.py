@@ -2,8 +2,11 @@
 
 A code's shard is a hash of the code, so a code added twice meets itself. Taking a code deletes its
 item on condition it still exists and moves only that shard's counter, so no single item is written
-by every claim. The key shapes are those of the reward pools (`<base>#POOL#<shard>` / `CODE#<code>`,
-`<base>` / `STOCK#<shard>`), so a reward pool is a CodePool over `T#t#RWD#<rewardId>`.
+by every claim. Each shard's counter has a partition of its own (`<base>#STOCK#<k>` / `STOCK`) and
+no index attribute, and so do its codes (`<base>#POOL#<k>` / `CODE#<code>`) and, for reward pools,
+the codes handed out (`<base>#ISSUED#<k>`): a claim writes one shard's partitions, so one popular
+pool's claims spread over SHARDS x 3 partitions (arithmetic in docs/data-model.md). A reward pool is
+a CodePool over `T#t#RWD#<rewardId>`, a voucher pool one over `T#t#VPOOL#<offerId>`.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from typing import Any
 
 from loyalty.repository import retry, store
 
-SHARDS = 4
+SHARDS = 16
+STOCK = "STOCK"
 CLAIM_CANDIDATES = 10  # codes read per shard; a claimant takes one at random so racers rarely collide
 MAX_TRANSACTION_ITEMS = 100
 
@@ -37,7 +41,15 @@ class CodePool:
         return store.key(self.shard_partition(shard_of(code)), f"CODE#{code}")
 
     def stock_key(self, shard: int) -> store.Key:
-        return store.key(self.base, f"STOCK#{shard}")
+        """A shard's counters (total, available, issued), alone in their partition and in no index."""
+        return store.key(f"{self.base}#{STOCK}#{shard}", STOCK)
+
+    def issued_key(self, code: str) -> store.Key:
+        """Where a code handed out is recorded (reward pools), in its shard's partition."""
+        return store.key(f"{self.base}#ISSUED#{shard_of(code)}", f"CODE#{code}")
+
+    def issued_partition(self, shard: int) -> str:
+        return f"{self.base}#ISSUED#{shard}"
 
     def stock_keys(self) -> list[store.Key]:
         return [self.stock_key(k) for k in range(SHARDS)]

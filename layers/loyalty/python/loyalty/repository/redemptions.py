@@ -1,10 +1,14 @@
-"""Redemptions: the redemption item, its member and program listings, and a member's count per reward."""
+"""Redemptions: the redemption item, its member and program listings, and a member's count per reward.
+
+Program-wide, redemptions are listed in PROGRAM_WIDE under `T#<t>#RDM#S<k>`, one of sharded.SHARDS
+shards by a hash of the member, so no index partition takes every redemption of the tenant.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, store
+from loyalty.repository import keys, members, sharded, store
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
 
 
@@ -26,7 +30,7 @@ def item(tenant_id: str, redemption: dict[str, Any]) -> dict[str, Any]:
     redemption_id = redemption["redemptionId"]
     out = {**key(tenant_id, redemption_id), **store.plain(redemption)}
     out.update(store.index_entry(PER_PARENT, of_member(tenant_id, redemption["memberId"]).partition, redemption_id))
-    out.update(store.index_entry(PROGRAM_WIDE, of_program(tenant_id).partition, redemption_id))
+    out.update(of_program(tenant_id).entry(redemption["memberId"], redemption_id))
     return out
 
 
@@ -39,5 +43,7 @@ def of_member(tenant_id: str, member_id: str) -> store.Collection:
     return store.Collection(f"{members.partition(tenant_id, member_id)}#RDM", PER_PARENT)
 
 
-def of_program(tenant_id: str) -> store.Collection:
-    return store.Collection(f"{keys.tenant(tenant_id)}#RDM", PROGRAM_WIDE)
+def of_program(tenant_id: str) -> sharded.ShardedCollection:
+    return sharded.ShardedCollection(
+        f"{keys.tenant(tenant_id)}#RDM", PROGRAM_WIDE, lambda redemption_id: key(tenant_id, redemption_id)
+    )

@@ -1,10 +1,13 @@
 """Rewards: the reward item, its sharded stock counters, its coupon-code pool and the codes handed out.
 
-Partition `T#<t>#RWD#<rewardId>` holds the reward (sk REWARD) and one stock counter per shard
-(sk STOCK#<k>): one Query reads a reward with its stock. Codes waiting in the pool live in SHARDS
-partitions `…#POOL#<k>` (a code's shard is a hash of the code, so a duplicate always meets
-itself); a code handed out moves to `…#ISSUED` and never comes back. The catalog (PROGRAM_WIDE
-under `T#<t>#REWARDS`) lists each reward right before its counters, so a catalog page is one Query.
+Partition `T#<t>#RWD#<rewardId>` holds the reward (sk REWARD). Each of SHARDS stock counters
+(`total`, `available`, `issued`) has a partition of its own, `…#STOCK#<k>`, and so do the codes
+waiting in the pool, `…#POOL#<k>` (a code's shard is a hash of the code, so a duplicate always
+meets itself), and the codes handed out, `…#ISSUED#<k>` (a code handed out never comes back). A
+redemption writes one shard's three partitions, so one popular reward's redemptions spread over
+SHARDS x 3 partitions; the counters carry no index attribute, so no index partition takes every
+redemption. The catalog (PROGRAM_WIDE under `T#<t>#REWARDS`) lists the rewards alone; a page
+reads the page's counters by key (`stock_of`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from loyalty.repository.pools import SHARDS, CodePool, shard_of
 from loyalty.repository.table import PROGRAM_WIDE
 
 __all__ = ["SHARDS", "shard_of"]  # the pool's sharding, shared with voucher pools (repository/pools.py)
-REWARD, STOCK = "REWARD", "STOCK#"
+REWARD = "REWARD"
 
 
 def partition(tenant_id: str, reward_id: str) -> str:
@@ -28,7 +31,7 @@ def key(tenant_id: str, reward_id: str) -> store.Key:
 
 
 def code_pool(tenant_id: str, reward_id: str) -> CodePool:
-    """The reward's coupon pool: codes in `…#POOL#<k>`, counters `STOCK#<k>` in the reward's partition."""
+    """The reward's coupon pool: codes in `…#POOL#<k>`, counters in `…#STOCK#<k>`, handed out in `…#ISSUED#<k>`."""
     return CodePool(partition(tenant_id, reward_id))
 
 
@@ -41,29 +44,21 @@ def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
 
 
 def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return store.key(f"{partition(tenant_id, reward_id)}#ISSUED", f"CODE#{code}")
-
-
-def _listed(tenant_id: str, reward_id: str, suffix: str = "") -> dict[str, str]:
-    return store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#REWARDS", reward_id + suffix)
+    return code_pool(tenant_id, reward_id).issued_key(code)
 
 
 def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
-    return {**key(tenant_id, reward["rewardId"]), **store.plain(reward), **_listed(tenant_id, reward["rewardId"])}
+    listed = store.index_entry(PROGRAM_WIDE, f"{keys.tenant(tenant_id)}#REWARDS", reward["rewardId"])
+    return {**key(tenant_id, reward["rewardId"]), **store.plain(reward), **listed}
 
 
 def stock_item(tenant_id: str, reward_id: str, shard: int, counts: dict[str, int]) -> dict[str, Any]:
-    """A shard's counters (total, available, issued), listed right after its reward."""
-    return {**stock_key(tenant_id, reward_id, shard), **_listed(tenant_id, reward_id, f"#{STOCK}{shard}"), **counts}
+    """A shard's counters (total, available, issued), in a partition of its own and in no index."""
+    return {**stock_key(tenant_id, reward_id, shard), **counts}
 
 
 def move_stock(tenant_id: str, reward_id: str, shard: int, **deltas: int) -> store.TxItem:
     return store.update(stock_key(tenant_id, reward_id, shard), add=deltas)
-
-
-def put_code(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
-    """A code into the pool (fails if it is there already)."""
-    return store.put_new({**code_key(tenant_id, reward_id, code), "code": code})
 
 
 def never_issued(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
@@ -81,10 +76,6 @@ def put_issued(tenant_id: str, reward_id: str, code: str, handed_to: dict[str, A
     return store.put_new({**issued_key(tenant_id, reward_id, code), "code": code, **handed_to})
 
 
-def pool(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
-    return store.Collection(code_pool(tenant_id, reward_id).shard_partition(shard))
-
-
 def claim_code(tenant_id: str, reward_id: str) -> str | None:
     """A code still in the pool, picked so that racers rarely collide (None: the pool is empty)."""
     return code_pool(tenant_id, reward_id).claim()
@@ -98,38 +89,27 @@ def add_codes(tenant_id: str, reward_id: str, codes: list[str]) -> tuple[int, in
     )
 
 
-def issued(tenant_id: str, reward_id: str) -> store.Collection:
-    return store.Collection(f"{partition(tenant_id, reward_id)}#ISSUED")
+def issued(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
+    return store.Collection(code_pool(tenant_id, reward_id).issued_partition(shard))
 
 
 def with_stock(tenant_id: str, reward_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The reward and its stock counters: one Query of the reward's partition."""
-    items, _ = store.Collection(partition(tenant_id, reward_id)).query()
-    reward = next((item for item in items if store.sort_key(item) == REWARD), None)
-    return reward, [item for item in items if store.sort_key(item).startswith(STOCK)]
+    """The reward and its stock counters: one BatchGetItem."""
+    reward, *stock = store.get_many([key(tenant_id, reward_id), *_stock_keys(tenant_id, reward_id)])
+    return reward, [counter for counter in stock if counter]
+
+
+def _stock_keys(tenant_id: str, reward_id: str) -> list[store.Key]:
+    return code_pool(tenant_id, reward_id).stock_keys()
+
+
+def stock_of(tenant_id: str, rewards: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Each reward's stock counters, read by key (one BatchGetItem per 100 counters, eventually consistent)."""
+    wanted = [k for reward in rewards for k in _stock_keys(tenant_id, reward["rewardId"])]
+    found = store.get_many(wanted, consistent=False)  # a catalog page's stock may be a second old
+    return [[c for c in found[i * SHARDS : (i + 1) * SHARDS] if c] for i in range(len(rewards))]
 
 
 def catalog(tenant_id: str) -> store.Collection:
-    """Rewards by rewardId, each followed by its SHARDS stock counters."""
+    """Rewards by rewardId (their stock counters are read by key: `stock_of`)."""
     return store.Collection(f"{keys.tenant(tenant_id)}#REWARDS", PROGRAM_WIDE)
-
-
-def group_catalog(
-    items: list[dict[str, Any]], last: dict[str, Any] | None
-) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
-    """A catalog page as (reward, stock) pairs, and where the next page starts.
-
-    A reward whose counters the page cut off is left for the next page, which then starts right
-    after the last complete reward's counters.
-    """
-    groups: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
-    for found in items:
-        if store.sort_key(found) == REWARD:
-            groups.append((found, []))
-        elif groups and store.partition_of(found) == store.partition_of(groups[-1][0]):
-            groups[-1][1].append(found)
-    if last is not None and groups and len(groups[-1][1]) < SHARDS:
-        groups.pop()
-        end = groups[-1][1][-1] if groups and groups[-1][1] else None
-        last = store.key_of(end, PROGRAM_WIDE) if end else last
-    return groups, last

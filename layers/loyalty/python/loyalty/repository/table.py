@@ -11,7 +11,6 @@ TTL_ATTRIBUTE = "expiresAtEpoch"
 # The three indexes by purpose (repository modules name them by these, never by "gsiN").
 PER_PARENT, PROGRAM_WIDE, LOOKUP = "gsi1", "gsi2", "gsi3"
 
-# Every index projects all attributes so that a list page is served by the one Query.
 INDEXES: dict[str, tuple[str, str]] = {
     # per-parent collections, e.g. one member's transactions, orders or redemptions
     "gsi1": ("gsi1pk", "gsi1sk"),
@@ -20,6 +19,24 @@ INDEXES: dict[str, tuple[str, str]] = {
     # alternate keys (email, externalId, coupon code) and the due-date indexes of the scheduled jobs
     "gsi3": ("gsi3pk", "gsi3sk"),
 }
+
+# What each index carries besides the keys: None = every attribute (a list page is the one Query),
+# else only the named ones (INCLUDE). An index entry is written only when its keys or a projected
+# attribute change, so LOOKUP, whose entries are found to be read by key (due lots, delayed awards,
+# member listings), does not rewrite an entry when a lot grows or a pending award is partly returned.
+PROJECTIONS: dict[str, tuple[str, ...] | None] = {
+    "gsi1": None,
+    "gsi2": None,
+    "gsi3": ("memberId", "createdAt", "expiresOn", "transactionId"),
+}
+
+
+def projection(index: str) -> dict:
+    """The index's Projection in CreateTable's shape."""
+    included = PROJECTIONS[index]
+    if included is None:
+        return {"ProjectionType": "ALL"}
+    return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
 
 
 def create_table_request(table_name: str) -> dict:
@@ -40,7 +57,7 @@ def create_table_request(table_name: str) -> dict:
                     {"AttributeName": pk, "KeyType": "HASH"},
                     {"AttributeName": sk, "KeyType": "RANGE"},
                 ],
-                "Projection": {"ProjectionType": "ALL"},
+                "Projection": projection(name),
             }
             for name, (pk, sk) in INDEXES.items()
         ],

@@ -1,19 +1,24 @@
 """Voucher items, per-tenant code guards, an offer's voucher-code pool and index attributes (their only spelling).
 
-- voucher `T#t#VOUCHER#<voucherId>` / `VOUCHER`; gsi1 `T#t#VOUCHERS#<offerId>` / `<status>#<voucherId>`
-  (an offer's vouchers by status: a key condition), gsi2 `T#t#VOUCHERS#<offerId>` / `<voucherId>`
-  (all of an offer's vouchers, by issue time), gsi3 `T#t#VCODE#<code>` / `VOUCHER` (lookup by code).
+- voucher `T#t#VOUCHER#<voucherId>` / `VOUCHER`, listed in two write-sharded lists of its offer
+  (sharded.SHARDS shards by a hash of its member, or of the voucher itself when it has none, so a
+  popular offer's issues and moves spread over 32 partitions per list and a member's vouchers stay
+  in one): gsi1 `T#t#VOUCHERS#<offerId>#S<k>` / `<status>#<voucherId>` (by status: a key
+  condition per shard) and gsi2 `T#t#VOUCHERS#<offerId>#S<k>` / `<voucherId>` (all of them, by
+  issue time); gsi3 `T#t#VCODE#<code>` / `VOUCHER` (lookup by code, one partition per code).
 - code guard `T#t#VCODE#<code>` / `GUARD`: one per code the program knows, pooled or issued, never
   deleted; it makes a code unique per tenant and says which voucher holds it (`voucherId`, absent
-  while the code waits in a pool). gsi2 `T#t#VCODES#<offerId>` / `<code>` lets the checker walk them.
+  while the code waits in a pool). gsi2 `T#t#VCODES#<offerId>#S<k>` / `<code>` (sharded by the
+  code) lets the checker walk them.
 - the offer's code pool: a CodePool over `T#t#VPOOL#<offerId>` (see repository/pools.py).
+A page of an offer's vouchers is a scatter-gather over the shards (see repository/sharded.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import keys, sharded, store
 from loyalty.repository.pools import CodePool, add_in_chunks
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
@@ -36,19 +41,39 @@ def pool(tenant_id: str, offer_id: str) -> CodePool:
     return CodePool(f"{_tenant(tenant_id)}#VPOOL#{offer_id}")
 
 
-def _offer_vouchers(tenant_id: str, offer_id: str) -> str:
-    return f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}"
+def _owner(voucher: dict[str, Any]) -> str:
+    """What a voucher's list entries are sharded by: its member, else (a named customer) the voucher."""
+    return str(voucher.get("memberId") or voucher["voucherId"])
 
 
-def _offer_codes(tenant_id: str, offer_id: str) -> str:
-    return f"{_tenant(tenant_id)}#VCODES#{offer_id}"
+def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+    """An offer's vouchers by `<status>#<voucherId>`, write-sharded."""
+    return sharded.ShardedCollection(
+        f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}",
+        PER_PARENT,
+        lambda sort: voucher_key(tenant_id, sort.split("#", 1)[1]),
+    )
+
+
+def of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+    """Every voucher of an offer by voucherId (a ULID: issue order), write-sharded."""
+    return sharded.ShardedCollection(
+        f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}", PROGRAM_WIDE, lambda voucher_id: voucher_key(tenant_id, voucher_id)
+    )
+
+
+def guards_of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+    """The code guards of an offer's codes, write-sharded by the code (the checker's walk)."""
+    return sharded.ShardedCollection(
+        f"{_tenant(tenant_id)}#VCODES#{offer_id}", PROGRAM_WIDE, lambda code: guard_key(tenant_id, code)
+    )
 
 
 def _index_attributes(tenant_id: str, voucher: dict[str, Any]) -> dict[str, str]:
-    partition = _offer_vouchers(tenant_id, voucher["offerId"])
+    offer_id, voucher_id, owner = voucher["offerId"], voucher["voucherId"], _owner(voucher)
     return {
-        **store.index_entry(PER_PARENT, partition, f"{voucher['status']}#{voucher['voucherId']}"),
-        **store.index_entry(PROGRAM_WIDE, partition, voucher["voucherId"]),
+        **by_status(tenant_id, offer_id).entry(owner, f"{voucher['status']}#{voucher_id}"),
+        **of_offer(tenant_id, offer_id).entry(owner, voucher_id),
         **store.index_entry(LOOKUP, f"{_tenant(tenant_id)}#VCODE#{voucher['redemptionCode']}", "VOUCHER"),
     }
 
@@ -59,7 +84,7 @@ def _guard(tenant_id: str, code: str, offer_id: str, source: str, **extra: Any) 
         "code": code,
         "offerId": offer_id,
         "source": source,
-        **store.index_entry(PROGRAM_WIDE, _offer_codes(tenant_id, offer_id), code),
+        **guards_of_offer(tenant_id, offer_id).entry(code, code),
         **extra,
     }
 
@@ -73,25 +98,28 @@ def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
 
 
 def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
-    """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant)."""
+    """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant),
+    then the voucher by key, strongly consistent (gsi3 projects only what the jobs read)."""
     found, _ = store.Collection(f"{_tenant(tenant_id)}#VCODE#{code}", LOOKUP).query(limit=1)
-    return found[0] if found else None
+    vouchers = store.whole(found)
+    return vouchers[0] if vouchers else None
 
 
 def page(
     tenant_id: str, offer_id: str, status: str | None, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    """An offer's vouchers, newest first: by status a key condition on gsi1, else all of them from gsi2."""
-    partition = _offer_vouchers(tenant_id, offer_id)
+    """An offer's vouchers, newest first, a scatter-gather of its shards: by status a key condition
+    on each shard of gsi1 (a page's entries share the status prefix, so they merge by voucherId),
+    else all of them from gsi2. The positions returned are each shard's."""
     if status:
-        return store.Collection(partition, PER_PARENT).query(
+        return by_status(tenant_id, offer_id).query(
             sort="begins_with(#s, :status)",
             values={":status": f"{status}#"},
             newest_first=True,
             limit=limit,
             start=start,
         )
-    return store.Collection(partition, PROGRAM_WIDE).query(newest_first=True, limit=limit, start=start)
+    return of_offer(tenant_id, offer_id).query(newest_first=True, limit=limit, start=start)
 
 
 def stock_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
@@ -165,11 +193,11 @@ def add_codes(tenant_id: str, offer_id: str, codes: list[str]) -> tuple[int, int
 
 
 def all_vouchers(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
-    return store.Collection(_offer_vouchers(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
+    return of_offer(tenant_id, offer_id).all(limit=500)
 
 
 def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
-    return store.Collection(_offer_codes(tenant_id, offer_id), PROGRAM_WIDE).all(limit=500)
+    return guards_of_offer(tenant_id, offer_id).all(limit=500)
 
 
 def pool_entries(tenant_id: str, offer_id: str) -> list[str]:

@@ -123,7 +123,8 @@ def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, 
 def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     """Every coupon pool: issued + available = total, and codes issued ↔ redemptions one to one."""
     problems: list[dict[str, Any]] = []
-    catalog, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(limit=500), None)
+    rewards = rewards_db.catalog(tenant_id).all(limit=500)
+    catalog = list(zip(rewards, rewards_db.stock_of(tenant_id, rewards), strict=True))
     sold = redemptions_db.of_program(tenant_id).all(limit=500)
 
     def report(reward_id: str, problem: str, **facts: Any) -> None:
@@ -140,12 +141,12 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     for reward, stock in ((r, s) for r, s in catalog if r["fulfillment"] == "coupon"):
         reward_id = reward["rewardId"]
         total, available, issued = (sum(item[name] for item in stock) for name in ("total", "available", "issued"))
-        in_pool = {
-            item["code"]
+        in_pool = set(rewards_db.code_pool(tenant_id, reward_id).entries())
+        handed_out = {
+            item["code"]: item
             for k in range(rewards_db.SHARDS)
-            for item in rewards_db.pool(tenant_id, reward_id, k).all(limit=500)
+            for item in rewards_db.issued(tenant_id, reward_id, k).all(limit=500)
         }
-        handed_out = {item["code"]: item for item in rewards_db.issued(tenant_id, reward_id).all(limit=500)}
         given = {r["couponCode"]: r for r in sold if r["rewardId"] == reward_id and r["couponCode"]}
         if available != len(in_pool):
             report(reward_id, "available differs from the codes in the pool", stored=available, counted=len(in_pool))
@@ -164,13 +165,13 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
-    found = members_db.by_creation(tenant_id).all(limit=500)
+    found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
     member_ids = [member["memberId"] for member in found]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
     voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
     return (
         problems
-        + check_guards(tenant_id, found)
+        + check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
         + check_pools(tenant_id)
         + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems

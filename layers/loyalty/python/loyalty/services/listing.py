@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
-from loyalty.repository import cursor, store
+from loyalty.repository import cursor, sharded, store
 from loyalty.results import Page
 from loyalty.services import members
 
@@ -17,11 +17,11 @@ def newest_first(
     query: dict[str, Any],
     member_id: str | None,
     name: str,
-    collection: store.Collection,
+    collection: store.Collection | sharded.ShardedCollection,
     filters: tuple[str, ...],
     shape: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> Page:
-    """One Query of `collection` (the member's list with member_id, else the program's).
+    """One page of `collection`: one Query of the member's list, a scatter-gather of the program's shards.
 
     `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.
     """

@@ -68,7 +68,10 @@ def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
             "lotTotal": 0,
             "consumed": 0,
         }
-        items = [store.put_new(members_db.item(tenant_id, member))]
+        items = [
+            store.put_new(members_db.item(tenant_id, member)),
+            store.put_new(members_db.listing(tenant_id, member)),
+        ]
         items += [store.put_new(members_db.guard_item(guard, member_id)) for guard in wanted]
         return operation.commit(items, public(tenant_id, member))
 
@@ -84,7 +87,11 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
 
 
 def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Newest first; by email or externalId through their index, else by creation time."""
+    """Newest first; by email or externalId through their index, else by creation time.
+
+    A page is one Query of the listing entries and one BatchGetItem of those members (see
+    repository.members: the member item has no index entry, so balance moves write no index).
+    """
     values: dict[str, Any] = {}
     filters = []
     sort = None
@@ -108,13 +115,14 @@ def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     items, last = collection.query(
         sort=sort,
         values=values,
-        names={"#c": "createdAt"} if filters else None,
+        names={"#c": "createdAt"} if filters else None,  # listing items carry createdAt
         filter_expression=" AND ".join(filters) or None,
         newest_first=True,
         limit=query.get("limit", 25),
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    return Page([public(tenant_id, item) for item in items], cursor.encode(tenant_id, query_id, last))
+    found = store.get_many(members_db.listed(tenant_id, items))
+    return Page([public(tenant_id, item) for item in found if item], cursor.encode(tenant_id, query_id, last))
 
 
 def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
@@ -138,6 +146,8 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
             if old:
                 items.append(store.delete(members_db.guard(tenant_id, name, old)))
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
+        if items:  # the email or externalId changed: so do the member's listing entries
+            items.append(store.put(members_db.listing(tenant_id, updated)))
         items.insert(0, store.put_versioned(members_db.item(tenant_id, updated), member["version"]))
         try:
             store.transact(items)
@@ -170,6 +180,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
             "updatedAt": now,
             "version": member["version"] + 1,
         }
+        items.append(store.put(members_db.listing(tenant_id, erased)))
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 

@@ -1,8 +1,8 @@
 """Reward catalog and coupon-code pools: create, update, read with stock, list, add codes.
 
 A pool is per-code items spread over shards (repository.rewards), with one stock counter per
-shard. A redemption claims one code and moves one shard's counter, so no single counter item
-takes every redemption.
+shard, each in a partition of its own. A redemption claims one code and moves one shard's counter,
+so no single counter item or partition takes every redemption.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
-    """The reward and its stock counters: one Query of the reward's partition."""
+    """The reward and its stock counters: one BatchGetItem (the reward and its shards' counters)."""
     reward, stock = rewards_db.with_stock(tenant_id, reward_id)
     return public(store.required(reward, "reward"), stock)
 
@@ -59,8 +59,7 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
 def tiers_named(tenant_id: str) -> dict[str, list[str]]:
     """Every tier id the catalog's rewards name, with the rewards that name it."""
     named: dict[str, list[str]] = {}
-    groups, _ = rewards_db.group_catalog(rewards_db.catalog(tenant_id).all(), None)
-    for reward, _ in groups:
+    for reward in rewards_db.catalog(tenant_id).all():
         for tier_id in reward.get("tierIds") or []:
             named.setdefault(tier_id, []).append(reward["rewardId"])
     return named
@@ -110,23 +109,21 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Rewards by rewardId, each with its stock, from one Query of the catalog (reward then its counters)."""
-    limit = query.get("limit", 25)
+    """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
     query_id = cursor.query_id("rewards", query)
     items, last = rewards_db.catalog(tenant_id).query(
-        limit=limit * (1 + rewards_db.SHARDS),
+        limit=query.get("limit", 25),
+        equals={"isActive": query.get("isActive")},
         start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
     )
-    groups, last = rewards_db.group_catalog(items, last)
-    active = query.get("isActive")
-    shown = [public(reward, stock) for reward, stock in groups if active is None or reward["isActive"] == active]
+    shown = [public(reward, stock) for reward, stock in zip(items, rewards_db.stock_of(tenant_id, items), strict=True)]
     return Page(shown, cursor.encode(tenant_id, query_id, last))
 
 
 def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted.
 
-    Several transactions (CHUNK codes each), so it runs under a claim of the Idempotency-Key.
+    Several transactions (as many codes as fit in each), so it runs under a claim of the Idempotency-Key.
     """
     return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body["codes"]))
 
