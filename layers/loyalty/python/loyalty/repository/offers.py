@@ -164,8 +164,8 @@ def read_offer(tenant_id: str, offer_id: str) -> tuple[dict[str, Any] | None, li
 def with_shards(tenant_id: str, offers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Each offer with its usage shards, read by key (one BatchGetItem per 100 counters, eventually
     consistent: the counts on a list page may be a second old; redeeming reads them strongly)."""
-    found = store.get_many([k for offer in offers for k in shard_keys(tenant_id, offer["offerId"])], consistent=False)
-    return [(offer, [s for s in found[i * SHARDS : (i + 1) * SHARDS] if s]) for i, offer in enumerate(offers)]
+    groups = [shard_keys(tenant_id, offer["offerId"]) for offer in offers]
+    return list(zip(offers, store.get_groups(groups, consistent=False), strict=True))
 
 
 def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:

@@ -105,9 +105,8 @@ def _stock_keys(tenant_id: str, reward_id: str) -> list[store.Key]:
 
 def stock_of(tenant_id: str, rewards: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Each reward's stock counters, read by key (one BatchGetItem per 100 counters, eventually consistent)."""
-    wanted = [k for reward in rewards for k in _stock_keys(tenant_id, reward["rewardId"])]
-    found = store.get_many(wanted, consistent=False)  # a catalog page's stock may be a second old
-    return [[c for c in found[i * SHARDS : (i + 1) * SHARDS] if c] for i in range(len(rewards))]
+    groups = [_stock_keys(tenant_id, reward["rewardId"]) for reward in rewards]
+    return store.get_groups(groups, consistent=False)  # a catalog page's stock may be a second old
 
 
 def catalog(tenant_id: str) -> store.Collection:

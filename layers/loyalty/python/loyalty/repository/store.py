@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -147,6 +148,12 @@ def get_many(keys: list[Key], *, consistent: bool = True) -> list[dict[str, Any]
     for start in range(0, len(unique), BATCH_GET_LIMIT):
         by_key.update(_batch_get(unique[start : start + BATCH_GET_LIMIT], consistent))
     return [by_key.get((k["pk"], k["sk"])) for k in keys]
+
+
+def get_groups(groups: list[list[Key]], *, consistent: bool = True) -> list[list[dict[str, Any]]]:
+    """The items of each group of keys that exist, group by group, read together (`get_many`)."""
+    found = iter(get_many([k for group in groups for k in group], consistent=consistent)) if groups else iter([])
+    return [[item for item in itertools.islice(found, len(group)) if item] for group in groups]
 
 
 def whole(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
