@@ -89,8 +89,9 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
 def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first; by email or externalId through their index, else by creation time.
 
-    A page is one Query of the listing entries and one BatchGetItem of those members (see
-    repository.members: the member item has no index entry, so balance moves write no index).
+    A page reads the listing entries (a scatter-gather of the creation list's shards; a lookup is one
+    Query) and then those members with one BatchGetItem (see repository.members: the member item has
+    no index entry, so balance moves write no index).
     """
     values: dict[str, Any] = {}
     filters = []

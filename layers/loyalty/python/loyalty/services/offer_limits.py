@@ -1,7 +1,7 @@
 """An offer's per-member and total limits: what is left, the check, and the writes that claim one use.
 
 Reusable by every way of using an offer (offer redemptions, vouchers). The read it needs: the offer
-and its usage shards (`repository.offers.read_offer`, one Query) and, for a member, the member's
+and its usage shards (`repository.offers.read_offer`, one BatchGetItem) and, for a member, the member's
 state for the offer (`repository.offers.member_offer_key`, read with the request's other items).
 Claiming is exact under any concurrency: the writes carry the limits as conditions (see
 `repository.offers.claim_items`), and a lost race re-reads and decides again (`operation.run`).

@@ -197,8 +197,8 @@ def _page(
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Newest first by redeemedAt; `offerCode` narrows to that offer's own collection (one Query), else the
-    program-wide list (write-sharded: a scatter-gather, see repository/sharded.py)."""
+    """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
+    (both write-sharded: a page is a scatter-gather, see repository/sharded.py)."""
     offer_id = None
     if query.get("offerCode"):
         offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])

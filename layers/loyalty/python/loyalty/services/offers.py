@@ -135,7 +135,8 @@ def get_offer(tenant_id: str, offer_id: str) -> dict[str, Any]:
 
 
 def list_offers(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Newest first (filter status), each with its redemptionCount: one Query; offerCode: one lookup."""
+    """Newest first (filter status), each with its redemptionCount (one Query, the counters by key);
+    offerCode: one lookup."""
     query_id = cursor.query_id("offers", query)
     start = cursor.decode(tenant_id, query_id, query.get("nextToken"))
     if query.get("offerCode"):
@@ -185,7 +186,7 @@ def for_member(
 def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
     """Published, current offers the member may still use, soonest ending first.
 
-    One Query of the live index (offers with their usage shards) and one BatchGetItem of the member
+    One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member
     and the member's state for the offers on the page (page size + 1 keys; two calls above 99).
     Offers not started yet or used up are left out, so a page may hold fewer than `limit`.
     """
