@@ -77,20 +77,17 @@ def member_redemptions_partition(tenant_id: str, member_id: str) -> str:
 
 def program_redemptions(tenant_id: str) -> sharded.ShardedCollection:
     """Every offer redemption of the tenant, write-sharded by member (or, without one, by redemption)."""
-    return sharded.ShardedCollection(
-        f"{keys.tenant(tenant_id)}#OREDEEM",
-        PROGRAM_WIDE,
-        lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]),  # sort: <redeemedAt>#<id>
-    )
+    return _redemption_list(tenant_id, f"{keys.tenant(tenant_id)}#OREDEEM", PROGRAM_WIDE)
 
 
 def offer_redemptions(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     """One offer's redemptions (LOOKUP, which projects few attributes), write-sharded like the program's."""
-    return sharded.ShardedCollection(
-        f"{partition(tenant_id, offer_id)}#OREDEEM",
-        LOOKUP,
-        lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]),
-    )
+    return _redemption_list(tenant_id, f"{partition(tenant_id, offer_id)}#OREDEEM", LOOKUP)
+
+
+def _redemption_list(tenant_id: str, base: str, index: str) -> sharded.ShardedCollection:
+    """A list of redemptions sorted by `<redeemedAt>#<id>`, each entry naming its redemption item."""
+    return sharded.ShardedCollection(base, index, lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]))
 
 
 # --- offers and their usage shards ---------------------------------------------------------------
@@ -122,9 +119,8 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
         store.put_new({**code_guard(tenant_id, offer["offerCode"]), "offerId": offer_id}),
     ]
     for shard, cap in enumerate(caps(offer["maxRedemptionsTotal"], [0] * SHARDS)):
-        item = {**shard_key(tenant_id, offer_id, shard)}
-        item.update(offerId=offer_id, shard=shard, uses=0, **({} if cap is None else {"cap": cap}))
-        items.append(store.put_new(item))
+        counter = {"offerId": offer_id, "shard": shard, "uses": 0, **({} if cap is None else {"cap": cap})}
+        items.append(store.put_new({**shard_key(tenant_id, offer_id, shard), **counter}))
     return items
 
 
