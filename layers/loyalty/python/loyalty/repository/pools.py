@@ -11,12 +11,11 @@ a CodePool over `T#t#RWD#<rewardId>`, a voucher pool one over `T#t#VPOOL#<offerI
 
 from __future__ import annotations
 
-import hashlib
 import random
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import retry, store
+from loyalty.repository import retry, sharded, store
 
 SHARDS = 16
 STOCK = "STOCK"
@@ -25,7 +24,7 @@ MAX_TRANSACTION_ITEMS = 100
 
 
 def shard_of(code: str) -> int:
-    return int(hashlib.sha256(code.encode()).hexdigest()[:8], 16) % SHARDS
+    return sharded.shard_of(code, SHARDS)
 
 
 class CodePool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +91,8 @@ class ShardedCollection:
             open_[k] = last is not None
 
         first = [k for k in range(self.shards) if open_[k]]
+        from concurrent.futures import ThreadPoolExecutor  # only pages read: writers never load it
+
         with ThreadPoolExecutor(max_workers=_READERS) as readers:  # each call touches only its shard's lists
             list(readers.map(lambda k: fetch(k, min(limit, math.ceil(limit / self.shards) + 2)), first))
         budget = 3 * self.shards - len(first)
