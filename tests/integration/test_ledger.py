@@ -1,12 +1,12 @@
 """The points ledger over the local API: activities, awards, caps, approvals, deductions, expiry, tiers."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 import pytest
 from loyalty import clock
 from loyalty.services import jobs
 
-from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.ledger import activity, assert_ledger_clean, award, balance, member, outcome
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -66,25 +66,37 @@ def test_fixed_and_multiplier_awards(tenant):
     assert_ledger_clean(tenant.tenant_id)
 
 
+INTERVALS = ("day", "week", "month", "year", "lifetime")
+
+
 @pytest.mark.parametrize(
-    ("interval", "step", "same_window"),
+    ("last_day", "turned"),
     [
-        ("day", {"hours": 11}, True),
-        ("week", {"days": 5}, True),
-        ("month", {"days": 21}, True),
-        ("year", {"days": 200}, True),
+        (date(2030, 3, 12), {"day"}),  # Tuesday -> Wednesday
+        (date(2030, 3, 17), {"day", "week"}),  # Sunday -> Monday: ISO weeks start on Monday
+        (date(2030, 1, 31), {"day", "month"}),  # Thursday 31 Jan -> 1 Feb
+        (date(2030, 12, 31), {"day", "month", "year"}),  # 31 Dec -> 1 Jan, inside ISO week 2031-W01
     ],
+    ids=["day", "week", "month", "year"],
 )
-def test_frequency_caps_are_calendar_windows(tenant, frozen, interval, step, same_window):
-    activity(tenant.admin, "checkin", maxAwardFrequency=2, maxAwardFrequencyInterval=interval)
+def test_frequency_caps_are_calendar_windows(tenant, frozen, last_day, turned):
+    """Caps of 1 per day, week, month, year and lifetime: all used at the first second of `last_day` and
+    still used at its last second; one second later exactly the windows that turned are fresh again."""
+    for interval in INTERVALS:
+        activity(tenant.admin, interval, maxAwardFrequency=1, maxAwardFrequencyInterval=interval)
     m = member(tenant.integration, "c@example.com")
-    assert award(tenant.integration, m, "checkin").status == 201
-    frozen.advance(**step)  # 2026-03-10 12:00 + step stays inside the window
-    assert award(tenant.integration, m, "checkin").status == 201
-    capped = award(tenant.integration, m, "checkin")
-    assert capped.status == 409 and capped.code == "frequency_limit_reached"
-    frozen.current = datetime(2027, 1, 5, tzinfo=UTC)  # a new window of every kind
-    assert award(tenant.integration, m, "checkin").status == 201
+
+    def awards() -> dict[str, str | int]:
+        return {interval: outcome(award(tenant.integration, m, interval)) for interval in INTERVALS}
+
+    capped = dict.fromkeys(INTERVALS, "frequency_limit_reached")
+    frozen.current = datetime.combine(last_day, time(0, 0), UTC)
+    assert awards() == dict.fromkeys(INTERVALS, 201)
+    frozen.current = datetime.combine(last_day, time(23, 59, 59), UTC)
+    assert awards() == capped
+    frozen.advance(seconds=1)
+    assert awards() == {interval: 201 if interval in turned else "frequency_limit_reached" for interval in INTERVALS}
+    assert awards() == capped  # the new windows count from their first award
     assert_ledger_clean(tenant.tenant_id)
 
 

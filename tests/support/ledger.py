@@ -32,3 +32,8 @@ def balance(client: Any, member_id: str) -> dict[str, int]:
 def assert_ledger_clean(tenant_id: str) -> None:
     problems = checker.check([tenant_id])["problems"]
     assert problems == [], problems
+
+
+def outcome(reply: Any) -> int | str | None:
+    """A reply in one comparable value: its status when it succeeded, else its error code."""
+    return reply.status if reply.status < 400 else reply.code
