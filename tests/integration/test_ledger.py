@@ -1,11 +1,12 @@
 """The points ledger over the local API: activities, awards, caps, approvals, deductions, expiry, tiers."""
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, datetime, time
 
 import pytest
 from loyalty import clock
 from loyalty.services import jobs
 
+from tests.support.boundaries import CROSSING_IDS, CROSSINGS, INTERVALS
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member, outcome
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -66,19 +67,7 @@ def test_fixed_and_multiplier_awards(tenant):
     assert_ledger_clean(tenant.tenant_id)
 
 
-INTERVALS = ("day", "week", "month", "year", "lifetime")
-
-
-@pytest.mark.parametrize(
-    ("last_day", "turned"),
-    [
-        (date(2030, 3, 12), {"day"}),  # Tuesday -> Wednesday
-        (date(2030, 3, 17), {"day", "week"}),  # Sunday -> Monday: ISO weeks start on Monday
-        (date(2030, 1, 31), {"day", "month"}),  # Thursday 31 Jan -> 1 Feb
-        (date(2030, 12, 31), {"day", "month", "year"}),  # 31 Dec -> 1 Jan, inside ISO week 2031-W01
-    ],
-    ids=["day", "week", "month", "year"],
-)
+@pytest.mark.parametrize(("last_day", "turned"), CROSSINGS, ids=CROSSING_IDS)
 def test_frequency_caps_are_calendar_windows(tenant, frozen, last_day, turned):
     """Caps of 1 per day, week, month, year and lifetime: all used at the first second of `last_day` and
     still used at its last second; one second later exactly the windows that turned are fresh again."""

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from loyalty import clock
 
 _codes = itertools.count(1)
+
+INTERVALS = ("day", "week", "month", "year", "lifetime")
+# (the last day of a window, the cap windows that turn at the midnight after it)
+CROSSINGS = [
+    (date(2030, 3, 12), {"day"}),  # Tuesday -> Wednesday
+    (date(2030, 3, 17), {"day", "week"}),  # Sunday -> Monday: ISO weeks start on Monday
+    (date(2030, 1, 31), {"day", "month"}),  # Thursday 31 Jan -> 1 Feb
+    (date(2030, 12, 31), {"day", "month", "year"}),  # 31 Dec -> 1 Jan, inside ISO week 2031-W01
+]
+CROSSING_IDS = ["day", "week", "month", "year"]
 
 
 def live_offer(client: Any, **fields: Any) -> dict[str, Any]:
