@@ -1,4 +1,5 @@
-"""Offer and reward dates to the second, and minimum spend to the cent: at, just before and just after."""
+"""Offer and reward dates to the second (and a till's clock 5 minutes ahead), minimum spend to the cent:
+at, just before and just after each edge."""
 
 from datetime import timedelta
 
@@ -65,3 +66,13 @@ def test_minimum_spend_is_met_by_exactly_the_amount(tenant):
     answers = {value: outcome(redeem_offer(tenant, offer, value=value)) for value in values}
     assert answers == {"19.99": "minimum_spend_not_met", "20.00": 201, "20": 201, "20.01": 201}
     assert tenant.read.get(f"/offers/{offer['offerId']}").data["redemptionCount"] == 3
+
+
+@pytest.mark.parametrize(
+    ("ahead", "expected"),
+    [(timedelta(minutes=5), 201), (timedelta(minutes=5, seconds=1), "validation_error")],
+    ids=["5min", "5min+1s"],
+)
+def test_a_tills_redeemed_at_may_run_five_minutes_ahead(tenant, frozen, ahead, expected):
+    offer = live_offer(tenant.admin)
+    assert outcome(redeem_offer(tenant, offer, redeemedAt=clock.iso(frozen.current + ahead))) == expected
