@@ -1,4 +1,4 @@
-"""Offer and reward dates to the second (and a till's clock 5 minutes ahead), minimum spend to the cent:
+"""Offer, voucher and reward dates to the second (and a till's clock 5 minutes ahead), minimum spend to the cent:
 at, just before and just after each edge."""
 
 from datetime import timedelta
@@ -42,6 +42,19 @@ def test_an_offer_runs_from_its_start_to_its_end_inclusive(tenant, frozen, momen
     frozen.current = at(END) + timedelta(hours=1)
     outcomes["late"] = outcome(redeem_offer(tenant, offer, memberId=m, redeemedAt=clock.iso(moment)))
     assert outcomes == expected
+
+
+def test_a_voucher_is_redeemable_from_its_activation_day_through_its_expiration_day(tenant, frozen):
+    frozen.current = at("2030-06-01T00:00:00Z")
+    offer = live_offer(tenant.admin)
+    days = {"activationDate": "2030-06-10", "expirationDate": "2030-06-20"}
+    moments = ("2030-06-09T23:59:59Z", "2030-06-10T00:00:00Z", "2030-06-20T23:59:59Z", "2030-06-21T00:00:00Z")
+    vouchers = {moment: issue(tenant.integration, offer["offerId"], **days).data["voucherId"] for moment in moments}
+    answers = {}
+    for moment, voucher_id in vouchers.items():
+        frozen.current = at(moment)
+        answers[moment] = outcome(tenant.integration.post(f"/vouchers/{voucher_id}/redeem"))
+    assert answers == dict(zip(moments, ("voucher_not_active", 200, 200, "voucher_expired"), strict=True))
 
 
 @pytest.mark.parametrize(
