@@ -8,7 +8,7 @@ from loyalty.http import MAX_BODY_BYTES
 from loyalty.services import tenants
 
 from tests.support.boundaries import at, padded
-from tests.support.ledger import activity, balance, member, outcome
+from tests.support.ledger import activity, award, balance, member, outcome
 from tests.support.local import tenant_digest
 
 
@@ -65,10 +65,7 @@ def test_idempotency_keys_are_1_to_255_printable_characters(tenant, key, accepte
     """An accepted key awards once and replays the second call; a refused one is a 400 that awards nothing."""
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "k@example.com")
-    calls = [
-        tenant.integration.post(f"/members/{m}/awards", {"activityId": "visit"}, headers={"Idempotency-Key": key})
-        for _ in range(2)
-    ]
+    calls = [award(tenant.integration, m, "visit", headers={"Idempotency-Key": key}) for _ in range(2)]
     replayed = calls[1].headers.get("idempotent-replayed") == "true" and calls[1].text == calls[0].text
     refused_field = (calls[0].json.get("error") or {"details": [{}]})["details"][0].get("field")
     seen = ([outcome(c) for c in calls], replayed, refused_field, balance(tenant.read, m)["available"])
@@ -87,10 +84,10 @@ def test_a_key_replays_for_24_hours_and_runs_afresh_after(tenant, frozen, later,
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "r@example.com")
     key = {"Idempotency-Key": "visit-1"}
-    first = tenant.integration.post(f"/members/{m}/awards", {"activityId": "visit"}, headers=key)
+    first = award(tenant.integration, m, "visit", headers=key)
     assert first.status == 201, first.text
     frozen.advance(seconds=later.total_seconds())
-    again = tenant.integration.post(f"/members/{m}/awards", {"activityId": "visit"}, headers=key)
+    again = award(tenant.integration, m, "visit", headers=key)
     assert again.status == 201, again.text
     assert (again.headers.get("idempotent-replayed") == "true", again.text == first.text) == (replayed, replayed)
     assert balance(tenant.read, m)["available"] == (10 if replayed else 20)

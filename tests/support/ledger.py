@@ -19,8 +19,10 @@ def member(client: Any, email: str) -> str:
     return reply.data["memberId"]
 
 
-def award(client: Any, member_id: str, activity_id: str, **fields: Any) -> Any:
-    return client.post(f"/members/{member_id}/awards", {"activityId": activity_id, **fields})
+def award(
+    client: Any, member_id: str, activity_id: str, *, headers: dict[str, str] | None = None, **fields: Any
+) -> Any:
+    return client.post(f"/members/{member_id}/awards", {"activityId": activity_id, **fields}, headers=headers)
 
 
 def balance(client: Any, member_id: str) -> dict[str, int]:
