@@ -6,14 +6,20 @@ import pytest
 
 from tests.support.concurrency import at_once
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.local import ok
 
 pytestmark = pytest.mark.xdist_group("concurrency")
 
 
 def test_30_members_race_for_a_pool_of_10_codes(local_api, tenant):
     activity(tenant.admin, "grant", points=500)
-    tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"})
-    tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(10)]})
+    ok(
+        201,
+        tenant.admin.post(
+            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"}
+        ),
+    )
+    ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(10)]}))
     members = [member(tenant.integration, f"m{i}@example.com") for i in range(30)]
     for m in members:
         assert award(tenant.integration, m, "grant").status == 201
@@ -32,8 +38,13 @@ def test_30_members_race_for_a_pool_of_10_codes(local_api, tenant):
 
 def test_one_member_with_points_for_5_sends_20_redemptions(local_api, tenant):
     activity(tenant.admin, "grant", points=500)
-    tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"})
-    tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(50)]})
+    ok(
+        201,
+        tenant.admin.post(
+            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"}
+        ),
+    )
+    ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(50)]}))
     m = member(tenant.integration, "rich@example.com")
     award(tenant.integration, m, "grant")
     replies = at_once(

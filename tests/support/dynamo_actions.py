@@ -10,7 +10,7 @@ from loyalty.repository import store
 from loyalty.services.authorizer import authorize
 
 from tests.support.ledger import activity, award, member
-from tests.support.local import Reply, Tenant
+from tests.support.local import Tenant, ok
 from tests.support.vouchers import issued, offer
 from tools.local import gateway
 
@@ -66,12 +66,6 @@ def recording() -> Iterator[dict[str, set[str]]]:
     finally:
         store.client.meta.events.unregister("before-parameter-build.dynamodb", record)
         gateway.load_handler = original
-
-
-def ok(status: int, reply: Reply) -> Reply:
-    """The reply, once it is known to have the status the contract gives this call."""
-    assert reply.status == status, (status, reply.status, reply.text)
-    return reply
 
 
 def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
