@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
+from loyalty import clock
 from loyalty.repository import store
+from loyalty.routes import JOBS
+from loyalty.services import tenants
 from loyalty.services.authorizer import authorize
 
 from tests.support.ledger import activity, award, member
@@ -69,9 +73,10 @@ def recording() -> Iterator[dict[str, set[str]]]:
 
 
 def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
-    """Run every route (successes, a refusal, a replay) and the authorizer; the actions each one called."""
+    """Run every route (successes, a refusal, a replay), every job and the authorizer; the actions each called."""
     with recording() as seen:
         _every_route(tenant)
+        _every_job(tenant)
         seen["authorizer"] = set()
         _Running.function = "authorizer"
         try:
@@ -81,6 +86,23 @@ def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
             _Running.function = None
     assert {s["Effect"] for s in decision["policyDocument"]["Statement"]} == {"Allow"}, decision
     return seen
+
+
+def _every_job(tenant: Tenant) -> None:
+    """Each scheduled job's handler, 40 days on: the tenant's lots are past expiry and its delayed award due.
+
+    The job lists every tenant (that call is recorded) and settles only this one's entries.
+    """
+    every_tenant = tenants.list_tenants
+    tenants.list_tenants = lambda: [t for t in every_tenant() if t == tenant.tenant_id]
+    clock.use(clock.FrozenClock(clock.now() + timedelta(days=40)))
+    try:
+        for job in JOBS:
+            result = gateway.load_handler(job.function)({}, gateway.LambdaContext(job.function, job.name))
+            assert result["complete"] is True and result[next(iter(result))] > 0, (job.name, result)
+    finally:
+        clock.reset()
+        tenants.list_tenants = every_tenant
 
 
 def _every_route(tenant: Tenant) -> None:
@@ -157,3 +179,4 @@ def _every_route(tenant: Tenant) -> None:
     replay = {"Idempotency-Key": "perm-1"}  # (award() would send a headers= in the body)
     replies = [ok(201, integration.post(f"/members/{m}/awards", {"activityId": "visit"}, headers=replay)) for _ in "12"]
     assert [r.headers.get("idempotent-replayed") for r in replies] == [None, "true"]
+    ok(201, award(integration, m, "later"))  # left pending, for the job that approves it
