@@ -194,11 +194,18 @@ def _parser() -> argparse.ArgumentParser:
 
     tenant = commands.add_parser("tenant", help="create or list tenants", description="Create or list tenants.")
     tenant_actions = tenant.add_subparsers(dest="action", required=True, metavar="action")
-    create = tenant_actions.add_parser("create", help="create a tenant with its program", epilog=TARGET_HELP)
+    create = tenant_actions.add_parser(
+        "create",
+        help="create a tenant with its program",
+        description="Create a tenant and its loyalty program (no API key yet: issue one with `key issue`).",
+        epilog=TARGET_HELP,
+    )
     create.add_argument("tenant_id", help="the tenant's id: lower-case letters, digits and dashes")
     create.add_argument("--name", help="the program's display name (default: the tenant id)")
     create.add_argument("--currency", default="USD", help="ISO 4217 currency of the program (default: USD)")
-    tenant_actions.add_parser("list", help="list every tenant", epilog=TARGET_HELP)
+    tenant_actions.add_parser(
+        "list", help="list every tenant", description="List every tenant with its program.", epilog=TARGET_HELP
+    )
     limits = tenant_actions.add_parser(
         "limits",
         help="set the tenant's own rate and burst on the deployed API",
@@ -225,9 +232,17 @@ def _parser() -> argparse.ArgumentParser:
         "--scope", action="append", required=True, choices=["admin", "integration", "read"], help="what the key may do"
     )
     issue.add_argument("--label", help="a note to recognise the key by (e.g. 'checkout')")
-    key_list = key_actions.add_parser("list", help="list a tenant's keys (ids, scopes, labels; never the keys)")
+    key_list = key_actions.add_parser(
+        "list",
+        help="list a tenant's keys (ids, scopes, labels; never the keys)",
+        description="List a tenant's API keys: ids, scopes and labels (a key itself is never stored, so never shown).",
+    )
     key_list.add_argument("tenant_id", help="the tenant whose keys to list")
-    revoke = key_actions.add_parser("revoke", help="revoke a key at once (locally; within 300 s when deployed)")
+    revoke = key_actions.add_parser(
+        "revoke",
+        help="revoke a key at once (locally; within 300 s when deployed)",
+        description="Revoke an API key: refused at once locally, and within 300 s when deployed (authorizer cache).",
+    )
     revoke.add_argument("tenant_id", help="the tenant the key belongs to")
     revoke.add_argument("key_id", help="the keyId shown by `key issue` or `key list`")
     key.set_defaults(run=cmd_key)

@@ -10,6 +10,7 @@ from loyalty.routes import JOBS, ROUTES, Route
 
 from infra import config, permissions
 from tests.infra.synth import Synthesized, dynamo_actions, functions_by_description
+from tests.support.dynamo_actions import every_function_run
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cdk")]
 
@@ -51,18 +52,32 @@ def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
     }
 
 
-def test_each_function_may_call_exactly_the_dynamodb_actions_its_code_uses_and_never_scan(synthesized):
+def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function_of_its_kind_calls(
+    synthesized, local_api
+):
+    with local_api.on_engine():  # every route, job and the authorizer run, their DynamoDB actions recorded
+        seen = every_function_run(local_api.new_tenant())
     functions = functions_by_description(synthesized)
-    for route in ROUTES:
-        template, _, function = functions[f"{route.method} {route.path}"]
-        assert dynamo_actions(synthesized, template, function) == set(permissions.route_actions(route)), route
-    template, _, authorizer = functions["API key authorizer"]
-    assert dynamo_actions(synthesized, template, authorizer) == {"dynamodb:GetItem"}
-    for job in JOBS:
-        template, _, function = functions[job.summary]
-        assert dynamo_actions(synthesized, template, function) == set(permissions.JOB)
-    reads_only = [r for r in ROUTES if not r.writes]
-    assert reads_only and all("dynamodb:ConditionCheckItem" not in permissions.route_actions(r) for r in reads_only)
+    described = {route.function: f"{route.method} {route.path}" for route in ROUTES}
+    described |= {job.function: job.summary for job in JOBS} | {"authorizer": "API key authorizer"}
+    granted = {name: dynamo_actions(synthesized, functions[d][0], functions[d][2]) for name, d in described.items()}
+    assert set(seen) == set(granted)
+    for name, used in seen.items():
+        assert used <= granted[name], (name, "would be denied", used - granted[name])
+    # No more than its kind needs: a reader, a writer, a job or the authorizer is granted only actions the
+    # functions of its kind were seen to call (not per function: one run cannot reach every path of each).
+    kinds = {
+        "read": [r.function for r in ROUTES if not r.writes and r.function not in permissions.NO_TABLE],
+        "write": [r.function for r in ROUTES if r.writes],
+        "authorizer": ["authorizer"],
+        "job": [job.function for job in JOBS],
+    }
+    for members in kinds.values():
+        called = set().union(*(seen[name] for name in members))
+        for name in members:
+            assert granted[name] <= called, (name, "granted but never called by its kind", granted[name] - called)
+    assert all(granted[name] == seen[name] == set() for name in permissions.NO_TABLE)
+    assert granted["authorizer"] == seen["authorizer"] == {"dynamodb:GetItem"}
     text = json.dumps(synthesized.templates)
     assert "dynamodb:Scan" not in text and '"dynamodb:*"' not in text
 

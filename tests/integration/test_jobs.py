@@ -10,11 +10,12 @@ from loyalty.routes import JOBS
 from loyalty.services import jobs
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.local import ok
 from tools import cli
 
 
 def test_a_crash_half_way_then_a_rerun_settles_everything_once(tenant, frozen, monkeypatch):
-    tenant.admin.patch("/program", {"pointsExpiryDays": 10, "pendingDays": 3})
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 10, "pendingDays": 3}))
     activity(tenant.admin, "visit", points=10)
     activity(tenant.admin, "later", points=7, approvalMethod="delayed")
     people = [member(tenant.integration, f"p{i}@example.com") for i in range(4)]
@@ -80,7 +81,7 @@ def test_the_cli_runs_the_jobs_and_the_checker(local_api, tenant, capsys, monkey
 
 def test_a_job_item_that_can_never_settle_is_left_for_the_next_run_at_once(tenant, frozen, monkeypatch):
     """The jobs use the one retry policy: a permanent refusal is skipped fast, not retried 20 times."""
-    tenant.admin.patch("/program", {"pointsExpiryDays": 10})
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 10}))
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "stuck@example.com")
     award(tenant.integration, m, "visit")
@@ -107,8 +108,13 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     activity(tenant.admin, "visit", points=10)
     m = member(tenant.integration, "tampered@example.com")
     award(tenant.integration, m, "visit")
-    tenant.admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"})
-    tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]})
+    ok(
+        201,
+        tenant.admin.post(
+            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"}
+        ),
+    )
+    ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]}))
     assert_ledger_clean(tenant.tenant_id)
     stored = store.get(members_db.key(tenant.tenant_id, m))
     stored["balance"]["available"] += 5

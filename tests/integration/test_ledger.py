@@ -8,6 +8,7 @@ from loyalty.services import jobs
 
 from tests.support.boundaries import CROSSING_IDS, CROSSINGS, INTERVALS
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member, outcome
+from tests.support.local import ok
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
@@ -61,7 +62,7 @@ def test_fixed_and_multiplier_awards(tenant):
     }
     assert award(tenant.integration, m, "missing").status == 404
     assert award(tenant.integration, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "signup").status == 404
-    tenant.admin.patch("/activities/signup", {"isActive": False})
+    ok(200, tenant.admin.patch("/activities/signup", {"isActive": False}))
     inactive = award(tenant.integration, m, "signup")
     assert inactive.status == 409 and inactive.code == "activity_inactive"
     assert_ledger_clean(tenant.tenant_id)
@@ -132,7 +133,7 @@ def test_manual_approval_and_rejection(tenant):
 
 
 def test_delayed_awards_are_auto_approved_by_the_job(tenant, frozen):
-    tenant.admin.patch("/program", {"pendingDays": 14})
+    ok(200, tenant.admin.patch("/program", {"pendingDays": 14}))
     activity(tenant.admin, "purchase", points=100, approvalMethod="delayed")
     m = member(tenant.integration, "g@example.com")
     delayed = award(tenant.integration, m, "purchase").data
@@ -158,21 +159,21 @@ def test_deductions_never_go_below_zero_and_suspended_members_cannot_move_points
     assert short.status == 409 and short.code == "insufficient_points"
     done = tenant.integration.post(f"/members/{m}/deductions", {"points": 40, "reason": "all"})
     assert done.status == 201 and done.data["balanceAfter"] == {"available": 0, "pending": 0}
-    tenant.integration.patch(f"/members/{m}", {"status": "suspended"})
+    ok(200, tenant.integration.patch(f"/members/{m}", {"status": "suspended"}))
     assert award(tenant.integration, m, "signup").code == "invalid_state"
     assert tenant.integration.post(f"/members/{m}/deductions", {"points": 1, "reason": "x"}).code == "invalid_state"
     assert_ledger_clean(tenant.tenant_id)
 
 
 def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen):
-    tenant.admin.patch("/program", {"pointsExpiryDays": 30})
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 30}))
     activity(tenant.admin, "visit", points=100)
     m = member(tenant.integration, "i@example.com")
     first = award(tenant.integration, m, "visit").data  # lot A: last day 2026-04-09
     assert first["expiresAt"] == "2026-04-09T23:59:59Z"
     frozen.advance(days=10)
     award(tenant.integration, m, "visit")  # lot B: last day 2026-04-19
-    tenant.integration.post(f"/members/{m}/deductions", {"points": 60, "reason": "spend"})  # draws from A
+    ok(201, tenant.integration.post(f"/members/{m}/deductions", {"points": 60, "reason": "spend"}))  # draws from A
     summary = tenant.read.get(f"/members/{m}/summary").data
     assert summary["expirationSchedule"] == [
         {"date": "2026-04-09", "points": 40},
@@ -193,7 +194,7 @@ def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen
     }
     expired = tenant.read.get(f"/members/{m}/transactions?type=expire").data
     assert [(t["points"], t["status"]) for t in expired] == [(40, "approved")]
-    tenant.integration.post(f"/members/{m}/deductions", {"points": 100, "reason": "spend all"})
+    ok(201, tenant.integration.post(f"/members/{m}/deductions", {"points": 100, "reason": "spend all"}))
     frozen.current = datetime(2026, 5, 1, tzinfo=UTC)
     # spent: nothing expires
     assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
@@ -202,15 +203,18 @@ def test_points_expire_by_lot_and_spending_draws_the_soonest_lots(tenant, frozen
 
 
 def test_tiers_summary_and_override(tenant, frozen):
-    tenant.admin.patch(
-        "/program",
-        {
-            "tiers": [
-                {"tierId": "silver", "name": "Silver", "threshold": 0},
-                {"tierId": "gold", "name": "Gold", "threshold": 500},
-                {"tierId": "vip", "name": "VIP", "threshold": 2000},
-            ]
-        },
+    ok(
+        200,
+        tenant.admin.patch(
+            "/program",
+            {
+                "tiers": [
+                    {"tierId": "silver", "name": "Silver", "threshold": 0},
+                    {"tierId": "gold", "name": "Gold", "threshold": 500},
+                    {"tierId": "vip", "name": "VIP", "threshold": 2000},
+                ]
+            },
+        ),
     )
     activity(tenant.admin, "buy", points=300)
     activity(tenant.admin, "bonus", points=1000, qualifiedPoints=False)
@@ -225,7 +229,7 @@ def test_tiers_summary_and_override(tenant, frozen):
     summary = tenant.read.get(f"/members/{m}/summary").data
     assert summary["tier"]["tierId"] == "gold" and summary["pointsToNextTier"] == 1400
     assert summary["lastAward"] == {"date": "2026-03-10T13:00:00Z", "points": 300, "activityName": "Buy"}
-    tenant.admin.patch(f"/members/{m}", {"tierOverride": "vip"})
+    ok(200, tenant.admin.patch(f"/members/{m}", {"tierOverride": "vip"}))
     assert tenant.read.get(f"/members/{m}").data["tier"] == {"tierId": "vip", "name": "VIP"}
     assert tenant.read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV/summary").status == 404
 

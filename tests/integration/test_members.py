@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.support.local import ok
+
 
 def enrol(client, email, **extra):
     reply = client.post("/members", {"email": email, **extra})
@@ -55,7 +57,7 @@ def test_a_tampered_or_foreign_next_token_is_a_400(local_api, tenant):
 
 
 def test_update_profile_status_and_tier_override(tenant):
-    tenant.admin.patch("/program", {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 1000}]})
+    ok(200, tenant.admin.patch("/program", {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 1000}]}))
     member = enrol(tenant.integration, "b@example.com")
     path = f"/members/{member['memberId']}"
     reply = tenant.integration.patch(path, {"firstName": "Bea", "status": "suspended", "email": "bea@example.com"})

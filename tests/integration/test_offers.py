@@ -4,6 +4,7 @@ with every check, the reward in money or ledger points, once per order, and the 
 from datetime import UTC, datetime, timedelta
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.local import ok
 
 
 def iso(delta: timedelta = timedelta()) -> str:
@@ -135,7 +136,7 @@ def test_members_offers_activation_and_what_is_left(tenant):
     live(tenant, "LATER", startDate=iso(3 * DAY))
     live(tenant, "OVER", endDate=iso(-DAY), startDate=iso(-3 * DAY))
     archived = live(tenant, "GONE")
-    tenant.admin.patch(f"/offers/{archived['offerId']}", {"status": "archived"})
+    ok(200, tenant.admin.patch(f"/offers/{archived['offerId']}", {"status": "archived"}))
     shown = tenant.read.get(f"/members/{m}/offers")
     assert shown.status == 200, shown.text
     by_code = {o["offerCode"]: o for o in shown.data}
@@ -269,7 +270,7 @@ def test_redemption_lists_and_a_members_redemptions_with_their_offers(tenant):
     m, other = member(tenant.integration, "h@example.com"), member(tenant.integration, "i@example.com")
     one = live(tenant, "ONE", requiresActivation=True, endDate=iso(5 * DAY + timedelta(hours=1)))
     live(tenant, "TWO")
-    tenant.integration.post(f"/members/{m}/offers/{one['offerId']}/activation")
+    ok(200, tenant.integration.post(f"/members/{m}/offers/{one['offerId']}/activation"))
     made = [
         redeem(tenant, "ONE", memberId=m, redeemedAt="2026-01-10T10:00:00Z").data,
         redeem(tenant, "TWO", memberId=m, redeemedAt="2026-02-10T10:00:00Z").data,

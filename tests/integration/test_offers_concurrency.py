@@ -4,7 +4,7 @@ from collections import Counter
 
 import pytest
 
-from tests.integration.test_ledger_concurrency import at_once
+from tests.support.concurrency import at_once
 from tests.support.ledger import assert_ledger_clean, member
 
 pytestmark = pytest.mark.xdist_group("concurrency")
@@ -25,20 +25,21 @@ def outcome(replies):
     return Counter((r.status, r.code) for r in replies)
 
 
-def test_60_members_race_for_an_offer_limited_to_10(tenant):
+def test_60_members_race_for_an_offer_limited_to_10(local_api, tenant):
     created = publish(tenant, "TEN", maxRedemptionsTotal=10)
     members = [member(tenant.integration, f"m{i}@example.com") for i in range(60)]
-    replies = at_once(60, lambda i: redeem(tenant, "TEN", memberId=members[i], orderId=f"o-{i}"))
+    replies = at_once(local_api, 60, lambda i: redeem(tenant, "TEN", memberId=members[i], orderId=f"o-{i}"))
     assert outcome(replies) == {(201, None): 10, (409, "offer_limit_reached"): 50}, outcome(replies)
     assert tenant.read.get(f"/offers/{created['offerId']}").data["redemptionCount"] == 10
     assert len(tenant.read.get("/offer-redemptions?limit=100").data) == 10
     assert_ledger_clean(tenant.tenant_id)
 
 
-def test_the_same_order_20_times_with_different_keys_is_one_redemption(tenant):
+def test_the_same_order_20_times_with_different_keys_is_one_redemption(local_api, tenant):
     publish(tenant, "ONCE")
     m = member(tenant.integration, "once@example.com")
     replies = at_once(
+        local_api,
         20,
         lambda i: tenant.integration.post(
             "/offer-redemptions",
@@ -54,10 +55,10 @@ def test_the_same_order_20_times_with_different_keys_is_one_redemption(tenant):
     assert_ledger_clean(tenant.tenant_id)
 
 
-def test_a_member_limited_to_2_sending_10_at_once_gets_2(tenant):
+def test_a_member_limited_to_2_sending_10_at_once_gets_2(local_api, tenant):
     created = publish(tenant, "TWO", maxRedemptionsPerMember=2)
     m = member(tenant.integration, "two@example.com")
-    replies = at_once(10, lambda i: redeem(tenant, "TWO", memberId=m, orderId=f"o-{i}"))
+    replies = at_once(local_api, 10, lambda i: redeem(tenant, "TWO", memberId=m, orderId=f"o-{i}"))
     assert outcome(replies) == {(201, None): 2, (409, "offer_limit_reached"): 8}, outcome(replies)
     assert tenant.read.get(f"/offers/{created['offerId']}").data["redemptionCount"] == 2
     assert tenant.read.get(f"/members/{m}").data["balance"]["available"] == 20

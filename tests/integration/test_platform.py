@@ -4,6 +4,8 @@ import json
 
 from loyalty import VERSION
 
+from tests.support.local import ok
+
 
 def test_status_answers_ok_with_the_seed_shape(tenant):
     reply = tenant.read.get("/status")
@@ -66,5 +68,5 @@ def test_unknown_query_parameters_are_rejected(tenant):
 
 def test_tenants_do_not_see_each_other(local_api, tenant):
     other = local_api.new_tenant()
-    tenant.admin.patch("/program", {"name": "Mine"})
+    ok(200, tenant.admin.patch("/program", {"name": "Mine"}))
     assert other.read.get("/program").data["name"] != "Mine"

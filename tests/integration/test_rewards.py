@@ -1,6 +1,7 @@
 """Rewards over the local API: catalog, code pools, redemptions, complete, cancel with and without refund."""
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.local import ok
 
 
 def reward(tenant, reward_id, **fields):
@@ -47,7 +48,7 @@ def test_catalog_create_read_list_update(tenant):
     inactive = [r["rewardId"] for r in tenant.read.get("/rewards?isActive=false&limit=100").data]
     assert inactive == ["r1", "r3"]
     assert tenant.admin.patch("/rewards/mug", {"tierIds": ["gold"]}).status == 400  # not a tier of the program
-    tenant.admin.patch("/program", {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 100}]})
+    ok(200, tenant.admin.patch("/program", {"tiers": [{"tierId": "gold", "name": "Gold", "threshold": 100}]}))
     updated = tenant.admin.patch("/rewards/mug", {"pointsCost": 250, "tierIds": ["gold"]})
     assert updated.status == 200 and updated.data["pointsCost"] == 250 and updated.data["stock"]["total"] is None
     assert tenant.read.get("/rewards/mug").data == updated.data
@@ -78,7 +79,7 @@ def test_codes_are_added_once_and_counted(tenant):
 
 def test_a_coupon_redemption_takes_points_and_one_code(tenant):
     reward(tenant, "coffee", value="5.00", couponExpiry="2027-06-30")
-    tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]})
+    ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]}))
     m = funded_member(tenant, "a@example.com", 250)
     first = redeem(tenant, m, "coffee")
     assert first.status == 201, first.text
@@ -104,14 +105,17 @@ def test_a_coupon_redemption_takes_points_and_one_code(tenant):
 
 
 def test_rules_active_tier_and_per_member_limit(tenant):
-    tenant.admin.patch(
-        "/program",
-        {
-            "tiers": [
-                {"tierId": "base", "name": "Base", "threshold": 0},
-                {"tierId": "gold", "name": "Gold", "threshold": 1000},
-            ]
-        },
+    ok(
+        200,
+        tenant.admin.patch(
+            "/program",
+            {
+                "tiers": [
+                    {"tierId": "base", "name": "Base", "threshold": 0},
+                    {"tierId": "gold", "name": "Gold", "threshold": 1000},
+                ]
+            },
+        ),
     )
     reward(tenant, "lounge", fulfillment="manual", tierIds=["gold"])
     reward(tenant, "sticker", fulfillment="manual", pointsCost=10, maxPerMember=2)
@@ -119,14 +123,14 @@ def test_rules_active_tier_and_per_member_limit(tenant):
     m = funded_member(tenant, "c@example.com", 500)
     assert redeem(tenant, m, "old").code == "reward_inactive"
     assert redeem(tenant, m, "lounge").code == "invalid_state"
-    tenant.admin.patch(f"/members/{m}", {"tierOverride": "gold"})
+    ok(200, tenant.admin.patch(f"/members/{m}", {"tierOverride": "gold"}))
     assert redeem(tenant, m, "lounge").status == 201
     assert redeem(tenant, m, "sticker").status == 201
     kept = redeem(tenant, m, "sticker").data
     assert redeem(tenant, m, "sticker").code == "frequency_limit_reached"
-    tenant.admin.post(f"/redemptions/{kept['redemptionId']}/cancel", {"reason": "lost"})
+    ok(200, tenant.admin.post(f"/redemptions/{kept['redemptionId']}/cancel", {"reason": "lost"}))
     assert redeem(tenant, m, "sticker").status == 201  # a cancelled one no longer counts
-    tenant.integration.patch(f"/members/{m}", {"status": "suspended"})
+    ok(200, tenant.integration.patch(f"/members/{m}", {"status": "suspended"}))
     assert redeem(tenant, m, "sticker").code == "invalid_state"
     assert_ledger_clean(tenant.tenant_id)
 
@@ -155,7 +159,7 @@ def test_manual_fulfilment_complete_and_cancel_moves(tenant):
 
 def test_cancel_without_refund_keeps_the_points_spent_and_the_code_issued(tenant):
     reward(tenant, "coffee")
-    tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1"]})
+    ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1"]}))
     m = funded_member(tenant, "e@example.com", 100)
     made = redeem(tenant, m, "coffee").data
     cancelled = tenant.admin.post(f"/redemptions/{made['redemptionId']}/cancel", {"reason": "fraud", "refund": False})
@@ -171,7 +175,7 @@ def test_redemption_lists(tenant, local_api):
     other = funded_member(tenant, "g@example.com", 100)
     made = [redeem(tenant, m, "mug").data["redemptionId"] for _ in range(3)]
     redeem(tenant, other, "mug")
-    tenant.admin.post(f"/redemptions/{made[0]}/complete")
+    ok(200, tenant.admin.post(f"/redemptions/{made[0]}/complete"))
     assert [r["redemptionId"] for r in tenant.read.get(f"/members/{m}/redemptions").data] == made[::-1]
     assert [r["redemptionId"] for r in tenant.read.get(f"/members/{m}/redemptions?status=completed").data] == made[:1]
     assert len(tenant.read.get("/redemptions?status=pending").data) == 3

@@ -6,6 +6,7 @@ import pytest
 from loyalty.services import checker, jobs
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.local import ok
 
 
 def _earning_program(tenant, **settings):
@@ -52,7 +53,7 @@ def test_the_checker_reports_a_member_pointing_at_a_lot_that_is_gone(tenant, fro
     _earning_program(tenant, pointsExpiryDays=30)
     m = member(tenant.integration, "dangling@example.com")
     award(tenant.integration, m, "visit")
-    tenant.integration.post(f"/members/{m}/deductions", {"points": 10, "reason": "spent"})
+    ok(201, tenant.integration.post(f"/members/{m}/deductions", {"points": 10, "reason": "spent"}))
     _, held = lots.member_with_lots(tenant.tenant_id, m)
     store.transact([lots.delete(tenant.tenant_id, m, held[0]["expiresOn"])])  # what the old job left behind
     problems = checker.check([tenant.tenant_id])["problems"]
@@ -133,11 +134,11 @@ def test_an_erased_member_can_no_longer_take_part_and_keeps_its_ledger(tenant):
 
 
 def test_delayed_awards_of_an_erased_member_are_not_approved_by_the_job(tenant, frozen):
-    tenant.admin.patch("/program", {"pendingDays": 1})
+    ok(200, tenant.admin.patch("/program", {"pendingDays": 1}))
     activity(tenant.admin, "later", points=7, approvalMethod="delayed")
     m = member(tenant.integration, "later@example.com")
     pending = award(tenant.integration, m, "later").data["transactionId"]
-    tenant.admin.delete(f"/members/{m}")
+    ok(200, tenant.admin.delete(f"/members/{m}"))
     frozen.advance(days=2)
     jobs.approve_delayed(tenant_ids=[tenant.tenant_id])
     assert balance(tenant.read, m) == dict.fromkeys(balance(tenant.read, m), 0)
@@ -168,10 +169,10 @@ def test_replays_are_served_whatever_changed_since(tenant):
     returned = tenant.integration.post("/orders/o-1/returns", {}, headers={"Idempotency-Key": "k-return"})
     assert returned.status == 201
     # the settings and state the first answers were judged on change
-    tenant.admin.patch("/program", {"saleActivityId": None})
-    tenant.admin.patch("/activities/visit", {"isActive": False})
-    tenant.admin.patch("/rewards/mug", {"isActive": False})
-    tenant.admin.delete(f"/members/{m}")
+    ok(200, tenant.admin.patch("/program", {"saleActivityId": None}))
+    ok(200, tenant.admin.patch("/activities/visit", {"isActive": False}))
+    ok(200, tenant.admin.patch("/rewards/mug", {"isActive": False}))
+    ok(200, tenant.admin.delete(f"/members/{m}"))
     for name, (path, body) in calls.items():
         again = tenant.integration.post(path, body, headers={"Idempotency-Key": f"k-{name}"})
         assert again.status == 201 and again.text == first[name].text, (name, again.text)
@@ -197,7 +198,7 @@ def test_a_coupon_reward_past_its_expiry_does_not_redeem(tenant, frozen):
     award(tenant.integration, m, "grant")
     body = {"rewardId": "c", "name": "C", "pointsCost": 10, "fulfillment": "coupon", "couponExpiry": "2026-05-01"}
     assert tenant.admin.post("/rewards", body).status == 201
-    tenant.admin.post("/rewards/c/codes", {"codes": ["A", "B"]})
+    ok(200, tenant.admin.post("/rewards/c/codes", {"codes": ["A", "B"]}))
     assert tenant.integration.post(f"/members/{m}/redemptions", {"rewardId": "c"}).status == 201  # its last day
     frozen.advance(days=1)
     late = tenant.integration.post(f"/members/{m}/redemptions", {"rewardId": "c"})
@@ -211,7 +212,7 @@ def test_a_coupon_reward_past_its_expiry_does_not_redeem(tenant, frozen):
 
 def test_tier_ids_must_name_tiers_of_the_program(tenant):
     tiers = [{"tierId": "silver", "name": "Silver", "threshold": 0}, {"tierId": "gold", "name": "Gold", "threshold": 9}]
-    tenant.admin.patch("/program", {"tiers": tiers})
+    ok(200, tenant.admin.patch("/program", {"tiers": tiers}))
     bad = {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual", "tierIds": ["gold", "platinum"]}
     reply = tenant.admin.post("/rewards", bad)
     assert reply.status == 400 and reply.json["error"]["details"][0]["field"] == "tierIds[1]", reply.text
@@ -236,8 +237,8 @@ def test_the_checker_reports_guards_and_orders_that_do_not_name_each_other(tenan
     _earning_program(tenant)
     m = member(tenant.integration, "refs@example.com")
     other = member(tenant.integration, "other@example.com")
-    tenant.integration.patch(f"/members/{m}", {"externalId": "cust-9"})
-    tenant.integration.post("/orders", {"orderId": "o-1", "memberId": m, "total": "3.00"})
+    ok(200, tenant.integration.patch(f"/members/{m}", {"externalId": "cust-9"}))
+    ok(201, tenant.integration.post("/orders", {"orderId": "o-1", "memberId": m, "total": "3.00"}))
     assert_ledger_clean(tenant.tenant_id)
     store.transact([store.delete(members_db.email_guard(tenant.tenant_id, "refs@example.com"))])
     store.transact([store.put({**members_db.external_guard(tenant.tenant_id, "cust-9"), "memberId": other})])

@@ -9,12 +9,15 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from loyalty.routes import STAGE
 
 from tools.local import dynamodb_local
+
+if TYPE_CHECKING:
+    from tools.local.gateway import InFlight
 
 _tenants = itertools.count(1)
 
@@ -53,6 +56,12 @@ class Reply:
     @property
     def code(self) -> str | None:
         return self.json.get("error", {}).get("code")
+
+
+def ok(status: int, reply: Reply) -> Reply:
+    """The reply, once it is known to have the status the contract gives this call (a test's set-up step)."""
+    assert reply.status == status, (status, reply.status, reply.text)
+    return reply
 
 
 class Client:
@@ -132,6 +141,11 @@ class LocalApiServer:
         keys = {scope: tenants.issue_key(tenant_id, [scope]) for scope in ("admin", "integration", "read")}
         clients = {scope: Client(self.port, keys[scope]["key"]) for scope in keys}
         return Tenant(tenant_id, clients["admin"], clients["integration"], clients["read"], keys)
+
+    @property
+    def in_flight(self) -> InFlight:
+        """The gauge of handlers running at once (and the gate that holds a burst until it has all arrived)."""
+        return self.server.gateway.in_flight
 
     def anonymous(self, key: str | None = None) -> Client:
         return Client(self.port, key)

@@ -57,18 +57,21 @@ def test_now_is_refused_against_a_deployed_table_without_force(monkeypatch, caps
 
 
 def _subcommands(parser, trail=()):
+    """(name path, parser, the one line its parent's --help lists it with) of every subcommand."""
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
+            listed = {choice.dest: choice.help for choice in action._choices_actions}
             for name, sub in action.choices.items():
-                yield (*trail, name), sub
+                yield (*trail, name), sub, listed.get(name)
                 yield from _subcommands(sub, (*trail, name))
 
 
 def test_every_subcommand_explains_each_of_its_arguments():
     commands = list(_subcommands(cli._parser()))
     assert len(commands) >= 10
-    for name, parser in commands:
-        assert parser.description or parser.format_help(), name
+    for name, parser, listed in commands:
+        assert listed, f"loyalty {' '.join(name[:-1])} --help lists {name[-1]} with no help line"
+        assert parser.description and parser.description in " ".join(parser.format_help().split()), name
         for action in parser._actions:
             if isinstance(action, argparse._HelpAction | argparse._SubParsersAction):
                 continue

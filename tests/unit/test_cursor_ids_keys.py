@@ -1,6 +1,8 @@
 """Cursors bound to tenant and query, time-sortable ids, API keys and the tenant prefix of every key."""
 
 import random
+import re
+import string
 
 import pytest
 from loyalty import apikeys, ids
@@ -51,8 +53,15 @@ def test_ulids_sort_by_time_and_are_unique():
 
 
 def test_api_keys_have_128_plus_random_bits_and_a_readable_prefix():
-    key = apikeys.new_key("demo")
-    assert key.startswith("lk_demo_") and len(key) - len("lk_demo_") >= 32
+    issued = [apikeys.new_key("demo") for _ in range(2000)]
+    assert len(set(issued)) == len(issued)
+    assert all(key.startswith("lk_demo_") for key in issued)
+    randoms = [key.removeprefix("lk_demo_") for key in issued]
+    # base64url, 6 bits a character: 22 characters or more carry 128 bits, and all 64 characters occur
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22,}", part) for part in randoms)
+    assert set("".join(randoms)) == set(string.ascii_letters + string.digits + "-_")
+    assert len({part[:4] for part in randoms}) > 1900  # random from the first character: no fixed or counter head
+    key = issued[0]
     assert apikeys.bearer_digest(f"Bearer {key}") == apikeys.digest(key)
     for header in (None, "", "Bearer", "Bearer ", "Basic abc", f"bearer {key}", f"Bearer {key} x"):
         assert apikeys.bearer_digest(header) is None

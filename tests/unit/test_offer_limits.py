@@ -24,16 +24,24 @@ def offer(offer_id: str = "O1", total: int | None = None, per_member: int | None
     }
 
 
-@given(total=st.integers(0, 10**6), uses=st.lists(st.integers(0, 50), min_size=8, max_size=8))
-def test_caps_add_up_to_the_limit_and_never_fall_below_uses(total, uses):
-    if total < sum(uses):
-        return
+USES = st.lists(st.integers(0, 50), min_size=8, max_size=8)
+
+
+@given(uses=USES, room=st.integers(0, 10**6))
+def test_caps_add_up_to_the_limit_and_never_fall_below_uses(uses, room):
+    total = sum(uses) + room  # every drawn case is a limit at or above the uses
     caps = repo.caps(total, uses)
     assert sum(caps) == total
     assert all(cap >= used for cap, used in zip(caps, uses, strict=True))
     assert (
         max(c - u for c, u in zip(caps, uses, strict=True)) - min(c - u for c, u in zip(caps, uses, strict=True)) <= 1
     )
+
+
+@given(uses=USES.filter(any), short=st.integers(1, 400))
+def test_caps_below_the_uses_are_refused(uses, short):
+    with pytest.raises(AssertionError, match="below the redemptions made"):
+        repo.caps(max(0, sum(uses) - short), uses)
 
 
 def test_caps_of_no_limit_are_none():

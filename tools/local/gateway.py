@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import re
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -44,6 +45,56 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: str
+
+
+class InFlight:
+    """Operation handlers running right now and the peak since `arm`: how tests see that requests overlapped.
+
+    One lock per request, no HTTP route: the test process reads it in-process. While armed with
+    `parties`, the first handlers wait (at most `patience` seconds) until `parties` of them are
+    running at once, so a burst is known to overlap; a server that serves one request at a time
+    never gets there, and its peak stays 1.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self.running = self.peak = self.finished = 0
+        self._parties = 0
+        self._patience = 0.0
+
+    def arm(self, parties: int, patience: float) -> None:
+        """Reset the peak and the count of finished handlers; hold the next handlers until `parties` run."""
+        with self._lock:
+            self.peak, self.finished = self.running, 0
+            self._parties, self._patience = parties, patience
+
+    def disarm(self) -> int:
+        """Let any held handler go; the peak since `arm`."""
+        with self._lock:
+            self._parties = 0
+            self._lock.notify_all()
+            return self.peak
+
+    def wait_finished(self, count: int, patience: float) -> bool:
+        """Wait until `count` handlers have finished since `arm` (for a test that holds one run open)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: self.finished >= count, patience)
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            if not self._parties:
+                return
+            if self.running >= self._parties or not self._lock.wait_for(lambda: not self._parties, self._patience):
+                self._parties = 0  # all here (or they never came: let everyone through, the peak tells)
+                self._lock.notify_all()
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.running -= 1
+            self.finished += 1
+            self._lock.notify_all()
 
 
 def load_handler(function: str) -> Any:
@@ -122,6 +173,7 @@ class Gateway:
 
     def __init__(self) -> None:
         self._authorizer = load_handler(AUTHORIZER_FUNCTION)
+        self.in_flight = InFlight()
 
     def handle(self, method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
         prefix = f"/{STAGE}"
@@ -156,5 +208,7 @@ class Gateway:
         except UnicodeDecodeError:
             return _gateway("BAD_REQUEST_BODY")
         event = build_event(route, params, method, path, query, headers, text, context)
-        result = load_handler(route.function)(event, LambdaContext(route.function, str(uuid.uuid4())))
+        handler = load_handler(route.function)
+        with self.in_flight:
+            result = handler(event, LambdaContext(route.function, str(uuid.uuid4())))
         return Answer(result["statusCode"], result.get("headers") or {}, result.get("body") or "")
