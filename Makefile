@@ -13,7 +13,7 @@ PORT ?= 3000
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
 
-.PHONY: install engine serve stop test test-fast lint bench synth openapi clean
+.PHONY: install engine serve stop test test-fast fuzz lint bench synth openapi clean
 
 $(STAMP): pyproject.toml
 	test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
@@ -41,6 +41,14 @@ test: $(STAMP) $(ENGINE)
 
 test-fast: $(STAMP) $(ENGINE)
 	$(BIN)/python -m pytest -m "not slow"
+
+# The state machines and the route fuzzer with random seeds and FUZZ_EXAMPLES examples each (CI runs them
+# derandomized with far fewer); see docs/testing.md. Not part of `make test`.
+FUZZ_EXAMPLES ?= 300
+FUZZ_TESTS := tests/unit/test_ledger_state_machine.py tests/unit/test_offers_state_machine.py \
+	tests/unit/test_voucher_state_machine.py tests/integration/test_fuzz_routes.py
+fuzz: $(STAMP) $(ENGINE)
+	LOYALTY_FUZZ=1 LOYALTY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist loadgroup -rP $(FUZZ_TESTS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

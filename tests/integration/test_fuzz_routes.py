@@ -24,8 +24,9 @@ from loyalty.routes import ROUTES
 
 from tests.support.ledger import activity, member
 from tests.support.local import tenant_digest
+from tests.support.machines import FUZZ, fuzz_examples
 
-EXAMPLES = 30
+EXAMPLES = fuzz_examples(30)  # per route; `make fuzz` draws more, with random seeds
 HOSTILE_TEXT = [
     "\ud800",
     "a\udfffb",
@@ -217,7 +218,13 @@ def test_every_route_answers_hostile_bodies_and_queries_in_the_contract(route, w
     spec = importlib.import_module(route.module).handler.api
     path = _path(route.path, ids)
 
-    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=not FUZZ,
+        database=None,
+    )
     @given(body=body_text(spec.body) if route.method != "GET" else st.just(b""), query=query_text(spec.query))
     def probe(body: bytes, query: str) -> None:
         before = tenant_digest(tenant.tenant_id)

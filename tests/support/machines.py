@@ -4,6 +4,7 @@ every step, and a run that counts the examples that reached the step floor."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -24,6 +25,13 @@ from loyalty.services import checker, tenants
 from tools.local import embedded_dynamodb
 
 TENANT = "sm"
+# `make fuzz`: LOYALTY_FUZZ=1 draws random examples (CI's runs are fixed), LOYALTY_FUZZ_EXAMPLES=N runs N of them
+FUZZ = os.environ.get("LOYALTY_FUZZ") == "1"
+
+
+def fuzz_examples(examples: int) -> int:
+    """CI's number of examples, or LOYALTY_FUZZ_EXAMPLES when fuzzing."""
+    return int(os.environ.get("LOYALTY_FUZZ_EXAMPLES", examples)) if FUZZ else examples
 
 
 def caller(key: str | None = None, what: Any = None) -> Caller:
@@ -63,6 +71,17 @@ class CheckedMachine(RuleBasedStateMachine):
         if key and isinstance(data, dict):
             self.sent.append((attempt, key, self.clock.current, status, data))
         return data
+
+    def _outcome(self, attempt: Any, key: str | None = None, status: int = 201) -> tuple[str, Any]:
+        """("ok", data) or (the error code, None), for machines that predict every answer; keyed
+        successes join the retries."""
+        try:
+            data = attempt(key)
+        except ApiError as error:
+            return error.code, None
+        if key and isinstance(data, dict):
+            self.sent.append((attempt, key, self.clock.current, status, data))
+        return "ok", data
 
     def refused(self, code: str) -> None:
         """Hook: a call was refused with an expected code."""
@@ -112,6 +131,7 @@ def few_shards() -> Iterator[None]:
 def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> list[int]:
     """Run until `examples` examples of at least the minimum steps (hypothesis may abandon a few)."""
     machine.runs = []
+    examples = fuzz_examples(examples)
     with few_shards():
         _run(machine, examples, steps, **extra)
     full = [count for count in machine.runs if count >= steps[0]]
@@ -122,6 +142,8 @@ def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, 
 
 
 def _run(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> None:
+    if FUZZ:
+        extra["derandomize"] = False
     run_state_machine_as_test(
         machine,
         settings=settings(
