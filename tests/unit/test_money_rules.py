@@ -11,6 +11,7 @@ from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
 from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
 from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE
 from loyalty.services import (
+    checker,
     jobs,
     members,
     offer_redemptions,
@@ -18,6 +19,7 @@ from loyalty.services import (
     orders,
     redemptions,
     rewards,
+    summary,
     transactions,
     vouchers,
 )
@@ -104,10 +106,51 @@ def test_spending_draws_the_lots_that_expire_first_and_expiry_takes_only_what_is
     prog.clock.current = datetime(2026, 2, 7, 0, 0, tzinfo=UTC)
     assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 6
     assert prog.balance(member) == book(available=20, pending=0, lifetime=30, qualified=30, expired=6)
+    assert checker.check([TENANT])["problems"] == []  # the record still names the later lot, its last
     prog.deduct(member, 5)
     prog.clock.current = datetime(2026, 2, 12, 0, 0, tzinfo=UTC)
     assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 15
     assert prog.balance(member) == book(available=0, pending=0, lifetime=30, qualified=30, expired=21)
+    assert checker.check([TENANT])["problems"] == []  # and no longer names a lot the job deleted
+
+
+def test_the_expiration_schedule_lists_what_is_unspent_of_each_lot(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")  # last day 2026-02-06
+    prog.clock.advance(days=1)
+    prog.award(member, "visit", points=20)  # last day 2026-02-07
+    prog.deduct(member, 4)
+    schedule = summary.summary(TENANT, member)["expirationSchedule"]
+    assert schedule == [{"date": "2026-02-06", "points": 6}, {"date": "2026-02-07", "points": 20}]
+    prog.deduct(member, 16)  # the first lot spent, 10 of the second left
+    assert summary.summary(TENANT, member)["expirationSchedule"] == [{"date": "2026-02-07", "points": 10}]
+
+
+def test_points_that_never_expire_have_no_expiry_and_a_shorter_expiry_never_precedes_the_last_lot(prog):
+    prog.settings(pointsExpiryDays=None)
+    prog.activity("visit", points=10)
+    member = prog.member()
+    assert prog.award(member, "visit")["expiresAt"] is None
+    other = prog.member()
+    prog.settings(pointsExpiryDays=30)
+    assert prog.award(other, "visit")["expiresAt"] == "2026-02-06T23:59:59Z"
+    prog.settings(pointsExpiryDays=1)  # later points join the last lot rather than expire before it
+    assert prog.award(other, "visit")["expiresAt"] == "2026-02-06T23:59:59Z"
+    assert summary.summary(TENANT, other)["expirationSchedule"] == [{"date": "2026-02-06", "points": 20}]
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_lot_spent_in_full_expires_nothing(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")  # last day 2026-02-06
+    prog.clock.advance(days=1)
+    prog.award(member, "visit", points=20)  # last day 2026-02-07
+    prog.deduct(member, 10)
+    prog.clock.current = datetime(2026, 2, 7, 0, 0, tzinfo=UTC)
+    assert jobs.expire_points(tenant_ids=[TENANT]) == {"lots": 1, "points": 0, "complete": True}
+    assert prog.balance(member) == book(available=20, lifetime=30, qualified=30)
 
 
 def test_points_earned_after_the_last_lot_s_day_join_a_new_lot(prog):
