@@ -10,6 +10,9 @@ from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
 from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
 from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
 from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE
+from loyalty.repository import members as members_db
+from loyalty.repository import store
+from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
     checker,
     jobs,
@@ -40,13 +43,16 @@ def prog():
 def test_a_fixed_award_is_approved_with_its_points_its_override_and_its_expiry(prog):
     prog.activity("visit", points=10)
     member = prog.member()
-    first = prog.award(member, "visit")
+    first = prog.award(member, "visit", reason="welcome")
     assert (first["type"], first["status"], first["points"]) == ("award", "approved", 10)
+    assert (first["activityId"], first["activityName"], first["reason"]) == ("visit", "Visit", "welcome")
     assert first["expiresAt"] == "2026-02-06T23:59:59Z"  # earned 2026-01-07, spendable for 30 days
     assert first["balanceAfter"] == {"available": 10, "pending": 0}
     second = prog.award(member, "visit", points=7)  # a fixed activity's points are overridden by the call's
     assert (second["points"], second["balanceAfter"]) == (7, {"available": 17, "pending": 0})
     assert prog.balance(member) == book(available=17, pending=0, lifetime=17, qualified=17, expired=0)
+    last = {"date": "2026-01-07T09:00:00Z", "points": 7, "activityName": "Visit"}
+    assert summary.summary(TENANT, member)["lastAward"] == last
 
 
 def test_points_without_qualified_status_count_as_lifetime_only(prog):
@@ -63,8 +69,9 @@ def test_a_multiplier_award_is_the_floor_of_base_times_multiplier_and_at_least_o
     assert prog.award(member, "review", points=2)["points"] == 3
     prog.activity("tiny", type="multiplier", multiplier=0.5)
     assert refused(lambda: prog.award(member, "tiny", points=1)) == (400, "validation_error")  # 0.5 → 0
+    assert prog.award(member, "tiny", points=3)["points"] == 1  # 1.5 → 1, the least an award may be
     assert refused(lambda: prog.award(member, "review")) == (400, "validation_error")  # the base is required
-    assert prog.balance(member)["available"] == 13
+    assert prog.balance(member)["available"] == 14
 
 
 def test_manual_awards_wait_for_approval_and_delayed_ones_name_their_date(prog):
@@ -91,6 +98,7 @@ def test_a_deduction_may_take_all_available_points_and_not_one_more(prog):
     assert refused(lambda: prog.deduct(member, 11)) == (409, "insufficient_points")
     taken = prog.deduct(member, 10)
     assert (taken["type"], taken["points"], taken["balanceAfter"]) == ("deduct", 10, {"available": 0, "pending": 0})
+    assert (taken["status"], taken["reason"]) == ("approved", "test")
     assert prog.balance(member)["lifetime"] == 10  # spending does not unearn
 
 
@@ -182,7 +190,7 @@ def test_an_inactive_activity_and_an_order_id_used_twice_are_refused(prog):
     prog.activity("closed", points=10, isActive=False)
     member = prog.member()
     assert refused(lambda: prog.award(member, "closed")) == (409, "activity_inactive")
-    prog.award(member, "visit", orderId="o-1")
+    assert prog.award(member, "visit", orderId="o-1")["orderId"] == "o-1"
     assert refused(lambda: prog.award(member, "visit", orderId="o-1")) == (409, "duplicate")
     prog.activity("other", points=5)
     assert prog.award(member, "other", orderId="o-1")["points"] == 5  # once per activity, §1
@@ -213,6 +221,28 @@ def test_a_capped_activity_resets_with_its_utc_calendar_window(
     prog.award(member, "checkin")
     assert refused(lambda: prog.award(member, "checkin")) == (409, "frequency_limit_reached")
     assert prog.balance(member)["available"] == 20
+
+
+@pytest.mark.parametrize(
+    ("interval", "at", "window_end"),
+    [
+        ("day", datetime(2026, 1, 7, 23, 30), datetime(2026, 1, 8)),
+        ("week", datetime(2026, 1, 11, 23, 30), datetime(2026, 1, 12)),  # Sunday: the ISO week ends
+        ("week", datetime(2026, 1, 5, 0, 30), datetime(2026, 1, 12)),  # Monday: it starts
+        ("month", datetime(2026, 2, 28, 12, 0), datetime(2026, 3, 1)),
+        ("month", datetime(2026, 12, 31, 12, 0), datetime(2027, 1, 1)),
+        ("year", datetime(2026, 6, 30, 12, 0), datetime(2027, 1, 1)),
+    ],
+)
+def test_a_cap_counter_outlives_its_window_and_is_then_forgotten(prog, interval, at, window_end):
+    prog.activity("checkin", points=5, maxAwardFrequency=3, maxAwardFrequencyInterval=interval)
+    member = prog.member()
+    prog.clock.current = at.replace(tzinfo=UTC)
+    prog.award(member, "checkin")
+    (counter,) = [item for item in store.query(("pk", members_db.partition(TENANT, member)))[0] if "count" in item]
+    end = window_end.replace(tzinfo=UTC).timestamp()
+    assert counter["count"] == 1
+    assert end <= counter[TTL_ATTRIBUTE] <= end + 2 * 86400  # never forgotten inside its window; soon after
 
 
 def test_a_lifetime_cap_never_resets(prog):
