@@ -447,11 +447,23 @@ def test_an_offer_is_usable_from_its_start_date_up_to_and_at_its_end_date(prog, 
         assert use(prog, "DATED", redeemedAt=redeemed_at)["redeemedAt"] == redeemed_at
 
 
+def left(member):
+    """Each offer the member may still use: its redemptionsLeft (offers used up are not shown)."""
+    return {item["offerCode"]: item["redemptionsLeft"] for item in offers.member_offers(TENANT, member, {}).items}
+
+
 def test_offer_limits_per_member_and_in_total_are_exact(prog):
     offer(prog, "LIM", maxRedemptionsPerMember=2, maxRedemptionsTotal=3)
+    offer(prog, "TOTAL", maxRedemptionsTotal=4)
+    offer(prog, "FREE")
     first, second = prog.member(), prog.member()
+    assert left(first) == {"LIM": 2, "TOTAL": 4, "FREE": None}  # None: unlimited
     use(prog, "LIM", first)
+    use(prog, "TOTAL", first)
+    assert left(first) == {"LIM": 1, "TOTAL": 3, "FREE": None}
     use(prog, "LIM", first)
+    assert left(first) == {"TOTAL": 3, "FREE": None}
+    assert left(second) == {"LIM": 1, "TOTAL": 3, "FREE": None}  # the total's last use, below the member's 2
     assert refused(lambda: use(prog, "LIM", first)) == (409, "offer_limit_reached")
     use(prog, "LIM", second)
     assert refused(lambda: use(prog, "LIM", second)) == (409, "offer_limit_reached")  # the total is used up
