@@ -48,11 +48,13 @@ def test_a_fixed_award_is_approved_with_its_points_its_override_and_its_expiry(p
     assert (first["activityId"], first["activityName"], first["reason"]) == ("visit", "Visit", "welcome")
     assert first["expiresAt"] == "2026-02-06T23:59:59Z"  # earned 2026-01-07, spendable for 30 days
     assert first["balanceAfter"] == {"available": 10, "pending": 0}
+    prog.clock.advance(hours=1)
     second = prog.award(member, "visit", points=7)  # a fixed activity's points are overridden by the call's
     assert (second["points"], second["balanceAfter"]) == (7, {"available": 17, "pending": 0})
     assert prog.balance(member) == book(available=17, pending=0, lifetime=17, qualified=17, expired=0)
-    last = {"date": "2026-01-07T09:00:00Z", "points": 7, "activityName": "Visit"}
+    last = {"date": "2026-01-07T10:00:00Z", "points": 7, "activityName": "Visit"}
     assert summary.summary(TENANT, member)["lastAward"] == last
+    assert members.get_member(TENANT, member)["updatedAt"] == "2026-01-07T10:00:00Z"
 
 
 def test_points_without_qualified_status_count_as_lifetime_only(prog):
