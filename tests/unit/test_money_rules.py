@@ -468,7 +468,8 @@ def test_offer_limits_per_member_and_in_total_are_exact(prog):
     assert left(second) == {"LIM": 1, "TOTAL": 3, "FREE": None}  # the total's last use, below the member's 2
     assert refused(lambda: use(prog, "LIM", first)) == (409, "offer_limit_reached")
     use(prog, "LIM", second)
-    assert refused(lambda: use(prog, "LIM", second)) == (409, "offer_limit_reached")  # the total is used up
+    assert left(second) == {"TOTAL": 3, "FREE": None}  # LIM's total is used up: not shown
+    assert refused(lambda: use(prog, "LIM", second)) == (409, "offer_limit_reached")
     assert refused(lambda: use(prog, "LIM")) == (400, "validation_error")  # limited per member: the member is needed
 
 
