@@ -532,6 +532,8 @@ def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(
     added = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": second}))
     assert (added["added"], added["skipped"]) == (133, 67)
     assert added["stock"] == {"total": 233, "available": 233, "issued": 0}
+    again = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": first}))  # two chunks, all known
+    assert (again["added"], again["skipped"], again["stock"]["total"]) == (0, 100, 233)
     member = rich_member(prog, 3)
     codes = {redeem(prog, member, "bulk")["couponCode"] for _ in range(3)}
     assert len(codes) == 3 and codes <= {f"B-{n:04d}" for n in range(300)}
