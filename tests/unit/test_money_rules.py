@@ -1,6 +1,6 @@
 """Exact amounts and codes of the money rules (contract §4 to §9) on the in-process engine, as mutation testing asks."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from loyalty.models.ledger import REJECTION
@@ -226,25 +226,27 @@ def test_a_capped_activity_resets_with_its_utc_calendar_window(
 
 
 @pytest.mark.parametrize(
-    ("interval", "at", "window_end"),
+    ("interval", "at", "window", "window_end"),
     [
-        ("day", datetime(2026, 1, 7, 23, 30), datetime(2026, 1, 8)),
-        ("week", datetime(2026, 1, 11, 23, 30), datetime(2026, 1, 12)),  # Sunday: the ISO week ends
-        ("week", datetime(2026, 1, 5, 0, 30), datetime(2026, 1, 12)),  # Monday: it starts
-        ("month", datetime(2026, 2, 28, 12, 0), datetime(2026, 3, 1)),
-        ("month", datetime(2026, 12, 31, 12, 0), datetime(2027, 1, 1)),
-        ("year", datetime(2026, 6, 30, 12, 0), datetime(2027, 1, 1)),
+        ("day", datetime(2026, 1, 7, 23, 30, 30), "2026-01-07", datetime(2026, 1, 8)),
+        ("week", datetime(2026, 1, 11, 23, 30), "2026-W02", datetime(2026, 1, 12)),  # Sunday: the ISO week ends
+        ("week", datetime(2026, 1, 5, 0, 30), "2026-W02", datetime(2026, 1, 12)),  # Monday: it starts
+        ("month", datetime(2026, 2, 28, 12, 0), "2026-02", datetime(2026, 3, 1)),
+        ("month", datetime(2026, 12, 31, 12, 0), "2026-12", datetime(2027, 1, 1)),
+        ("year", datetime(2026, 6, 30, 12, 0), "2026", datetime(2027, 1, 1)),
+        ("lifetime", datetime(2026, 6, 30, 12, 0), "lifetime", None),
     ],
 )
-def test_a_cap_counter_outlives_its_window_and_is_then_forgotten(prog, interval, at, window_end):
+def test_a_cap_counter_is_named_by_its_window_and_forgotten_a_day_after_it(prog, interval, at, window, window_end):
+    """docs/data-model.md: the counter `FREQ#<activityId>#<window>`, its TTL a day after its window (none: lifetime)."""
     prog.activity("checkin", points=5, maxAwardFrequency=3, maxAwardFrequencyInterval=interval)
     member = prog.member()
     prog.clock.current = at.replace(tzinfo=UTC)
     prog.award(member, "checkin")
     (counter,) = [item for item in store.query(("pk", members_db.partition(TENANT, member)))[0] if "count" in item]
-    end = window_end.replace(tzinfo=UTC).timestamp()
-    assert counter["count"] == 1
-    assert end <= counter[TTL_ATTRIBUTE] <= end + 2 * 86400  # never forgotten inside its window; soon after
+    assert (counter["sk"], counter["count"]) == (f"FREQ#checkin#{window}", 1)
+    forget_at = int((window_end + timedelta(days=1)).replace(tzinfo=UTC).timestamp()) if window_end else None
+    assert counter.get(TTL_ATTRIBUTE) == forget_at
 
 
 def test_a_lifetime_cap_never_resets(prog):
