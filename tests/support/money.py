@@ -72,3 +72,12 @@ def refused(call: Callable[[], Any]) -> tuple[int, str]:
     with pytest.raises(ApiError) as error:
         call()
     return error.value.status, error.value.code
+
+
+def invalid_fields(call: Callable[[], Any]) -> list[str]:
+    """The fields a 400 validation_error names; each detail must be exactly a field and a message (§1)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    assert (error.value.status, error.value.code) == (400, "validation_error")
+    assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
+    return [detail["field"] for detail in error.value.details]
