@@ -13,7 +13,7 @@ PORT ?= 3000
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
 
-.PHONY: install engine serve stop test test-fast fuzz lint bench synth openapi clean
+.PHONY: install engine serve stop test test-fast fuzz lint mutate bench synth openapi clean
 
 $(STAMP): pyproject.toml
 	test "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$(PYTHON_VERSION)" \
@@ -54,6 +54,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Mutation testing of the money code (not part of `make test`): MUTATE_MODULES="loyalty.services.book …" for some.
+mutate: $(STAMP) $(ENGINE)
+	$(BIN)/python -m tools.mutate $(MUTATE_MODULES)
+
 bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (python -m tools.bench --help)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 	$(BIN)/python -m tools.bench_latency
@@ -69,4 +73,4 @@ synth: $(STAMP) node_modules/.installed
 	npx cdk synth --quiet
 
 clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them
-	rm -rf $(VENV) node_modules cdk.out build
+	rm -rf $(VENV) node_modules cdk.out build mutants

@@ -1,0 +1,83 @@
+"""A program on the in-process engine for exact-amount tests of the money services: a tenant, a clock, members."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from loyalty import clock
+from loyalty.errors import ApiError
+from loyalty.models.activities import ACTIVITY_CREATE
+from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE
+from loyalty.models.members import MEMBER_CREATE
+from loyalty.models.program import PROGRAM_UPDATE
+from loyalty.operation import Caller
+from loyalty.services import activities, awards, members, program, tenants
+from loyalty.services.members import BALANCE_FIELDS
+
+TENANT = "money"
+
+
+class Program:
+    """One tenant's program on a frozen clock; each call goes through the service as the HTTP edge would."""
+
+    def __init__(self, start: datetime) -> None:
+        self.clock = clock.FrozenClock(start)
+        clock.use(self.clock)
+        tenants.create_tenant(TENANT, "Money rules")
+        self.emails = 0
+        self.activities: set[str] = set()
+
+    @property
+    def caller(self) -> Caller:
+        return Caller(TENANT, admin=True)
+
+    def settings(self, **changes: Any) -> None:
+        program.update_program(self.caller, PROGRAM_UPDATE.validate(changes))
+
+    def activity(self, activity_id: str, **fields: Any) -> str:
+        """Create the activity (once: a second call with the same id answers its id)."""
+        if activity_id in self.activities:
+            return activity_id
+        self.activities.add(activity_id)
+        body = {"activityId": activity_id, "name": activity_id.title(), **fields}
+        activities.create_activity(self.caller, ACTIVITY_CREATE.validate(body))
+        return activity_id
+
+    def member(self) -> str:
+        self.emails += 1
+        body = MEMBER_CREATE.validate({"email": f"m{self.emails}@example.com"})
+        return members.create_member(self.caller, body)["memberId"]
+
+    def balance(self, member_id: str) -> dict[str, int]:
+        return members.get_member(TENANT, member_id)["balance"]
+
+    def award(self, member_id: str, activity_id: str, **body: Any) -> dict[str, Any]:
+        return awards.award(self.caller, member_id, AWARD_CREATE.validate({"activityId": activity_id, **body}))
+
+    def deduct(self, member_id: str, points: int) -> dict[str, Any]:
+        body = DEDUCTION_CREATE.validate({"points": points, "reason": "test"})
+        return awards.deduct(self.caller, member_id, body)
+
+
+def book(**balance: int) -> dict[str, int]:
+    """A member's balance: the fields named, every other one 0."""
+    return {**dict.fromkeys(BALANCE_FIELDS, 0), **balance}
+
+
+def refused(call: Callable[[], Any]) -> tuple[int, str]:
+    """The status and code of the ApiError a call raises (the test fails if it succeeds)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    return error.value.status, error.value.code
+
+
+def invalid_fields(call: Callable[[], Any]) -> list[str]:
+    """The fields a 400 validation_error names; each detail must be exactly a field and a message (§1)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    assert (error.value.status, error.value.code) == (400, "validation_error")
+    assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
+    return [detail["field"] for detail in error.value.details]

@@ -1,0 +1,541 @@
+"""Exact amounts and codes of the money rules (contract §4 to §9) on the in-process engine, as mutation testing asks."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from loyalty.models.ledger import REJECTION
+from loyalty.models.members import MEMBER_UPDATE
+from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
+from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
+from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
+from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
+from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE
+from loyalty.repository import members as members_db
+from loyalty.repository import store
+from loyalty.repository.table import TTL_ATTRIBUTE
+from loyalty.services import (
+    checker,
+    jobs,
+    members,
+    offer_redemptions,
+    offers,
+    orders,
+    redemptions,
+    rewards,
+    summary,
+    transactions,
+    vouchers,
+)
+
+from tests.support.money import TENANT, Program, book, invalid_fields, refused
+
+pytestmark = pytest.mark.usefixtures("fresh_table")
+
+
+@pytest.fixture
+def prog():
+    """A program on Wednesday 2026-01-07 09:00 UTC with 30-day points and 5 pending days."""
+    world = Program(datetime(2026, 1, 7, 9, 0, tzinfo=UTC))
+    world.settings(pointsExpiryDays=30, pendingDays=5)
+    return world
+
+
+def test_a_fixed_award_is_approved_with_its_points_its_override_and_its_expiry(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    first = prog.award(member, "visit", reason="welcome")
+    assert (first["type"], first["status"], first["points"]) == ("award", "approved", 10)
+    assert (first["activityId"], first["activityName"], first["reason"]) == ("visit", "Visit", "welcome")
+    assert first["expiresAt"] == "2026-02-06T23:59:59Z"  # earned 2026-01-07, spendable for 30 days
+    assert first["balanceAfter"] == {"available": 10, "pending": 0}
+    prog.clock.advance(hours=1)
+    second = prog.award(member, "visit", points=7)  # a fixed activity's points are overridden by the call's
+    assert (second["points"], second["balanceAfter"]) == (7, {"available": 17, "pending": 0})
+    assert prog.balance(member) == book(available=17, pending=0, lifetime=17, qualified=17, expired=0)
+    last = {"date": "2026-01-07T10:00:00Z", "points": 7, "activityName": "Visit"}
+    assert summary.summary(TENANT, member)["lastAward"] == last
+    assert members.get_member(TENANT, member)["updatedAt"] == "2026-01-07T10:00:00Z"
+
+
+def test_points_without_qualified_status_count_as_lifetime_only(prog):
+    prog.activity("bonus", points=40, qualifiedPoints=False)
+    member = prog.member()
+    prog.award(member, "bonus")
+    assert prog.balance(member) == book(available=40, pending=0, lifetime=40, qualified=0, expired=0)
+
+
+def test_a_multiplier_award_is_the_floor_of_base_times_multiplier_and_at_least_one_point(prog):
+    prog.activity("review", type="multiplier", multiplier=1.5)
+    member = prog.member()
+    assert prog.award(member, "review", points=7)["points"] == 10  # 10.5 → 10
+    assert prog.award(member, "review", points=2)["points"] == 3
+    prog.activity("tiny", type="multiplier", multiplier=0.5)
+    assert invalid_fields(lambda: prog.award(member, "tiny", points=1)) == ["points"]  # 0.5 → 0
+    assert prog.award(member, "tiny", points=3)["points"] == 1  # 1.5 → 1, the least an award may be
+    assert invalid_fields(lambda: prog.award(member, "review")) == ["points"]  # the base is required
+    assert prog.balance(member)["available"] == 14
+
+
+def test_manual_awards_wait_for_approval_and_delayed_ones_name_their_date(prog):
+    prog.activity("photo", points=25, approvalMethod="manual")
+    prog.activity("sale", points=8, approvalMethod="delayed")
+    member = prog.member()
+    manual = prog.award(member, "photo")
+    assert (manual["status"], manual["balanceAfter"]) == ("pending", {"available": 0, "pending": 25})
+    assert manual["autoApprovalDate"] is None
+    delayed = prog.award(member, "sale")
+    assert (delayed["status"], delayed["autoApprovalDate"]) == ("pending", "2026-01-12T09:00:00Z")
+    assert delayed["balanceAfter"] == {"available": 0, "pending": 33}
+    assert transactions.approve(prog.caller, manual["transactionId"])["status"] == "approved"
+    assert prog.balance(member) == book(available=25, pending=8, lifetime=25, qualified=25)
+    rejected = transactions.reject(prog.caller, delayed["transactionId"], REJECTION.validate({"reason": "no"}))
+    assert rejected["status"] == "rejected"
+    assert prog.balance(member) == book(available=25, lifetime=25, qualified=25)
+
+
+def test_a_deduction_may_take_all_available_points_and_not_one_more(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")
+    assert refused(lambda: prog.deduct(member, 11)) == (409, "insufficient_points")
+    taken = prog.deduct(member, 10)
+    assert (taken["type"], taken["points"], taken["balanceAfter"]) == ("deduct", 10, {"available": 0, "pending": 0})
+    assert (taken["status"], taken["reason"]) == ("approved", "test")
+    assert prog.balance(member)["lifetime"] == 10  # spending does not unearn
+
+
+def test_spending_draws_the_lots_that_expire_first_and_expiry_takes_only_what_is_unspent(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")  # 10 points, last day 2026-02-06
+    prog.clock.advance(days=5)
+    prog.award(member, "visit", points=20)  # 20 points, last day 2026-02-11
+    prog.deduct(member, 4)  # from the first lot: 6 of it left
+    prog.clock.current = datetime(2026, 2, 6, 23, 0, tzinfo=UTC)
+    assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 0  # its last day: still spendable
+    prog.clock.current = datetime(2026, 2, 7, 0, 0, tzinfo=UTC)
+    assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 6
+    assert prog.balance(member) == book(available=20, pending=0, lifetime=30, qualified=30, expired=6)
+    assert checker.check([TENANT])["problems"] == []  # the record still names the later lot, its last
+    prog.deduct(member, 5)
+    prog.clock.current = datetime(2026, 2, 12, 0, 0, tzinfo=UTC)
+    assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 15
+    assert prog.balance(member) == book(available=0, pending=0, lifetime=30, qualified=30, expired=21)
+    assert checker.check([TENANT])["problems"] == []  # and no longer names a lot the job deleted
+
+
+def test_the_expiration_schedule_lists_what_is_unspent_of_each_lot(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")  # last day 2026-02-06
+    prog.clock.advance(days=1)
+    prog.award(member, "visit", points=20)  # last day 2026-02-07
+    prog.deduct(member, 4)
+    schedule = summary.summary(TENANT, member)["expirationSchedule"]
+    assert schedule == [{"date": "2026-02-06", "points": 6}, {"date": "2026-02-07", "points": 20}]
+    prog.deduct(member, 16)  # the first lot spent, 10 of the second left
+    assert summary.summary(TENANT, member)["expirationSchedule"] == [{"date": "2026-02-07", "points": 10}]
+
+
+def test_points_that_never_expire_have_no_expiry_and_a_shorter_expiry_never_precedes_the_last_lot(prog):
+    prog.settings(pointsExpiryDays=None)
+    prog.activity("visit", points=10)
+    member = prog.member()
+    assert prog.award(member, "visit")["expiresAt"] is None
+    other = prog.member()
+    prog.settings(pointsExpiryDays=30)
+    assert prog.award(other, "visit")["expiresAt"] == "2026-02-06T23:59:59Z"
+    prog.settings(pointsExpiryDays=1)  # later points join the last lot rather than expire before it
+    assert prog.award(other, "visit")["expiresAt"] == "2026-02-06T23:59:59Z"
+    assert summary.summary(TENANT, other)["expirationSchedule"] == [{"date": "2026-02-06", "points": 20}]
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_lot_spent_in_full_expires_nothing(prog):
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "visit")  # last day 2026-02-06
+    prog.clock.advance(days=1)
+    prog.award(member, "visit", points=20)  # last day 2026-02-07
+    prog.deduct(member, 10)
+    prog.clock.current = datetime(2026, 2, 7, 0, 0, tzinfo=UTC)
+    assert jobs.expire_points(tenant_ids=[TENANT]) == {"lots": 1, "points": 0, "complete": True}
+    assert prog.balance(member) == book(available=20, lifetime=30, qualified=30)
+
+
+def test_points_earned_after_the_last_lot_s_day_join_a_new_lot(prog):
+    prog.settings(pointsExpiryDays=1)  # points earned today are spendable until tomorrow
+    prog.activity("visit", points=10)
+    member = prog.member()
+    assert prog.award(member, "visit")["expiresAt"] == "2026-01-08T23:59:59Z"
+    prog.clock.current = datetime(2026, 1, 9, 0, 30, tzinfo=UTC)
+    assert prog.award(member, "visit", points=3)["expiresAt"] == "2026-01-10T23:59:59Z"
+    assert jobs.expire_points(tenant_ids=[TENANT])["points"] == 10  # yesterday's lot, not today's points
+    assert prog.balance(member)["available"] == 3
+
+
+def test_suspended_and_erased_members_neither_earn_nor_spend(prog):
+    prog.activity("visit", points=10)
+    suspended, erased = prog.member(), prog.member()
+    for member in (suspended, erased):
+        prog.award(member, "visit")
+    members.update_member(prog.caller, suspended, MEMBER_UPDATE.validate({"status": "suspended"}))
+    members.erase_member(prog.caller, erased)
+    for member in (suspended, erased):
+        assert refused(lambda m=member: prog.award(m, "visit")) == (409, "invalid_state")
+        assert refused(lambda m=member: prog.deduct(m, 1)) == (409, "invalid_state")
+    assert prog.balance(suspended)["available"] == 10
+
+
+def test_an_inactive_activity_and_an_order_id_used_twice_are_refused(prog):
+    prog.activity("visit", points=10)
+    prog.activity("closed", points=10, isActive=False)
+    member = prog.member()
+    assert refused(lambda: prog.award(member, "closed")) == (409, "activity_inactive")
+    assert prog.award(member, "visit", orderId="o-1")["orderId"] == "o-1"
+    assert refused(lambda: prog.award(member, "visit", orderId="o-1")) == (409, "duplicate")
+    prog.activity("other", points=5)
+    assert prog.award(member, "other", orderId="o-1")["points"] == 5  # once per activity, §1
+    assert prog.balance(member)["available"] == 15
+
+
+@pytest.mark.parametrize(
+    ("interval", "last_in_window", "first_of_next", "start_of_window"),
+    [
+        ("day", datetime(2026, 1, 7, 23, 30), datetime(2026, 1, 8, 0, 30), datetime(2026, 1, 7, 0, 0)),
+        ("week", datetime(2026, 1, 11, 23, 30), datetime(2026, 1, 12, 0, 30), datetime(2026, 1, 5, 0, 0)),
+        ("month", datetime(2026, 1, 31, 23, 30), datetime(2026, 2, 1, 0, 30), datetime(2026, 1, 1, 0, 0)),
+        ("year", datetime(2026, 12, 31, 23, 30), datetime(2027, 1, 1, 0, 30), datetime(2026, 1, 1, 0, 0)),
+    ],
+)
+def test_a_capped_activity_resets_with_its_utc_calendar_window(
+    prog, interval, last_in_window, first_of_next, start_of_window
+):
+    prog.activity("checkin", points=5, maxAwardFrequency=2, maxAwardFrequencyInterval=interval)
+    member = prog.member()
+    prog.clock.current = start_of_window.replace(tzinfo=UTC)
+    prog.award(member, "checkin")
+    prog.clock.current = last_in_window.replace(tzinfo=UTC)
+    prog.award(member, "checkin")
+    assert refused(lambda: prog.award(member, "checkin")) == (409, "frequency_limit_reached")
+    prog.clock.current = first_of_next.replace(tzinfo=UTC)
+    prog.award(member, "checkin")
+    prog.award(member, "checkin")
+    assert refused(lambda: prog.award(member, "checkin")) == (409, "frequency_limit_reached")
+    assert prog.balance(member)["available"] == 20
+
+
+@pytest.mark.parametrize(
+    ("interval", "at", "window", "window_end"),
+    [
+        ("day", datetime(2026, 1, 7, 23, 30, 30), "2026-01-07", datetime(2026, 1, 8)),
+        ("week", datetime(2026, 1, 11, 23, 30), "2026-W02", datetime(2026, 1, 12)),  # Sunday: the ISO week ends
+        ("week", datetime(2026, 1, 5, 0, 30), "2026-W02", datetime(2026, 1, 12)),  # Monday: it starts
+        ("month", datetime(2026, 2, 28, 12, 0), "2026-02", datetime(2026, 3, 1)),
+        ("month", datetime(2026, 12, 31, 12, 0), "2026-12", datetime(2027, 1, 1)),
+        ("year", datetime(2026, 6, 30, 12, 0), "2026", datetime(2027, 1, 1)),
+        ("lifetime", datetime(2026, 6, 30, 12, 0), "lifetime", None),
+    ],
+)
+def test_a_cap_counter_is_named_by_its_window_and_forgotten_a_day_after_it(prog, interval, at, window, window_end):
+    """docs/data-model.md: the counter `FREQ#<activityId>#<window>`, its TTL a day after its window (none: lifetime)."""
+    prog.activity("checkin", points=5, maxAwardFrequency=3, maxAwardFrequencyInterval=interval)
+    member = prog.member()
+    prog.clock.current = at.replace(tzinfo=UTC)
+    prog.award(member, "checkin")
+    (counter,) = [item for item in store.query(("pk", members_db.partition(TENANT, member)))[0] if "count" in item]
+    assert (counter["sk"], counter["count"]) == (f"FREQ#checkin#{window}", 1)
+    forget_at = int((window_end + timedelta(days=1)).replace(tzinfo=UTC).timestamp()) if window_end else None
+    assert counter.get(TTL_ATTRIBUTE) == forget_at
+
+
+def test_a_lifetime_cap_never_resets(prog):
+    prog.activity("signup", points=50, maxAwardFrequency=1, maxAwardFrequencyInterval="lifetime")
+    member = prog.member()
+    prog.award(member, "signup")
+    prog.clock.current = datetime(2030, 1, 1, tzinfo=UTC)
+    assert refused(lambda: prog.award(member, "signup")) == (409, "frequency_limit_reached")
+
+
+def order(prog, member, order_id, total, **extra):
+    body = {"orderId": order_id, "memberId": member, "total": total, **extra}
+    return orders.create_order(prog.caller, ORDER_CREATE.validate(body))
+
+
+def give_back(prog, order_id, **body):
+    return orders.return_order(prog.caller, order_id, RETURN_CREATE.validate(body))
+
+
+def test_an_order_earns_the_floor_of_its_total_times_the_sale_multiplier_once(prog):
+    member = prog.member()
+    assert refused(lambda: order(prog, member, "o-0", "10.00")) == (409, "invalid_state")  # no saleActivityId
+    prog.activity("sale", type="multiplier", multiplier=2)
+    prog.settings(saleActivityId="sale")
+    recorded = order(prog, member, "o-1", "10.99")
+    assert (recorded["pointsAwarded"], recorded["pointsReturned"], recorded["returnedAmount"]) == (21, 0, "0.00")
+    assert len(recorded["transactionIds"]) == 1
+    again = order(prog, member, "o-1", "10.99")
+    assert (again.status, again.data["pointsAwarded"]) == (200, 21)  # the same order again: answered as it was
+    assert refused(lambda: order(prog, member, "o-1", "11.00")) == (409, "duplicate")
+    assert prog.balance(member)["available"] == 21
+
+
+def test_returns_take_back_the_share_of_the_returned_value_and_never_more_than_the_order(prog):
+    prog.activity("sale", type="multiplier", multiplier=1)
+    prog.settings(saleActivityId="sale")
+    member = prog.member()
+    order(prog, member, "o-1", "10.00")
+    half = give_back(prog, "o-1", returnedAmount="5.00")
+    assert (half["points"], half["deductedPoints"], half["deficitPoints"]) == (5, 5, 0)
+    assert (half["order"]["pointsReturned"], half["order"]["returnedAmount"]) == (5, "5.00")
+    assert invalid_fields(lambda: give_back(prog, "o-1", returnedAmount="5.01")) == ["returnedAmount"]
+    prog.deduct(member, 3)  # the member spends 3 of the 5 left: the rest of the return finds 2
+    rest = give_back(prog, "o-1")
+    assert (rest["points"], rest["deductedPoints"], rest["deficitPoints"]) == (5, 2, 3)
+    assert rest["order"]["returnedAmount"] == "10.00"
+    assert refused(lambda: give_back(prog, "o-1")) == (409, "invalid_state")  # returned in full already
+    assert prog.balance(member) == book(available=0, pending=0, lifetime=0, qualified=0, expired=0)
+
+
+def test_a_return_cancels_pending_points_before_it_deducts_approved_ones(prog):
+    prog.activity("sale", type="multiplier", multiplier=1, approvalMethod="manual")
+    prog.settings(saleActivityId="sale")
+    member = prog.member()
+    order(prog, member, "o-1", "30.00")
+    partial = give_back(prog, "o-1", returnedAmount="10.00")
+    assert (partial["cancelledPendingPoints"], partial["deductedPoints"], partial["transactionId"]) == (10, 0, None)
+    assert prog.balance(member)["pending"] == 20
+    rest = give_back(prog, "o-1")
+    assert (rest["points"], rest["cancelledPendingPoints"]) == (20, 20)
+    assert prog.balance(member)["pending"] == 0
+
+
+def reward(prog, reward_id, cost, fulfillment="coupon", **fields):
+    body = {"rewardId": reward_id, "name": reward_id.title(), "pointsCost": cost, "fulfillment": fulfillment}
+    return rewards.create_reward(prog.caller, REWARD_CREATE.validate({**body, "isActive": True, **fields}))
+
+
+def redeem(prog, member, reward_id):
+    return redemptions.redeem(prog.caller, member, REWARD_REDEMPTION.validate({"rewardId": reward_id}))
+
+
+def rich_member(prog, points):
+    """A new member holding `points` available points."""
+    member = prog.member()
+    prog.award(member, prog.activity("gift"), points=points)
+    return member
+
+
+def test_a_coupon_costs_its_points_takes_one_code_and_moves_the_stock_until_none_is_left(prog):
+    reward(prog, "coffee", 30)
+    added = rewards.add_codes(prog.caller, "coffee", CODES_ADD.validate({"codes": ["C-1", "C-2", "C-1"]}))
+    assert (added["added"], added["skipped"], added["stock"]) == (2, 1, {"total": 2, "available": 2, "issued": 0})
+    member = rich_member(prog, 100)
+    first, second = redeem(prog, member, "coffee"), redeem(prog, member, "coffee")
+    assert {first["couponCode"], second["couponCode"]} == {"C-1", "C-2"}
+    assert (first["status"], first["points"]) == ("issued", 30)
+    assert rewards.get_reward(TENANT, "coffee")["stock"] == {"total": 2, "available": 0, "issued": 2}
+    assert refused(lambda: redeem(prog, member, "coffee")) == (409, "out_of_stock")
+    assert prog.balance(member) == book(available=40, redeemed=60, lifetime=100, qualified=100)
+
+
+def test_a_reward_takes_exactly_its_cost_and_refuses_a_member_one_point_short(prog):
+    reward(prog, "mug", 50, "manual")
+    short, enough = rich_member(prog, 49), rich_member(prog, 50)
+    assert refused(lambda: redeem(prog, short, "mug")) == (409, "insufficient_points")
+    made = redeem(prog, enough, "mug")
+    assert (made["status"], made["couponCode"], made["points"]) == ("pending", None, 50)
+    assert prog.balance(enough) == book(redeemed=50, lifetime=50, qualified=50)
+    assert prog.balance(short) == book(available=49, lifetime=49, qualified=49)
+
+
+def test_an_inactive_reward_and_expired_coupons_are_refused_and_the_last_coupon_day_is_not(prog):
+    reward(prog, "closed", 10, "manual", isActive=False)
+    reward(prog, "dated", 10, couponExpiry="2026-01-07")
+    rewards.add_codes(prog.caller, "dated", CODES_ADD.validate({"codes": ["D-1", "D-2"]}))
+    member = rich_member(prog, 100)
+    assert refused(lambda: redeem(prog, member, "closed")) == (409, "reward_inactive")
+    assert redeem(prog, member, "dated")["couponExpiry"] == "2026-01-07"  # its last day
+    prog.clock.current = datetime(2026, 1, 8, 0, 0, tzinfo=UTC)
+    assert refused(lambda: redeem(prog, member, "dated")) == (409, "reward_inactive")
+    assert prog.balance(member)["available"] == 90
+
+
+def test_a_member_holds_at_most_max_per_member_redemptions_of_a_reward(prog):
+    reward(prog, "mug", 10, "manual", maxPerMember=2)
+    member, other = rich_member(prog, 100), rich_member(prog, 100)
+    redeem(prog, member, "mug")
+    redeem(prog, member, "mug")
+    assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    assert redeem(prog, other, "mug")["points"] == 10  # the limit is per member
+    assert prog.balance(member)["available"] == 80
+
+
+def test_cancelling_refunds_the_points_once_and_only_pending_or_issued_redemptions_move(prog):
+    reward(prog, "mug", 30, "manual")
+    member = rich_member(prog, 100)
+    kept, refunded, plain = (redeem(prog, member, "mug") for _ in range(3))
+    assert redemptions.complete(prog.caller, kept["redemptionId"])["status"] == "completed"
+    reason = {"reason": "changed mind"}
+    done = redemptions.cancel(prog.caller, refunded["redemptionId"], CANCELLATION.validate(reason))
+    assert (done["status"], done["cancelReason"]) == ("cancelled", "changed mind")
+    assert done["refundTransactionId"] is not None
+    assert prog.balance(member) == book(available=40, redeemed=60, lifetime=100, qualified=100)
+    no_refund = CANCELLATION.validate({**reason, "refund": False})
+    assert redemptions.cancel(prog.caller, plain["redemptionId"], no_refund)["refundTransactionId"] is None
+    assert prog.balance(member) == book(available=40, redeemed=60, lifetime=100, qualified=100)
+    cancel = CANCELLATION.validate(reason)
+    for moved in (kept, refunded):
+        assert refused(lambda r=moved: redemptions.cancel(prog.caller, r["redemptionId"], cancel)) == (
+            409,
+            "invalid_state",
+        )
+    assert refused(lambda: redemptions.complete(prog.caller, refunded["redemptionId"])) == (409, "invalid_state")
+    assert prog.balance(member)["available"] == 40
+
+
+def offer(prog, code, **fields):
+    body = {"offerCode": code, "name": code.title(), "rewardType": "amount", "offerAmount": "5", "status": "published"}
+    return offers.create_offer(prog.caller, OFFER_CREATE.validate({**body, **fields}))["offerId"]
+
+
+def use(prog, code, member=None, **body):
+    sent = {"teamId": TENANT, "offerCode": code, **({"memberId": member} if member else {}), **body}
+    return offer_redemptions.redeem(prog.caller, REDEMPTION_CREATE.validate(sent))
+
+
+def test_an_offer_s_reward_is_a_capped_percentage_a_fixed_amount_or_points_on_the_ledger(prog):
+    offer(prog, "PCT", rewardType="percentage", offerAmount="15", maxRewardAmount="4.00")
+    offer(prog, "PCT2", rewardType="percentage", offerAmount="12.5")
+    offer(prog, "AMT", rewardType="amount", offerAmount="5", maxRewardAmount="3.50")
+    offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    assert use(prog, "PCT", value="20.00")["rewardAmount"] == "3.00"
+    assert use(prog, "PCT", value="40.00")["rewardAmount"] == "4.00"  # 6.00 capped
+    assert use(prog, "PCT2", value="10.02")["rewardAmount"] == "1.25"  # 1.2525, to the cent
+    assert use(prog, "PCT2", value="10.04")["rewardAmount"] == "1.26"  # 1.255 rounds half up
+    assert use(prog, "AMT")["rewardAmount"] == "3.50"
+    points = use(prog, "PTS", member)
+    assert (points["points"], points["rewardAmount"]) == (30, None)
+    assert transactions.get_transaction(TENANT, points["transactionId"])["points"] == 30
+    assert prog.balance(member) == book(available=30, lifetime=30, qualified=30)
+    assert invalid_fields(lambda: use(prog, "PTS")) == ["memberId"]  # a points offer needs its member
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome"), [("19.99", (409, "minimum_spend_not_met")), ("20.00", None), ("20.01", None)]
+)
+def test_the_minimum_spend_is_met_by_exactly_that_value(prog, value, outcome):
+    offer(prog, "MIN", minSpendAmount="20.00")
+    if outcome:
+        assert refused(lambda: use(prog, "MIN", value=value)) == outcome
+    else:
+        assert use(prog, "MIN", value=value)["rewardAmount"] == "5.00"
+
+
+@pytest.mark.parametrize(
+    ("redeemed_at", "outcome"),
+    [
+        ("2026-01-01T08:59:59Z", (409, "offer_not_active")),
+        ("2026-01-01T09:00:00Z", None),
+        ("2026-01-06T18:00:00Z", None),
+        ("2026-01-06T18:00:01Z", (409, "offer_not_active")),
+    ],
+)
+def test_an_offer_is_usable_from_its_start_date_up_to_and_at_its_end_date(prog, redeemed_at, outcome):
+    offer(prog, "DATED", startDate="2026-01-01T09:00:00Z", endDate="2026-01-06T18:00:00Z")
+    if outcome:
+        assert refused(lambda: use(prog, "DATED", redeemedAt=redeemed_at)) == outcome
+    else:
+        assert use(prog, "DATED", redeemedAt=redeemed_at)["redeemedAt"] == redeemed_at
+
+
+def left(member):
+    """Each offer the member may still use: its redemptionsLeft (offers used up are not shown)."""
+    return {item["offerCode"]: item["redemptionsLeft"] for item in offers.member_offers(TENANT, member, {}).items}
+
+
+def test_offer_limits_per_member_and_in_total_are_exact(prog):
+    offer(prog, "LIM", maxRedemptionsPerMember=2, maxRedemptionsTotal=3)
+    offer(prog, "TOTAL", maxRedemptionsTotal=4)
+    offer(prog, "FREE")
+    first, second = prog.member(), prog.member()
+    assert left(first) == {"LIM": 2, "TOTAL": 4, "FREE": None}  # None: unlimited
+    use(prog, "LIM", first)
+    use(prog, "TOTAL", first)
+    assert left(first) == {"LIM": 1, "TOTAL": 3, "FREE": None}
+    use(prog, "LIM", first)
+    assert left(first) == {"TOTAL": 3, "FREE": None}
+    assert left(second) == {"LIM": 1, "TOTAL": 3, "FREE": None}  # the total's last use, below the member's 2
+    assert refused(lambda: use(prog, "LIM", first)) == (409, "offer_limit_reached")
+    use(prog, "LIM", second)
+    assert left(second) == {"TOTAL": 3, "FREE": None}  # LIM's total is used up: not shown
+    assert refused(lambda: use(prog, "LIM", second)) == (409, "offer_limit_reached")
+    assert invalid_fields(lambda: use(prog, "LIM")) == ["memberId"]  # limited per member: the member is needed
+
+
+def test_an_order_uses_an_offer_once_and_activation_is_required_when_the_offer_says_so(prog):
+    offer(prog, "ONCE")
+    clip = offer(prog, "CLIP", requiresActivation=True)
+    member = prog.member()
+    made = use(prog, "ONCE", orderId="o-1", value="10.00")
+    again = use(prog, "ONCE", orderId="o-1", value="10.00")
+    assert (again.status, again.data["id"]) == (200, made["id"])
+    assert refused(lambda: use(prog, "ONCE", orderId="o-1", value="11.00")) == (409, "already_redeemed")
+    assert refused(lambda: use(prog, "CLIP", member)) == (409, "offer_not_activated")
+    offers.activate(prog.caller, member, clip)
+    assert use(prog, "CLIP", member)["rewardAmount"] == "5.00"
+    assert refused(lambda: use(prog, "ONCE", member, teamId="other")) == (403, "forbidden")
+
+
+def test_a_voucher_is_redeemed_once_between_its_activation_and_expiration_days(prog):
+    offer_id = offer(prog, "VOU", startDate="2026-01-07T00:00:00Z", endDate="2026-01-10T23:59:59Z")
+    member = prog.member()
+    issued = vouchers.issue(prog.caller, offer_id, VOUCHER_ISSUE.validate({"memberId": member}))
+    assert (issued["activationDate"], issued["expirationDate"]) == ("2026-01-07", "2026-01-10")
+    later = vouchers.issue(
+        prog.caller, offer_id, VOUCHER_ISSUE.validate({"customerName": "Ada", "activationDate": "2026-01-08"})
+    )
+    code = later["redemptionCode"]
+    assert refused(lambda: vouchers.redeem(prog.caller, code, {})) == (409, "voucher_not_active")
+    prog.clock.current = datetime(2026, 1, 10, 23, 0, tzinfo=UTC)  # the expiration day itself
+    assert vouchers.redeem(prog.caller, code, {"orderId": "o-9"})["status"] == "redeemed"
+    assert refused(lambda: vouchers.redeem(prog.caller, code, {})) == (409, "already_redeemed")
+    assert refused(lambda: vouchers.cancel(prog.caller, code)) == (409, "already_redeemed")
+    prog.clock.current = datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
+    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], {})) == (409, "voucher_expired")
+    assert vouchers.cancel(prog.caller, issued["redemptionCode"])["status"] == "cancelled"
+    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], {})) == (409, "voucher_cancelled")
+
+
+def test_vouchers_count_toward_the_offer_s_limits_and_a_pooled_offer_runs_out(prog):
+    limited = offer(prog, "VLIM", maxRedemptionsPerMember=1)
+    pooled = offer(prog, "VPOOL")
+    member = prog.member()
+    vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"memberId": member}))
+    status = refused(lambda: vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"memberId": member})))
+    assert status == (409, "offer_limit_reached")
+    added = vouchers.add_codes(
+        prog.caller, pooled, VOUCHER_CODES_ADD.validate({"codes": ["POOL-1", "POOL-2", "POOL-2"]})
+    )
+    assert (added["added"], added["skipped"]) == (2, 1)
+    ada = VOUCHER_ISSUE.validate({"customerName": "Ada"})
+    got = {vouchers.issue(prog.caller, pooled, ada)["redemptionCode"] for _ in range(2)}
+    assert got == {"POOL-1", "POOL-2"}
+    assert refused(lambda: vouchers.issue(prog.caller, pooled, ada)) == (409, "out_of_stock")
+
+
+def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(prog):
+    reward(prog, "bulk", 1)
+    first = [f"B-{n:04d}" for n in range(0, 300, 3)]  # 100 codes
+    assert rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": first}))["added"] == 100
+    second = [f"B-{n:04d}" for n in range(200)]  # 200 codes, 67 of them known, more than one transaction holds
+    added = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": second}))
+    assert (added["added"], added["skipped"]) == (133, 67)
+    assert added["stock"] == {"total": 233, "available": 233, "issued": 0}
+    again = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": first}))  # two chunks, all known
+    assert (again["added"], again["skipped"], again["stock"]["total"]) == (0, 100, 233)
+    member = rich_member(prog, 3)
+    codes = {redeem(prog, member, "bulk")["couponCode"] for _ in range(3)}
+    assert len(codes) == 3 and codes <= {f"B-{n:04d}" for n in range(300)}
+    assert rewards.get_reward(TENANT, "bulk")["stock"] == {"total": 233, "available": 230, "issued": 3}
