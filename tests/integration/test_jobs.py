@@ -160,10 +160,10 @@ def test_a_failing_tenant_is_logged_and_skipped_and_the_others_are_settled(local
     broken, healthy = _due_awards(local_api, 3), _due_awards(local_api, 3)
     original = jobs.approve_due
 
-    def approve_or_fail(tenant_id, transaction_id, now):
+    def approve_or_fail(tenant_id, transaction_id, now, budget=None):
         if tenant_id == broken.tenant_id:
             raise ValueError("corrupt item")
-        return original(tenant_id, transaction_id, now)
+        return original(tenant_id, transaction_id, now, budget)
 
     monkeypatch.setattr(jobs, "approve_due", approve_or_fail)
     later = datetime(2099, 1, 1, tzinfo=UTC)

@@ -32,16 +32,17 @@ from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book
 
 
-def _settle(step: Callable[[], bool]) -> bool:
-    """Run one item's read-decide-write under the retry policy; an item left unsettled waits for the next run."""
+def _settle(step: Callable[[], bool], budget: Budget | None = None) -> bool:
+    """Run one item's read-decide-write under the retry policy, its retries ending before the run's
+    budget does; an item left unsettled waits for the next run."""
     try:
-        return retry.until_decided(step)
+        return retry.until_decided(step, (budget or UNLIMITED).retries())
     except (ApiError, retry.Rejected) as error:  # busy past the budget, throttled, or permanent: logged, skipped
         logger.warning("job item left for the next run", extra={"reason": str(error)})
         return False
 
 
-def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -> int:
+def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime, budget: Budget | None = None) -> int:
     """Expire what is unspent of one due lot (and of any before it); 0 if it was settled already."""
     expired = [0]
 
@@ -66,11 +67,11 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
         expired[0] = points
         return True
 
-    _settle(step)
+    _settle(step, budget)
     return expired[0]
 
 
-def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
+def approve_due(tenant_id: str, transaction_id: str, now: datetime, budget: Budget | None = None) -> bool:
     """Auto-approve one delayed award past its date; False if it is no longer pending.
 
     The award of a member erased since is rejected instead: an erased member earns nothing.
@@ -89,7 +90,7 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
         store.transact(items)
         return True
 
-    return _settle(step)
+    return _settle(step, budget)
 
 
 PAGE_SIZE = 100
@@ -111,6 +112,13 @@ class Budget:
 
     def spent(self) -> bool:
         return self._time_left_ms is not None and self._time_left_ms() < self._reserve_ms
+
+    def retries(self) -> retry.Budget:
+        """The retry budget of one item: the policy's, cut short so that no retry runs into the reserve."""
+        if self._time_left_ms is None:
+            return retry.races()
+        usable = max(0.0, (self._time_left_ms() - self._reserve_ms) / 1000)
+        return retry.races(min(retry.RACE_BUDGET_SECONDS, usable))
 
 
 UNLIMITED = Budget()
@@ -135,22 +143,29 @@ def _walk(
     settle: Callable[[str, dict[str, Any]], None],
     budget: Budget,
 ) -> tuple[bool, list[str]]:
-    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants)."""
+    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants).
+
+    The budget is checked before each item's work starts, not when the item is queued: a page's items
+    wait for a free worker, and an item started late would run into the Lambda's timeout.
+    """
     cursors: dict[str, dict[str, Any] | None] = dict.fromkeys(tenant_ids)
     failed: list[str] = []
+    left_over = threading.Event()
+
+    def work(tenant_id: str, item: dict[str, Any]) -> None:
+        if budget.spent():  # the item stays due: the next run settles it
+            left_over.set()
+            return
+        settle(tenant_id, item)
+
     with ThreadPoolExecutor(WORKERS) as pool:
         while cursors:
             for tenant_id in list(cursors):
-                if budget.spent():
+                if budget.spent() or left_over.is_set():
                     return False, failed
                 try:
                     items, cursors[tenant_id] = due(tenant_id, cursors[tenant_id])
-                    running = []
-                    for item in items:
-                        if budget.spent():
-                            break
-                        running.append(pool.submit(settle, tenant_id, item))
-                    for future in wait(running).done:
+                    for future in wait([pool.submit(work, tenant_id, item) for item in items]).done:
                         future.result()
                 except Exception:
                     logger.exception(
@@ -160,7 +175,7 @@ def _walk(
                     cursors[tenant_id] = None
                 if cursors[tenant_id] is None:
                     del cursors[tenant_id]
-    return True, failed
+    return not left_over.is_set(), failed
 
 
 def _run(
@@ -196,7 +211,10 @@ def expire_points(
     return _run(
         "expire_points",
         {"lots": 0, "points": 0},
-        lambda tenant_id, lot: {"lots": 1, "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)},
+        lambda tenant_id, lot: {
+            "lots": 1,
+            "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now, budget),
+        },
         lambda tenant_id, start: lots_db.due(tenant_id, day, start, PAGE_SIZE),
         tenant_ids,
         budget,
@@ -212,7 +230,7 @@ def approve_delayed(
     return _run(
         "approve_delayed",
         {"approved": 0},
-        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now))},
+        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now, budget))},
         lambda tenant_id, start: ledger_db.due(tenant_id, moment, start, PAGE_SIZE),
         tenant_ids,
         budget,
