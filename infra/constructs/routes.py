@@ -8,6 +8,7 @@ update never creates a method in one nested stack while deleting it from another
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from aws_cdk import Aws, NestedStack
 from aws_cdk import aws_apigateway as apigw
@@ -21,7 +22,7 @@ from loyalty.routes import Route
 
 from infra import config
 from infra.constructs.lambdas import alarm, build_function, construct_name
-from infra.permissions import route_actions
+from infra.permissions import pages, route_actions
 
 
 def route_stack(route: Route, stacks: int = config.ROUTE_STACKS) -> str:
@@ -38,6 +39,13 @@ def group_routes(routes: tuple[Route, ...]) -> dict[str, list[Route]]:
 
 
 class RouteFunctions(NestedStack):
+    @staticmethod
+    def _cursor_secret(route: Route, environment: dict[str, str], secret: secretsmanager.ISecret) -> dict[str, Any]:
+        """Only a function that pages gets the cursor secret's ARN and the right to read it."""
+        if not pages(route):
+            return {"environment": environment, "secret": None}
+        return {"environment": {**environment, "CURSOR_SECRET_ARN": secret.secret_arn}, "secret": secret}
+
     def __init__(
         self,
         scope: Construct,
@@ -67,9 +75,8 @@ class RouteFunctions(NestedStack):
                 table=table,
                 layers=layers,
                 actions=route_actions(route),
-                environment=environment,
                 description=f"{route.method} {route.path}",
-                secret=secret,
+                **self._cursor_secret(route, environment, secret),
             )
             self.functions[name] = function
             function.add_permission(

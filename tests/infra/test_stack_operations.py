@@ -10,6 +10,7 @@ from loyalty.routes import JOBS, ROUTES
 
 from infra import config
 from infra.constructs.api import ACCESS_LOG_FIELDS, access_log_format, default_usage_key
+from infra.permissions import pages
 from tests.infra.synth import EMAIL, Synthesized, functions_by_description
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cdk")]
@@ -89,14 +90,38 @@ def test_the_powertools_layer_is_the_build_of_the_pinned_and_tested_version(synt
         assert synthesized.parent_value(template, first) == {"Ref": parameter}
 
 
-def test_one_cursor_secret_for_every_route_function_and_none_in_plain_configuration(synthesized):
+def _secret_readers(synth, template: str, function: dict) -> set:
+    """What each secretsmanager:GetSecretValue grant of the function's role names, as the parent gives it."""
+    role = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    found = set()
+    for _, _, policy in (r for r in synth.resources("AWS::IAM::Policy") if r[0] == template):
+        if {"Ref": role} not in policy["Properties"]["Roles"]:
+            continue
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            listed = statement["Action"]
+            if "secretsmanager:GetSecretValue" in ([listed] if isinstance(listed, str) else listed):
+                found.add(json.dumps(synth.parent_value(template, statement["Resource"]), sort_keys=True))
+    return found
+
+
+def test_only_the_functions_that_page_get_the_cursor_secret_and_none_in_plain_configuration(synthesized):
     secret = _logical(synthesized, "AWS::SecretsManager::Secret")
     functions = functions_by_description(synthesized)
+    paging = [route for route in ROUTES if pages(route)]
+    assert paging and len(paging) < len(ROUTES)
     for route in ROUTES:
         template, _, function = functions[f"{route.method} {route.path}"]
         variables = function["Properties"]["Environment"]["Variables"]
         assert "CURSOR_SECRET" not in variables
-        assert synthesized.parent_value(template, variables["CURSOR_SECRET_ARN"]) == {"Ref": secret}
+        readers = _secret_readers(synthesized, template, function)
+        if pages(route):
+            assert synthesized.parent_value(template, variables["CURSOR_SECRET_ARN"]) == {"Ref": secret}, route
+            assert readers == {json.dumps({"Ref": secret})}, route
+        else:
+            assert "CURSOR_SECRET_ARN" not in variables and readers == set(), route
+    for job in (*JOBS, None):
+        template, _, function = functions[job.summary if job else "API key authorizer"]
+        assert _secret_readers(synthesized, template, function) == set()
     assert 'CURSOR_SECRET"' not in json.dumps(synthesized.templates)
 
 
