@@ -83,19 +83,21 @@ class LoyaltyApi(Construct):
         )
         self.rest_api_id = self.api.ref
         self._resources: dict[str, str] = {"/": self.api.attr_root_resource_id}
-        for response_type, (status, _, _) in GATEWAY_RESPONSES.items():
+        self.gateway_responses = [
             apigw.CfnGatewayResponse(
                 self,
                 f"Gateway{response_type.title().replace('_', '')}",
                 rest_api_id=self.rest_api_id,
                 response_type=response_type,
-                status_code=str(status),
+                status_code=str(status) if status else None,  # None: the catch-alls keep the gateway's status
                 response_templates={"application/json": body(response_type)},
                 response_parameters={
                     f"gatewayresponse.header.{name}": f"'{value}'" for name, value in retry_after(response_type).items()
                 }
                 or None,
             )
+            for response_type, (status, _, _) in GATEWAY_RESPONSES.items()
+        ]
         self.authorizer = apigw.CfnAuthorizer(
             self,
             "KeyAuthorizer",
@@ -157,7 +159,9 @@ class LoyaltyApi(Construct):
         digest of every stage-shaping resource in the app, so any change to one makes a new deployment."""
         self.digest = stage_digest(self.node.root)
         deployment = apigw.CfnDeployment(self, f"Deployment{self.digest}", rest_api_id=self.rest_api_id)
-        for dependency in dependencies:
+        # A deployment snapshots what exists when it is created: it must come after every gateway
+        # response (no method refers to them, so nothing else orders them before it) and every method.
+        for dependency in [*dependencies, *self.gateway_responses]:
             deployment.node.add_dependency(dependency)
         self.stage = apigw.CfnStage(
             self,
