@@ -21,7 +21,7 @@ from constructs import Construct
 from loyalty.routes import Route
 
 from infra import config
-from infra.constructs.lambdas import alarm, build_function, construct_name
+from infra.constructs.lambdas import alarm, build_function, construct_name, server_errors
 from infra.permissions import pages, route_actions
 
 
@@ -109,14 +109,9 @@ class RouteFunctions(NestedStack):
                     ),
                 )
             )
-            for metric_name, metric in (
-                ("Errors", function.metric_errors()),
-                ("Throttles", function.metric_throttles()),
+            for metric_name, metric, what in (
+                ("5xx", server_errors(function), "answered 5xx (the function's own Status5xx)"),
+                ("Errors", function.metric_errors(), "Lambda errors (crashes and timeouts)"),
+                ("Throttles", function.metric_throttles(), "Lambda throttles"),
             ):
-                alarm(
-                    self,
-                    f"{name}{metric_name}Alarm",
-                    metric,
-                    f"{route.method} {route.path}: Lambda {metric_name.lower()}",
-                    topic=topic,
-                )
+                alarm(self, f"{name}{metric_name}Alarm", metric, f"{route.method} {route.path}: {what}", topic=topic)

@@ -6,10 +6,12 @@ import re
 from importlib.metadata import version
 
 import pytest
+from loyalty.http import FUNCTION_DIMENSION
 from loyalty.routes import JOBS, ROUTES
 
 from infra import config
 from infra.constructs.api import ACCESS_LOG_FIELDS, access_log_format, default_usage_key
+from infra.constructs.lambdas import METRICS_NAMESPACE
 from infra.permissions import pages
 from tests.infra.synth import EMAIL, Synthesized, functions_by_description
 
@@ -26,11 +28,33 @@ def test_every_alarm_notifies_the_one_topic_that_mails_the_operator(synthesized)
     (subscription,) = synthesized.props("AWS::SNS::Subscription")
     assert subscription == {"Endpoint": EMAIL, "Protocol": "email", "TopicArn": {"Ref": topic}}
     alarms = synthesized.resources("AWS::CloudWatch::Alarm")
-    assert len(alarms) >= 2 * len(ROUTES) + 3 * len(JOBS) + 4
+    assert len(alarms) >= 3 * len(ROUTES) + 3 * len(JOBS) + 4
     for template, logical, alarm in alarms:
         for actions in ("AlarmActions", "OKActions"):
             (target,) = alarm["Properties"][actions]
             assert synthesized.parent_value(template, target) == {"Ref": topic}, logical
+
+
+def test_each_route_function_alarms_on_its_own_5xx_answers_and_on_crashes(synthesized):
+    """The edge answers every exception itself, so Lambda's Errors sees only crashes: 5xx has its own alarm."""
+    functions = functions_by_description(synthesized)
+    alarms_by_template: dict[str, list[dict]] = {}
+    for template, _, alarm in synthesized.resources("AWS::CloudWatch::Alarm"):
+        alarms_by_template.setdefault(template, []).append(alarm["Properties"])
+    for route in ROUTES:
+        template, logical, _ = functions[f"{route.method} {route.path}"]
+        watched = {
+            (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"], alarm["Threshold"])
+            for alarm in alarms_by_template[template]
+            if alarm.get("Dimensions") == [{"Name": FUNCTION_DIMENSION, "Value": {"Ref": logical}}]
+        }
+        assert watched >= {
+            (METRICS_NAMESPACE, "Status5xx", "Sum", 1),
+            ("AWS/Lambda", "Errors", "Sum", 1),
+            ("AWS/Lambda", "Throttles", "Sum", 1),
+        }, route
+        environment = functions[f"{route.method} {route.path}"][2]["Properties"]["Environment"]["Variables"]
+        assert environment["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
 
 
 def test_jobs_run_one_at_a_time_fail_into_a_dead_letter_queue_and_raise_alarms(synthesized):
