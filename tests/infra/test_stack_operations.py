@@ -71,7 +71,7 @@ def test_jobs_run_one_at_a_time_fail_into_a_dead_letter_queue_and_raise_alarms(s
         template, logical, function = functions[job.summary]
         assert template == "parent"
         props = function["Properties"]
-        assert props["ReservedConcurrentExecutions"] == 1
+        assert "ReservedConcurrentExecutions" not in props  # opt-in: the lease keeps runs apart
         assert props["Timeout"] == config.JOB_TIMEOUT_SECONDS
         assert props["Environment"]["Variables"]["JOB_RESERVE_SECONDS"] == str(config.JOB_RESERVE_SECONDS)
         invoke = invoke_configs[logical]
@@ -82,6 +82,14 @@ def test_jobs_run_one_at_a_time_fail_into_a_dead_letter_queue_and_raise_alarms(s
         assert alarmed[logical] == {"Errors", "Throttles", "Duration"}
     (depth,) = [a for a in synthesized.props("AWS::CloudWatch::Alarm") if a.get("Namespace") == "AWS/SQS"]
     assert depth["Dimensions"][0]["Value"] == {"Fn::GetAtt": [queue, "QueueName"]}
+
+
+def test_reserved_concurrency_for_the_jobs_is_an_opt_in_context_value(tmp_path):
+    reserved = Synthesized(tmp_path, ROUTES[:1], jobReservedConcurrency="1")
+    functions = functions_by_description(reserved)
+    for job in JOBS:
+        assert functions[job.summary][2]["Properties"]["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in functions["API key authorizer"][2]["Properties"]
 
 
 def test_each_tenant_is_throttled_by_its_usage_plan_keyed_by_the_authorizer(synthesized):

@@ -7,8 +7,9 @@ from typing import Any
 from loyalty.repository import store
 from loyalty.repository.store import Collection, Key, key
 
-# Two partitions are platform data, not tenant data: the tenant registry (the scheduled jobs walk
-# it) and the key index (the authorizer finds a key's tenant from the key's hash alone).
+# Three kinds of partition are platform data, not tenant data: the tenant registry (the scheduled
+# jobs walk it), the key index (the authorizer finds a key's tenant from the key's hash alone) and the
+# scheduled jobs' leases (JOB#<job>, loyalty/repository/leases.py). Every other key starts with T#.
 TENANT_REGISTRY = "REGISTRY#TENANTS"
 
 

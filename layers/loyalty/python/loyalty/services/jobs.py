@@ -10,12 +10,18 @@ lots does not starve the others), settles a page's items on a few threads, stops
 budget is spent (the next run resumes: what is settled has left the index), and isolates a
 tenant that fails: it is logged and skipped, the others go on, and the run then raises
 TenantsFailed so the failure reaches the alarm and the dead-letter queue.
+
+Runs of one job never overlap: a run takes the job's lease in the table (repository.leases) before
+it starts, extends it before each page and gives it back at the end; a second run while the lease is
+held settles nothing and says so. A run that crashed frees the lease when it expires (the run's
+remaining time plus LEASE_MARGIN_SECONDS). Lambda's reserved concurrency is not needed for this.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
@@ -24,10 +30,10 @@ from typing import Any
 from loyalty import clock
 from loyalty.errors import ApiError
 from loyalty.observability import logger
+from loyalty.repository import leases, retry, store
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
-from loyalty.repository import retry, store
 from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book
 
@@ -94,6 +100,9 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime, budget: Budg
 
 
 PAGE_SIZE = 100
+LEASE_MARGIN_SECONDS = 10
+# A run by hand (no Lambda deadline) holds the lease this long past its latest page.
+UNBOUNDED_LEASE_SECONDS = 900
 WORKERS = 8  # settles in flight at once: each is I/O-bound (one read, one transaction)
 
 
@@ -112,6 +121,13 @@ class Budget:
 
     def spent(self) -> bool:
         return self._time_left_ms is not None and self._time_left_ms() < self._reserve_ms
+
+    def lease_seconds(self) -> int:
+        """How long a lease taken now must last: the run's remaining time and a margin (a crashed run
+        frees it that much after its timeout); a run without a deadline extends it page by page."""
+        if self._time_left_ms is None:
+            return UNBOUNDED_LEASE_SECONDS
+        return self._time_left_ms() // 1000 + LEASE_MARGIN_SECONDS
 
     def retries(self) -> retry.Budget:
         """The retry budget of one item: the policy's, cut short so that no retry runs into the reserve."""
@@ -142,6 +158,7 @@ def _walk(
     due: Callable[[str, dict[str, Any] | None], Page],
     settle: Callable[[str, dict[str, Any]], None],
     budget: Budget,
+    still_ours: Callable[[], bool] = lambda: True,
 ) -> tuple[bool, list[str]]:
     """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants).
 
@@ -161,7 +178,7 @@ def _walk(
     with ThreadPoolExecutor(WORKERS) as pool:
         while cursors:
             for tenant_id in list(cursors):
-                if budget.spent() or left_over.is_set():
+                if budget.spent() or left_over.is_set() or not still_ours():
                     return False, failed
                 try:
                     items, cursors[tenant_id] = due(tenant_id, cursors[tenant_id])
@@ -195,7 +212,21 @@ def _run(
             for name, amount in counted.items():
                 totals[name] += amount
 
-    complete, failed = _walk(job, tenant_ids or tenants.list_tenants(), due, settle, budget)
+    holder = uuid.uuid4().hex
+    if not leases.take(job, holder, budget.lease_seconds()):
+        logger.info("another run of this job holds its lease; this run does nothing", extra={"job": job})
+        return {**totals, "complete": False, "skipped": "another run of this job is in progress"}
+    try:
+        complete, failed = _walk(
+            job,
+            tenant_ids or tenants.list_tenants(),
+            due,
+            settle,
+            budget,
+            lambda: leases.take(job, holder, budget.lease_seconds()),  # extended before each page
+        )
+    finally:
+        leases.give_back(job, holder)
     result = {**totals, "complete": complete}
     if failed:
         raise TenantsFailed(job, failed, result)
