@@ -180,8 +180,9 @@ class LoyaltyApi(Construct):
                     logging_level="ERROR",
                     # Per-method metrics are billed as custom metrics; see docs/decisions.md.
                     metrics_enabled=False,
-                    throttling_rate_limit=config.THROTTLE_RATE_PER_SECOND,
-                    throttling_burst_limit=config.THROTTLE_BURST,
+                    # per method: each route gets this much, the stage's total is the account's limit
+                    throttling_rate_limit=config.METHOD_THROTTLE_RATE_PER_SECOND,
+                    throttling_burst_limit=config.METHOD_THROTTLE_BURST,
                 )
             ],
         )

@@ -206,4 +206,7 @@ def test_tracing_on_detailed_per_method_metrics_off_as_decided(synthesized):
     assert stage["TracingEnabled"] is True
     (settings,) = stage["MethodSettings"]
     assert settings["MetricsEnabled"] is False
-    assert settings["ThrottlingRateLimit"] == config.THROTTLE_RATE_PER_SECOND
+    # `*/*` applies to each method on its own: the award route alone must reach the target
+    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    assert settings["ThrottlingRateLimit"] == config.METHOD_THROTTLE_RATE_PER_SECOND >= config.TARGET_AWARDS_PER_SECOND
+    assert settings["ThrottlingBurstLimit"] == config.METHOD_THROTTLE_BURST
