@@ -28,7 +28,8 @@ TARGET_REDEMPTIONS_PER_SECOND = 2_000
 # default, shared with every API of the account in the region: raise it for the target, docs/deploy.md).
 METHOD_THROTTLE_RATE_PER_SECOND = TARGET_AWARDS_PER_SECOND
 METHOD_THROTTLE_BURST = 5000  # the account's default burst; a method's burst cannot exceed the account's
-# Tenants without limits of their own (`loyalty tenant limits`) share this usage plan.
+# The default usage plan: each tenant's own API Gateway key starts on it (`loyalty tenant create`), and a
+# plan's rate applies to each of its keys, so every tenant gets this much for itself.
 DEFAULT_TENANT_RATE_PER_SECOND = 50
 DEFAULT_TENANT_BURST = 100
 # A revoked key is refused within this many seconds; the authorizer answers within its timeout.

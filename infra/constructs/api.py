@@ -61,7 +61,8 @@ def access_log_format() -> str:
 
 
 def default_usage_key(stack_name: str) -> str:
-    """The usage-plan key of tenants without limits of their own: an identifier, never sent by clients."""
+    """The shared fallback usage-plan key of tenants created before each tenant got its own key at
+    `tenant create` (tools/limits.py): an identifier, never sent by clients."""
     return f"{stack_name}-default-tenant-limits"
 
 
@@ -196,7 +197,7 @@ class LoyaltyApi(Construct):
             self,
             "DefaultUsagePlan",
             usage_plan_name=f"{self.name}-default",
-            description="Tenants without limits of their own share this rate",
+            description="Each tenant's own key starts here; the rate applies to each key",
             api_stages=[apigw.CfnUsagePlan.ApiStageProperty(api_id=self.rest_api_id, stage=config.STAGE_NAME)],
             throttle=apigw.CfnUsagePlan.ThrottleSettingsProperty(
                 rate_limit=config.DEFAULT_TENANT_RATE_PER_SECOND, burst_limit=config.DEFAULT_TENANT_BURST
