@@ -187,6 +187,16 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {write_document()}")
 
 
+def _revoke_help() -> str:
+    from infra.config import AUTHORIZER_CACHE_SECONDS
+
+    return (
+        f"revoke a key (refused at once locally; within {AUTHORIZER_CACHE_SECONDS} s when deployed, "
+        "the authorizer's cache)"
+    )
+
+
+REVOKE_HELP = _revoke_help()
 TARGET_HELP = (
     "Target: the DynamoDB Local that `make serve` runs (found through .local/engine.json), or, with TABLE_NAME "
     "set, that table with your AWS credentials (AWS_REGION, AWS_PROFILE ...)."
@@ -267,7 +277,7 @@ def _parser() -> argparse.ArgumentParser:
     issue.add_argument("--label", help="a note to recognise the key by (e.g. 'checkout')")
     key_list = key_actions.add_parser("list", help="list a tenant's keys (ids, scopes, labels; never the keys)")
     key_list.add_argument("tenant_id", help="the tenant whose keys to list")
-    revoke = key_actions.add_parser("revoke", help="revoke a key at once (locally; within 300 s when deployed)")
+    revoke = key_actions.add_parser("revoke", help=REVOKE_HELP)
     revoke.add_argument("tenant_id", help="the tenant the key belongs to")
     revoke.add_argument("key_id", help="the keyId shown by `key issue` or `key list`")
     key.set_defaults(run=cmd_key)

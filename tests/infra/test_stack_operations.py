@@ -57,6 +57,19 @@ def test_each_route_function_alarms_on_its_own_5xx_answers_and_on_crashes(synthe
         assert environment["POWERTOOLS_METRICS_NAMESPACE"] == METRICS_NAMESPACE
 
 
+def test_the_deploy_guide_counts_the_alarms_and_methods_the_template_has(synthesized):
+    """docs/deploy.md's fixed cost is derived from what is deployed, so it cannot drift from the route table."""
+    metrics = 0
+    for props in synthesized.props("AWS::CloudWatch::Alarm"):
+        metrics += sum(1 for m in props["Metrics"] if "MetricStat" in m) if "Metrics" in props else 1
+    methods = len(synthesized.props("AWS::ApiGateway::Method"))
+    guide = " ".join((config.ROOT / "docs" / "deploy.md").read_text().split())
+    times = "\N{MULTIPLICATION SIGN}"
+    assert f"{metrics} alarm metrics {times} $0.10 = ${metrics / 10:.2f}" in guide
+    assert f"the route table's {len(ROUTES)} routes and {len(JOBS)} jobs" in guide
+    assert f"5 metrics {times} {methods} methods {times} $0.30 = ${5 * methods * 0.30:.2f}" in guide
+
+
 def test_jobs_run_one_at_a_time_fail_into_a_dead_letter_queue_and_raise_alarms(synthesized):
     functions = functions_by_description(synthesized)
     queue = _logical(synthesized, "AWS::SQS::Queue")
