@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from loyalty.errors import NotFound, Unavailable
 from loyalty.http import FUNCTION_DIMENSION, endpoint
+from loyalty.observability import metrics
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Context:
 def _published(capsys, monkeypatch, failure: Exception | None) -> dict[str, Any]:
     """The one EMF record a handler prints for one call that raises `failure` (or succeeds)."""
     monkeypatch.setenv("POWERTOOLS_METRICS_DISABLED", "false")
+    metrics.clear_metrics()  # what earlier tests' handlers counted while metrics were disabled is never flushed
 
     @endpoint()
     def operation(request):
