@@ -19,10 +19,17 @@ JOB_RESERVE_SECONDS = 20
 # serialisation is CPU-bound; 256 MB would give it a seventh of a core. See docs/deploy.md for the arithmetic.
 JOB_MEMORY_MB = 1769
 LOG_RETENTION = "ONE_MONTH"  # a name of aws_logs.RetentionDays
-# The stage-wide ceiling over all tenants together (the account's default regional limit is 10,000/s).
-THROTTLE_RATE_PER_SECOND = 5000
-THROTTLE_BURST = 5000
-# Tenants without limits of their own (`loyalty tenant limits`) share this usage plan.
+# The throughput one tenant must sustain (docs/decisions.md): awards and coupon redemptions per second.
+TARGET_AWARDS_PER_SECOND = 10_000
+TARGET_REDEMPTIONS_PER_SECOND = 2_000
+# A ceiling for EACH method (route) of the stage, not for the stage as a whole: API Gateway applies
+# the `*/*` method settings to every method separately. Sized so the busiest route reaches the target;
+# what bounds all routes together is the account's regional throttle (10,000/s and burst 5,000 by
+# default, shared with every API of the account in the region: raise it for the target, docs/deploy.md).
+METHOD_THROTTLE_RATE_PER_SECOND = TARGET_AWARDS_PER_SECOND
+METHOD_THROTTLE_BURST = 5000  # the account's default burst; a method's burst cannot exceed the account's
+# The default usage plan: each tenant's own API Gateway key starts on it (`loyalty tenant create`), and a
+# plan's rate applies to each of its keys, so every tenant gets this much for itself.
 DEFAULT_TENANT_RATE_PER_SECOND = 50
 DEFAULT_TENANT_BURST = 100
 # A revoked key is refused within this many seconds; the authorizer answers within its timeout.

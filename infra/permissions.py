@@ -8,6 +8,8 @@ tests/infra/test_stack.py holds the template to what they were seen to call.
 
 from __future__ import annotations
 
+import importlib
+
 from loyalty.routes import Route
 
 READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
@@ -28,3 +30,8 @@ def route_actions(route: Route) -> tuple[str, ...]:
     if route.function in NO_TABLE:
         return ()
     return READ + WRITE if route.writes else READ
+
+
+def pages(route: Route) -> bool:
+    """Whether the route's handler answers pages (a signed nextToken): only those may read the cursor secret."""
+    return bool(importlib.import_module(route.module).handler.api.paged)

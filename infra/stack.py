@@ -35,7 +35,7 @@ class LoyaltyStack(Stack):
             lambda_.LayerVersion.from_layer_version_arn(self, "Powertools", self._powertools_layer_arn()),
             code_layer(self),
         ]
-        # Signs nextToken cursors: one secret for every function, read once per container.
+        # Signs nextToken cursors: one secret for the functions that page, read once per container.
         cursor_secret = secretsmanager.Secret(
             self,
             "CursorSecret",
@@ -66,7 +66,7 @@ class LoyaltyStack(Stack):
                 authorizer_id=api.authorizer.ref,
                 table=table,
                 layers=layers,
-                environment={**environment, "CURSOR_SECRET_ARN": cursor_secret.secret_arn},
+                environment=environment,
                 secret=cursor_secret,
                 topic=topic,
             )

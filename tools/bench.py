@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.only == "cold":
         return
     counts = tuple(int(n) for n in os.environ.get("BENCH_MEMBERS", "10,5000").split(","))
-    print("DynamoDB calls per request (counted on the botocore client; authorizer excluded: 1 GetItem, cached 300 s)\n")
+    print("DynamoDB calls per request (counted on the botocore client; authorizer excluded: 1 GetItem, cached 60 s)\n")
     print(f"| {'operation':<44} | {'members':>7} | {'status':>6} | {'calls':>5} | {'by API':<40} |")
     print(f"|{'-' * 46}|{'-' * 9}|{'-' * 8}|{'-' * 7}|{'-' * 42}|")
     for name, members, calls, status in dynamodb_calls(counts):

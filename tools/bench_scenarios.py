@@ -15,7 +15,7 @@ class Pausable(Protocol):
 
 
 def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
-    """A gateway whose authorizer lookups are not counted: API Gateway caches them for 300 s."""
+    """A gateway whose authorizer lookups are not counted: API Gateway caches them for 60 s."""
     from tools.local.gateway import Gateway
 
     gateway = Gateway()

@@ -83,27 +83,51 @@ def cmd_stop(args: argparse.Namespace) -> None:
 
 
 def cmd_tenant(args: argparse.Namespace) -> None:
-    _target()
+    target = _target()
     from loyalty.services import tenants
 
     if args.action == "create":
-        _print(tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency))
+        api_id = _api_id(args, required=target == "deployed")
+        created = tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency)
+        if api_id:  # its own API Gateway key on the default plan: its rate is its own, not a share
+            created["gateway"] = _gateway_key(args, api_id)
+        _print(created)
+    elif args.action == "gateway-key":
+        _print(_gateway_key(args, _api_id(args, required=True)))
     elif args.action == "limits":
         _print(_set_limits(args))
     else:
         _print(tenants.list_tenants())
 
 
-def _set_limits(args: argparse.Namespace) -> dict[str, Any]:
-    """The tenant's own API Gateway rate and burst (usage plan) on the deployed API."""
+def _api_id(args: argparse.Namespace, *, required: bool) -> str | None:
+    api_id = args.api_id or os.environ.get("LOYALTY_API_ID")
+    if required and not api_id:
+        sys.exit("error: pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
+    return api_id
+
+
+def _apigateway() -> Any:
+    """API Gateway in the region of the profile (AWS_REGION, AWS_PROFILE's config), like the table's client."""
     import boto3
 
+    return boto3.client("apigateway")
+
+
+def _gateway_key(args: argparse.Namespace, api_id: str | None) -> dict[str, Any]:
+    from tools.limits import give_key
+
+    assert api_id
+    return give_key(_apigateway(), api_id, args.tenant_id, args.stage)
+
+
+def _set_limits(args: argparse.Namespace) -> dict[str, Any]:
+    """The tenant's own API Gateway rate and burst (usage plan) on the deployed API."""
     from tools.limits import set_limits
 
-    api_id = args.api_id or os.environ.get("LOYALTY_API_ID")
-    if not api_id:
-        sys.exit("error: pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
-    return set_limits(boto3.client("apigateway"), api_id, args.tenant_id, args.rate, args.burst, args.stage)
+    api_id = _api_id(args, required=True)
+    assert api_id
+    return set_limits(_apigateway(), api_id, args.tenant_id, args.rate, args.burst, args.stage)
 
 
 def cmd_key(args: argparse.Namespace) -> None:
@@ -163,10 +187,27 @@ def cmd_openapi(args: argparse.Namespace) -> None:
     print(f"wrote {write_document()}")
 
 
+def _revoke_help() -> str:
+    from infra.config import AUTHORIZER_CACHE_SECONDS
+
+    return (
+        f"revoke a key (refused at once locally; within {AUTHORIZER_CACHE_SECONDS} s when deployed, "
+        "the authorizer's cache)"
+    )
+
+
+REVOKE_HELP = _revoke_help()
 TARGET_HELP = (
     "Target: the DynamoDB Local that `make serve` runs (found through .local/engine.json), or, with TABLE_NAME "
     "set, that table with your AWS credentials (AWS_REGION, AWS_PROFILE ...)."
 )
+
+
+def _gateway_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--api-id", help="the stack's ApiId output (default: $LOYALTY_API_ID; required for a deployed table)"
+    )
+    parser.add_argument("--stage", default=STAGE, help=f"the API stage (default: {STAGE})")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -203,19 +244,28 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("tenant_id", help="the tenant's id: lower-case letters, digits and dashes")
     create.add_argument("--name", help="the program's display name (default: the tenant id)")
     create.add_argument("--currency", default="USD", help="ISO 4217 currency of the program (default: USD)")
+    _gateway_arguments(create)
     tenant_actions.add_parser(
         "list", help="list every tenant", description="List every tenant with its program.", epilog=TARGET_HELP
     )
+    gateway_key = tenant_actions.add_parser(
+        "gateway-key",
+        help="give a tenant its own API Gateway key on the default plan (tenants created before that was done)",
+        description="Create (or find) the tenant's own API Gateway API key and attach it to the stack's default "
+        "usage plan, unless the tenant has a plan of its own. Safe to run again.",
+    )
+    gateway_key.add_argument("tenant_id", help="the tenant")
+    _gateway_arguments(gateway_key)
     limits = tenant_actions.add_parser(
         "limits",
         help="set the tenant's own rate and burst on the deployed API",
-        description="Create or update the tenant's API Gateway usage plan: its own steady rate and burst.",
+        description="Create or update the tenant's own API Gateway usage plan (its own steady rate and burst) "
+        "and move the tenant's API Gateway key to it. Safe to run again.",
     )
     limits.add_argument("tenant_id", help="the tenant whose limits to set")
     limits.add_argument("--rate", type=float, required=True, help="steady requests per second")
     limits.add_argument("--burst", type=int, required=True, help="requests allowed at once")
-    limits.add_argument("--api-id", help="the stack's ApiId output (default: $LOYALTY_API_ID)")
-    limits.add_argument("--stage", default=STAGE, help=f"the API stage (default: {STAGE})")
+    _gateway_arguments(limits)
     tenant.set_defaults(run=cmd_tenant)
 
     key = commands.add_parser("key", help="issue, list or revoke API keys", description="Manage a tenant's API keys.")
@@ -240,8 +290,8 @@ def _parser() -> argparse.ArgumentParser:
     key_list.add_argument("tenant_id", help="the tenant whose keys to list")
     revoke = key_actions.add_parser(
         "revoke",
-        help="revoke a key at once (locally; within 300 s when deployed)",
-        description="Revoke an API key: refused at once locally, and within 300 s when deployed (authorizer cache).",
+        help=REVOKE_HELP,
+        description="Revoke an API key: " + REVOKE_HELP + ".",
     )
     revoke.add_argument("tenant_id", help="the tenant the key belongs to")
     revoke.add_argument("key_id", help="the keyId shown by `key issue` or `key list`")

@@ -61,7 +61,8 @@ def access_log_format() -> str:
 
 
 def default_usage_key(stack_name: str) -> str:
-    """The usage-plan key of tenants without limits of their own: an identifier, never sent by clients."""
+    """The shared fallback usage-plan key of tenants created before each tenant got its own key at
+    `tenant create` (tools/limits.py): an identifier, never sent by clients."""
     return f"{stack_name}-default-tenant-limits"
 
 
@@ -83,19 +84,21 @@ class LoyaltyApi(Construct):
         )
         self.rest_api_id = self.api.ref
         self._resources: dict[str, str] = {"/": self.api.attr_root_resource_id}
-        for response_type, (status, _, _) in GATEWAY_RESPONSES.items():
+        self.gateway_responses = [
             apigw.CfnGatewayResponse(
                 self,
                 f"Gateway{response_type.title().replace('_', '')}",
                 rest_api_id=self.rest_api_id,
                 response_type=response_type,
-                status_code=str(status),
+                status_code=str(status) if status else None,  # None: the catch-alls keep the gateway's status
                 response_templates={"application/json": body(response_type)},
                 response_parameters={
                     f"gatewayresponse.header.{name}": f"'{value}'" for name, value in retry_after(response_type).items()
                 }
                 or None,
             )
+            for response_type, (status, _, _) in GATEWAY_RESPONSES.items()
+        ]
         self.authorizer = apigw.CfnAuthorizer(
             self,
             "KeyAuthorizer",
@@ -157,7 +160,9 @@ class LoyaltyApi(Construct):
         digest of every stage-shaping resource in the app, so any change to one makes a new deployment."""
         self.digest = stage_digest(self.node.root)
         deployment = apigw.CfnDeployment(self, f"Deployment{self.digest}", rest_api_id=self.rest_api_id)
-        for dependency in dependencies:
+        # A deployment snapshots what exists when it is created: it must come after every gateway
+        # response (no method refers to them, so nothing else orders them before it) and every method.
+        for dependency in [*dependencies, *self.gateway_responses]:
             deployment.node.add_dependency(dependency)
         self.stage = apigw.CfnStage(
             self,
@@ -176,8 +181,9 @@ class LoyaltyApi(Construct):
                     logging_level="ERROR",
                     # Per-method metrics are billed as custom metrics; see docs/decisions.md.
                     metrics_enabled=False,
-                    throttling_rate_limit=config.THROTTLE_RATE_PER_SECOND,
-                    throttling_burst_limit=config.THROTTLE_BURST,
+                    # per method: each route gets this much, the stage's total is the account's limit
+                    throttling_rate_limit=config.METHOD_THROTTLE_RATE_PER_SECOND,
+                    throttling_burst_limit=config.METHOD_THROTTLE_BURST,
                 )
             ],
         )
@@ -191,7 +197,7 @@ class LoyaltyApi(Construct):
             self,
             "DefaultUsagePlan",
             usage_plan_name=f"{self.name}-default",
-            description="Tenants without limits of their own share this rate",
+            description="Each tenant's own key starts here; the rate applies to each key",
             api_stages=[apigw.CfnUsagePlan.ApiStageProperty(api_id=self.rest_api_id, stage=config.STAGE_NAME)],
             throttle=apigw.CfnUsagePlan.ThrottleSettingsProperty(
                 rate_limit=config.DEFAULT_TENANT_RATE_PER_SECOND, burst_limit=config.DEFAULT_TENANT_BURST

@@ -1,7 +1,9 @@
 """Scheduled jobs: one function per job from the route table's JOBS, run by an EventBridge schedule.
 
-Each job runs one at a time (reserved concurrency 1), stops before its timeout and is resumed by
-the next run; a run that fails (or cannot be delivered) lands in the jobs' dead-letter queue.
+Each job runs one at a time (a lease item in the table, loyalty/repository/leases.py: no reserved
+concurrency, which Lambda refuses on accounts with little unreserved concurrency and so rolls the
+whole stack back; `-c jobReservedConcurrency=1` reserves it as well, opt-in), stops before its
+timeout and is resumed by the next run; a run that fails (or cannot be delivered) lands in the jobs' dead-letter queue.
 Alarms: errors, throttles, a backlog (runs that use their whole time budget, run after run) and
 any message in the dead-letter queue.
 """
@@ -25,6 +27,17 @@ from infra.constructs.lambdas import alarm, build_function, construct_name
 from infra.permissions import JOB
 
 BACKLOG_RUNS = 3
+RESERVED_CONCURRENCY_CONTEXT = "jobReservedConcurrency"
+
+
+def reserved_concurrency(scope: Construct) -> int | None:
+    """`-c jobReservedConcurrency=N` reserves N for each job; off by default (the lease keeps runs apart)."""
+    value = scope.node.try_get_context(RESERVED_CONCURRENCY_CONTEXT)
+    if value in (None, "", "0", 0, False, "false"):
+        return None
+    if not str(value).isdigit():
+        raise ValueError(f"-c {RESERVED_CONCURRENCY_CONTEXT}= takes a whole number, not {value!r}")
+    return int(value)
 
 
 class ScheduledJobs(Construct):
@@ -69,7 +82,7 @@ class ScheduledJobs(Construct):
                 environment={**environment, "JOB_RESERVE_SECONDS": str(config.JOB_RESERVE_SECONDS)},
                 description=job.summary,
                 timeout_seconds=config.JOB_TIMEOUT_SECONDS,
-                reserved_concurrency=1,
+                reserved_concurrency=reserved_concurrency(self),
                 memory_mb=config.JOB_MEMORY_MB,
             )
             # A failed run is not retried at once: the next scheduled run resumes where it stopped.
@@ -94,7 +107,7 @@ class ScheduledJobs(Construct):
             self,
             f"{name}Throttles",
             function.metric_throttles(period=period),
-            f"{job.name}: a run could not start (another is still running)",
+            f"{job.name}: a run could not start (Lambda concurrency exhausted, or the opt-in reservation is busy)",
             topic=topic,
         )
         budget_ms = (config.JOB_TIMEOUT_SECONDS - config.JOB_RESERVE_SECONDS - 30) * 1000

@@ -12,8 +12,12 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 from constructs import Construct
+from loyalty.http import FUNCTION_DIMENSION
 
 from infra import build, config
+
+# Where the functions' Powertools metrics go (Status2xx/4xx/5xx, loyalty/http.py).
+METRICS_NAMESPACE = "LoyaltyApi"
 
 
 def construct_name(function: str) -> str:
@@ -44,6 +48,18 @@ def alarm(
     created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     created.add_ok_action(cloudwatch_actions.SnsAction(topic))
     return created
+
+
+def server_errors(function: lambda_.IFunction) -> cloudwatch.Metric:
+    """The 5xx answers of one route function: what the edge catches and answers (a bug's 500, a 503)
+    never reaches Lambda's Errors metric, which counts only crashes and timeouts."""
+    return cloudwatch.Metric(
+        namespace=METRICS_NAMESPACE,
+        metric_name="Status5xx",
+        dimensions_map={FUNCTION_DIMENSION: function.function_name},
+        statistic="Sum",
+        period=Duration.minutes(5),
+    )
 
 
 def code_layer(scope: Construct) -> lambda_.LayerVersion:
@@ -123,6 +139,6 @@ def build_function(
         environment={
             **environment,
             "POWERTOOLS_SERVICE_NAME": "loyalty-api",
-            "POWERTOOLS_METRICS_NAMESPACE": "LoyaltyApi",
+            "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
         },
     )

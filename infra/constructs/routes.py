@@ -8,6 +8,7 @@ update never creates a method in one nested stack while deleting it from another
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from aws_cdk import Aws, NestedStack
 from aws_cdk import aws_apigateway as apigw
@@ -20,8 +21,8 @@ from constructs import Construct
 from loyalty.routes import Route
 
 from infra import config
-from infra.constructs.lambdas import alarm, build_function, construct_name
-from infra.permissions import route_actions
+from infra.constructs.lambdas import alarm, build_function, construct_name, server_errors
+from infra.permissions import pages, route_actions
 
 
 def route_stack(route: Route, stacks: int = config.ROUTE_STACKS) -> str:
@@ -38,6 +39,13 @@ def group_routes(routes: tuple[Route, ...]) -> dict[str, list[Route]]:
 
 
 class RouteFunctions(NestedStack):
+    @staticmethod
+    def _cursor_secret(route: Route, environment: dict[str, str], secret: secretsmanager.ISecret) -> dict[str, Any]:
+        """Only a function that pages gets the cursor secret's ARN and the right to read it."""
+        if not pages(route):
+            return {"environment": environment, "secret": None}
+        return {"environment": {**environment, "CURSOR_SECRET_ARN": secret.secret_arn}, "secret": secret}
+
     def __init__(
         self,
         scope: Construct,
@@ -67,9 +75,8 @@ class RouteFunctions(NestedStack):
                 table=table,
                 layers=layers,
                 actions=route_actions(route),
-                environment=environment,
                 description=f"{route.method} {route.path}",
-                secret=secret,
+                **self._cursor_secret(route, environment, secret),
             )
             self.functions[name] = function
             function.add_permission(
@@ -102,14 +109,9 @@ class RouteFunctions(NestedStack):
                     ),
                 )
             )
-            for metric_name, metric in (
-                ("Errors", function.metric_errors()),
-                ("Throttles", function.metric_throttles()),
+            for metric_name, metric, what in (
+                ("5xx", server_errors(function), "answered 5xx (the function's own Status5xx)"),
+                ("Errors", function.metric_errors(), "Lambda errors (crashes and timeouts)"),
+                ("Throttles", function.metric_throttles(), "Lambda throttles"),
             ):
-                alarm(
-                    self,
-                    f"{name}{metric_name}Alarm",
-                    metric,
-                    f"{route.method} {route.path}: Lambda {metric_name.lower()}",
-                    topic=topic,
-                )
+                alarm(self, f"{name}{metric_name}Alarm", metric, f"{route.method} {route.path}: {what}", topic=topic)

@@ -94,18 +94,59 @@ def test_table_has_the_designed_keys_ttl_pitr_and_retain(synthesized):
     assert props["Replicas"][0]["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
 
 
-def test_gateway_responses_use_the_error_envelope_and_throttles_keep_retry_after(synthesized):
+# Every response type API Gateway REST APIs answer with (AWS::ApiGateway::GatewayResponse ResponseType).
+GATEWAY_RESPONSE_TYPES = {
+    "ACCESS_DENIED", "API_CONFIGURATION_ERROR", "AUTHORIZER_CONFIGURATION_ERROR", "AUTHORIZER_FAILURE",
+    "BAD_REQUEST_PARAMETERS", "BAD_REQUEST_BODY", "DEFAULT_4XX", "DEFAULT_5XX", "EXPIRED_TOKEN",
+    "INTEGRATION_FAILURE", "INTEGRATION_TIMEOUT", "INVALID_API_KEY", "INVALID_SIGNATURE",
+    "MISSING_AUTHENTICATION_TOKEN", "QUOTA_EXCEEDED", "REQUEST_TOO_LARGE", "RESOURCE_NOT_FOUND", "THROTTLED",
+    "UNAUTHORIZED", "UNSUPPORTED_MEDIA_TYPE", "WAF_FILTERED",
+}  # fmt: skip
+
+
+def test_each_gateway_response_has_its_own_status_and_code_in_the_error_envelope(synthesized):
     responses = {r["ResponseType"]: r for r in synthesized.props("AWS::ApiGateway::GatewayResponse")}
-    for kind in ("UNAUTHORIZED", "ACCESS_DENIED", "THROTTLED", "QUOTA_EXCEEDED", "DEFAULT_5XX", "DEFAULT_4XX"):
-        body = json.loads(responses[kind]["ResponseTemplates"]["application/json"])
-        assert set(body["error"]) == {"code", "message"}
-    assert responses["UNAUTHORIZED"]["StatusCode"] == "401"
-    assert responses["ACCESS_DENIED"]["StatusCode"] == "403"
-    for kind in ("THROTTLED", "QUOTA_EXCEEDED"):
-        assert responses[kind]["StatusCode"] == "429"
-        assert responses[kind]["ResponseParameters"]["gatewayresponse.header.Retry-After"] == "'1'"
+    assert set(responses) == GATEWAY_RESPONSE_TYPES
+    answers = {}
+    for kind, response in responses.items():
+        body = json.loads(response["ResponseTemplates"]["application/json"])
+        assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}, kind
+        status = response.get("StatusCode")
+        retry = (response.get("ResponseParameters") or {}).get("gatewayresponse.header.Retry-After")
+        answers[kind] = (status, body["error"]["code"], retry)
+        assert (retry == "'1'") == (status in ("429", "503")), kind  # only what may succeed later says when
+    # the catch-alls keep the gateway's status: a status on them would rewrite every unmapped response
+    assert answers["DEFAULT_4XX"][0] is None and answers["DEFAULT_5XX"][0] is None
+    assert {kind: answers[kind][:2] for kind in GATEWAY_RESPONSE_TYPES - {"DEFAULT_4XX", "DEFAULT_5XX"}} == {
+        "UNAUTHORIZED": ("401", "unauthorized"),
+        "ACCESS_DENIED": ("403", "forbidden"),
+        "INVALID_API_KEY": ("403", "forbidden"),
+        "INVALID_SIGNATURE": ("403", "forbidden"),
+        "EXPIRED_TOKEN": ("403", "forbidden"),
+        "WAF_FILTERED": ("403", "forbidden"),
+        "MISSING_AUTHENTICATION_TOKEN": ("404", "not_found"),
+        "RESOURCE_NOT_FOUND": ("404", "not_found"),
+        "REQUEST_TOO_LARGE": ("413", "payload_too_large"),
+        "UNSUPPORTED_MEDIA_TYPE": ("415", "unsupported_media_type"),
+        "BAD_REQUEST_BODY": ("400", "validation_error"),
+        "BAD_REQUEST_PARAMETERS": ("400", "validation_error"),
+        "THROTTLED": ("429", "throttled"),
+        "QUOTA_EXCEEDED": ("429", "throttled"),
+        "AUTHORIZER_FAILURE": ("503", "unavailable"),
+        "AUTHORIZER_CONFIGURATION_ERROR": ("500", "internal_error"),
+        "API_CONFIGURATION_ERROR": ("500", "internal_error"),
+        "INTEGRATION_FAILURE": ("502", "internal_error"),
+        "INTEGRATION_TIMEOUT": ("504", "timeout"),
+    }
     outputs = synthesized.parent["Outputs"]
     assert {"ApiUrl", "ApiId", "TableName", "AlarmTopic", "JobDeadLetters"} <= set(outputs)
+
+
+def test_the_deployment_comes_after_every_gateway_response(synthesized):
+    """A deployment snapshots the gateway responses that exist when it is made; nothing else orders them."""
+    ((_, _, deployment),) = synthesized.resources("AWS::ApiGateway::Deployment")
+    responses = {logical for _, logical, _ in synthesized.resources("AWS::ApiGateway::GatewayResponse")}
+    assert responses and responses <= set(deployment.get("DependsOn", []))
 
 
 def test_cdk_nag_reports_no_unsuppressed_error(synthesized):

@@ -5,7 +5,7 @@ import time
 from datetime import UTC, datetime
 
 import pytest
-from loyalty.repository import store
+from loyalty.repository import leases, store
 from loyalty.routes import JOBS
 from loyalty.services import jobs
 
@@ -91,6 +91,8 @@ def test_a_job_item_that_can_never_settle_is_left_for_the_next_run_at_once(tenan
     def refused(items):  # the member's version condition fails on unchanged state, every time
         raise store.ConditionFailed([0], repr(("member", m)))
 
+    monkeypatch.setattr(jobs.leases, "take", lambda *args: True)  # only the items' writes are refused
+    monkeypatch.setattr(jobs.leases, "give_back", lambda *args: None)
     monkeypatch.setattr(store, "transact", refused)
     started = time.monotonic()
     assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 1, "points": 0, "complete": True}
@@ -166,10 +168,10 @@ def test_a_failing_tenant_is_logged_and_skipped_and_the_others_are_settled(local
     broken, healthy = _due_awards(local_api, 3), _due_awards(local_api, 3)
     original = jobs.approve_due
 
-    def approve_or_fail(tenant_id, transaction_id, now):
+    def approve_or_fail(tenant_id, transaction_id, now, budget=None):
         if tenant_id == broken.tenant_id:
             raise ValueError("corrupt item")
-        return original(tenant_id, transaction_id, now)
+        return original(tenant_id, transaction_id, now, budget)
 
     monkeypatch.setattr(jobs, "approve_due", approve_or_fail)
     later = datetime(2099, 1, 1, tzinfo=UTC)
@@ -193,3 +195,42 @@ def test_the_job_handlers_stop_when_the_lambda_has_too_little_time_left(tenant, 
     for job in JOBS:
         answer = load_handler(job.function)({}, AlmostOut(job.function, "job"))
         assert answer["complete"] is False and set(answer) > {"complete"}
+
+
+def test_runs_of_one_job_never_overlap_and_a_crashed_runs_lease_frees_at_its_expiry(local_api):
+    """No reserved concurrency needed: the job's lease in the table lets one run at a time work."""
+    tenant = _due_awards(local_api, 2)
+    later = datetime(2099, 1, 1, tzinfo=UTC)
+    job = "approve_delayed"
+    assert leases.take(job, "crashed-run", 900, now=time.time() - 3600)  # killed an hour ago, never gave it back
+    assert jobs.approve_delayed(now=later, tenant_ids=[tenant.tenant_id]) == {"approved": 2, "complete": True}
+    assert leases.holder_of(job) is None  # a finished run gives its lease back
+    more = _due_awards(local_api, 1)
+    assert leases.take(job, "running-elsewhere", 900)
+    try:
+        skipped = jobs.approve_delayed(now=later, tenant_ids=[more.tenant_id])
+        assert skipped["approved"] == 0 and skipped["complete"] is False and skipped["skipped"]
+        assert leases.holder_of(job) == "running-elsewhere"  # the run that held it keeps it
+        assert jobs.expire_points(tenant_ids=[more.tenant_id])["complete"] is True  # another job is not held up
+    finally:
+        leases.give_back(job, "running-elsewhere")
+    assert jobs.approve_delayed(now=later, tenant_ids=[more.tenant_id]) == {"approved": 1, "complete": True}
+
+
+def test_a_run_whose_lease_was_taken_over_stops_before_its_next_page(local_api, monkeypatch):
+    monkeypatch.setattr(jobs, "PAGE_SIZE", 1)
+    tenant = _due_awards(local_api, 3)
+    original = jobs.approve_due
+
+    def approve_then_lose_the_lease(tenant_id, transaction_id, now, budget=None):
+        # the run stalled past its lease's expiry and another run took the lease
+        store.put_plain({**leases.key("approve_delayed"), "holder": "newer-run", "expiresAtEpoch": 2**40})
+        return original(tenant_id, transaction_id, now, budget)
+
+    monkeypatch.setattr(jobs, "approve_due", approve_then_lose_the_lease)
+    try:
+        stopped = jobs.approve_delayed(now=datetime(2099, 1, 1, tzinfo=UTC), tenant_ids=[tenant.tenant_id])
+        assert stopped == {"approved": 1, "complete": False}
+        assert leases.holder_of("approve_delayed") == "newer-run"  # not given back by the run that lost it
+    finally:
+        leases.give_back("approve_delayed", "newer-run")

@@ -89,3 +89,37 @@ def test_without_java_serve_falls_back_to_the_embedded_engine_and_says_data_is_n
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and "Java not found" in out and "data is not kept" in out, out
     assert not (no_table / "engine.json").exists()
+
+
+def test_the_revocation_delay_told_to_operators_is_the_authorizers_cache(capsys):
+    """The CLI's help and the guides state the delay the stack configures, not an older one."""
+    import re
+
+    from infra.config import AUTHORIZER_CACHE_SECONDS, ROOT
+
+    with pytest.raises(SystemExit):
+        cli.main(["key", "--help"])
+    told = {
+        "cli": " ".join(capsys.readouterr().out.split()),
+        **{name: " ".join((ROOT / "docs" / name).read_text().split()) for name in ("guide.md", "deploy.md")},
+    }
+    assert f"within {AUTHORIZER_CACHE_SECONDS} s when deployed" in told["cli"]
+    assert f"within {AUTHORIZER_CACHE_SECONDS} s when deployed" in told["guide.md"]
+    assert f"for {AUTHORIZER_CACHE_SECONDS} s, so the old key is refused" in told["deploy.md"]
+    for where, text in told.items():
+        stated = {int(n) for n in re.findall(r"(?:within|cache[sd]?[^.]{0,40}?) (\d+) s\b", text)}
+        assert stated <= {AUTHORIZER_CACHE_SECONDS}, (where, stated)
+
+
+def test_aws_clients_use_the_profiles_region_when_the_environment_names_none(tmp_path, monkeypatch):
+    from loyalty.repository.client import aws_client
+
+    config = tmp_path / "config"
+    config.write_text("[profile operator]\nregion = eu-west-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_PROFILE", "operator")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    assert aws_client("dynamodb").meta.region_name == "eu-west-2"
+    monkeypatch.setenv("AWS_REGION", "ap-south-1")  # the environment (Lambda's AWS_REGION) comes first
+    assert aws_client("dynamodb").meta.region_name == "ap-south-1"

@@ -2,7 +2,7 @@
 
 import boto3
 import pytest
-from loyalty.errors import ValidationFailed
+from loyalty.errors import Unavailable, ValidationFailed
 from loyalty.repository import client as aws_clients
 from loyalty.repository import cursor
 
@@ -45,3 +45,37 @@ def test_locally_the_default_or_cursor_secret_signs(forget_secret, monkeypatch):
     cursor._secret.cache_clear()
     monkeypatch.setenv("CURSOR_SECRET", "dev-override")
     assert cursor._secret() == b"dev-override"
+
+
+def test_a_secret_that_cannot_be_read_is_a_503_with_retry_after_and_is_asked_again(forget_secret, monkeypatch):
+    """Secrets Manager down or the ARN wrong: the page request is told to retry, not given a 500."""
+    secrets = boto3.client("secretsmanager")
+    arn = secrets.create_secret(Name="cursor-test-missing", SecretString="later")["ARN"]
+    monkeypatch.setenv("CURSOR_SECRET_ARN", arn + "-not-there")
+    query = cursor.query_id("members", {})
+    with pytest.raises(Unavailable) as refused:
+        cursor.encode("acme", query, {"pk": "k"})
+    assert refused.value.status == 503 and refused.value.headers["Retry-After"]
+    monkeypatch.setenv("CURSOR_SECRET_ARN", arn)  # a failure is not cached: the next request reads the secret
+    assert cursor.decode("acme", query, cursor.encode("acme", query, {"pk": "k"})) == {"pk": "k"}
+
+
+def test_the_secret_client_gives_up_well_before_the_function_times_out(forget_secret, monkeypatch):
+    from infra import config
+
+    made = {}
+    real_client = aws_clients.aws_client
+
+    def recording_client(service, client_config=None):
+        made[service] = client_config
+        return real_client(service, client_config)
+
+    monkeypatch.setattr(aws_clients, "aws_client", recording_client)
+    monkeypatch.setenv(
+        "CURSOR_SECRET_ARN", boto3.client("secretsmanager").create_secret(Name="t", SecretString="s")["ARN"]
+    )
+    cursor._secret()
+    settings = made["secretsmanager"]
+    attempts = (settings.retries or {}).get("total_max_attempts", 5)  # botocore's legacy default: 5
+    worst = attempts * (settings.connect_timeout + settings.read_timeout)
+    assert worst < config.FUNCTION_TIMEOUT_SECONDS / 2

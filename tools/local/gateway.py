@@ -104,7 +104,7 @@ def load_handler(function: str) -> Any:
 def _gateway(response_type: str, status: int | None = None) -> Answer:
     from infra.gateway_responses import GATEWAY_RESPONSES
 
-    code = status or GATEWAY_RESPONSES[response_type][0]
+    code = status or GATEWAY_RESPONSES[response_type][0] or 500
     headers = {"Content-Type": "application/json", **retry_after(response_type)}
     return Answer(code, headers, gateway_body(response_type))
 
@@ -199,7 +199,7 @@ class Gateway:
                 LambdaContext(AUTHORIZER_FUNCTION, str(uuid.uuid4())),
             )
         except Exception as exc:
-            return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "DEFAULT_5XX")
+            return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "AUTHORIZER_FAILURE")
         if not _allows(decision["policyDocument"], method_arn):
             return _gateway("ACCESS_DENIED")
         context = {**decision.get("context", {}), "principalId": decision["principalId"]}
@@ -209,6 +209,9 @@ class Gateway:
             return _gateway("BAD_REQUEST_BODY")
         event = build_event(route, params, method, path, query, headers, text, context)
         handler = load_handler(route.function)
-        with self.in_flight:
-            result = handler(event, LambdaContext(route.function, str(uuid.uuid4())))
+        try:
+            with self.in_flight:
+                result = handler(event, LambdaContext(route.function, str(uuid.uuid4())))
+        except Exception:  # the function itself crashed (the edge answers every error it catches)
+            return _gateway("INTEGRATION_FAILURE")
         return Answer(result["statusCode"], result.get("headers") or {}, result.get("body") or "")

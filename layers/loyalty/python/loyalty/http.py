@@ -23,6 +23,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32  # JSON nesting levels; the deepest request shape needs 4
 _PATH_VALUE = re.compile(r"[A-Za-z0-9._:@$-]{1,128}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
+# Status5xx is published per service and, with this dimension, per function (the Lambda function's name).
+FUNCTION_DIMENSION = "FunctionName"
 
 
 @dataclass
@@ -250,6 +252,8 @@ def endpoint(
                 logger.exception("unhandled error")
                 answer = Response(500, render({"error": {"code": "internal_error", "message": "Internal error."}}))
             metrics.add_metric(name=f"Status{answer.status // 100}xx", unit=MetricUnit.Count, value=1)
+            if answer.status >= 500:  # also per function: the route's alarm (only published when it fires)
+                metrics.add_dimensions(**{FUNCTION_DIMENSION: getattr(context, "function_name", None) or "local"})
             return answer.to_proxy()
 
         handler.api = EndpointSpec(body, query, response, status, paged, errors, bare)  # type: ignore[attr-defined]

@@ -20,9 +20,19 @@ TABLE_NAME = os.environ.get("TABLE_NAME", LOCAL_TABLE_NAME)
 
 
 def aws_client(service: str, config: Config | None = None) -> Any:
-    """A botocore client of `service` in this container's region (no boto3: see above)."""
-    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-    return Session().create_client(service, region_name=region, config=config)
+    """A botocore client of `service` in this container's region (no boto3: see above).
+
+    On Lambda AWS_REGION is always set; an operator's shell may name the region only in its profile
+    (AWS_PROFILE's `region` in ~/.aws/config), which botocore reads as boto3 does; us-east-1 only if none.
+    """
+    session = Session()
+    region = (
+        os.environ.get("AWS_REGION")
+        or os.environ.get("AWS_DEFAULT_REGION")
+        or session.get_config_variable("region")
+        or "us-east-1"
+    )
+    return session.create_client(service, region_name=region, config=config)
 
 
 client = aws_client(

@@ -13,20 +13,42 @@ import zlib
 from typing import Any
 
 from loyalty import jsontext
-from loyalty.errors import ValidationFailed
+from loyalty.errors import Unavailable, ValidationFailed
 
 LOCAL_SECRET = "local-development-cursor-secret"
+
+
+# Secrets Manager is asked at most twice, each call cut off after 1 s to connect and 2 s to answer: a page
+# request that cannot get the secret answers 503 (retry) well before the function's own timeout (25 s).
+SECRET_CONNECT_SECONDS, SECRET_READ_SECONDS, SECRET_ATTEMPTS = 1, 2, 2
 
 
 @functools.cache
 def _secret() -> bytes:
     """The signing secret, read once per container: from Secrets Manager when deployed
-    (CURSOR_SECRET_ARN, one secret for every function), else CURSOR_SECRET or the local default."""
+    (CURSOR_SECRET_ARN, given only to the functions that page), else CURSOR_SECRET or the local default.
+
+    A failed read is not cached: the request answers 503 with Retry-After and the next one asks again.
+    """
     arn = os.environ.get("CURSOR_SECRET_ARN")
     if arn:
+        from botocore.config import Config
+        from botocore.exceptions import BotoCoreError, ClientError
+
         from loyalty.repository.client import aws_client  # paging functions create it on their first cursor only
 
-        return aws_client("secretsmanager").get_secret_value(SecretId=arn)["SecretString"].encode()
+        config = Config(
+            connect_timeout=SECRET_CONNECT_SECONDS,
+            read_timeout=SECRET_READ_SECONDS,
+            retries={"mode": "standard", "total_max_attempts": SECRET_ATTEMPTS},
+        )
+        try:
+            return aws_client("secretsmanager", config).get_secret_value(SecretId=arn)["SecretString"].encode()
+        except (BotoCoreError, ClientError) as exc:
+            from loyalty.observability import logger
+
+            logger.warning("cursor secret not readable", extra={"error": type(exc).__name__})
+            raise Unavailable() from None
     return os.environ.get("CURSOR_SECRET", LOCAL_SECRET).encode()
 
 

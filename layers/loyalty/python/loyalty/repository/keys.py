@@ -7,8 +7,9 @@ from typing import Any
 from loyalty.repository import store
 from loyalty.repository.store import Collection, Key, key
 
-# Two partitions are platform data, not tenant data: the tenant registry (the scheduled jobs walk
-# it) and the key index (the authorizer finds a key's tenant from the key's hash alone).
+# Three kinds of partition are platform data, not tenant data: the tenant registry (the scheduled
+# jobs walk it), the key index (the authorizer finds a key's tenant from the key's hash alone) and the
+# scheduled jobs' leases (JOB#<job>, loyalty/repository/leases.py). Every other key starts with T#.
 TENANT_REGISTRY = "REGISTRY#TENANTS"
 
 
@@ -54,14 +55,17 @@ def usage_key(tenant_id: str) -> str | None:
 
 
 def usage_limits(tenant_id: str) -> dict[str, Any] | None:
-    """What `record_usage_limits` stored: the key's id and value, the plan's id, rate and burst; None if unset."""
+    """What `record_usage` stored: the key's id and value, the plan's id, rate and burst; None without a key."""
     record = store.get(tenant_record(tenant_id))
     if not record or "usageKey" not in record:
         return None
     return {name: record[name] for name in _USAGE_FIELDS if name in record}
 
 
-def record_usage_limits(tenant_id: str, *, key_id: str, key_value: str, plan_id: str, rate: float, burst: int) -> None:
-    """Store the tenant's usage-plan key and limits (the tenant must exist)."""
-    values = dict(zip(_USAGE_FIELDS, (key_id, key_value, plan_id, rate, burst), strict=True))
+def record_usage(tenant_id: str, **values: Any) -> None:
+    """Store some of the tenant's usage-plan fields (usageKeyId, usageKey, usagePlanId, rateLimit, burstLimit)
+    as soon as each is known, so a command that fails half-way leaves nothing unrecorded; the tenant must exist."""
+    unknown = set(values) - set(_USAGE_FIELDS)
+    if unknown:
+        raise ValueError(f"not usage fields: {sorted(unknown)}")
     store.transact([store.update(tenant_record(tenant_id), set_values=values, condition="attribute_exists(pk)")])

@@ -10,12 +10,18 @@ lots does not starve the others), settles a page's items on a few threads, stops
 budget is spent (the next run resumes: what is settled has left the index), and isolates a
 tenant that fails: it is logged and skipped, the others go on, and the run then raises
 TenantsFailed so the failure reaches the alarm and the dead-letter queue.
+
+Runs of one job never overlap: a run takes the job's lease in the table (repository.leases) before
+it starts, extends it before each page and gives it back at the end; a second run while the lease is
+held settles nothing and says so. A run that crashed frees the lease when it expires (the run's
+remaining time plus LEASE_MARGIN_SECONDS). Lambda's reserved concurrency is not needed for this.
 """
 
 from __future__ import annotations
 
 import os
 import threading
+import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
@@ -24,24 +30,25 @@ from typing import Any
 from loyalty import clock
 from loyalty.errors import ApiError
 from loyalty.observability import logger
+from loyalty.repository import leases, retry, store
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
-from loyalty.repository import retry, store
 from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book
 
 
-def _settle(step: Callable[[], bool]) -> bool:
-    """Run one item's read-decide-write under the retry policy; an item left unsettled waits for the next run."""
+def _settle(step: Callable[[], bool], budget: Budget | None = None) -> bool:
+    """Run one item's read-decide-write under the retry policy, its retries ending before the run's
+    budget does; an item left unsettled waits for the next run."""
     try:
-        return retry.until_decided(step)
+        return retry.until_decided(step, (budget or UNLIMITED).retries())
     except (ApiError, retry.Rejected) as error:  # busy past the budget, throttled, or permanent: logged, skipped
         logger.warning("job item left for the next run", extra={"reason": str(error)})
         return False
 
 
-def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -> int:
+def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime, budget: Budget | None = None) -> int:
     """Expire what is unspent of one due lot (and of any before it); 0 if it was settled already."""
     expired = [0]
 
@@ -66,11 +73,11 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime) -
         expired[0] = points
         return True
 
-    _settle(step)
+    _settle(step, budget)
     return expired[0]
 
 
-def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
+def approve_due(tenant_id: str, transaction_id: str, now: datetime, budget: Budget | None = None) -> bool:
     """Auto-approve one delayed award past its date; False if it is no longer pending.
 
     The award of a member erased since is rejected instead: an erased member earns nothing.
@@ -89,10 +96,13 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime) -> bool:
         store.transact(items)
         return True
 
-    return _settle(step)
+    return _settle(step, budget)
 
 
 PAGE_SIZE = 100
+LEASE_MARGIN_SECONDS = 10
+# A run by hand (no Lambda deadline) holds the lease this long past its latest page.
+UNBOUNDED_LEASE_SECONDS = 900
 WORKERS = 8  # settles in flight at once: each is I/O-bound (one read, one transaction)
 
 
@@ -111,6 +121,20 @@ class Budget:
 
     def spent(self) -> bool:
         return self._time_left_ms is not None and self._time_left_ms() < self._reserve_ms
+
+    def lease_seconds(self) -> int:
+        """How long a lease taken now must last: the run's remaining time and a margin (a crashed run
+        frees it that much after its timeout); a run without a deadline extends it page by page."""
+        if self._time_left_ms is None:
+            return UNBOUNDED_LEASE_SECONDS
+        return self._time_left_ms() // 1000 + LEASE_MARGIN_SECONDS
+
+    def retries(self) -> retry.Budget:
+        """The retry budget of one item: the policy's, cut short so that no retry runs into the reserve."""
+        if self._time_left_ms is None:
+            return retry.races()
+        usable = max(0.0, (self._time_left_ms() - self._reserve_ms) / 1000)
+        return retry.races(min(retry.RACE_BUDGET_SECONDS, usable))
 
 
 UNLIMITED = Budget()
@@ -134,23 +158,31 @@ def _walk(
     due: Callable[[str, dict[str, Any] | None], Page],
     settle: Callable[[str, dict[str, Any]], None],
     budget: Budget,
+    still_ours: Callable[[], bool] = lambda: True,
 ) -> tuple[bool, list[str]]:
-    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants)."""
+    """Settle every tenant's due entries, page by page: (False if the budget ran out first, failed tenants).
+
+    The budget is checked before each item's work starts, not when the item is queued: a page's items
+    wait for a free worker, and an item started late would run into the Lambda's timeout.
+    """
     cursors: dict[str, dict[str, Any] | None] = dict.fromkeys(tenant_ids)
     failed: list[str] = []
+    left_over = threading.Event()
+
+    def work(tenant_id: str, item: dict[str, Any]) -> None:
+        if budget.spent():  # the item stays due: the next run settles it
+            left_over.set()
+            return
+        settle(tenant_id, item)
+
     with ThreadPoolExecutor(WORKERS) as pool:
         while cursors:
             for tenant_id in list(cursors):
-                if budget.spent():
+                if budget.spent() or left_over.is_set() or not still_ours():
                     return False, failed
                 try:
                     items, cursors[tenant_id] = due(tenant_id, cursors[tenant_id])
-                    running = []
-                    for item in items:
-                        if budget.spent():
-                            break
-                        running.append(pool.submit(settle, tenant_id, item))
-                    for future in wait(running).done:
+                    for future in wait([pool.submit(work, tenant_id, item) for item in items]).done:
                         future.result()
                 except Exception:
                     logger.exception(
@@ -160,7 +192,7 @@ def _walk(
                     cursors[tenant_id] = None
                 if cursors[tenant_id] is None:
                     del cursors[tenant_id]
-    return True, failed
+    return not left_over.is_set(), failed
 
 
 def _run(
@@ -180,7 +212,21 @@ def _run(
             for name, amount in counted.items():
                 totals[name] += amount
 
-    complete, failed = _walk(job, tenant_ids or tenants.list_tenants(), due, settle, budget)
+    holder = uuid.uuid4().hex
+    if not leases.take(job, holder, budget.lease_seconds()):
+        logger.info("another run of this job holds its lease; this run does nothing", extra={"job": job})
+        return {**totals, "complete": False, "skipped": "another run of this job is in progress"}
+    try:
+        complete, failed = _walk(
+            job,
+            tenant_ids or tenants.list_tenants(),
+            due,
+            settle,
+            budget,
+            lambda: leases.take(job, holder, budget.lease_seconds()),  # extended before each page
+        )
+    finally:
+        leases.give_back(job, holder)
     result = {**totals, "complete": complete}
     if failed:
         raise TenantsFailed(job, failed, result)
@@ -196,7 +242,10 @@ def expire_points(
     return _run(
         "expire_points",
         {"lots": 0, "points": 0},
-        lambda tenant_id, lot: {"lots": 1, "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now)},
+        lambda tenant_id, lot: {
+            "lots": 1,
+            "points": expire_lot(tenant_id, lot["memberId"], lot["expiresOn"], now, budget),
+        },
         lambda tenant_id, start: lots_db.due(tenant_id, day, start, PAGE_SIZE),
         tenant_ids,
         budget,
@@ -212,7 +261,7 @@ def approve_delayed(
     return _run(
         "approve_delayed",
         {"approved": 0},
-        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now))},
+        lambda tenant_id, entry: {"approved": int(approve_due(tenant_id, entry["transactionId"], now, budget))},
         lambda tenant_id, start: ledger_db.due(tenant_id, moment, start, PAGE_SIZE),
         tenant_ids,
         budget,

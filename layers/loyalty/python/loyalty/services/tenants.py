@@ -83,7 +83,8 @@ def list_keys(tenant_id: str) -> list[dict[str, Any]]:
 
 
 def revoke_key(tenant_id: str, key_id: str) -> dict[str, Any]:
-    """Revoke a key by its id; the gateway refuses it once its 300 s policy cache lapses."""
+    """Revoke a key by its id; the gateway refuses it once the authorizer's cached answer lapses
+    (AUTHORIZER_CACHE_SECONDS in infra/config.py)."""
     record = store.get_required(keys.api_key(tenant_id, key_id), f"key {key_id} of tenant {tenant_id}")
     now = clock.iso(clock.now())
     revoked = {"status": "revoked", "revokedAt": now}
