@@ -5,6 +5,7 @@ every step, and a run that counts the examples that reached the step floor."""
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -25,13 +26,14 @@ from loyalty.services import checker, tenants
 from tools.local import embedded_dynamodb
 
 TENANT = "sm"
-# `make fuzz`: LOYALTY_FUZZ=1 draws random examples (CI's runs are fixed), LOYALTY_FUZZ_EXAMPLES=N runs N of them
-FUZZ = os.environ.get("LOYALTY_FUZZ") == "1"
+# `make fuzz`: LOYALTY_FUZZ=1 runs the machines with random seeds (derandomize off), and
+# LOYALTY_FUZZ_EXAMPLES examples each (default ten times CI's).
+FUZZ = os.environ.get("LOYALTY_FUZZ", "") not in ("", "0")
 
 
 def fuzz_examples(examples: int) -> int:
-    """CI's number of examples, or LOYALTY_FUZZ_EXAMPLES when fuzzing."""
-    return int(os.environ.get("LOYALTY_FUZZ_EXAMPLES", examples)) if FUZZ else examples
+    """How many examples to run: CI's count, or LOYALTY_FUZZ_EXAMPLES (default 10x) under LOYALTY_FUZZ."""
+    return int(os.environ.get("LOYALTY_FUZZ_EXAMPLES") or examples * 10) if FUZZ else examples
 
 
 def caller(key: str | None = None, what: Any = None) -> Caller:
@@ -49,6 +51,7 @@ class CheckedMachine(RuleBasedStateMachine):
 
     expected_codes: Collection[str] = ()
     runs: list[int] = []
+    successes: Counter[str] = Counter()  # operations that succeeded, by rule, over a whole run
 
     def __init__(self) -> None:
         super().__init__()
@@ -85,6 +88,10 @@ class CheckedMachine(RuleBasedStateMachine):
 
     def refused(self, code: str) -> None:
         """Hook: a call was refused with an expected code."""
+
+    def succeeded(self, name: str, count: int = 1) -> None:
+        """Count an operation of rule `name` that succeeded (run_machine prints them and checks their floors)."""
+        type(self).successes[name] += count
 
     @rule(data=st.data())
     def retry_with_same_key(self, data: st.DataObject) -> None:
@@ -128,16 +135,35 @@ def few_shards() -> Iterator[None]:
             module.SHARDS = count
 
 
-def run_machine(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> list[int]:
-    """Run until `examples` examples of at least the minimum steps (hypothesis may abandon a few)."""
-    machine.runs = []
-    examples = fuzz_examples(examples)
+def run_machine(
+    machine: type[CheckedMachine],
+    examples: int,
+    steps: tuple[int, int],
+    floors: dict[str, int] | None = None,
+    **extra: Any,
+) -> list[int]:
+    """Run until `examples` examples of at least the minimum steps (hypothesis may abandon a few).
+
+    `floors`: the least number of successes of each named rule in CI's run (scaled to the examples
+    run), so that a rule that came to refuse every call fails the test. Under LOYALTY_FUZZ, random
+    seeds and more examples (`fuzz_examples`).
+    """
+    wanted = fuzz_examples(examples)
+    machine.runs, machine.successes = [], Counter()
     with few_shards():
-        _run(machine, examples, steps, **extra)
+        _run(machine, wanted, steps, **extra)
     full = [count for count in machine.runs if count >= steps[0]]
     name = machine.__name__
     print(f"\n{name}: {len(full)} examples of {min(full)} to {max(full)} steps ({len(machine.runs)} started)")
-    assert len(full) >= examples
+    if machine.successes:
+        print(f"{name} successes: " + ", ".join(f"{rule}={n}" for rule, n in sorted(machine.successes.items())))
+    assert len(full) >= wanted
+    short = {
+        rule: machine.successes[rule]
+        for rule, least in (floors or {}).items()
+        if machine.successes[rule] < least * wanted // examples
+    }
+    assert not short, f"rules that succeeded less often than their floor {floors}: {short}"
     return full
 
 

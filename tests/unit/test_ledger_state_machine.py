@@ -1,24 +1,29 @@
-"""A hypothesis state machine over the ledger services; the ledger checker runs after every step.
+"""A hypothesis state machine over the ledger services: every answer is the one a model predicts, and the
+ledger checker runs after every step.
 
-Awards of every kind, deductions, approvals, rejections, orders, full and partial returns,
-redemptions (coupon and manual), completions, cancels with and without refund, pool top-ups, time
-moving across expiry and auto-approval dates, the scheduled jobs (also run ahead of time, then a
+Awards of every kind (caps per UTC day, ISO week, month, year and lifetime, earn-once orderIds),
+deductions, approvals, rejections, orders, full and partial returns, redemptions (coupon and
+manual), completions, cancels with and without refund, pool top-ups, time moving (across the
+edges of the cap windows: 23:30 → 00:30, Sunday → Monday, the last of a month → the 1st,
+31 Dec → 1 Jan; and across a lot's last day), the scheduled jobs (also run ahead of time, then a
 credit at once), erasure (after which the member takes no part), and retries with the same
-Idempotency-Key: whatever the sequence, every balance must equal what its ledger says and every
-coupon pool must balance against its redemptions. Vouchers (tests/unit/voucher_rules.py: issue,
-preload codes, redeem, cancel, expiry as time moves) answer as their model predicts, and keep
-codes, pools, states and offer limits consistent.
+Idempotency-Key. tests/support/ledger_model.py predicts each call's status or refusal code and
+its amounts; after every step each member's balance and lots must be the model's, and the
+ledger must agree with itself (the checker). Vouchers (tests/unit/voucher_rules.py) answer as
+their own model predicts. The strategies lean to calls that succeed, so caps, windows, limits and
+expiry are reached often; the successes per rule are printed, and each important rule has a floor.
 """
 
 from __future__ import annotations
 
 import itertools
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import invariant, precondition, rule
 from loyalty.errors import ApiError
 from loyalty.models.activities import ACTIVITY_CREATE
 from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE, REJECTION
@@ -26,6 +31,9 @@ from loyalty.models.members import MEMBER_CREATE, MEMBER_UPDATE
 from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
 from loyalty.models.program import PROGRAM_UPDATE
 from loyalty.models.rewards import CANCELLATION, CODES_ADD, REDEMPTION_CREATE, REWARD_CREATE
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
+from loyalty.repository import store
 from loyalty.services import (
     activities,
     awards,
@@ -38,10 +46,13 @@ from loyalty.services import (
     transactions,
 )
 
+from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, Redemption, last_day
 from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, valid
 from tests.unit.voucher_rules import VoucherRules
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36
+EXPIRY_DAYS, PENDING_DAYS = 20, 5
+CAPPED = {"day": "checkin", "week": "share", "month": "survey", "year": "birthday", "lifetime": "signup"}
 ACTIVITIES = [
     {"activityId": "visit", "name": "Visit", "points": 10},
     {"activityId": "photo", "name": "Photo", "points": 25, "approvalMethod": "manual"},
@@ -53,6 +64,28 @@ ACTIVITIES = [
         "maxAwardFrequency": 2,
         "maxAwardFrequencyInterval": "day",
     },
+    {"activityId": "share", "name": "Share", "points": 3, "maxAwardFrequency": 2, "maxAwardFrequencyInterval": "week"},
+    {
+        "activityId": "survey",
+        "name": "Survey",
+        "points": 15,
+        "maxAwardFrequency": 2,
+        "maxAwardFrequencyInterval": "month",
+    },
+    {
+        "activityId": "birthday",
+        "name": "Birthday",
+        "points": 20,
+        "maxAwardFrequency": 1,
+        "maxAwardFrequencyInterval": "year",
+    },
+    {
+        "activityId": "signup",
+        "name": "Sign-up",
+        "points": 50,
+        "maxAwardFrequency": 1,
+        "maxAwardFrequencyInterval": "lifetime",
+    },
     {"activityId": "bonus", "name": "Bonus", "points": 40, "qualifiedPoints": False},
     {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 2, "approvalMethod": "delayed"},
 ]
@@ -60,158 +93,268 @@ REWARDS = [
     {"rewardId": "coffee", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon"},
     {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "maxPerMember": 2},
 ]
-EXPECTED_CODES = {
-    "out_of_stock",
-    "insufficient_points",
-    "frequency_limit_reached",
-    "invalid_state",
-    "duplicate",
-    "validation_error",
-    "activity_inactive",
+MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
+# Fewer successes than these in CI's derandomized run fail the test: about half of what that run counts
+# (award=86, award_pending=52, award_capped=497, cap_reached=215, window_reset_day=11, deduct=47, …).
+FLOORS = {
+    "award": 40,
+    "award_pending": 25,
+    "award_capped": 250,
+    "cap_reached": 100,
+    "window_reset_day": 5,
+    "window_reset_week": 1,
+    "window_reset_year": 1,
+    "deduct": 20,
+    "approve": 10,
+    "reject": 3,
+    "auto_approve": 12,
+    "expire": 80,
+    "expire_at_edge": 4,
+    "credit_after_job": 90,
+    "order": 70,
+    "return": 15,
+    "redeem_coupon": 2,
+    "redeem_manual": 8,
+    "complete": 1,
+    "cancel_refund": 1,
+    "top_up": 90,
 }
 
 
 class LedgerMachine(VoucherRules, CheckedMachine):
-    expected_codes = EXPECTED_CODES
-
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:
             activities.create_activity(caller(), valid(ACTIVITY_CREATE, activity))
         for reward in REWARDS:
             rewards.create_reward(caller(), valid(REWARD_CREATE, reward))
-        update = {"pointsExpiryDays": 20, "pendingDays": 5, "saleActivityId": "sale"}
+        update = {"pointsExpiryDays": EXPIRY_DAYS, "pendingDays": PENDING_DAYS, "saleActivityId": "sale"}
         program.update_program(caller(), valid(PROGRAM_UPDATE, update))
-        self.members = [
-            members.create_member(caller(), valid(MEMBER_CREATE, {"email": f"m{i}@example.com"}))["memberId"]
-            for i in range(3)
-        ]
-        self.pending: list[str] = []
-        self.orders: list[str] = []
-        self.redemptions: list[str] = []
-        self.codes = itertools.count()
+        self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS)
         self.ids = itertools.count()
+        self.members = [self._new_member() for _ in range(3)]
+        self.order_ids: list[str] = []  # orderIds given to awards (earn once per activity)
+        self.codes = itertools.count()
+        self.handed: set[str] = set()  # coupon codes handed out
         self.setup_vouchers(TENANT)
 
-    def _do(self, attempt: Any, key: str | None = None, status: int = 201) -> Any:
-        data = super()._do(attempt, key, status)
-        assert data is None or isinstance(data, dict), data  # an Answer would be an order recorded before
+    def _new_member(self) -> str:
+        body = {"email": f"m{next(self.ids)}@example.com"}
+        member_id = members.create_member(caller(), valid(MEMBER_CREATE, body))["memberId"]
+        self.model.add_member(member_id)
+        return member_id
+
+    def _call(
+        self, name: str, expect: Expect, attempt: Callable[[str | None], Any], key: str | None = None, status: int = 201
+    ) -> Any:
+        """Run a service call; it must answer as predicted (the refusal code, or success with the fields)."""
+        try:
+            data = attempt(key)
+        except ApiError as error:
+            assert error.code == expect.code, (name, error.code, error.message, expect)
+            if error.code == "frequency_limit_reached":
+                self.succeeded("cap_reached")
+            return None
+        assert expect.code == OK, (name, "succeeded", data, expect)
+        assert isinstance(data, dict), data  # an Answer would be an order recorded before
+        wrong = {field: (data.get(field), value) for field, value in expect.fields.items() if data.get(field) != value}
+        assert not wrong, (name, "(answered, predicted)", wrong)
+        if key:
+            self.sent.append((attempt, key, self.clock.current, status, data))
+        self.succeeded(name)
+        return data
+
+    def _key(self, keyed: bool, prefix: str) -> str | None:
+        return f"{prefix}-{next(self.ids)}" if keyed else None
+
+    # awards and deductions
+
+    def _award(self, name: str, member_id: str, body: dict[str, Any], key: str | None = None) -> Any:
+        now = self.clock.current
+        expect = self.model.award(member_id, body["activityId"], body.get("points"), body.get("orderId"), now)
+        data = self._call(
+            name if expect.award is None else f"{name}_pending",
+            expect,
+            lambda key: awards.award(caller(key, body), member_id, valid(AWARD_CREATE, body)),
+            key,
+        )
+        if data is not None and expect.award is not None:
+            self.model.awards[data["transactionId"]] = expect.award
         return data
 
     @rule(
-        m=st.integers(0, 2),
-        activity=st.sampled_from(ACTIVITIES),
+        m=MEMBER,
+        activity=st.sampled_from([a for a in ACTIVITIES if "maxAwardFrequency" not in a]),
         points=st.none() | st.integers(1, 80),
-        order=st.booleans(),
+        order=st.sampled_from((None, None, "fresh", "reuse")),
         keyed=st.booleans(),
     )
-    def award(self, m: int, activity: dict[str, Any], points: int | None, order: bool, keyed: bool) -> None:
+    def award(self, m: int, activity: dict[str, Any], points: int | None, order: str | None, keyed: bool) -> None:
         body: dict[str, Any] = {"activityId": activity["activityId"]}
         if points is not None or activity.get("type") == "multiplier":
             body["points"] = points or 7
-        if order:
-            body["orderId"] = f"ext-{next(self.ids) % 4}"  # reused ids exercise earn-once
-        member_id = self.members[m]
-        data = self._do(
-            lambda key: awards.award(caller(key, body), member_id, valid(AWARD_CREATE, body)),
-            f"award-{next(self.ids)}" if keyed else None,
-        )
-        if data is not None and data["status"] == "pending":
-            self.pending.append(data["transactionId"])
+        if order == "reuse" and self.order_ids:  # earn once per activity and orderId
+            body["orderId"] = self.order_ids[(points or 0) % len(self.order_ids)]
+        elif order:
+            body["orderId"] = f"ext-{next(self.ids)}"
+            self.order_ids.append(body["orderId"])
+        self._award("award", self.members[m], body, self._key(keyed, "award"))
 
-    @rule(m=st.integers(0, 2), points=st.integers(1, 60), keyed=st.booleans())
-    def deduct(self, m: int, points: int, keyed: bool) -> None:
+    @rule(m=MEMBER, kind=st.sampled_from(sorted(CAPPED)), times=st.integers(1, 3), keyed=st.booleans())
+    def award_capped(self, m: int, kind: str, times: int, keyed: bool) -> None:
+        """A burst of awards of a capped activity: the cap of its window is often reached."""
+        for _ in range(times):
+            self._award("award_capped", self.members[m], {"activityId": CAPPED[kind]}, self._key(keyed, "capped"))
+
+    @rule(
+        m=MEMBER,
+        how=st.sampled_from(("part", "part", "part", "all", "over")),
+        n=st.integers(0, 999),
+        keyed=st.booleans(),
+    )
+    def deduct(self, m: int, how: str, n: int, keyed: bool) -> None:
+        member_id = self.members[m]
+        available = self.model.members[member_id].balance["available"]
+        points = {"part": 1 + n % max(available, 1), "all": max(available, 1), "over": available + 1 + n % 10}[how]
         body = {"points": points, "reason": "spend"}
-        member_id = self.members[m]
-        self._do(
+        self._call(
+            "deduct",
+            self.model.deduct(member_id, points),
             lambda key: awards.deduct(caller(key, body), member_id, valid(DEDUCTION_CREATE, body)),
-            f"deduct-{next(self.ids)}" if keyed else None,
+            self._key(keyed, "deduct"),
         )
 
-    @rule(data=st.data(), reject=st.booleans())
-    def decide_pending(self, data: st.DataObject, reject: bool) -> None:
-        if not self.pending:
+    @precondition(lambda self: self.model.awards)
+    @rule(data=st.data(), reject=st.booleans(), stale=st.sampled_from((False, False, False, True)))
+    def decide_pending(self, data: st.DataObject, reject: bool, stale: bool) -> None:
+        """Approve or reject a pending award (now and then one that is not pending any more)."""
+        pending = [t for t, award in self.model.awards.items() if (award.status == "pending") != stale]
+        if not pending:
             return
-        transaction_id = data.draw(st.sampled_from(self.pending))
+        transaction_id = data.draw(st.sampled_from(pending))
+        expect = self.model.decide(transaction_id, not reject, self.clock.current)
         if reject:
-            self._do(lambda key: transactions.reject(caller(), transaction_id, valid(REJECTION, {"reason": "no"})))
+            call = lambda key: transactions.reject(caller(), transaction_id, valid(REJECTION, {"reason": "no"}))  # noqa: E731
         else:
-            self._do(lambda key: transactions.approve(caller(), transaction_id))
+            call = lambda key: transactions.approve(caller(), transaction_id)  # noqa: E731
+        self._call("reject" if reject else "approve", expect, call)
 
-    @rule(m=st.integers(0, 2), cents=st.integers(1, 20000), keyed=st.booleans())
+    # orders and returns
+
+    @rule(m=MEMBER, cents=st.integers(1, 20000), keyed=st.booleans())
     def order(self, m: int, cents: int, keyed: bool) -> None:
-        order_id = f"order-{next(self.ids)}"
-        body = {"orderId": order_id, "memberId": self.members[m], "total": f"{cents // 100}.{cents % 100:02d}"}
-        if self._do(
+        order_id, member_id = f"order-{next(self.ids)}", self.members[m]
+        body = {"orderId": order_id, "memberId": member_id, "total": f"{cents // 100}.{cents % 100:02d}"}
+        expect = self.model.order(member_id, order_id, cents, "sale", self.clock.current)
+        data = self._call(
+            "order",
+            expect,
             lambda key: orders.create_order(caller(key, body), valid(ORDER_CREATE, body)),
-            f"order-{order_id}" if keyed else None,
-        ):
-            self.orders.append(order_id)
-
-    @rule(data=st.data(), share=st.none() | st.integers(1, 100), keyed=st.booleans())
-    def return_order(self, data: st.DataObject, share: int | None, keyed: bool) -> None:
-        if not self.orders:
-            return
-        order_id = data.draw(st.sampled_from(self.orders))
-        order = orders.get_order(TENANT, order_id)
-        body = {}
-        if share is not None:
-            cents = int(float(order["total"]) * 100) * share // 100
-            body = {"returnedAmount": f"{cents // 100}.{cents % 100:02d}"} if cents else {}
-        self._do(
-            lambda key: orders.return_order(caller(key, body), order_id, valid(RETURN_CREATE, body)),
-            f"return-{next(self.ids)}" if keyed else None,
+            self._key(keyed, "order"),
         )
+        if data is not None and expect.award is not None:
+            assert len(data["transactionIds"]) == 1, data
+            self.model.awards[data["transactionIds"][0]] = expect.award
+            self.model.orders[order_id].award = data["transactionIds"][0]
+
+    @precondition(lambda self: self.model.orders)
+    @rule(
+        data=st.data(),
+        how=st.sampled_from(("part", "part", "part", "full", "full", "over", "stale")),
+        share=st.integers(1, 99),
+        keyed=st.booleans(),
+    )
+    def return_order(self, data: st.DataObject, how: str, share: int, keyed: bool) -> None:
+        """A partial or full return of what is left of an order (now and then too much, or none left)."""
+        candidates = [o for o in self.model.orders if (self.model.order_left(o) > 0) != (how == "stale")]
+        if not candidates:
+            return
+        order_id = data.draw(st.sampled_from(candidates))
+        left = self.model.order_left(order_id)
+        cents = {"part": left * share // 100 or None, "over": left + 1}.get(how)
+        body = {} if cents is None else {"returnedAmount": f"{cents // 100}.{cents % 100:02d}"}
+        expect = self.model.return_order(order_id, cents)
+        answer = self._call(
+            "return",
+            expect,
+            lambda key: orders.return_order(caller(key, body), order_id, valid(RETURN_CREATE, body)),
+            self._key(keyed, "return"),
+        )
+        if answer is not None:
+            assert answer["order"]["pointsReturned"] == self.model.orders[order_id].returned_points, answer
+            assert (answer["transactionId"] is None) == (answer["deductedPoints"] == 0), answer
+            self.succeeded("return_deducted", answer["deductedPoints"] > 0)
+            self.succeeded("return_deficit", answer["deficitPoints"] > 0)
+
+    # rewards
 
     @rule(count=st.integers(1, 4), reuse=st.booleans())
     def top_up_pool(self, count: int, reuse: bool) -> None:
         codes = [f"C{next(self.codes)}" for _ in range(count)] + (["C0"] if reuse else [])
-        self._do(lambda key: rewards.add_codes(caller(), "coffee", valid(CODES_ADD, {"codes": codes})))
+        expect = self.model.add_codes("coffee", codes)
+        self._call(
+            "top_up", expect, lambda key: rewards.add_codes(caller(), "coffee", valid(CODES_ADD, {"codes": codes}))
+        )
 
-    @rule(m=st.integers(0, 2), reward=st.sampled_from(REWARDS), keyed=st.booleans())
-    def redeem(self, m: int, reward: dict[str, Any], keyed: bool) -> None:
+    @rule(m=st.none() | MEMBER, reward=st.sampled_from(REWARDS), keyed=st.booleans())
+    def redeem(self, m: int | None, reward: dict[str, Any], keyed: bool) -> None:
+        """A member (without `m`: the one with the most points) redeems a reward."""
+        if m is None:
+            m = max(range(3), key=lambda i: self.model.members[self.members[i]].balance["available"])
         body, member_id = {"rewardId": reward["rewardId"]}, self.members[m]
-        data = self._do(
+        data = self._call(
+            f"redeem_{reward['fulfillment']}",
+            self.model.redeem(member_id, reward["rewardId"]),
             lambda key: redemptions.redeem(caller(key, body), member_id, valid(REDEMPTION_CREATE, body)),
-            f"redeem-{next(self.ids)}" if keyed else None,
+            self._key(keyed, "redeem"),
         )
         if data is not None:
-            self.redemptions.append(data["redemptionId"])
+            coupon = data["couponCode"]
+            assert (coupon in self.model.codes) if reward["fulfillment"] == "coupon" else coupon is None, data
+            assert coupon not in self.handed, data
+            self.handed.add(coupon)
+            self.model.redemptions[data["redemptionId"]] = Redemption(
+                member_id, reward["rewardId"], reward["pointsCost"], data["status"]
+            )
 
-    @rule(data=st.data(), refund=st.booleans(), complete=st.booleans())
-    def settle_redemption(self, data: st.DataObject, refund: bool, complete: bool) -> None:
-        if not self.redemptions:
+    @precondition(lambda self: self.model.redemptions)
+    @rule(
+        data=st.data(),
+        refund=st.booleans(),
+        complete=st.booleans(),
+        stale=st.sampled_from((False, False, False, True)),
+    )
+    def settle_redemption(self, data: st.DataObject, refund: bool, complete: bool, stale: bool) -> None:
+        """Complete a manual redemption or cancel one (now and then one that is settled already)."""
+        open_ = [r for r, red in self.model.redemptions.items() if (red.status in ("issued", "pending")) != stale]
+        if not open_:
             return
-        redemption_id = data.draw(st.sampled_from(self.redemptions))
+        redemption_id = data.draw(st.sampled_from(open_))
+        complete = complete and (stale or self.model.redemptions[redemption_id].status == "pending")
+        expect = self.model.settle(redemption_id, complete, refund, self.clock.current)
         if complete:
-            self._do(lambda key: redemptions.complete(caller(), redemption_id))
+            self._call("complete", expect, lambda key: redemptions.complete(caller(), redemption_id))
         else:
-            body = {"reason": "changed mind", "refund": refund}
-            self._do(lambda key: redemptions.cancel(caller(), redemption_id, valid(CANCELLATION, body)))
+            body = valid(CANCELLATION, {"reason": "changed mind", "refund": refund})
+            name = "cancel_refund" if refund else "cancel"
+            self._call(name, expect, lambda key: redemptions.cancel(caller(), redemption_id, body))
 
-    @rule(m=st.integers(0, 2), suspended=st.booleans())
-    def set_status(self, m: int, suspended: bool) -> None:
-        body = {"status": "suspended" if suspended else "active"}
-        member_id = self.members[m]
-        self._do(lambda key: members.update_member(caller(), member_id, valid(MEMBER_UPDATE, body)))
+    # members
 
-    @rule(m=st.integers(0, 2), days_ahead=st.integers(15, 80))
-    def job_then_credit(self, m: int, days_ahead: int) -> None:
-        """The expiry job run ahead (`loyalty job expire-points --now …`) may delete a member's last lot;
-        the next credit must work at once (issue 10, defect 1), never stall into a 503."""
-        jobs.expire_points(now=self.clock.current + timedelta(days=days_ahead), tenant_ids=[TENANT])
-        member_id, body = self.members[m], {"activityId": "visit"}
-        data = self._do(lambda key: awards.award(caller(), member_id, valid(AWARD_CREATE, body)))
-        if members.load(TENANT, member_id)["status"] == "active":
-            assert data is not None and data["status"] == "approved"
+    @rule(m=MEMBER, status=st.sampled_from(("active", "active", "suspended")))
+    def set_status(self, m: int, status: str) -> None:
+        member_id, body = self.members[m], valid(MEMBER_UPDATE, {"status": status})
+        expect = self.model.set_status(member_id, status)
+        self._call("set_status", expect, lambda key: members.update_member(caller(), member_id, body))
 
-    @rule(m=st.integers(0, 2))
+    @rule(m=MEMBER)
     def erase(self, m: int) -> None:
         """Erasure keeps the ledger and ends the member's part in it (issue 10, defect 3); a new member
         takes the slot so the machine goes on."""
         member_id = self.members[m]
         erased = members.erase_member(caller(), member_id)
         assert erased["status"] == "erased" and erased["email"] is None
+        self.model.erase(member_id)
         for refused in (
             lambda: awards.award(caller(), member_id, valid(AWARD_CREATE, {"activityId": "visit"})),
             lambda: awards.deduct(caller(), member_id, valid(DEDUCTION_CREATE, {"points": 1, "reason": "x"})),
@@ -225,23 +368,97 @@ class LedgerMachine(VoucherRules, CheckedMachine):
             with pytest.raises(ApiError) as caught:
                 refused()
             assert caught.value.code == "invalid_state", caught.value.message
-        email = f"new{next(self.ids)}@example.com"
-        self.members[m] = members.create_member(caller(), valid(MEMBER_CREATE, {"email": email}))["memberId"]
+        self.members[m] = self._new_member()
+
+    # time and the scheduled jobs
+
+    def _expire(self, now: datetime | None = None) -> dict[str, int]:
+        expect = self.model.expire(now or self.clock.current)
+        result = jobs.expire_points(now=now, tenant_ids=[TENANT])
+        assert result == {**expect, "complete": True}, (result, expect)
+        self.succeeded("expire", expect["points"] > 0)
+        return expect
+
+    @rule(m=MEMBER, days_ahead=st.integers(15, 80))
+    def job_then_credit(self, m: int, days_ahead: int) -> None:
+        """The expiry job run ahead (`loyalty job expire-points --now …`) may delete a member's last lot;
+        the next credit must work at once (issue 10, defect 1), never stall into a 503."""
+        self._expire(self.clock.current + timedelta(days=days_ahead))
+        self._award("credit_after_job", self.members[m], {"activityId": "visit"})
 
     @rule(days=st.integers(0, 12), hours=st.integers(0, 23))
     def time_passes(self, days: int, hours: int) -> None:
         self.clock.advance(days=days, hours=hours)
 
+    @rule(
+        m=MEMBER,
+        kind=st.sampled_from(("day", "day", "week", "week", "month", "year", "expiry", "expiry")),
+        before=st.integers(0, 3),
+        after=st.integers(1, 2),
+    )
+    def edge(self, m: int, kind: str, before: int, after: int) -> None:
+        """To 23:30 UTC on the last day of a window (of a cap, or of the member's next lot to expire),
+        awards (or the expiry job) there, then an hour on (00:30, the next window) and again."""
+        member_id, today = self.members[m], self.clock.current.date()
+        if kind == "expiry":
+            soonest = self.model.expiring(
+                member_id, (today + timedelta(days=self.clock.current.hour >= 23)).isoformat()
+            )
+            if soonest is None:
+                return
+            day = datetime.fromisoformat(soonest).date()
+        else:
+            day = last_day(kind, today)
+            if self.clock.current >= datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC):
+                day = last_day(kind, day + timedelta(days=1))
+        self.clock.current = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC)
+        if kind == "expiry":
+            self._expire()
+            self.clock.advance(hours=1)
+            self.succeeded("expire_at_edge", self._expire()["points"] > 0)
+            return
+        body, full = {"activityId": CAPPED[kind]}, False
+        for _ in range(before):
+            full = self._award("award_capped", member_id, body) is None or full
+        self.clock.advance(hours=1)
+        for _ in range(after):
+            if self._award("award_capped", member_id, body) is not None and full:
+                self.succeeded(f"window_reset_{kind}")
+                full = False
+
     @rule()
     def expire_points(self) -> None:
-        jobs.expire_points(tenant_ids=[TENANT])
+        self._expire()
 
     @rule()
     def approve_delayed(self) -> None:
-        jobs.approve_delayed(tenant_ids=[TENANT])
+        expect = self.model.approve_due(self.clock.current)
+        result = jobs.approve_delayed(tenant_ids=[TENANT])
+        assert result == {**expect, "complete": True}, (result, expect)
+        self.succeeded("auto_approve", expect["approved"])
+
+    @invariant()
+    def members_are_modelled(self) -> None:
+        """Every member's status, balance and lots (expiry date, unspent points) are the model's."""
+        ids = list(self.model.members)
+        stored = store.get_many([members_db.key(TENANT, member_id) for member_id in ids])
+        for member_id, item in zip(ids, stored, strict=True):
+            model = self.model.members[member_id]
+            assert item is not None
+            balance = {name: int(item["balance"][name]) for name in BALANCE_FIELDS}
+            assert (item["status"], balance) == (model.status, model.balance), (member_id, item, model)
+            _, lots = lots_db.member_with_lots(TENANT, member_id)
+            unspent = [
+                [lot["expiresOn"], max(0, int(lot["cumEnd"] - max(lot["cumStart"], item["consumed"])))] for lot in lots
+            ]
+            assert unspent == model.lots, (member_id, unspent, model.lots)
 
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("fresh_table")
-def test_ledger_state_machine() -> None:
-    run_machine(LedgerMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS))
+def test_ledger_state_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The jobs settle on a thread pool; moto (the embedded table) is not safe under concurrent
+    # threads and let two settles of one member's lots both commit (a lost update, seen as a flaky
+    # expiry total and a checker failure). One worker here: what the jobs do is the same.
+    monkeypatch.setattr(jobs, "WORKERS", 1)
+    run_machine(LedgerMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS), FLOORS, derandomize=True)

@@ -1,0 +1,394 @@
+"""A pure-Python model of one tenant's points ledger that predicts each service call of the ledger state machine.
+
+It knows the rules from the contract and the services, written out again without their code: per
+member balances and lots (spent first-to-expire, expired by the day after their last day), activity
+caps in UTC calendar windows (day, ISO week, month, year) or the lifetime, pending awards and their
+approval (by hand or when due), orders earning once and returns taking points back in proportion
+(pending points first, then approved ones, a shortfall as a deficit), reward redemptions with
+per-member holds and a code pool, refunds. Each method says what a call must answer (`Expect`):
+a refusal code, or "ok" with the exact amounts, and applies the change to the model if it succeeds.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from math import floor
+from typing import Any
+
+OK = "ok"
+BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
+NEVER = "9999-12-31"
+
+
+def cap_window(interval: str, moment: datetime) -> Any:
+    """The calendar window (UTC) a moment falls in for a cap: its day, ISO week, month, year, or one lifetime."""
+    if interval == "day":
+        return moment.date()
+    if interval == "week":
+        year, week, _ = moment.isocalendar()
+        return ("week", year, week)
+    if interval == "month":
+        return ("month", moment.year, moment.month)
+    if interval == "year":
+        return ("year", moment.year)
+    return "lifetime"
+
+
+def last_day(interval: str, today: date) -> date:
+    """The last day of the window of `interval` that `today` is in (a day for 'day')."""
+    if interval == "week":
+        return today + timedelta(days=7 - today.isoweekday())
+    if interval == "month":
+        return (today.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if interval == "year":
+        return today.replace(month=12, day=31)
+    return today
+
+
+@dataclass
+class Member:
+    status: str = "active"
+    balance: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BALANCE_FIELDS, 0))
+    lots: list[list[Any]] = field(default_factory=list)  # [expiresOn, unspent points], soonest first
+    last_lot: str | None = None  # the expiry of the last lot credited (lastLotExpiry)
+    caps: Counter[tuple[str, Any]] = field(default_factory=Counter)  # (activityId, window) → awards
+    holds: Counter[str] = field(default_factory=Counter)  # rewardId → redemptions not cancelled
+
+
+@dataclass
+class Award:
+    member_id: str
+    points: int
+    status: str
+    qualified: bool
+    due: datetime | None = None  # autoApprovalDate of a delayed award
+    cancelled: int = 0
+    returned: int = 0
+
+
+@dataclass
+class Order:
+    member_id: str
+    total: int  # cents
+    awarded: int
+    award: str | None = None
+    returned_cents: int = 0
+    returned_points: int = 0
+    returns: int = 0
+
+
+@dataclass
+class Redemption:
+    member_id: str
+    reward_id: str
+    points: int
+    status: str
+
+
+@dataclass
+class Expect:
+    """What a call must answer: `code` ("ok" or the refusal), the fields an answer must hold, a new award."""
+
+    code: str = OK
+    fields: dict[str, Any] = field(default_factory=dict)
+    award: Award | None = None
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class LedgerModel:
+    """One tenant: its activities, rewards and settings (given), and everything the calls change."""
+
+    def __init__(
+        self, activities: list[dict[str, Any]], rewards: list[dict[str, Any]], expiry_days: int, pending_days: int
+    ) -> None:
+        self.activities = {a["activityId"]: a for a in activities}
+        self.rewards = {r["rewardId"]: r for r in rewards}
+        self.expiry_days, self.pending_days = expiry_days, pending_days
+        self.members: dict[str, Member] = {}
+        self.awards: dict[str, Award] = {}
+        self.orders: dict[str, Order] = {}
+        self.redemptions: dict[str, Redemption] = {}
+        self.earned_once: set[tuple[str, str]] = set()  # (activityId, orderId)
+        self.codes: set[str] = set()  # every code ever added to the pool
+        self.codes_available = 0
+        self.issued: Counter[str] = Counter()  # rewardId → redemptions made
+
+    # points and lots
+
+    def _credit(self, member: Member, points: int, now: datetime) -> str:
+        today = now.date().isoformat()
+        last = member.last_lot if member.last_lot is not None and member.last_lot >= today else None
+        expires_on = max((now + timedelta(days=self.expiry_days)).date().isoformat(), last or "")
+        if member.lots and member.lots[-1][0] == expires_on:
+            member.lots[-1][1] += points
+        else:
+            assert all(lot[0] < expires_on for lot in member.lots), (member.lots, expires_on)
+            member.lots.append([expires_on, points])
+        member.last_lot = expires_on
+        member.balance["available"] += points
+        return f"{expires_on}T23:59:59Z"
+
+    def _earn(self, member: Member, points: int, qualified: bool, now: datetime) -> str:
+        member.balance["lifetime"] += points
+        member.balance["qualified"] += points if qualified else 0
+        return self._credit(member, points, now)
+
+    @staticmethod
+    def _consume(member: Member, points: int) -> None:
+        """Spend from the lots that expire first."""
+        member.balance["available"] -= points
+        for lot in member.lots:
+            taken = min(lot[1], points)
+            lot[1] -= taken
+            points -= taken
+        assert points == 0 and member.balance["available"] >= 0
+
+    @staticmethod
+    def after(member: Member) -> dict[str, int]:
+        return {"available": member.balance["available"], "pending": member.balance["pending"]}
+
+    def expiring(self, member_id: str, after: str) -> str | None:
+        """The soonest expiry date of a member's lots on or after `after` (YYYY-MM-DD)."""
+        return next((lot[0] for lot in self.members[member_id].lots if lot[0] >= after), None)
+
+    # members
+
+    def add_member(self, member_id: str) -> None:
+        self.members[member_id] = Member()
+
+    def set_status(self, member_id: str, status: str) -> Expect:
+        member = self.members[member_id]
+        if member.status == "erased":
+            return Expect("invalid_state")
+        member.status = status
+        return Expect(fields={"status": status, "balance": dict(member.balance)})
+
+    def erase(self, member_id: str) -> None:
+        self.members[member_id].status = "erased"
+
+    @staticmethod
+    def _refused_member(member: Member) -> str | None:
+        return "invalid_state" if member.status != "active" else None
+
+    # awards, deductions, approvals
+
+    def points_of(self, activity_id: str, points: int | None) -> int:
+        activity = self.activities[activity_id]
+        if activity.get("type") == "multiplier":
+            assert points is not None
+            return floor(Fraction(points) * Fraction(str(activity["multiplier"])))
+        return points if points is not None else activity.get("points", 1)
+
+    def cap_of(self, activity_id: str, now: datetime) -> tuple[str, Any] | None:
+        interval = self.activities[activity_id].get("maxAwardFrequencyInterval")
+        return (activity_id, cap_window(interval, now)) if interval else None
+
+    def award(
+        self, member_id: str, activity_id: str, points: int | None, order_id: str | None, now: datetime
+    ) -> Expect:
+        member, activity = self.members[member_id], self.activities[activity_id]
+        amount = self.points_of(activity_id, points)
+        cap = self.cap_of(activity_id, now)
+        if refused := self._refused_member(member):
+            return Expect(refused)
+        if cap is not None and member.caps[cap] >= activity["maxAwardFrequency"]:
+            return Expect("frequency_limit_reached")
+        if order_id and (activity_id, order_id) in self.earned_once:
+            return Expect("duplicate")
+        return self._grant(member_id, activity_id, amount, order_id, now)
+
+    def _grant(self, member_id: str, activity_id: str, points: int, order_id: str | None, now: datetime) -> Expect:
+        member, activity = self.members[member_id], self.activities[activity_id]
+        if (cap := self.cap_of(activity_id, now)) is not None:
+            member.caps[cap] += 1
+        if order_id:
+            self.earned_once.add((activity_id, order_id))
+        qualified = activity.get("qualifiedPoints", True)
+        method = activity.get("approvalMethod", "immediate")
+        fields: dict[str, Any] = {"type": "award", "points": points, "memberId": member_id, "orderId": order_id}
+        if method == "immediate":
+            fields.update(
+                status="approved", expiresAt=self._earn(member, points, qualified, now), autoApprovalDate=None
+            )
+            award = None
+        else:
+            member.balance["pending"] += points
+            due = now + timedelta(days=self.pending_days) if method == "delayed" else None
+            fields.update(status="pending", expiresAt=None, autoApprovalDate=due and _iso(due))
+            award = Award(member_id, points, "pending", qualified, due)
+        fields["balanceAfter"] = self.after(member)
+        return Expect(fields=fields, award=award)
+
+    def deduct(self, member_id: str, points: int) -> Expect:
+        member = self.members[member_id]
+        if refused := self._refused_member(member):
+            return Expect(refused)
+        if points > member.balance["available"]:
+            return Expect("insufficient_points")
+        self._consume(member, points)
+        return Expect(
+            fields={"type": "deduct", "points": points, "status": "approved", "balanceAfter": self.after(member)}
+        )
+
+    def decide(self, transaction_id: str, approve: bool, now: datetime) -> Expect:
+        award = self.awards[transaction_id]
+        member = self.members[award.member_id]
+        if award.status != "pending":
+            return Expect("invalid_state")
+        if approve and member.status == "erased":
+            return Expect("invalid_state")
+        points = award.points - award.cancelled
+        member.balance["pending"] -= points
+        award.status = "approved" if approve else "rejected"
+        fields: dict[str, Any] = {"status": award.status, "points": award.points, "cancelledPoints": award.cancelled}
+        if approve:
+            fields["expiresAt"] = self._earn(member, points, award.qualified, now)
+        return Expect(fields=fields)
+
+    def approve_due(self, now: datetime) -> dict[str, int]:
+        """The auto-approval job: pending delayed awards due by now; an erased member's are rejected."""
+        approved = 0
+        for award in self.awards.values():
+            if award.status != "pending" or award.due is None or award.due > now:
+                continue
+            member = self.members[award.member_id]
+            points = award.points - award.cancelled
+            member.balance["pending"] -= points
+            if member.status == "erased":
+                award.status = "rejected"
+                continue
+            award.status = "auto_approved"
+            self._earn(member, points, award.qualified, now)
+            approved += 1
+        return {"approved": approved}
+
+    def expire(self, now: datetime) -> dict[str, int]:
+        """The expiry job: every lot whose last day is before today (UTC) loses what is unspent."""
+        today = now.date().isoformat()
+        lots = points = 0
+        for member in self.members.values():
+            due = [lot for lot in member.lots if lot[0] < today]
+            member.lots = member.lots[len(due) :]
+            for expires_on, unspent in due:
+                lots, points = lots + 1, points + unspent
+                member.balance["expired"] += unspent
+                member.balance["available"] -= unspent
+                if expires_on == member.last_lot:
+                    member.last_lot = None
+        return {"lots": lots, "points": points}
+
+    # orders and returns
+
+    def order(self, member_id: str, order_id: str, cents: int, sale_id: str, now: datetime) -> Expect:
+        member = self.members[member_id]
+        if member.status == "erased":
+            return Expect("invalid_state")
+        points = floor(Fraction(cents, 100) * Fraction(str(self.activities[sale_id]["multiplier"])))
+        expect = Expect(fields={"pointsAwarded": points, "pointsReturned": 0, "memberId": member_id})
+        if points > 0:
+            cap = self.cap_of(sale_id, now)
+            if refused := self._refused_member(member):
+                return Expect(refused)
+            if cap is not None and member.caps[cap] >= self.activities[sale_id]["maxAwardFrequency"]:
+                return Expect("frequency_limit_reached")
+            if (sale_id, order_id) in self.earned_once:
+                return Expect("duplicate")
+            expect.award = self._grant(member_id, sale_id, points, order_id, now).award
+        self.orders[order_id] = Order(member_id, cents, points)
+        return expect
+
+    def order_left(self, order_id: str) -> int:
+        order = self.orders[order_id]
+        return order.total - order.returned_cents
+
+    def return_order(self, order_id: str, cents: int | None) -> Expect:
+        order = self.orders[order_id]
+        left = order.total - order.returned_cents
+        if left <= 0 or order.returns >= 100:
+            return Expect("invalid_state")
+        amount = left if cents is None else cents
+        if amount > left:
+            return Expect("validation_error")
+        cumulative = order.returned_cents + amount
+        target = order.awarded if cumulative >= order.total else order.awarded * cumulative // order.total
+        points = wanted = target - order.returned_points
+        cancelled = deducted = deficit = 0
+        award = self.awards.get(order.award or "")
+        member = self.members[order.member_id]
+        if award is not None and award.status == "pending":
+            cancelled = max(0, min(wanted, award.points - award.cancelled))
+            member.balance["pending"] -= cancelled
+            award.cancelled += cancelled
+            if cancelled and award.cancelled == award.points:
+                award.status = "rejected"
+            wanted -= cancelled
+        elif award is not None and award.status in ("approved", "auto_approved"):
+            taking = max(0, min(wanted, award.points - award.cancelled - award.returned))
+            deducted = min(taking, member.balance["available"])
+            self._consume(member, deducted)
+            deficit = taking - deducted
+            member.balance["lifetime"] -= taking
+            member.balance["qualified"] -= taking if award.qualified else 0
+            award.returned += taking
+        order.returned_cents, order.returned_points = cumulative, order.returned_points + points
+        order.returns += 1
+        return Expect(
+            fields={
+                "points": points,
+                "cancelledPendingPoints": cancelled,
+                "deductedPoints": deducted,
+                "deficitPoints": deficit,
+            }
+        )
+
+    # rewards
+
+    def add_codes(self, reward_id: str, codes: list[str]) -> Expect:
+        """Codes for the (one) coupon reward's pool: a code known already, or given twice, is skipped."""
+        fresh = [code for code in dict.fromkeys(codes) if code not in self.codes]
+        self.codes |= set(fresh)
+        self.codes_available += len(fresh)
+        stock = {"total": len(self.codes), "available": self.codes_available, "issued": self.issued[reward_id]}
+        return Expect(fields={"added": len(fresh), "skipped": len(codes) - len(fresh), "stock": stock})
+
+    def redeem(self, member_id: str, reward_id: str) -> Expect:
+        member, reward = self.members[member_id], self.rewards[reward_id]
+        coupon = reward["fulfillment"] == "coupon"
+        if refused := self._refused_member(member):
+            return Expect(refused)
+        if reward.get("maxPerMember") is not None and member.holds[reward_id] >= reward["maxPerMember"]:
+            return Expect("frequency_limit_reached")
+        if reward["pointsCost"] > member.balance["available"]:
+            return Expect("insufficient_points")
+        if coupon and self.codes_available == 0:
+            return Expect("out_of_stock")
+        self._consume(member, reward["pointsCost"])
+        member.balance["redeemed"] += reward["pointsCost"]
+        member.holds[reward_id] += 1
+        self.issued[reward_id] += 1
+        self.codes_available -= 1 if coupon else 0
+        status = "issued" if coupon else "pending"
+        return Expect(fields={"status": status, "points": reward["pointsCost"], "memberId": member_id})
+
+    def settle(self, redemption_id: str, complete: bool, refund: bool, now: datetime) -> Expect:
+        redemption = self.redemptions[redemption_id]
+        member = self.members[redemption.member_id]
+        if complete:
+            if redemption.status != "pending":
+                return Expect("invalid_state")
+            redemption.status = "completed"
+            return Expect(fields={"status": "completed"})
+        if redemption.status not in ("issued", "pending") or (refund and member.status == "erased"):
+            return Expect("invalid_state")
+        redemption.status = "cancelled"
+        member.holds[redemption.reward_id] -= 1
+        if refund:
+            member.balance["redeemed"] -= redemption.points
+            self._credit(member, redemption.points, now)
+        return Expect(fields={"status": "cancelled"})
