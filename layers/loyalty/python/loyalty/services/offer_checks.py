@@ -17,7 +17,9 @@ def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str,
 
 
 def check_offers(
-    tenant_id: str, member_ids: list[str], voucher_uses: list[tuple[str, str | None]] = ()  # type: ignore[assignment]
+    tenant_id: str,
+    member_ids: list[str],
+    voucher_uses: list[tuple[str, str | None]] = (),  # type: ignore[assignment]
 ) -> list[dict[str, Any]]:
     """Per offer: Σ uses = redemptions recorded + vouchers issued (`voucher_uses`: offerId and memberId
     of each), no shard above its cap, caps adding up to the total
