@@ -1,5 +1,8 @@
 """The contract's types as pydantic shapes: validation problems, normalisation, and the JSON Schema they emit."""
 
+import time
+from datetime import datetime, timedelta, timezone
+
 import pytest
 from loyalty.errors import ValidationFailed
 from loyalty.models.types import (
@@ -166,6 +169,22 @@ def test_json_schema_forbids_unknown_fields_lists_required_ones_and_puts_null_in
 def test_only_the_contract_formats_are_accepted(field, value):
     document = {"id": "x", field: value}
     assert field in problems(document) or f"{field}[0]" in problems(document)
+
+
+@pytest.fixture
+def local_time_far_from_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_naive_datetime_given_in_code_is_utc_whatever_the_local_zone(local_time_far_from_utc):
+    naive = datetime(2019, 5, 5, 11, 20, 49, 999)
+    aware = datetime(2019, 5, 5, 13, 20, 49, tzinfo=timezone(timedelta(hours=2)))
+    assert checked(Sample, {"id": "x", "when": naive})["when"] == "2019-05-05T11:20:49Z"
+    assert checked(Sample, {"id": "x", "when": aware})["when"] == "2019-05-05T11:20:49Z"
 
 
 def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_breaks():

@@ -3,7 +3,7 @@
 import re
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, WithJsonSchema
+from pydantic import WithJsonSchema
 
 from loyalty.models.common import Paging, TimeRange
 from loyalty.models.types import (
@@ -18,6 +18,7 @@ from loyalty.models.types import (
     UtcDateTime,
     boolean,
     bounded_list,
+    checking,
     client_id,
     currency,
     integer,
@@ -53,7 +54,7 @@ OfferAmount = Annotated[
             "description": "Percent (0-100], money, or whole points, by rewardType",
         }
     ),
-    BeforeValidator(_offer_amount),
+    checking(_offer_amount),
 ]
 ContentId = text(min_len=1, max_len=128, pattern=r"^[\x21-\x7e]+$", description="A SKU or content id")
 ContentIds = bounded_list(ContentId, max_items=500, description="SKUs it applies to; empty = every item")

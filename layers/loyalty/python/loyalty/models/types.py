@@ -58,7 +58,9 @@ def problem(message: str) -> PydanticCustomError:
     return PydanticCustomError("contract", "{message}", {"message": message})
 
 
-def _checked(check: Callable[[Any], Any]) -> BeforeValidator:
+def checking(check: Callable[[Any], Any]) -> BeforeValidator:
+    """A validator that refuses null ("must not be null"), then runs `check` (which returns the value to keep)."""
+
     def run(value: Any) -> Any:
         if value is None:
             raise problem("must not be null")
@@ -87,7 +89,7 @@ def text(
         return value
 
     constraints = StringConstraints(min_length=min_len or None, max_length=max_len, pattern=pattern)
-    return Annotated[str, constraints, _field(schema), _checked(check)]
+    return Annotated[str, constraints, _field(schema), checking(check)]
 
 
 def one_of(*choices: str, **schema: Any) -> Any:
@@ -100,7 +102,7 @@ def one_of(*choices: str, **schema: Any) -> Any:
             raise problem("must be one of: " + ", ".join(choices))
         return value
 
-    return Annotated[Literal[choices], _field(schema), _checked(check)]  # type: ignore[valid-type]
+    return Annotated[Literal[choices], _field(schema), checking(check)]  # type: ignore[valid-type]
 
 
 def integer(*, minimum: int | None = None, maximum: int | None = None, query: bool = False, **schema: Any) -> Any:
@@ -123,7 +125,7 @@ def integer(*, minimum: int | None = None, maximum: int | None = None, query: bo
             raise problem(f"must be at most {maximum}")
         return value
 
-    return Annotated[int, _field(schema, ge=minimum, le=maximum), _checked(check)]
+    return Annotated[int, _field(schema, ge=minimum, le=maximum), checking(check)]
 
 
 def boolean(*, query: bool = False, **schema: Any) -> Any:
@@ -136,7 +138,7 @@ def boolean(*, query: bool = False, **schema: Any) -> Any:
             raise problem("must be true or false")
         return value
 
-    return Annotated[bool, _field(schema), _checked(check)]
+    return Annotated[bool, _field(schema), checking(check)]
 
 
 def money(*, minimum: str = "0", maximum: str = "1000000000", **schema: Any) -> Any:
@@ -151,7 +153,7 @@ def money(*, minimum: str = "0", maximum: str = "1000000000", **schema: Any) -> 
         return value
 
     json_schema = {"type": "string", "pattern": f"^{_MONEY}$", "example": "13.33", **schema}
-    return Annotated[str, WithJsonSchema(json_schema), _checked(check)]
+    return Annotated[str, WithJsonSchema(json_schema), checking(check)]
 
 
 def factor(*, maximum: int = 1000, **schema: Any) -> Any:
@@ -166,7 +168,7 @@ def factor(*, maximum: int = 1000, **schema: Any) -> Any:
         return int(amount) if amount == amount.to_integral_value() else float(amount)
 
     json_schema = {"type": "number", "minimum": 0.0001, "maximum": maximum, **schema}
-    return Annotated[int | float, WithJsonSchema(json_schema), _checked(check)]
+    return Annotated[int | float, WithJsonSchema(json_schema), checking(check)]
 
 
 def utc_datetime(**schema: Any) -> Any:
@@ -191,7 +193,7 @@ def utc_datetime(**schema: Any) -> Any:
         return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
     json_schema = {"type": "string", "format": "date-time", "pattern": f"^{_DATE_TIME}$", **schema}
-    return Annotated[str, WithJsonSchema(json_schema), _checked(check)]
+    return Annotated[str, WithJsonSchema(json_schema), checking(check)]
 
 
 def calendar_date(**schema: Any) -> Any:
@@ -209,7 +211,7 @@ def calendar_date(**schema: Any) -> Any:
         return value
 
     json_schema = {"type": "string", "format": "date", "pattern": f"^{_DATE}$", **schema}
-    return Annotated[str, WithJsonSchema(json_schema), _checked(check)]
+    return Annotated[str, WithJsonSchema(json_schema), checking(check)]
 
 
 def bounded_list(item: Any, *, min_items: int = 0, max_items: int = 100, **schema: Any) -> Any:
@@ -223,7 +225,7 @@ def bounded_list(item: Any, *, min_items: int = 0, max_items: int = 100, **schem
         return value
 
     bounds = _field(schema, min_length=min_items or None, max_length=max_items)
-    return Annotated[list[item], bounds, _checked(check)]  # type: ignore[valid-type]
+    return Annotated[list[item], bounds, checking(check)]  # type: ignore[valid-type]
 
 
 def client_id(**schema: Any) -> Any:
