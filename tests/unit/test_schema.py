@@ -5,6 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 from loyalty.errors import ValidationFailed
+from loyalty.models.common import TimeRange
 from loyalty.models.types import (
     MAX_PROBLEMS,
     Date,
@@ -193,3 +194,8 @@ def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_break
     assert checked(Notes, {"body": "one\r\ntwo\tthree"}) == {"body": "one\r\ntwo\tthree"}
     with pytest.raises(ValidationFailed):
         checked(Notes, {"body": "bell\x07"})
+
+
+def test_a_field_named_after_a_python_keyword_is_taken_only_by_its_json_name():
+    assert checked(TimeRange, {"from": "2019-05-05T13:20:49+02:00"}) == {"from": "2019-05-05T11:20:49Z"}
+    assert problems({"from_": "2019-05-05T11:20:49Z"}, TimeRange) == {"from_": "is not a known field"}

@@ -35,11 +35,13 @@ MAX_PROBLEMS = 20
 class Shape(BaseModel):
     """A request or response shape: unknown fields are refused so typos never pass silently.
 
-    Schemas are built when a shape first validates (`defer_build`), so a function pays only for the
-    shapes it checks, not for every shape its models module declares.
+    Validators are built on demand (`defer_build`): a handler builds its body and query shapes in init
+    (`http.endpoint`), and the other shapes of its models module (answers, other operations) are never
+    built in that function. A field whose JSON name is a Python keyword has it as alias (`from_` → `from`),
+    and only the JSON name is accepted.
     """
 
-    model_config = ConfigDict(extra="forbid", defer_build=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     @classmethod
     def validate(cls, value: Any) -> dict[str, Any]:  # type: ignore[override]
