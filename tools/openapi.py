@@ -10,25 +10,53 @@ from typing import Any
 
 from loyalty import VERSION
 from loyalty.http import EndpointSpec
+from loyalty.models.types import Shape, Text, bounded_list, text
 from loyalty.routes import ROUTES, STAGE, Route
-from loyalty.schema import Array, Field, Object, Str
+from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
+REF = "#/components/schemas/{model}"
 
-ERROR = Object(
-    "Error",
-    {
-        "error": Object(
-            "ErrorBody",
-            {
-                "code": Str(required=True, example="validation_error"),
-                "message": Str(required=True),
-                "details": Array(Object("ErrorDetail", {"field": Str(required=True), "message": Str(required=True)})),
-            },
-            required=True,
-        )
-    },
-)
+
+class ErrorDetail(Shape):
+    field: Text
+    message: Text
+
+
+class ErrorBody(Shape):
+    code: text(example="validation_error")  # type: ignore[valid-type]
+    message: Text
+    details: bounded_list(ErrorDetail) = None  # type: ignore[valid-type]
+
+
+class Error(Shape):
+    error: ErrorBody
+
+
+class ContractSchema(GenerateJsonSchema):
+    """The models' JSON Schema as the document shows it: no generated titles or defaults, and a nullable
+    value as one schema whose type (and enum, if any) include null, so null is valid by construction."""
+
+    def field_title_should_be_set(self, schema: Any) -> bool:
+        return False
+
+    def model_schema(self, schema: Any) -> Any:
+        out = super().model_schema(schema)
+        out.pop("title", None)
+        return out
+
+    def default_schema(self, schema: Any) -> Any:
+        return self.generate_inner(schema["schema"])
+
+    def nullable_schema(self, schema: Any) -> Any:
+        inner = self.generate_inner(schema["schema"])
+        if not isinstance(inner.get("type"), str):
+            return {"anyOf": [inner, {"type": "null"}]}
+        out = {**inner, "type": [inner["type"], "null"]}
+        if "enum" in out:
+            out["enum"] = [*out["enum"], None]
+        return out
+
 
 _ERROR_TEXT = {
     400: "validation_error: malformed JSON, wrong type, out of range, unknown field or bad nextToken",
@@ -47,13 +75,22 @@ def spec_of(route: Route) -> EndpointSpec:
     return importlib.import_module(route.module).handler.api
 
 
-def _answer_schema(spec: EndpointSpec) -> dict[str, Any]:
-    item = spec.response.schema() if spec.response else {"type": "object"}
+def _ref(model: type[Shape]) -> dict[str, Any]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _query_schema(model: type[Shape]) -> dict[str, Any]:
+    return model.model_json_schema(ref_template=REF, schema_generator=ContractSchema)
+
+
+def _answer_schema(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
+    item = _ref(spec.response) if spec.response else {"type": "object"}
     if spec.bare:
         return item
     if spec.paged:
         # a page is a list of items, or one object of lists (a member's offer redemptions with their offers)
-        whole = isinstance(spec.response, Object) and all(isinstance(f, Array) for f in spec.response.fields.values())
+        fields = components[spec.response.__name__]["properties"].values() if spec.response else ()
+        whole = bool(fields) and all(field.get("type") == "array" for field in fields)
         return {
             "type": "object",
             "properties": {
@@ -81,7 +118,7 @@ def _error(status: int) -> dict[str, Any]:
     return answer
 
 
-def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
+def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
     parameters: list[dict[str, Any]] = [
         {
             "name": name,
@@ -91,8 +128,9 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
         }
         for name in re.findall(r"\{([^}]+)\}", route.path)
     ]
-    for name, field in (spec.query.fields if spec.query else {}).items():
-        parameters.append({"name": name, "in": "query", "required": field.required, "schema": field.schema()})
+    query = _query_schema(spec.query) if spec.query else {"properties": {}}
+    for name, field in query["properties"].items():
+        parameters.append({"name": name, "in": "query", "required": name in query.get("required", ()), "schema": field})
     idempotent = route.method == "POST"
     if idempotent:
         parameters.append(
@@ -117,7 +155,7 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
     responses: dict[str, Any] = {
         str(spec.status): {
             "description": "Success",
-            "content": {"application/json": {"schema": _answer_schema(spec)}},
+            "content": {"application/json": {"schema": _answer_schema(spec, components)}},
         }
     }
     if idempotent:
@@ -136,15 +174,9 @@ def _operation(route: Route, spec: EndpointSpec) -> dict[str, Any]:
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": spec.body.schema()}},
+            "content": {"application/json": {"schema": _ref(spec.body)}},
         }
     return operation
-
-
-def _collect(field: Field | None, found: dict[str, Object]) -> None:
-    if isinstance(field, Object | Array):
-        root = field if isinstance(field, Object) else Object(None, {"items": field})
-        found.update(root.named_objects())
 
 
 DEPLOYED_SERVER = {
@@ -159,13 +191,17 @@ DEPLOYED_SERVER = {
 
 def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[str, Any]:
     """The whole OpenAPI document for the current route table; the local API passes the URL it serves on."""
+    specs = [(route, spec_of(route)) for route in ROUTES]
+    models = {Error, *(model for _, spec in specs for model in (spec.body, spec.response) if model is not None)}
+    _, schemas = models_json_schema(
+        [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
+        ref_template=REF,
+        schema_generator=ContractSchema,
+    )
+    components = schemas["$defs"]
     paths: dict[str, dict[str, Any]] = {}
-    named: dict[str, Object] = dict(ERROR.named_objects())
-    for route in ROUTES:
-        spec = spec_of(route)
-        for field in (spec.body, spec.response):
-            _collect(field, named)
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, spec)
+    for route, spec in specs:
+        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, spec, components)
     return {
         "openapi": "3.1.0",
         "info": {
@@ -179,7 +215,7 @@ def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[st
         "paths": paths,
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "API key"}},
-            "schemas": {name: obj.inline_schema() for name, obj in sorted(named.items())},
+            "schemas": dict(sorted(components.items())),
         },
     }
 

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 from loyalty import cache, clock, jsontext
 from loyalty.errors import ApiError
+from loyalty.models.types import checked
 from loyalty.operation import Caller, Replayed
 from loyalty.repository import offers as offers_db
 from loyalty.repository import pools, sharded
@@ -43,7 +44,7 @@ def caller(key: str | None = None, what: Any = None) -> Caller:
 
 def valid(shape: Any, body: dict[str, Any]) -> dict[str, Any]:
     """A body as the edge hands it to a service: checked against the operation's shape."""
-    return shape.validate(body)
+    return checked(shape, body)
 
 
 class CheckedMachine(RuleBasedStateMachine):

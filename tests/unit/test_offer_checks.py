@@ -3,6 +3,7 @@
 import pytest
 from loyalty.models.members import MEMBER_CREATE
 from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
+from loyalty.models.types import checked
 from loyalty.operation import Caller
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
@@ -16,11 +17,11 @@ TENANT = "chk"
 def redeemed(fresh_table):
     tenants.create_tenant(TENANT, "Checker")
     caller = Caller(TENANT)
-    member_id = members.create_member(caller, MEMBER_CREATE.validate({"email": "c@example.com"}))["memberId"]
+    member_id = members.create_member(caller, checked(MEMBER_CREATE, {"email": "c@example.com"}))["memberId"]
     body = {"offerCode": "PTS", "name": "P", "rewardType": "points", "offerAmount": "30", "status": "published"}
-    offer = offers.create_offer(caller, OFFER_CREATE.validate({**body, "maxRedemptionsTotal": 3}))
+    offer = offers.create_offer(caller, checked(OFFER_CREATE, {**body, "maxRedemptionsTotal": 3}))
     redemption = {"teamId": TENANT, "offerCode": "PTS", "memberId": member_id}
-    made = [offer_redemptions.redeem(caller, REDEMPTION_CREATE.validate(redemption)) for _ in range(2)]
+    made = [offer_redemptions.redeem(caller, checked(REDEMPTION_CREATE, redemption)) for _ in range(2)]
     assert checker.check([TENANT])["problems"] == []
     return offer["offerId"], member_id, made
 

@@ -8,10 +8,10 @@ from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnec
 from loyalty import clock, jsontext
 from loyalty.errors import Conflict, IdempotencyKeyReused, Throttled, Unavailable
 from loyalty.http import Request, endpoint, fingerprint
+from loyalty.models.types import Shape, Text
 from loyalty.operation import Caller, Operation, Replayed, run
 from loyalty.repository import client as client_module
 from loyalty.repository import retry, store
-from loyalty.schema import Object, Str
 
 from tools.local.gateway import LambdaContext
 
@@ -32,7 +32,11 @@ def create_thing(who, body):
     return run(who, attempt)
 
 
-@endpoint(body=Object("Thing", {"name": Str(required=True)}), status=201)
+class Thing(Shape):
+    name: Text
+
+
+@endpoint(body=Thing, status=201)
 def thing_handler(request: Request):
     return create_thing(request.caller, request.body)
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 from loyalty import cache, clock, jsontext
-from loyalty.models.common import NEXT_TOKEN
+from loyalty.models.common import NEXT_TOKEN_MAX
 from loyalty.models.members import MEMBER_CREATE
 from loyalty.models.offers import OFFER_CREATE
 from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE, VOUCHER_REDEEM
@@ -228,4 +228,4 @@ def test_the_longest_cursor_of_a_page_by_status_fits_a_next_token():
     """Every shard's position is `<status>#<voucherId>`: 32 of the longest status still fit nextToken's limit."""
     positions = ",".join(f"cancelled#{'Z' * 26}" for _ in range(sharded.SHARDS))
     query_id = cursor.query_id("vouchers:O", {"status": "cancelled"})
-    assert len(cursor.encode(TENANT, query_id, {"at": positions})) <= NEXT_TOKEN.max_len
+    assert len(cursor.encode(TENANT, query_id, {"at": positions})) <= NEXT_TOKEN_MAX

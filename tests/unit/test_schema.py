@@ -1,42 +1,82 @@
-"""The declarative shapes: validation problems, normalisation, and the JSON Schema they emit."""
+"""The contract's types as pydantic shapes: validation problems, normalisation, and the JSON Schema they emit."""
+
+import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from loyalty.errors import ValidationFailed
-from loyalty.schema import Array, Bool, Date, DateTime, Id, Int, Money, Object, Str
-
-SHAPE = Object(
-    "Sample",
-    {
-        "id": Id(required=True),
-        "count": Int(minimum=1, maximum=10),
-        "flag": Bool(),
-        "when": DateTime(),
-        "day": Date(),
-        "price": Money(),
-        "tags": Array(Str(max_len=5), max_items=2),
-        "nested": Object(None, {"a": Int(required=True)}),
-    },
+from loyalty.models.common import TimeRange
+from loyalty.models.types import (
+    MAX_PROBLEMS,
+    Date,
+    Flag,
+    Id,
+    Money,
+    Shape,
+    UtcDateTime,
+    bounded_list,
+    checked,
+    factor,
+    integer,
+    one_of,
+    text,
 )
 
+from tools.openapi import ContractSchema
 
-def problems(document):
+
+class Nested(Shape):
+    a: integer()
+
+
+class Sample(Shape):
+    id: Id
+    count: integer(minimum=1, maximum=10) = None
+    flag: Flag = None
+    when: UtcDateTime = None
+    day: Date = None
+    price: Money = None
+    tags: bounded_list(text(max_len=5), max_items=2) = None
+    nested: Nested = None
+    kind: one_of("a", "b") | None = None
+    ratio: factor() = None
+
+
+class Notes(Shape):
+    body: text(multiline=True) = None
+
+
+def problems(document, shape=Sample):
     with pytest.raises(ValidationFailed) as caught:
-        SHAPE.validate(document)
+        checked(shape, document)
     return {d["field"]: d["message"] for d in caught.value.details}
 
 
 def test_valid_document_is_normalised():
-    out = SHAPE.validate(
+    out = checked(
+        Sample,
         {
             "id": "a.b:c@d$-1",
             "count": 3,
             "when": "2019-05-05T13:20:49+02:00",
             "day": "2019-05-05",
             "price": "13.30",
-        }
+            "ratio": 1.23456,
+        },
     )
-    assert out["when"] == "2019-05-05T11:20:49Z"
-    assert out == {**out, "id": "a.b:c@d$-1", "count": 3, "price": "13.30"}
+    assert out == {
+        "id": "a.b:c@d$-1",
+        "count": 3,
+        "when": "2019-05-05T11:20:49Z",
+        "day": "2019-05-05",
+        "price": "13.30",
+        "ratio": 1.2346,
+    }
+
+
+def test_only_given_fields_are_handed_on_and_null_stays_null_where_allowed():
+    assert checked(Sample, {"id": "x", "kind": None}) == {"id": "x", "kind": None}
+    assert checked(Sample, {"id": "x", "ratio": 2.0}) == {"id": "x", "ratio": 2}
 
 
 def test_every_problem_is_reported_with_its_field():
@@ -50,38 +90,55 @@ def test_every_problem_is_reported_with_its_field():
             "tags": ["toolong", 3],
             "nested": {},
             "extra": 1,
+            "kind": "c",
         }
     )
-    assert set(found) == {
-        "id",
-        "count",
-        "flag",
-        "when",
-        "day",
-        "price",
-        "tags[0]",
-        "tags[1]",
-        "nested.a",
-        "extra",
+    assert found == {
+        "id": "is required",
+        "count": "must be an integer",
+        "flag": "must be true or false",
+        "when": "must be an ISO-8601 date-time with Z or an offset, such as 2019-05-05T11:20:49Z",
+        "day": "must be a date such as 2019-05-05",
+        "price": 'must be a decimal string such as "13.33"',
+        "tags[0]": "must be 0 to 5 characters long",
+        "tags[1]": "must be a string",
+        "nested.a": "is required",
+        "extra": "is not a known field",
+        "kind": "must be one of: a, b",
     }
 
 
+def test_the_problems_are_capped():
+    with pytest.raises(ValidationFailed) as caught:
+        checked(Sample, {"id": "x", **{f"x{i}": 1 for i in range(MAX_PROBLEMS + 5)}})
+    assert len(caught.value.details) == MAX_PROBLEMS
+
+
 def test_bounds_and_types():
-    assert "count" in problems({"id": "x", "count": 11})
+    assert problems({"id": "x", "count": 11}) == {"count": "must be at most 10"}
     assert "count" in problems({"id": "x", "count": 2.5})
+    assert "count" in problems({"id": "x", "count": "1"})  # never coerced
+    assert checked(Sample, {"id": "x", "count": 1.0}) == {"id": "x", "count": 1}  # an integral number is that integer
+    assert problems({"id": "x", "flag": "true"}) == {"flag": "must be true or false"}
+    assert problems({"id": "x", "nested": None}) == {"nested": "must not be null"}
+    assert problems({"id": "x", "nested": []}) == {"nested": "must be a JSON object"}
+    assert problems({"id": "x", "price": None}) == {"price": "must not be null"}
+    assert problems({"id": "x", "ratio": True}) == {"ratio": "must be a number"}
     assert "id" in problems({"id": "has space"})
     assert "id" in problems({"id": "x" * 129})
-    assert "tags" in problems({"id": "x", "tags": ["a", "b", "c"]})
+    assert problems({"id": "x", "tags": ["a", "b", "c"]}) == {"tags": "must hold 0 to 2 items"}
+    assert problems({"id": "x", "tags": "a"}) == {"tags": "must be an array"}
     with pytest.raises(ValidationFailed) as caught:
-        SHAPE.validate([1])
+        checked(Sample, [1])
     assert caught.value.details == [{"field": "body", "message": "must be a JSON object"}]
 
 
-def test_json_schema_forbids_unknown_fields_and_lists_required_ones():
-    schema = SHAPE.inline_schema()
+def test_json_schema_forbids_unknown_fields_lists_required_ones_and_puts_null_in_a_nullable_enum():
+    schema = Sample.model_json_schema(schema_generator=ContractSchema)
     assert schema["additionalProperties"] is False
     assert schema["required"] == ["id"]
     assert schema["properties"]["count"] == {"type": "integer", "minimum": 1, "maximum": 10}
+    assert schema["properties"]["kind"] == {"type": ["string", "null"], "enum": ["a", "b", None]}
 
 
 @pytest.mark.parametrize(
@@ -115,10 +172,30 @@ def test_only_the_contract_formats_are_accepted(field, value):
     assert field in problems(document) or f"{field}[0]" in problems(document)
 
 
+@pytest.fixture
+def local_time_far_from_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_a_naive_datetime_given_in_code_is_utc_whatever_the_local_zone(local_time_far_from_utc):
+    naive = datetime(2019, 5, 5, 11, 20, 49, 999)
+    aware = datetime(2019, 5, 5, 13, 20, 49, tzinfo=timezone(timedelta(hours=2)))
+    assert checked(Sample, {"id": "x", "when": naive})["when"] == "2019-05-05T11:20:49Z"
+    assert checked(Sample, {"id": "x", "when": aware})["when"] == "2019-05-05T11:20:49Z"
+
+
 def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_breaks():
-    assert SHAPE.validate({"id": "x", "when": "1970-01-01T01:30:00.999+01:00"})["when"] == "1970-01-01T00:30:00Z"
-    assert SHAPE.validate({"id": "x", "when": "2019-05-05T11:20:49+0200"})["when"] == "2019-05-05T09:20:49Z"
-    notes = Object(None, {"text": Str(multiline=True)})
-    assert notes.validate({"text": "one\r\ntwo\tthree"}) == {"text": "one\r\ntwo\tthree"}
+    assert checked(Sample, {"id": "x", "when": "1970-01-01T01:30:00.999+01:00"})["when"] == "1970-01-01T00:30:00Z"
+    assert checked(Sample, {"id": "x", "when": "2019-05-05T11:20:49+0200"})["when"] == "2019-05-05T09:20:49Z"
+    assert checked(Notes, {"body": "one\r\ntwo\tthree"}) == {"body": "one\r\ntwo\tthree"}
     with pytest.raises(ValidationFailed):
-        notes.validate({"text": "bell\x07"})
+        checked(Notes, {"body": "bell\x07"})
+
+
+def test_a_field_named_after_a_python_keyword_is_taken_only_by_its_json_name():
+    assert checked(TimeRange, {"from": "2019-05-05T13:20:49+02:00"}) == {"from": "2019-05-05T11:20:49Z"}
+    assert problems({"from_": "2019-05-05T11:20:49Z"}, TimeRange) == {"from_": "is not a known field"}

@@ -15,9 +15,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from loyalty import jsontext
 from loyalty.caller import Caller, Replayed
 from loyalty.errors import ApiError, NotFound, PayloadTooLarge, ValidationFailed
+from loyalty.jsontext import has_surrogates
+from loyalty.models.types import MAX_PROBLEMS, Shape, checked
 from loyalty.observability import logger, metrics
 from loyalty.results import Answer, Page
-from loyalty.schema import Field, Object, has_surrogates
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_DEPTH = 32  # JSON nesting levels; the deepest request shape needs 4
@@ -97,9 +98,9 @@ def render_result(result: Any, status: int, bare: bool) -> Response:
 class EndpointSpec:
     """What the OpenAPI generator reads off a handler: its shapes and statuses."""
 
-    body: Object | None
-    query: Object | None
-    response: Field | None
+    body: type[Shape] | None
+    query: type[Shape] | None
+    response: type[Shape] | None
     status: int
     paged: bool
     errors: tuple[int, ...]
@@ -138,7 +139,7 @@ def _check_text(value: Any, depth: int = 0) -> None:
             _check_text(child, depth + 1)
 
 
-def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str, Any], str]:
+def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[dict[str, Any], str]:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded") and raw:
         try:
@@ -160,10 +161,10 @@ def _parse_body(event: dict[str, Any], schema: Object | None) -> tuple[dict[str,
     except ValueError as exc:
         raise ValidationFailed("The request body is not valid JSON.") from exc
     _check_text(document)
-    return schema.validate(document), raw
+    return checked(schema, document), raw
 
 
-def _parse_query(event: dict[str, Any], schema: Object | None) -> dict[str, Any]:
+def _parse_query(event: dict[str, Any], schema: type[Shape] | None) -> dict[str, Any]:
     multi = event.get("multiValueQueryStringParameters") or {}
     single = event.get("queryStringParameters") or {}
     values: dict[str, Any] = {}
@@ -173,7 +174,12 @@ def _parse_query(event: dict[str, Any], schema: Object | None) -> dict[str, Any]
         if len(multi.get(name) or [value]) > 1:
             raise ValidationFailed(details=[{"field": name, "message": "must be given once"}])
         values[name] = value
-    return (schema or Object()).validate(values)
+    if schema is None:  # no model to build for an operation that takes no query
+        unknown = [{"field": name, "message": "is not a known field"} for name in values]
+        if unknown:
+            raise ValidationFailed(details=unknown[:MAX_PROBLEMS])
+        return {}
+    return checked(schema, values)
 
 
 def _parse_params(event: dict[str, Any]) -> dict[str, str]:
@@ -195,7 +201,7 @@ def _idempotency_key(headers: dict[str, str], method: str) -> str | None:
     return value
 
 
-def parse(event: dict[str, Any], body: Object | None, query: Object | None) -> Request:
+def parse(event: dict[str, Any], body: type[Shape] | None, query: type[Shape] | None) -> Request:
     """Turn an API Gateway REST (v1) proxy event into a checked Request."""
     context = (event.get("requestContext") or {}).get("authorizer") or {}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
@@ -217,9 +223,9 @@ def parse(event: dict[str, Any], body: Object | None, query: Object | None) -> R
 
 def endpoint(
     *,
-    body: Object | None = None,
-    query: Object | None = None,
-    response: Field | None = None,
+    body: type[Shape] | None = None,
+    query: type[Shape] | None = None,
+    response: type[Shape] | None = None,
     status: int = 200,
     paged: bool = False,
     errors: tuple[int, ...] = (),
@@ -230,6 +236,10 @@ def endpoint(
     The handler returns what its service returns: a dict (answered with `status`), a `Page`, or
     an `Answer`; a `Replayed` raised by the service is answered with the stored first answer.
     """
+
+    for shape in (body, query):  # built now, in init, so the first request does not pay for it
+        if shape is not None:
+            shape.model_rebuild()
 
     def wrap(operation: Callable[[Request], Any]) -> Callable[[dict[str, Any], Any], dict[str, Any]]:
         @metrics.log_metrics

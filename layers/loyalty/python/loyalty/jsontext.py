@@ -7,6 +7,15 @@ import json
 from typing import Any
 
 
+def has_surrogates(text: str) -> bool:
+    """Whether a string holds a lone UTF-16 surrogate (valid in JSON escapes, never in UTF-8 text)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def render(payload: Any) -> str:
     """Compact JSON, keys in the order given: the bytes of every answer (and of a stored replay).
 

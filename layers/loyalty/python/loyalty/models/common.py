@@ -1,18 +1,33 @@
-"""Shapes shared by many operations: list queries, money, tier references, status answers."""
+"""Shapes shared by many operations: list queries, time ranges, status answers."""
 
-from __future__ import annotations
+from pydantic import Field
 
-from loyalty.schema import DateTime, Object, QueryInt, Str
+from loyalty.models.types import Shape, integer, text, utc_datetime
 
-LIMIT = QueryInt(minimum=1, maximum=100, description="Page size (1-100, default 25)")
-NEXT_TOKEN = Str(min_len=1, max_len=2048, description="The nextToken of the previous page")
-PAGING = {"limit": LIMIT, "nextToken": NEXT_TOKEN}
-TIME_RANGE = {
-    "from": DateTime(description="Only items created at or after this time"),
-    "to": DateTime(description="Only items created at or before this time"),
-}
+NEXT_TOKEN_MAX = 2048
+Limit = integer(minimum=1, maximum=100, query=True, description="Page size (1-100, default 25)")
+NextToken = text(min_len=1, max_len=NEXT_TOKEN_MAX, description="The nextToken of the previous page")
+From = utc_datetime(description="Only items created at or after this time")
+To = utc_datetime(description="Only items created at or before this time")
 
-STATUS = Object(
-    "Status",
-    {"message": Str(required=True, example="ok"), "version": Str(required=True, example="0.1.0")},
-)
+
+class Paging(Shape):
+    """The query of every list: a page size and the token of the previous page."""
+
+    limit: Limit = None
+    nextToken: NextToken = None
+
+
+class TimeRange(Paging):
+    """A list query of items created in a range of times (either end optional)."""
+
+    from_: From = Field(None, alias="from")
+    to: To = None
+
+
+class Status(Shape):
+    message: text(example="ok")  # type: ignore[valid-type]
+    version: text(example="0.1.0")  # type: ignore[valid-type]
+
+
+STATUS = Status

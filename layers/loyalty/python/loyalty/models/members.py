@@ -1,68 +1,93 @@
 """Member shapes: profile, status, tier, balance."""
 
-from __future__ import annotations
-
-from loyalty.models.common import PAGING
-from loyalty.schema import Date, DateTime, Email, Id, Int, Object, Str
-
-_PROFILE = {
-    "externalId": Id(nullable=True, description="The merchant's own user id: unique and exact (case-sensitive)"),
-    "firstName": Str(max_len=100, nullable=True),
-    "lastName": Str(max_len=100, nullable=True),
-    "gender": Str(max_len=30, nullable=True),
-    "birthdate": Date(nullable=True),
-    "phone": Str(max_len=32, pattern=r"^\+?[0-9 ().-]{3,32}$", nullable=True),
-    "profileImageUrl": Str(max_len=2048, pattern=r"^https?://\S+$", nullable=True),
-}
-
-STATUSES = ["active", "suspended", "erased"]
-MEMBER_CREATE = Object("MemberCreate", {"email": Email(required=True), **_PROFILE})
-
-MEMBER_UPDATE = Object(
-    "MemberUpdate",
-    {
-        "email": Email(),
-        **_PROFILE,
-        "status": Str(enum=["active", "suspended"]),
-        "tierOverride": Id(nullable=True, description="Admin only: a tierId of the program, or null"),
-    },
+from loyalty.models.common import Paging
+from loyalty.models.types import (
+    Count,
+    Date,
+    Email,
+    Id,
+    Phone,
+    Shape,
+    Text,
+    Url,
+    UtcDateTime,
+    client_id,
+    one_of,
+    text,
 )
 
-TIER_REF = Object("TierRef", {"tierId": Id(required=True), "name": Str(required=True)}, nullable=True, required=True)
+STATUSES = ("active", "suspended", "erased")
+ExternalId = client_id(description="The merchant's own user id: unique and exact (case-sensitive)")
+Name = text(max_len=100)
+Gender = text(max_len=30)
 
-BALANCE = Object(
-    "Balance",
-    {
-        name: Int(required=True, minimum=0)
-        for name in ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
-    },
-    required=True,
-)
 
-MEMBER = Object(
-    "Member",
-    {
-        "memberId": Str(required=True),
-        "email": Str(required=True, nullable=True),
-        **Object(None, _PROFILE).all_required("_").fields,
-        "status": Str(required=True, enum=STATUSES, description="erased: personal data erased; takes no part"),
-        "tier": TIER_REF,
-        "tierOverride": Str(required=True, nullable=True),
-        "balance": BALANCE,
-        "referralCode": Str(required=True),
-        "createdAt": DateTime(required=True),
-        "updatedAt": DateTime(required=True),
-        "erasedAt": DateTime(nullable=True),
-    },
-)
+class _Profile(Shape):
+    externalId: ExternalId | None = None
+    firstName: Name | None = None
+    lastName: Name | None = None
+    gender: Gender | None = None
+    birthdate: Date | None = None
+    phone: Phone | None = None
+    profileImageUrl: Url | None = None
 
-MEMBER_LIST_QUERY = Object(
-    None,
-    {
-        **PAGING,
-        "email": Email(),
-        "externalId": Id(),
-        "createdFrom": DateTime(),
-        "createdTo": DateTime(),
-    },
-)
+
+class _Email(Shape):
+    email: Email
+
+
+class MemberCreate(_Profile, _Email):
+    pass
+
+
+class _UpdateEmail(Shape):
+    email: Email = None
+
+
+class MemberUpdate(_Profile, _UpdateEmail):
+    status: one_of("active", "suspended") = None
+    tierOverride: client_id(description="Admin only: a tierId of the program, or null") | None = None
+
+
+class TierRef(Shape):
+    tierId: Id
+    name: Text
+
+
+class Balance(Shape):
+    available: Count
+    pending: Count
+    redeemed: Count
+    expired: Count
+    lifetime: Count
+    qualified: Count
+
+
+class Member(Shape):
+    memberId: Text
+    email: Text | None
+    externalId: ExternalId | None
+    firstName: Name | None
+    lastName: Name | None
+    gender: Gender | None
+    birthdate: Date | None
+    phone: Phone | None
+    profileImageUrl: Url | None
+    status: one_of(*STATUSES, description="erased: personal data erased; takes no part")
+    tier: TierRef | None
+    tierOverride: Text | None
+    balance: Balance
+    referralCode: Text
+    createdAt: UtcDateTime
+    updatedAt: UtcDateTime
+    erasedAt: UtcDateTime | None = None
+
+
+class MemberListQuery(Paging):
+    email: Email = None
+    externalId: Id = None
+    createdFrom: UtcDateTime = None
+    createdTo: UtcDateTime = None
+
+
+MEMBER_CREATE, MEMBER_UPDATE, MEMBER, MEMBER_LIST_QUERY = MemberCreate, MemberUpdate, Member, MemberListQuery

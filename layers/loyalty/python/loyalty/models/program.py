@@ -1,30 +1,39 @@
 """Program settings: name, currency, expiry and pending periods, tiers, the sale activity."""
 
-from __future__ import annotations
+from loyalty.models.types import Currency, Id, Shape, UtcDateTime, bounded_list, client_id, integer, text
 
-from loyalty.schema import Array, Currency, DateTime, Id, Int, Object, Str
+Name = text(min_len=1, max_len=200)
+ExpiryDays = integer(minimum=1, maximum=3650, description="Days until points expire; null = never")
+PendingDays = integer(minimum=0, maximum=365, description="Days a delayed award stays pending")
+SaleActivity = client_id(description="The activity that orders earn through")
 
-TIER = Object(
-    "Tier",
-    {
-        "tierId": Id(required=True),
-        "name": Str(required=True, min_len=1, max_len=100),
-        "threshold": Int(required=True, minimum=0, maximum=10**12, description="Qualified lifetime points"),
-    },
-)
 
-PROGRAM_UPDATE = Object(
-    "ProgramUpdate",
-    {
-        "name": Str(min_len=1, max_len=200),
-        "currency": Currency(),
-        "pointsExpiryDays": Int(
-            minimum=1, maximum=3650, nullable=True, description="Days until points expire; null = never"
-        ),
-        "pendingDays": Int(minimum=0, maximum=365, description="Days a delayed award stays pending"),
-        "tiers": Array(TIER, max_items=20, description="Tiers by ascending threshold"),
-        "saleActivityId": Id(nullable=True, description="The activity that orders earn through"),
-    },
-)
+class Tier(Shape):
+    tierId: Id
+    name: text(min_len=1, max_len=100)
+    threshold: integer(minimum=0, maximum=10**12, description="Qualified lifetime points")
 
-PROGRAM = PROGRAM_UPDATE.all_required("Program", updatedAt=DateTime())
+
+Tiers = bounded_list(Tier, max_items=20, description="Tiers by ascending threshold")
+
+
+class ProgramUpdate(Shape):
+    name: Name = None
+    currency: Currency = None
+    pointsExpiryDays: ExpiryDays | None = None
+    pendingDays: PendingDays = None
+    tiers: Tiers = None
+    saleActivityId: SaleActivity | None = None
+
+
+class Program(Shape):
+    name: Name
+    currency: Currency
+    pointsExpiryDays: ExpiryDays | None
+    pendingDays: PendingDays
+    tiers: Tiers
+    saleActivityId: SaleActivity | None
+    updatedAt: UtcDateTime
+
+
+PROGRAM_UPDATE, PROGRAM, TIER = ProgramUpdate, Program, Tier

@@ -7,6 +7,7 @@ from typing import Any
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.models.activities import ACTIVITY
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run, update_versioned
 from loyalty.repository import activities as activities_db
 from loyalty.repository import cursor, store
@@ -28,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return ACTIVITY.project(item)
+    return fields_of(ACTIVITY, item)
 
 
 def _check_frequency(activity: dict[str, Any]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
 from loyalty.models.orders import ORDER
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
 from loyalty.repository import cursor, store
@@ -22,7 +23,7 @@ MAX_RETURNS = 100
 
 
 def public(order: dict[str, Any]) -> dict[str, Any]:
-    return ORDER.project(order)
+    return fields_of(ORDER, order)
 
 
 def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:

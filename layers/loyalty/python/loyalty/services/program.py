@@ -7,6 +7,7 @@ from typing import Any
 from loyalty import cache
 from loyalty.errors import Conflict, ValidationFailed
 from loyalty.models.program import PROGRAM
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, update_versioned
 from loyalty.repository import program as program_db
 from loyalty.repository import store
@@ -27,7 +28,7 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return PROGRAM.project(item)
+    return fields_of(PROGRAM, item)
 
 
 def load(tenant_id: str) -> dict[str, Any]:

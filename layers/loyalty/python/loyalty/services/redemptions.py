@@ -8,6 +8,7 @@ from typing import Any
 from loyalty import clock, ids
 from loyalty.errors import Conflict
 from loyalty.models.rewards import REDEMPTION
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
 from loyalty.repository import redemptions as redemptions_db
@@ -19,7 +20,7 @@ from loyalty.services.book import Book, expires_at
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return REDEMPTION.project(item)
+    return fields_of(REDEMPTION, item)
 
 
 def _claim(tenant_id: str, reward_id: str) -> str:

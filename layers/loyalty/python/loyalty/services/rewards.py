@@ -12,6 +12,7 @@ from typing import Any
 from loyalty import cache, clock
 from loyalty.errors import Conflict
 from loyalty.models.rewards import REWARD
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import cursor, store
 from loyalty.repository import rewards as rewards_db
@@ -31,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
-    out = REWARD.project(reward, without=("stock",))
+    out = fields_of(REWARD, reward, without=("stock",))
     issued = sum(item["issued"] for item in stock)
     if reward["fulfillment"] == "coupon":
         out["stock"] = {
@@ -136,4 +137,3 @@ def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, An
     added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
     skipped += len(given) - len(codes)
     return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
-

@@ -8,6 +8,7 @@ from typing import Any
 from loyalty import clock, ids
 from loyalty.errors import Conflict
 from loyalty.models.ledger import TRANSACTION
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
@@ -20,7 +21,7 @@ APPROVED = ("approved", "auto_approved")
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    out = TRANSACTION.project(item)
+    out = fields_of(TRANSACTION, item)
     for name in _COUNTERS:
         out[name] = item.get(name) or 0
     return out
@@ -30,7 +31,7 @@ def new(book: Book, now: datetime, type_: str, points: int, status: str, **field
     """A ledger entry for a member (its put comes from `finish`)."""
     transaction_id = ids.ulid()
     entry = {
-        **dict.fromkeys(TRANSACTION.fields),
+        **dict.fromkeys(fields_of(TRANSACTION, {})),
         **dict.fromkeys(_COUNTERS, 0),
         "transactionId": transaction_id,
         "memberId": book.member_id,
