@@ -37,6 +37,7 @@ stop: $(STAMP)
 
 test: $(STAMP) $(ENGINE)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) $(ENGINE)
