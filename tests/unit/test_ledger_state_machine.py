@@ -456,9 +456,5 @@ class LedgerMachine(VoucherRules, CheckedMachine):
 
 @pytest.mark.slow
 @pytest.mark.usefixtures("fresh_table")
-def test_ledger_state_machine(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The jobs settle on a thread pool; moto (the embedded table) is not safe under concurrent
-    # threads and let two settles of one member's lots both commit (a lost update, seen as a flaky
-    # expiry total and a checker failure). One worker here: what the jobs do is the same.
-    monkeypatch.setattr(jobs, "WORKERS", 1)
+def test_ledger_state_machine() -> None:
     run_machine(LedgerMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS), FLOORS, derandomize=True)
