@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 from loyalty import clock
 
-from tests.support.boundaries import at, live_offer, redeem_offer
+from tests.support.boundaries import at, redeem_offer
 from tests.support.ledger import activity, award, balance, member, outcome
 from tests.support.vouchers import issue
+from tests.support.vouchers import published_offer as live_offer
 
 START, END = "2030-06-01T12:00:00Z", "2030-06-30T18:00:00Z"
 SECOND = timedelta(seconds=1)

@@ -1,15 +1,12 @@
-"""Helpers for boundary tests over the local API: a published offer, a redemption, exact-size bodies."""
+"""Helpers for boundary tests over the local API: calendar crossings, a redemption, exact-size bodies."""
 
 from __future__ import annotations
 
-import itertools
 import json
 from datetime import date, datetime
 from typing import Any
 
 from loyalty import clock
-
-_codes = itertools.count(1)
 
 INTERVALS = ("day", "week", "month", "year", "lifetime")
 # (the last day of a window, the cap windows that turn at the midnight after it)
@@ -20,21 +17,6 @@ CROSSINGS = [
     (date(2030, 12, 31), {"day", "month", "year"}),  # 31 Dec -> 1 Jan, inside ISO week 2031-W01
 ]
 CROSSING_IDS = ["day", "week", "month", "year"]
-
-
-def live_offer(client: Any, **fields: Any) -> dict[str, Any]:
-    """A published money offer with a fresh offerCode (fields override)."""
-    body = {
-        "offerCode": f"EDGE-{next(_codes)}",
-        "name": "Five off",
-        "rewardType": "amount",
-        "offerAmount": "5.00",
-        "status": "published",
-        **fields,
-    }
-    reply = client.post("/offers", body)
-    assert reply.status == 201, reply.text
-    return dict(reply.data)
 
 
 def redeem_offer(tenant: Any, offer: dict[str, Any], **fields: Any) -> Any:
