@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import CODES_ADD, CODES_ADDED
+from loyalty.models.rewards import RewardCodesAdd, RewardCodesAdded
 from loyalty.services import rewards
 
 
-@endpoint(body=CODES_ADD, response=CODES_ADDED, errors=(404, 409))
+@endpoint(body=RewardCodesAdd, response=RewardCodesAdded, errors=(404, 409))
 def handler(request: Request) -> Any:
     return rewards.add_codes(request.caller, request.params["rewardId"], request.body)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import TRANSACTION
+from loyalty.models.ledger import Transaction
 from loyalty.services import transactions
 
 
-@endpoint(response=TRANSACTION, errors=(404, 409))
+@endpoint(response=Transaction, errors=(404, 409))
 def handler(request: Request) -> Any:
     return transactions.approve(request.caller, request.params["transactionId"])

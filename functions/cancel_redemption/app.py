@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import CANCELLATION, REDEMPTION
+from loyalty.models.rewards import Redemption, RedemptionCancel
 from loyalty.services import redemptions
 
 
-@endpoint(body=CANCELLATION, response=REDEMPTION, errors=(404, 409))
+@endpoint(body=RedemptionCancel, response=Redemption, errors=(404, 409))
 def handler(request: Request) -> Any:
     return redemptions.cancel(request.caller, request.params["redemptionId"], request.body)

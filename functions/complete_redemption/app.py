@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import REDEMPTION
+from loyalty.models.rewards import Redemption
 from loyalty.services import redemptions
 
 
-@endpoint(response=REDEMPTION, errors=(404, 409))
+@endpoint(response=Redemption, errors=(404, 409))
 def handler(request: Request) -> Any:
     return redemptions.complete(request.caller, request.params["redemptionId"])

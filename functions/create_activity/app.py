@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.activities import ACTIVITY, ACTIVITY_CREATE
+from loyalty.models.activities import Activity, ActivityCreate
 from loyalty.services import activities
 
 
-@endpoint(body=ACTIVITY_CREATE, response=ACTIVITY, status=201, errors=(409,))
+@endpoint(body=ActivityCreate, response=Activity, status=201, errors=(409,))
 def handler(request: Request) -> Any:
     return activities.create_activity(request.caller, request.body)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import AWARD_CREATE, TRANSACTION
+from loyalty.models.ledger import AwardCreate, Transaction
 from loyalty.services import awards
 
 
-@endpoint(body=AWARD_CREATE, response=TRANSACTION, status=201, errors=(404, 409))
+@endpoint(body=AwardCreate, response=Transaction, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return awards.award(request.caller, request.params["memberId"], request.body)

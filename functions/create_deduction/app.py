@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import DEDUCTION_CREATE, TRANSACTION
+from loyalty.models.ledger import DeductionCreate, Transaction
 from loyalty.services import awards
 
 
-@endpoint(body=DEDUCTION_CREATE, response=TRANSACTION, status=201, errors=(404, 409))
+@endpoint(body=DeductionCreate, response=Transaction, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return awards.deduct(request.caller, request.params["memberId"], request.body)

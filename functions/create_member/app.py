@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.members import MEMBER, MEMBER_CREATE
+from loyalty.models.members import Member, MemberCreate
 from loyalty.services import members
 
 
-@endpoint(body=MEMBER_CREATE, response=MEMBER, status=201, errors=(409,))
+@endpoint(body=MemberCreate, response=Member, status=201, errors=(409,))
 def handler(request: Request) -> Any:
     return members.create_member(request.caller, request.body)

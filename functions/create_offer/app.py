@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import OFFER, OFFER_CREATE
+from loyalty.models.offers import Offer, OfferCreate
 from loyalty.services import offers
 
 
-@endpoint(body=OFFER_CREATE, response=OFFER, status=201, errors=(409,))
+@endpoint(body=OfferCreate, response=Offer, status=201, errors=(409,))
 def handler(request: Request) -> Any:
     return offers.create_offer(request.caller, request.body)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import REDEMPTION, REDEMPTION_CREATE
+from loyalty.models.offers import OfferRedemption, OfferRedemptionCreate
 from loyalty.services import offer_redemptions
 
 
-@endpoint(body=REDEMPTION_CREATE, response=REDEMPTION, status=201, errors=(404, 409))
+@endpoint(body=OfferRedemptionCreate, response=OfferRedemption, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return offer_redemptions.redeem(request.caller, request.body)

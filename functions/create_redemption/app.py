@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import REDEMPTION, REDEMPTION_CREATE
+from loyalty.models.rewards import Redemption, RedemptionCreate
 from loyalty.services import redemptions
 
 
-@endpoint(body=REDEMPTION_CREATE, response=REDEMPTION, status=201, errors=(404, 409))
+@endpoint(body=RedemptionCreate, response=Redemption, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return redemptions.redeem(request.caller, request.params["memberId"], request.body)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.orders import ORDER_RETURN, RETURN_CREATE
+from loyalty.models.orders import OrderReturn, OrderReturnCreate
 from loyalty.services import orders
 
 
-@endpoint(body=RETURN_CREATE, response=ORDER_RETURN, status=201, errors=(404, 409))
+@endpoint(body=OrderReturnCreate, response=OrderReturn, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return orders.return_order(request.caller, request.params["orderId"], request.body)

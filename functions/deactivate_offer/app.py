@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import ACTIVATION
+from loyalty.models.offers import OfferActivation
 from loyalty.services import offers
 
 
-@endpoint(response=ACTIVATION, errors=(404,))
+@endpoint(response=OfferActivation, errors=(404,))
 def handler(request: Request) -> Any:
     return offers.deactivate(request.caller, request.params["memberId"], request.params["offerId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.activities import ACTIVITY
+from loyalty.models.activities import Activity
 from loyalty.services import activities
 
 
-@endpoint(response=ACTIVITY, errors=(404,))
+@endpoint(response=Activity, errors=(404,))
 def handler(request: Request) -> Any:
     return activities.get_activity(request.tenant_id, request.params["activityId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import SUMMARY
+from loyalty.models.ledger import MemberSummary
 from loyalty.services import summary
 
 
-@endpoint(response=SUMMARY, errors=(404,))
+@endpoint(response=MemberSummary, errors=(404,))
 def handler(request: Request) -> Any:
     return summary.summary(request.tenant_id, request.params["memberId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import OFFER
+from loyalty.models.offers import Offer
 from loyalty.services import offers
 
 
-@endpoint(response=OFFER, errors=(404,))
+@endpoint(response=Offer, errors=(404,))
 def handler(request: Request) -> Any:
     return offers.get_offer(request.tenant_id, request.params["offerId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.orders import ORDER
+from loyalty.models.orders import Order
 from loyalty.services import orders
 
 
-@endpoint(response=ORDER, errors=(404,))
+@endpoint(response=Order, errors=(404,))
 def handler(request: Request) -> Any:
     return orders.get_order(request.tenant_id, request.params["orderId"])

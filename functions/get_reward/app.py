@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import REWARD
+from loyalty.models.rewards import Reward
 from loyalty.services import rewards
 
 
-@endpoint(response=REWARD, errors=(404,))
+@endpoint(response=Reward, errors=(404,))
 def handler(request: Request) -> Any:
     return rewards.get_reward(request.tenant_id, request.params["rewardId"])

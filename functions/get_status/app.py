@@ -2,9 +2,9 @@
 
 from loyalty import VERSION
 from loyalty.http import Request, endpoint
-from loyalty.models.common import STATUS
+from loyalty.models.common import Status
 
 
-@endpoint(response=STATUS, bare=True)
+@endpoint(response=Status, bare=True)
 def handler(request: Request) -> dict[str, str]:
     return {"message": "ok", "version": VERSION}

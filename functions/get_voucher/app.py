@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.vouchers import VOUCHER
+from loyalty.models.vouchers import Voucher
 from loyalty.services import vouchers
 
 
-@endpoint(response=VOUCHER, errors=(404,))
+@endpoint(response=Voucher, errors=(404,))
 def handler(request: Request) -> Any:
     return vouchers.lookup(request.tenant_id, request.params["voucherIdOrCode"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.vouchers import VOUCHER, VOUCHER_ISSUE
+from loyalty.models.vouchers import Voucher, VoucherIssue
 from loyalty.services import vouchers
 
 
-@endpoint(body=VOUCHER_ISSUE, response=VOUCHER, status=201, errors=(404, 409))
+@endpoint(body=VoucherIssue, response=Voucher, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return vouchers.issue(request.caller, request.params["offerId"], request.body)

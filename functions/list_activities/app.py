@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.activities import ACTIVITY, ACTIVITY_LIST_QUERY
+from loyalty.models.activities import Activity, ActivityListQuery
 from loyalty.services import activities
 
 
-@endpoint(query=ACTIVITY_LIST_QUERY, response=ACTIVITY, paged=True)
+@endpoint(query=ActivityListQuery, response=Activity, paged=True)
 def handler(request: Request) -> Any:
     return activities.list_activities(request.tenant_id, request.query)

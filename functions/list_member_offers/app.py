@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import MEMBER_OFFER, MEMBER_OFFER_QUERY
+from loyalty.models.offers import MemberOffer, MemberOfferQuery
 from loyalty.services import offers
 
 
-@endpoint(query=MEMBER_OFFER_QUERY, response=MEMBER_OFFER, paged=True, errors=(404,))
+@endpoint(query=MemberOfferQuery, response=MemberOffer, paged=True, errors=(404,))
 def handler(request: Request) -> Any:
     return offers.member_offers(request.tenant_id, request.params["memberId"], request.query)

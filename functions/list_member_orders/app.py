@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.orders import ORDER, ORDER_LIST_QUERY
+from loyalty.models.orders import Order, OrderListQuery
 from loyalty.services import orders
 
 
-@endpoint(query=ORDER_LIST_QUERY, response=ORDER, paged=True, errors=(404,))
+@endpoint(query=OrderListQuery, response=Order, paged=True, errors=(404,))
 def handler(request: Request) -> Any:
     return orders.list_member_orders(request.tenant_id, request.params["memberId"], request.query)

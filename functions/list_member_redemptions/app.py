@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import REDEMPTION, REDEMPTION_LIST_QUERY
+from loyalty.models.rewards import Redemption, RedemptionListQuery
 from loyalty.services import redemptions
 
 
-@endpoint(query=REDEMPTION_LIST_QUERY, response=REDEMPTION, paged=True, errors=(404,))
+@endpoint(query=RedemptionListQuery, response=Redemption, paged=True, errors=(404,))
 def handler(request: Request) -> Any:
     return redemptions.list_redemptions(request.tenant_id, request.query, request.params["memberId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import TRANSACTION, TRANSACTION_LIST_QUERY
+from loyalty.models.ledger import Transaction, TransactionListQuery
 from loyalty.services import transactions
 
 
-@endpoint(query=TRANSACTION_LIST_QUERY, response=TRANSACTION, paged=True, errors=(404,))
+@endpoint(query=TransactionListQuery, response=Transaction, paged=True, errors=(404,))
 def handler(request: Request) -> Any:
     return transactions.list_transactions(request.tenant_id, request.query, request.params["memberId"])

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.members import MEMBER, MEMBER_LIST_QUERY
+from loyalty.models.members import Member, MemberListQuery
 from loyalty.services import members
 
 
-@endpoint(query=MEMBER_LIST_QUERY, response=MEMBER, paged=True)
+@endpoint(query=MemberListQuery, response=Member, paged=True)
 def handler(request: Request) -> Any:
     return members.list_members(request.tenant_id, request.query)

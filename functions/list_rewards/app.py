@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.rewards import REWARD, REWARD_LIST_QUERY
+from loyalty.models.rewards import Reward, RewardListQuery
 from loyalty.services import rewards
 
 
-@endpoint(query=REWARD_LIST_QUERY, response=REWARD, paged=True)
+@endpoint(query=RewardListQuery, response=Reward, paged=True)
 def handler(request: Request) -> Any:
     return rewards.list_rewards(request.tenant_id, request.query)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.vouchers import VOUCHER, VOUCHER_REDEEM
+from loyalty.models.vouchers import Voucher, VoucherRedeem
 from loyalty.services import vouchers
 
 
-@endpoint(body=VOUCHER_REDEEM, response=VOUCHER, errors=(404, 409))
+@endpoint(body=VoucherRedeem, response=Voucher, errors=(404, 409))
 def handler(request: Request) -> Any:
     return vouchers.redeem(request.caller, request.params["voucherIdOrCode"], request.body)

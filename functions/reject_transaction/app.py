@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.ledger import REJECTION, TRANSACTION
+from loyalty.models.ledger import Rejection, Transaction
 from loyalty.services import transactions
 
 
-@endpoint(body=REJECTION, response=TRANSACTION, errors=(404, 409))
+@endpoint(body=Rejection, response=Transaction, errors=(404, 409))
 def handler(request: Request) -> Any:
     return transactions.reject(request.caller, request.params["transactionId"], request.body)

@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.activities import ACTIVITY, ACTIVITY_UPDATE
+from loyalty.models.activities import Activity, ActivityUpdate
 from loyalty.services import activities
 
 
-@endpoint(body=ACTIVITY_UPDATE, response=ACTIVITY, errors=(404,))
+@endpoint(body=ActivityUpdate, response=Activity, errors=(404,))
 def handler(request: Request) -> Any:
     return activities.update_activity(request.caller, request.params["activityId"], request.body)

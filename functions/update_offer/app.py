@@ -3,10 +3,10 @@
 from typing import Any
 
 from loyalty.http import Request, endpoint
-from loyalty.models.offers import OFFER, OFFER_UPDATE
+from loyalty.models.offers import Offer, OfferUpdate
 from loyalty.services import offers
 
 
-@endpoint(body=OFFER_UPDATE, response=OFFER, errors=(404, 409))
+@endpoint(body=OfferUpdate, response=Offer, errors=(404, 409))
 def handler(request: Request) -> Any:
     return offers.update_offer(request.caller, request.params["offerId"], request.body)

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from loyalty import clock
 from loyalty.errors import ApiError
-from loyalty.models.activities import ACTIVITY_CREATE
-from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE
-from loyalty.models.members import MEMBER_CREATE
-from loyalty.models.program import PROGRAM_UPDATE
+from loyalty.models.activities import ActivityCreate
+from loyalty.models.ledger import AwardCreate, DeductionCreate
+from loyalty.models.members import MemberCreate
+from loyalty.models.program import ProgramUpdate
 from loyalty.operation import Caller
 from loyalty.services import activities, awards, members, program, tenants
 from loyalty.services.members import BALANCE_FIELDS
@@ -35,7 +35,7 @@ class Program:
         return Caller(TENANT, admin=True)
 
     def settings(self, **changes: Any) -> None:
-        program.update_program(self.caller, PROGRAM_UPDATE.validate(changes))
+        program.update_program(self.caller, ProgramUpdate.model_validate(changes))
 
     def activity(self, activity_id: str, **fields: Any) -> str:
         """Create the activity (once: a second call with the same id answers its id)."""
@@ -43,22 +43,22 @@ class Program:
             return activity_id
         self.activities.add(activity_id)
         body = {"activityId": activity_id, "name": activity_id.title(), **fields}
-        activities.create_activity(self.caller, ACTIVITY_CREATE.validate(body))
+        activities.create_activity(self.caller, ActivityCreate.model_validate(body))
         return activity_id
 
     def member(self) -> str:
         self.emails += 1
-        body = MEMBER_CREATE.validate({"email": f"m{self.emails}@example.com"})
+        body = MemberCreate.model_validate({"email": f"m{self.emails}@example.com"})
         return members.create_member(self.caller, body)["memberId"]
 
     def balance(self, member_id: str) -> dict[str, int]:
         return members.get_member(TENANT, member_id)["balance"]
 
     def award(self, member_id: str, activity_id: str, **body: Any) -> dict[str, Any]:
-        return awards.award(self.caller, member_id, AWARD_CREATE.validate({"activityId": activity_id, **body}))
+        return awards.award(self.caller, member_id, AwardCreate.model_validate({"activityId": activity_id, **body}))
 
     def deduct(self, member_id: str, points: int) -> dict[str, Any]:
-        body = DEDUCTION_CREATE.validate({"points": points, "reason": "test"})
+        body = DeductionCreate.model_validate({"points": points, "reason": "test"})
         return awards.deduct(self.caller, member_id, body)
 
 

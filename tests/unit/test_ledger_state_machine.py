@@ -25,12 +25,12 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 from loyalty.errors import ApiError
-from loyalty.models.activities import ACTIVITY_CREATE
-from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE, REJECTION
-from loyalty.models.members import MEMBER_CREATE, MEMBER_UPDATE
-from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
-from loyalty.models.program import PROGRAM_UPDATE
-from loyalty.models.rewards import CANCELLATION, CODES_ADD, REDEMPTION_CREATE, REWARD_CREATE
+from loyalty.models.activities import ActivityCreate
+from loyalty.models.ledger import AwardCreate, DeductionCreate, Rejection
+from loyalty.models.members import MemberCreate, MemberUpdate
+from loyalty.models.orders import OrderCreate, OrderReturnCreate
+from loyalty.models.program import ProgramUpdate
+from loyalty.models.rewards import RedemptionCancel, RedemptionCreate, RewardCodesAdd, RewardCreate
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
@@ -122,11 +122,11 @@ class LedgerMachine(VoucherRules, CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:
-            activities.create_activity(caller(), valid(ACTIVITY_CREATE, activity))
+            activities.create_activity(caller(), valid(ActivityCreate, activity))
         for reward in REWARDS:
-            rewards.create_reward(caller(), valid(REWARD_CREATE, reward))
+            rewards.create_reward(caller(), valid(RewardCreate, reward))
         update = {"pointsExpiryDays": EXPIRY_DAYS, "pendingDays": PENDING_DAYS, "saleActivityId": "sale"}
-        program.update_program(caller(), valid(PROGRAM_UPDATE, update))
+        program.update_program(caller(), valid(ProgramUpdate, update))
         self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS)
         self.ids = itertools.count()
         self.members = [self._new_member() for _ in range(3)]
@@ -137,7 +137,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
 
     def _new_member(self) -> str:
         body = {"email": f"m{next(self.ids)}@example.com"}
-        member_id = members.create_member(caller(), valid(MEMBER_CREATE, body))["memberId"]
+        member_id = members.create_member(caller(), valid(MemberCreate, body))["memberId"]
         self.model.add_member(member_id)
         return member_id
 
@@ -172,7 +172,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         data = self._call(
             name if expect.award is None else f"{name}_pending",
             expect,
-            lambda key: awards.award(caller(key, body), member_id, valid(AWARD_CREATE, body)),
+            lambda key: awards.award(caller(key, body), member_id, valid(AwardCreate, body)),
             key,
         )
         if data is not None and expect.award is not None:
@@ -217,7 +217,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         self._call(
             "deduct",
             self.model.deduct(member_id, points),
-            lambda key: awards.deduct(caller(key, body), member_id, valid(DEDUCTION_CREATE, body)),
+            lambda key: awards.deduct(caller(key, body), member_id, valid(DeductionCreate, body)),
             self._key(keyed, "deduct"),
         )
 
@@ -231,7 +231,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         transaction_id = data.draw(st.sampled_from(pending))
         expect = self.model.decide(transaction_id, not reject, self.clock.current)
         if reject:
-            call = lambda key: transactions.reject(caller(), transaction_id, valid(REJECTION, {"reason": "no"}))  # noqa: E731
+            call = lambda key: transactions.reject(caller(), transaction_id, valid(Rejection, {"reason": "no"}))  # noqa: E731
         else:
             call = lambda key: transactions.approve(caller(), transaction_id)  # noqa: E731
         self._call("reject" if reject else "approve", expect, call)
@@ -246,7 +246,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         data = self._call(
             "order",
             expect,
-            lambda key: orders.create_order(caller(key, body), valid(ORDER_CREATE, body)),
+            lambda key: orders.create_order(caller(key, body), valid(OrderCreate, body)),
             self._key(keyed, "order"),
         )
         if data is not None and expect.award is not None:
@@ -274,7 +274,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         answer = self._call(
             "return",
             expect,
-            lambda key: orders.return_order(caller(key, body), order_id, valid(RETURN_CREATE, body)),
+            lambda key: orders.return_order(caller(key, body), order_id, valid(OrderReturnCreate, body)),
             self._key(keyed, "return"),
         )
         if answer is not None:
@@ -290,7 +290,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         codes = [f"C{next(self.codes)}" for _ in range(count)] + (["C0"] if reuse else [])
         expect = self.model.add_codes("coffee", codes)
         self._call(
-            "top_up", expect, lambda key: rewards.add_codes(caller(), "coffee", valid(CODES_ADD, {"codes": codes}))
+            "top_up", expect, lambda key: rewards.add_codes(caller(), "coffee", valid(RewardCodesAdd, {"codes": codes}))
         )
 
     @rule(m=st.none() | MEMBER, reward=st.sampled_from(REWARDS), keyed=st.booleans())
@@ -302,7 +302,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         data = self._call(
             f"redeem_{reward['fulfillment']}",
             self.model.redeem(member_id, reward["rewardId"]),
-            lambda key: redemptions.redeem(caller(key, body), member_id, valid(REDEMPTION_CREATE, body)),
+            lambda key: redemptions.redeem(caller(key, body), member_id, valid(RedemptionCreate, body)),
             self._key(keyed, "redeem"),
         )
         if data is not None:
@@ -332,7 +332,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         if complete:
             self._call("complete", expect, lambda key: redemptions.complete(caller(), redemption_id))
         else:
-            body = valid(CANCELLATION, {"reason": "changed mind", "refund": refund})
+            body = valid(RedemptionCancel, {"reason": "changed mind", "refund": refund})
             name = "cancel_refund" if refund else "cancel"
             self._call(name, expect, lambda key: redemptions.cancel(caller(), redemption_id, body))
 
@@ -340,7 +340,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
 
     @rule(m=MEMBER, status=st.sampled_from(("active", "active", "suspended")))
     def set_status(self, m: int, status: str) -> None:
-        member_id, body = self.members[m], valid(MEMBER_UPDATE, {"status": status})
+        member_id, body = self.members[m], valid(MemberUpdate, {"status": status})
         expect = self.model.set_status(member_id, status)
         self._call("set_status", expect, lambda key: members.update_member(caller(), member_id, body))
 
@@ -353,14 +353,14 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         assert erased["status"] == "erased" and erased["email"] is None
         self.model.erase(member_id)
         for refused in (
-            lambda: awards.award(caller(), member_id, valid(AWARD_CREATE, {"activityId": "visit"})),
-            lambda: awards.deduct(caller(), member_id, valid(DEDUCTION_CREATE, {"points": 1, "reason": "x"})),
-            lambda: redemptions.redeem(caller(), member_id, valid(REDEMPTION_CREATE, {"rewardId": "mug"})),
+            lambda: awards.award(caller(), member_id, valid(AwardCreate, {"activityId": "visit"})),
+            lambda: awards.deduct(caller(), member_id, valid(DeductionCreate, {"points": 1, "reason": "x"})),
+            lambda: redemptions.redeem(caller(), member_id, valid(RedemptionCreate, {"rewardId": "mug"})),
             lambda: orders.create_order(
                 caller(),
-                valid(ORDER_CREATE, {"orderId": f"gone-{next(self.ids)}", "memberId": member_id, "total": "9.00"}),
+                valid(OrderCreate, {"orderId": f"gone-{next(self.ids)}", "memberId": member_id, "total": "9.00"}),
             ),
-            lambda: members.update_member(caller(), member_id, valid(MEMBER_UPDATE, {"status": "active"})),
+            lambda: members.update_member(caller(), member_id, valid(MemberUpdate, {"status": "active"})),
         ):
             with pytest.raises(ApiError) as caught:
                 refused()

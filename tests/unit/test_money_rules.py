@@ -3,13 +3,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from loyalty.models.ledger import REJECTION
-from loyalty.models.members import MEMBER_UPDATE
-from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
-from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
-from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
-from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
-from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE
+from loyalty.models.ledger import Rejection
+from loyalty.models.members import MemberUpdate
+from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferRedemptionCreate
+from loyalty.models.orders import OrderCreate, OrderReturnCreate
+from loyalty.models.rewards import RedemptionCancel, RedemptionCreate, RewardCodesAdd, RewardCreate
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.repository import members as members_db
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
@@ -88,7 +87,7 @@ def test_manual_awards_wait_for_approval_and_delayed_ones_name_their_date(prog):
     assert delayed["balanceAfter"] == {"available": 0, "pending": 33}
     assert transactions.approve(prog.caller, manual["transactionId"])["status"] == "approved"
     assert prog.balance(member) == book(available=25, pending=8, lifetime=25, qualified=25)
-    rejected = transactions.reject(prog.caller, delayed["transactionId"], REJECTION.validate({"reason": "no"}))
+    rejected = transactions.reject(prog.caller, delayed["transactionId"], Rejection.model_validate({"reason": "no"}))
     assert rejected["status"] == "rejected"
     assert prog.balance(member) == book(available=25, lifetime=25, qualified=25)
 
@@ -179,7 +178,7 @@ def test_suspended_and_erased_members_neither_earn_nor_spend(prog):
     suspended, erased = prog.member(), prog.member()
     for member in (suspended, erased):
         prog.award(member, "visit")
-    members.update_member(prog.caller, suspended, MEMBER_UPDATE.validate({"status": "suspended"}))
+    members.update_member(prog.caller, suspended, MemberUpdate.model_validate({"status": "suspended"}))
     members.erase_member(prog.caller, erased)
     for member in (suspended, erased):
         assert refused(lambda m=member: prog.award(m, "visit")) == (409, "invalid_state")
@@ -259,11 +258,11 @@ def test_a_lifetime_cap_never_resets(prog):
 
 def order(prog, member, order_id, total, **extra):
     body = {"orderId": order_id, "memberId": member, "total": total, **extra}
-    return orders.create_order(prog.caller, ORDER_CREATE.validate(body))
+    return orders.create_order(prog.caller, OrderCreate.model_validate(body))
 
 
 def give_back(prog, order_id, **body):
-    return orders.return_order(prog.caller, order_id, RETURN_CREATE.validate(body))
+    return orders.return_order(prog.caller, order_id, OrderReturnCreate.model_validate(body))
 
 
 def test_an_order_earns_the_floor_of_its_total_times_the_sale_multiplier_once(prog):
@@ -312,11 +311,11 @@ def test_a_return_cancels_pending_points_before_it_deducts_approved_ones(prog):
 
 def reward(prog, reward_id, cost, fulfillment="coupon", **fields):
     body = {"rewardId": reward_id, "name": reward_id.title(), "pointsCost": cost, "fulfillment": fulfillment}
-    return rewards.create_reward(prog.caller, REWARD_CREATE.validate({**body, "isActive": True, **fields}))
+    return rewards.create_reward(prog.caller, RewardCreate.model_validate({**body, "isActive": True, **fields}))
 
 
 def redeem(prog, member, reward_id):
-    return redemptions.redeem(prog.caller, member, REWARD_REDEMPTION.validate({"rewardId": reward_id}))
+    return redemptions.redeem(prog.caller, member, RedemptionCreate.model_validate({"rewardId": reward_id}))
 
 
 def rich_member(prog, points):
@@ -328,7 +327,7 @@ def rich_member(prog, points):
 
 def test_a_coupon_costs_its_points_takes_one_code_and_moves_the_stock_until_none_is_left(prog):
     reward(prog, "coffee", 30)
-    added = rewards.add_codes(prog.caller, "coffee", CODES_ADD.validate({"codes": ["C-1", "C-2", "C-1"]}))
+    added = rewards.add_codes(prog.caller, "coffee", RewardCodesAdd.model_validate({"codes": ["C-1", "C-2", "C-1"]}))
     assert (added["added"], added["skipped"], added["stock"]) == (2, 1, {"total": 2, "available": 2, "issued": 0})
     member = rich_member(prog, 100)
     first, second = redeem(prog, member, "coffee"), redeem(prog, member, "coffee")
@@ -352,7 +351,7 @@ def test_a_reward_takes_exactly_its_cost_and_refuses_a_member_one_point_short(pr
 def test_an_inactive_reward_and_expired_coupons_are_refused_and_the_last_coupon_day_is_not(prog):
     reward(prog, "closed", 10, "manual", isActive=False)
     reward(prog, "dated", 10, couponExpiry="2026-01-07")
-    rewards.add_codes(prog.caller, "dated", CODES_ADD.validate({"codes": ["D-1", "D-2"]}))
+    rewards.add_codes(prog.caller, "dated", RewardCodesAdd.model_validate({"codes": ["D-1", "D-2"]}))
     member = rich_member(prog, 100)
     assert refused(lambda: redeem(prog, member, "closed")) == (409, "reward_inactive")
     assert redeem(prog, member, "dated")["couponExpiry"] == "2026-01-07"  # its last day
@@ -377,14 +376,14 @@ def test_cancelling_refunds_the_points_once_and_only_pending_or_issued_redemptio
     kept, refunded, plain = (redeem(prog, member, "mug") for _ in range(3))
     assert redemptions.complete(prog.caller, kept["redemptionId"])["status"] == "completed"
     reason = {"reason": "changed mind"}
-    done = redemptions.cancel(prog.caller, refunded["redemptionId"], CANCELLATION.validate(reason))
+    done = redemptions.cancel(prog.caller, refunded["redemptionId"], RedemptionCancel.model_validate(reason))
     assert (done["status"], done["cancelReason"]) == ("cancelled", "changed mind")
     assert done["refundTransactionId"] is not None
     assert prog.balance(member) == book(available=40, redeemed=60, lifetime=100, qualified=100)
-    no_refund = CANCELLATION.validate({**reason, "refund": False})
+    no_refund = RedemptionCancel.model_validate({**reason, "refund": False})
     assert redemptions.cancel(prog.caller, plain["redemptionId"], no_refund)["refundTransactionId"] is None
     assert prog.balance(member) == book(available=40, redeemed=60, lifetime=100, qualified=100)
-    cancel = CANCELLATION.validate(reason)
+    cancel = RedemptionCancel.model_validate(reason)
     for moved in (kept, refunded):
         assert refused(lambda r=moved: redemptions.cancel(prog.caller, r["redemptionId"], cancel)) == (
             409,
@@ -396,12 +395,12 @@ def test_cancelling_refunds_the_points_once_and_only_pending_or_issued_redemptio
 
 def offer(prog, code, **fields):
     body = {"offerCode": code, "name": code.title(), "rewardType": "amount", "offerAmount": "5", "status": "published"}
-    return offers.create_offer(prog.caller, OFFER_CREATE.validate({**body, **fields}))["offerId"]
+    return offers.create_offer(prog.caller, OfferCreate.model_validate({**body, **fields}))["offerId"]
 
 
 def use(prog, code, member=None, **body):
     sent = {"teamId": TENANT, "offerCode": code, **({"memberId": member} if member else {}), **body}
-    return offer_redemptions.redeem(prog.caller, REDEMPTION_CREATE.validate(sent))
+    return offer_redemptions.redeem(prog.caller, OfferRedemptionCreate.model_validate(sent))
 
 
 def test_an_offer_s_reward_is_a_capped_percentage_a_fixed_amount_or_points_on_the_ledger(prog):
@@ -452,7 +451,10 @@ def test_an_offer_is_usable_from_its_start_date_up_to_and_at_its_end_date(prog, 
 
 def left(member):
     """Each offer the member may still use: its redemptionsLeft (offers used up are not shown)."""
-    return {item["offerCode"]: item["redemptionsLeft"] for item in offers.member_offers(TENANT, member, {}).items}
+    return {
+        item["offerCode"]: item["redemptionsLeft"]
+        for item in offers.member_offers(TENANT, member, MemberOfferQuery()).items
+    }
 
 
 def test_offer_limits_per_member_and_in_total_are_exact(prog):
@@ -491,35 +493,41 @@ def test_an_order_uses_an_offer_once_and_activation_is_required_when_the_offer_s
 def test_a_voucher_is_redeemed_once_between_its_activation_and_expiration_days(prog):
     offer_id = offer(prog, "VOU", startDate="2026-01-07T00:00:00Z", endDate="2026-01-10T23:59:59Z")
     member = prog.member()
-    issued = vouchers.issue(prog.caller, offer_id, VOUCHER_ISSUE.validate({"memberId": member}))
+    issued = vouchers.issue(prog.caller, offer_id, VoucherIssue.model_validate({"memberId": member}))
     assert (issued["activationDate"], issued["expirationDate"]) == ("2026-01-07", "2026-01-10")
     later = vouchers.issue(
-        prog.caller, offer_id, VOUCHER_ISSUE.validate({"customerName": "Ada", "activationDate": "2026-01-08"})
+        prog.caller, offer_id, VoucherIssue.model_validate({"customerName": "Ada", "activationDate": "2026-01-08"})
     )
     code = later["redemptionCode"]
-    assert refused(lambda: vouchers.redeem(prog.caller, code, {})) == (409, "voucher_not_active")
+    assert refused(lambda: vouchers.redeem(prog.caller, code, VoucherRedeem())) == (409, "voucher_not_active")
     prog.clock.current = datetime(2026, 1, 10, 23, 0, tzinfo=UTC)  # the expiration day itself
-    assert vouchers.redeem(prog.caller, code, {"orderId": "o-9"})["status"] == "redeemed"
-    assert refused(lambda: vouchers.redeem(prog.caller, code, {})) == (409, "already_redeemed")
+    assert vouchers.redeem(prog.caller, code, VoucherRedeem(orderId="o-9"))["status"] == "redeemed"
+    assert refused(lambda: vouchers.redeem(prog.caller, code, VoucherRedeem())) == (409, "already_redeemed")
     assert refused(lambda: vouchers.cancel(prog.caller, code)) == (409, "already_redeemed")
     prog.clock.current = datetime(2026, 1, 11, 0, 0, tzinfo=UTC)
-    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], {})) == (409, "voucher_expired")
+    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], VoucherRedeem())) == (
+        409,
+        "voucher_expired",
+    )
     assert vouchers.cancel(prog.caller, issued["redemptionCode"])["status"] == "cancelled"
-    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], {})) == (409, "voucher_cancelled")
+    assert refused(lambda: vouchers.redeem(prog.caller, issued["redemptionCode"], VoucherRedeem())) == (
+        409,
+        "voucher_cancelled",
+    )
 
 
 def test_vouchers_count_toward_the_offer_s_limits_and_a_pooled_offer_runs_out(prog):
     limited = offer(prog, "VLIM", maxRedemptionsPerMember=1)
     pooled = offer(prog, "VPOOL")
     member = prog.member()
-    vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"memberId": member}))
-    status = refused(lambda: vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"memberId": member})))
+    vouchers.issue(prog.caller, limited, VoucherIssue.model_validate({"memberId": member}))
+    status = refused(lambda: vouchers.issue(prog.caller, limited, VoucherIssue.model_validate({"memberId": member})))
     assert status == (409, "offer_limit_reached")
     added = vouchers.add_codes(
-        prog.caller, pooled, VOUCHER_CODES_ADD.validate({"codes": ["POOL-1", "POOL-2", "POOL-2"]})
+        prog.caller, pooled, VoucherCodesAdd.model_validate({"codes": ["POOL-1", "POOL-2", "POOL-2"]})
     )
     assert (added["added"], added["skipped"]) == (2, 1)
-    ada = VOUCHER_ISSUE.validate({"customerName": "Ada"})
+    ada = VoucherIssue.model_validate({"customerName": "Ada"})
     got = {vouchers.issue(prog.caller, pooled, ada)["redemptionCode"] for _ in range(2)}
     assert got == {"POOL-1", "POOL-2"}
     assert refused(lambda: vouchers.issue(prog.caller, pooled, ada)) == (409, "out_of_stock")
@@ -528,12 +536,14 @@ def test_vouchers_count_toward_the_offer_s_limits_and_a_pooled_offer_runs_out(pr
 def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(prog):
     reward(prog, "bulk", 1)
     first = [f"B-{n:04d}" for n in range(0, 300, 3)]  # 100 codes
-    assert rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": first}))["added"] == 100
+    assert rewards.add_codes(prog.caller, "bulk", RewardCodesAdd.model_validate({"codes": first}))["added"] == 100
     second = [f"B-{n:04d}" for n in range(200)]  # 200 codes, 67 of them known, more than one transaction holds
-    added = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": second}))
+    added = rewards.add_codes(prog.caller, "bulk", RewardCodesAdd.model_validate({"codes": second}))
     assert (added["added"], added["skipped"]) == (133, 67)
     assert added["stock"] == {"total": 233, "available": 233, "issued": 0}
-    again = rewards.add_codes(prog.caller, "bulk", CODES_ADD.validate({"codes": first}))  # two chunks, all known
+    again = rewards.add_codes(
+        prog.caller, "bulk", RewardCodesAdd.model_validate({"codes": first})
+    )  # two chunks, all known
     assert (again["added"], again["skipped"], again["stock"]["total"]) == (0, 100, 233)
     member = rich_member(prog, 3)
     codes = {redeem(prog, member, "bulk")["couponCode"] for _ in range(3)}

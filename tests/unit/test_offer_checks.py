@@ -1,8 +1,8 @@
 """The ledger checker's offer part reports each kind of damage: counters off, limits passed, awards missing."""
 
 import pytest
-from loyalty.models.members import MEMBER_CREATE
-from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
+from loyalty.models.members import MemberCreate
+from loyalty.models.offers import OfferCreate, OfferRedemptionCreate
 from loyalty.models.types import checked
 from loyalty.operation import Caller
 from loyalty.repository import ledger as ledger_db
@@ -17,11 +17,11 @@ TENANT = "chk"
 def redeemed(fresh_table):
     tenants.create_tenant(TENANT, "Checker")
     caller = Caller(TENANT)
-    member_id = members.create_member(caller, checked(MEMBER_CREATE, {"email": "c@example.com"}))["memberId"]
+    member_id = members.create_member(caller, checked(MemberCreate, {"email": "c@example.com"}))["memberId"]
     body = {"offerCode": "PTS", "name": "P", "rewardType": "points", "offerAmount": "30", "status": "published"}
-    offer = offers.create_offer(caller, checked(OFFER_CREATE, {**body, "maxRedemptionsTotal": 3}))
+    offer = offers.create_offer(caller, checked(OfferCreate, {**body, "maxRedemptionsTotal": 3}))
     redemption = {"teamId": TENANT, "offerCode": "PTS", "memberId": member_id}
-    made = [offer_redemptions.redeem(caller, checked(REDEMPTION_CREATE, redemption)) for _ in range(2)]
+    made = [offer_redemptions.redeem(caller, checked(OfferRedemptionCreate, redemption)) for _ in range(2)]
     assert checker.check([TENANT])["problems"] == []
     return offer["offerId"], member_id, made
 

@@ -22,10 +22,10 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import initialize, precondition, rule
 from loyalty import clock
-from loyalty.models.ledger import DEDUCTION_CREATE
-from loyalty.models.members import MEMBER_CREATE
-from loyalty.models.offers import OFFER_CREATE, OFFER_UPDATE, REDEMPTION_CREATE
-from loyalty.models.program import PROGRAM_UPDATE
+from loyalty.models.ledger import DeductionCreate
+from loyalty.models.members import MemberCreate
+from loyalty.models.offers import OfferCreate, OfferRedemptionCreate, OfferUpdate
+from loyalty.models.program import ProgramUpdate
 from loyalty.results import Answer
 from loyalty.services import awards, jobs, members, offer_redemptions, offers, program
 
@@ -105,12 +105,12 @@ REFUSAL_FLOORS = {"offer_limit_reached": 5, "minimum_spend_not_met": 3, "offer_n
 class OffersMachine(CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
-        program.update_program(caller(), valid(PROGRAM_UPDATE, {"pointsExpiryDays": EXPIRY_DAYS}))
+        program.update_program(caller(), valid(ProgramUpdate, {"pointsExpiryDays": EXPIRY_DAYS}))
         self.offer_ids = {
-            o["offerCode"]: offers.create_offer(caller(), valid(OFFER_CREATE, o))["offerId"] for o in OFFERS
+            o["offerCode"]: offers.create_offer(caller(), valid(OfferCreate, o))["offerId"] for o in OFFERS
         }
         self.members = [
-            members.create_member(caller(), valid(MEMBER_CREATE, {"email": f"o{i}@example.com"}))["memberId"]
+            members.create_member(caller(), valid(MemberCreate, {"email": f"o{i}@example.com"}))["memberId"]
             for i in range(3)
         ]
         self.model = OfferModel(OFFERS, self.members, EXPIRY_DAYS)
@@ -156,7 +156,7 @@ class OffersMachine(CheckedMachine):
         before = self.model.offers[code].status
         expected = self.model.update(code, body)
         offer = self._expect(
-            expected, lambda key: offers.update_offer(caller(), self.offer_ids[code], valid(OFFER_UPDATE, body))
+            expected, lambda key: offers.update_offer(caller(), self.offer_ids[code], valid(OfferUpdate, body))
         )
         self._check_offer(code)
         if offer is not None:
@@ -316,7 +316,7 @@ class OffersMachine(CheckedMachine):
         first = self.model.orders.get((code, body.get("orderId", "")))
         result = self._expect(
             expected,
-            lambda key: offer_redemptions.redeem(caller(key, body), valid(REDEMPTION_CREATE, body)),
+            lambda key: offer_redemptions.redeem(caller(key, body), valid(OfferRedemptionCreate, body)),
             f"redeem-{next(self.ids)}" if keyed else None,
         )
         if isinstance(result, Answer):
@@ -369,7 +369,7 @@ class OffersMachine(CheckedMachine):
         available = self.model.points[member_id].available
         points = max(1, {"all": available, "one": 1, "half": available // 2, "over": available + 1}[how])
         expected = self.model.spend(member_id, points)
-        body = valid(DEDUCTION_CREATE, {"points": points, "reason": "spend"})
+        body = valid(DeductionCreate, {"points": points, "reason": "spend"})
         entry = self._expect(expected, lambda key: awards.deduct(caller(), member_id, body))
         if entry is not None:
             assert (entry["type"], entry["points"]) == ("deduct", points)

@@ -7,8 +7,8 @@ import pytest
 from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError, ReadTimeoutError
 from loyalty import clock, jsontext
 from loyalty.errors import Conflict, IdempotencyKeyReused, Throttled, Unavailable
-from loyalty.http import Request, endpoint, fingerprint
-from loyalty.models.types import Shape, Text
+from loyalty.http import Request, endpoint, fingerprint, parse
+from loyalty.models.types import Shape, Text, UtcDateTime
 from loyalty.operation import Caller, Operation, Replayed, run
 from loyalty.repository import client as client_module
 from loyalty.repository import retry, store
@@ -38,7 +38,7 @@ class Thing(Shape):
 
 @endpoint(body=Thing, status=201)
 def thing_handler(request: Request):
-    return create_thing(request.caller, request.body)
+    return create_thing(request.caller, request.body.given())
 
 
 def post_thing(body, key="k-1"):
@@ -67,6 +67,32 @@ def test_the_edge_answers_a_replay_with_the_stored_bytes_and_the_replay_header()
     assert again["body"] == first["body"]
     assert again["headers"]["Idempotent-Replayed"] == "true"
     assert "Idempotent-Replayed" not in first["headers"]
+
+
+class Note(Shape):
+    name: Text
+    note: Text | None = None
+    at: UtcDateTime = None
+
+
+def test_the_fingerprint_digests_the_fields_given_normalised_so_stored_keys_keep_matching():
+    """The edge hands services a model; the fingerprint stays the digest of the fields sent (absent ones left
+    out, times normalised, key order and spacing ignored), so records stored before still match."""
+
+    def keyed(body: str | None, shape: type[Shape] | None = Note) -> str:
+        event = {
+            "httpMethod": "POST",
+            "path": "/notes",
+            "headers": {"Idempotency-Key": "k-1"},
+            "requestContext": {"authorizer": {"tenantId": "acme", "scopes": "admin"}},
+            "body": body,
+        }
+        return parse(event, shape, None).caller.fingerprint
+
+    sent = '{"at": "2019-05-05T13:20:49+02:00",  "name": "a"}'
+    assert keyed(sent) == fingerprint("POST", "/notes", {"name": "a", "at": "2019-05-05T11:20:49Z"})
+    assert keyed('{"name": "a", "note": null}') != keyed('{"name": "a"}')  # null is given, absent is not
+    assert keyed(None, shape=None) == fingerprint("POST", "/notes", {})
 
 
 def test_same_key_with_another_body_or_path_is_422():

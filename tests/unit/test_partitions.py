@@ -19,13 +19,12 @@ from typing import Any
 
 import pytest
 from loyalty import cache, clock, jsontext
-from loyalty.models.activities import ACTIVITY_CREATE
-from loyalty.models.ledger import AWARD_CREATE
-from loyalty.models.members import MEMBER_CREATE
-from loyalty.models.offers import OFFER_CREATE
-from loyalty.models.offers import REDEMPTION_CREATE as OFFER_REDEMPTION_CREATE
-from loyalty.models.program import PROGRAM_UPDATE
-from loyalty.models.rewards import CODES_ADD, REDEMPTION_CREATE, REWARD_CREATE
+from loyalty.models.activities import ActivityCreate
+from loyalty.models.ledger import AwardCreate
+from loyalty.models.members import MemberCreate
+from loyalty.models.offers import OfferCreate, OfferRedemptionCreate
+from loyalty.models.program import ProgramUpdate
+from loyalty.models.rewards import RedemptionCreate, RewardCodesAdd, RewardCreate
 from loyalty.operation import Caller
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
@@ -67,20 +66,20 @@ def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
     cache.clear()
     program.forget_cache()
     tenants.create_tenant(TENANT, "A busy tenant")
-    program.update_program(caller(), PROGRAM_UPDATE.validate({"pointsExpiryDays": 365, "pendingDays": 5}))
+    program.update_program(caller(), ProgramUpdate.model_validate({"pointsExpiryDays": 365, "pendingDays": 5}))
     for activity in (
         {"activityId": "purchase", "name": "Purchase", "points": 100, "maxAwardFrequency": 5,
          "maxAwardFrequencyInterval": "day"},
         {"activityId": "review", "name": "Review", "points": 10, "approvalMethod": "delayed"},
     ):  # fmt: skip
-        activities.create_activity(caller(), ACTIVITY_CREATE.validate(activity))
+        activities.create_activity(caller(), ActivityCreate.model_validate(activity))
     for reward in (
         {"rewardId": "popular", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon"},
         {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual"},
     ):
-        rewards.create_reward(caller(), REWARD_CREATE.validate(reward))
+        rewards.create_reward(caller(), RewardCreate.model_validate(reward))
     codes = {"codes": [f"CODE{i:05d}" for i in range(members_count)]}
-    rewards.add_codes(caller(), "popular", CODES_ADD.validate(codes))
+    rewards.add_codes(caller(), "popular", RewardCodesAdd.model_validate(codes))
     offer = {
         "offerCode": "POPULAR",
         "name": "Double points",
@@ -90,11 +89,11 @@ def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
         "maxRedemptionsPerMember": 2,
         "maxRedemptionsTotal": 10 * members_count,
     }
-    offers.create_offer(caller(), OFFER_CREATE.validate(offer))  # fmt: skip
+    offers.create_offer(caller(), OfferCreate.model_validate(offer))  # fmt: skip
     enrolled = []
     for i in range(members_count):
         with recording() as calls:
-            member_id = members.create_member(caller(), MEMBER_CREATE.validate({"email": _email(i)}))["memberId"]
+            member_id = members.create_member(caller(), MemberCreate.model_validate({"email": _email(i)}))["memberId"]
         enrolled.append((member_id, calls[0]))
     return enrolled
 
@@ -113,19 +112,19 @@ def writes() -> dict[str, list[tuple[str, list[Touch]]]]:
     try:
         for i, member_id in enumerate(member_ids):
             steps = {
-                "award": (awards.award, {"activityId": "purchase", "orderId": f"order-{i}"}, AWARD_CREATE),
-                "delayed award": (awards.award, {"activityId": "review"}, AWARD_CREATE),
-                "coupon redemption": (redemptions.redeem, {"rewardId": "popular"}, REDEMPTION_CREATE),
-                "manual redemption": (redemptions.redeem, {"rewardId": "mug"}, REDEMPTION_CREATE),
+                "award": (awards.award, {"activityId": "purchase", "orderId": f"order-{i}"}, AwardCreate),
+                "delayed award": (awards.award, {"activityId": "review"}, AwardCreate),
+                "coupon redemption": (redemptions.redeem, {"rewardId": "popular"}, RedemptionCreate),
+                "manual redemption": (redemptions.redeem, {"rewardId": "mug"}, RedemptionCreate),
             }
             for name, (service, body, shape) in steps.items():
                 with recording() as calls:
-                    service(caller(f"{name}-{i}", body), member_id, shape.validate(body))
+                    service(caller(f"{name}-{i}", body), member_id, shape.model_validate(body))
                 (touched,) = calls
                 found[name].append((member_id, touched))
             body = {"teamId": TENANT, "offerCode": "POPULAR", "memberId": member_id, "orderId": f"order-{i}"}
             with recording() as calls:
-                offer_redemptions.redeem(caller(f"offer-{i}", body), OFFER_REDEMPTION_CREATE.validate(body))
+                offer_redemptions.redeem(caller(f"offer-{i}", body), OfferRedemptionCreate.model_validate(body))
             (touched,) = calls
             found["offer redemption"].append((member_id, touched))
     finally:
@@ -189,7 +188,7 @@ def test_growing_a_lot_or_taking_a_cap_writes_no_index():
     """A second award the same day grows the member's lot; LOOKUP does not project cumEnd."""
     clock.use(clock.FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
     ((member_id, _),) = _busy_tenant(1)
-    body = AWARD_CREATE.validate({"activityId": "purchase"})
+    body = AwardCreate.model_validate({"activityId": "purchase"})
     awards.award(caller(), member_id, body)
     with recording() as calls:
         awards.award(caller(), member_id, body)

@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from loyalty import cache, clock, jsontext
 from loyalty.models.common import NEXT_TOKEN_MAX
-from loyalty.models.members import MEMBER_CREATE
-from loyalty.models.offers import OFFER_CREATE
-from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE, VOUCHER_REDEEM
+from loyalty.models.members import MemberCreate
+from loyalty.models.offers import OfferCreate
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.repository import cursor, sharded, store
 from loyalty.repository import offers as offers_db
@@ -56,7 +56,7 @@ def _offer(code: str) -> str:
         "startDate": "2026-01-01T00:00:00Z",
         "endDate": "2026-12-31T23:59:59Z",
     }
-    return str(offers.create_offer(caller(), OFFER_CREATE.validate(body))["offerId"])
+    return str(offers.create_offer(caller(), OfferCreate.model_validate(body))["offerId"])
 
 
 def _reset() -> None:
@@ -73,9 +73,9 @@ def _busy_tenant() -> tuple[str, str, list[str]]:
     tenants.create_tenant(TENANT, "A busy tenant")
     generated, pooled = _offer("GENERATED"), _offer("POOLED")
     codes = {"codes": [f"VCODE-{i:05d}" for i in range(MEMBERS)]}
-    vouchers.add_codes(caller(), pooled, VOUCHER_CODES_ADD.validate(codes))
+    vouchers.add_codes(caller(), pooled, VoucherCodesAdd.model_validate(codes))
     member_ids = [
-        members.create_member(caller(), MEMBER_CREATE.validate({"email": f"m{i}@example.com"}))["memberId"]
+        members.create_member(caller(), MemberCreate.model_validate({"email": f"m{i}@example.com"}))["memberId"]
         for i in range(MEMBERS)
     ]
     return generated, pooled, member_ids
@@ -101,13 +101,15 @@ def scene() -> tuple[str, str, Writes]:
             for offer_id, name in ((generated, "generated"), (pooled, "pooled")):
                 if kind and offer_id == pooled:
                     continue  # the pool holds a code per member
-                body = VOUCHER_ISSUE.validate(whom)
-                voucher, touched = _recorded(vouchers.issue, caller(f"{name}-{i}", body), offer_id, body)
+                body = VoucherIssue.model_validate(whom)
+                voucher, touched = _recorded(vouchers.issue, caller(f"{name}-{i}", whom), offer_id, body)
                 found[f"{kind}{name} issue"].append((voucher, touched))
-                redeem = VOUCHER_REDEEM.validate({"orderId": f"order-{name}-{i}"})
+                redeem = VoucherRedeem.model_validate({"orderId": f"order-{name}-{i}"})
                 # by id and by code alike
                 id_or_code = voucher["voucherId"] if i % 2 else voucher["redemptionCode"]
-                _, touched = _recorded(vouchers.redeem, caller(f"redeem-{name}-{i}", redeem), id_or_code, redeem)
+                _, touched = _recorded(
+                    vouchers.redeem, caller(f"redeem-{name}-{i}", redeem.given()), id_or_code, redeem
+                )
                 found[f"{kind}{name} redeem"].append((voucher, touched))
     finally:
         clock.reset()
@@ -188,7 +190,7 @@ def _all_pages(offer_id: str, status: str | None, limit: int) -> list[str]:
     query: dict[str, Any] = {"limit": limit, **({"status": status} if status else {})}
     seen: list[str] = []
     while True:
-        page = vouchers.list_offer_vouchers(TENANT, offer_id, query)
+        page = vouchers.list_offer_vouchers(TENANT, offer_id, VoucherListQuery.model_validate(query))
         seen += [voucher["voucherId"] for voucher in page.items]
         if page.next_token is None:
             return seen
@@ -203,16 +205,16 @@ def test_an_offers_vouchers_page_newest_first_across_the_shards_by_status_or_all
     tenants.create_tenant(TENANT, "A busy tenant")
     offer_id = _offer("PAGED")
     member_ids = [
-        members.create_member(caller(), MEMBER_CREATE.validate({"email": f"p{i}@example.com"}))["memberId"]
+        members.create_member(caller(), MemberCreate.model_validate({"email": f"p{i}@example.com"}))["memberId"]
         for i in range(6)
     ]
     holders = [{"memberId": member_id} for member_id in member_ids for _ in range(4)]
     holders += [{"customerName": f"Customer {i}"} for i in range(40)]
     statuses: dict[str, list[str]] = defaultdict(list)
     for i, whom in enumerate(holders):
-        voucher_id = vouchers.issue(caller(), offer_id, VOUCHER_ISSUE.validate(whom))["voucherId"]
+        voucher_id = vouchers.issue(caller(), offer_id, VoucherIssue.model_validate(whom))["voucherId"]
         if i % 2:
-            vouchers.redeem(caller(), voucher_id, {})
+            vouchers.redeem(caller(), voucher_id, VoucherRedeem())
         elif i % 3 == 0:
             vouchers.cancel(caller(), voucher_id)
         statuses[vouchers.lookup(TENANT, voucher_id)["status"]].append(voucher_id)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
-from loyalty.models.members import MEMBER_CREATE
+from loyalty.models.members import MemberCreate
 from loyalty.services import members
 
 from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, valid
@@ -21,7 +21,7 @@ class VoucherMachine(VoucherRules, CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
         self.members = [
-            members.create_member(caller(), valid(MEMBER_CREATE, {"email": f"v{i}@example.com"}))["memberId"]
+            members.create_member(caller(), valid(MemberCreate, {"email": f"v{i}@example.com"}))["memberId"]
             for i in range(3)
         ]
         self.setup_vouchers(TENANT)

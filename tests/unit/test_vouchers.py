@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from loyalty import clock, codes
 from loyalty.errors import Conflict
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
@@ -38,7 +39,7 @@ def published_offer(offer_id="O1", **fields):
 
 def issue(offer_id="O1", **body):
     body = body or {"customerName": "Ada"}
-    return vouchers.issue(caller(), offer_id, body)
+    return vouchers.issue(caller(), offer_id, VoucherIssue.model_validate(body))
 
 
 @pytest.fixture(autouse=True)
@@ -76,7 +77,7 @@ def test_a_pooled_code_collides_with_generated_ones_across_offers():
     published_offer("O2")
     code = issue("O1")["redemptionCode"]
     body = {"codes": [code, "OTHER-1"]}
-    added = vouchers.add_codes(caller(), "O2", body)
+    added = vouchers.add_codes(caller(), "O2", VoucherCodesAdd.model_validate(body))
     assert (added["added"], added["skipped"]) == (1, 1)
     assert issue("O2")["redemptionCode"] == "OTHER-1"
     assert voucher_check.check_vouchers(TENANT)[0] == []
@@ -88,11 +89,11 @@ def test_expiry_and_activation_follow_the_clock():
     clock.use(frozen)
     soon = issue(activationDate="2026-03-02", expirationDate="2026-03-03", customerName="A")
     with pytest.raises(Conflict) as refused:
-        vouchers.redeem(caller(), soon["voucherId"], {})
+        vouchers.redeem(caller(), soon["voucherId"], VoucherRedeem())
     assert refused.value.code == "voucher_not_active"
     frozen.advance(days=3)  # 2026-03-04: one day past expirationDate
     with pytest.raises(Conflict) as refused:
-        vouchers.redeem(caller(), soon["redemptionCode"], {})
+        vouchers.redeem(caller(), soon["redemptionCode"], VoucherRedeem())
     assert refused.value.code == "voucher_expired"
     assert vouchers.cancel(caller(), soon["voucherId"])["status"] == "cancelled"
     frozen.advance(days=400)  # the offer ended: no more vouchers
@@ -108,14 +109,14 @@ def test_last_day_of_a_voucher_is_still_redeemable():
     clock.use(frozen)
     voucher = issue(expirationDate="2026-03-01", customerName="A")
     frozen.advance(hours=23, minutes=59, seconds=59)
-    redeemed = vouchers.redeem(caller(), voucher["voucherId"], {})
+    redeemed = vouchers.redeem(caller(), voucher["voucherId"], VoucherRedeem())
     assert redeemed["status"] == "redeemed"
 
 
 def test_the_checker_reports_tampered_vouchers_pools_and_guards():
     published_offer()
     body = {"codes": ["POOL-0001", "POOL-0002", "POOL-0003"]}
-    vouchers.add_codes(caller(), "O1", body)
+    vouchers.add_codes(caller(), "O1", VoucherCodesAdd.model_validate(body))
     first, second = issue(), issue()
     assert voucher_check.check_vouchers(TENANT)[0] == []
     key = repo.voucher_key(TENANT, first["voucherId"])

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 from loyalty import clock, jsontext
 from loyalty.errors import ApiError
-from loyalty.models.offers import OFFER_CREATE
-from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE, VOUCHER_REDEEM
+from loyalty.models.offers import OfferCreate
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.services import members, offers, vouchers
 
@@ -51,7 +51,9 @@ class VoucherRules:
 
     def setup_vouchers(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
-        self.offer_id = offers.create_offer(_caller(tenant_id, None, None), OFFER_CREATE.validate(OFFER))["offerId"]
+        self.offer_id = offers.create_offer(_caller(tenant_id, None, None), OfferCreate.model_validate(OFFER))[
+            "offerId"
+        ]
         self.v_model: dict[str, dict[str, Any]] = {}  # voucherId → what the voucher must be
         self.v_uses: Counter[str | None] = Counter()  # vouchers issued per member (None: named customers)
         self.v_pool_codes: set[str] = set()  # every code ever added (pooled or issued)
@@ -102,7 +104,7 @@ class VoucherRules:
             expiration = (today + timedelta(days=narrow[0] + narrow[1])).isoformat()
             body.update(activationDate=activation, expirationDate=expiration)
         expected = self._expected_issue(member, activation, expiration)
-        checked = VOUCHER_ISSUE.validate(body)
+        checked = VoucherIssue.model_validate(body)
         outcome, data = self._voucher_call(
             lambda key: vouchers.issue(_caller(self.tenant_id, key, ("issue", body)), self.offer_id, checked),
             f"voucher-{next(self.v_counter)}" if keyed else None,
@@ -124,7 +126,7 @@ class VoucherRules:
         # a code known already, in an order that does not depend on the random codes (hypothesis replays)
         known = [v["redemptionCode"] for v in self.v_model.values()][:1] or sorted(self.v_pool_codes)[:1]
         known = known if reuse else []
-        body = VOUCHER_CODES_ADD.validate({"codes": fresh + known})
+        body = VoucherCodesAdd.model_validate({"codes": fresh + known})
         data = vouchers.add_codes(_caller(self.tenant_id, None, None), self.offer_id, body)
         assert (data["added"], data["skipped"]) == (len(fresh), len(known)), data
         self.v_pool_codes |= set(fresh)
@@ -149,10 +151,10 @@ class VoucherRules:
         voucher = self.v_model[data.draw(st.sampled_from(list(self.v_model)))]  # issue order: replayable
         ref = voucher["redemptionCode"] if by_code else voucher["voucherId"]
         expected = self._expected_move(voucher, redeem)
-        body = VOUCHER_REDEEM.validate({"orderId": f"order-{next(self.v_counter)}"})
+        body = VoucherRedeem.model_validate({"orderId": f"order-{next(self.v_counter)}"})
 
         def call(key: str | None) -> Any:
-            who = _caller(self.tenant_id, key, ("move", ref, redeem, body))
+            who = _caller(self.tenant_id, key, ("move", ref, redeem, body.given()))
             return vouchers.redeem(who, ref, body) if redeem else vouchers.cancel(who, ref)
 
         outcome, answer = self._voucher_call(call, f"move-{next(self.v_counter)}" if keyed else None, 200)

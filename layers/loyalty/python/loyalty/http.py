@@ -38,8 +38,8 @@ class Request:
     method: str
     path: str
     params: dict[str, str]
-    query: dict[str, Any]
-    body: dict[str, Any]
+    query: Any  # the operation's query shape, checked (None if it takes no query)
+    body: Any  # the operation's body shape, checked (None if it takes no body)
     idempotency_key: str | None = None
     raw_body: str = ""
 
@@ -52,7 +52,9 @@ class Request:
         return Caller(
             self.tenant_id,
             self.idempotency_key,
-            fingerprint(self.method, self.path, self.body) if self.idempotency_key else "",
+            fingerprint(self.method, self.path, self.body.given() if self.body is not None else {})
+            if self.idempotency_key
+            else "",
             self.is_admin(),
         )
 
@@ -139,7 +141,7 @@ def _check_text(value: Any, depth: int = 0) -> None:
             _check_text(child, depth + 1)
 
 
-def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[dict[str, Any], str]:
+def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[Shape | None, str]:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded") and raw:
         try:
@@ -153,7 +155,7 @@ def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[dict
     if schema is None:
         if raw.strip() not in ("", "{}"):
             raise ValidationFailed("This operation takes no request body.")
-        return {}, raw
+        return None, raw
     try:
         document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw.strip() else {}
     except RecursionError as exc:
@@ -164,7 +166,7 @@ def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[dict
     return checked(schema, document), raw
 
 
-def _parse_query(event: dict[str, Any], schema: type[Shape] | None) -> dict[str, Any]:
+def _parse_query(event: dict[str, Any], schema: type[Shape] | None) -> Shape | None:
     multi = event.get("multiValueQueryStringParameters") or {}
     single = event.get("queryStringParameters") or {}
     values: dict[str, Any] = {}
@@ -178,7 +180,7 @@ def _parse_query(event: dict[str, Any], schema: type[Shape] | None) -> dict[str,
         unknown = [{"field": name, "message": "is not a known field"} for name in values]
         if unknown:
             raise ValidationFailed(details=unknown[:MAX_PROBLEMS])
-        return {}
+        return None
     return checked(schema, values)
 
 

@@ -59,11 +59,3 @@ class Activity(_ActivityId):
 
 class ActivityListQuery(Paging):
     isActive: boolean(query=True) = None
-
-
-ACTIVITY_CREATE, ACTIVITY_UPDATE, ACTIVITY, ACTIVITY_LIST_QUERY = (
-    ActivityCreate,
-    ActivityUpdate,
-    Activity,
-    ActivityListQuery,
-)

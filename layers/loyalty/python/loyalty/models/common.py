@@ -28,6 +28,3 @@ class TimeRange(Paging):
 class Status(Shape):
     message: text(example="ok")  # type: ignore[valid-type]
     version: text(example="0.1.0")  # type: ignore[valid-type]
-
-
-STATUS = Status

@@ -99,7 +99,3 @@ class MemberSummary(Shape):
         ExpiringPoints, max_items=4000, description="Unspent points by the last day they can be spent, soonest first"
     )
     lastAward: LastAward | None
-
-
-AWARD_CREATE, DEDUCTION_CREATE, REJECTION, TRANSACTION = AwardCreate, DeductionCreate, Rejection, Transaction
-TRANSACTION_LIST_QUERY, SUMMARY = TransactionListQuery, MemberSummary

@@ -88,6 +88,3 @@ class MemberListQuery(Paging):
     externalId: Id = None
     createdFrom: UtcDateTime = None
     createdTo: UtcDateTime = None
-
-
-MEMBER_CREATE, MEMBER_UPDATE, MEMBER, MEMBER_LIST_QUERY = MemberCreate, MemberUpdate, Member, MemberListQuery

@@ -246,14 +246,3 @@ class MemberRedemptionsQuery(Paging):
 class MemberOfferRedemptions(Shape):
     redemptions: bounded_list(OfferRedemption, max_items=100)
     offers: bounded_list(ReferencedOffer, max_items=100, description="Each offer the redemptions reference, once")
-
-
-OFFER_CREATE, OFFER_UPDATE, OFFER, OFFER_LIST_QUERY = OfferCreate, OfferUpdate, Offer, OfferListQuery
-MEMBER_OFFER, REFERENCED_OFFER, MEMBER_OFFER_QUERY, ACTIVATION = (
-    MemberOffer,
-    ReferencedOffer,
-    MemberOfferQuery,
-    OfferActivation,
-)
-REDEMPTION_CREATE, REDEMPTION, REDEMPTION_LIST_QUERY = OfferRedemptionCreate, OfferRedemption, OfferRedemptionListQuery
-MEMBER_REDEMPTIONS_QUERY, MEMBER_REDEMPTIONS = MemberRedemptionsQuery, MemberOfferRedemptions

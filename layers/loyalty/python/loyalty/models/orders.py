@@ -82,7 +82,3 @@ class OrderReturn(Shape):
 
 class OrderListQuery(Paging):
     pass
-
-
-ORDER_ITEM, ORDER_CREATE, ORDER, RETURN_CREATE = OrderItem, OrderCreate, Order, OrderReturnCreate
-ORDER_RETURN, ORDER_LIST_QUERY = OrderReturn, OrderListQuery

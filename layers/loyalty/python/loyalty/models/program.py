@@ -34,6 +34,3 @@ class Program(Shape):
     tiers: Tiers
     saleActivityId: SaleActivity | None
     updatedAt: UtcDateTime
-
-
-PROGRAM_UPDATE, PROGRAM, TIER = ProgramUpdate, Program, Tier

@@ -125,13 +125,3 @@ class Redemption(Shape):
 
 class RedemptionListQuery(TimeRange):
     status: one_of(*REDEMPTION_STATUSES) = None
-
-
-REWARD_CREATE, REWARD_UPDATE, REWARD, REWARD_LIST_QUERY = RewardCreate, RewardUpdate, Reward, RewardListQuery
-CODES_ADD, CODES_ADDED, STOCK = RewardCodesAdd, RewardCodesAdded, RewardStock
-REDEMPTION_CREATE, CANCELLATION, REDEMPTION, REDEMPTION_LIST_QUERY = (
-    RedemptionCreate,
-    RedemptionCancel,
-    Redemption,
-    RedemptionListQuery,
-)

@@ -13,7 +13,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
@@ -43,10 +43,13 @@ class Shape(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    @classmethod
-    def validate(cls, value: Any) -> dict[str, Any]:  # type: ignore[override]
-        """`checked(cls, value)`: the name the hand-written shapes used, kept while callers move to `checked`."""
-        return checked(cls, value)
+    def given(self) -> dict[str, Any]:
+        """The fields the client gave, by JSON name and normalised, nested shapes as dicts (absent ones left
+        out, a null kept): what a partial update applies, what a create stores, what a fingerprint digests."""
+        return self.model_dump(by_alias=True, exclude_unset=True)
+
+
+S = TypeVar("S", bound=Shape)
 
 
 def _field(schema: dict[str, Any], **constraints: Any) -> Any:
@@ -278,8 +281,8 @@ def _message(error: Any) -> str:
     return str(error["msg"])
 
 
-def checked(shape: type[BaseModel], document: Any) -> dict[str, Any]:
-    """The fields a document gives, checked against `shape` and normalised (what a service receives).
+def checked(shape: type[S], document: Any) -> S:
+    """`document` checked against `shape`: the model a service receives (its fields normalised).
 
     Every problem becomes one `details` entry of a 400 validation_error (at most MAX_PROBLEMS):
     `field` is the path (`items[2].sku`, `body` for the document itself), `message` says what is wrong.
@@ -294,7 +297,7 @@ def checked(shape: type[BaseModel], document: Any) -> dict[str, Any]:
         errors = exc.errors(include_url=False, include_context=False)
         details = [{"field": _where(error["loc"]), "message": _message(error)} for error in errors]
         raise ValidationFailed(details=details[:MAX_PROBLEMS]) from None
-    return model.model_dump(by_alias=True, exclude_unset=True)
+    return model
 
 
 def fields_of(shape: type[BaseModel], item: dict[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -73,12 +73,3 @@ class VoucherListQuery(Paging):
 
 class VoucherRedeem(Shape):
     orderId: client_id(description="The order the voucher is redeemed on") = None
-
-
-VOUCHER_ISSUE, VOUCHER_STOCK, VOUCHER_CODES_ADD, VOUCHER_CODES_ADDED = (
-    VoucherIssue,
-    VoucherCodeStock,
-    VoucherCodesAdd,
-    VoucherCodesAdded,
-)
-VOUCHER, VOUCHER_LIST_QUERY, VOUCHER_REDEEM = Voucher, VoucherListQuery, VoucherRedeem

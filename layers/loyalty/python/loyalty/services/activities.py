@@ -6,7 +6,7 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.models.activities import ACTIVITY
+from loyalty.models.activities import Activity, ActivityCreate, ActivityListQuery, ActivityUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run, update_versioned
 from loyalty.repository import activities as activities_db
@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return fields_of(ACTIVITY, item)
+    return fields_of(Activity, item)
 
 
 def _check_frequency(activity: dict[str, Any]) -> None:
@@ -53,12 +53,12 @@ def require(tenant_id: str, activity_id: str) -> None:
         raise ValidationFailed(details=[{"field": "saleActivityId", "message": "is not an activity"}]) from None
 
 
-def create_activity(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def create_activity(caller: Caller, body: ActivityCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        activity = {**DEFAULTS, **body, "createdAt": now, "updatedAt": now, "version": 0}
+        activity = {**DEFAULTS, **body.given(), "createdAt": now, "updatedAt": now, "version": 0}
         _check_frequency(activity)
         (existing,) = operation.read([activities_db.key(tenant_id, activity["activityId"])])
         if existing is not None:
@@ -74,23 +74,23 @@ def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
     return public(store.get_required(activities_db.key(tenant_id, activity_id), "activity"))
 
 
-def list_activities(tenant_id: str, query: dict[str, Any]) -> Page:
-    query_id = cursor.query_id("activities", query)
+def list_activities(tenant_id: str, query: ActivityListQuery) -> Page:
+    query_id = cursor.query_id("activities", query.given())
     items, last = activities_db.catalog(tenant_id).query(
-        equals={"isActive": query.get("isActive")},
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        equals={"isActive": query.isActive},
+        limit=query.limit or 25,
+        start=cursor.decode(tenant_id, query_id, query.nextToken),
     )
     return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
 
-def update_activity(caller: Caller, activity_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_activity(caller: Caller, activity_id: str, changes: ActivityUpdate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     updated = update_versioned(
         caller,
         activities_db.key(tenant_id, activity_id),
         "activity",
-        changes,
+        changes.given(),
         lambda item: activities_db.item(tenant_id, item),
         _check_frequency,
     )

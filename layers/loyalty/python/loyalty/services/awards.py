@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock
 from loyalty.errors import Conflict, ValidationFailed
@@ -14,6 +14,9 @@ from loyalty.repository import members as members_db
 from loyalty.repository import store
 from loyalty.services import activities, program, transactions
 from loyalty.services.book import Book, expires_at
+
+if TYPE_CHECKING:
+    from loyalty.models.ledger import AwardCreate, DeductionCreate
 
 
 def window(interval: str, now: datetime) -> tuple[str, int | None]:
@@ -104,10 +107,10 @@ def grant(
     return items, entry
 
 
-def award(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
-    tenant_id = caller.tenant_id
-    activity = activities.load(tenant_id, body["activityId"])
-    points = points_for(activity, body.get("points"), "points")
+def award(caller: Caller, member_id: str, body: AwardCreate) -> dict[str, Any]:
+    tenant_id, order_id = caller.tenant_id, body.orderId
+    activity = activities.load(tenant_id, body.activityId)
+    points = points_for(activity, body.points, "points")
     if points < 1:
         raise ValidationFailed(details=[{"field": "points", "message": "the award would be less than 1 point"}])
 
@@ -116,21 +119,21 @@ def award(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any
         wanted = [members_db.key(tenant_id, member_id)]
         counter_at = counter_key(tenant_id, member_id, activity, now)
         wanted += [counter_at] if counter_at else []
-        if body.get("orderId"):
-            wanted.append(awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"]))
+        if order_id:
+            wanted.append(awards_db.awarded_guard(tenant_id, activity["activityId"], order_id))
         member, *found = operation.read(wanted)
         book = Book(tenant_id, store.required(member, "member"))
         book.require_active()
         check_can_earn(activity, found[0] if counter_at else None)
-        if body.get("orderId") and found[-1] is not None:
+        if order_id and found[-1] is not None:
             raise Conflict("duplicate", "This orderId has already earned points through this activity.")
-        items, entry = grant(book, activity, points, now, order_id=body.get("orderId"), reason=body.get("reason"))
+        items, entry = grant(book, activity, points, now, order_id=order_id, reason=body.reason)
         return operation.commit(items, transactions.public(entry))
 
     return run(caller, attempt)
 
 
-def deduct(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def deduct(caller: Caller, member_id: str, body: DeductionCreate) -> dict[str, Any]:
     """Take points from a member's available balance; never below zero."""
     tenant_id = caller.tenant_id
 
@@ -138,8 +141,8 @@ def deduct(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, An
         now = clock.now()
         book = Book(tenant_id, operation.read_existing(members_db.key(tenant_id, member_id), "member"))
         book.require_active()
-        book.spend(body["points"])
-        entry = transactions.new(book, now, "deduct", body["points"], "approved", reason=body["reason"])
+        book.spend(body.points)
+        entry = transactions.new(book, now, "deduct", body.points, "approved", reason=body.reason)
         return operation.commit([*book.writes(now), transactions.finish(book, entry)], transactions.public(entry))
 
     return run(caller, attempt)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
@@ -11,10 +11,13 @@ from loyalty.repository import cursor, sharded, store
 from loyalty.results import Page
 from loyalty.services import members
 
+if TYPE_CHECKING:
+    from loyalty.models.common import TimeRange
+
 
 def newest_first(
     tenant_id: str,
-    query: dict[str, Any],
+    query: TimeRange,
     member_id: str | None,
     name: str,
     collection: store.Collection | sharded.ShardedCollection,
@@ -25,19 +28,20 @@ def newest_first(
 
     `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.
     """
-    if query.get("from") and query.get("to") and query["from"] > query["to"]:
+    low_at, high_at = query.from_, query.to
+    if low_at and high_at and low_at > high_at:
         raise ValidationFailed(details=[{"field": "to", "message": "must not be before from"}])
-    low = ids.ulid_floor(clock.parse_iso(query["from"])) if query.get("from") else "0"
-    high = ids.ulid_ceiling(clock.parse_iso(query["to"])) if query.get("to") else "Z" * 26
-    query_id = cursor.query_id(f"{name}:{member_id or ''}", query)
+    low = ids.ulid_floor(clock.parse_iso(low_at)) if low_at else "0"
+    high = ids.ulid_ceiling(clock.parse_iso(high_at)) if high_at else "Z" * 26
+    query_id = cursor.query_id(f"{name}:{member_id or ''}", query.given())
     items, last = collection.query(
         sort="#s BETWEEN :low AND :high",
         values={":low": low, ":high": high},
-        equals={field: query.get(field) or None for field in filters},
+        equals={field: getattr(query, field) or None for field in filters},
         newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        limit=query.limit or 25,
+        start=cursor.decode(tenant_id, query_id, query.nextToken),
     )
-    if member_id and not items and not query.get("nextToken"):
+    if member_id and not items and not query.nextToken:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
     return Page([shape(item) for item in items], cursor.encode(tenant_id, query_id, last))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, ValidationFailed
@@ -11,6 +11,9 @@ from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.results import Page
 from loyalty.services import program
+
+if TYPE_CHECKING:
+    from loyalty.models.members import MemberCreate, MemberListQuery, MemberUpdate
 
 PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
 PERSONAL = ("email", *PROFILE)
@@ -44,19 +47,21 @@ def public(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def create_member(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
-    tenant_id = caller.tenant_id
+def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
+    tenant_id, given = caller.tenant_id, body.given()
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        wanted = [members_db.guard(tenant_id, name, body[name]) for name in members_db.UNIQUE_FIELDS if body.get(name)]
+        wanted = [
+            members_db.guard(tenant_id, name, given[name]) for name in members_db.UNIQUE_FIELDS if given.get(name)
+        ]
         if any(operation.read(wanted)):
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
         member_id = ids.ulid()
         member = {
             "memberId": member_id,
-            "email": body["email"],
-            **{name: body.get(name) for name in PROFILE},
+            "email": body.email,
+            **{name: given.get(name) for name in PROFILE},
             "status": "active",
             "tierOverride": None,
             "balance": dict.fromkeys(BALANCE_FIELDS, 0),
@@ -86,7 +91,7 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
     return public(tenant_id, load(tenant_id, member_id))
 
 
-def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
+def list_members(tenant_id: str, query: MemberListQuery) -> Page:
     """Newest first; by email or externalId through their index, else by creation time.
 
     A page reads the listing entries (a scatter-gather of the creation list's shards; a lookup is one
@@ -96,38 +101,39 @@ def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     values: dict[str, Any] = {}
     filters = []
     sort = None
-    if query.get("email"):
-        collection = members_db.by_email(tenant_id, query["email"])
-    elif query.get("externalId"):
-        collection = members_db.by_external_id(tenant_id, query["externalId"])
+    low_at, high_at = query.createdFrom, query.createdTo
+    if query.email:
+        collection = members_db.by_email(tenant_id, query.email)
+    elif query.externalId:
+        collection = members_db.by_external_id(tenant_id, query.externalId)
     else:
         collection = members_db.by_creation(tenant_id)
-        low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
-        high = ids.ulid_ceiling(clock.parse_iso(query["createdTo"])) if query.get("createdTo") else "Z" * 26
+        low = ids.ulid_floor(clock.parse_iso(low_at)) if low_at else "0"
+        high = ids.ulid_ceiling(clock.parse_iso(high_at)) if high_at else "Z" * 26
         sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}
     if sort is None:  # a lookup: the creation range filters the (few) members found
-        for name, op in (("createdFrom", ">="), ("createdTo", "<=")):
-            if query.get(name):
-                values[f":{name}"] = query[name]
+        for name, op, bound in (("createdFrom", ">=", low_at), ("createdTo", "<=", high_at)):
+            if bound:
+                values[f":{name}"] = bound
                 filters.append(f"#c {op} :{name}")
-    if query.get("createdFrom") and query.get("createdTo") and query["createdFrom"] > query["createdTo"]:
+    if low_at and high_at and low_at > high_at:
         raise ValidationFailed(details=[{"field": "createdTo", "message": "must not be before createdFrom"}])
-    query_id = cursor.query_id("members", query)
+    query_id = cursor.query_id("members", query.given())
     items, last = collection.query(
         sort=sort,
         values=values,
         names={"#c": "createdAt"} if filters else None,  # listing items carry createdAt
         filter_expression=" AND ".join(filters) or None,
         newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        limit=query.limit or 25,
+        start=cursor.decode(tenant_id, query_id, query.nextToken),
     )
     found = store.get_many(members_db.listed(tenant_id, items))
     return Page([public(tenant_id, item) for item in found if item], cursor.encode(tenant_id, query_id, last))
 
 
-def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
-    tenant_id, changes = caller.tenant_id, dict(changes)
+def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[str, Any]:
+    tenant_id, changes = caller.tenant_id, body.given()
     if "tierOverride" in changes and not caller.admin:
         raise Forbidden("Only an admin key may set tierOverride.")
     if changes.get("tierOverride"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -17,6 +17,9 @@ from loyalty.repository import offers as repo
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
+
+if TYPE_CHECKING:
+    from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
 
 FIELDS = (
     "id",
@@ -54,9 +57,9 @@ def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int
     return str(amount.quantize(CENT, rounding=ROUND_HALF_UP)), None
 
 
-def _require_member(offer: dict[str, Any], body: dict[str, Any]) -> None:
+def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
     """An offer that awards points or is limited per member needs to know the member (activation: 409 below)."""
-    if body.get("memberId"):
+    if body.memberId:
         return
     if offer["rewardType"] == "points":
         why = "is required to redeem a points offer"
@@ -67,44 +70,44 @@ def _require_member(offer: dict[str, Any], body: dict[str, Any]) -> None:
     raise ValidationFailed(details=[{"field": "memberId", "message": why}])
 
 
-def _check(offer: dict[str, Any], body: dict[str, Any], redeemed_at: str, state: dict[str, Any] | None) -> None:
+def _check(offer: dict[str, Any], body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
     """The offer's rules for this order, in the order documented in docs/decisions.md."""
     if offer["status"] != "published":
         raise Conflict("offer_not_active", f"The offer is {offer['status']}, not published.")
     if not offers.is_current(offer, redeemed_at):
         raise Conflict("offer_not_active", "The offer is not valid at redeemedAt (outside its dates).")
-    if body.get("currency") and body["currency"] != offer["currency"]:
+    if body.currency and body.currency != offer["currency"]:
         raise ValidationFailed(details=[{"field": "currency", "message": f"must be the offer's {offer['currency']}"}])
-    if offer["rewardType"] == "percentage" and body.get("value") is None:
+    if offer["rewardType"] == "percentage" and body.value is None:
         raise ValidationFailed(details=[{"field": "value", "message": "is required for a percentage offer"}])
     minimum = offer.get("minSpendAmount")
-    if minimum is not None and (body.get("value") is None or Decimal(body["value"]) < Decimal(minimum)):
+    if minimum is not None and (body.value is None or Decimal(body.value) < Decimal(minimum)):
         raise Conflict("minimum_spend_not_met", f"The offer needs an order value of at least {minimum}.")
-    if offer["contentIds"] and not set(offer["contentIds"]) & set(body.get("contentIds") or []):
+    if offer["contentIds"] and not set(offer["contentIds"]) & set(body.contentIds or []):
         raise Conflict("invalid_state", "The order has none of the items (contentIds) the offer applies to.")
     if offer["requiresActivation"] and not (state or {}).get("activatedAt"):
         raise Conflict("offer_not_activated", "The member must activate this offer before redeeming it.")
 
 
-def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
+def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answer:
     """Check everything, take one use of the offer's limits, record the redemption and, for a points
     offer, award the points as a ledger transaction: one DynamoDB transaction."""
     tenant_id = caller.tenant_id
-    if body["teamId"] != tenant_id:
+    if body.teamId != tenant_id:
         raise Forbidden("teamId is not the program of this API key.")
     now = clock.now()
-    redeemed_at = body.get("redeemedAt") or clock.iso(now)
+    redeemed_at = body.redeemedAt or clock.iso(now)
     if clock.parse_iso(redeemed_at) > now + CLOCK_SKEW:
         raise ValidationFailed(details=[{"field": "redeemedAt", "message": "must not be in the future"}])
-    offer_id = offers.offer_id_for_code(tenant_id, body["offerCode"])
+    offer_id = offers.offer_id_for_code(tenant_id, body.offerCode)
     if offer_id is None:
         raise NotFound("No offer has this offerCode.")
-    member_id, order_id = body.get("memberId"), body.get("orderId")
-    input_hash = digest(body)
+    member_id, order_id = body.memberId, body.orderId
+    input_hash = digest(body.given())  # what was sent, as stored with redemptions before
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
-        wanted = [repo.order_guard(tenant_id, body["offerCode"], order_id)] if order_id else []
+        wanted = [repo.order_guard(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
             wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
@@ -122,7 +125,7 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
             book.require_active()
         _check(offer, body, redeemed_at, state)
         items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
-        reward_amount, points = reward_of(offer, body.get("value"))
+        reward_amount, points = reward_of(offer, body.value)
         redemption = {
             "id": ids.ulid(),
             "offerId": offer_id,
@@ -131,11 +134,11 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
             "orderId": order_id,
             "redeemedAt": redeemed_at,
             "currency": offer["currency"],
-            "value": body.get("value"),
+            "value": body.value,
             "rewardType": offer["rewardType"],
             "rewardAmount": reward_amount,
             "points": points,
-            "contentIds": body.get("contentIds") or [],
+            "contentIds": body.contentIds or [],
             "transactionId": None,
             "createdAt": clock.iso(now),
         }
@@ -178,9 +181,14 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
 
 
 def _page(
-    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
+    tenant_id: str,
+    name: str,
+    shape: OfferRedemptionListQuery | MemberRedemptionsQuery,
+    bounds: tuple[str, str],
+    **where: str | None,
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    query = shape.given()  # by JSON name (`from`), and what a page token is bound to
     low, high = (query.get(field) for field in bounds)
     if low and high and low > high:
         raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
@@ -196,19 +204,19 @@ def _page(
     return items, cursor.encode(tenant_id, query_id, last)
 
 
-def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
+def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
     (both write-sharded: a page is a scatter-gather, see repository/sharded.py)."""
     offer_id = None
-    if query.get("offerCode"):
-        offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])
+    if query.offerCode:
+        offer_id = offers.offer_id_for_code(tenant_id, query.offerCode)
         if offer_id is None:
             return Page([], None)
     items, token = _page(tenant_id, "offer-redemptions", query, ("from", "to"), offer_id=offer_id)
     return Page([public(item) for item in items], token)
 
 
-def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
+def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQuery) -> Page:
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
@@ -14,6 +14,9 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
+
+if TYPE_CHECKING:
+    from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferListQuery, OfferUpdate
 
 DEFAULTS: dict[str, Any] = {
     "merchantName": None,
@@ -82,7 +85,7 @@ def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
     return cache.get(("offercode", tenant_id, offer_code), lambda: repo.offer_id_for_code(tenant_id, offer_code))
 
 
-def create_offer(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def create_offer(caller: Caller, body: OfferCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
 
@@ -91,14 +94,14 @@ def create_offer(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
         offer = {
             **DEFAULTS,
             "currency": currency,
-            **body,
+            **body.given(),
             "offerId": ids.ulid(),
             "createdAt": now,
             "updatedAt": now,
             "version": 0,
         }
         _check_rules(offer)
-        (guard,) = operation.read([repo.code_guard(tenant_id, body["offerCode"])])
+        (guard,) = operation.read([repo.code_guard(tenant_id, body.offerCode)])
         if guard is not None:
             raise Conflict("duplicate", "An offer with this offerCode exists already.")
         items = repo.create_items(tenant_id, offer)
@@ -107,12 +110,12 @@ def create_offer(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def update_offer(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
         current, shards = load(tenant_id, offer_id)
-        changes = {k: v for k, v in body.items() if current.get(k) != v}
+        changes = {k: v for k, v in body.given().items() if current.get(k) != v}
         if changes and current["status"] == "archived":
             raise Conflict("invalid_state", "An archived offer can't change.")
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
@@ -134,18 +137,18 @@ def get_offer(tenant_id: str, offer_id: str) -> dict[str, Any]:
     return public(*load(tenant_id, offer_id))
 
 
-def list_offers(tenant_id: str, query: dict[str, Any]) -> Page:
+def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
     """Newest first (filter status), each with its redemptionCount (one Query, the counters by key);
     offerCode: one lookup."""
-    query_id = cursor.query_id("offers", query)
-    start = cursor.decode(tenant_id, query_id, query.get("nextToken"))
-    if query.get("offerCode"):
-        offer_id = offer_id_for_code(tenant_id, query["offerCode"])
+    query_id = cursor.query_id("offers", query.given())
+    start = cursor.decode(tenant_id, query_id, query.nextToken)
+    if query.offerCode:
+        offer_id = offer_id_for_code(tenant_id, query.offerCode)
         found = repo.read_offer(tenant_id, offer_id) if offer_id and not start else (None, [])
         offer, shards = found
-        shown = offer is not None and query.get("status") in (None, offer["status"])
+        shown = offer is not None and query.status in (None, offer["status"])
         return Page([public(offer, shards)] if shown else [], None)  # type: ignore[arg-type]
-    groups, last = repo.catalog_page(tenant_id, query.get("status"), query.get("limit", 25), start)
+    groups, last = repo.catalog_page(tenant_id, query.status, query.limit or 25, start)
     return Page([public(offer, shards) for offer, shards in groups], cursor.encode(tenant_id, query_id, last))
 
 
@@ -183,7 +186,7 @@ def for_member(
     return out
 
 
-def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
+def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page:
     """Published, current offers the member may still use, soonest ending first.
 
     One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member
@@ -191,9 +194,9 @@ def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page
     Offers not started yet or used up are left out, so a page may hold fewer than `limit`.
     """
     now = clock.now()
-    query_id = cursor.query_id(f"member-offers:{member_id}", query)
+    query_id = cursor.query_id(f"member-offers:{member_id}", query.given())
     groups, last = repo.live_page(
-        tenant_id, clock.iso(now), query.get("limit", 25), cursor.decode(tenant_id, query_id, query.get("nextToken"))
+        tenant_id, clock.iso(now), query.limit or 25, cursor.decode(tenant_id, query_id, query.nextToken)
     )
     (member,), _, states = repo.offers_and_member_states(
         tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]

@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
-from loyalty.models.orders import ORDER
+from loyalty.models.orders import Order, OrderCreate, OrderListQuery, OrderReturnCreate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
@@ -23,24 +23,25 @@ MAX_RETURNS = 100
 
 
 def public(order: dict[str, Any]) -> dict[str, Any]:
-    return fields_of(ORDER, order)
+    return fields_of(Order, order)
 
 
-def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
+def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
     """Record an order once and award its points; the same order again answers the stored one (200)."""
     tenant_id = caller.tenant_id
     settings = program.load(tenant_id)
     sale_id = settings.get("saleActivityId")
     activity = activities.load(tenant_id, sale_id) if sale_id else None
-    fingerprint = jsontext.digest(body)
+    fingerprint = jsontext.digest(body.given())  # what was sent, as it was stored with orders before
+    order_id, member_id = body.orderId, body.memberId
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         now = clock.now()
-        counter_at = awards.counter_key(tenant_id, body["memberId"], activity, now) if activity else None
+        counter_at = awards.counter_key(tenant_id, member_id, activity, now) if activity else None
         wanted = [
-            orders_db.key(tenant_id, body["orderId"]),
-            members_db.key(tenant_id, body["memberId"]),
-            *([awards_db.awarded_guard(tenant_id, activity["activityId"], body["orderId"])] if activity else []),
+            orders_db.key(tenant_id, order_id),
+            members_db.key(tenant_id, member_id),
+            *([awards_db.awarded_guard(tenant_id, activity["activityId"], order_id)] if activity else []),
             *([counter_at] if counter_at else []),
         ]
         existing, member, *found = operation.read(wanted)
@@ -53,21 +54,21 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
             raise Conflict("invalid_state", "The program has no saleActivityId; set one before recording orders.")
         guard, counter = found[0], found[1:]
         # floor(total * multiplier) for a multiplier activity, its fixed points otherwise
-        base = Decimal(body["total"]) if activity["type"] == "multiplier" else None
+        base = Decimal(body.total) if activity["type"] == "multiplier" else None
         points = awards.points_for(activity, base, "total")
         book = Book(tenant_id, store.required(member, "member"))
         book.require_not_erased()
         if guard is not None:
             raise Conflict("duplicate", "This orderId has already earned points through the sale activity.")
         order = {
-            "orderId": body["orderId"],
-            "memberId": body["memberId"],
-            "currency": body.get("currency") or settings["currency"],
-            "subtotal": body.get("subtotal"),
-            "total": body["total"],
-            "items": body.get("items") or [],
-            "orderedAt": body.get("orderedAt") or clock.iso(now),
-            "channel": body.get("channel") or "online",
+            "orderId": order_id,
+            "memberId": member_id,
+            "currency": body.currency or settings["currency"],
+            "subtotal": body.subtotal,
+            "total": body.total,
+            "items": body.given().get("items") or [],
+            "orderedAt": body.orderedAt or clock.iso(now),
+            "channel": body.channel or "online",
             "pointsAwarded": points,
             "pointsReturned": 0,
             "returnedAmount": "0.00",
@@ -82,7 +83,7 @@ def create_order(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answe
         if points > 0:
             book.require_active()
             awards.check_can_earn(activity, counter[0] if counter else None)
-            items, entry = awards.grant(book, activity, points, now, order_id=body["orderId"], reason="order")
+            items, entry = awards.grant(book, activity, points, now, order_id=order_id, reason="order")
             order["transactionIds"] = [entry["transactionId"]]
         return operation.commit([store.put_new(orders_db.item(tenant_id, order)), *items], public(order))
 
@@ -93,14 +94,14 @@ def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
     return public(store.get_required(orders_db.key(tenant_id, order_id), "order"))
 
 
-def list_member_orders(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
-    query_id = cursor.query_id(f"orders:{member_id}", query)
+def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page:
+    query_id = cursor.query_id(f"orders:{member_id}", query.given())
     items, last = orders_db.of_member(tenant_id, member_id).query(
         newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        limit=query.limit or 25,
+        start=cursor.decode(tenant_id, query_id, query.nextToken),
     )
-    if not items and not query.get("nextToken"):
+    if not items and not query.nextToken:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
     return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
@@ -157,7 +158,7 @@ class _Clawback:
         return points
 
 
-def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict[str, Any]:
     """A full (no amount) or partial return of an order; cumulative returns never exceed the order."""
     tenant_id = caller.tenant_id
 
@@ -168,7 +169,7 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
             raise Conflict("invalid_state", "The order has been returned in full already.")
         if order.get("returns", 0) >= MAX_RETURNS:
             raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
-        amount = Decimal(body["returnedAmount"]) if "returnedAmount" in body else left
+        amount = left if body.returnedAmount is None else Decimal(body.returnedAmount)
         if amount > left:
             raise ValidationFailed(
                 details=[{"field": "returnedAmount", "message": f"exceeds what is left of the order ({left})"}]

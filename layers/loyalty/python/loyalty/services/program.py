@@ -6,7 +6,7 @@ from typing import Any
 
 from loyalty import cache
 from loyalty.errors import Conflict, ValidationFailed
-from loyalty.models.program import PROGRAM
+from loyalty.models.program import Program, ProgramUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, update_versioned
 from loyalty.repository import program as program_db
@@ -28,7 +28,7 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return fields_of(PROGRAM, item)
+    return fields_of(Program, item)
 
 
 def load(tenant_id: str) -> dict[str, Any]:
@@ -80,9 +80,9 @@ def _check_named_tiers(tenant_id: str, tiers: list[dict[str, Any]]) -> None:
         raise Conflict("invalid_state", f"Tiers still named by rewards can't be removed: {which}.")
 
 
-def update_program(caller: Caller, changes: dict[str, Any]) -> dict[str, Any]:
+def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
-    tenant_id, changes = caller.tenant_id, dict(changes)
+    tenant_id, changes = caller.tenant_id, body.given()
     if "tiers" in changes:
         changes["tiers"] = _check_tiers(changes["tiers"])
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
-from loyalty.models.rewards import REDEMPTION
+from loyalty.models.rewards import Redemption, RedemptionCancel, RedemptionCreate, RedemptionListQuery
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
@@ -20,7 +20,7 @@ from loyalty.services.book import Book, expires_at
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return fields_of(REDEMPTION, item)
+    return fields_of(Redemption, item)
 
 
 def _claim(tenant_id: str, reward_id: str) -> str:
@@ -47,10 +47,10 @@ def _check_can_redeem(
         )
 
 
-def redeem(caller: Caller, member_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, Any]:
     """Check, deduct the points (a `redeem` transaction), take one code, record the redemption: all or nothing."""
     tenant_id = caller.tenant_id
-    reward = rewards.load(tenant_id, body["rewardId"])
+    reward = rewards.load(tenant_id, body.rewardId)
     settings = program.load(tenant_id)
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -114,7 +114,7 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
     return public(store.get_required(redemptions_db.key(tenant_id, redemption_id), "redemption"))
 
 
-def list_redemptions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
+def list_redemptions(tenant_id: str, query: RedemptionListQuery, member_id: str | None = None) -> Page:
     """Newest first, one member's (with member_id) or the program's; filter status."""
     return listing.newest_first(
         tenant_id,
@@ -148,17 +148,17 @@ def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def cancel(caller: Caller, redemption_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[str, Any]:
     """Cancel an issued or pending redemption; with `refund` (default) the points come back as fresh points."""
     tenant_id = caller.tenant_id
-    refund = body.get("refund", True)
+    refund = True if body.refund is None else body.refund
 
     def attempt(operation: Operation) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("issued", "pending"))
         now = clock.now()
         changes: dict[str, Any] = {
             "status": "cancelled",
-            "cancelReason": body["reason"],
+            "cancelReason": body.reason,
             "updatedAt": clock.iso(now),
         }
         items = [redemptions_db.count(tenant_id, item["memberId"], item["rewardId"], -1)]
@@ -174,7 +174,7 @@ def cancel(caller: Caller, redemption_id: str, body: dict[str, Any]) -> dict[str
                 "approved",
                 rewardId=item["rewardId"],
                 redemptionId=redemption_id,
-                reason=body["reason"],
+                reason=body.reason,
                 expiresAt=expires_at(expires_on),
             )
             changes["refundTransactionId"] = entry["transactionId"]

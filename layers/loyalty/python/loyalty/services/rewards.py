@@ -11,7 +11,7 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.errors import Conflict
-from loyalty.models.rewards import REWARD
+from loyalty.models.rewards import Reward, RewardCodesAdd, RewardCreate, RewardListQuery, RewardUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import cursor, store
@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
 
 
 def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
-    out = fields_of(REWARD, reward, without=("stock",))
+    out = fields_of(Reward, reward, without=("stock",))
     issued = sum(item["issued"] for item in stock)
     if reward["fulfillment"] == "coupon":
         out["stock"] = {
@@ -66,17 +66,17 @@ def tiers_named(tenant_id: str) -> dict[str, list[str]]:
     return named
 
 
-def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
+def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
-    program.check_tier_ids(tenant_id, body.get("tierIds") or [], "tierIds")
+    program.check_tier_ids(tenant_id, body.tierIds or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
         reward = {
             **DEFAULTS,
             "currency": currency,
-            **body,
+            **body.given(),
             "createdAt": now,
             "updatedAt": now,
             "version": 0,
@@ -95,11 +95,15 @@ def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def update_reward(caller: Caller, reward_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+def update_reward(caller: Caller, reward_id: str, changes: RewardUpdate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-    program.check_tier_ids(tenant_id, changes.get("tierIds") or [], "tierIds")
+    program.check_tier_ids(tenant_id, changes.tierIds or [], "tierIds")
     updated = update_versioned(
-        caller, rewards_db.key(tenant_id, reward_id), "reward", changes, lambda item: rewards_db.item(tenant_id, item)
+        caller,
+        rewards_db.key(tenant_id, reward_id),
+        "reward",
+        changes.given(),
+        lambda item: rewards_db.item(tenant_id, item),
     )
     cache.put(("reward", tenant_id, reward_id), updated)
     return with_stock(tenant_id, reward_id)
@@ -109,24 +113,24 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return with_stock(tenant_id, reward_id)
 
 
-def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
+def list_rewards(tenant_id: str, query: RewardListQuery) -> Page:
     """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
-    query_id = cursor.query_id("rewards", query)
+    query_id = cursor.query_id("rewards", query.given())
     items, last = rewards_db.catalog(tenant_id).query(
-        limit=query.get("limit", 25),
-        equals={"isActive": query.get("isActive")},
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        limit=query.limit or 25,
+        equals={"isActive": query.isActive},
+        start=cursor.decode(tenant_id, query_id, query.nextToken),
     )
     shown = [public(reward, stock) for reward, stock in zip(items, rewards_db.stock_of(tenant_id, items), strict=True)]
     return Page(shown, cursor.encode(tenant_id, query_id, last))
 
 
-def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def add_codes(caller: Caller, reward_id: str, body: RewardCodesAdd) -> dict[str, Any]:
     """Add up to 1,000 codes to a coupon reward's pool; codes already there are skipped and counted.
 
     Several transactions (as many codes as fit in each), so it runs under a claim of the Idempotency-Key.
     """
-    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body["codes"]))
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body.codes))
 
 
 def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
-from loyalty.models.ledger import TRANSACTION
+from loyalty.models.ledger import Rejection, Transaction, TransactionListQuery
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import ledger as ledger_db
@@ -21,7 +21,7 @@ APPROVED = ("approved", "auto_approved")
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    out = fields_of(TRANSACTION, item)
+    out = fields_of(Transaction, item)
     for name in _COUNTERS:
         out[name] = item.get(name) or 0
     return out
@@ -31,7 +31,7 @@ def new(book: Book, now: datetime, type_: str, points: int, status: str, **field
     """A ledger entry for a member (its put comes from `finish`)."""
     transaction_id = ids.ulid()
     entry = {
-        **dict.fromkeys(fields_of(TRANSACTION, {})),
+        **dict.fromkeys(fields_of(Transaction, {})),
         **dict.fromkeys(_COUNTERS, 0),
         "transactionId": transaction_id,
         "memberId": book.member_id,
@@ -55,7 +55,7 @@ def get_transaction(tenant_id: str, transaction_id: str) -> dict[str, Any]:
     return public(store.get_required(ledger_db.key(tenant_id, transaction_id), "transaction"))
 
 
-def list_transactions(tenant_id: str, query: dict[str, Any], member_id: str | None = None) -> Page:
+def list_transactions(tenant_id: str, query: TransactionListQuery, member_id: str | None = None) -> Page:
     """Newest first, one member's (with member_id) or the program's; filters status and type."""
     return listing.newest_first(
         tenant_id,
@@ -117,13 +117,13 @@ def approve(caller: Caller, transaction_id: str) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def reject(caller: Caller, transaction_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def reject(caller: Caller, transaction_id: str, body: Rejection) -> dict[str, Any]:
     """An admin rejects a pending award: its pending points are removed."""
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
         entry, book = _read_pending(operation, tenant_id, transaction_id)
-        items, rejected = rejection_writes(book, entry, clock.now(), body["reason"])
+        items, rejected = rejection_writes(book, entry, clock.now(), body.reason)
         return operation.commit(items, public(rejected), status=200)
 
     return run(caller, attempt)

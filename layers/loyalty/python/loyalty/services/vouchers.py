@@ -6,7 +6,7 @@ the status read, so its state never goes backwards and of two racing moves exact
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
@@ -18,6 +18,9 @@ from loyalty.repository import vouchers as repo
 from loyalty.results import Page
 from loyalty.services import offer_limits
 from loyalty.services.book import Book
+
+if TYPE_CHECKING:
+    from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 
 FIELDS = (
     "voucherId",
@@ -59,11 +62,11 @@ def _require_current(offer: dict[str, Any] | None, now: str) -> dict[str, Any]:
     return offer
 
 
-def _validity(offer: dict[str, Any], body: dict[str, Any], today: str) -> tuple[str, str | None]:
+def _validity(offer: dict[str, Any], body: VoucherIssue, today: str) -> tuple[str, str | None]:
     """(activationDate, expirationDate): the offer's dates unless narrowed; widening them is a 400."""
     start, end = _day(offer.get("startDate")), _day(offer.get("endDate"))
-    activation = body.get("activationDate") or start or today
-    expiration = body.get("expirationDate") or end
+    activation = body.activationDate or start or today
+    expiration = body.expirationDate or end
     problems = []
     if start and activation < start:
         problems.append({"field": "activationDate", "message": f"must not be before the offer starts ({start})"})
@@ -76,20 +79,20 @@ def _validity(offer: dict[str, Any], body: dict[str, Any], today: str) -> tuple[
     return activation, expiration
 
 
-def _customer_name(body: dict[str, Any], member: dict[str, Any] | None) -> str | None:
-    if body.get("customerName"):
-        return str(body["customerName"])
+def _customer_name(body: VoucherIssue, member: dict[str, Any] | None) -> str | None:
+    if body.customerName:
+        return body.customerName
     if member:
         name = " ".join(part for part in (member.get("firstName"), member.get("lastName")) if part)
         return name or None
     return None
 
 
-def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
     """Issue a voucher of a published, current offer to a member or a named customer, within the offer's limits."""
     tenant_id = caller.tenant_id
-    member_id = body.get("memberId")
-    if not member_id and not body.get("customerName"):
+    member_id = body.memberId
+    if not member_id and not body.customerName:
         raise ValidationFailed(details=[{"field": "memberId", "message": "give memberId or customerName"}])
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -137,19 +140,19 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
     return run(caller, attempt)
 
 
-def add_codes(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]:
+def add_codes(caller: Caller, offer_id: str, body: VoucherCodesAdd) -> dict[str, Any]:
     """Preload up to 1,000 codes into an offer's pool; codes repeated or known to the program are skipped.
 
     Several transactions, so it runs under a claim of the Idempotency-Key (as reward code uploads do).
     """
-    shaped_like_ids = [i for i, code in enumerate(body["codes"]) if codes.looks_like_id(code)]
+    shaped_like_ids = [i for i, code in enumerate(body.codes) if codes.looks_like_id(code)]
     if shaped_like_ids:
         raise ValidationFailed(
             details=[
                 {"field": f"codes[{i}]", "message": "must not look like a voucher id"} for i in shaped_like_ids[:20]
             ]
         )
-    return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, body["codes"]))
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, body.codes))
 
 
 def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any]:
@@ -192,17 +195,17 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
     return public(found)
 
 
-def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) -> Page:
+def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
-    query_id = cursor.query_id(f"vouchers:{offer_id}", query)
+    query_id = cursor.query_id(f"vouchers:{offer_id}", query.given())
     items, last = repo.page(
         tenant_id,
         offer_id,
-        query.get("status"),
-        query.get("limit", 25),
-        cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        query.status,
+        query.limit or 25,
+        cursor.decode(tenant_id, query_id, query.nextToken),
     )
-    if not items and not query.get("nextToken") and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
+    if not items and not query.nextToken and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
         raise NotFound("The offer does not exist.")
     return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
 
@@ -245,7 +248,7 @@ def _refuse_unless_acquired(voucher: dict[str, Any]) -> None:
         raise Conflict("voucher_cancelled", "The voucher was cancelled.")
 
 
-def redeem(caller: Caller, id_or_code: str, body: dict[str, Any]) -> dict[str, Any]:
+def redeem(caller: Caller, id_or_code: str, body: VoucherRedeem) -> dict[str, Any]:
     """acquired → redeemed, once, inside [activationDate, expirationDate]."""
 
     def decide(voucher: dict[str, Any], now: Any) -> dict[str, Any]:
@@ -255,7 +258,7 @@ def redeem(caller: Caller, id_or_code: str, body: dict[str, Any]) -> dict[str, A
             raise Conflict("voucher_not_active", f"The voucher can be redeemed from {voucher['activationDate']}.")
         if voucher["expirationDate"] and today > voucher["expirationDate"]:
             raise Conflict("voucher_expired", f"The voucher expired after {voucher['expirationDate']}.")
-        return {"status": "redeemed", "redeemedAt": clock.iso(now), "orderId": body.get("orderId")}
+        return {"status": "redeemed", "redeemedAt": clock.iso(now), "orderId": body.orderId}
 
     return _mover(caller, id_or_code, decide)
 
