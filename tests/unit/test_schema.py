@@ -12,6 +12,7 @@ from loyalty.models.types import (
     Flag,
     Id,
     Money,
+    Phone,
     Shape,
     UtcDateTime,
     bounded_list,
@@ -40,6 +41,10 @@ class Sample(Shape):
     nested: Nested = None
     kind: one_of("a", "b") | None = None
     ratio: factor() = None
+
+
+class Contact(Shape):
+    phone: Phone | None = None
 
 
 class Notes(Shape):
@@ -211,3 +216,25 @@ def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_break
 def test_a_field_named_after_a_python_keyword_is_taken_only_by_its_json_name():
     assert given(TimeRange, {"from": "2019-05-05T13:20:49+02:00"}) == {"from": "2019-05-05T11:20:49Z"}
     assert problems({"from_": "2019-05-05T11:20:49Z"}, TimeRange) == {"from_": "is not a known field"}
+
+
+def test_phones_are_e164_only():
+    """+, a country code that does not start with 0, 15 digits at most; no spaces, dashes or brackets."""
+    for number in ("+14155550123", "+442071234567", "+12", "+123456789012345"):
+        assert checked(Contact, {"phone": number}).phone == number
+    assert checked(Contact, {"phone": None}).phone is None
+    message = "must be an E.164 phone number: + and up to 15 digits, such as +14155550123"
+    for number in (
+        "+44 20 7123 4567",
+        "+1-415-555-0123",
+        "(415) 555-0123",
+        "14155550123",
+        "+0123",
+        "+1",
+        "+1234567890123456",
+        "+1415555012\n",
+        "\uff0b14155550123",  # a fullwidth plus
+        "+١٤١٥",
+    ):
+        assert problems({"phone": number}, Contact) == {"phone": message}, number
+    assert problems({"phone": 14155550123}, Contact) == {"phone": "must be a string"}

@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from loyalty.jsontext import has_surrogates
 
 CLIENT_ID = r"^[A-Za-z0-9._:@$-]{1,128}$"
+E164 = r"^\+[1-9][0-9]{1,14}$"
 # C0 and C1 control characters (NUL, ESC, DEL, ...) are never text; multi-line fields may hold \t \n \r.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -233,6 +234,21 @@ def bounded_list(item: Any, *, min_items: int = 0, max_items: int = 100, **schem
     return Annotated[list[item], bounds, checking(check)]  # type: ignore[valid-type]
 
 
+def phone(**schema: Any) -> Any:
+    """A phone number in E.164, as the contract gives it: "+", a country code (not starting with 0) and the
+    number, 15 digits at most, no spaces or separators (+14155550123)."""
+
+    def check(value: Any) -> Any:
+        if not isinstance(value, str):
+            raise problem("must be a string")
+        if not re.fullmatch(E164, value):
+            raise problem("must be an E.164 phone number: + and up to 15 digits, such as +14155550123")
+        return value
+
+    constraints = StringConstraints(max_length=16, pattern=E164)
+    return Annotated[str, constraints, _field({"example": "+14155550123", **schema}), checking(check)]
+
+
 def client_id(**schema: Any) -> Any:
     """A client-chosen id: 1-128 characters of [A-Za-z0-9._:@$-]."""
     return text(min_len=1, max_len=128, pattern=CLIENT_ID, **schema)
@@ -258,8 +274,7 @@ Money = money()
 Flag = boolean()
 Count = integer(minimum=0)
 Points = integer(minimum=1, maximum=10**9)
-# A phone as the contract takes it: digits with an optional leading + and the usual separators.
-Phone = text(max_len=32, pattern=r"^\+?[0-9 ().-]{3,32}$")
+Phone = phone()
 Url = text(max_len=2048, pattern=r"^https?://\S+$")
 
 
