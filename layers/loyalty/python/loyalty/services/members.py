@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, Forbidden, ValidationFailed
+from loyalty.errors import Conflict, Forbidden
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
+from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import program
 
@@ -93,37 +93,23 @@ def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
     Query) and then those members with one BatchGetItem (see repository.members: the member item has
     no index entry, so balance moves write no index).
     """
-    values: dict[str, Any] = {}
-    filters = []
-    sort = None
-    if query.get("email"):
-        collection = members_db.by_email(tenant_id, query["email"])
-    elif query.get("externalId"):
-        collection = members_db.by_external_id(tenant_id, query["externalId"])
+    page = paging.request(tenant_id, "members", query, bounds=("createdFrom", "createdTo"))
+    created = (query.get("createdFrom"), query.get("createdTo"))
+    if query.get("email") or query.get("externalId"):  # a lookup: the creation range filters the (few) found
+        lookup = (
+            members_db.by_email(tenant_id, query["email"])
+            if query.get("email")
+            else members_db.by_external_id(tenant_id, query["externalId"])
+        )
+        items, last = lookup.query(  # listing items carry createdAt
+            within={"createdAt": created}, newest_first=True, limit=page.limit, start=page.start
+        )
     else:
-        collection = members_db.by_creation(tenant_id)
-        low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
-        high = ids.ulid_ceiling(clock.parse_iso(query["createdTo"])) if query.get("createdTo") else "Z" * 26
-        sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}
-    if sort is None:  # a lookup: the creation range filters the (few) members found
-        for name, op in (("createdFrom", ">="), ("createdTo", "<=")):
-            if query.get(name):
-                values[f":{name}"] = query[name]
-                filters.append(f"#c {op} :{name}")
-    if query.get("createdFrom") and query.get("createdTo") and query["createdFrom"] > query["createdTo"]:
-        raise ValidationFailed(details=[{"field": "createdTo", "message": "must not be before createdFrom"}])
-    query_id = cursor.query_id("members", query)
-    items, last = collection.query(
-        sort=sort,
-        values=values,
-        names={"#c": "createdAt"} if filters else None,  # listing items carry createdAt
-        filter_expression=" AND ".join(filters) or None,
-        newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
+        items, last = members_db.by_creation(tenant_id).query(
+            between=ids.ulid_range(*created), newest_first=True, limit=page.limit, start=page.start
+        )
     found = store.get_many(members_db.listed(tenant_id, items))
-    return Page([public(tenant_id, item) for item in found if item], cursor.encode(tenant_id, query_id, last))
+    return Page([public(tenant_id, item) for item in found if item], page.next_token(last))
 
 
 def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
+from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
@@ -181,19 +181,10 @@ def _page(
     tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    page = paging.request(tenant_id, name, query, bounds=bounds)
     low, high = (query.get(field) for field in bounds)
-    if low and high and low > high:
-        raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
-    query_id = cursor.query_id(name, query)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        **where,
-        low=low,
-        high=high,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    return items, cursor.encode(tenant_id, query_id, last)
+    items, last = repo.redemptions_page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
+    return items, page.next_token(last)
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:

@@ -11,10 +11,10 @@ from loyalty.models.orders import ORDER
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
-from loyalty.repository import cursor, store
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
+from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
@@ -94,15 +94,11 @@ def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
 
 
 def list_member_orders(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
-    query_id = cursor.query_id(f"orders:{member_id}", query)
-    items, last = orders_db.of_member(tenant_id, member_id).query(
-        newest_first=True,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    if not items and not query.get("nextToken"):
+    page = paging.request(tenant_id, f"orders:{member_id}", query)
+    items, last = orders_db.of_member(tenant_id, member_id).query(newest_first=True, limit=page.limit, start=page.start)
+    if not items and page.first:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], page.next_token(last))
 
 
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:

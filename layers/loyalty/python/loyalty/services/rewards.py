@@ -14,7 +14,7 @@ from loyalty.errors import Conflict
 from loyalty.models.rewards import REWARD
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
-from loyalty.repository import cursor, store
+from loyalty.repository import paging, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
@@ -111,14 +111,12 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 def list_rewards(tenant_id: str, query: dict[str, Any]) -> Page:
     """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
-    query_id = cursor.query_id("rewards", query)
+    page = paging.request(tenant_id, "rewards", query)
     items, last = rewards_db.catalog(tenant_id).query(
-        limit=query.get("limit", 25),
-        equals={"isActive": query.get("isActive")},
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        limit=page.limit, equals={"isActive": query.get("isActive")}, start=page.start
     )
     shown = [public(reward, stock) for reward, stock in zip(items, rewards_db.stock_of(tenant_id, items), strict=True)]
-    return Page(shown, cursor.encode(tenant_id, query_id, last))
+    return Page(shown, page.next_token(last))
 
 
 def add_codes(caller: Caller, reward_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import Any
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, claimed, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_repo
+from loyalty.repository import paging, store
 from loyalty.repository import vouchers as repo
 from loyalty.results import Page
 from loyalty.services import offer_limits
@@ -194,17 +194,11 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
 
 def list_offer_vouchers(tenant_id: str, offer_id: str, query: dict[str, Any]) -> Page:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
-    query_id = cursor.query_id(f"vouchers:{offer_id}", query)
-    items, last = repo.page(
-        tenant_id,
-        offer_id,
-        query.get("status"),
-        query.get("limit", 25),
-        cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    if not items and not query.get("nextToken") and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
+    page = paging.request(tenant_id, f"vouchers:{offer_id}", query)
+    items, last = repo.page(tenant_id, offer_id, query.get("status"), page.limit, page.start)
+    if not items and page.first and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
         raise NotFound("The offer does not exist.")
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], page.next_token(last))
 
 
 # --- moves --------------------------------------------------------------------------------------
