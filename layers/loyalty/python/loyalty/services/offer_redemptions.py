@@ -156,7 +156,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
     expiry_days = program.load(book.tenant_id)["pointsExpiryDays"]
     expires_on = book.earn(points, now=now, expiry_days=expiry_days, qualified=True)
     book.member["lastAward"] = {"date": clock.iso(now), "points": points, "activityName": None}
-    entry = transactions.new(
+    entry, items = transactions.post(
         book,
         now,
         "award",
@@ -170,7 +170,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
         offerRedemptionId=redemption["id"],
     )
     redemption["transactionId"] = entry["transactionId"]
-    return [*book.writes(now), transactions.finish(book, entry)]
+    return items
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:

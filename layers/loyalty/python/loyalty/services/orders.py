@@ -189,7 +189,7 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
         items = list(clawback.writes)
         return_tx = None
         if clawback.deducted:
-            return_tx = transactions.new(
+            return_tx, posted = transactions.post(
                 book,
                 now,
                 "return",
@@ -199,10 +199,9 @@ def return_order(caller: Caller, order_id: str, body: dict[str, Any]) -> dict[st
                 reason="order return",
                 deficitPoints=clawback.deficit,
             )
-        if clawback.writes:
+            items += posted
+        elif clawback.writes:
             items += book.writes(now)
-        if return_tx:
-            items.append(transactions.finish(book, return_tx))
         updated = {
             **order,
             "returnedAmount": str(Decimal(order["returnedAmount"]) + amount),

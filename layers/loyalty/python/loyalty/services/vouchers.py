@@ -216,12 +216,11 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     if looked_up is None and not codes.looks_like_id(id_or_code):
         raise NotFound(_UNKNOWN)
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
-    fresh = [looked_up] if looked_up else []
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        if fresh:
+        if looked_up is not None and operation.first:
             operation.read([])  # the Idempotency-Key record, when there is one
-            voucher = fresh.pop()
+            voucher = looked_up
         else:
             (voucher,) = operation.read([repo.voucher_key(tenant_id, voucher_id)])
             if voucher is None:
