@@ -40,6 +40,42 @@ def test_services_leave_page_tokens_to_the_repository(path):
     assert "loyalty.repository.cursor" not in imports(path)
 
 
+def service_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Which service modules each service module imports (at the top or inside a function)."""
+    names = {path.stem for path in paths}
+    return {
+        path.stem: {n.split(".")[2] for n in imports(path) if n.startswith("loyalty.services.")} & names - {path.stem}
+        for path in paths
+    }
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle of `graph`, each once, as the path that closes it."""
+    found: list[list[str]] = []
+
+    def walk(path: list[str]) -> None:
+        for after in sorted(graph.get(path[-1], ())):
+            if after == path[0]:
+                found.append([*path, after])
+            elif after not in path and after > path[0]:  # a cycle is found from its smallest module only
+                walk([*path, after])
+
+    for start in sorted(graph):
+        walk([start])
+    return found
+
+
+def test_services_import_each_other_one_way_only():
+    """No two services need each other (a circle forces imports into functions and hides the layering)."""
+    assert cycles(service_graph(SERVICES)) == []
+
+
+def test_the_cycle_check_finds_what_it_looks_for():
+    assert cycles({"program": {"rewards"}, "rewards": {"program"}}) == [["program", "rewards", "program"]]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
 # --- the table layout lives in loyalty/repository only ------------------------------------------
 
 _MACHINERY = {"__init__", "client", "cursor", "marshal", "paging", "retry", "store", "table"}

@@ -57,15 +57,6 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return public(store.required(reward, "reward"), stock)
 
 
-def tiers_named(tenant_id: str) -> dict[str, list[str]]:
-    """Every tier id the catalog's rewards name, with the rewards that name it."""
-    named: dict[str, list[str]] = {}
-    for reward in rewards_db.catalog(tenant_id).all():
-        for tier_id in reward.get("tierIds") or []:
-            named.setdefault(tier_id, []).append(reward["rewardId"])
-    return named
-
-
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
