@@ -10,6 +10,9 @@ from loyalty.routes import STAGE as STAGE_NAME
 __all__ = ["STAGE_NAME"]
 ROOT = Path(__file__).resolve().parents[1]
 STACK_ID = "LoyaltyOffersApi"  # `-c stage=staging` deploys a second copy as LoyaltyOffersApi-staging
+# What Lambda calls in every function: loyalty/entry.py imports the function's app.handler, then ends init
+# (garbage collection, paused for the imports, resumes whatever the handler is decorated with).
+HANDLER = "loyalty.entry.handler"
 FUNCTION_MEMORY_MB = 256
 FUNCTION_TIMEOUT_SECONDS = 25  # above the race budget of loyalty/repository/retry.py, below API Gateway's 29 s
 # A scheduled job may run this long; it stops JOB_RESERVE_SECONDS before and the next run resumes.

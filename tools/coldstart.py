@@ -106,8 +106,7 @@ def deployed_functions(assembly: Path) -> list[Deployed]:
             continue
         props = resource["Properties"]
         code = assembly / f"asset.{props['Code']['S3Key'].removesuffix('.zip')}"
-        module, _ = props["Handler"].rsplit(".", 1)
-        function = sources.get((code / f"{module.replace('.', '/')}.py").read_bytes())
+        function = sources.get((code / "app.py").read_bytes())  # Handler is the layer's entry, which imports app
         if function is None:
             raise RuntimeError(f"asset {code.name} matches no functions/*/app.py")
         found[function] = Deployed(

@@ -126,7 +126,7 @@ def build_function(
         description=description,
         runtime=lambda_.Runtime(config.PYTHON_RUNTIME, lambda_.RuntimeFamily.PYTHON),
         architecture=lambda_.Architecture.ARM_64,
-        handler="app.handler",
+        handler=config.HANDLER,
         code=lambda_.Code.from_asset(str(build.function_code(function))),
         layers=layers,
         memory_size=memory_mb,

@@ -8,7 +8,7 @@ import pytest
 from loyalty import apikeys, ids
 from loyalty.errors import ValidationFailed
 from loyalty.models.common import NEXT_TOKEN_MAX
-from loyalty.repository import cursor, idempotency, keys, program, sharded
+from loyalty.repository import cursor, idempotency, keys, paging, program, sharded
 
 LAST = {"pk": "T#a#M#1", "sk": "TX#01", "gsi1pk": "T#a#M#1#TX", "gsi1sk": "01"}
 
@@ -25,6 +25,45 @@ def test_cursor_round_trip_and_tampering():
         cursor.decode("b", "members", token)  # another tenant
     with pytest.raises(ValidationFailed):
         cursor.decode("a", "transactions", token)  # another query
+
+
+def test_a_page_request_carries_the_size_the_start_and_the_next_token():
+    first = paging.request("a", "members", {"status": "active"})
+    assert (first.limit, first.start, first.first) == (paging.DEFAULT_LIMIT, None, True)
+    token = first.next_token(LAST)
+    assert first.next_token(None) is None
+    after = paging.request("a", "members", {"status": "active", "limit": 7, "nextToken": token})
+    assert (after.limit, after.start, after.first) == (7, LAST, False)
+    assert after.next_token(LAST) == token  # the page size is not part of what a token is bound to
+    for tenant_id, name, query in (("b", "members", {"status": "active"}), ("a", "members", {"status": "x"})):
+        with pytest.raises(ValidationFailed):  # another tenant, another filter
+            paging.request(tenant_id, name, {**query, "nextToken": token})
+
+
+def test_a_page_request_refuses_a_range_that_ends_before_it_starts():
+    bounds = ("createdFrom", "createdTo")
+    early, late = "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z"
+    for query in (
+        {"createdFrom": early, "createdTo": late},
+        {"createdFrom": late, "createdTo": late},
+        {"createdTo": early},
+    ):
+        assert paging.request("a", "members", query, bounds=bounds).first
+    with pytest.raises(ValidationFailed) as refused:
+        paging.request("a", "members", {"createdFrom": late, "createdTo": early}, bounds=bounds)
+    assert refused.value.details == [{"field": "createdTo", "message": "must not be before createdFrom"}]
+    paging.request("a", "members", {"createdFrom": late, "createdTo": early})  # no bounds named: not a range
+
+
+def test_a_time_range_becomes_the_ulid_key_range_of_its_moments():
+    from datetime import UTC, datetime
+
+    start, end = datetime(2026, 1, 1, tzinfo=UTC), datetime(2026, 1, 2, tzinfo=UTC)
+    assert ids.ulid_range(None, None) == ("0", "Z" * 26)
+    low, high = ids.ulid_range("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z")
+    assert (low, high) == (ids.ulid_floor(start), ids.ulid_ceiling(end))
+    assert low <= ids.ulid(start) and ids.ulid(end) <= high < ids.ulid(datetime(2026, 1, 2, 0, 0, 1, tzinfo=UTC))
+    assert ids.ulid_range("2026-01-01T00:00:00Z", None) == (low, "Z" * 26)
 
 
 def test_a_sharded_lists_longest_position_fits_a_next_token():

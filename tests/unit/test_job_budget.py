@@ -65,7 +65,7 @@ def test_an_items_retries_end_where_the_runs_budget_does():
         tries.append(1)
         raise retry.Contention()
 
-    assert jobs._settle(always_contended, jobs.Budget(clock.remaining, RESERVE_MS)) is False
+    assert jobs._settle(always_contended, False, jobs.Budget(clock.remaining, RESERVE_MS)) is False
     assert tries == [1]  # tried once, then left for the next run: no retry into the reserve
 
 

@@ -34,9 +34,51 @@ def test_services_never_call_dynamodb_themselves(path):
     assert not {n for n in imports(path) if n.split(".")[0] in forbidden or n in forbidden}
 
 
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.stem)
+def test_services_leave_page_tokens_to_the_repository(path):
+    """A service asks `repository.paging` for a page; the token's encoding and signature are not its business."""
+    assert "loyalty.repository.cursor" not in imports(path)
+
+
+def service_graph(paths: list[Path]) -> dict[str, set[str]]:
+    """Which service modules each service module imports (at the top or inside a function)."""
+    names = {path.stem for path in paths}
+    return {
+        path.stem: {n.split(".")[2] for n in imports(path) if n.startswith("loyalty.services.")} & names - {path.stem}
+        for path in paths
+    }
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every import cycle of `graph`, each once, as the path that closes it."""
+    found: list[list[str]] = []
+
+    def walk(path: list[str]) -> None:
+        for after in sorted(graph.get(path[-1], ())):
+            if after == path[0]:
+                found.append([*path, after])
+            elif after not in path and after > path[0]:  # a cycle is found from its smallest module only
+                walk([*path, after])
+
+    for start in sorted(graph):
+        walk([start])
+    return found
+
+
+def test_services_import_each_other_one_way_only():
+    """No two services need each other (a circle forces imports into functions and hides the layering)."""
+    assert cycles(service_graph(SERVICES)) == []
+
+
+def test_the_cycle_check_finds_what_it_looks_for():
+    assert cycles({"program": {"rewards"}, "rewards": {"program"}}) == [["program", "rewards", "program"]]
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c", "a"]]
+    assert cycles({"a": {"b", "c"}, "b": {"c"}, "c": set()}) == []
+
+
 # --- the table layout lives in loyalty/repository only ------------------------------------------
 
-_MACHINERY = {"__init__", "client", "cursor", "marshal", "retry", "store", "table"}
+_MACHINERY = {"__init__", "client", "cursor", "marshal", "paging", "retry", "store", "table"}
 ENTITY_MODULES = sorted(p for p in (PACKAGE / "repository").glob("*.py") if p.stem not in _MACHINERY)
 _SEPARATOR = re.compile(r"[A-Za-z0-9}]#|#[A-Z]")  # T#…, …#M#…, {a}#{b}; not "#s = :s" placeholders
 _INDEX_ATTRIBUTE = re.compile(r"\bgsi\d")
@@ -119,6 +161,53 @@ def test_the_layout_check_finds_what_it_looks_for():
         assert len(layout_spelled_in(source, words)) >= at_least, (source, layout_spelled_in(source, words))
     clean = 'store.update_if(key, {"status": "pending"}, changes)\nsort = "#s BETWEEN :low AND :high"\nf"#{x} = :{x}"'
     assert layout_spelled_in(clean, words) == []
+
+
+# A DynamoDB expression: a #name compared, a :value placeholder, a range or one of its functions
+# (`{}` stands for an f-string's value).
+_EXPRESSION = re.compile(
+    r"#\w+\s*(=|<|>|BETWEEN\b)|#\w+\s+\{\}|\bBETWEEN\b|(^|[\s(,=<>]):([A-Za-z]|\{\})"
+    r"|\b(begins_with|attribute_exists|attribute_not_exists|attribute_type|if_not_exists|contains|size)\("
+)
+
+
+def expressions_in(source: str) -> list[str]:
+    """Every string of `source` (docstrings aside) that is, or holds, a DynamoDB expression."""
+    tree = ast.parse(source)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    found = []
+    for node in ast.walk(tree):
+        text = _text(node)
+        if text is not None and id(node) not in docstrings and _EXPRESSION.search(text):
+            found.append(f"line {node.lineno}: {text!r}")
+    return found
+
+
+@pytest.mark.parametrize("path", SERVICES, ids=lambda p: p.stem)
+def test_services_write_no_dynamodb_expressions(path):
+    """Key ranges, filters and conditions are spelled by the repository (`between=`, `within=`, its methods)."""
+    assert expressions_in(path.read_text()) == []
+
+
+def test_the_expression_check_finds_what_it_looks_for():
+    spelled = [
+        'sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}',
+        'filters.append(f"#c {op} :{name}")',
+        'store.check(key, "#v = :v", {"#v": "version"}, {":v": 1})',
+        'condition = "attribute_not_exists(pk) OR memberId = :m"',
+        'sort = "begins_with(#s, :status)"',
+    ]
+    for source in spelled:
+        assert expressions_in(source), source
+    clean = 'raise Conflict("invalid_state", f"Tiers still named by rewards can\'t be removed: {which}.")\nx = "T#1"'
+    assert expressions_in(clean) == []
 
 
 def test_the_repository_does_build_the_layout():

@@ -62,13 +62,17 @@ def test_pages_are_newest_first_across_shards_each_item_once(skew):
 def test_filters_and_sort_bounds_apply_to_every_shard():
     made = _fill(90, owners=40)
     low, high = made[10]["thingId"], made[70]["thingId"]
-    seen, _ = _pages(
-        5,
-        sort="#s BETWEEN :low AND :high",
-        values={":low": low, ":high": high},
-        equals={"colour": "red"},
-    )
+    seen, _ = _pages(5, between=(low, high), equals={"colour": "red"})
     assert seen == [item["thingId"] for item in reversed(made[10:71]) if item["colour"] == "red"]
+
+
+def test_attribute_ranges_filter_with_either_end_open():
+    made = _fill(60, owners=30)
+    low, high = made[12]["thingId"], made[40]["thingId"]
+    for ends, kept in (((low, high), made[12:41]), ((low, None), made[12:]), ((None, high), made[:41])):
+        seen, _ = _pages(6, within={"thingId": ends})
+        assert seen == [item["thingId"] for item in reversed(kept)], ends
+    assert _pages(6, within={"thingId": (None, None)})[0] == [item["thingId"] for item in reversed(made)]
 
 
 def test_an_owner_stays_in_one_shard_and_all_reads_every_shard():

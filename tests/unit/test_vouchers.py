@@ -131,3 +131,21 @@ def test_the_checker_reports_tampered_vouchers_pools_and_guards():
         "issued differs from the pooled codes issued",
         "pool entries differ from the codes waiting in the pool",
     } <= problems, problems
+
+
+def test_a_move_by_code_that_loses_its_race_decides_again_on_the_voucher_read_by_id(monkeypatch):
+    """The lookup's item serves the first attempt only: after a lost race the answer comes from the current state."""
+    published_offer()
+    voucher = issue()
+    lookup = repo.by_code
+
+    def overtaken(tenant_id, code):
+        found = lookup(tenant_id, code)
+        vouchers.cancel(caller(), found["voucherId"])  # another request moves it before this one writes
+        return found
+
+    monkeypatch.setattr(repo, "by_code", overtaken)
+    with pytest.raises(Conflict) as refused:
+        vouchers.redeem(caller(), voucher["redemptionCode"], {})
+    assert refused.value.code == "voucher_cancelled"
+    assert repo.get(TENANT, voucher["voucherId"])["status"] == "cancelled"

@@ -45,10 +45,6 @@ class NotFound(ApiError):
     status, code, message = 404, "not_found", "The resource does not exist."
 
 
-class MethodNotAllowed(ApiError):
-    status, code, message = 405, "method_not_allowed", "This method is not allowed on this resource."
-
-
 class Conflict(ApiError):
     """A 409 state conflict; the code says which rule refused the request."""
 
@@ -62,10 +58,6 @@ class Conflict(ApiError):
 
 class PayloadTooLarge(ApiError):
     status, code, message = 413, "payload_too_large", "The request body is larger than 64 KiB."
-
-
-class UnsupportedMediaType(ApiError):
-    status, code, message = 415, "unsupported_media_type", "The request body must be JSON."
 
 
 class IdempotencyKeyReused(ApiError):
@@ -85,8 +77,3 @@ class Unavailable(ApiError):
 
     def __init__(self, message: str | None = None, retry_after: int = 1) -> None:
         super().__init__(message, headers={"Retry-After": str(retry_after)})
-
-
-def conflict(code: str, message: str) -> Conflict:
-    """Build a 409 with one of the contract's conflict codes."""
-    return Conflict(code, message)

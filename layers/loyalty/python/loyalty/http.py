@@ -34,14 +34,12 @@ class Request:
 
     tenant_id: str
     scopes: frozenset[str]
-    key_id: str
     method: str
     path: str
     params: dict[str, str]
     query: Any  # the operation's query shape, checked (None if it takes no query)
     body: Any  # the operation's body shape, checked (None if it takes no body)
     idempotency_key: str | None = None
-    raw_body: str = ""
 
     def is_admin(self) -> bool:
         return "admin" in self.scopes
@@ -141,7 +139,7 @@ def _check_text(value: Any, depth: int = 0) -> None:
             _check_text(child, depth + 1)
 
 
-def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[Shape | None, str]:
+def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> Shape | None:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded") and raw:
         try:
@@ -155,7 +153,7 @@ def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[Shap
     if schema is None:
         if raw.strip() not in ("", "{}"):
             raise ValidationFailed("This operation takes no request body.")
-        return None, raw
+        return None
     try:
         document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw.strip() else {}
     except RecursionError as exc:
@@ -163,7 +161,7 @@ def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> tuple[Shap
     except ValueError as exc:
         raise ValidationFailed("The request body is not valid JSON.") from exc
     _check_text(document)
-    return checked(schema, document), raw
+    return checked(schema, document)
 
 
 def _parse_query(event: dict[str, Any], schema: type[Shape] | None) -> Shape | None:
@@ -208,18 +206,16 @@ def parse(event: dict[str, Any], body: type[Shape] | None, query: type[Shape] | 
     context = (event.get("requestContext") or {}).get("authorizer") or {}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
     method = event.get("httpMethod", "GET")
-    document, raw = _parse_body(event, body)
+    document = _parse_body(event, body)
     return Request(
         tenant_id=context["tenantId"],
         scopes=frozenset(str(context.get("scopes", "")).split()),
-        key_id=str(context.get("keyId", "")),
         method=method,
         path=event.get("path", ""),
         params=_parse_params(event),
         query=_parse_query(event, query),
         body=document,
         idempotency_key=_idempotency_key(headers, method),
-        raw_body=raw,
     )
 
 

@@ -45,6 +45,13 @@ def ulid_ceiling(at: datetime) -> str:
     return _encode(int(at.timestamp() * 1000) + 999, 10) + "Z" * 16
 
 
+def ulid_range(start: str | None, end: str | None) -> tuple[str, str]:
+    """The ULIDs of the moments from `start` to `end` (ISO times, both included; None: no bound) as a key range."""
+    low = ulid_floor(clock.parse_iso(start)) if start else "0"
+    high = ulid_ceiling(clock.parse_iso(end)) if end else "Z" * 26
+    return low, high
+
+
 def random_code(length: int, alphabet: str = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
     """An unguessable code from an alphabet without look-alikes (no 0/O, 1/I)."""
     return "".join(alphabet[byte % len(alphabet)] for byte in os.urandom(length))

@@ -6,6 +6,7 @@ answers a `Replayed` with the stored first answer, byte for byte.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -93,12 +94,16 @@ def claimed(caller: Caller, work: Callable[[], dict[str, Any]], status: int = 20
 
 
 class Operation:
-    """Reads and one commit for a caller, with the idempotency record riding in the same transaction."""
+    """Reads and one commit for a caller, with the idempotency record riding in the same transaction.
 
-    def __init__(self, caller: Caller) -> None:
+    `first` is False when `run` tries again after a lost race: what was read before the run is stale then.
+    """
+
+    def __init__(self, caller: Caller, first: bool = True) -> None:
         self.caller = caller
         self.tenant_id = caller.tenant_id
         self.idem_key = _record_key(caller)
+        self.first = first
 
     def read(self, wanted: list[store.Key]) -> list[dict[str, Any] | None]:
         """The items asked for, in one call that also fetches this caller's idempotency record."""
@@ -135,7 +140,8 @@ def run(caller: Caller, attempt: Callable[[Operation], T]) -> T:
     answered from fresh state and a duplicate raises `Replayed` with the first answer. A condition
     that fails twice on unchanged state is permanent and answered at once (loyalty.repository.retry).
     """
-    return retry.until_decided(lambda: attempt(Operation(caller)))
+    tries = itertools.count()
+    return retry.until_decided(lambda: attempt(Operation(caller, first=next(tries) == 0)))
 
 
 def update_versioned(

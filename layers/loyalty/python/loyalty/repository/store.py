@@ -196,22 +196,35 @@ def query(
     names: dict[str, str] | None = None,
     filter_expression: str | None = None,
     equals: dict[str, Any] | None = None,
+    between: tuple[str, str] | None = None,
+    within: dict[str, tuple[Any, Any]] | None = None,
     newest_first: bool = False,
     limit: int | None = None,
     start: dict[str, Any] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One Query call. `partition` is (attribute, value); `sort` a condition on the sort key named #s.
 
-    `equals` filters on attribute values (a None value is no filter); `filter_expression` adds its own.
+    `between` is (low, high), the sort key's inclusive range (instead of `sort`). `equals` filters on
+    attribute values (a None value is no filter); `within` on (low, high) ranges of attribute values,
+    both ends inclusive (a None end is open); `filter_expression` adds its own.
     """
     attribute, value = partition
     sort_attribute = SORT_KEY if index is None else INDEXES[index][1]
     names, values = dict(names or {}), dict(values or {})
+    if between is not None:
+        assert sort is None, "a sort condition or a range, not both"
+        sort = "#s BETWEEN :low AND :high"
+        values[":low"], values[":high"] = between
     conditions = [filter_expression] if filter_expression else []
     for i, (name, wanted) in enumerate((equals or {}).items()):
         if wanted is not None:
             names[f"#f{i}"], values[f":f{i}"] = name, wanted
             conditions.append(f"#f{i} = :f{i}")
+    for i, (name, ends) in enumerate((within or {}).items()):
+        for end, (operator, bound) in enumerate(zip((">=", "<="), ends, strict=True)):
+            if bound is not None:
+                names[f"#w{i}"], values[f":w{i}e{end}"] = name, bound
+                conditions.append(f"#w{i} {operator} :w{i}e{end}")
     filter_expression = " AND ".join(conditions) or None
     expression = "#p = :p" + (f" AND {sort}" if sort else "")
     all_names = {"#p": attribute, **({"#s": sort_attribute} if sort else {}), **names}

@@ -10,7 +10,7 @@ from loyalty.models.activities import Activity, ActivityCreate, ActivityListQuer
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run, update_versioned
 from loyalty.repository import activities as activities_db
-from loyalty.repository import cursor, store
+from loyalty.repository import paging, store
 from loyalty.results import Page
 
 DEFAULTS: dict[str, Any] = {
@@ -75,13 +75,11 @@ def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
 
 
 def list_activities(tenant_id: str, query: ActivityListQuery) -> Page:
-    query_id = cursor.query_id("activities", query.given())
+    page = paging.request(tenant_id, "activities", query.given())
     items, last = activities_db.catalog(tenant_id).query(
-        equals={"isActive": query.isActive},
-        limit=query.limit or 25,
-        start=cursor.decode(tenant_id, query_id, query.nextToken),
+        equals={"isActive": query.isActive}, limit=page.limit, start=page.start
     )
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], page.next_token(last))
 
 
 def update_activity(caller: Caller, activity_id: str, changes: ActivityUpdate) -> dict[str, Any]:

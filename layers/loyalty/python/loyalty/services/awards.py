@@ -96,8 +96,7 @@ def grant(
         if method == "delayed":
             fields["autoApprovalDate"] = clock.iso(now + timedelta(days=settings["pendingDays"]))
     book.member["lastAward"] = {"date": clock.iso(now), "points": points, "activityName": activity["name"]}
-    entry = transactions.new(book, now, "award", points, status, **fields)
-    items = [*book.writes(now), transactions.finish(book, entry)]
+    entry, items = transactions.post(book, now, "award", points, status, **fields)
     counter = counter_key(tenant_id, book.member_id, activity, now)
     if counter is not None:
         _, forget_at = window(activity["maxAwardFrequencyInterval"], now)
@@ -142,7 +141,7 @@ def deduct(caller: Caller, member_id: str, body: DeductionCreate) -> dict[str, A
         book = Book(tenant_id, operation.read_existing(members_db.key(tenant_id, member_id), "member"))
         book.require_active()
         book.spend(body.points)
-        entry = transactions.new(book, now, "deduct", body.points, "approved", reason=body.reason)
-        return operation.commit([*book.writes(now), transactions.finish(book, entry)], transactions.public(entry))
+        entry, items = transactions.post(book, now, "deduct", body.points, "approved", reason=body.reason)
+        return operation.commit(items, transactions.public(entry))
 
     return run(caller, attempt)

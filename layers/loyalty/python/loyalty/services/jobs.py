@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from loyalty import clock
 from loyalty.errors import ApiError
@@ -37,44 +37,39 @@ from loyalty.repository import members as members_db
 from loyalty.services import members, tenants, transactions
 from loyalty.services.book import Book
 
+T = TypeVar("T")
 
-def _settle(step: Callable[[], bool], budget: Budget | None = None) -> bool:
+
+def _settle(step: Callable[[], T], unsettled: T, budget: Budget | None = None) -> T:
     """Run one item's read-decide-write under the retry policy, its retries ending before the run's
-    budget does; an item left unsettled waits for the next run."""
+    budget does; an item left unsettled (answered `unsettled`) waits for the next run."""
     try:
         return retry.until_decided(step, (budget or UNLIMITED).retries())
     except (ApiError, retry.Rejected) as error:  # busy past the budget, throttled, or permanent: logged, skipped
         logger.warning("job item left for the next run", extra={"reason": str(error)})
-        return False
+        return unsettled
 
 
 def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime, budget: Budget | None = None) -> int:
     """Expire what is unspent of one due lot (and of any before it); 0 if it was settled already."""
-    expired = [0]
 
-    def step() -> bool:
+    def step() -> int:
         lot, member = store.get_many(
             [lots_db.key(tenant_id, member_id, expires_on), members_db.key(tenant_id, member_id)]
         )
         if lot is None or member is None:
-            return False
+            return 0
         book = Book(tenant_id, member)
         points = book.expire_through(lot)
-        items = [
-            *book.writes(now),
-            lots_db.delete(tenant_id, member_id, expires_on),
-        ]
         if points:
-            entry = transactions.new(
-                book, now, "expire", points, "approved", reason=f"points earned until {expires_on} expired"
-            )
-            items.append(transactions.finish(book, entry))
-        store.transact(items)
-        expired[0] = points
-        return True
+            reason = f"points earned until {expires_on} expired"
+            _, writes = transactions.post(book, now, "expire", points, "approved", reason=reason)
+        else:
+            writes = book.writes(now)
+        store.transact([*writes, lots_db.delete(tenant_id, member_id, expires_on)])
+        return points
 
-    _settle(step, budget)
-    return expired[0]
+    return _settle(step, 0, budget)
 
 
 def approve_due(tenant_id: str, transaction_id: str, now: datetime, budget: Budget | None = None) -> bool:
@@ -96,7 +91,7 @@ def approve_due(tenant_id: str, transaction_id: str, now: datetime, budget: Budg
         store.transact(items)
         return True
 
-    return _settle(step, budget)
+    return _settle(step, False, budget)
 
 
 PAGE_SIZE = 100

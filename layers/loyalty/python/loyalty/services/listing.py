@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from loyalty import clock, ids
-from loyalty.errors import ValidationFailed
-from loyalty.repository import cursor, sharded, store
+from loyalty import ids
+from loyalty.repository import paging, sharded, store
 from loyalty.results import Page
 from loyalty.services import members
 
@@ -28,20 +27,14 @@ def newest_first(
 
     `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.
     """
-    low_at, high_at = query.from_, query.to
-    if low_at and high_at and low_at > high_at:
-        raise ValidationFailed(details=[{"field": "to", "message": "must not be before from"}])
-    low = ids.ulid_floor(clock.parse_iso(low_at)) if low_at else "0"
-    high = ids.ulid_ceiling(clock.parse_iso(high_at)) if high_at else "Z" * 26
-    query_id = cursor.query_id(f"{name}:{member_id or ''}", query.given())
+    page = paging.request(tenant_id, f"{name}:{member_id or ''}", query.given(), bounds=("from", "to"))
     items, last = collection.query(
-        sort="#s BETWEEN :low AND :high",
-        values={":low": low, ":high": high},
+        between=ids.ulid_range(query.from_, query.to),
         equals={field: getattr(query, field) or None for field in filters},
         newest_first=True,
-        limit=query.limit or 25,
-        start=cursor.decode(tenant_id, query_id, query.nextToken),
+        limit=page.limit,
+        start=page.start,
     )
-    if member_id and not items and not query.nextToken:
+    if member_id and not items and page.first:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return Page([shape(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([shape(item) for item in items], page.next_token(last))

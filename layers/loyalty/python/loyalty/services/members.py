@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids
-from loyalty.errors import Conflict, Forbidden, ValidationFailed
+from loyalty.errors import Conflict, Forbidden
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
+from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import program
 
@@ -98,38 +98,23 @@ def list_members(tenant_id: str, query: MemberListQuery) -> Page:
     Query) and then those members with one BatchGetItem (see repository.members: the member item has
     no index entry, so balance moves write no index).
     """
-    values: dict[str, Any] = {}
-    filters = []
-    sort = None
-    low_at, high_at = query.createdFrom, query.createdTo
-    if query.email:
-        collection = members_db.by_email(tenant_id, query.email)
-    elif query.externalId:
-        collection = members_db.by_external_id(tenant_id, query.externalId)
+    page = paging.request(tenant_id, "members", query.given(), bounds=("createdFrom", "createdTo"))
+    created = (query.createdFrom, query.createdTo)
+    if query.email or query.externalId:  # a lookup: the creation range filters the (few) found
+        lookup = (
+            members_db.by_email(tenant_id, query.email)
+            if query.email
+            else members_db.by_external_id(tenant_id, query.externalId)
+        )
+        items, last = lookup.query(  # listing items carry createdAt
+            within={"createdAt": created}, newest_first=True, limit=page.limit, start=page.start
+        )
     else:
-        collection = members_db.by_creation(tenant_id)
-        low = ids.ulid_floor(clock.parse_iso(low_at)) if low_at else "0"
-        high = ids.ulid_ceiling(clock.parse_iso(high_at)) if high_at else "Z" * 26
-        sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}
-    if sort is None:  # a lookup: the creation range filters the (few) members found
-        for name, op, bound in (("createdFrom", ">=", low_at), ("createdTo", "<=", high_at)):
-            if bound:
-                values[f":{name}"] = bound
-                filters.append(f"#c {op} :{name}")
-    if low_at and high_at and low_at > high_at:
-        raise ValidationFailed(details=[{"field": "createdTo", "message": "must not be before createdFrom"}])
-    query_id = cursor.query_id("members", query.given())
-    items, last = collection.query(
-        sort=sort,
-        values=values,
-        names={"#c": "createdAt"} if filters else None,  # listing items carry createdAt
-        filter_expression=" AND ".join(filters) or None,
-        newest_first=True,
-        limit=query.limit or 25,
-        start=cursor.decode(tenant_id, query_id, query.nextToken),
-    )
+        items, last = members_db.by_creation(tenant_id).query(
+            between=ids.ulid_range(*created), newest_first=True, limit=page.limit, start=page.start
+        )
     found = store.get_many(members_db.listed(tenant_id, items))
-    return Page([public(tenant_id, item) for item in found if item], cursor.encode(tenant_id, query_id, last))
+    return Page([public(tenant_id, item) for item in found if item], page.next_token(last))
 
 
 def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[str, Any]:

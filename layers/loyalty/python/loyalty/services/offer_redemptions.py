@@ -11,9 +11,9 @@ from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
+from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
@@ -159,7 +159,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
     expiry_days = program.load(book.tenant_id)["pointsExpiryDays"]
     expires_on = book.earn(points, now=now, expiry_days=expiry_days, qualified=True)
     book.member["lastAward"] = {"date": clock.iso(now), "points": points, "activityName": None}
-    entry = transactions.new(
+    entry, items = transactions.post(
         book,
         now,
         "award",
@@ -173,7 +173,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
         offerRedemptionId=redemption["id"],
     )
     redemption["transactionId"] = entry["transactionId"]
-    return [*book.writes(now), transactions.finish(book, entry)]
+    return items
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
@@ -189,19 +189,10 @@ def _page(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
     query = shape.given()  # by JSON name (`from`), and what a page token is bound to
+    page = paging.request(tenant_id, name, query, bounds=bounds)
     low, high = (query.get(field) for field in bounds)
-    if low and high and low > high:
-        raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
-    query_id = cursor.query_id(name, query)
-    items, last = repo.redemptions_page(
-        tenant_id,
-        **where,
-        low=low,
-        high=high,
-        limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
-    )
-    return items, cursor.encode(tenant_id, query_id, last)
+    items, last = repo.redemptions_page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
+    return items, page.next_token(last)
 
 
 def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:

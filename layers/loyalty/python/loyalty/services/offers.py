@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, run
-from loyalty.repository import cursor
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
+from loyalty.repository import paging
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
 
@@ -140,16 +140,15 @@ def get_offer(tenant_id: str, offer_id: str) -> dict[str, Any]:
 def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
     """Newest first (filter status), each with its redemptionCount (one Query, the counters by key);
     offerCode: one lookup."""
-    query_id = cursor.query_id("offers", query.given())
-    start = cursor.decode(tenant_id, query_id, query.nextToken)
+    page = paging.request(tenant_id, "offers", query.given())
     if query.offerCode:
         offer_id = offer_id_for_code(tenant_id, query.offerCode)
-        found = repo.read_offer(tenant_id, offer_id) if offer_id and not start else (None, [])
+        found = repo.read_offer(tenant_id, offer_id) if offer_id and page.first else (None, [])
         offer, shards = found
         shown = offer is not None and query.status in (None, offer["status"])
         return Page([public(offer, shards)] if shown else [], None)  # type: ignore[arg-type]
-    groups, last = repo.catalog_page(tenant_id, query.status, query.limit or 25, start)
-    return Page([public(offer, shards) for offer, shards in groups], cursor.encode(tenant_id, query_id, last))
+    groups, last = repo.catalog_page(tenant_id, query.status, page.limit, page.start)
+    return Page([public(offer, shards) for offer, shards in groups], page.next_token(last))
 
 
 # --- a member's offers and activation -----------------------------------------------------------
@@ -194,10 +193,8 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     Offers not started yet or used up are left out, so a page may hold fewer than `limit`.
     """
     now = clock.now()
-    query_id = cursor.query_id(f"member-offers:{member_id}", query.given())
-    groups, last = repo.live_page(
-        tenant_id, clock.iso(now), query.limit or 25, cursor.decode(tenant_id, query_id, query.nextToken)
-    )
+    page = paging.request(tenant_id, f"member-offers:{member_id}", query.given())
+    groups, last = repo.live_page(tenant_id, clock.iso(now), page.limit, page.start)
     (member,), _, states = repo.offers_and_member_states(
         tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
     )
@@ -208,7 +205,7 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
         item = for_member(offer, shards, states.get(offer["offerId"]), now)
         if is_current(offer, clock.iso(now)) and item["redemptionsLeft"] != 0:
             shown.append(item)
-    return Page(shown, cursor.encode(tenant_id, query_id, last))
+    return Page(shown, page.next_token(last))
 
 
 def _activation(offer: dict[str, Any], member_id: str, activated_at: str | None) -> dict[str, Any]:

@@ -11,10 +11,10 @@ from loyalty.models.orders import Order, OrderCreate, OrderListQuery, OrderRetur
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
-from loyalty.repository import cursor, store
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
+from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
@@ -95,15 +95,11 @@ def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
 
 
 def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page:
-    query_id = cursor.query_id(f"orders:{member_id}", query.given())
-    items, last = orders_db.of_member(tenant_id, member_id).query(
-        newest_first=True,
-        limit=query.limit or 25,
-        start=cursor.decode(tenant_id, query_id, query.nextToken),
-    )
-    if not items and not query.nextToken:
+    page = paging.request(tenant_id, f"orders:{member_id}", query.given())
+    items, last = orders_db.of_member(tenant_id, member_id).query(newest_first=True, limit=page.limit, start=page.start)
+    if not items and page.first:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], page.next_token(last))
 
 
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
@@ -194,7 +190,7 @@ def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict
         items = list(clawback.writes)
         return_tx = None
         if clawback.deducted:
-            return_tx = transactions.new(
+            return_tx, posted = transactions.post(
                 book,
                 now,
                 "return",
@@ -204,10 +200,9 @@ def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict
                 reason="order return",
                 deficitPoints=clawback.deficit,
             )
-        if clawback.writes:
+            items += posted
+        elif clawback.writes:
             items += book.writes(now)
-        if return_tx:
-            items.append(transactions.finish(book, return_tx))
         updated = {
             **order,
             "returnedAmount": str(Decimal(order["returnedAmount"]) + amount),

@@ -71,10 +71,15 @@ def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str) -> None:
 
 def _check_named_tiers(tenant_id: str, tiers: list[dict[str, Any]]) -> None:
     """A tier that rewards still name can't be removed: they would name a tier nobody can hold."""
-    from loyalty.services import rewards  # rewards read the program: imported here, not at the top
+    # Only a change of tiers reads the catalog: imported here, so no other function's cold start loads it.
+    from loyalty.repository import rewards as rewards_db
 
     kept = {tier["tierId"] for tier in tiers}
-    named = {tier_id: ids for tier_id, ids in rewards.tiers_named(tenant_id).items() if tier_id not in kept}
+    named: dict[str, list[str]] = {}
+    for reward in rewards_db.catalog(tenant_id).all():
+        for tier_id in reward.get("tierIds") or []:
+            if tier_id not in kept:
+                named.setdefault(tier_id, []).append(reward["rewardId"])
     if named:
         which = "; ".join(f"{tier_id} by {', '.join(sorted(ids))}" for tier_id, ids in sorted(named.items()))
         raise Conflict("invalid_state", f"Tiers still named by rewards can't be removed: {which}.")

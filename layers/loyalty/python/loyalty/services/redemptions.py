@@ -65,7 +65,7 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
         book.spend(cost)
         book.balance["redeemed"] += cost
         code = _claim(tenant_id, reward["rewardId"]) if reward["fulfillment"] == "coupon" else None
-        entry = transactions.new(
+        entry, posted = transactions.post(
             book,
             now,
             "redeem",
@@ -95,8 +95,7 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
         reward_id = reward["rewardId"]
         shard = rewards_db.shard_of(code) if code else random.randrange(rewards_db.SHARDS)
         items = [
-            *book.writes(now),
-            transactions.finish(book, entry),
+            *posted,
             store.put_new(redemptions_db.item(tenant_id, redemption)),
             redemptions_db.count(tenant_id, member_id, reward_id, +1),
             rewards_db.move_stock(tenant_id, reward_id, shard, issued=1, **({"available": -1} if code else {})),
@@ -166,7 +165,7 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
             book = Book(tenant_id, members.load(tenant_id, item["memberId"]))
             book.balance["redeemed"] -= item["points"]
             expires_on = book.credit(item["points"], now=now, expiry_days=program.load(tenant_id)["pointsExpiryDays"])
-            entry = transactions.new(
+            entry, posted = transactions.post(
                 book,
                 now,
                 "refund",
@@ -178,7 +177,7 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
                 expiresAt=expires_at(expires_on),
             )
             changes["refundTransactionId"] = entry["transactionId"]
-            items += [*book.writes(now), transactions.finish(book, entry)]
+            items += posted
         items.append(redemptions_db.move_if(tenant_id, item, changes))
         return operation.commit(items, public({**item, **changes}), status=200)
 

@@ -14,7 +14,7 @@ from loyalty.errors import Conflict
 from loyalty.models.rewards import Reward, RewardCodesAdd, RewardCreate, RewardListQuery, RewardUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
-from loyalty.repository import cursor, store
+from loyalty.repository import paging, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
@@ -55,15 +55,6 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     """The reward and its stock counters: one BatchGetItem (the reward and its shards' counters)."""
     reward, stock = rewards_db.with_stock(tenant_id, reward_id)
     return public(store.required(reward, "reward"), stock)
-
-
-def tiers_named(tenant_id: str) -> dict[str, list[str]]:
-    """Every tier id the catalog's rewards name, with the rewards that name it."""
-    named: dict[str, list[str]] = {}
-    for reward in rewards_db.catalog(tenant_id).all():
-        for tier_id in reward.get("tierIds") or []:
-            named.setdefault(tier_id, []).append(reward["rewardId"])
-    return named
 
 
 def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
@@ -115,14 +106,12 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 def list_rewards(tenant_id: str, query: RewardListQuery) -> Page:
     """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
-    query_id = cursor.query_id("rewards", query.given())
+    page = paging.request(tenant_id, "rewards", query.given())
     items, last = rewards_db.catalog(tenant_id).query(
-        limit=query.limit or 25,
-        equals={"isActive": query.isActive},
-        start=cursor.decode(tenant_id, query_id, query.nextToken),
+        limit=page.limit, equals={"isActive": query.isActive}, start=page.start
     )
     shown = [public(reward, stock) for reward, stock in zip(items, rewards_db.stock_of(tenant_id, items), strict=True)]
-    return Page(shown, cursor.encode(tenant_id, query_id, last))
+    return Page(shown, page.next_token(last))
 
 
 def add_codes(caller: Caller, reward_id: str, body: RewardCodesAdd) -> dict[str, Any]:

@@ -27,13 +27,15 @@ def public(item: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def new(book: Book, now: datetime, type_: str, points: int, status: str, **fields: Any) -> dict[str, Any]:
-    """A ledger entry for a member (its put comes from `finish`)."""
-    transaction_id = ids.ulid()
+def post(
+    book: Book, now: datetime, type_: str, points: int, status: str, **fields: Any
+) -> tuple[dict[str, Any], list[store.TxItem]]:
+    """The ledger entry of the member's moves in this request, stamped with the balance they leave, and
+    the writes that commit them: the member, its lot (if any) and the entry. Called after the last move."""
     entry = {
         **dict.fromkeys(fields_of(Transaction, {})),
         **dict.fromkeys(_COUNTERS, 0),
-        "transactionId": transaction_id,
+        "transactionId": ids.ulid(),
         "memberId": book.member_id,
         "type": type_,
         "points": points,
@@ -41,14 +43,9 @@ def new(book: Book, now: datetime, type_: str, points: int, status: str, **field
         "createdAt": clock.iso(now),
         "approvedAt": clock.iso(now) if status in APPROVED else None,
         **fields,
+        "balanceAfter": book.after(),
     }
-    return entry
-
-
-def finish(book: Book, entry: dict[str, Any]) -> store.TxItem:
-    """The put of a new entry, stamped with the balance the same transaction leaves."""
-    entry["balanceAfter"] = book.after()
-    return store.put_new(ledger_db.item(book.tenant_id, entry))
+    return entry, [*book.writes(now), store.put_new(ledger_db.item(book.tenant_id, entry))]
 
 
 def get_transaction(tenant_id: str, transaction_id: str) -> dict[str, Any]:

@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, claimed, run
-from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_repo
+from loyalty.repository import paging, store
 from loyalty.repository import vouchers as repo
 from loyalty.results import Page
 from loyalty.services import offer_limits
@@ -197,17 +197,11 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
 
 def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
-    query_id = cursor.query_id(f"vouchers:{offer_id}", query.given())
-    items, last = repo.page(
-        tenant_id,
-        offer_id,
-        query.status,
-        query.limit or 25,
-        cursor.decode(tenant_id, query_id, query.nextToken),
-    )
-    if not items and not query.nextToken and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
+    page = paging.request(tenant_id, f"vouchers:{offer_id}", query.given())
+    items, last = repo.page(tenant_id, offer_id, query.status, page.limit, page.start)
+    if not items and page.first and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
         raise NotFound("The offer does not exist.")
-    return Page([public(item) for item in items], cursor.encode(tenant_id, query_id, last))
+    return Page([public(item) for item in items], page.next_token(last))
 
 
 # --- moves --------------------------------------------------------------------------------------
@@ -225,12 +219,11 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     if looked_up is None and not codes.looks_like_id(id_or_code):
         raise NotFound(_UNKNOWN)
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
-    fresh = [looked_up] if looked_up else []
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        if fresh:
+        if looked_up is not None and operation.first:
             operation.read([])  # the Idempotency-Key record, when there is one
-            voucher = fresh.pop()
+            voucher = looked_up
         else:
             (voucher,) = operation.read([repo.voucher_key(tenant_id, voucher_id)])
             if voucher is None:
