@@ -66,7 +66,7 @@ def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
     embedded_dynamodb.reset()
     cache.clear()
     program.forget_cache()
-    tenants.create_tenant(TENANT, "A busy tenant")
+    tenants.create_tenant(TENANT, "A busy tenant", lists=sharded.SHARDS)
     program.update_program(caller(), PROGRAM_UPDATE.validate({"pointsExpiryDays": 365, "pendingDays": 5}))
     for activity in (
         {"activityId": "purchase", "name": "Purchase", "points": 100, "maxAwardFrequency": 5,

@@ -9,8 +9,9 @@ The member item carries no index attribute: it changes with every balance move, 
 entry it carried would be rewritten with it (the creation list is one partition for the whole
 tenant). The listing item carries the three entries (by creation, email, externalId) and is
 written only when the member is created or its email or externalId changes; a list page reads
-the listing entries, then the members by key. The creation list is write-sharded 32 ways by
-member (`sharded.ShardedCollection`), so a tenant's enrolments do not meet in one partition.
+the listing entries, then the members by key. The creation list is write-sharded by member
+(`sharded.ShardedCollection`, the tenant's "members" count), so a busy tenant's enrolments do not
+meet in one partition.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import keys, sharded, store
+from loyalty.repository import keys, list_shards, sharded, store
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 MEMBER, LISTING = "MEMBER", "LISTING"
@@ -119,9 +120,11 @@ def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key]:
 
 
 def by_creation(tenant_id: str) -> sharded.ShardedCollection:
-    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded 32 ways by
-    member so that a tenant's enrolments spread over 32 index partitions."""
-    return sharded.ShardedCollection(
+    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded by member (the
+    tenant's "members" count) so that a busy tenant's enrolments spread over that many index partitions."""
+    return list_shards.collection(
+        tenant_id,
+        "members",
         f"{keys.tenant(tenant_id)}#MEMBERS",
         PROGRAM_WIDE,
         lambda member_id: store.key(partition(tenant_id, member_id), LISTING),

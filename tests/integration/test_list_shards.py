@@ -1,0 +1,104 @@
+"""A tenant's list shard counts over the local API: a walk across a raise serves every item once, the jobs
+walk every shard ever written, and a count only grows."""
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from loyalty.errors import ValidationFailed
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import members as members_db
+from loyalty.repository import offers as offers_db
+from loyalty.repository import sharded
+from loyalty.services import jobs, tenants
+
+from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
+from tests.support.list_shards import occupied, raise_and_settle, walk
+from tests.support.local import ok
+from tests.support.vouchers import offer
+
+
+def _member(tenant: Any, i: int) -> str:
+    return member(tenant.integration, f"walk{i}@example.com")
+
+
+def _transaction(tenant: Any, i: int) -> str:
+    """An award to a new member (a member's entries share a shard: each its own member to spread them)."""
+    reply = ok(201, award(tenant.integration, _member(tenant, i), "visit"))
+    return str(reply.data["transactionId"])
+
+
+def _offer_redemption(tenant: Any, i: int) -> str:
+    body = {
+        "teamId": tenant.tenant_id,
+        "offerCode": "WALK",
+        "memberId": _member(tenant, i),
+        "orderId": f"o-{i}",
+        "value": "10.00",
+    }
+    return str(ok(201, tenant.integration.post("/offer-redemptions", body)).data["id"])
+
+
+# Each program-wide list: its path, the id field of its items, one new item, and its write-sharded list.
+LISTS: dict[str, tuple[str, str, Callable[[Any, int], str], Callable[[str], sharded.ShardedCollection]]] = {
+    "members": ("/members", "memberId", _member, members_db.by_creation),
+    "transactions": ("/transactions", "transactionId", _transaction, ledger_db.of_program),
+    "offer redemptions": ("/offer-redemptions", "id", _offer_redemption, offers_db.program_redemptions),
+}
+
+
+@pytest.mark.parametrize("kind", LISTS)
+def test_a_walk_across_a_raise_serves_every_item_once(tenant, frozen, kind):
+    """Half a walk at the default count (1 shard), a raise to 32 and new items spread over the shards, then
+    the rest of the walk with the token from before: exactly the items there were, newest first, each once
+    (the new ones are newer than the walk, as on one shard). A new walk lists old and new, each once."""
+    path, field, make, listing = LISTS[kind]
+    activity(tenant.admin, "visit", points=10)
+    offer(tenant.admin, offerCode="WALK")
+    before = [make(tenant, i) for i in range(23)]
+    seen, token = walk(tenant.read, path, field, limit=5, pages=2)
+    assert token and occupied(listing(tenant.tenant_id)) == {0}
+    raise_and_settle(tenant.tenant_id, 32, frozen)
+    after = [make(tenant, i) for i in range(23, 60)]
+    assert len(occupied(listing(tenant.tenant_id))) > 1  # the new items spread; the old ones stayed in shard 0
+    rest, _ = walk(tenant.read, path, field, limit=5, token=token)
+    assert seen + rest == list(reversed(before))
+    everything, _ = walk(tenant.read, path, field, limit=7)
+    assert everything == list(reversed(before + after))
+
+
+def test_the_jobs_settle_the_due_entries_written_before_and_after_a_raise(tenant, frozen):
+    """Expiring lots and delayed awards of members enrolled at 1 shard and at 32: both jobs find them all."""
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 10, "pendingDays": 3}))
+    activity(tenant.admin, "visit", points=10)
+    activity(tenant.admin, "later", points=7, approvalMethod="delayed")
+
+    def enrol(i: int) -> str:
+        m = member(tenant.integration, f"due{i}@example.com")
+        ok(201, award(tenant.integration, m, "visit"))
+        ok(201, award(tenant.integration, m, "later"))
+        return m
+
+    people = [enrol(i) for i in range(4)]
+    raise_and_settle(tenant.tenant_id, 32, frozen)
+    people += [enrol(i) for i in range(4, 40)]
+    frozen.advance(days=12)
+    assert jobs.approve_delayed(tenant_ids=[tenant.tenant_id]) == {"approved": 40, "complete": True}
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 40, "points": 400, "complete": True}
+    assert {balance(tenant.read, m)["expired"] for m in people} == {10}
+    assert_ledger_clean(tenant.tenant_id)
+
+
+def test_a_count_only_grows_and_the_operator_sees_it(tenant, frozen):
+    """Raising some families leaves the others; lowering one, or a count out of range, is a 400."""
+    raised = tenants.raise_list_shards(tenant.tenant_id, 8, ["members", "transactions"])["listShards"]
+    assert raised["members"]["count"] == 8 and raised["redemptions"] == {"count": 1}
+    assert raised["members"]["writes"] == 1  # until every container has seen the raise
+    frozen.advance(seconds=3600)
+    shown = tenants.show_tenant(tenant.tenant_id)["listShards"]
+    assert shown["members"] == shown["transactions"] == {"count": 8} and shown["due"] == {"count": 1}
+    for count, families in ((4, ["members"]), (4, None), (0, None), (33, None), (16, ["nope"])):
+        with pytest.raises(ValidationFailed):
+            tenants.raise_list_shards(tenant.tenant_id, count, families)
+    assert tenants.show_tenant(tenant.tenant_id)["listShards"] == shown
+    assert tenants.raise_list_shards(tenant.tenant_id, 8, ["members"])["listShards"] == shown  # no change
