@@ -1,6 +1,7 @@
 """A tenant's list shard counts over the local API: a walk across a raise serves every item once, the jobs
 walk every shard ever written, and a count only grows."""
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,11 +12,13 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import sharded
 from loyalty.services import jobs, tenants
+from loyalty.shard_counts import FAMILIES
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
 from tests.support.list_shards import occupied, raise_and_settle, walk
 from tests.support.local import ok
 from tests.support.vouchers import offer
+from tools import cli
 
 
 def _member(tenant: Any, i: int) -> str:
@@ -102,3 +105,23 @@ def test_a_count_only_grows_and_the_operator_sees_it(tenant, frozen):
             tenants.raise_list_shards(tenant.tenant_id, count, families)
     assert tenants.show_tenant(tenant.tenant_id)["listShards"] == shown
     assert tenants.raise_list_shards(tenant.tenant_id, 8, ["members"])["listShards"] == shown  # no change
+
+
+def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant, capsys, monkeypatch):
+    """`loyalty tenant shards T --lists N` raises, `loyalty tenant show T` reads; lowering is one error line."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    capsys.readouterr()
+    cli.main(["tenant", "show", tenant.tenant_id])
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["tenantId"] == tenant.tenant_id and shown["listShards"] == {
+        family: {"count": 1} for family in FAMILIES
+    }
+    cli.main(["tenant", "shards", tenant.tenant_id, "--lists", "32", "--family", "members", "--family", "due"])
+    raised = json.loads(capsys.readouterr().out)["listShards"]
+    assert raised["members"]["count"] == raised["due"]["count"] == 32 and raised["transactions"] == {"count": 1}
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["tenant", "shards", tenant.tenant_id, "--lists", "16"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.startswith("error: validation_error") and err.count("\n") == 1, err
+    cli.main(["tenant", "show", tenant.tenant_id])
+    assert json.loads(capsys.readouterr().out)["listShards"] == raised
