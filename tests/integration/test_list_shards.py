@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from loyalty.errors import ValidationFailed
 from loyalty.repository import ledger as ledger_db
+from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import sharded
@@ -125,3 +126,28 @@ def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant
     assert refused.value.code == 2 and err.startswith("error: validation_error") and err.count("\n") == 1, err
     cli.main(["tenant", "show", tenant.tenant_id])
     assert json.loads(capsys.readouterr().out)["listShards"] == raised
+
+
+def test_entries_rewritten_after_a_raise_stay_in_their_shard(tenant, frozen):
+    """A member whose email changes or who is erased, and a lot that grows, after a raise: their list entries
+    stay in shard 0, where they were first written (a move could serve a member twice in one walk)."""
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 10}))
+    activity(tenant.admin, "visit", points=10)
+    people = [_member(tenant, i) for i in range(12)]
+    for m in people:
+        ok(201, award(tenant.integration, m, "visit"))
+    raise_and_settle(tenant.tenant_id, 32, frozen)
+    for i, m in enumerate(people):
+        ok(201, award(tenant.integration, m, "visit"))  # the same day: the member's lot grows
+        if i % 3:
+            ok(200, tenant.integration.patch(f"/members/{m}", {"email": f"moved{i}@example.com"}))
+        else:
+            ok(200, tenant.admin.delete(f"/members/{m}"))
+    assert occupied(members_db.by_creation(tenant.tenant_id)) == {0}
+    assert occupied(lots_db._due(tenant.tenant_id)) == {0}
+    walked, _ = walk(tenant.read, "/members", "memberId", limit=5)
+    assert walked == list(reversed(people))
+    found = tenant.read.get("/members?email=moved1@example.com").data
+    assert [m["memberId"] for m in found] == [people[1]] and tenant.read.get(
+        "/members?email=walk1@example.com"
+    ).data == []

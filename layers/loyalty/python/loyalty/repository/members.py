@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from loyalty.repository import keys, list_shards, sharded, store
-from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 MEMBER, LISTING = "MEMBER", "LISTING"
 
@@ -99,6 +99,20 @@ def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     if member.get("externalId"):
         out.update(store.index_entry(PER_PARENT, by_external_id(tenant_id, member["externalId"]).partition, MEMBER))
     return out
+
+
+def relisting(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
+    """The listing item after an email or externalId change or an erasure: the lookup entries set or removed,
+    the creation entry kept in the shard it was first written to (the tenant's count may have grown since:
+    a move would let a walk of the list that already served the member serve it again)."""
+    entries = listing(tenant_id, member)
+    lookups = [name for index in (LOOKUP, PER_PARENT) for name in INDEXES[index]]
+    return store.update(
+        store.key(partition(tenant_id, member["memberId"]), LISTING),
+        set_values={**store.plain(entries), **{name: entries[name] for name in lookups if name in entries}},
+        remove=[name for name in lookups if name not in entries],
+        set_if_missing={name: entries[name] for name in INDEXES[PROGRAM_WIDE]},
+    )
 
 
 def unchanged(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
