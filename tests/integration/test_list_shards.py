@@ -13,7 +13,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import sharded
 from loyalty.services import jobs, tenants
-from loyalty.shard_counts import FAMILIES
+from loyalty.shard_counts import FAMILIES, SETTLE_SECONDS
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
 from tests.support.list_shards import occupied, raise_and_settle, walk
@@ -151,3 +151,17 @@ def test_entries_rewritten_after_a_raise_stay_in_their_shard(tenant, frozen):
     assert [m["memberId"] for m in found] == [people[1]] and tenant.read.get(
         "/members?email=walk1@example.com"
     ).data == []
+
+
+def test_new_entries_keep_to_the_old_count_until_the_raise_has_settled(tenant, frozen):
+    """For SETTLE_SECONDS after a raise (longer than any container caches the counts) enrolments still go to
+    the old count's shards, so no container writes a shard another's page does not read yet; then they spread."""
+    tenants.raise_list_shards(tenant.tenant_id, 32, ["members"])
+    frozen.advance(seconds=SETTLE_SECONDS - 1)
+    settling = [_member(tenant, i) for i in range(20)]
+    assert occupied(members_db.by_creation(tenant.tenant_id)) == {0}
+    frozen.advance(seconds=1)
+    spread = [_member(tenant, i) for i in range(20, 40)]
+    assert len(occupied(members_db.by_creation(tenant.tenant_id))) > 1
+    everything, _ = walk(tenant.read, "/members", "memberId", limit=9)
+    assert everything == list(reversed(settling + spread))
