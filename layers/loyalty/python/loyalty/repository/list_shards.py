@@ -28,6 +28,7 @@ from loyalty.repository import keys, sharded, store
 from loyalty.shard_counts import FAMILIES, LEGACY, SETTLE_SECONDS
 
 _ATTRIBUTE = "listShards"
+_ATTEMPTS = 5  # reads and conditional writes of a raise racing another raise
 
 
 @dataclass(frozen=True)
@@ -84,9 +85,9 @@ def raise_counts(
     """Store `count` for `families`, after `check(current)` accepts the stored counts; every family's counts.
 
     A family's previous count is what it writes now; the new count takes writes SETTLE_SECONDS from
-    now. The record is read and written again if it changed in between (another raise).
+    now. The record is read and written again if it changed in between (another raise), a few times.
     """
-    while True:
+    for attempt in range(_ATTEMPTS):
         record = store.required(store.get(keys.tenant_record(tenant_id)), "tenant")
         current = _families(record)
         check(current)
@@ -113,6 +114,9 @@ def raise_counts(
                 ]
             )
         except store.ConditionFailed:
+            if attempt == _ATTEMPTS - 1:
+                raise
             continue
         cache.put(("listshards", tenant_id), updated)
         return updated
+    raise AssertionError("unreachable")
