@@ -34,33 +34,22 @@ def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
 
 def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     """Seed a tenant (and `members` members once members exist), then yield one scenario per operation."""
-    from loyalty.services import activities, offers, program, rewards, tenants
+    from loyalty.services import activities, offers, rewards, tenants
 
     tenants.create_tenant("bench", "Bench")
     key = tenants.issue_key("bench", ["admin"])["key"]
     gateway = _gateway_without_counting_the_authorizer(counter)
     headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
 
-    def call(
-        method: str, path: str, body: str = "", extra: dict[str, str] | None = None, cold: bool = True
-    ) -> Callable[[], int]:
-        def run() -> int:
-            if cold:
-                program.forget_cache()
-            else:  # a warm container: settings and activities already in its 30 s cache
-                was, counter.active = counter.active, False
-                program.load("bench")
-                for activity_id in ("visit", "checkin", "sale", "photo"):
-                    activities.load("bench", activity_id)
-                for reward_id in ("coffee", "mug"):
-                    rewards.load("bench", reward_id)
-                for code in OFFER_CODES:
-                    offers.offer_id_for_code("bench", code)
-                counter.active = was
-            route, _, query = path.partition("?")
-            return gateway.handle(method, f"/{STAGE}{route}", query, {**headers, **(extra or {})}, body.encode()).status
+    def cached() -> None:
+        for activity_id in ("visit", "checkin", "sale", "photo"):
+            activities.load("bench", activity_id)
+        for reward_id in ("coffee", "mug"):
+            rewards.load("bench", reward_id)
+        for code in OFFER_CODES:
+            offers.offer_id_for_code("bench", code)
 
-        return run
+    call = _caller(gateway, counter, "bench", headers, cached)
 
     import json
 
@@ -73,11 +62,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
             member_id = json.loads(answer.body)["data"]["memberId"]
         return member_id
 
-    def seed(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        answer = gateway.handle(method, f"/{STAGE}{path}", "", headers, json.dumps(body or {}).encode())
-        assert answer.status < 300, answer.body
-        return json.loads(answer.body)["data"]
-
+    seed = _seeder(gateway, headers)
     counting, counter.active = counter.active, False
     member_id = seed_members()
     seed("POST", "/activities", {"activityId": "visit", "name": "Visit", "points": 500})
@@ -182,6 +167,76 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _offer_scenarios(seed, call, member_id, counter)
     yield from _voucher_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
+    yield from _wide_scenarios(members, counter, gateway)
+
+
+def _caller(
+    gateway: Any, counter: Pausable, tenant_id: str, headers: dict[str, str], cached: Callable[[], None]
+) -> Callable[..., Callable[[], int]]:
+    """`call(method, path, body, extra headers, cold)`: a scenario of one request of the tenant; a warm one
+    (cold=False) runs with the tenant's settings, list shard counts and what `cached` loads in the cache."""
+    from loyalty.repository import list_shards
+    from loyalty.services import program
+
+    def call(
+        method: str, path: str, body: str = "", extra: dict[str, str] | None = None, cold: bool = True
+    ) -> Callable[[], int]:
+        def run() -> int:
+            if cold:
+                program.forget_cache()
+            else:  # a warm container: settings, shard counts and activities already in its 30 s cache
+                was, counter.active = counter.active, False
+                program.load(tenant_id)
+                list_shards.counts(tenant_id)
+                cached()
+                counter.active = was
+            route, _, query = path.partition("?")
+            return gateway.handle(method, f"/{STAGE}{route}", query, {**headers, **(extra or {})}, body.encode()).status
+
+        return run
+
+    return call
+
+
+def _seeder(gateway: Any, headers: dict[str, str]) -> Callable[..., Any]:
+    """`seed(method, path, body)`: one set-up request of the tenant (not a scenario); its data."""
+    import json
+
+    def seed(method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        answer = gateway.handle(method, f"/{STAGE}{path}", "", headers, json.dumps(body or {}).encode())
+        assert answer.status < 300, answer.body
+        return json.loads(answer.body)["data"]
+
+    return seed
+
+
+WIDE = 32  # the list shard count of the second tenant (the first has the default, 1)
+
+
+def _wide_scenarios(members: int, counter: Pausable, gateway: Any) -> Iterator[Scenario]:
+    """The program-wide pages again, of a tenant whose lists have 32 shards (`loyalty tenant shards T --lists
+    32`), with as many members, each with an award and (the first 100) an offer redemption."""
+    from loyalty.services import tenants
+
+    tenants.create_tenant("wide", "Wide", lists=WIDE)
+    key = tenants.issue_key("wide", ["admin"])["key"]
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/json"}
+
+    seed = _seeder(gateway, headers)
+    counting, counter.active = counter.active, False
+    seed("POST", "/activities", {"activityId": "visit", "name": "Visit", "points": 500})
+    seed("POST", "/offers", {"offerCode": "WIDE", "name": "W", "rewardType": "amount", "offerAmount": "1",
+                             "status": "published"})  # fmt: skip
+    for i in range(members):
+        member_id = seed("POST", "/members", {"email": f"w{i}@x.io"})["memberId"]
+        seed("POST", f"/members/{member_id}/awards", {"activityId": "visit"})
+        if i < 100:
+            seed("POST", "/offer-redemptions", {"teamId": "wide", "offerCode": "WIDE", "memberId": member_id})
+    counter.active = counting
+    call = _caller(gateway, counter, "wide", headers, lambda: None)
+    yield (f"GET /members (page of 25), {WIDE} shards", call("GET", "/members", cold=False))
+    yield (f"GET /transactions?type=award (page), {WIDE} shards", call("GET", "/transactions?type=award", cold=False))
+    yield (f"GET /offer-redemptions (page), {WIDE} shards", call("GET", "/offer-redemptions", cold=False))
 
 
 OFFERS = 1000

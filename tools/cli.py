@@ -88,7 +88,7 @@ def cmd_tenant(args: argparse.Namespace) -> None:
 
     if args.action == "create":
         api_id = _api_id(args, required=target == "deployed")
-        created = tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency)
+        created = tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency, args.lists)
         if api_id:  # its own API Gateway key on the default plan: its rate is its own, not a share
             created["gateway"] = _gateway_key(args, api_id)
         _print(created)
@@ -96,6 +96,10 @@ def cmd_tenant(args: argparse.Namespace) -> None:
         _print(_gateway_key(args, _api_id(args, required=True)))
     elif args.action == "limits":
         _print(_set_limits(args))
+    elif args.action == "show":
+        _print(tenants.show_tenant(args.tenant_id))
+    elif args.action == "shards":
+        _print(tenants.raise_list_shards(args.tenant_id, args.lists, args.family))
     else:
         _print(tenants.list_tenants())
 
@@ -197,6 +201,23 @@ def _revoke_help() -> str:
 
 
 REVOKE_HELP = _revoke_help()
+
+
+def _shards_help() -> str:
+    from loyalty import shard_counts
+
+    families = "; ".join(f"{name}: {what}" for name, what in shard_counts.FAMILIES.items())
+    return (
+        "Raise the shard count of a tenant's write-sharded lists before its traffic grows: a page of a list "
+        "costs one Query per shard, and one shard takes about 1,000 writes a second "
+        f"(see docs/data-model.md). The families: {families}. A count only grows: pages read every shard ever "
+        "written, so raising moves nothing and a nextToken issued before stays valid; lowering is refused. New "
+        f"entries spread over the new count {shard_counts.SETTLE_SECONDS:g} s after the raise, once every "
+        "container has seen it (`tenant show` says from when)."
+    )
+
+
+SHARDS_HELP = _shards_help()
 TARGET_HELP = (
     "Target: the DynamoDB Local that `make serve` runs (found through .local/engine.json), or, with TABLE_NAME "
     "set, that table with your AWS credentials (AWS_REGION, AWS_PROFILE ...)."
@@ -211,6 +232,7 @@ def _gateway_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _parser() -> argparse.ArgumentParser:
+    from loyalty import shard_counts
     from loyalty.routes import JOBS
 
     parser = argparse.ArgumentParser(prog="loyalty", description=__doc__, epilog=TARGET_HELP)
@@ -233,7 +255,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     stop.set_defaults(run=cmd_stop)
 
-    tenant = commands.add_parser("tenant", help="create or list tenants", description="Create or list tenants.")
+    tenant = commands.add_parser(
+        "tenant", help="create, list or show tenants, set their limits", description="Create, list or show tenants."
+    )
     tenant_actions = tenant.add_subparsers(dest="action", required=True, metavar="action")
     create = tenant_actions.add_parser(
         "create",
@@ -244,9 +268,38 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("tenant_id", help="the tenant's id: lower-case letters, digits and dashes")
     create.add_argument("--name", help="the program's display name (default: the tenant id)")
     create.add_argument("--currency", default="USD", help="ISO 4217 currency of the program (default: USD)")
+    create.add_argument(
+        "--lists",
+        type=int,
+        default=shard_counts.DEFAULT,
+        help=f"shards of each write-sharded list (default: {shard_counts.DEFAULT}; see `tenant shards`)",
+    )
     _gateway_arguments(create)
     tenant_actions.add_parser(
         "list", help="list every tenant", description="List every tenant with its program.", epilog=TARGET_HELP
+    )
+    show = tenant_actions.add_parser(
+        "show",
+        help="show a tenant: name, creation time and its lists' shard counts",
+        description="Show a tenant's record: its name, creation time and each list family's shard count.",
+        epilog=TARGET_HELP,
+    )
+    show.add_argument("tenant_id", help="the tenant")
+    shards = tenant_actions.add_parser(
+        "shards",
+        help="raise the shard count of the tenant's write-sharded lists (it never goes down)",
+        description=SHARDS_HELP,
+        epilog=TARGET_HELP,
+    )
+    shards.add_argument("tenant_id", help="the tenant")
+    shards.add_argument(
+        "--lists", type=int, required=True, help=f"the new shard count, 1 to {shard_counts.MOST}, not below the current"
+    )
+    shards.add_argument(
+        "--family",
+        action="append",
+        choices=list(shard_counts.FAMILIES),
+        help="only this list family (repeat for several; default: every family)",
     )
     gateway_key = tenant_actions.add_parser(
         "gateway-key",

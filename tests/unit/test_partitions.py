@@ -9,6 +9,8 @@ than a tenth of the tenant's members; a reward's or an offer's own counters (poo
 shards, usage shards), shared by whoever redeems that reward or offer, must instead take the target
 rate of 2,000 redemptions/s of that one reward or offer with a fifth of a partition's 1,000 WCU/s to
 spare, at the spread this run happened to draw (the expected figures are in docs/data-model.md).
+The tenant's lists have 32 shards, the count the target needs (`loyalty tenant shards T --lists 32`;
+at the default 1 every program-wide list is one partition shared by all 320 members).
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
     embedded_dynamodb.reset()
     cache.clear()
     program.forget_cache()
-    tenants.create_tenant(TENANT, "A busy tenant")
+    tenants.create_tenant(TENANT, "A busy tenant", lists=sharded.SHARDS)
     program.update_program(caller(), ProgramUpdate.model_validate({"pointsExpiryDays": 365, "pendingDays": 5}))
     for activity in (
         {"activityId": "purchase", "name": "Purchase", "points": 100, "maxAwardFrequency": 5,

@@ -70,7 +70,7 @@ def _reset() -> None:
 def _busy_tenant() -> tuple[str, str, list[str]]:
     """A fresh tenant with a generating offer, a pooled offer (a code per member) and its members."""
     _reset()
-    tenants.create_tenant(TENANT, "A busy tenant")
+    tenants.create_tenant(TENANT, "A busy tenant", lists=sharded.SHARDS)
     generated, pooled = _offer("GENERATED"), _offer("POOLED")
     codes = {"codes": [f"VCODE-{i:05d}" for i in range(MEMBERS)]}
     vouchers.add_codes(caller(), pooled, VoucherCodesAdd.model_validate(codes))
@@ -202,7 +202,7 @@ def test_an_offers_vouchers_page_newest_first_across_the_shards_by_status_or_all
     """Members holding several vouchers (one shard each) and named customers; pages by status are key conditions."""
     clock.use(clock.FrozenClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC)))
     _reset()
-    tenants.create_tenant(TENANT, "A busy tenant")
+    tenants.create_tenant(TENANT, "A busy tenant", lists=sharded.SHARDS)
     offer_id = _offer("PAGED")
     member_ids = [
         members.create_member(caller(), MemberCreate.model_validate({"email": f"p{i}@example.com"}))["memberId"]

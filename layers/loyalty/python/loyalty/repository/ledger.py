@@ -1,9 +1,9 @@
 """Ledger transactions: the entry item, its member and program index entries, and its due-approval entry.
 
 An entry is `T#<t>#TX#<transactionId>` / TX; it is listed per member (PER_PARENT under
-`T#<t>#M#<memberId>#TX`) and program-wide (PROGRAM_WIDE under `T#<t>#TX#S<k>`, one of
-sharded.SHARDS shards by a hash of the member), both by transactionId (a ULID: creation order).
-A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE#S<k>` (same shard), sorted by
+`T#<t>#M#<memberId>#TX`) and program-wide (PROGRAM_WIDE under `T#<t>#TX#S<k>`, one of the tenant's
+"transactions" shards by a hash of the member), both by transactionId (a ULID: creation order).
+A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE#S<k>` (one of its "due" shards), sorted by
 `<autoApprovalDate>#<transactionId>`, until it is approved, rejected or cancelled.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, sharded, store
+from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 _DUE_ENTRY = INDEXES[LOOKUP]
@@ -22,8 +22,12 @@ def key(tenant_id: str, transaction_id: str) -> store.Key:
 
 
 def _due(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(
-        f"{keys.tenant(tenant_id)}#DUE#APPROVE", LOOKUP, lambda sort: key(tenant_id, sort.rsplit("#", 1)[1])
+    return list_shards.collection(
+        tenant_id,
+        "due",
+        f"{keys.tenant(tenant_id)}#DUE#APPROVE",
+        LOOKUP,
+        lambda sort: key(tenant_id, sort.rsplit("#", 1)[1]),
     )
 
 
@@ -50,7 +54,9 @@ def of_member(tenant_id: str, member_id: str) -> store.Collection:
 
 
 def of_program(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE, lambda tx: key(tenant_id, tx))
+    return list_shards.collection(
+        tenant_id, "transactions", f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE, lambda tx: key(tenant_id, tx)
+    )
 
 
 def due(

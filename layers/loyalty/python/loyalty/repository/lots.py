@@ -1,7 +1,7 @@
 """Point lots: one item per member and expiry date in the member's partition, with a due-date entry.
 
-A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE#S<k>` (one of
-sharded.SHARDS shards by a hash of the member), sorted by `<expiresOn>#<memberId>`; the expiry job
+A lot that expires is also in the LOOKUP index under `T#<t>#DUE#EXPIRE#S<k>` (one of the tenant's
+"due" shards by a hash of the member), sorted by `<expiresOn>#<memberId>`; the expiry job
 walks those partitions up to today and settling a lot deletes it (and so its due entry). LOOKUP
 does not project `cumEnd`, so growing a lot does not rewrite its due entry.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, sharded, store
+from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import LOOKUP
 
 PREFIX = f"{members.MEMBER}#LOT#"
@@ -21,8 +21,8 @@ def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
 
 
 def _due(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(
-        f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, lambda sort: _lot_at(tenant_id, sort)
+    return list_shards.collection(
+        tenant_id, "due", f"{keys.tenant(tenant_id)}#DUE#EXPIRE", LOOKUP, lambda sort: _lot_at(tenant_id, sort)
     )
 
 
@@ -35,14 +35,13 @@ def _lot_at(tenant_id: str, sort: str) -> store.Key:
 def add(tenant_id: str, member_id: str, expires_on: str, cum_start: int, points: int, *, expires: bool) -> store.TxItem:
     """Points joining the member's lot of `expires_on`: one update that extends the lot, or creates it
     covering [cum_start, cum_start + points) when it is not there (new, or removed by a job since the
-    member's record named it); due for expiry if `expires`."""
-    fields: dict[str, Any] = {"memberId": member_id, "expiresOn": expires_on}
-    if expires:
-        fields.update(_due(tenant_id).entry(member_id, f"{expires_on}#{member_id}"))
+    member's record named it); due for expiry if `expires` (its due entry keeps the shard it was first
+    written to, should the tenant's count have grown since)."""
+    due = _due(tenant_id).entry(member_id, f"{expires_on}#{member_id}") if expires else {}
     return store.update(
         key(tenant_id, member_id, expires_on),
-        set_values=fields,
-        set_if_missing={"cumStart": cum_start},
+        set_values={"memberId": member_id, "expiresOn": expires_on},
+        set_if_missing={"cumStart": cum_start, **due},
         grow={"cumEnd": (cum_start, points)},
     )
 

@@ -9,8 +9,9 @@ The member item carries no index attribute: it changes with every balance move, 
 entry it carried would be rewritten with it (the creation list is one partition for the whole
 tenant). The listing item carries the three entries (by creation, email, externalId) and is
 written only when the member is created or its email or externalId changes; a list page reads
-the listing entries, then the members by key. The creation list is write-sharded 32 ways by
-member (`sharded.ShardedCollection`), so a tenant's enrolments do not meet in one partition.
+the listing entries, then the members by key. The creation list is write-sharded by member
+(`sharded.ShardedCollection`, the tenant's "members" count), so a busy tenant's enrolments do not
+meet in one partition.
 """
 
 from __future__ import annotations
@@ -18,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from loyalty.repository import keys, sharded, store
-from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+from loyalty.repository import keys, list_shards, sharded, store
+from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 MEMBER, LISTING = "MEMBER", "LISTING"
 
@@ -100,6 +101,20 @@ def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def relisting(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
+    """The listing item after an email or externalId change or an erasure: the lookup entries set or removed,
+    the creation entry kept in the shard it was first written to (the tenant's count may have grown since:
+    a move would let a walk of the list that already served the member serve it again)."""
+    entries = listing(tenant_id, member)
+    lookups = [name for index in (LOOKUP, PER_PARENT) for name in INDEXES[index]]
+    return store.update(
+        store.key(partition(tenant_id, member["memberId"]), LISTING),
+        set_values={**store.plain(entries), **{name: entries[name] for name in lookups if name in entries}},
+        remove=[name for name in lookups if name not in entries],
+        set_if_missing={name: entries[name] for name in INDEXES[PROGRAM_WIDE]},
+    )
+
+
 def unchanged(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
     """A condition that the member is still as read (same version): for a write that relies on its status."""
     return store.check(key(tenant_id, member["memberId"]), "#v = :v", {"#v": "version"}, {":v": member["version"]})
@@ -119,9 +134,11 @@ def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key]:
 
 
 def by_creation(tenant_id: str) -> sharded.ShardedCollection:
-    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded 32 ways by
-    member so that a tenant's enrolments spread over 32 index partitions."""
-    return sharded.ShardedCollection(
+    """Every member's listing entry, by memberId (a ULID: creation order), write-sharded by member (the
+    tenant's "members" count) so that a busy tenant's enrolments spread over that many index partitions."""
+    return list_shards.collection(
+        tenant_id,
+        "members",
         f"{keys.tenant(tenant_id)}#MEMBERS",
         PROGRAM_WIDE,
         lambda member_id: store.key(partition(tenant_id, member_id), LISTING),

@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-from loyalty.repository import keys, members, sharded, store
+from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
 SHARDS = 16  # as the code pools: a popular offer's redemptions at 2,000/s put 125/s on each counter
@@ -87,7 +87,9 @@ def offer_redemptions(tenant_id: str, offer_id: str) -> sharded.ShardedCollectio
 
 def _redemption_list(tenant_id: str, base: str, index: str) -> sharded.ShardedCollection:
     """A list of redemptions sorted by `<redeemedAt>#<id>`, each entry naming its redemption item."""
-    return sharded.ShardedCollection(base, index, lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1]))
+    return list_shards.collection(
+        tenant_id, "offerRedemptions", base, index, lambda sort: redemption_key(tenant_id, sort.split("#", 1)[1])
+    )
 
 
 # --- offers and their usage shards ---------------------------------------------------------------

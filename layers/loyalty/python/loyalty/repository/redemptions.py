@@ -1,14 +1,14 @@
 """Redemptions: the redemption item, its member and program listings, and a member's count per reward.
 
-Program-wide, redemptions are listed in PROGRAM_WIDE under `T#<t>#RDM#S<k>`, one of sharded.SHARDS
-shards by a hash of the member, so no index partition takes every redemption of the tenant.
+Program-wide, redemptions are listed in PROGRAM_WIDE under `T#<t>#RDM#S<k>`, one of the tenant's
+"redemptions" shards by a hash of the member, so no index partition takes every redemption of a busy tenant.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, members, sharded, store
+from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
 
 
@@ -44,6 +44,10 @@ def of_member(tenant_id: str, member_id: str) -> store.Collection:
 
 
 def of_program(tenant_id: str) -> sharded.ShardedCollection:
-    return sharded.ShardedCollection(
-        f"{keys.tenant(tenant_id)}#RDM", PROGRAM_WIDE, lambda redemption_id: key(tenant_id, redemption_id)
+    return list_shards.collection(
+        tenant_id,
+        "redemptions",
+        f"{keys.tenant(tenant_id)}#RDM",
+        PROGRAM_WIDE,
+        lambda redemption_id: key(tenant_id, redemption_id),
     )

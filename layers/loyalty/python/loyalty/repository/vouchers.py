@@ -1,11 +1,12 @@
 """Voucher items, per-tenant code guards, an offer's voucher-code pool and index attributes (their only spelling).
 
 - voucher `T#t#VOUCHER#<voucherId>` / `VOUCHER`, listed in two write-sharded lists of its offer
-  (sharded.SHARDS shards by a hash of its member, or of the voucher itself when it has none, so a
-  popular offer's issues and moves spread over 32 partitions per list and a member's vouchers stay
-  in one): gsi1 `T#t#VOUCHERS#<offerId>#S<k>` / `<status>#<voucherId>` (by status: a key
-  condition per shard) and gsi2 `T#t#VOUCHERS#<offerId>#S<k>` / `<voucherId>` (all of them, by
-  issue time); gsi3 `T#t#VCODE#<code>` / `VOUCHER` (lookup by code, one partition per code).
+  (the tenant's "vouchers" shards by a hash of its member, or of the voucher itself when it has none,
+  so a popular offer's issues and moves spread over that many partitions per list and a member's
+  vouchers stay in one):
+  gsi1 `T#t#VOUCHERS#<offerId>#S<k>` / `<status>#<voucherId>` (by status: a key condition per shard)
+  and gsi2 `T#t#VOUCHERS#<offerId>#S<k>` / `<voucherId>` (all of them, by issue time);
+  gsi3 `T#t#VCODE#<code>` / `VOUCHER` (lookup by code, one partition per code).
 - code guard `T#t#VCODE#<code>` / `GUARD`: one per code the program knows, pooled or issued, never
   deleted; it makes a code unique per tenant and says which voucher holds it (`voucherId`, absent
   while the code waits in a pool). gsi2 `T#t#VCODES#<offerId>#S<k>` / `<code>` (sharded by the
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, sharded, store
+from loyalty.repository import keys, list_shards, sharded, store
 from loyalty.repository.pools import CodePool, add_in_chunks
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
@@ -48,7 +49,9 @@ def _owner(voucher: dict[str, Any]) -> str:
 
 def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     """An offer's vouchers by `<status>#<voucherId>`, write-sharded."""
-    return sharded.ShardedCollection(
+    return list_shards.collection(
+        tenant_id,
+        "vouchers",
         f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}",
         PER_PARENT,
         lambda sort: voucher_key(tenant_id, sort.split("#", 1)[1]),
@@ -57,15 +60,23 @@ def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
 
 def of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     """Every voucher of an offer by voucherId (a ULID: issue order), write-sharded."""
-    return sharded.ShardedCollection(
-        f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}", PROGRAM_WIDE, lambda voucher_id: voucher_key(tenant_id, voucher_id)
+    return list_shards.collection(
+        tenant_id,
+        "vouchers",
+        f"{_tenant(tenant_id)}#VOUCHERS#{offer_id}",
+        PROGRAM_WIDE,
+        lambda voucher_id: voucher_key(tenant_id, voucher_id),
     )
 
 
 def guards_of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     """The code guards of an offer's codes, write-sharded by the code (the checker's walk)."""
-    return sharded.ShardedCollection(
-        f"{_tenant(tenant_id)}#VCODES#{offer_id}", PROGRAM_WIDE, lambda code: guard_key(tenant_id, code)
+    return list_shards.collection(
+        tenant_id,
+        "vouchers",
+        f"{_tenant(tenant_id)}#VCODES#{offer_id}",
+        PROGRAM_WIDE,
+        lambda code: guard_key(tenant_id, code),
     )
 
 

@@ -139,7 +139,7 @@ def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[st
                 items.append(store.delete(members_db.guard(tenant_id, name, old)))
         updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
         if items:  # the email or externalId changed: so do the member's listing entries
-            items.append(store.put(members_db.listing(tenant_id, updated)))
+            items.append(members_db.relisting(tenant_id, updated))
         items.insert(0, store.put_versioned(members_db.item(tenant_id, updated), member["version"]))
         try:
             store.transact(items)
@@ -172,7 +172,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
             "updatedAt": now,
             "version": member["version"] + 1,
         }
-        items.append(store.put(members_db.listing(tenant_id, erased)))
+        items.append(members_db.relisting(tenant_id, erased))
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 

@@ -1,23 +1,33 @@
-"""Operator tasks (not over HTTP): create tenants, issue, list and revoke their API keys."""
+"""Operator tasks (not over HTTP): create tenants, raise their lists' shard counts, issue, list and revoke API keys."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty import apikeys, clock
+from loyalty import apikeys, clock, shard_counts
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.repository import keys, store
+from loyalty.repository import keys, list_shards, store
 from loyalty.repository import program as program_db
 from loyalty.routes import SCOPES
 from loyalty.services.program import default_program
 
 
-def create_tenant(tenant_id: str, name: str, currency: str = "USD") -> dict[str, Any]:
-    """Register a tenant with its default program settings; a tenant id is used once."""
+def create_tenant(
+    tenant_id: str, name: str, currency: str = "USD", lists: int = shard_counts.DEFAULT
+) -> dict[str, Any]:
+    """Register a tenant with its default program settings and `lists` shards per list family; a tenant id is
+    used once."""
     if not apikeys.TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed("A tenant id is 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit.")
+    _check_count(lists)
     now = clock.iso(clock.now())
-    tenant = {**keys.tenant_record(tenant_id), "tenantId": tenant_id, "name": name, "createdAt": now}
+    tenant = {
+        **keys.tenant_record(tenant_id),
+        "tenantId": tenant_id,
+        "name": name,
+        "createdAt": now,
+        **list_shards.initial(lists),
+    }
     try:
         store.transact(
             [
@@ -29,6 +39,60 @@ def create_tenant(tenant_id: str, name: str, currency: str = "USD") -> dict[str,
     except store.ConditionFailed:
         raise Conflict("duplicate", f"Tenant {tenant_id} exists already.") from None
     return {"tenantId": tenant_id, "name": name, "createdAt": now}
+
+
+def _check_count(count: int) -> None:
+    if not 1 <= count <= shard_counts.MOST:
+        raise ValidationFailed(details=[{"field": "lists", "message": f"must be from 1 to {shard_counts.MOST}"}])
+
+
+def _shards_view(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Each family's count for the operator; while a raise settles, what it writes now and from when all."""
+    now, view = clock.iso(clock.now()), {}
+    for family, value in stored.items():
+        view[family] = {"count": int(value["count"])}
+        if now < value["from"] and value["previous"] != value["count"]:
+            view[family].update(writes=int(value["previous"]), allWritesFrom=value["from"])
+    return view
+
+
+def show_tenant(tenant_id: str) -> dict[str, Any]:
+    """The tenant's record as the operator sees it: id, name, creation time and its lists' shard counts."""
+    record = store.get_required(keys.tenant_record(tenant_id), f"tenant {tenant_id}")
+    shown = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
+    return {**shown, "listShards": _shards_view(list_shards.stored(tenant_id))}
+
+
+def raise_list_shards(tenant_id: str, count: int, families: list[str] | None = None) -> dict[str, Any]:
+    """Raise the shard count of some list families (default: all) to `count`; a count never goes down.
+
+    Pages read every shard ever written, so nothing moves; new entries spread over `count` shards once
+    every container has seen the raise (shard_counts.SETTLE_SECONDS). Families at `count` already stay as
+    they are; a family above it is a 400 (lowering would hide the entries of the shards above).
+    """
+    _check_count(count)
+    unknown = sorted(set(families or ()) - set(shard_counts.FAMILIES))
+    if unknown:
+        known = ", ".join(shard_counts.FAMILIES)
+        raise ValidationFailed(details=[{"field": "family", "message": f"{', '.join(unknown)}: not one of {known}"}])
+    named = list(families or shard_counts.FAMILIES)
+
+    def check(current: dict[str, dict[str, Any]]) -> None:
+        above = {family: int(current[family]["count"]) for family in named if int(current[family]["count"]) > count}
+        if above:
+            which = ", ".join(f"{family} has {n}" for family, n in above.items())
+            raise ValidationFailed(
+                details=[{"field": "lists", "message": f"a shard count only grows ({which}): {count} would lower it"}]
+            )
+
+    if not tenant_exists(tenant_id):
+        raise NotFound(f"Tenant {tenant_id} does not exist.")
+    current = list_shards.stored(tenant_id)
+    check(current)
+    growing = [family for family in named if int(current[family]["count"]) < count]
+    if growing:
+        list_shards.raise_counts(tenant_id, count, growing, check)
+    return show_tenant(tenant_id)
 
 
 def tenant_exists(tenant_id: str) -> bool:

@@ -1,0 +1,122 @@
+"""A tenant's shard counts for its write-sharded lists: on its tenant record, per list family, only ever raised.
+
+A page of a write-sharded list (repository/sharded.py) costs a Query per shard, so a tenant's lists
+have one shard until the operator raises a family's count (`loyalty tenant shards T --lists 32`)
+before the tenant writes more than about 1,000 entries a second to one list. The tenant record
+(`T#<t>` / TENANT) holds, per family, `{"count": n, "previous": p, "from": <ISO time>}`:
+
+- pages (and the jobs' and the checker's walks) read shards 0..count-1, every shard ever written:
+  a count only grows, so raising it moves no entry and needs no migration;
+- new entries go to `count` shards from `from` on and to `previous` shards before it. `from` is a
+  raise's time plus SETTLE_SECONDS, longer than a container keeps the counts cached (cache.py), so by
+  the time any container writes to a new shard every container reads it.
+
+A tenant record without counts belongs to a tenant created before counts were settings: it wrote
+every list LEGACY (32) ways, so that is its count. Counter shards (pools, stock, offer usage) are not
+here: each pool or offer keeps the count it was created with.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from loyalty import cache, clock
+from loyalty.repository import keys, sharded, store
+from loyalty.shard_counts import FAMILIES, LEGACY, SETTLE_SECONDS
+
+_ATTRIBUTE = "listShards"
+_ATTEMPTS = 5  # reads and conditional writes of a raise racing another raise
+
+
+@dataclass(frozen=True)
+class Count:
+    """One family's count: `reads` shards were ever written (0..reads-1), new entries go to `writes`."""
+
+    reads: int
+    writes: int
+
+
+def _stored(count: int, previous: int, since: str) -> dict[str, Any]:
+    return {"count": count, "previous": previous, "from": since}
+
+
+def initial(count: int) -> dict[str, Any]:
+    """The tenant record's attribute for a new tenant: every family at `count`, taking writes at once."""
+    return {_ATTRIBUTE: {family: _stored(count, count, "") for family in FAMILIES}}
+
+
+def _families(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """Each family's stored count (LEGACY for a record that has none, or for no record)."""
+    stored = (record or {}).get(_ATTRIBUTE) or {}
+    legacy = _stored(LEGACY, LEGACY, "")
+    return {family: {**legacy, **stored.get(family, {})} for family in FAMILIES}
+
+
+def _count(stored: dict[str, Any]) -> Count:
+    writes = stored["count"] if clock.iso(clock.now()) >= stored["from"] else stored["previous"]
+    return Count(int(stored["count"]), int(writes))
+
+
+def counts(tenant_id: str) -> dict[str, Count]:
+    """Every family's count now, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
+    stored = cache.get(("listshards", tenant_id), lambda: _families(store.get(keys.tenant_record(tenant_id))))
+    return {family: _count(value) for family, value in stored.items()}
+
+
+def stored(tenant_id: str) -> dict[str, dict[str, Any]]:
+    """Every family's stored count, read now (the operator's view)."""
+    return _families(store.get(keys.tenant_record(tenant_id)))
+
+
+def collection(
+    tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key]
+) -> sharded.ShardedCollection:
+    """A write-sharded list of the tenant with its family's count."""
+    count = counts(tenant_id)[family]
+    return sharded.ShardedCollection(base, index, item_key, shards=count.reads, writes=count.writes)
+
+
+def raise_counts(
+    tenant_id: str, count: int, families: list[str], check: Callable[[dict[str, dict[str, Any]]], None]
+) -> dict[str, dict[str, Any]]:
+    """Store `count` for `families`, after `check(current)` accepts the stored counts; every family's counts.
+
+    A family's previous count is what it writes now; the new count takes writes SETTLE_SECONDS from
+    now. The record is read and written again if it changed in between (another raise), a few times.
+    """
+    for attempt in range(_ATTEMPTS):
+        record = store.required(store.get(keys.tenant_record(tenant_id)), "tenant")
+        current = _families(record)
+        check(current)
+        since = clock.iso(clock.now() + timedelta(seconds=SETTLE_SECONDS))
+        updated = {
+            family: _stored(count, _count(value).writes, since) if family in families else value
+            for family, value in current.items()
+        }
+        unchanged = (
+            ("#ls = :before", {":before": record[_ATTRIBUTE]})
+            if _ATTRIBUTE in record
+            else ("attribute_not_exists(#ls)", None)
+        )
+        try:
+            store.transact(
+                [
+                    store.update(
+                        keys.tenant_record(tenant_id),
+                        set_values={_ATTRIBUTE: updated},
+                        condition=unchanged[0],
+                        names={"#ls": _ATTRIBUTE},
+                        values=unchanged[1],
+                    )
+                ]
+            )
+        except store.ConditionFailed:
+            if attempt == _ATTEMPTS - 1:
+                raise
+            continue
+        cache.put(("listshards", tenant_id), updated)
+        return updated
+    raise AssertionError("unreachable")
