@@ -145,10 +145,13 @@ def update_versioned(
     changes: dict[str, Any],
     stored: Callable[[dict[str, Any]], dict[str, Any]],
     check: Callable[[dict[str, Any]], None] | None = None,
+    conditions: Callable[[dict[str, Any], dict[str, Any]], list[store.TxItem]] | None = None,
 ) -> dict[str, Any]:
     """Read → 404 → apply `changes` (updatedAt, version + 1) → put if the version is unchanged; the entity.
 
-    `stored` is the entity's item builder (its repository module); `check` may refuse the result.
+    `stored` is the entity's item builder (its repository module); `check` may refuse the result;
+    `conditions(current, updated)` gives writes and checks of other items that commit with the put
+    (a rule across entities is a condition inside the transaction, never a read before it).
     """
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -157,7 +160,8 @@ def update_versioned(
         updated = {**store.plain(current), **changes, "updatedAt": now, "version": current["version"] + 1}
         if check is not None:
             check(updated)
-        store.transact([store.put_versioned(stored(updated), current["version"])])
+        others = conditions(current, updated) if conditions is not None else []
+        store.transact([store.put_versioned(stored(updated), current["version"]), *others])
         return updated
 
     return run(caller, attempt)

@@ -98,11 +98,11 @@ def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
 
 
 def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
-    """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant),
-    then the voucher by key, strongly consistent (gsi3 projects only what the jobs read)."""
-    found, _ = store.Collection(f"{_tenant(tenant_id)}#VCODE#{code}", LOOKUP).query(limit=1)
-    vouchers = store.whole(found)
-    return vouchers[0] if vouchers else None
+    """One voucher by its exact code: the code's guard (it names the voucher holding the code), then
+    the voucher by key, both strongly consistent. Not gsi3: an index may lag a write on AWS, and a
+    till redeems a voucher the moment it is issued (docs/data-model.md, "Consistency")."""
+    guard = store.get(guard_key(tenant_id, code))
+    return get(tenant_id, guard["voucherId"]) if guard and guard.get("voucherId") else None
 
 
 def page(

@@ -87,43 +87,49 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
 
 
 def list_members(tenant_id: str, query: dict[str, Any]) -> Page:
-    """Newest first; by email or externalId through their index, else by creation time.
+    """Newest first, by creation time; by email or externalId, the one member holding that value.
 
-    A page reads the listing entries (a scatter-gather of the creation list's shards; a lookup is one
-    Query) and then those members with one BatchGetItem (see repository.members: the member item has
-    no index entry, so balance moves write no index).
+    A page reads the listing entries (a scatter-gather of the creation list's shards) and then those
+    members with one BatchGetItem (see repository.members: the member item has no index entry, so
+    balance moves write no index). A lookup reads the value's guard strongly consistent and then the
+    member by key: an index may lag a write on AWS, so a lookup right after a create or an update
+    would miss the member (docs/data-model.md, "Consistency").
     """
-    values: dict[str, Any] = {}
-    filters = []
-    sort = None
-    if query.get("email"):
-        collection = members_db.by_email(tenant_id, query["email"])
-    elif query.get("externalId"):
-        collection = members_db.by_external_id(tenant_id, query["externalId"])
-    else:
-        collection = members_db.by_creation(tenant_id)
-        low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
-        high = ids.ulid_ceiling(clock.parse_iso(query["createdTo"])) if query.get("createdTo") else "Z" * 26
-        sort, values = "#s BETWEEN :low AND :high", {":low": low, ":high": high}
-    if sort is None:  # a lookup: the creation range filters the (few) members found
-        for name, op in (("createdFrom", ">="), ("createdTo", "<=")):
-            if query.get(name):
-                values[f":{name}"] = query[name]
-                filters.append(f"#c {op} :{name}")
     if query.get("createdFrom") and query.get("createdTo") and query["createdFrom"] > query["createdTo"]:
         raise ValidationFailed(details=[{"field": "createdTo", "message": "must not be before createdFrom"}])
     query_id = cursor.query_id("members", query)
-    items, last = collection.query(
-        sort=sort,
-        values=values,
-        names={"#c": "createdAt"} if filters else None,  # listing items carry createdAt
-        filter_expression=" AND ".join(filters) or None,
+    start = cursor.decode(tenant_id, query_id, query.get("nextToken"))
+    looked_up = [name for name in members_db.UNIQUE_FIELDS if query.get(name)]
+    if looked_up:
+        return Page([] if start else _holder(tenant_id, query, looked_up), None)
+    low = ids.ulid_floor(clock.parse_iso(query["createdFrom"])) if query.get("createdFrom") else "0"
+    high = ids.ulid_ceiling(clock.parse_iso(query["createdTo"])) if query.get("createdTo") else "Z" * 26
+    items, last = members_db.by_creation(tenant_id).query(
+        sort="#s BETWEEN :low AND :high",
+        values={":low": low, ":high": high},
         newest_first=True,
         limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        start=start,
     )
     found = store.get_many(members_db.listed(tenant_id, items))
     return Page([public(tenant_id, item) for item in found if item], cursor.encode(tenant_id, query_id, last))
+
+
+def _holder(tenant_id: str, query: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
+    """The member holding every unique value asked for (none if they are different members), within
+    the creation range: its guards, then the member, all strongly consistent."""
+    holders = {members_db.holder(tenant_id, name, query[name]) for name in fields}
+    if len(holders) != 1 or None in holders:
+        return []
+    member = store.get(members_db.key(tenant_id, str(holders.pop())))
+    if member is None:
+        return []
+    created = member["createdAt"]
+    if (query.get("createdFrom") and created < query["createdFrom"]) or (
+        query.get("createdTo") and created > query["createdTo"]
+    ):
+        return []
+    return [public(tenant_id, member)]
 
 
 def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> dict[str, Any]:
