@@ -5,9 +5,9 @@ import threading
 
 import pytest
 from loyalty import cache
-from loyalty.repository import client as client_module
 from loyalty.services import program
 
+from tests.support.faults import intercept
 from tests.support.local import ok
 from tests.support.vouchers import issued, offer
 
@@ -106,18 +106,17 @@ def test_a_reward_checked_against_stale_settings_can_not_name_a_removed_tier(ten
 
 
 def _before_transaction(marker: str, interloper):
-    """Run `interloper` once, just before the first transaction that writes an item whose key holds `marker`."""
-    client = client_module.client
-    original = client._make_api_call
+    """A `decide` for faults.intercept: run `interloper` once, just before the first transaction that
+    writes an item whose key holds `marker`."""
     fired = threading.Event()
 
-    def call(name, params):
+    def decide(name, params, original):
         if name == "TransactWriteItems" and not fired.is_set() and marker in str(params):
             fired.set()
             interloper()
         return original(name, params)
 
-    return call
+    return decide
 
 
 @pytest.mark.parametrize("first", ["reward", "removal"])
@@ -131,7 +130,7 @@ def test_a_reward_and_the_removal_of_its_tier_racing_never_both_commit(tenant, i
     else:  # the removal commits between the reward's read of the settings and its write
         interloper = lambda: ok(200, tenant.admin.patch("/program", {"tiers": SILVER_ONLY}))  # noqa: E731
         marker, late = "#RWD#r-race", lambda: tenant.admin.post("/rewards", body)
-    monkeypatch.setattr(client_module.client, "_make_api_call", _before_transaction(marker, interloper))
+    intercept(monkeypatch, _before_transaction(marker, interloper))
     reply = late()
     monkeypatch.undo()
     tiers = [tier["tierId"] for tier in ok(200, tenant.read.get("/program")).data["tiers"]]

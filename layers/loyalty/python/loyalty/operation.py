@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from loyalty import clock, ids, jsontext
+from loyalty import clock, ids, jsontext, personal
 from loyalty.caller import Caller, Replayed
 from loyalty.errors import Conflict, IdempotencyKeyReused
 from loyalty.repository import idempotency, retry, store
+from loyalty.repository import personal as personal_db
 
 __all__ = ["Caller", "Operation", "Replayed", "claimed", "replay_first", "run", "update_versioned"]
 
@@ -83,13 +84,25 @@ def claimed(caller: Caller, work: Callable[[], dict[str, Any]], status: int = 20
     answer = jsontext.envelope(data)
     try:
         store.transact(
-            [idempotency.record(record_key, caller.fingerprint, status, answer, IDEMPOTENCY_WINDOW_SECONDS, token)]
+            [
+                idempotency.record(record_key, caller.fingerprint, status, answer, IDEMPOTENCY_WINDOW_SECONDS, token),
+                *_copies_of_personal_data(caller.tenant_id, record_key, data),
+            ]
         )
     except store.ConditionFailed:
         from loyalty.observability import logger
 
         logger.warning("a run outlived its idempotency claim; its answer was not recorded")
     return data
+
+
+def _copies_of_personal_data(tenant_id: str, record_key: store.Key, data: Any) -> list[store.TxItem]:
+    """A kept answer that holds members' personal data is referenced from each member's partition, in
+    the transaction that keeps it, so that erasing the member erases the replay too (loyalty.personal)."""
+    lapses = int(clock.now().timestamp()) + IDEMPOTENCY_WINDOW_SECONDS
+    return [
+        personal_db.replay_copy(tenant_id, member_id, record_key, lapses) for member_id in sorted(personal.owners(data))
+    ]
 
 
 class Operation:
@@ -116,7 +129,7 @@ class Operation:
     def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> dict[str, Any]:
         """Write everything in one transaction (with the answer recorded under the key); return `data`."""
         if self.idem_key is not None:
-            items = [*items, self._record(status, data)]
+            items = [*items, self._record(status, data), *_copies_of_personal_data(self.tenant_id, self.idem_key, data)]
         store.transact(items)
         return data
 

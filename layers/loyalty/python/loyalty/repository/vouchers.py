@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, sharded, store
+from loyalty.repository import keys, personal, sharded, store
 from loyalty.repository.pools import CodePool, add_in_chunks
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
@@ -150,6 +150,8 @@ def create(tenant_id: str, voucher: dict[str, Any], *, from_pool: bool) -> list[
     """
     code, offer_id, voucher_id = voucher["redemptionCode"], voucher["offerId"], voucher["voucherId"]
     items = [store.put_new({**voucher_key(tenant_id, voucher_id), **voucher, **_index_attributes(tenant_id, voucher)})]
+    if voucher.get("memberId") and voucher.get("customerName"):  # the member's name: erased with the member
+        items.append(personal.voucher_copy(tenant_id, voucher["memberId"], voucher_key(tenant_id, voucher_id)))
     if not from_pool:
         return [*items, store.put_new(_guard(tenant_id, code, offer_id, "generated", voucherId=voucher_id))]
     return [

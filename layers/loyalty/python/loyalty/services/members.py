@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from loyalty import clock, ids
+from loyalty import clock, ids, jsontext, personal
 from loyalty.errors import Conflict, Forbidden, ValidationFailed
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
+from loyalty.repository import personal as personal_db
 from loyalty.results import Page
 from loyalty.services import program
 
-PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
-PERSONAL = ("email", *PROFILE)
+PROFILE, PERSONAL = personal.PROFILE, personal.MEMBER_FIELDS
 BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
 
 
@@ -168,7 +169,12 @@ def update_member(caller: Caller, member_id: str, changes: dict[str, Any]) -> di
 
 
 def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
-    """Erase personal data (the email becomes free) and keep the ledger, so totals stay true."""
+    """Erase personal data (the email becomes free) and keep the ledger, so totals stay true.
+
+    First the member (terminal: nothing can copy its data any more, services/book.py), then every
+    copy of its data made before: the name on its vouchers and the answers kept for its
+    Idempotency-Keys (repository.personal). A call cut short is finished by calling again.
+    """
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -191,4 +197,36 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 
-    return run(caller, attempt)
+    answer = run(caller, attempt)
+    _erase_copies(tenant_id, member_id)
+    return answer
+
+
+ERASE_CHUNK = 25  # copies per transaction: two writes each (the copy, its reference)
+
+
+def _erase_copies(tenant_id: str, member_id: str) -> None:
+    """Erase every copy of the member's personal data and its reference, a chunk per transaction; a
+    copy gone or changed since (a voucher deleted, a replay lapsed and its key reused) loses only its reference."""
+    writes = [_erasure(tenant_id, member_id, ref) for ref in personal_db.copies(tenant_id, member_id)]
+    for start in range(0, len(writes), ERASE_CHUNK):
+        chunk = writes[start : start + ERASE_CHUNK]
+        try:
+            store.transact([item for pair in chunk for item in pair])
+        except store.ConditionFailed:
+            for pair in chunk:  # one by one: a copy that no longer matches loses only its reference
+                try:
+                    store.transact(pair)
+                except store.ConditionFailed:
+                    store.transact(pair[1:])
+
+
+def _erasure(tenant_id: str, member_id: str, reference: dict[str, Any]) -> list[store.TxItem]:
+    """The writes that erase one copy, then forget its reference (a replay lapsed already: only the latter)."""
+    if reference["kind"] == personal_db.VOUCHER:
+        return [personal_db.erase_name(reference), personal_db.forget(reference)]
+    record = store.get(reference["target"])
+    if record is None or "body" not in record:
+        return [personal_db.forget(reference)]
+    body = jsontext.render(personal.erased(json.loads(record["body"]), member_id))
+    return [personal_db.replace_body(reference, record["body"], body), personal_db.forget(reference)]
