@@ -1,13 +1,17 @@
 """Right after a write, as on AWS where indexes lag: lookups by a unique value and rules across entities
-read base-table items strongly consistent, so they hold while every index Query finds nothing."""
+read base-table items strongly consistent, so they hold while every index Query finds nothing (and the
+checker sees the tier counts those rules keep)."""
 
 import threading
 
 import pytest
 from loyalty import cache
-from loyalty.services import program
+from loyalty.repository import program as program_db
+from loyalty.repository import store
+from loyalty.services import checker, program
 
 from tests.support.faults import intercept
+from tests.support.ledger import assert_ledger_clean
 from tests.support.local import ok
 from tests.support.vouchers import issued, offer
 
@@ -103,6 +107,25 @@ def test_a_reward_checked_against_stale_settings_can_not_name_a_removed_tier(ten
         assert reply.status == 400 and reply.json["error"]["details"][0]["field"] == "tierIds[0]", reply.text
     assert tenant.read.get("/rewards/r1").status == 404
     assert ok(200, tenant.read.get("/rewards/r0")).data["tierIds"] == []
+
+
+def test_the_checker_finds_a_tier_count_that_disagrees_with_the_catalog(tenant):
+    ok(200, tenant.admin.patch("/program", {"tiers": GOLD}))
+    ok(201, tenant.admin.post("/rewards", _reward("r1", "gold", "silver")))
+    ok(201, tenant.admin.post("/rewards", _reward("r2", "gold")))
+    ok(200, tenant.admin.patch("/rewards/r1", {"tierIds": ["silver"]}))
+    assert_ledger_clean(tenant.tenant_id)  # gold: 1 (r2), silver: 1 (r1)
+    store.transact([program_db.count_tier_use(tenant.tenant_id, "gold", -1)])  # a reward created before the counts
+    problems = checker.check([tenant.tenant_id])["problems"]
+    assert problems == [
+        {
+            "tenantId": tenant.tenant_id,
+            "tierId": "gold",
+            "problem": "rewards naming the tier",
+            "stored": 0,
+            "counted": 1,
+        }
+    ]
 
 
 def _before_transaction(marker: str, interloper):
