@@ -3,7 +3,11 @@
 import importlib
 import itertools
 
+from loyalty.repository import personal as personal_db
+from loyalty.repository import store
+from loyalty.repository import vouchers as vouchers_db
 from loyalty.routes import ROUTES
+from loyalty.services import members
 
 from tests.support.ledger import activity
 from tests.support.local import ok
@@ -41,6 +45,19 @@ def test_erasure_reaches_every_copy_of_the_members_personal_data(tenant):
     for ref in (voucher.data["voucherId"], voucher.data["redemptionCode"]):
         assert ok(200, tenant.read.get(f"/vouchers/{ref}")).data["customerName"] is None
     ok(200, tenant.admin.delete(f"/members/{m}"))  # erasing again is harmless
+
+
+def test_erasure_goes_chunk_by_chunk_and_past_a_copy_that_is_gone(tenant, monkeypatch):
+    monkeypatch.setattr(members, "ERASE_CHUNK", 2)
+    m = enrol(tenant.integration)["memberId"]
+    offer_id = offer(tenant.admin)
+    ids = [ok(201, tenant.integration.post(f"/offers/{offer_id}/vouchers", {"memberId": m})).data for _ in range(5)]
+    gone = vouchers_db.voucher_key(tenant.tenant_id, ids[1]["voucherId"])
+    store.transact([store.delete(gone)])  # removed behind the erasure's back: its chunk goes one by one
+    ok(200, tenant.admin.delete(f"/members/{m}"))
+    assert personal_db.copies(tenant.tenant_id, m) == []
+    assert leaks(_stored_text(tenant), values(PROFILE)) == []
+    assert [tenant.read.get(f"/vouchers/{v['voucherId']}").status for v in ids] == [200, 404, 200, 200, 200]
 
 
 def _member_scoped() -> set[str]:
