@@ -7,6 +7,6 @@ from loyalty.models.offers import MEMBER_OFFER, MEMBER_OFFER_QUERY
 from loyalty.services import offers
 
 
-@endpoint(query=MEMBER_OFFER_QUERY, response=MEMBER_OFFER, paged=True, errors=(404,))
+@endpoint(query=MEMBER_OFFER_QUERY, response=MEMBER_OFFER, paged=True, errors=(404, 409))
 def handler(request: Request) -> Any:
     return offers.member_offers(request.tenant_id, request.params["memberId"], request.query)
