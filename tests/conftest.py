@@ -56,6 +56,16 @@ def fresh_table():
 
 
 @pytest.fixture
+def index_lag():
+    """Every secondary-index Query finds nothing during the test, as an index that has not caught up
+    with the writes would on AWS (tests/support/index_lag.py); yields the index Queries so answered."""
+    from tests.support.index_lag import lagging_indexes
+
+    with lagging_indexes() as lagged:
+        yield lagged
+
+
+@pytest.fixture
 def frozen():
     """The clock stopped at 2026-05-01 09:00 UTC for this test (services and the local API read it)."""
     from datetime import UTC, datetime

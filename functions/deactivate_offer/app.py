@@ -7,6 +7,6 @@ from loyalty.models.offers import OfferActivation
 from loyalty.services import offers
 
 
-@endpoint(response=OfferActivation, errors=(404,))
+@endpoint(response=OfferActivation, errors=(404, 409))
 def handler(request: Request) -> Any:
     return offers.deactivate(request.caller, request.params["memberId"], request.params["offerId"])

@@ -7,6 +7,6 @@ from loyalty.models.offers import MemberOffer, MemberOfferQuery
 from loyalty.services import offers
 
 
-@endpoint(query=MemberOfferQuery, response=MemberOffer, paged=True, errors=(404,))
+@endpoint(query=MemberOfferQuery, response=MemberOffer, paged=True, errors=(404, 409))
 def handler(request: Request) -> Any:
     return offers.member_offers(request.tenant_id, request.params["memberId"], request.query)

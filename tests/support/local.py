@@ -168,26 +168,33 @@ def _active(redirect: EngineRedirect) -> Iterator[None]:
         redirect.active = False
 
 
-def tenant_digest(tenant_id: str) -> str:
-    """A fingerprint of every item of a tenant in the test table (nothing changed ⇔ same digest).
+def tenant_items(tenant_id: str) -> list[dict[str, Any]]:
+    """Every item of a tenant in the test table, in DynamoDB's typed form.
 
     A test-only Scan through the loyalty client, so inside an integration test it reads DynamoDB Local.
     """
-    import hashlib
-
     from loyalty.repository.client import client, table_name
 
     partition = f"T#{tenant_id}"
-    items, start = [], None
+    items: list[dict[str, Any]] = []
+    start = None
     while True:
         page = client.scan(
             TableName=table_name(), ConsistentRead=True, **({"ExclusiveStartKey": start} if start else {})
         )
         items += [
-            json.dumps(item, sort_keys=True)
+            item
             for item in page.get("Items", [])
             if item["pk"]["S"] == partition or item["pk"]["S"].startswith(partition + "#")
         ]
         start = page.get("LastEvaluatedKey")
         if not start:
-            return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()
+            return items
+
+
+def tenant_digest(tenant_id: str) -> str:
+    """A fingerprint of every item of a tenant in the test table (nothing changed ⇔ same digest)."""
+    import hashlib
+
+    items = [json.dumps(item, sort_keys=True) for item in tenant_items(tenant_id)]
+    return hashlib.sha256("\n".join(sorted(items)).encode()).hexdigest()

@@ -49,6 +49,16 @@ class LocalApi(ThreadingHTTPServer):
         return self._openapi
 
 
+def resource_path(method: str, raw_path: str) -> str:
+    """What API Gateway's access log shows (`$context.resourcePath`): the route's template, never the
+    concrete path or its query, which hold voucher codes and emails (no personal data in logs)."""
+    from loyalty.routes import find
+
+    path = raw_path.partition("?")[0]
+    route = find(method, path[len(STAGE_PREFIX) :])[0] if path.startswith(STAGE_PREFIX + "/") else None
+    return f"{STAGE_PREFIX}{route.path}" if route else "(no route)"
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
@@ -57,7 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if os.environ.get("LOYALTY_ACCESS_LOG", "1") == "1":
-            sys.stderr.write(f"{self.command} {self.path} -> {args[1] if len(args) > 1 else ''}\n")
+            resource = resource_path(getattr(self, "command", ""), getattr(self, "path", ""))
+            sys.stderr.write(f"{self.command} {resource} -> {args[1] if len(args) > 1 else ''}\n")
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.log_request(status)

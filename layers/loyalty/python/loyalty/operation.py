@@ -10,10 +10,11 @@ import itertools
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from loyalty import clock, ids, jsontext
+from loyalty import clock, ids, jsontext, personal
 from loyalty.caller import Caller, Replayed
 from loyalty.errors import Conflict, IdempotencyKeyReused
 from loyalty.repository import idempotency, retry, store
+from loyalty.repository import personal as personal_db
 
 __all__ = ["Caller", "Operation", "Replayed", "claimed", "replay_first", "run", "update_versioned"]
 
@@ -84,13 +85,25 @@ def claimed(caller: Caller, work: Callable[[], dict[str, Any]], status: int = 20
     answer = jsontext.envelope(data)
     try:
         store.transact(
-            [idempotency.record(record_key, caller.fingerprint, status, answer, IDEMPOTENCY_WINDOW_SECONDS, token)]
+            [
+                idempotency.record(record_key, caller.fingerprint, status, answer, IDEMPOTENCY_WINDOW_SECONDS, token),
+                *_copies_of_personal_data(caller.tenant_id, record_key, data),
+            ]
         )
     except store.ConditionFailed:
         from loyalty.observability import logger
 
         logger.warning("a run outlived its idempotency claim; its answer was not recorded")
     return data
+
+
+def _copies_of_personal_data(tenant_id: str, record_key: store.Key, data: Any) -> list[store.TxItem]:
+    """A kept answer that holds members' personal data is referenced from each member's partition, in
+    the transaction that keeps it, so that erasing the member erases the replay too (loyalty.personal)."""
+    lapses = int(clock.now().timestamp()) + IDEMPOTENCY_WINDOW_SECONDS
+    return [
+        personal_db.replay_copy(tenant_id, member_id, record_key, lapses) for member_id in sorted(personal.owners(data))
+    ]
 
 
 class Operation:
@@ -121,7 +134,7 @@ class Operation:
     def commit(self, items: list[store.TxItem], data: dict[str, Any], status: int = 201) -> dict[str, Any]:
         """Write everything in one transaction (with the answer recorded under the key); return `data`."""
         if self.idem_key is not None:
-            items = [*items, self._record(status, data)]
+            items = [*items, self._record(status, data), *_copies_of_personal_data(self.tenant_id, self.idem_key, data)]
         store.transact(items)
         return data
 
@@ -151,10 +164,13 @@ def update_versioned(
     changes: dict[str, Any],
     stored: Callable[[dict[str, Any]], dict[str, Any]],
     check: Callable[[dict[str, Any]], None] | None = None,
+    conditions: Callable[[dict[str, Any], dict[str, Any]], list[store.TxItem]] | None = None,
 ) -> dict[str, Any]:
     """Read → 404 → apply `changes` (updatedAt, version + 1) → put if the version is unchanged; the entity.
 
-    `stored` is the entity's item builder (its repository module); `check` may refuse the result.
+    `stored` is the entity's item builder (its repository module); `check` may refuse the result;
+    `conditions(current, updated)` gives writes and checks of other items that commit with the put
+    (a rule across entities is a condition inside the transaction, never a read before it).
     """
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -163,7 +179,8 @@ def update_versioned(
         updated = {**store.plain(current), **changes, "updatedAt": now, "version": current["version"] + 1}
         if check is not None:
             check(updated)
-        store.transact([store.put_versioned(stored(updated), current["version"])])
+        others = conditions(current, updated) if conditions is not None else []
+        store.transact([store.put_versioned(stored(updated), current["version"]), *others])
         return updated
 
     return run(caller, attempt)

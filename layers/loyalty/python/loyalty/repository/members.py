@@ -74,6 +74,13 @@ def guard_item(guard: store.Key, member_id: str) -> dict[str, Any]:
     return {**guard, "memberId": member_id}
 
 
+def holder(tenant_id: str, field: str, value: str) -> str | None:
+    """The id of the member holding a unique value, from its guard read strongly consistent (an index
+    entry may lag a write on AWS; the guard is written in the same transaction as the member)."""
+    found = store.get(guard(tenant_id, field, value))
+    return found["memberId"] if found else None
+
+
 def claim_guard(guard: store.Key, member_id: str) -> store.TxItem:
     """Take a guard for a member, on condition that it is free or the member's already."""
     return store.put(

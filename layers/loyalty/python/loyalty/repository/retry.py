@@ -16,6 +16,7 @@ Taxonomy (docs/decisions.md has the table):
 
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 import time
@@ -37,13 +38,15 @@ class ConditionFailed(Exception):
     """A condition of a write did not hold; `failed` holds the indexes of the items whose condition failed.
 
     `signature` names the failed writes with the values their conditions expected: the same
-    signature twice in a row means the state did not move, so the condition can never hold.
+    signature twice in a row means the state did not move, so the condition can never hold. It holds
+    keys and values (emails, codes), so it is compared, never logged: `shown` is what a log may carry.
     """
 
-    def __init__(self, failed: list[int], signature: str = "") -> None:
+    def __init__(self, failed: list[int], signature: str = "", shown: list[str] | None = None) -> None:
         super().__init__(failed)
         self.failed = failed
         self.signature = signature
+        self.shown = shown or []
 
 
 class Contention(Unavailable):
@@ -93,7 +96,7 @@ def until_decided(step: Callable[[], T], budget: Budget | None = None) -> T:
             if failed.signature and failed.signature == last_signature:
                 from loyalty.observability import logger
 
-                logger.error("permanent condition failure", extra={"writes": failed.signature})
+                logger.error("permanent condition failure", extra={"writes": failed.shown})
                 raise Conflict(
                     "invalid_state", "The request can't be applied to the current state; retrying won't help."
                 ) from None
@@ -102,6 +105,20 @@ def until_decided(step: Callable[[], T], budget: Budget | None = None) -> T:
             last_signature = None
         if not budget.wait():
             raise Unavailable("The resource is busy; retry with the same Idempotency-Key.") from None
+
+
+def shown(items: list[dict[str, Any]], failed: list[int]) -> list[str]:
+    """The failed writes as a log may show them: position, kind, condition expression (placeholders
+    only), and the key's digest to tell writes apart. No key or value: keys hold emails and codes."""
+    out = []
+    for index in failed:
+        if index >= len(items):
+            continue
+        ((kind, body),) = items[index].items()
+        key = body.get("Key") or {name: body["Item"][name] for name in ("pk", "sk")}
+        digest = hashlib.sha256(repr(sorted(key.items())).encode()).hexdigest()[:12]
+        out.append(f"{index} {kind} key#{digest} if {body.get('ConditionExpression', '')}")
+    return out
 
 
 _PLACEHOLDER = re.compile(r"[:#][A-Za-z0-9_]+")

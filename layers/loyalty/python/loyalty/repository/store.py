@@ -282,7 +282,9 @@ def transact(items: list[TxItem]) -> None:
     try:
         _call(client.transact_write_items, writes=True, TransactItems=items)
     except ConditionFailed as failed:
-        raise ConditionFailed(failed.failed, retry.signature(items, failed.failed)) from None
+        raise ConditionFailed(
+            failed.failed, retry.signature(items, failed.failed), retry.shown(items, failed.failed)
+        ) from None
 
 
 def put_plain(item: dict[str, Any]) -> None:

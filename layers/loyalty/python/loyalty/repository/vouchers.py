@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, list_shards, sharded, store
+from loyalty.repository import keys, list_shards, personal, sharded, store
 from loyalty.repository.pools import CodePool, add_in_chunks
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
@@ -109,11 +109,11 @@ def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
 
 
 def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
-    """One voucher by its exact code: one Query of gsi3 (the code guard keeps codes unique per tenant),
-    then the voucher by key, strongly consistent (gsi3 projects only what the jobs read)."""
-    found, _ = store.Collection(f"{_tenant(tenant_id)}#VCODE#{code}", LOOKUP).query(limit=1)
-    vouchers = store.whole(found)
-    return vouchers[0] if vouchers else None
+    """One voucher by its exact code: the code's guard (it names the voucher holding the code), then
+    the voucher by key, both strongly consistent. Not gsi3: an index may lag a write on AWS, and a
+    till redeems a voucher the moment it is issued (docs/data-model.md, "Consistency")."""
+    guard = store.get(guard_key(tenant_id, code))
+    return get(tenant_id, guard["voucherId"]) if guard and guard.get("voucherId") else None
 
 
 def page(
@@ -161,6 +161,8 @@ def create(tenant_id: str, voucher: dict[str, Any], *, from_pool: bool) -> list[
     """
     code, offer_id, voucher_id = voucher["redemptionCode"], voucher["offerId"], voucher["voucherId"]
     items = [store.put_new({**voucher_key(tenant_id, voucher_id), **voucher, **_index_attributes(tenant_id, voucher)})]
+    if voucher.get("memberId") and voucher.get("customerName"):  # the member's name: erased with the member
+        items.append(personal.voucher_copy(tenant_id, voucher["memberId"], voucher_key(tenant_id, voucher_id)))
     if not from_pool:
         return [*items, store.put_new(_guard(tenant_id, code, offer_id, "generated", voucherId=voucher_id))]
     return [

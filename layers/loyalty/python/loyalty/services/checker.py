@@ -8,6 +8,7 @@ from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
+from loyalty.repository import program as program_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
@@ -164,6 +165,27 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     return problems
 
 
+def check_tier_uses(tenant_id: str) -> list[dict[str, Any]]:
+    """Each tier's count of the rewards naming it (what a tier's removal reads) agrees with the catalog."""
+    named: dict[str, int] = {}
+    for reward in rewards_db.catalog(tenant_id).all(limit=500):
+        for tier_id in reward.get("tierIds") or []:
+            named[tier_id] = named.get(tier_id, 0) + 1
+    settings = store.get(program_db.key(tenant_id)) or {}
+    tier_ids = sorted(set(named) | {tier["tierId"] for tier in settings.get("tiers") or []})
+    return [
+        {
+            "tenantId": tenant_id,
+            "tierId": tier_id,
+            "problem": "rewards naming the tier",
+            "stored": stored,
+            "counted": named.get(tier_id, 0),
+        }
+        for tier_id, stored in program_db.tier_uses(tenant_id, tier_ids).items()
+        if stored != named.get(tier_id, 0)
+    ]
+
+
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
     member_ids = [member["memberId"] for member in found]
@@ -173,6 +195,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         problems
         + check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
         + check_pools(tenant_id)
+        + check_tier_uses(tenant_id)
         + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems
     )

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
-from loyalty import clock, ids
+from loyalty import clock, ids, jsontext, personal
 from loyalty.errors import Conflict, Forbidden
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
+from loyalty.repository import personal as personal_db
 from loyalty.results import Page
 from loyalty.services import program
 
 if TYPE_CHECKING:
     from loyalty.models.members import MemberCreate, MemberListQuery, MemberUpdate
 
-PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
-PERSONAL = ("email", *PROFILE)
+PROFILE, PERSONAL = personal.PROFILE, personal.MEMBER_FIELDS
 BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
 
 
@@ -92,29 +93,44 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
 
 
 def list_members(tenant_id: str, query: MemberListQuery) -> Page:
-    """Newest first; by email or externalId through their index, else by creation time.
+    """Newest first, by creation time; by email or externalId, the one member holding that value.
 
-    A page reads the listing entries (a scatter-gather of the creation list's shards; a lookup is one
-    Query) and then those members with one BatchGetItem (see repository.members: the member item has
-    no index entry, so balance moves write no index).
+    A page reads the listing entries (a scatter-gather of the creation list's shards) and then those
+    members with one BatchGetItem (see repository.members: the member item has no index entry, so
+    balance moves write no index). A lookup reads the value's guard strongly consistent and then the
+    member by key: an index may lag a write on AWS, so a lookup right after a create or an update
+    would miss the member (docs/data-model.md, "Consistency").
     """
-    page = paging.request(tenant_id, "members", query.given(), bounds=("createdFrom", "createdTo"))
-    created = (query.createdFrom, query.createdTo)
-    if query.email or query.externalId:  # a lookup: the creation range filters the (few) found
-        lookup = (
-            members_db.by_email(tenant_id, query.email)
-            if query.email
-            else members_db.by_external_id(tenant_id, query.externalId)
-        )
-        items, last = lookup.query(  # listing items carry createdAt
-            within={"createdAt": created}, newest_first=True, limit=page.limit, start=page.start
-        )
-    else:
-        items, last = members_db.by_creation(tenant_id).query(
-            between=ids.ulid_range(*created), newest_first=True, limit=page.limit, start=page.start
-        )
+    given = query.given()
+    page = paging.request(tenant_id, "members", given, bounds=("createdFrom", "createdTo"))
+    looked_up = [name for name in members_db.UNIQUE_FIELDS if given.get(name)]
+    if looked_up:
+        return Page(_holder(tenant_id, given, looked_up) if page.first else [], None)
+    items, last = members_db.by_creation(tenant_id).query(
+        between=ids.ulid_range(query.createdFrom, query.createdTo),
+        newest_first=True,
+        limit=page.limit,
+        start=page.start,
+    )
     found = store.get_many(members_db.listed(tenant_id, items))
     return Page([public(tenant_id, item) for item in found if item], page.next_token(last))
+
+
+def _holder(tenant_id: str, query: dict[str, Any], fields: list[str]) -> list[dict[str, Any]]:
+    """The member holding every unique value asked for (none if they are different members), within
+    the creation range: its guards, then the member, all strongly consistent."""
+    holders = {members_db.holder(tenant_id, name, query[name]) for name in fields}
+    if len(holders) != 1 or None in holders:
+        return []
+    member = store.get(members_db.key(tenant_id, str(holders.pop())))
+    if member is None:
+        return []
+    created = member["createdAt"]
+    if (query.get("createdFrom") and created < query["createdFrom"]) or (
+        query.get("createdTo") and created > query["createdTo"]
+    ):
+        return []
+    return [public(tenant_id, member)]
 
 
 def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[str, Any]:
@@ -153,7 +169,12 @@ def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[st
 
 
 def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
-    """Erase personal data (the email becomes free) and keep the ledger, so totals stay true."""
+    """Erase personal data (the email becomes free) and keep the ledger, so totals stay true.
+
+    First the member (terminal: nothing can copy its data any more, services/book.py), then every
+    copy of its data made before: the name on its vouchers and the answers kept for its
+    Idempotency-Keys (repository.personal). A call cut short is finished by calling again.
+    """
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
@@ -176,4 +197,36 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 
-    return run(caller, attempt)
+    answer = run(caller, attempt)
+    _erase_copies(tenant_id, member_id)
+    return answer
+
+
+ERASE_CHUNK = 25  # copies per transaction: two writes each (the copy, its reference)
+
+
+def _erase_copies(tenant_id: str, member_id: str) -> None:
+    """Erase every copy of the member's personal data and its reference, a chunk per transaction; a
+    copy gone or changed since (a voucher deleted, a replay lapsed and its key reused) loses only its reference."""
+    writes = [_erasure(tenant_id, member_id, ref) for ref in personal_db.copies(tenant_id, member_id)]
+    for start in range(0, len(writes), ERASE_CHUNK):
+        chunk = writes[start : start + ERASE_CHUNK]
+        try:
+            store.transact([item for pair in chunk for item in pair])
+        except store.ConditionFailed:
+            for pair in chunk:  # one by one: a copy that no longer matches loses only its reference
+                try:
+                    store.transact(pair)
+                except store.ConditionFailed:
+                    store.transact(pair[1:])
+
+
+def _erasure(tenant_id: str, member_id: str, reference: dict[str, Any]) -> list[store.TxItem]:
+    """The writes that erase one copy, then forget its reference (a replay lapsed already: only the latter)."""
+    if reference["kind"] == personal_db.VOUCHER:
+        return [personal_db.erase_name(reference), personal_db.forget(reference)]
+    record = store.get(reference["target"])
+    if record is None or "body" not in record:
+        return [personal_db.forget(reference)]
+    body = jsontext.render(personal.erased(json.loads(record["body"]), member_id))
+    return [personal_db.replace_body(reference, record["body"], body), personal_db.forget(reference)]

@@ -11,9 +11,10 @@ from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as repo
-from loyalty.repository import paging
+from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
+from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferListQuery, OfferUpdate
@@ -200,6 +201,7 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     )
     if member is None:
         raise NotFound("The member does not exist.")
+    Book(tenant_id, member).require_not_erased()  # an erased member takes no part: no offers for it
     shown = []
     for offer, shards in groups:
         item = for_member(offer, shards, states.get(offer["offerId"]), now)
@@ -220,15 +222,17 @@ def _activation(offer: dict[str, Any], member_id: str, activated_at: str | None)
 
 def _offer_and_state(
     operation: Operation, tenant_id: str, member_id: str, offer_id: str
-) -> tuple[dict[str, Any], dict[str, Any] | None]:
-    """The offer (404 if none) and the member's state for it (404 if no such member)."""
+) -> tuple[dict[str, Any], dict[str, Any] | None, store.TxItem]:
+    """The offer (404 if none), the member's state for it (404 if no such member, 409 if erased) and a
+    condition that the member is unchanged, for the write (an erasure that commits first wins)."""
     offer, _ = load(tenant_id, offer_id)
     member, state = operation.read(
         [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
     )
     if member is None:
         raise NotFound("The member does not exist.")
-    return offer, state
+    Book(tenant_id, member).require_not_erased()
+    return offer, state, members_db.unchanged(tenant_id, member)
 
 
 def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
@@ -236,13 +240,13 @@ def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        offer, state = _offer_and_state(operation, tenant_id, member_id, offer_id)
+        offer, state, member_unchanged = _offer_and_state(operation, tenant_id, member_id, offer_id)
         now = clock.iso(clock.now())
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")
         activated_at = (state or {}).get("activatedAt") or now
         item = repo.activation_item(tenant_id, member_id, offer_id, state, activated_at)
-        return operation.commit([item], _activation(offer, member_id, activated_at), 200)
+        return operation.commit([item, member_unchanged], _activation(offer, member_id, activated_at), 200)
 
     return run(caller, attempt)
 
@@ -252,10 +256,11 @@ def deactivate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        offer, state = _offer_and_state(operation, tenant_id, member_id, offer_id)
+        offer, state, member_unchanged = _offer_and_state(operation, tenant_id, member_id, offer_id)
         answer = _activation(offer, member_id, None)
         if not (state or {}).get("activatedAt"):
             return answer
-        return operation.commit([repo.activation_item(tenant_id, member_id, offer_id, state, None)], answer, 200)
+        item = repo.activation_item(tenant_id, member_id, offer_id, state, None)
+        return operation.commit([item, member_unchanged], answer, 200)
 
     return run(caller, attempt)

@@ -36,6 +36,11 @@ def load(tenant_id: str) -> dict[str, Any]:
     return store.required(cache.get(("program", tenant_id), lambda: store.get(program_db.key(tenant_id))), "program")
 
 
+def fresh(tenant_id: str) -> dict[str, Any]:
+    """The tenant's settings as stored now (strongly consistent, not the cache): for a write that relies on them."""
+    return store.get_required(program_db.key(tenant_id), "program")
+
+
 def forget_cache() -> None:
     cache.clear()
 
@@ -54,9 +59,10 @@ def _check_tiers(tiers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(tiers, key=lambda tier: tier["threshold"])
 
 
-def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str) -> None:
-    """Every tier id a request names must be a tier of the program, and named once (400 otherwise)."""
-    known = {tier["tierId"] for tier in load(tenant_id).get("tiers") or []}
+def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str, settings: dict[str, Any] | None = None) -> None:
+    """Every tier id a request names must be a tier of the program (of `settings` when given, else
+    the cached settings), and named once (400 otherwise)."""
+    known = {tier["tierId"] for tier in (settings or load(tenant_id)).get("tiers") or []}
     problems, seen = [], set()
     for index, tier_id in enumerate(tier_ids):
         where = f"{field}[{index}]" if field.endswith("s") else field
@@ -69,20 +75,20 @@ def check_tier_ids(tenant_id: str, tier_ids: list[str], field: str) -> None:
         raise ValidationFailed(details=problems)
 
 
-def _check_named_tiers(tenant_id: str, tiers: list[dict[str, Any]]) -> None:
-    """A tier that rewards still name can't be removed: they would name a tier nobody can hold."""
-    # Only a change of tiers reads the catalog: imported here, so no other function's cold start loads it.
-    from loyalty.repository import rewards as rewards_db
+def _tier_removal(tenant_id: str, current: dict[str, Any], updated: dict[str, Any]) -> list[store.TxItem]:
+    """A tier that rewards still name can't be removed: they would name a tier nobody can hold.
 
-    kept = {tier["tierId"] for tier in tiers}
-    named: dict[str, list[str]] = {}
-    for reward in rewards_db.catalog(tenant_id).all():
-        for tier_id in reward.get("tierIds") or []:
-            if tier_id not in kept:
-                named.setdefault(tier_id, []).append(reward["rewardId"])
+    Each tier keeps a count of the rewards naming it (repository.program.tier_use_key), read by key
+    here (the catalog's index may lag a write on AWS), and the removal commits on condition that the
+    counts are still 0: a reward naming the tier that commits first makes the removal re-read and refuse.
+    """
+    kept = {tier["tierId"] for tier in updated.get("tiers") or []}
+    removed = sorted({tier["tierId"] for tier in current.get("tiers") or []} - kept)
+    named = {tier_id: count for tier_id, count in program_db.tier_uses(tenant_id, removed).items() if count}
     if named:
-        which = "; ".join(f"{tier_id} by {', '.join(sorted(ids))}" for tier_id, ids in sorted(named.items()))
+        which = "; ".join(f"{tier_id} by {count} reward(s)" for tier_id, count in named.items())
         raise Conflict("invalid_state", f"Tiers still named by rewards can't be removed: {which}.")
+    return [program_db.tier_unused(tenant_id, tier_id) for tier_id in removed]
 
 
 def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
@@ -94,8 +100,6 @@ def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
     def check(updated: dict[str, Any]) -> None:
         if changes.get("saleActivityId"):
             activities.require(tenant_id, changes["saleActivityId"])
-        if "tiers" in changes:
-            _check_named_tiers(tenant_id, updated["tiers"])
 
     updated = update_versioned(
         caller,
@@ -104,6 +108,7 @@ def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
         changes,
         lambda item: program_db.item(tenant_id, item),
         check,
+        lambda current, updated: _tier_removal(tenant_id, current, updated) if "tiers" in changes else [],
     )
     cache.put(("program", tenant_id), updated)
     return public(updated)

@@ -15,6 +15,7 @@ from loyalty.models.rewards import Reward, RewardCodesAdd, RewardCreate, RewardL
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import paging, store
+from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import program
@@ -57,6 +58,23 @@ def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return public(store.required(reward, "reward"), stock)
 
 
+def _name_tiers(tenant_id: str, old: list[str], new: list[str]) -> list[store.TxItem]:
+    """The writes that keep each tier's count of rewards naming it true when a reward's tierIds go
+    from `old` to `new`, on condition that the settings the new tiers were checked against are
+    still as read: a tier removed meanwhile makes the reward re-read and refuse (400), and a removal
+    that comes after sees the count (services.program._tier_removal). Strongly consistent reads
+    only: not the 30 s cache, not the catalog's index."""
+    if set(old) == set(new):
+        return []
+    settings = program.fresh(tenant_id)
+    program.check_tier_ids(tenant_id, new, "tierIds", settings)
+    return [
+        program_db.unchanged(tenant_id, settings["version"]),
+        *(program_db.count_tier_use(tenant_id, tier_id, -1) for tier_id in sorted(set(old) - set(new))),
+        *(program_db.count_tier_use(tenant_id, tier_id, +1) for tier_id in sorted(set(new) - set(old))),
+    ]
+
+
 def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     currency = program.load(tenant_id)["currency"]
@@ -79,6 +97,7 @@ def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
         zero = {"total": 0, "available": 0, "issued": 0}
         stock = [rewards_db.stock_item(tenant_id, reward_id, k, zero) for k in range(rewards_db.SHARDS)]
         items = [store.put_new(rewards_db.item(tenant_id, reward)), *(store.put_new(item) for item in stock)]
+        items += _name_tiers(tenant_id, [], reward["tierIds"] or [])
         answer = operation.commit(items, public(reward, stock))
         cache.put(("reward", tenant_id, reward_id), reward)
         return answer
@@ -95,6 +114,9 @@ def update_reward(caller: Caller, reward_id: str, changes: RewardUpdate) -> dict
         "reward",
         changes.given(),
         lambda item: rewards_db.item(tenant_id, item),
+        conditions=lambda current, updated: _name_tiers(
+            tenant_id, current.get("tierIds") or [], updated.get("tierIds") or []
+        ),
     )
     cache.put(("reward", tenant_id, reward_id), updated)
     return with_stock(tenant_id, reward_id)
