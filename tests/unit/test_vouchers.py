@@ -120,13 +120,14 @@ def test_the_checker_reports_tampered_vouchers_pools_and_guards():
     assert voucher_check.check_vouchers(TENANT)[0] == []
     key = repo.voucher_key(TENANT, first["voucherId"])
     store.transact([store.update(key, set_values={"status": "redeemed"})])  # status moved, index not
-    store.transact([store.update(repo.pool(TENANT, "O1").stock_key(0), add={"available": 1, "total": 1})])
+    pool = repo.pool(TENANT, store.get(offers_repo.offer_key(TENANT, "O1")))
+    store.transact([pool.stock.add(0, {"available": 1, "total": 1})])
     store.transact([store.update(repo.guard_key(TENANT, second["redemptionCode"]), remove=["voucherId"])])
     problems = {p["problem"] for p in voucher_check.check_vouchers(TENANT)[0]}
     assert {
         "a voucher not in exactly one state",
         "available differs from the codes in the pool",
         "a voucher whose code is not bound to it",
-        "issued differs from the pooled codes issued",
+        "issued differs from the codes handed out",
         "pool entries differ from the codes waiting in the pool",
     } <= problems, problems

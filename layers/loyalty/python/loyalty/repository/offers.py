@@ -1,26 +1,26 @@
 """Offers in the table: keys, index attributes, guards, usage shards and the limit-claiming writes.
 
-An offer (`T#t#OFFER#<offerId>` / `OFFER`) has SHARDS usage counters (`uses`, and `cap` when the
-offer has a total limit; the caps add up to `maxRedemptionsTotal`), each alone in its partition
+An offer (`T#t#OFFER#<offerId>` / `OFFER`) has a usage counter (a `counters.ShardedCounter` of
+`usageShards` shards, fixed when the offer is created): each shard holds `uses`, and `cap` when the
+offer has a total limit (the caps add up to `maxRedemptionsTotal`), alone in its partition
 `…#USES#<k>` and in no index. A redemption adds 1 to one random shard with room, on condition
 `uses < cap`, so the total limit holds exactly while a popular offer's redemptions spread over
-SHARDS partitions and write no index partition. Reading an offer with its counters is one
+the shards' partitions and write no index partition. Reading an offer with its counters is one
 BatchGetItem; a catalog or live page is one Query of the offers and one BatchGetItem of their
 counters. An offer's own redemptions are a write-sharded list (`sharded.ShardedCollection`).
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from typing import Any
 
-from loyalty.repository import keys, members, sharded, store
-from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
+from loyalty.repository import counters, keys, members, sharded, store
+from loyalty.repository import vouchers as vouchers_db
+from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
-SHARDS = 16  # as the code pools: a popular offer's redemptions at 2,000/s put 125/s on each counter
 NO_END = "9999-12-31T23:59:59Z"
-_INDEX_NAMES = (*INDEXES[PER_PARENT], *INDEXES[PROGRAM_WIDE])
+USAGE_SHARDS = "usageShards"  # on the offer: its usage counter's shard count, fixed when it is created
 
 
 # --- keys ----------------------------------------------------------------------------------------
@@ -34,13 +34,11 @@ def offer_key(tenant_id: str, offer_id: str) -> store.Key:
     return store.key(partition(tenant_id, offer_id), "OFFER")
 
 
-def shard_key(tenant_id: str, offer_id: str, shard: int) -> store.Key:
-    """A usage counter, alone in its partition (a popular offer's redemptions spread over SHARDS of them)."""
-    return store.key(f"{partition(tenant_id, offer_id)}#USES#{shard}", "USES")
-
-
-def shard_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
-    return [shard_key(tenant_id, offer_id, k) for k in range(SHARDS)]
+def usage(tenant_id: str, offer: dict[str, Any] | None, offer_id: str | None = None) -> counters.ShardedCounter:
+    """The offer's usage counter (`offer` None: the default count, for a read that has no offer yet)."""
+    oid = offer["offerId"] if offer else offer_id
+    assert oid is not None
+    return counters.ShardedCounter(partition(tenant_id, oid), "USES", counters.stored_shards(offer, USAGE_SHARDS))
 
 
 def code_guard(tenant_id: str, offer_code: str) -> store.Key:
@@ -111,24 +109,36 @@ def caps(total: int | None, uses: list[int]) -> list[int | None]:
     return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
 
 
+def new(offer: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """An offer about to be created, with the shard counts of its usage counter and voucher pool: the
+    program's setting now, fixed from then on."""
+    shards = counters.shards_for(settings)
+    return {**offer, USAGE_SHARDS: shards, vouchers_db.POOL_SHARDS: shards}
+
+
 def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
     """The offer, its code guard and its usage shards, all new."""
     offer_id = offer["offerId"]
-    items = [
+    counter = usage(tenant_id, offer)
+    shard_caps = caps(offer["maxRedemptionsTotal"], [0] * counter.shards)
+
+    def initial(shard: int) -> dict[str, Any]:
+        cap = shard_caps[shard]
+        return {"offerId": offer_id, "shard": shard, "uses": 0, **({} if cap is None else {"cap": cap})}
+
+    return [
         store.put_new({**offer_key(tenant_id, offer_id), **offer, **_index(tenant_id, offer)}),
         store.put_new({**code_guard(tenant_id, offer["offerCode"]), "offerId": offer_id}),
+        *counter.initial(initial),
     ]
-    for shard, cap in enumerate(caps(offer["maxRedemptionsTotal"], [0] * SHARDS)):
-        counter = {"offerId": offer_id, "shard": shard, "uses": 0, **({} if cap is None else {"cap": cap})}
-        items.append(store.put_new({**shard_key(tenant_id, offer_id, shard), **counter}))
-    return items
 
 
 def update_items(
     tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
 ) -> list[store.TxItem]:
     """The offer on condition its version is unchanged; when the total limit changes, the shards' caps."""
-    stored = {k: v for k, v in after.items() if k not in ("pk", "sk", *_INDEX_NAMES)}
+    stored = store.plain(after)
+    counter = usage(tenant_id, after)
     items = [
         store.put_versioned(
             {**offer_key(tenant_id, after["offerId"]), **stored, **_index(tenant_id, after)}, before["version"]
@@ -140,7 +150,7 @@ def update_items(
     for shard, cap in zip(shards, new_caps, strict=True):
         items.append(  # caps are computed from the uses read: a redemption in between retries this
             store.update(
-                shard_key(tenant_id, after["offerId"], shard["shard"]),
+                counter.key(shard["shard"]),
                 set_values=None if cap is None else {"cap": cap},
                 remove=("cap",) if cap is None else (),
                 condition="#uses = :uses",
@@ -153,15 +163,32 @@ def update_items(
 
 def read_offer(tenant_id: str, offer_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
     """The offer and its usage shards (by shard): one strongly consistent BatchGetItem."""
-    offer, *shards = store.get_many([offer_key(tenant_id, offer_id), *shard_keys(tenant_id, offer_id)])
-    return offer, [shard for shard in shards if shard]
+    return counters.with_entity(offer_key(tenant_id, offer_id), lambda offer: usage(tenant_id, offer, offer_id))
 
 
 def with_shards(tenant_id: str, offers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
     """Each offer with its usage shards, read by key (one BatchGetItem per 100 counters, eventually
     consistent: the counts on a list page may be a second old; redeeming reads them strongly)."""
-    groups = [shard_keys(tenant_id, offer["offerId"]) for offer in offers]
-    return list(zip(offers, store.get_groups(groups, consistent=False), strict=True))
+    return counters.of_entities(offers, lambda offer: usage(tenant_id, offer))
+
+
+def used(shards: list[dict[str, Any]]) -> int:
+    """How often the offer was used: its usage shards' sum."""
+    return counters.ShardedCounter.total(shards, "uses")
+
+
+def missing_shards(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> int:
+    """How many of the offer's usage shards were not read back (the checker: they are created with the offer)."""
+    return usage(tenant_id, offer).shards - len(shards)
+
+
+def caps_total(shards: list[dict[str, Any]]) -> int:
+    return counters.ShardedCounter.total(shards, "cap")
+
+
+def over_cap(shards: list[dict[str, Any]]) -> list[int]:
+    """The usage shards above their cap."""
+    return [shard["shard"] for shard in shards if "cap" in shard and shard["uses"] > shard["cap"]]
 
 
 def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
@@ -210,9 +237,7 @@ def offers_and_member_states(
     wanted = [*also, *(member_offer_key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
     if with_offers:
         wanted += [offer_key(tenant_id, offer_id) for offer_id in offer_ids]
-    found: list[dict[str, Any] | None] = []
-    for start in range(0, len(wanted), 100):
-        found += store.get_many(wanted[start : start + 100])
+    found = store.get_many(wanted)
     rest = found[len(also) :]
     offers = {item["offerId"]: item for item in rest if item and item["sk"] == "OFFER"}
     states = {item["offerId"]: item for item in rest if item and item["sk"].startswith("OFFER#")}
@@ -255,11 +280,11 @@ def claim_items(
     transaction fails as a whole, so neither limit can be passed however many requests race."""
     room = shards_with_room(shards)
     assert room, "check the total limit before claiming"
-    shard = random.choice(room)
+    counter = usage(tenant_id, offer)
     items = [
-        store.update(
-            shard_key(tenant_id, offer["offerId"], shard["shard"]),
-            add={"uses": 1},
+        counter.add(
+            counter.pick(room),
+            {"uses": 1},
             condition="attribute_not_exists(#cap) OR #uses < #cap",
             names={"#cap": "cap", "#uses": "uses"},
         )

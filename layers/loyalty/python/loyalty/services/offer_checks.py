@@ -8,12 +8,12 @@ from typing import Any
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
-from loyalty.services import offer_limits, transactions
+from loyalty.services import transactions
 
 
 def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
     wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
-    return [entry for start in range(0, len(wanted), 100) for entry in store.get_many(wanted[start : start + 100])]
+    return store.get_many(wanted)
 
 
 def check_offers(
@@ -38,10 +38,10 @@ def check_offers(
         if member_id:
             per_member[(member_id, offer_id)] += 1
     for offer_id, (offer, shards) in repo.everything(tenant_id).items():
-        if offer is None or len(shards) != repo.SHARDS:
+        if offer is None or repo.missing_shards(tenant_id, offer, shards):
             report(offer_id, "an offer without its usage shards", shards=len(shards))
             continue
-        used = offer_limits.redemption_count(shards)
+        used = repo.used(shards)
         if used != per_offer[offer_id]:
             report(
                 offer_id,
@@ -52,11 +52,10 @@ def check_offers(
         total = offer["maxRedemptionsTotal"]
         if total is not None and used > total:
             report(offer_id, "total limit exceeded", limit=total, used=used)
-        if total is not None and sum(s.get("cap", 0) for s in shards) != total:
+        if total is not None and repo.caps_total(shards) != total:
             report(offer_id, "shard caps do not add up to the total limit", limit=total)
-        for shard in shards:
-            if "cap" in shard and shard["uses"] > shard["cap"]:
-                report(offer_id, "a usage shard above its cap", shard=shard["shard"])
+        for shard in repo.over_cap(shards):
+            report(offer_id, "a usage shard above its cap", shard=shard)
     for member_id in member_ids:
         states = {s["offerId"]: s for s in repo.member_states(tenant_id, member_id)}
         for offer_id in set(states) | {o for m, o in per_member if m == member_id}:

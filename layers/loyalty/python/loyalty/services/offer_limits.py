@@ -16,10 +16,6 @@ from loyalty.repository import offers as repo
 from loyalty.repository import store
 
 
-def redemption_count(shards: list[dict[str, Any]]) -> int:
-    return sum(shard["uses"] for shard in shards)
-
-
 def member_uses(state: dict[str, Any] | None) -> int:
     return (state or {}).get("uses", 0)
 
@@ -28,7 +24,7 @@ def left(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, A
     """Uses left for a member (state None: none yet) under both limits; None = unlimited."""
     room = []
     if offer.get("maxRedemptionsTotal") is not None:
-        room.append(max(0, offer["maxRedemptionsTotal"] - redemption_count(shards)))
+        room.append(max(0, offer["maxRedemptionsTotal"] - repo.used(shards)))
     if offer.get("maxRedemptionsPerMember") is not None:
         room.append(max(0, offer["maxRedemptionsPerMember"] - member_uses(state)))
     return min(room) if room else None

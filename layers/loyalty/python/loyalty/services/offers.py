@@ -8,10 +8,12 @@ from typing import Any
 
 from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.models.offers import MEMBER_OFFER, OFFER, REFERENCED_OFFER
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import cursor
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as repo
+from loyalty.repository import offers as offers_db
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
 
@@ -33,22 +35,11 @@ DEFAULTS: dict[str, Any] = {
     "images": None,
     "messages": None,
 }
-FIELDS = (
-    "offerId",
-    "offerCode",
-    "name",
-    "rewardType",
-    "offerAmount",
-    "currency",
-    *DEFAULTS,
-    "createdAt",
-    "updatedAt",
-)
 ORDER = {"draft": 0, "published": 1, "archived": 2}
 
 
-def public(offer: dict[str, Any], shards: list[dict[str, Any]]) -> dict[str, Any]:
-    return {**{name: offer.get(name) for name in FIELDS}, "redemptionCount": offer_limits.redemption_count(shards)}
+def public(offer: dict[str, Any], usage: list[dict[str, Any]]) -> dict[str, Any]:
+    return fields_of(OFFER, {**offer, "redemptionCount": offers_db.used(usage)})
 
 
 def _check_rules(offer: dict[str, Any]) -> None:
@@ -71,7 +62,7 @@ def _check_rules(offer: dict[str, Any]) -> None:
 
 
 def load(tenant_id: str, offer_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    offer, shards = repo.read_offer(tenant_id, offer_id)
+    offer, shards = offers_db.read_offer(tenant_id, offer_id)
     if offer is None:
         raise NotFound("The offer does not exist.")
     return offer, shards
@@ -79,30 +70,23 @@ def load(tenant_id: str, offer_id: str) -> tuple[dict[str, Any], list[dict[str, 
 
 def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
     """The offerId of a code (codes never change, so the answer is cached per container)."""
-    return cache.get(("offercode", tenant_id, offer_code), lambda: repo.offer_id_for_code(tenant_id, offer_code))
+    return cache.get(("offercode", tenant_id, offer_code), lambda: offers_db.offer_id_for_code(tenant_id, offer_code))
 
 
 def create_offer(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-    currency = program.load(tenant_id)["currency"]
+    settings = program.load(tenant_id)
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        offer = {
-            **DEFAULTS,
-            "currency": currency,
-            **body,
-            "offerId": ids.ulid(),
-            "createdAt": now,
-            "updatedAt": now,
-            "version": 0,
-        }
+        fields = {**DEFAULTS, "currency": settings["currency"], **body, "offerId": ids.ulid()}
+        offer = offers_db.new({**fields, "createdAt": now, "updatedAt": now, "version": 0}, settings)
         _check_rules(offer)
-        (guard,) = operation.read([repo.code_guard(tenant_id, body["offerCode"])])
+        (guard,) = operation.read([offers_db.code_guard(tenant_id, body["offerCode"])])
         if guard is not None:
             raise Conflict("duplicate", "An offer with this offerCode exists already.")
-        items = repo.create_items(tenant_id, offer)
-        return operation.commit(items, public(offer, [{"uses": 0}]))
+        items = offers_db.create_items(tenant_id, offer)
+        return operation.commit(items, public(offer, []))
 
     return run(caller, attempt)
 
@@ -118,14 +102,15 @@ def update_offer(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[st
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
         total = changes.get("maxRedemptionsTotal", current["maxRedemptionsTotal"])
-        used = offer_limits.redemption_count(shards)
+        used = offers_db.used(shards)
         if total is not None and total < used:
             raise Conflict("invalid_state", f"The offer has been redeemed {used} times already.")
         updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
         _check_rules(updated)
         if not changes:
             return public(current, shards)
-        return operation.commit(repo.update_items(tenant_id, current, updated, shards), public(updated, shards), 200)
+        items = offers_db.update_items(tenant_id, current, updated, shards)
+        return operation.commit(items, public(updated, shards), 200)
 
     return run(caller, attempt)
 
@@ -141,11 +126,10 @@ def list_offers(tenant_id: str, query: dict[str, Any]) -> Page:
     start = cursor.decode(tenant_id, query_id, query.get("nextToken"))
     if query.get("offerCode"):
         offer_id = offer_id_for_code(tenant_id, query["offerCode"])
-        found = repo.read_offer(tenant_id, offer_id) if offer_id and not start else (None, [])
-        offer, shards = found
-        shown = offer is not None and query.get("status") in (None, offer["status"])
-        return Page([public(offer, shards)] if shown else [], None)  # type: ignore[arg-type]
-    groups, last = repo.catalog_page(tenant_id, query.get("status"), query.get("limit", 25), start)
+        offer, shards = offers_db.read_offer(tenant_id, offer_id) if offer_id and not start else (None, [])
+        shown = [] if offer is None or query.get("status") not in (None, offer["status"]) else [public(offer, shards)]
+        return Page(shown, None)
+    groups, last = offers_db.catalog_page(tenant_id, query.get("status"), query.get("limit", 25), start)
     return Page([public(offer, shards) for offer, shards in groups], cursor.encode(tenant_id, query_id, last))
 
 
@@ -172,15 +156,16 @@ def for_member(
     offer: dict[str, Any], shards: list[dict[str, Any]] | None, state: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """An offer as a member sees it: activation, days and (with its shards) redemptions left."""
-    out = {name: offer.get(name) for name in FIELDS}
-    if shards is not None:
-        out["redemptionCount"] = offer_limits.redemption_count(shards)
-    out["activated"] = bool((state or {}).get("activatedAt"))
-    out["activatedAt"] = (state or {}).get("activatedAt")
-    out["daysRemaining"] = days_remaining(offer, now)
-    if shards is not None:
-        out["redemptionsLeft"] = offer_limits.left(offer, shards, state)
-    return out
+    shown = {
+        **offer,
+        "activated": bool((state or {}).get("activatedAt")),
+        "activatedAt": (state or {}).get("activatedAt"),
+        "daysRemaining": days_remaining(offer, now),
+    }
+    if shards is None:
+        return fields_of(REFERENCED_OFFER, shown)
+    left = offer_limits.left(offer, shards, state)
+    return fields_of(MEMBER_OFFER, {**shown, "redemptionCount": offers_db.used(shards), "redemptionsLeft": left})
 
 
 def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
@@ -192,10 +177,10 @@ def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page
     """
     now = clock.now()
     query_id = cursor.query_id(f"member-offers:{member_id}", query)
-    groups, last = repo.live_page(
+    groups, last = offers_db.live_page(
         tenant_id, clock.iso(now), query.get("limit", 25), cursor.decode(tenant_id, query_id, query.get("nextToken"))
     )
-    (member,), _, states = repo.offers_and_member_states(
+    (member,), _, states = offers_db.offers_and_member_states(
         tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
     )
     if member is None:
@@ -224,7 +209,7 @@ def _offer_and_state(
     """The offer (404 if none) and the member's state for it (404 if no such member)."""
     offer, _ = load(tenant_id, offer_id)
     member, state = operation.read(
-        [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+        [members_db.key(tenant_id, member_id), offers_db.member_offer_key(tenant_id, member_id, offer_id)]
     )
     if member is None:
         raise NotFound("The member does not exist.")
@@ -241,7 +226,7 @@ def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")
         activated_at = (state or {}).get("activatedAt") or now
-        item = repo.activation_item(tenant_id, member_id, offer_id, state, activated_at)
+        item = offers_db.activation_item(tenant_id, member_id, offer_id, state, activated_at)
         return operation.commit([item], _activation(offer, member_id, activated_at), 200)
 
     return run(caller, attempt)
@@ -256,6 +241,6 @@ def deactivate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         answer = _activation(offer, member_id, None)
         if not (state or {}).get("activatedAt"):
             return answer
-        return operation.commit([repo.activation_item(tenant_id, member_id, offer_id, state, None)], answer, 200)
+        return operation.commit([offers_db.activation_item(tenant_id, member_id, offer_id, state, None)], answer, 200)
 
     return run(caller, attempt)

@@ -17,8 +17,9 @@ from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import cursor, store
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
-from loyalty.services import program
+from loyalty.services import code_pools, program
 
+EMPTY_STOCK = {"total": 0, "available": 0, "issued": 0}
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -31,17 +32,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
+def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
+    """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(REWARD, reward, without=("stock",))
-    issued = sum(item["issued"] for item in stock)
     if reward["fulfillment"] == "coupon":
-        out["stock"] = {
-            "total": sum(item["total"] for item in stock),
-            "available": sum(item["available"] for item in stock),
-            "issued": issued,
-        }
+        out["stock"] = dict(stock)
     else:
-        out["stock"] = {"total": None, "available": None, "issued": issued}
+        out["stock"] = {"total": None, "available": None, "issued": stock["issued"]}
     return out
 
 
@@ -52,7 +49,7 @@ def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
-    """The reward and its stock counters: one BatchGetItem (the reward and its shards' counters)."""
+    """The reward and its stock: one BatchGetItem (the reward and its stock counter's shards)."""
     reward, stock = rewards_db.with_stock(tenant_id, reward_id)
     return public(store.required(reward, "reward"), stock)
 
@@ -68,27 +65,18 @@ def tiers_named(tenant_id: str) -> dict[str, list[str]]:
 
 def create_reward(caller: Caller, body: dict[str, Any]) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-    currency = program.load(tenant_id)["currency"]
+    settings = program.load(tenant_id)
     program.check_tier_ids(tenant_id, body.get("tierIds") or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        reward = {
-            **DEFAULTS,
-            "currency": currency,
-            **body,
-            "createdAt": now,
-            "updatedAt": now,
-            "version": 0,
-        }
+        fields = {**DEFAULTS, "currency": settings["currency"], **body, "createdAt": now, "updatedAt": now}
+        reward = rewards_db.new({**fields, "version": 0}, settings)
         reward_id = reward["rewardId"]
         (existing,) = operation.read([rewards_db.key(tenant_id, reward_id)])
         if existing is not None:
             raise Conflict("duplicate", "A reward with this rewardId exists already.")
-        zero = {"total": 0, "available": 0, "issued": 0}
-        stock = [rewards_db.stock_item(tenant_id, reward_id, k, zero) for k in range(rewards_db.SHARDS)]
-        items = [store.put_new(rewards_db.item(tenant_id, reward)), *(store.put_new(item) for item in stock)]
-        answer = operation.commit(items, public(reward, stock))
+        answer = operation.commit(rewards_db.create_items(tenant_id, reward), public(reward, EMPTY_STOCK))
         cache.put(("reward", tenant_id, reward_id), reward)
         return answer
 
@@ -133,7 +121,8 @@ def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, An
     reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(given))
-    added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
-    skipped += len(given) - len(codes)
-    return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
+    return code_pools.add_distinct(
+        given,
+        lambda codes: rewards_db.add_codes(tenant_id, reward, codes),
+        lambda: rewards_db.read_stock(tenant_id, reward),
+    )

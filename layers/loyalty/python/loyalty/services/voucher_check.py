@@ -8,6 +8,7 @@ from typing import Any
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
+from loyalty.services import checker_pools
 
 # (has redeemedAt, has cancelledAt) for each state
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
@@ -28,8 +29,8 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
 
     guards = {guard["code"]: guard for guard in repo.all_guards(tenant_id, offer_id)}
     pooled = any(guard["source"] == "pool" for guard in guards.values())
-    in_pool = repo.pool_entries(tenant_id, offer_id) if pooled else []
-    stock = repo.read_stock(tenant_id, offer_id)
+    in_pool = repo.pool_entries(tenant_id, offer) if pooled else []
+    stock = repo.read_stock(tenant_id, offer)
 
     for voucher in vouchers:
         voucher_id, status = voucher["voucherId"], voucher["status"]
@@ -52,12 +53,8 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
 
     issued_from_pool = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is not None]
     waiting = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is None]
-    if stock["available"] != len(in_pool):
-        report("available differs from the codes in the pool", stored=stock["available"], counted=len(in_pool))
-    if stock["issued"] != len(issued_from_pool):
-        report("issued differs from the pooled codes issued", stored=stock["issued"], counted=len(issued_from_pool))
-    if stock["total"] != stock["available"] + stock["issued"]:
-        report("issued + available differs from total", **stock)
+    for problem, facts in checker_pools.pool_problems(stock, len(in_pool), len(issued_from_pool)):
+        report(problem, **facts)
     if sorted(in_pool) != sorted(g["code"] for g in waiting):
         report(
             "pool entries differ from the codes waiting in the pool",

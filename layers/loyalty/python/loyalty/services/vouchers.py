@@ -16,7 +16,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import vouchers as repo
 from loyalty.results import Page
-from loyalty.services import offer_limits
+from loyalty.services import code_pools, offer_limits
 from loyalty.services.book import Book
 
 FIELDS = (
@@ -94,25 +94,20 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
-        wanted = repo.stock_keys(tenant_id, offer_id)
-        if member_id:
-            wanted += [
-                members_db.key(tenant_id, member_id),
-                offers_repo.member_offer_key(tenant_id, member_id, offer_id),
-            ]
-        found = operation.read(wanted)
-        counters = found[: len(repo.stock_keys(tenant_id, offer_id))]
-        member, state = found[len(counters) :] if member_id else (None, None)
-        offer, shards = offers_repo.read_offer(tenant_id, offer_id)
+        offer, usage = offers_repo.read_offer(tenant_id, offer_id)
         offer = _require_current(offer, clock.iso(now))
+        pool = repo.pool(tenant_id, offer)
+        holder = [members_db.key(tenant_id, member_id), offers_repo.member_offer_key(tenant_id, member_id, offer_id)]
+        found = operation.read([*(holder if member_id else []), *pool.stock.keys()])
+        member, state = found[:2] if member_id else (None, None)
         if member_id and member is None:
             raise NotFound("The member does not exist.")
         if member is not None:
             Book(tenant_id, member).require_active()  # a suspended or erased member takes no vouchers
         activation, expiration = _validity(offer, body, clock.day(now))
-        claims = offer_limits.claim(tenant_id, offer, shards, member_id, state)
-        from_pool = repo.stock(counters)["total"] > 0
-        code = repo.claim_pooled(tenant_id, offer_id) if from_pool else codes.generate()
+        claims = offer_limits.claim(tenant_id, offer, usage, member_id, state)
+        from_pool = pool.totals(found)["total"] > 0
+        code = pool.claim() if from_pool else codes.generate()
         if code is None:
             raise Conflict("out_of_stock", "The offer's voucher codes are all issued.")
         voucher = {
@@ -129,7 +124,7 @@ def issue(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[str, Any]
             "expirationDate": expiration,
             "orderId": None,
         }
-        items = [*repo.create(tenant_id, voucher, from_pool=from_pool), *claims]
+        items = [*repo.create(tenant_id, offer, voucher, from_pool=from_pool), *claims]
         if member is not None:
             items.append(members_db.unchanged(tenant_id, member))
         return operation.commit(items, public(voucher))
@@ -158,13 +153,9 @@ def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any
         raise NotFound("The offer does not exist.")
     if offer.get("status") == "archived":
         raise Conflict("invalid_state", "An archived offer takes no more voucher codes.")
-    distinct = list(dict.fromkeys(given))
-    added, skipped = repo.add_codes(tenant_id, offer_id, distinct)
-    return {
-        "added": added,
-        "skipped": skipped + len(given) - len(distinct),
-        "stock": repo.read_stock(tenant_id, offer_id),
-    }
+    return code_pools.add_distinct(
+        given, lambda codes: repo.add_codes(tenant_id, offer, codes), lambda: repo.read_stock(tenant_id, offer)
+    )
 
 
 # --- reads --------------------------------------------------------------------------------------
