@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from loyalty.operation import Caller
-from loyalty.repository import counters, store
+from loyalty.repository import counters, offer_usage, store
 from loyalty.repository import offers as offers_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import vouchers as vouchers_db
@@ -52,7 +52,7 @@ def test_a_rewards_and_an_offers_counts_are_the_tenants_setting_fixed_on_the_ent
     usage = offers_db.usage(TENANT, offer)
     assert (usage.shards, vouchers_db.pool(TENANT, offer).shards) == (shards, shards)
     _, read = offers_db.read_offer(TENANT, offer_id)
-    assert len(read) == shards and offers_db.caps_total(read) == 7
+    assert len(read) == shards and offer_usage.caps_total(read) == 7
 
 
 def test_codes_added_are_counted_in_the_shards_of_the_rewards_own_count():

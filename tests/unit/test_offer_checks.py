@@ -5,6 +5,7 @@ from loyalty.models.members import MEMBER_CREATE
 from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
 from loyalty.models.types import checked
 from loyalty.operation import Caller
+from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
@@ -50,7 +51,7 @@ def test_a_shard_past_its_cap_and_caps_not_adding_up_are_reported(redeemed):
 
 def test_member_uses_off_and_a_missing_award_are_reported(redeemed):
     offer_id, member_id, made = redeemed
-    key = repo.member_offer_key(TENANT, member_id, offer_id)
+    key = activations_db.key(TENANT, member_id, offer_id)
     store.transact([store.update(key, add={"uses": 1})])
     store.transact([store.delete(ledger_db.key(TENANT, made[0]["transactionId"]))])
     found = problems()

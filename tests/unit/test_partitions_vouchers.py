@@ -31,7 +31,7 @@ from loyalty.operation import Caller
 from loyalty.repository import cursor, sharded, store
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
-from loyalty.services import members, offers, program, tenants, voucher_check, vouchers
+from loyalty.services import checker_vouchers, members, offers, program, tenants, vouchers
 
 from tests.support.write_paths import TABLE, Touch, recording
 
@@ -225,7 +225,7 @@ def test_an_offers_vouchers_page_newest_first_across_the_shards_by_status_or_all
     assert _all_pages(offer_id, None, 7) == sorted((i for ids in statuses.values() for i in ids), reverse=True)
     for status, expected in newest.items():
         assert _all_pages(offer_id, status, 5) == expected
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
 
 
 def test_the_longest_cursor_of_a_page_by_status_fits_a_next_token():

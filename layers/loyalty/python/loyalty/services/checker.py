@@ -9,7 +9,7 @@ from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import store
-from loyalty.services import checker_pools, offer_checks, tenants, transactions, voucher_check
+from loyalty.services import checker_offers, checker_pools, checker_vouchers, tenants, transactions
 from loyalty.services.book import unspent
 
 
@@ -122,12 +122,12 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
     member_ids = [member["memberId"] for member in found]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
-    voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
+    voucher_problems, voucher_uses = checker_vouchers.check_vouchers(tenant_id)
     return (
         problems
         + check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
         + checker_pools.check_pools(tenant_id)
-        + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
+        + checker_offers.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems
     )
 

@@ -10,36 +10,24 @@ from typing import Any
 from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
+from loyalty.models.offers import REDEMPTION
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
+from loyalty.repository import activations as activations_db
 from loyalty.repository import cursor, store
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as repo
+from loyalty.repository import offer_redemptions as offer_redemptions_db
+from loyalty.repository import order_guards as order_guards_db
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
 
-FIELDS = (
-    "id",
-    "offerId",
-    "offerCode",
-    "memberId",
-    "orderId",
-    "redeemedAt",
-    "currency",
-    "value",
-    "rewardType",
-    "rewardAmount",
-    "points",
-    "contentIds",
-    "transactionId",
-    "createdAt",
-)
 CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return fields_of(REDEMPTION, item)
 
 
 def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
@@ -104,9 +92,9 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
-        wanted = [repo.order_guard(tenant_id, body["offerCode"], order_id)] if order_id else []
+        wanted = [order_guards_db.key(tenant_id, body["offerCode"], order_id)] if order_id else []
         if member_id:
-            wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+            wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
@@ -144,7 +132,9 @@ def redeem(caller: Caller, body: dict[str, Any]) -> dict[str, Any] | Answer:
             items += _award(book, offer, redemption, points)
         elif member is not None:
             items.append(members_db.unchanged(tenant_id, member))  # still active when the redemption lands
-        items += repo.redemption_items(tenant_id, redemption, input_hash)
+        items.append(offer_redemptions_db.put(tenant_id, redemption))
+        if order_id:
+            items.append(order_guards_db.put(tenant_id, offer["offerCode"], order_id, redemption["id"], input_hash))
         return operation.commit(items, public(redemption))
 
     return run(caller, attempt)
@@ -174,7 +164,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
-    return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
+    return public(store.get_required(offer_redemptions_db.key(tenant_id, redemption_id), "offer redemption"))
 
 
 def _page(
@@ -185,7 +175,7 @@ def _page(
     if low and high and low > high:
         raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
     query_id = cursor.query_id(name, query)
-    items, last = repo.redemptions_page(
+    items, last = offer_redemptions_db.page(
         tenant_id,
         **where,
         low=low,
@@ -215,7 +205,7 @@ def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) ->
     name = f"member-offer-redemptions:{member_id}"
     items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
-    (member,), found, states = repo.offers_and_member_states(
+    (member,), found, states = activations_db.offers_and_states(
         tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
     )
     if member is None:
@@ -223,4 +213,4 @@ def member_redemptions(tenant_id: str, member_id: str, query: dict[str, Any]) ->
     now = clock.now()
     referenced = [offers.for_member(found[i], None, states.get(i), now) for i in offer_ids if i in found]
     data = {"redemptions": [public(item) for item in items], "offers": referenced}
-    return Page(data, token)  # type: ignore[arg-type]
+    return Page(data, token)

@@ -11,8 +11,10 @@ from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.models.offers import MEMBER_OFFER, OFFER, REFERENCED_OFFER
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
+from loyalty.repository import activations as activations_db
 from loyalty.repository import cursor
 from loyalty.repository import members as members_db
+from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
@@ -39,7 +41,7 @@ ORDER = {"draft": 0, "published": 1, "archived": 2}
 
 
 def public(offer: dict[str, Any], usage: list[dict[str, Any]]) -> dict[str, Any]:
-    return fields_of(OFFER, {**offer, "redemptionCount": offers_db.used(usage)})
+    return fields_of(OFFER, {**offer, "redemptionCount": usage_db.used(usage)})
 
 
 def _check_rules(offer: dict[str, Any]) -> None:
@@ -102,7 +104,7 @@ def update_offer(caller: Caller, offer_id: str, body: dict[str, Any]) -> dict[st
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
         total = changes.get("maxRedemptionsTotal", current["maxRedemptionsTotal"])
-        used = offers_db.used(shards)
+        used = usage_db.used(shards)
         if total is not None and total < used:
             raise Conflict("invalid_state", f"The offer has been redeemed {used} times already.")
         updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
@@ -165,7 +167,7 @@ def for_member(
     if shards is None:
         return fields_of(REFERENCED_OFFER, shown)
     left = offer_limits.left(offer, shards, state)
-    return fields_of(MEMBER_OFFER, {**shown, "redemptionCount": offers_db.used(shards), "redemptionsLeft": left})
+    return fields_of(MEMBER_OFFER, {**shown, "redemptionCount": usage_db.used(shards), "redemptionsLeft": left})
 
 
 def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page:
@@ -180,7 +182,7 @@ def member_offers(tenant_id: str, member_id: str, query: dict[str, Any]) -> Page
     groups, last = offers_db.live_page(
         tenant_id, clock.iso(now), query.get("limit", 25), cursor.decode(tenant_id, query_id, query.get("nextToken"))
     )
-    (member,), _, states = offers_db.offers_and_member_states(
+    (member,), _, states = activations_db.offers_and_states(
         tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
     )
     if member is None:
@@ -209,7 +211,7 @@ def _offer_and_state(
     """The offer (404 if none) and the member's state for it (404 if no such member)."""
     offer, _ = load(tenant_id, offer_id)
     member, state = operation.read(
-        [members_db.key(tenant_id, member_id), offers_db.member_offer_key(tenant_id, member_id, offer_id)]
+        [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
     )
     if member is None:
         raise NotFound("The member does not exist.")
@@ -226,7 +228,7 @@ def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")
         activated_at = (state or {}).get("activatedAt") or now
-        item = offers_db.activation_item(tenant_id, member_id, offer_id, state, activated_at)
+        item = activations_db.activation_item(tenant_id, member_id, offer_id, state, activated_at)
         return operation.commit([item], _activation(offer, member_id, activated_at), 200)
 
     return run(caller, attempt)
@@ -241,6 +243,8 @@ def deactivate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         answer = _activation(offer, member_id, None)
         if not (state or {}).get("activatedAt"):
             return answer
-        return operation.commit([offers_db.activation_item(tenant_id, member_id, offer_id, state, None)], answer, 200)
+        return operation.commit(
+            [activations_db.activation_item(tenant_id, member_id, offer_id, state, None)], answer, 200
+        )
 
     return run(caller, attempt)

@@ -6,8 +6,8 @@ from collections import Counter
 from typing import Any
 
 from loyalty.models.vouchers import VOUCHER_STATUSES
-from loyalty.repository import offers as offers_repo
-from loyalty.repository import vouchers as repo
+from loyalty.repository import offers as offers_db
+from loyalty.repository import vouchers as vouchers_db
 from loyalty.services import checker_pools
 
 # (has redeemedAt, has cancelledAt) for each state
@@ -27,14 +27,14 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
     def report(problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
 
-    guards = {guard["code"]: guard for guard in repo.all_guards(tenant_id, offer_id)}
+    guards = {guard["code"]: guard for guard in vouchers_db.all_guards(tenant_id, offer_id)}
     pooled = any(guard["source"] == "pool" for guard in guards.values())
-    in_pool = repo.pool_entries(tenant_id, offer) if pooled else []
-    stock = repo.read_stock(tenant_id, offer)
+    in_pool = vouchers_db.pool_entries(tenant_id, offer) if pooled else []
+    stock = vouchers_db.read_stock(tenant_id, offer)
 
     for voucher in vouchers:
         voucher_id, status = voucher["voucherId"], voucher["status"]
-        if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status:
+        if status not in VOUCHER_STATUSES or vouchers_db.status_of_index(voucher) != status:
             report("a voucher not in exactly one state", voucherId=voucher_id, status=status)
         elif (bool(voucher.get("redeemedAt")), bool(voucher.get("cancelledAt"))) != _STAMPS[status]:
             report("a voucher whose times disagree with its state", voucherId=voucher_id, status=status)
@@ -78,8 +78,8 @@ def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str
     for, (offerId, memberId or None) per voucher issued, for the offer checks."""
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None]] = []
-    for offer, _ in (found for found in offers_repo.everything(tenant_id).values() if found[0] is not None):
-        vouchers = repo.all_vouchers(tenant_id, offer["offerId"])
+    for offer, _ in (found for found in offers_db.everything(tenant_id).values() if found[0] is not None):
+        vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]
     return problems, uses
