@@ -27,7 +27,7 @@ MODULES = {
     "loyalty.services.redemptions": "layers/loyalty/python/loyalty/services/redemptions.py",
     "loyalty.services.offer_redemptions": "layers/loyalty/python/loyalty/services/offer_redemptions.py",
     "loyalty.services.offer_limits": "layers/loyalty/python/loyalty/services/offer_limits.py",
-    "loyalty.services.offer_checks": "layers/loyalty/python/loyalty/services/offer_checks.py",
+    "loyalty.services.checker_offers": "layers/loyalty/python/loyalty/services/checker_offers.py",
     "loyalty.services.vouchers": "layers/loyalty/python/loyalty/services/vouchers.py",
     "loyalty.repository.pools": "layers/loyalty/python/loyalty/repository/pools.py",
 }

@@ -121,7 +121,8 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     stored = store.get(members_db.key(tenant.tenant_id, m))
     stored["balance"]["available"] += 5
     store.put_plain(stored)
-    store.transact([store.delete(rewards_db.code_key(tenant.tenant_id, "coffee", "A1"))])
+    pool = rewards_db.code_pool(tenant.tenant_id, store.get(rewards_db.key(tenant.tenant_id, "coffee")))
+    store.transact([store.delete(pool.entry_key("A1"))])
     problems = checker.check([tenant.tenant_id])["problems"]
     assert {p.get("field") for p in problems if "field" in p} == {"available", "lotTotal - consumed", "unspent lots"}
     assert [p["problem"] for p in problems if "problem" in p] == ["available differs from the codes in the pool"]

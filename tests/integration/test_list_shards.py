@@ -10,7 +10,7 @@ from loyalty.errors import ValidationFailed
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as offers_db
+from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import sharded
 from loyalty.services import jobs, tenants
 from loyalty.shard_counts import FAMILIES, SETTLE_SECONDS
@@ -47,7 +47,7 @@ def _offer_redemption(tenant: Any, i: int) -> str:
 LISTS: dict[str, tuple[str, str, Callable[[Any, int], str], Callable[[str], sharded.ShardedCollection]]] = {
     "members": ("/members", "memberId", _member, members_db.by_creation),
     "transactions": ("/transactions", "transactionId", _transaction, ledger_db.of_program),
-    "offer redemptions": ("/offer-redemptions", "id", _offer_redemption, offers_db.program_redemptions),
+    "offer redemptions": ("/offer-redemptions", "id", _offer_redemption, offer_redemptions_db.of_program),
 }
 
 

@@ -19,9 +19,7 @@ from loyalty import cache, clock, jsontext
 from loyalty.errors import ApiError
 from loyalty.models.types import checked
 from loyalty.operation import Caller, Replayed
-from loyalty.repository import offers as offers_db
-from loyalty.repository import pools, sharded
-from loyalty.repository import rewards as rewards_db
+from loyalty.repository import sharded
 from loyalty.services import checker, jobs, tenants
 
 from tools.local import embedded_dynamodb
@@ -60,7 +58,7 @@ class CheckedMachine(RuleBasedStateMachine):
         cache.clear()
         self.clock = clock.FrozenClock(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
         clock.use(self.clock)
-        tenants.create_tenant(TENANT, "State machine")
+        tenants.create_tenant(TENANT, "State machine", counter_shards=FEW_COUNTER_SHARDS)
         self.sent: list[tuple[Any, str, datetime, int, dict[str, Any]]] = []
         self.steps = 0
 
@@ -118,17 +116,20 @@ class CheckedMachine(RuleBasedStateMachine):
 
 
 # The checker after every step walks every shard of every list and pool (about 200 Queries with the
-# shipped counts). The machines run the same sharded code with FEW_SHARDS per list, pool and offer,
-# so a step's check costs a quarter; the shipped counts are exercised by tests/unit/test_sharded.py,
+# shipped counts). The machines run the same sharded code with FEW_SHARDS per list and the tenant's
+# counters (pools, stock, offer usage) created with FEW_COUNTER_SHARDS (the tenant's setting), so a
+# step's check costs a quarter; the shipped counts are exercised by tests/unit/test_sharded.py,
 # test_partitions*.py and the integration suite.
-FEW_SHARDS = {sharded: 4, pools: 4, rewards_db: 4, offers_db: 4}
+FEW_SHARDS = {sharded: 4}
+FEW_COUNTER_SHARDS = 4
 
 
 @contextmanager
 def machine_settings() -> Iterator[None]:
-    """FEW_SHARDS, and one job worker: the jobs settle on a thread pool, and moto (the embedded table)
-    is not safe under concurrent threads (two settles of one member's lots both committed, a lost
-    update seen as a flaky expiry total); what the jobs do is the same on one worker."""
+    """FEW_SHARDS per list (the counters' count is the machine tenant's setting), and one job worker:
+    the jobs settle on a thread pool, and moto (the embedded table) is not safe under concurrent threads
+    (two settles of one member's lots both committed, a lost update seen as a flaky expiry total); what
+    the jobs do is the same on one worker."""
     shipped: dict[Any, int] = {module: module.SHARDS for module in FEW_SHARDS}
     workers = jobs.WORKERS
     try:

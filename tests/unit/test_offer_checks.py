@@ -5,6 +5,7 @@ from loyalty.models.members import MemberCreate
 from loyalty.models.offers import OfferCreate, OfferRedemptionCreate
 from loyalty.models.types import checked
 from loyalty.operation import Caller
+from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
@@ -30,15 +31,19 @@ def problems() -> set[str]:
     return {problem.get("problem", problem.get("field")) for problem in checker.check([TENANT])["problems"]}
 
 
+def _usage(offer_id: str):
+    return repo.usage(TENANT, store.get(repo.offer_key(TENANT, offer_id)))
+
+
 def test_a_usage_counter_off_by_one_is_reported(redeemed):
     offer_id, _, _ = redeemed
-    store.transact([store.update(repo.shard_key(TENANT, offer_id, 0), add={"uses": 1})])
+    store.transact([_usage(offer_id).add(0, {"uses": 1})])
     assert "redemptionCount differs from the redemptions recorded" in problems()
 
 
 def test_a_shard_past_its_cap_and_caps_not_adding_up_are_reported(redeemed):
     offer_id, _, _ = redeemed
-    store.transact([store.update(repo.shard_key(TENANT, offer_id, 7), set_values={"cap": 5, "uses": 9})])
+    store.transact([store.update(_usage(offer_id).key(7), set_values={"cap": 5, "uses": 9})])
     assert {"a usage shard above its cap", "shard caps do not add up to the total limit", "total limit exceeded"} <= (
         problems()
     )
@@ -46,7 +51,7 @@ def test_a_shard_past_its_cap_and_caps_not_adding_up_are_reported(redeemed):
 
 def test_member_uses_off_and_a_missing_award_are_reported(redeemed):
     offer_id, member_id, made = redeemed
-    key = repo.member_offer_key(TENANT, member_id, offer_id)
+    key = activations_db.key(TENANT, member_id, offer_id)
     store.transact([store.update(key, add={"uses": 1})])
     store.transact([store.delete(ledger_db.key(TENANT, made[0]["transactionId"]))])
     found = problems()

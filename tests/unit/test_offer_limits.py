@@ -5,6 +5,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from loyalty.errors import Conflict
+from loyalty.repository import activations as activations_db
+from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
 from loyalty.services import offer_limits
@@ -30,7 +32,7 @@ USES = st.lists(st.integers(0, 50), min_size=8, max_size=8)
 @given(uses=USES, room=st.integers(0, 10**6))
 def test_caps_add_up_to_the_limit_and_never_fall_below_uses(uses, room):
     total = sum(uses) + room  # every drawn case is a limit at or above the uses
-    caps = repo.caps(total, uses)
+    caps = usage_db.caps(total, uses)
     assert sum(caps) == total
     assert all(cap >= used for cap, used in zip(caps, uses, strict=True))
     assert (
@@ -41,18 +43,18 @@ def test_caps_add_up_to_the_limit_and_never_fall_below_uses(uses, room):
 @given(uses=USES.filter(any), short=st.integers(1, 400))
 def test_caps_below_the_uses_are_refused(uses, short):
     with pytest.raises(AssertionError, match="below the redemptions made"):
-        repo.caps(max(0, sum(uses) - short), uses)
+        usage_db.caps(max(0, sum(uses) - short), uses)
 
 
 def test_caps_of_no_limit_are_none():
-    assert repo.caps(None, [3] * 8) == [None] * 8
+    assert usage_db.caps(None, [3] * 8) == [None] * 8
 
 
 def claim_until_refused(item: dict, member_id: str | None) -> int:
     taken = 0
     while True:
         current, shards = repo.read_offer(TENANT, item["offerId"])
-        state = store.get(repo.member_offer_key(TENANT, member_id, item["offerId"])) if member_id else None
+        state = store.get(activations_db.key(TENANT, member_id, item["offerId"])) if member_id else None
         try:
             store.transact(offer_limits.claim(TENANT, current, shards, member_id, state))
         except Conflict as refused:
@@ -68,7 +70,7 @@ def test_claiming_until_refused_takes_exactly_the_total(total):
     store.transact(repo.create_items(TENANT, item))
     assert claim_until_refused(item, None) == total
     _, shards = repo.read_offer(TENANT, "O1")
-    assert offer_limits.redemption_count(shards) == total
+    assert usage_db.used(shards) == total
     assert all(shard["uses"] <= shard["cap"] for shard in shards)
 
 
@@ -79,11 +81,11 @@ def test_per_member_limit_and_a_stale_read_fails_the_whole_claim():
     assert claim_until_refused(item, "m1") == 2
     assert claim_until_refused(item, "m2") == 2
     current, shards = repo.read_offer(TENANT, "O1")
-    stale = repo.claim_items(TENANT, current, shards, "m1")  # m1 is at its limit: the condition fails
+    stale = offer_limits.claim(TENANT, current, shards, "m1", None)  # m1 is at its limit: the condition fails
     with pytest.raises(store.ConditionFailed):
         store.transact(stale)
     _, after = repo.read_offer(TENANT, "O1")
-    assert offer_limits.redemption_count(after) == 4  # nothing of the failed claim stayed
+    assert usage_db.used(after) == 4  # nothing of the failed claim stayed
 
 
 @pytest.mark.usefixtures("fresh_table")
@@ -91,7 +93,7 @@ def test_a_full_shard_refuses_a_claim_read_before_it_filled():
     item = offer(total=1)
     store.transact(repo.create_items(TENANT, item))
     current, shards = repo.read_offer(TENANT, "O1")
-    first, second = (repo.claim_items(TENANT, current, shards, None) for _ in range(2))
+    first, second = (offer_limits.claim(TENANT, current, shards, None, None) for _ in range(2))
     store.transact(first)
     with pytest.raises(store.ConditionFailed):
         store.transact(second)  # both picked the only shard with room; the second finds it full

@@ -17,6 +17,7 @@ tests/unit/test_partitions.py). Only their table partitions are exempt: no index
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from loyalty.operation import Caller
 from loyalty.repository import cursor, sharded, store
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
-from loyalty.services import members, offers, program, tenants, voucher_check, vouchers
+from loyalty.services import checker_vouchers, members, offers, program, tenants, vouchers
 
 from tests.support.write_paths import TABLE, Touch, recording
 
@@ -116,13 +117,14 @@ def scene() -> tuple[str, str, Writes]:
     return generated, pooled, found
 
 
-def _offer_counter(tenant: str, offer_ids: tuple[str, ...], where: str, partition: str) -> bool:
-    """The offer's own counters (table partitions only): its voucher pool's shards and its usage shards."""
-    usage = {store.partition_of(offers_db.shard_key(tenant, o, k)) for o in offer_ids for k in range(offers_db.SHARDS)}
-    return where == TABLE and (
-        partition in usage
-        or any(partition.startswith(vouchers_db.pool(tenant, offer_id).base + "#") for offer_id in offer_ids)
+def _offer_counters(tenant: str, offer_ids: tuple[str, ...]) -> Callable[[str, str], bool]:
+    """Whether a write's (where, partition) is one of the offers' own counters (table partitions only):
+    their voucher pools' shards and their usage shards."""
+    offers = [{"offerId": offer_id} for offer_id in offer_ids]  # the bases do not depend on the shard counts
+    owned = tuple(
+        f"{counter.base}#" for o in offers for counter in (offers_db.usage(tenant, o), vouchers_db.pool(tenant, o))
     )
+    return lambda where, partition: where == TABLE and partition.startswith(owned)
 
 
 def test_every_operation_was_captured_for_every_holder(scene):
@@ -142,10 +144,11 @@ def test_every_operation_was_captured_for_every_holder(scene):
 def test_no_partition_is_shared_by_more_than_a_tenth_of_the_holders(scene):
     generated, pooled, writes = scene
     sharers: dict[tuple[str, str], set[str]] = defaultdict(set)
+    own_counter = _offer_counters(TENANT, (generated, pooled))
     for done in writes.values():
         for voucher, touched in done:
             for touch in touched:
-                if not _offer_counter(TENANT, (generated, pooled), touch.where, touch.partition):
+                if not own_counter(touch.where, touch.partition):
                     sharers[(touch.where, touch.partition)].add(_holder(voucher))
     crowded = {place: len(who) for place, who in sharers.items() if len(who) > (MEMBERS + CUSTOMERS) // 10}
     assert crowded == {}
@@ -177,9 +180,10 @@ def test_a_popular_offers_pool_takes_its_issues_at_the_target_rate(scene):
     """All 2,000 issues/s on the pooled offer: each pool and stock shard below 80 % of 1,000 WCU/s."""
     _, pooled, writes = scene
     wcu: dict[tuple[str, str], int] = defaultdict(int)
+    pool = vouchers_db.pool(TENANT, {"offerId": pooled})  # its base (any shard count)
     for _, touched in writes["pooled issue"]:
         for touch in touched:
-            if touch.partition.startswith(vouchers_db.pool(TENANT, pooled).base + "#"):
+            if touch.partition.startswith(pool.base + "#"):
                 wcu[(touch.where, touch.partition)] += touch.wcu
     assert wcu and all(where == TABLE for where, _ in wcu)  # a pool's shards are in no index
     per_second = {place: total * ISSUES_PER_SECOND / MEMBERS for place, total in wcu.items()}
@@ -223,7 +227,7 @@ def test_an_offers_vouchers_page_newest_first_across_the_shards_by_status_or_all
     assert _all_pages(offer_id, None, 7) == sorted((i for ids in statuses.values() for i in ids), reverse=True)
     for status, expected in newest.items():
         assert _all_pages(offer_id, status, 5) == expected
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
 
 
 def test_the_longest_cursor_of_a_page_by_status_fits_a_next_token():

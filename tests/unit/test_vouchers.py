@@ -11,7 +11,7 @@ from loyalty.operation import Caller
 from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
 from loyalty.repository import vouchers as repo
-from loyalty.services import tenants, voucher_check, vouchers
+from loyalty.services import checker_vouchers, tenants, vouchers
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 TENANT = "vt"
@@ -69,7 +69,7 @@ def test_a_generated_code_that_collides_is_detected_and_replaced(monkeypatch):
     again = issue()
     assert again["redemptionCode"] == "FRESHCODE23456"
     assert vouchers.lookup(TENANT, taken)["voucherId"] != again["voucherId"]
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
 
 
 def test_a_pooled_code_collides_with_generated_ones_across_offers():
@@ -80,7 +80,7 @@ def test_a_pooled_code_collides_with_generated_ones_across_offers():
     added = vouchers.add_codes(caller(), "O2", VoucherCodesAdd.model_validate(body))
     assert (added["added"], added["skipped"]) == (1, 1)
     assert issue("O2")["redemptionCode"] == "OTHER-1"
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
 
 
 def test_expiry_and_activation_follow_the_clock():
@@ -100,7 +100,7 @@ def test_expiry_and_activation_follow_the_clock():
     with pytest.raises(Conflict) as refused:
         issue()
     assert refused.value.code == "offer_not_active"
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
 
 
 def test_last_day_of_a_voucher_is_still_redeemable():
@@ -118,17 +118,18 @@ def test_the_checker_reports_tampered_vouchers_pools_and_guards():
     body = {"codes": ["POOL-0001", "POOL-0002", "POOL-0003"]}
     vouchers.add_codes(caller(), "O1", VoucherCodesAdd.model_validate(body))
     first, second = issue(), issue()
-    assert voucher_check.check_vouchers(TENANT)[0] == []
+    assert checker_vouchers.check_vouchers(TENANT)[0] == []
     key = repo.voucher_key(TENANT, first["voucherId"])
     store.transact([store.update(key, set_values={"status": "redeemed"})])  # status moved, index not
-    store.transact([store.update(repo.pool(TENANT, "O1").stock_key(0), add={"available": 1, "total": 1})])
+    pool = repo.pool(TENANT, store.get(offers_repo.offer_key(TENANT, "O1")))
+    store.transact([pool.stock.add(0, {"available": 1, "total": 1})])
     store.transact([store.update(repo.guard_key(TENANT, second["redemptionCode"]), remove=["voucherId"])])
-    problems = {p["problem"] for p in voucher_check.check_vouchers(TENANT)[0]}
+    problems = {p["problem"] for p in checker_vouchers.check_vouchers(TENANT)[0]}
     assert {
         "a voucher not in exactly one state",
         "available differs from the codes in the pool",
         "a voucher whose code is not bound to it",
-        "issued differs from the pooled codes issued",
+        "issued differs from the codes handed out",
         "pool entries differ from the codes waiting in the pool",
     } <= problems, problems
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T", list[dict[str, Any]], dict[str, Any])
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of a list: the items and the token of the next page (None on the last)."""
+class Page(Generic[T]):
+    """One page of a list: the items (or, for a page of several lists, a dict of them) and the token
+    of the next page (None on the last)."""
 
-    items: list[dict[str, Any]]
+    items: T
     next_token: str | None
 
 

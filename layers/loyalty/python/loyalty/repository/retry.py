@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from loyalty.errors import Conflict, Unavailable
+from loyalty.repository.table import PARTITION_KEY, SORT_KEY
 
 T = TypeVar("T")
 
@@ -131,7 +132,7 @@ def signature(items: list[dict[str, Any]], failed: list[int]) -> str:
         if index >= len(items):
             continue
         ((kind, body),) = items[index].items()
-        key = body.get("Key") or {name: body["Item"][name] for name in ("pk", "sk")}
+        key = body.get("Key") or {name: body["Item"][name] for name in (PARTITION_KEY, SORT_KEY)}
         condition = body.get("ConditionExpression", "")
         used = set(_PLACEHOLDER.findall(condition))
         values = {k: v for k, v in (body.get("ExpressionAttributeValues") or {}).items() if k in used}

@@ -1,25 +1,26 @@
-"""Rewards: the reward item, its sharded stock counters, its coupon-code pool and the codes handed out.
+"""Rewards: the reward item, its coupon-code pool with its sharded stock counter, and the codes handed out.
 
-Partition `T#<t>#RWD#<rewardId>` holds the reward (sk REWARD). Each of SHARDS stock counters
-(`total`, `available`, `issued`) has a partition of its own, `…#STOCK#<k>`, and so do the codes
-waiting in the pool, `…#POOL#<k>` (a code's shard is a hash of the code, so a duplicate always
-meets itself), and the codes handed out, `…#ISSUED#<k>` (a code handed out never comes back). A
-redemption writes one shard's three partitions, so one popular reward's redemptions spread over
-SHARDS x 3 partitions; the counters carry no index attribute, so no index partition takes every
-redemption. The catalog (PROGRAM_WIDE under `T#<t>#REWARDS`) lists the rewards alone; a page
-reads the page's counters by key (`stock_of`).
+Partition `T#<t>#RWD#<rewardId>` holds the reward (sk REWARD). Its pool (a `pools.CodePool` over that
+partition, with the reward's `poolShards` shards, fixed at creation) keeps each stock shard
+(`total`, `available`, `issued`) in a partition of its own, `…#STOCK#<k>`, and so the codes waiting,
+`…#POOL#<k>` (a code's shard is a hash of the code, so a duplicate always meets itself), and the codes
+handed out, `…#ISSUED#<k>` (a code handed out never comes back). A redemption writes one shard's
+three partitions, so one popular reward's redemptions spread over shards x 3 partitions; the
+counters carry no index attribute, so no index partition takes every redemption. The catalog
+(PROGRAM_WIDE under `T#<t>#REWARDS`) lists the rewards alone; a page reads the page's counters by
+key (`stock_of`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, pools, store
-from loyalty.repository.pools import SHARDS, CodePool, shard_of
+from loyalty.repository import counters, keys, store
+from loyalty.repository.pools import CodePool
 from loyalty.repository.table import PROGRAM_WIDE
 
-__all__ = ["SHARDS", "shard_of"]  # the pool's sharding, shared with voucher pools (repository/pools.py)
 REWARD = "REWARD"
+SHARDS_ATTRIBUTE = "poolShards"  # on the reward: its pool's shard count, fixed when it is created
 
 
 def partition(tenant_id: str, reward_id: str) -> str:
@@ -30,21 +31,11 @@ def key(tenant_id: str, reward_id: str) -> store.Key:
     return store.key(partition(tenant_id, reward_id), REWARD)
 
 
-def code_pool(tenant_id: str, reward_id: str) -> CodePool:
-    """The reward's coupon pool: codes in `…#POOL#<k>`, counters in `…#STOCK#<k>`, handed out in `…#ISSUED#<k>`."""
-    return CodePool(partition(tenant_id, reward_id))
-
-
-def stock_key(tenant_id: str, reward_id: str, shard: int) -> store.Key:
-    return code_pool(tenant_id, reward_id).stock_key(shard)
-
-
-def code_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return code_pool(tenant_id, reward_id).entry_key(code)
-
-
-def issued_key(tenant_id: str, reward_id: str, code: str) -> store.Key:
-    return code_pool(tenant_id, reward_id).issued_key(code)
+def code_pool(tenant_id: str, reward: dict[str, Any] | None, reward_id: str | None = None) -> CodePool:
+    """The reward's coupon pool and stock (`reward` None: the default count, for a read that has no reward yet)."""
+    rid = reward["rewardId"] if reward else reward_id
+    assert rid is not None
+    return CodePool(partition(tenant_id, rid), counters.stored_shards(reward, SHARDS_ATTRIBUTE))
 
 
 def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
@@ -52,61 +43,59 @@ def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
     return {**key(tenant_id, reward["rewardId"]), **store.plain(reward), **listed}
 
 
-def stock_item(tenant_id: str, reward_id: str, shard: int, counts: dict[str, int]) -> dict[str, Any]:
-    """A shard's counters (total, available, issued), in a partition of its own and in no index."""
-    return {**stock_key(tenant_id, reward_id, shard), **counts}
+def new(reward: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+    """A reward about to be created, with its pool's shard count: the program's setting now, fixed from then on."""
+    return {**reward, SHARDS_ATTRIBUTE: counters.shards_for(settings)}
 
 
-def move_stock(tenant_id: str, reward_id: str, shard: int, **deltas: int) -> store.TxItem:
-    return store.update(stock_key(tenant_id, reward_id, shard), add=deltas)
+def create_items(tenant_id: str, reward: dict[str, Any]) -> list[store.TxItem]:
+    """The reward (from `new`), new, and every stock shard at zero."""
+    return [store.put_new(item(tenant_id, reward)), *code_pool(tenant_id, reward).initial_stock()]
 
 
-def never_issued(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
-    """A check that a code was never handed out (a code handed out is never put back)."""
-    return store.check(issued_key(tenant_id, reward_id, code), store.ABSENT)
+def hand_out(tenant_id: str, reward: dict[str, Any], code: str | None, handed_to: dict[str, Any]) -> list[store.TxItem]:
+    """Count one redemption in the reward's stock; with a code, take it from the pool (on condition
+    nobody took it first) and record it as handed out (to a redemption and member)."""
+    pool = code_pool(tenant_id, reward)
+    if code is None:
+        return [pool.count_issued()]
+    return [*pool.take_writes(code), store.put_new({**pool.issued_key(code), "code": code, **handed_to})]
 
 
-def take_code(tenant_id: str, reward_id: str, code: str) -> store.TxItem:
-    """Take a code out of the pool, on condition that nobody took it first."""
-    return store.delete(code_key(tenant_id, reward_id, code), condition=store.PRESENT)
-
-
-def put_issued(tenant_id: str, reward_id: str, code: str, handed_to: dict[str, Any]) -> store.TxItem:
-    """Record a code as handed out (to a redemption and member)."""
-    return store.put_new({**issued_key(tenant_id, reward_id, code), "code": code, **handed_to})
-
-
-def claim_code(tenant_id: str, reward_id: str) -> str | None:
+def claim_code(tenant_id: str, reward: dict[str, Any]) -> str | None:
     """A code still in the pool, picked so that racers rarely collide (None: the pool is empty)."""
-    return code_pool(tenant_id, reward_id).claim()
+    return code_pool(tenant_id, reward).claim()
 
 
-def add_codes(tenant_id: str, reward_id: str, codes: list[str]) -> tuple[int, int]:
+def add_codes(tenant_id: str, reward: dict[str, Any], codes: list[str]) -> tuple[int, int]:
     """Add distinct codes; one in the pool or handed out before is skipped. (added, skipped)."""
-    target = code_pool(tenant_id, reward_id)
-    return pools.add_in_chunks(
-        codes, 2, lambda chunk: target.add_writes(chunk, lambda code: [never_issued(tenant_id, reward_id, code)])
+    pool = code_pool(tenant_id, reward)
+    return pool.add_codes(codes, lambda code: [store.check(pool.issued_key(code), store.ABSENT)])
+
+
+def read_stock(tenant_id: str, reward: dict[str, Any]) -> dict[str, int]:
+    return code_pool(tenant_id, reward).read_stock()
+
+
+def issued(tenant_id: str, reward: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every code handed out (operator checks; a few Queries per shard)."""
+    pool = code_pool(tenant_id, reward)
+    return [item for k in range(pool.shards) for item in store.Collection(pool.issued_partition(k)).all(limit=500)]
+
+
+def with_stock(tenant_id: str, reward_id: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
+    """The reward and its stock totals: one BatchGetItem (two for a reward with more than the default shards)."""
+    reward, stock = counters.with_entity(
+        key(tenant_id, reward_id), lambda found: code_pool(tenant_id, found, reward_id).stock
     )
+    return reward, code_pool(tenant_id, reward, reward_id).totals(stock)
 
 
-def issued(tenant_id: str, reward_id: str, shard: int) -> store.Collection:
-    return store.Collection(code_pool(tenant_id, reward_id).issued_partition(shard))
-
-
-def with_stock(tenant_id: str, reward_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
-    """The reward and its stock counters: one BatchGetItem."""
-    reward, *stock = store.get_many([key(tenant_id, reward_id), *_stock_keys(tenant_id, reward_id)])
-    return reward, [counter for counter in stock if counter]
-
-
-def _stock_keys(tenant_id: str, reward_id: str) -> list[store.Key]:
-    return code_pool(tenant_id, reward_id).stock_keys()
-
-
-def stock_of(tenant_id: str, rewards: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
-    """Each reward's stock counters, read by key (one BatchGetItem per 100 counters, eventually consistent)."""
-    groups = [_stock_keys(tenant_id, reward["rewardId"]) for reward in rewards]
-    return store.get_groups(groups, consistent=False)  # a catalog page's stock may be a second old
+def stock_of(tenant_id: str, rewards: list[dict[str, Any]]) -> list[dict[str, int]]:
+    """Each reward's stock totals, read by key (one BatchGetItem per 100 counters, eventually consistent:
+    a catalog page's stock may be a second old)."""
+    found = counters.of_entities(rewards, lambda reward: code_pool(tenant_id, reward).stock)
+    return [code_pool(tenant_id, reward).totals(stock) for reward, stock in found]
 
 
 def catalog(tenant_id: str) -> store.Collection:

@@ -147,7 +147,7 @@ def get_many(keys: list[Key], *, consistent: bool = True) -> list[dict[str, Any]
     by_key: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(unique), BATCH_GET_LIMIT):
         by_key.update(_batch_get(unique[start : start + BATCH_GET_LIMIT], consistent))
-    return [by_key.get((k["pk"], k["sk"])) for k in keys]
+    return [by_key.get((k[PARTITION_KEY], k[SORT_KEY])) for k in keys]
 
 
 def get_groups(groups: list[list[Key]], *, consistent: bool = True) -> list[list[dict[str, Any]]]:
@@ -172,7 +172,7 @@ def _batch_get(chunk: list[Key], consistent: bool) -> dict[tuple[str, str], dict
         for raw in answer.get("Responses", {}).get(table_name(), []):
             item = from_item(raw)
             assert item is not None
-            found[(item["pk"], item["sk"])] = item
+            found[(item[PARTITION_KEY], item[SORT_KEY])] = item
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -183,7 +183,7 @@ def _batch_get(chunk: list[Key], consistent: bool) -> dict[tuple[str, str], dict
 def _unique(keys: Iterable[Key]) -> list[Key]:
     seen: dict[tuple[str, str], Key] = {}
     for k in keys:
-        seen.setdefault((k["pk"], k["sk"]), k)
+        seen.setdefault((k[PARTITION_KEY], k[SORT_KEY]), k)
     return list(seen.values())
 
 

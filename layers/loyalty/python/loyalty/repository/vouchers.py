@@ -19,11 +19,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, list_shards, personal, sharded, store
-from loyalty.repository.pools import CodePool, add_in_chunks
+from loyalty.repository import counters, keys, list_shards, personal, sharded, store
+from loyalty.repository.pools import CodePool
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
-GUARD_ITEMS_PER_CODE = 2  # a preloaded code: its pool entry and its guard
+POOL_SHARDS = "poolShards"  # on the offer: its voucher pool's shard count, fixed when the offer is created
 
 
 def _tenant(tenant_id: str) -> str:
@@ -38,8 +38,9 @@ def guard_key(tenant_id: str, code: str) -> store.Key:
     return store.key(f"{_tenant(tenant_id)}#VCODE#{code}", "GUARD")
 
 
-def pool(tenant_id: str, offer_id: str) -> CodePool:
-    return CodePool(f"{_tenant(tenant_id)}#VPOOL#{offer_id}")
+def pool(tenant_id: str, offer: dict[str, Any]) -> CodePool:
+    """The offer's voucher-code pool, with the shard count stored on the offer."""
+    return CodePool(f"{_tenant(tenant_id)}#VPOOL#{offer['offerId']}", counters.stored_shards(offer, POOL_SHARDS))
 
 
 def _owner(voucher: dict[str, Any]) -> str:
@@ -133,27 +134,15 @@ def page(
     return of_offer(tenant_id, offer_id).query(newest_first=True, limit=limit, start=start)
 
 
-def stock_keys(tenant_id: str, offer_id: str) -> list[store.Key]:
-    return pool(tenant_id, offer_id).stock_keys()
-
-
-def stock(counters: list[dict[str, Any] | None]) -> dict[str, int]:
-    return CodePool.stock(counters)
-
-
-def read_stock(tenant_id: str, offer_id: str) -> dict[str, int]:
-    return pool(tenant_id, offer_id).read_stock()
-
-
-def claim_pooled(tenant_id: str, offer_id: str) -> str | None:
+def claim_pooled(tenant_id: str, offer: dict[str, Any]) -> str | None:
     """A code still waiting in the offer's pool (None when the pool is empty)."""
-    return pool(tenant_id, offer_id).claim()
+    return pool(tenant_id, offer).claim()
 
 
 # --- writes (transaction items) -----------------------------------------------------------------
 
 
-def create(tenant_id: str, voucher: dict[str, Any], *, from_pool: bool) -> list[store.TxItem]:
+def create(tenant_id: str, offer: dict[str, Any], voucher: dict[str, Any], *, from_pool: bool) -> list[store.TxItem]:
     """Put a new voucher and bind its code to it: a pooled code leaves the pool, a generated one gets its guard.
 
     A generated code that exists already (in any pool or voucher of the tenant) fails the guard's
@@ -167,7 +156,7 @@ def create(tenant_id: str, voucher: dict[str, Any], *, from_pool: bool) -> list[
         return [*items, store.put_new(_guard(tenant_id, code, offer_id, "generated", voucherId=voucher_id))]
     return [
         *items,
-        *pool(tenant_id, offer_id).take_writes(code),
+        *pool(tenant_id, offer).take_writes(code),
         store.update(
             guard_key(tenant_id, code),
             set_values={"voucherId": voucher_id},
@@ -189,17 +178,19 @@ def move(tenant_id: str, voucher: dict[str, Any], changes: dict[str, Any]) -> st
     )
 
 
-def add_codes(tenant_id: str, offer_id: str, codes: list[str]) -> tuple[int, int]:
+def add_codes(tenant_id: str, offer: dict[str, Any], codes: list[str]) -> tuple[int, int]:
     """Add distinct codes to an offer's pool; a code the tenant knows already (anywhere) is skipped.
 
     Returns (added, skipped). Each code is its pool entry and its guard, both conditioned on being new.
     """
-    target = pool(tenant_id, offer_id)
-    return add_in_chunks(
-        codes,
-        GUARD_ITEMS_PER_CODE,
-        lambda chunk: target.add_writes(chunk, lambda code: [store.put_new(_guard(tenant_id, code, offer_id, "pool"))]),
+    offer_id = offer["offerId"]
+    return pool(tenant_id, offer).add_codes(
+        codes, lambda code: [store.put_new(_guard(tenant_id, code, offer_id, "pool"))]
     )
+
+
+def read_stock(tenant_id: str, offer: dict[str, Any]) -> dict[str, int]:
+    return pool(tenant_id, offer).read_stock()
 
 
 # --- the checker's walks (operator tooling, never a request path) ------------------------------
@@ -213,8 +204,8 @@ def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
     return guards_of_offer(tenant_id, offer_id).all(limit=500)
 
 
-def pool_entries(tenant_id: str, offer_id: str) -> list[str]:
-    return pool(tenant_id, offer_id).entries()
+def pool_entries(tenant_id: str, offer: dict[str, Any]) -> list[str]:
+    return pool(tenant_id, offer).entries()
 
 
 def status_of_index(item: dict[str, Any]) -> str:

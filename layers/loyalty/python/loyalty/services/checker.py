@@ -9,10 +9,9 @@ from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import program as program_db
-from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.services import offer_checks, tenants, transactions, voucher_check
+from loyalty.services import checker_offers, checker_pools, checker_vouchers, tenants, transactions
 from loyalty.services.book import unspent
 
 
@@ -121,50 +120,6 @@ def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, 
     return problems
 
 
-def check_pools(tenant_id: str) -> list[dict[str, Any]]:
-    """Every coupon pool: issued + available = total, and codes issued ↔ redemptions one to one."""
-    problems: list[dict[str, Any]] = []
-    rewards = rewards_db.catalog(tenant_id).all(limit=500)
-    catalog = list(zip(rewards, rewards_db.stock_of(tenant_id, rewards), strict=True))
-    sold = redemptions_db.of_program(tenant_id).all(limit=500)
-
-    def report(reward_id: str, problem: str, **facts: Any) -> None:
-        problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
-
-    entries = store.get_many([ledger_db.key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
-    for redemption, entry in zip(sold, entries, strict=True):
-        if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
-            report(
-                redemption["rewardId"],
-                "redemption without its redeem transaction",
-                redemptionId=redemption["redemptionId"],
-            )
-    for reward, stock in ((r, s) for r, s in catalog if r["fulfillment"] == "coupon"):
-        reward_id = reward["rewardId"]
-        total, available, issued = (sum(item[name] for item in stock) for name in ("total", "available", "issued"))
-        in_pool = set(rewards_db.code_pool(tenant_id, reward_id).entries())
-        handed_out = {
-            item["code"]: item
-            for k in range(rewards_db.SHARDS)
-            for item in rewards_db.issued(tenant_id, reward_id, k).all(limit=500)
-        }
-        given = {r["couponCode"]: r for r in sold if r["rewardId"] == reward_id and r["couponCode"]}
-        if available != len(in_pool):
-            report(reward_id, "available differs from the codes in the pool", stored=available, counted=len(in_pool))
-        if issued != len(handed_out):
-            report(reward_id, "issued differs from the codes handed out", stored=issued, counted=len(handed_out))
-        if total != available + issued:
-            report(reward_id, "issued + available differs from total", total=total, available=available, issued=issued)
-        if in_pool & set(handed_out):
-            report(reward_id, "codes both in the pool and handed out", codes=sorted(in_pool & set(handed_out)))
-        for code, item in handed_out.items():
-            if code not in given or given[code]["redemptionId"] != item["redemptionId"]:
-                report(reward_id, "a code handed out without its redemption", code=code)
-        for code in set(given) - set(handed_out):
-            report(reward_id, "a redemption whose code is not recorded as handed out", code=code)
-    return problems
-
-
 def check_tier_uses(tenant_id: str) -> list[dict[str, Any]]:
     """Each tier's count of the rewards naming it (what a tier's removal reads) agrees with the catalog."""
     named: dict[str, int] = {}
@@ -190,13 +145,13 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
     member_ids = [member["memberId"] for member in found]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
-    voucher_problems, voucher_uses = voucher_check.check_vouchers(tenant_id)
+    voucher_problems, voucher_uses = checker_vouchers.check_vouchers(tenant_id)
     return (
         problems
         + check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
-        + check_pools(tenant_id)
+        + checker_pools.check_pools(tenant_id)
         + check_tier_uses(tenant_id)
-        + offer_checks.check_offers(tenant_id, member_ids, voucher_uses)
+        + checker_offers.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems
     )
 

@@ -2,9 +2,10 @@
 
 Reusable by every way of using an offer (offer redemptions, vouchers). The read it needs: the offer
 and its usage shards (`repository.offers.read_offer`, one BatchGetItem) and, for a member, the member's
-state for the offer (`repository.offers.member_offer_key`, read with the request's other items).
+state for the offer (`repository.activations.key`, read with the request's other items).
 Claiming is exact under any concurrency: the writes carry the limits as conditions (see
-`repository.offers.claim_items`), and a lost race re-reads and decides again (`operation.run`).
+`repository.offers.take_use`, `repository.activations.use_item`), and a lost race re-reads and
+decides again (`operation.run`).
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.errors import Conflict
-from loyalty.repository import offers as repo
+from loyalty.repository import activations as activations_db
+from loyalty.repository import offer_usage as usage_db
+from loyalty.repository import offers as offers_db
 from loyalty.repository import store
-
-
-def redemption_count(shards: list[dict[str, Any]]) -> int:
-    return sum(shard["uses"] for shard in shards)
 
 
 def member_uses(state: dict[str, Any] | None) -> int:
@@ -28,7 +27,7 @@ def left(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, A
     """Uses left for a member (state None: none yet) under both limits; None = unlimited."""
     room = []
     if offer.get("maxRedemptionsTotal") is not None:
-        room.append(max(0, offer["maxRedemptionsTotal"] - redemption_count(shards)))
+        room.append(max(0, offer["maxRedemptionsTotal"] - usage_db.used(shards)))
     if offer.get("maxRedemptionsPerMember") is not None:
         room.append(max(0, offer["maxRedemptionsPerMember"] - member_uses(state)))
     return min(room) if room else None
@@ -39,7 +38,7 @@ def check(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, 
     per_member = offer.get("maxRedemptionsPerMember")
     if per_member is not None and member_uses(state) >= per_member:
         raise Conflict("offer_limit_reached", f"The member has used this offer {per_member} times already.")
-    if not repo.shards_with_room(shards):
+    if not usage_db.with_room(shards):
         raise Conflict("offer_limit_reached", "The offer has been used as often as it may be.")
 
 
@@ -52,4 +51,5 @@ def claim(
 ) -> list[store.TxItem]:
     """Check the limits as read, then the transaction items that take one use (member's and total)."""
     check(offer, shards, state if member_id is not None else None)
-    return repo.claim_items(tenant_id, offer, shards, member_id)
+    items = [offers_db.take_use(tenant_id, offer, shards)]
+    return items if member_id is None else [*items, activations_db.use_item(tenant_id, member_id, offer)]

@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING, Any
 from loyalty import clock, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
+from loyalty.models.offers import OfferRedemption
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
+from loyalty.repository import activations as activations_db
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as repo
+from loyalty.repository import offer_redemptions as offer_redemptions_db
+from loyalty.repository import order_guards as order_guards_db
 from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
@@ -21,28 +25,12 @@ from loyalty.services.book import Book, expires_at
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
 
-FIELDS = (
-    "id",
-    "offerId",
-    "offerCode",
-    "memberId",
-    "orderId",
-    "redeemedAt",
-    "currency",
-    "value",
-    "rewardType",
-    "rewardAmount",
-    "points",
-    "contentIds",
-    "transactionId",
-    "createdAt",
-)
 CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return fields_of(OfferRedemption, item)
 
 
 def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
@@ -107,9 +95,9 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
-        wanted = [repo.order_guard(tenant_id, body.offerCode, order_id)] if order_id else []
+        wanted = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
-            wanted += [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+            wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
@@ -147,7 +135,9 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
             items += _award(book, offer, redemption, points)
         elif member is not None:
             items.append(members_db.unchanged(tenant_id, member))  # still active when the redemption lands
-        items += repo.redemption_items(tenant_id, redemption, input_hash)
+        items.append(offer_redemptions_db.put(tenant_id, redemption))
+        if order_id:
+            items.append(order_guards_db.put(tenant_id, offer["offerCode"], order_id, redemption["id"], input_hash))
         return operation.commit(items, public(redemption))
 
     return run(caller, attempt)
@@ -177,7 +167,7 @@ def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
-    return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
+    return public(store.get_required(offer_redemptions_db.key(tenant_id, redemption_id), "offer redemption"))
 
 
 def _page(
@@ -191,7 +181,7 @@ def _page(
     query = shape.given()  # by JSON name (`from`), and what a page token is bound to
     page = paging.request(tenant_id, name, query, bounds=bounds)
     low, high = (query.get(field) for field in bounds)
-    items, last = repo.redemptions_page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
+    items, last = offer_redemptions_db.page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
     return items, page.next_token(last)
 
 
@@ -214,7 +204,7 @@ def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQ
     name = f"member-offer-redemptions:{member_id}"
     items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
-    (member,), found, states = repo.offers_and_member_states(
+    (member,), found, states = activations_db.offers_and_states(
         tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
     )
     if member is None:
@@ -222,4 +212,4 @@ def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQ
     now = clock.now()
     referenced = [offers.for_member(found[i], None, states.get(i), now) for i in offer_ids if i in found]
     data = {"redemptions": [public(item) for item in items], "offers": referenced}
-    return Page(data, token)  # type: ignore[arg-type]
+    return Page(data, token)

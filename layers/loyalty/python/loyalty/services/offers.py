@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.models.offers import MemberOffer, Offer, ReferencedOffer
+from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
+from loyalty.repository import activations as activations_db
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as repo
+from loyalty.repository import offer_usage as usage_db
+from loyalty.repository import offers as offers_db
 from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
@@ -37,22 +41,11 @@ DEFAULTS: dict[str, Any] = {
     "images": None,
     "messages": None,
 }
-FIELDS = (
-    "offerId",
-    "offerCode",
-    "name",
-    "rewardType",
-    "offerAmount",
-    "currency",
-    *DEFAULTS,
-    "createdAt",
-    "updatedAt",
-)
 ORDER = {"draft": 0, "published": 1, "archived": 2}
 
 
-def public(offer: dict[str, Any], shards: list[dict[str, Any]]) -> dict[str, Any]:
-    return {**{name: offer.get(name) for name in FIELDS}, "redemptionCount": offer_limits.redemption_count(shards)}
+def public(offer: dict[str, Any], usage: list[dict[str, Any]]) -> dict[str, Any]:
+    return fields_of(Offer, {**offer, "redemptionCount": usage_db.used(usage)})
 
 
 def _check_rules(offer: dict[str, Any]) -> None:
@@ -75,7 +68,7 @@ def _check_rules(offer: dict[str, Any]) -> None:
 
 
 def load(tenant_id: str, offer_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    offer, shards = repo.read_offer(tenant_id, offer_id)
+    offer, shards = offers_db.read_offer(tenant_id, offer_id)
     if offer is None:
         raise NotFound("The offer does not exist.")
     return offer, shards
@@ -83,30 +76,23 @@ def load(tenant_id: str, offer_id: str) -> tuple[dict[str, Any], list[dict[str, 
 
 def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
     """The offerId of a code (codes never change, so the answer is cached per container)."""
-    return cache.get(("offercode", tenant_id, offer_code), lambda: repo.offer_id_for_code(tenant_id, offer_code))
+    return cache.get(("offercode", tenant_id, offer_code), lambda: offers_db.offer_id_for_code(tenant_id, offer_code))
 
 
 def create_offer(caller: Caller, body: OfferCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-    currency = program.load(tenant_id)["currency"]
+    settings = program.load(tenant_id)
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        offer = {
-            **DEFAULTS,
-            "currency": currency,
-            **body.given(),
-            "offerId": ids.ulid(),
-            "createdAt": now,
-            "updatedAt": now,
-            "version": 0,
-        }
+        fields = {**DEFAULTS, "currency": settings["currency"], **body.given(), "offerId": ids.ulid()}
+        offer = offers_db.new({**fields, "createdAt": now, "updatedAt": now, "version": 0}, settings)
         _check_rules(offer)
-        (guard,) = operation.read([repo.code_guard(tenant_id, body.offerCode)])
+        (guard,) = operation.read([offers_db.code_guard(tenant_id, body.offerCode)])
         if guard is not None:
             raise Conflict("duplicate", "An offer with this offerCode exists already.")
-        items = repo.create_items(tenant_id, offer)
-        return operation.commit(items, public(offer, [{"uses": 0}]))
+        items = offers_db.create_items(tenant_id, offer)
+        return operation.commit(items, public(offer, []))
 
     return run(caller, attempt)
 
@@ -122,14 +108,15 @@ def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, 
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
         total = changes.get("maxRedemptionsTotal", current["maxRedemptionsTotal"])
-        used = offer_limits.redemption_count(shards)
+        used = usage_db.used(shards)
         if total is not None and total < used:
             raise Conflict("invalid_state", f"The offer has been redeemed {used} times already.")
         updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
         _check_rules(updated)
         if not changes:
             return public(current, shards)
-        return operation.commit(repo.update_items(tenant_id, current, updated, shards), public(updated, shards), 200)
+        items = offers_db.update_items(tenant_id, current, updated, shards)
+        return operation.commit(items, public(updated, shards), 200)
 
     return run(caller, attempt)
 
@@ -144,11 +131,10 @@ def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
     page = paging.request(tenant_id, "offers", query.given())
     if query.offerCode:
         offer_id = offer_id_for_code(tenant_id, query.offerCode)
-        found = repo.read_offer(tenant_id, offer_id) if offer_id and page.first else (None, [])
-        offer, shards = found
-        shown = offer is not None and query.status in (None, offer["status"])
-        return Page([public(offer, shards)] if shown else [], None)  # type: ignore[arg-type]
-    groups, last = repo.catalog_page(tenant_id, query.status, page.limit, page.start)
+        offer, shards = offers_db.read_offer(tenant_id, offer_id) if offer_id and page.first else (None, [])
+        shown = [] if offer is None or query.status not in (None, offer["status"]) else [public(offer, shards)]
+        return Page(shown, None)
+    groups, last = offers_db.catalog_page(tenant_id, query.status, page.limit, page.start)
     return Page([public(offer, shards) for offer, shards in groups], page.next_token(last))
 
 
@@ -175,15 +161,16 @@ def for_member(
     offer: dict[str, Any], shards: list[dict[str, Any]] | None, state: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """An offer as a member sees it: activation, days and (with its shards) redemptions left."""
-    out = {name: offer.get(name) for name in FIELDS}
-    if shards is not None:
-        out["redemptionCount"] = offer_limits.redemption_count(shards)
-    out["activated"] = bool((state or {}).get("activatedAt"))
-    out["activatedAt"] = (state or {}).get("activatedAt")
-    out["daysRemaining"] = days_remaining(offer, now)
-    if shards is not None:
-        out["redemptionsLeft"] = offer_limits.left(offer, shards, state)
-    return out
+    shown = {
+        **offer,
+        "activated": bool((state or {}).get("activatedAt")),
+        "activatedAt": (state or {}).get("activatedAt"),
+        "daysRemaining": days_remaining(offer, now),
+    }
+    if shards is None:
+        return fields_of(ReferencedOffer, shown)
+    left = offer_limits.left(offer, shards, state)
+    return fields_of(MemberOffer, {**shown, "redemptionCount": usage_db.used(shards), "redemptionsLeft": left})
 
 
 def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page:
@@ -195,8 +182,8 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     """
     now = clock.now()
     page = paging.request(tenant_id, f"member-offers:{member_id}", query.given())
-    groups, last = repo.live_page(tenant_id, clock.iso(now), page.limit, page.start)
-    (member,), _, states = repo.offers_and_member_states(
+    groups, last = offers_db.live_page(tenant_id, clock.iso(now), page.limit, page.start)
+    (member,), _, states = activations_db.offers_and_states(
         tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
     )
     if member is None:
@@ -227,7 +214,7 @@ def _offer_and_state(
     condition that the member is unchanged, for the write (an erasure that commits first wins)."""
     offer, _ = load(tenant_id, offer_id)
     member, state = operation.read(
-        [members_db.key(tenant_id, member_id), repo.member_offer_key(tenant_id, member_id, offer_id)]
+        [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
     )
     if member is None:
         raise NotFound("The member does not exist.")
@@ -245,7 +232,7 @@ def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")
         activated_at = (state or {}).get("activatedAt") or now
-        item = repo.activation_item(tenant_id, member_id, offer_id, state, activated_at)
+        item = activations_db.activation_item(tenant_id, member_id, offer_id, state, activated_at)
         return operation.commit([item, member_unchanged], _activation(offer, member_id, activated_at), 200)
 
     return run(caller, attempt)
@@ -260,7 +247,7 @@ def deactivate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
         answer = _activation(offer, member_id, None)
         if not (state or {}).get("activatedAt"):
             return answer
-        item = repo.activation_item(tenant_id, member_id, offer_id, state, None)
+        item = activations_db.activation_item(tenant_id, member_id, offer_id, state, None)
         return operation.commit([item, member_unchanged], answer, 200)
 
     return run(caller, attempt)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from loyalty import clock, ids
@@ -23,9 +22,9 @@ def public(item: dict[str, Any]) -> dict[str, Any]:
     return fields_of(Redemption, item)
 
 
-def _claim(tenant_id: str, reward_id: str) -> str:
+def _claim(tenant_id: str, reward: dict[str, Any]) -> str:
     """A code still in the reward's pool (repository/pools.py picks it so that racers rarely collide)."""
-    code = rewards_db.claim_code(tenant_id, reward_id)
+    code = rewards_db.claim_code(tenant_id, reward)
     if code is None:
         raise Conflict("out_of_stock", "The reward has no codes left.")
     return code
@@ -64,7 +63,7 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
         now, redemption_id, cost = clock.now(), ids.ulid(), reward["pointsCost"]
         book.spend(cost)
         book.balance["redeemed"] += cost
-        code = _claim(tenant_id, reward["rewardId"]) if reward["fulfillment"] == "coupon" else None
+        code = _claim(tenant_id, reward) if reward["fulfillment"] == "coupon" else None
         entry, posted = transactions.post(
             book,
             now,
@@ -92,18 +91,12 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
             "createdAt": clock.iso(now),
             "updatedAt": clock.iso(now),
         }
-        reward_id = reward["rewardId"]
-        shard = rewards_db.shard_of(code) if code else random.randrange(rewards_db.SHARDS)
         items = [
             *posted,
             store.put_new(redemptions_db.item(tenant_id, redemption)),
-            redemptions_db.count(tenant_id, member_id, reward_id, +1),
-            rewards_db.move_stock(tenant_id, reward_id, shard, issued=1, **({"available": -1} if code else {})),
+            redemptions_db.count(tenant_id, member_id, reward["rewardId"], +1),
+            *rewards_db.hand_out(tenant_id, reward, code, {"redemptionId": redemption_id, "memberId": member_id}),
         ]
-        if code:
-            handed_to = {"redemptionId": redemption_id, "memberId": member_id}
-            items.append(rewards_db.take_code(tenant_id, reward_id, code))
-            items.append(rewards_db.put_issued(tenant_id, reward_id, code, handed_to))
         return operation.commit(items, public(redemption))
 
     return run(caller, attempt)

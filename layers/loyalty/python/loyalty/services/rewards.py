@@ -18,8 +18,9 @@ from loyalty.repository import paging, store
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
-from loyalty.services import program
+from loyalty.services import code_pools, program
 
+EMPTY_STOCK = {"total": 0, "available": 0, "issued": 0}
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
@@ -32,17 +33,13 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def public(reward: dict[str, Any], stock: list[dict[str, Any]]) -> dict[str, Any]:
+def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
+    """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(Reward, reward, without=("stock",))
-    issued = sum(item["issued"] for item in stock)
     if reward["fulfillment"] == "coupon":
-        out["stock"] = {
-            "total": sum(item["total"] for item in stock),
-            "available": sum(item["available"] for item in stock),
-            "issued": issued,
-        }
+        out["stock"] = dict(stock)
     else:
-        out["stock"] = {"total": None, "available": None, "issued": issued}
+        out["stock"] = {"total": None, "available": None, "issued": stock["issued"]}
     return out
 
 
@@ -53,7 +50,7 @@ def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
 
 
 def with_stock(tenant_id: str, reward_id: str) -> dict[str, Any]:
-    """The reward and its stock counters: one BatchGetItem (the reward and its shards' counters)."""
+    """The reward and its stock: one BatchGetItem (the reward and its stock counter's shards)."""
     reward, stock = rewards_db.with_stock(tenant_id, reward_id)
     return public(store.required(reward, "reward"), stock)
 
@@ -77,28 +74,19 @@ def _name_tiers(tenant_id: str, old: list[str], new: list[str]) -> list[store.Tx
 
 def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
-    currency = program.load(tenant_id)["currency"]
+    settings = program.load(tenant_id)
     program.check_tier_ids(tenant_id, body.tierIds or [], "tierIds")
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
-        reward = {
-            **DEFAULTS,
-            "currency": currency,
-            **body.given(),
-            "createdAt": now,
-            "updatedAt": now,
-            "version": 0,
-        }
+        fields = {**DEFAULTS, "currency": settings["currency"], **body.given(), "createdAt": now, "updatedAt": now}
+        reward = rewards_db.new({**fields, "version": 0}, settings)
         reward_id = reward["rewardId"]
         (existing,) = operation.read([rewards_db.key(tenant_id, reward_id)])
         if existing is not None:
             raise Conflict("duplicate", "A reward with this rewardId exists already.")
-        zero = {"total": 0, "available": 0, "issued": 0}
-        stock = [rewards_db.stock_item(tenant_id, reward_id, k, zero) for k in range(rewards_db.SHARDS)]
-        items = [store.put_new(rewards_db.item(tenant_id, reward)), *(store.put_new(item) for item in stock)]
-        items += _name_tiers(tenant_id, [], reward["tierIds"] or [])
-        answer = operation.commit(items, public(reward, stock))
+        items = [*rewards_db.create_items(tenant_id, reward), *_name_tiers(tenant_id, [], reward["tierIds"] or [])]
+        answer = operation.commit(items, public(reward, EMPTY_STOCK))
         cache.put(("reward", tenant_id, reward_id), reward)
         return answer
 
@@ -148,7 +136,8 @@ def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, An
     reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    codes = list(dict.fromkeys(given))
-    added, skipped = rewards_db.add_codes(tenant_id, reward_id, codes)
-    skipped += len(given) - len(codes)
-    return {"added": added, "skipped": skipped, "stock": with_stock(tenant_id, reward_id)["stock"]}
+    return code_pools.add_distinct(
+        given,
+        lambda codes: rewards_db.add_codes(tenant_id, reward, codes),
+        lambda: rewards_db.read_stock(tenant_id, reward),
+    )

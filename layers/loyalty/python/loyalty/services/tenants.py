@@ -6,20 +6,31 @@ from typing import Any
 
 from loyalty import apikeys, clock, shard_counts
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.repository import keys, list_shards, store
+from loyalty.repository import counters, keys, list_shards, store
 from loyalty.repository import program as program_db
 from loyalty.routes import SCOPES
 from loyalty.services.program import default_program
 
 
 def create_tenant(
-    tenant_id: str, name: str, currency: str = "USD", lists: int = shard_counts.DEFAULT
+    tenant_id: str,
+    name: str,
+    currency: str = "USD",
+    lists: int = shard_counts.DEFAULT,
+    counter_shards: int | None = None,
 ) -> dict[str, Any]:
-    """Register a tenant with its default program settings and `lists` shards per list family; a tenant id is
-    used once."""
+    """Register a tenant with its default program settings; a tenant id is used once.
+
+    `lists`: the shard count of each write-sharded list family (only ever raised later).
+    `counter_shards`: the shard count of the sharded counters (reward stock, voucher pools, offer
+    usage) of rewards and offers created from now on (default repository.counters.DEFAULT_SHARDS).
+    """
     if not apikeys.TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed("A tenant id is 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit.")
     _check_count(lists)
+    if counter_shards is not None and not 1 <= counter_shards <= counters.MAX_SHARDS:
+        raise ValidationFailed(f"A counter has 1 to {counters.MAX_SHARDS} shards.")
+    shards = {} if counter_shards is None else {counters.SETTING: counter_shards}
     now = clock.iso(clock.now())
     tenant = {
         **keys.tenant_record(tenant_id),
@@ -33,7 +44,7 @@ def create_tenant(
             [
                 store.put_new(tenant),
                 store.put_new({**keys.registry_entry(tenant_id), "tenantId": tenant_id}),
-                store.put_new(program_db.item(tenant_id, default_program(name, currency, now))),
+                store.put_new(program_db.item(tenant_id, {**default_program(name, currency, now), **shards})),
             ]
         )
     except store.ConditionFailed:

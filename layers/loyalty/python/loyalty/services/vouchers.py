@@ -10,37 +10,26 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, codes, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
+from loyalty.models.types import fields_of
+from loyalty.models.vouchers import Voucher
 from loyalty.operation import Caller, Operation, claimed, run
+from loyalty.repository import activations as activations_db
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as offers_repo
+from loyalty.repository import offers as offers_db
 from loyalty.repository import paging, store
-from loyalty.repository import vouchers as repo
+from loyalty.repository import vouchers as vouchers_db
 from loyalty.results import Page
-from loyalty.services import offer_limits
+from loyalty.services import code_pools, offer_limits
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 
-FIELDS = (
-    "voucherId",
-    "offerId",
-    "redemptionCode",
-    "memberId",
-    "customerName",
-    "status",
-    "acquiredAt",
-    "redeemedAt",
-    "cancelledAt",
-    "activationDate",
-    "expirationDate",
-    "orderId",
-)
 _UNKNOWN = "The voucher does not exist."  # one message for unknown ids and codes alike
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: item.get(name) for name in FIELDS}
+    return fields_of(Voucher, item)
 
 
 # --- issue --------------------------------------------------------------------------------------
@@ -97,25 +86,20 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
-        wanted = repo.stock_keys(tenant_id, offer_id)
-        if member_id:
-            wanted += [
-                members_db.key(tenant_id, member_id),
-                offers_repo.member_offer_key(tenant_id, member_id, offer_id),
-            ]
-        found = operation.read(wanted)
-        counters = found[: len(repo.stock_keys(tenant_id, offer_id))]
-        member, state = found[len(counters) :] if member_id else (None, None)
-        offer, shards = offers_repo.read_offer(tenant_id, offer_id)
+        offer, usage = offers_db.read_offer(tenant_id, offer_id)
         offer = _require_current(offer, clock.iso(now))
+        pool = vouchers_db.pool(tenant_id, offer)
+        holder = [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
+        found = operation.read([*(holder if member_id else []), *pool.stock.keys()])
+        member, state = found[:2] if member_id else (None, None)
         if member_id and member is None:
             raise NotFound("The member does not exist.")
         if member is not None:
             Book(tenant_id, member).require_active()  # a suspended or erased member takes no vouchers
         activation, expiration = _validity(offer, body, clock.day(now))
-        claims = offer_limits.claim(tenant_id, offer, shards, member_id, state)
-        from_pool = repo.stock(counters)["total"] > 0
-        code = repo.claim_pooled(tenant_id, offer_id) if from_pool else codes.generate()
+        claims = offer_limits.claim(tenant_id, offer, usage, member_id, state)
+        from_pool = pool.totals(found)["total"] > 0
+        code = pool.claim() if from_pool else codes.generate()
         if code is None:
             raise Conflict("out_of_stock", "The offer's voucher codes are all issued.")
         voucher = {
@@ -132,7 +116,7 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
             "expirationDate": expiration,
             "orderId": None,
         }
-        items = [*repo.create(tenant_id, voucher, from_pool=from_pool), *claims]
+        items = [*vouchers_db.create(tenant_id, offer, voucher, from_pool=from_pool), *claims]
         if member is not None:
             items.append(members_db.unchanged(tenant_id, member))
         return operation.commit(items, public(voucher))
@@ -156,18 +140,16 @@ def add_codes(caller: Caller, offer_id: str, body: VoucherCodesAdd) -> dict[str,
 
 
 def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any]:
-    offer = store.get(offers_repo.offer_key(tenant_id, offer_id))
+    offer = store.get(offers_db.offer_key(tenant_id, offer_id))
     if offer is None:
         raise NotFound("The offer does not exist.")
     if offer.get("status") == "archived":
         raise Conflict("invalid_state", "An archived offer takes no more voucher codes.")
-    distinct = list(dict.fromkeys(given))
-    added, skipped = repo.add_codes(tenant_id, offer_id, distinct)
-    return {
-        "added": added,
-        "skipped": skipped + len(given) - len(distinct),
-        "stock": repo.read_stock(tenant_id, offer_id),
-    }
+    return code_pools.add_distinct(
+        given,
+        lambda codes: vouchers_db.add_codes(tenant_id, offer, codes),
+        lambda: vouchers_db.read_stock(tenant_id, offer),
+    )
 
 
 # --- reads --------------------------------------------------------------------------------------
@@ -176,8 +158,8 @@ def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any
 def _find(tenant_id: str, id_or_code: str) -> dict[str, Any] | None:
     """By id when shaped like one (one GetItem), else by exact code (one Query); codes never look like ids."""
     if codes.looks_like_id(id_or_code):
-        return repo.get(tenant_id, id_or_code)
-    return repo.by_code(tenant_id, id_or_code)
+        return vouchers_db.get(tenant_id, id_or_code)
+    return vouchers_db.by_code(tenant_id, id_or_code)
 
 
 def lookup(tenant_id: str, id_or_code: str) -> dict[str, Any]:
@@ -189,7 +171,7 @@ def lookup(tenant_id: str, id_or_code: str) -> dict[str, Any]:
 
 
 def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[str, Any]:
-    found = repo.get(tenant_id, voucher_id)
+    found = vouchers_db.get(tenant_id, voucher_id)
     if found is None or found["offerId"] != offer_id:
         raise NotFound(_UNKNOWN)
     return public(found)
@@ -198,8 +180,8 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
 def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
     page = paging.request(tenant_id, f"vouchers:{offer_id}", query.given())
-    items, last = repo.page(tenant_id, offer_id, query.status, page.limit, page.start)
-    if not items and page.first and store.get(offers_repo.offer_key(tenant_id, offer_id)) is None:
+    items, last = vouchers_db.page(tenant_id, offer_id, query.status, page.limit, page.start)
+    if not items and page.first and store.get(offers_db.offer_key(tenant_id, offer_id)) is None:
         raise NotFound("The offer does not exist.")
     return Page([public(item) for item in items], page.next_token(last))
 
@@ -215,7 +197,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     id, strongly consistent, so the answer comes from its current state.
     """
     tenant_id = caller.tenant_id
-    looked_up = None if codes.looks_like_id(id_or_code) else repo.by_code(tenant_id, id_or_code)
+    looked_up = None if codes.looks_like_id(id_or_code) else vouchers_db.by_code(tenant_id, id_or_code)
     if looked_up is None and not codes.looks_like_id(id_or_code):
         raise NotFound(_UNKNOWN)
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
@@ -225,11 +207,13 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
             operation.read([])  # the Idempotency-Key record, when there is one
             voucher = looked_up
         else:
-            (voucher,) = operation.read([repo.voucher_key(tenant_id, voucher_id)])
+            (voucher,) = operation.read([vouchers_db.voucher_key(tenant_id, voucher_id)])
             if voucher is None:
                 raise NotFound(_UNKNOWN)
         changes = decide(voucher, clock.now())
-        return operation.commit([repo.move(tenant_id, voucher, changes)], public({**voucher, **changes}), status=200)
+        return operation.commit(
+            [vouchers_db.move(tenant_id, voucher, changes)], public({**voucher, **changes}), status=200
+        )
 
     return run(caller, attempt)
 

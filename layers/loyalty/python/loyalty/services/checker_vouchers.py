@@ -6,8 +6,9 @@ from collections import Counter
 from typing import Any
 
 from loyalty.models.vouchers import VOUCHER_STATUSES
-from loyalty.repository import offers as offers_repo
-from loyalty.repository import vouchers as repo
+from loyalty.repository import offers as offers_db
+from loyalty.repository import vouchers as vouchers_db
+from loyalty.services import checker_pools
 
 # (has redeemedAt, has cancelledAt) for each state
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
@@ -26,14 +27,14 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
     def report(problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
 
-    guards = {guard["code"]: guard for guard in repo.all_guards(tenant_id, offer_id)}
+    guards = {guard["code"]: guard for guard in vouchers_db.all_guards(tenant_id, offer_id)}
     pooled = any(guard["source"] == "pool" for guard in guards.values())
-    in_pool = repo.pool_entries(tenant_id, offer_id) if pooled else []
-    stock = repo.read_stock(tenant_id, offer_id)
+    in_pool = vouchers_db.pool_entries(tenant_id, offer) if pooled else []
+    stock = vouchers_db.read_stock(tenant_id, offer)
 
     for voucher in vouchers:
         voucher_id, status = voucher["voucherId"], voucher["status"]
-        if status not in VOUCHER_STATUSES or repo.status_of_index(voucher) != status:
+        if status not in VOUCHER_STATUSES or vouchers_db.status_of_index(voucher) != status:
             report("a voucher not in exactly one state", voucherId=voucher_id, status=status)
         elif (bool(voucher.get("redeemedAt")), bool(voucher.get("cancelledAt"))) != _STAMPS[status]:
             report("a voucher whose times disagree with its state", voucherId=voucher_id, status=status)
@@ -52,12 +53,8 @@ def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, 
 
     issued_from_pool = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is not None]
     waiting = [g for g in guards.values() if g["source"] == "pool" and g.get("voucherId") is None]
-    if stock["available"] != len(in_pool):
-        report("available differs from the codes in the pool", stored=stock["available"], counted=len(in_pool))
-    if stock["issued"] != len(issued_from_pool):
-        report("issued differs from the pooled codes issued", stored=stock["issued"], counted=len(issued_from_pool))
-    if stock["total"] != stock["available"] + stock["issued"]:
-        report("issued + available differs from total", **stock)
+    for problem, facts in checker_pools.pool_problems(stock, len(in_pool), len(issued_from_pool)):
+        report(problem, **facts)
     if sorted(in_pool) != sorted(g["code"] for g in waiting):
         report(
             "pool entries differ from the codes waiting in the pool",
@@ -81,8 +78,8 @@ def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str
     for, (offerId, memberId or None) per voucher issued, for the offer checks."""
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None]] = []
-    for offer, _ in (found for found in offers_repo.everything(tenant_id).values() if found[0] is not None):
-        vouchers = repo.all_vouchers(tenant_id, offer["offerId"])
+    for offer, _ in (found for found in offers_db.everything(tenant_id).values() if found[0] is not None):
+        vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]
     return problems, uses

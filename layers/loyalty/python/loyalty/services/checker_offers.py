@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
+from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
-from loyalty.repository import offers as repo
+from loyalty.repository import offer_redemptions as offer_redemptions_db
+from loyalty.repository import offer_usage as usage_db
+from loyalty.repository import offers as offers_db
 from loyalty.repository import store
-from loyalty.services import offer_limits, transactions
+from loyalty.services import transactions
 
 
 def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
     wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
-    return [entry for start in range(0, len(wanted), 100) for entry in store.get_many(wanted[start : start + 100])]
+    return store.get_many(wanted)
 
 
 def check_offers(
     tenant_id: str,
     member_ids: list[str],
-    voucher_uses: list[tuple[str, str | None]] = (),  # type: ignore[assignment]
+    voucher_uses: Sequence[tuple[str, str | None]] = (),
 ) -> list[dict[str, Any]]:
     """Per offer: Σ uses = redemptions recorded + vouchers issued (`voucher_uses`: offerId and memberId
     of each), no shard above its cap, caps adding up to the total
@@ -30,18 +34,18 @@ def check_offers(
     def report(offer_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "offerId": offer_id, "problem": problem, **facts})
 
-    sold = repo.all_redemptions(tenant_id)
+    sold = offer_redemptions_db.everything(tenant_id)
     per_offer = Counter(r["offerId"] for r in sold)
     per_member = Counter((r["memberId"], r["offerId"]) for r in sold if r.get("memberId"))
     for offer_id, member_id in voucher_uses:  # an issued voucher is a use of its offer too
         per_offer[offer_id] += 1
         if member_id:
             per_member[(member_id, offer_id)] += 1
-    for offer_id, (offer, shards) in repo.everything(tenant_id).items():
-        if offer is None or len(shards) != repo.SHARDS:
+    for offer_id, (offer, shards) in offers_db.everything(tenant_id).items():
+        if offer is None or offers_db.missing_shards(tenant_id, offer, shards):
             report(offer_id, "an offer without its usage shards", shards=len(shards))
             continue
-        used = offer_limits.redemption_count(shards)
+        used = usage_db.used(shards)
         if used != per_offer[offer_id]:
             report(
                 offer_id,
@@ -52,13 +56,12 @@ def check_offers(
         total = offer["maxRedemptionsTotal"]
         if total is not None and used > total:
             report(offer_id, "total limit exceeded", limit=total, used=used)
-        if total is not None and sum(s.get("cap", 0) for s in shards) != total:
+        if total is not None and usage_db.caps_total(shards) != total:
             report(offer_id, "shard caps do not add up to the total limit", limit=total)
-        for shard in shards:
-            if "cap" in shard and shard["uses"] > shard["cap"]:
-                report(offer_id, "a usage shard above its cap", shard=shard["shard"])
+        for shard in usage_db.over_cap(shards):
+            report(offer_id, "a usage shard above its cap", shard=shard)
     for member_id in member_ids:
-        states = {s["offerId"]: s for s in repo.member_states(tenant_id, member_id)}
+        states = {s["offerId"]: s for s in activations_db.of_member(tenant_id, member_id)}
         for offer_id in set(states) | {o for m, o in per_member if m == member_id}:
             uses, counted = states.get(offer_id, {}).get("uses", 0), per_member[(member_id, offer_id)]
             if uses != counted:

@@ -1,0 +1,95 @@
+"""An offer's usage counter: how often it was used, kept in shards with caps that add up to its total limit.
+
+The counter is a `counters.ShardedCounter` of the offer's `usageShards` shards (fixed when the offer
+is created), `<offer partition>#USES#<k>` / `USES`, each alone in its partition and in no index. A
+shard holds `uses`, `shard` and, when the offer has a total limit, `cap` (the caps add up to
+`maxRedemptionsTotal`). A use adds 1 to one random shard with room, on condition `uses < cap`, so
+the total limit holds exactly while a popular offer's uses spread over the shards' partitions.
+The offer's module (repository/offers.py) builds the counter from the offer and reads it with the offer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import counters, store
+
+SHARDS_ATTRIBUTE = "usageShards"  # on the offer: the counter's shard count, fixed when the offer is created
+WORD = "USES"
+
+
+def counter(base: str, offer: dict[str, Any] | None) -> counters.ShardedCounter:
+    """The usage counter of the offer whose partition is `base` (`offer` None: the default count)."""
+    return counters.ShardedCounter(base, WORD, counters.stored_shards(offer, SHARDS_ATTRIBUTE))
+
+
+def caps(total: int | None, uses: list[int]) -> list[int | None]:
+    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly)."""
+    if total is None:
+        return [None] * len(uses)
+    left = total - sum(uses)
+    assert left >= 0, "a total limit below the redemptions made"
+    return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
+
+
+def initial_items(usage: counters.ShardedCounter, offer: dict[str, Any]) -> list[store.TxItem]:
+    """Every shard, new, at zero uses with its cap."""
+    shard_caps = caps(offer["maxRedemptionsTotal"], [0] * usage.shards)
+
+    def initial(shard: int) -> dict[str, Any]:
+        cap = shard_caps[shard]
+        return {"offerId": offer["offerId"], "shard": shard, "uses": 0, **({} if cap is None else {"cap": cap})}
+
+    return usage.initial(initial)
+
+
+def cap_items(usage: counters.ShardedCounter, shards: list[dict[str, Any]], total: int | None) -> list[store.TxItem]:
+    """New caps for a new total limit, computed from the uses read: a use in between fails the
+    condition, and the caller re-reads and tries again."""
+    return [
+        store.update(
+            usage.key(shard["shard"]),
+            set_values=None if cap is None else {"cap": cap},
+            remove=("cap",) if cap is None else (),
+            condition="#uses = :uses",
+            names={"#uses": "uses"},
+            values={":uses": shard["uses"]},
+        )
+        for shard, cap in zip(shards, caps(total, [s["uses"] for s in shards]), strict=True)
+    ]
+
+
+def with_room(shards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The shards that may take another use (all of them without a total limit)."""
+    return [shard for shard in shards if "cap" not in shard or shard["uses"] < shard["cap"]]
+
+
+def take(usage: counters.ShardedCounter, shards: list[dict[str, Any]]) -> store.TxItem:
+    """+1 on a random shard with room, on condition it still has room at commit."""
+    room = with_room(shards)
+    assert room, "check the total limit before claiming"
+    return usage.add(
+        usage.pick(room),
+        {"uses": 1},
+        condition="attribute_not_exists(#cap) OR #uses < #cap",
+        names={"#cap": "cap", "#uses": "uses"},
+    )
+
+
+def used(shards: list[dict[str, Any]]) -> int:
+    """How often the offer was used: its shards' sum."""
+    return counters.ShardedCounter.total(shards, "uses")
+
+
+def missing(usage: counters.ShardedCounter, shards: list[dict[str, Any]]) -> int:
+    """How many shards were not read back (the checker: every shard is created with the offer)."""
+    return usage.shards - len(shards)
+
+
+def caps_total(shards: list[dict[str, Any]]) -> int:
+    return counters.ShardedCounter.total(shards, "cap")
+
+
+def over_cap(shards: list[dict[str, Any]]) -> list[int]:
+    """The shards above their cap."""
+    return [shard["shard"] for shard in shards if "cap" in shard and shard["uses"] > shard["cap"]]
