@@ -10,7 +10,9 @@ from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
 from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
 from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
 from loyalty.models.vouchers import VOUCHER_CODES_ADD, VOUCHER_ISSUE
+from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
@@ -539,3 +541,81 @@ def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(
     codes = {redeem(prog, member, "bulk")["couponCode"] for _ in range(3)}
     assert len(codes) == 3 and codes <= {f"B-{n:04d}" for n in range(300)}
     assert rewards.get_reward(TENANT, "bulk")["stock"] == {"total": 233, "available": 230, "issued": 3}
+
+
+def offer_problems():
+    """The checker's offer problems (those naming an offer), in a fixed order."""
+    found = [p for p in checker.check([TENANT])["problems"] if "offerId" in p]
+    return sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
+
+
+def test_the_checker_counts_each_voucher_as_a_use_of_its_offer_and_of_its_member(prog):
+    limited = offer(prog, "COUNTED", maxRedemptionsPerMember=3, maxRedemptionsTotal=4)
+    member = prog.member()
+    use(prog, "COUNTED", member)
+    vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"memberId": member}))
+    vouchers.issue(prog.caller, limited, VOUCHER_ISSUE.validate({"customerName": "Ada"}))
+    assert left(member) == {"COUNTED": 1}  # 2 of the member's 3 and 3 of the total 4 used
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_the_checker_reports_each_offer_problem_with_its_facts_and_checks_every_offer(prog):
+    first, second = offer(prog, "FIRST", maxRedemptionsTotal=2), offer(prog, "SECOND")
+    member = prog.member()
+    use(prog, "FIRST", member)
+    use(prog, "FIRST", member)
+    assert offer_problems() == []  # the total limit used exactly is kept, not exceeded
+    store.transact([store.update(offers_repo.shard_key(TENANT, first, 0), add={"uses": 1})])
+    facts = {"tenantId": TENANT, "offerId": first}
+    assert offer_problems() == [
+        {**facts, "problem": "a usage shard above its cap", "shard": 0},
+        {**facts, "problem": "redemptionCount differs from the redemptions recorded", "stored": 3, "counted": 2},
+        {**facts, "problem": "total limit exceeded", "limit": 2, "used": 3},
+    ]
+    for offer_id in (first, second):
+        store.transact([store.delete(offers_repo.shard_key(TENANT, offer_id, 5))])
+    problem = "an offer without its usage shards"
+    assert offer_problems() == sorted(
+        [{**facts, "problem": problem, "shards": 15}, {**facts, "offerId": second, "problem": problem, "shards": 15}],
+        key=lambda p: p["offerId"],
+    )
+
+
+def test_the_checker_reports_a_member_s_uses_that_differ_from_the_member_s_redemptions(prog):
+    first, second = offer(prog, "ONE", maxRedemptionsPerMember=5), offer(prog, "TWO", maxRedemptionsPerMember=5)
+    member, other = prog.member(), prog.member()
+    for code, who in (("ONE", member), ("ONE", member), ("TWO", member), ("ONE", other)):
+        use(prog, code, who)
+    assert offer_problems() == []
+    store.transact([store.update(offers_repo.member_offer_key(TENANT, member, first), add={"uses": 1})])
+    store.transact([store.delete(offers_repo.member_offer_key(TENANT, member, second))])  # its use is still recorded
+    facts = {"tenantId": TENANT, "problem": "a member's uses differ from the member's redemptions", "memberId": member}
+    found = [
+        {**facts, "offerId": first, "stored": 3, "counted": 2},
+        {**facts, "offerId": second, "stored": 0, "counted": 1},
+    ]
+    assert offer_problems() == sorted(found, key=lambda p: p["offerId"])
+
+
+def test_the_checker_reports_a_points_redemption_whose_award_is_not_exactly_its_own(prog):
+    points_offer = offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = [use(prog, "PTS", member) for _ in range(4)]
+    assert offer_problems() == []
+    changes = [{"points": 31}, {"status": "rejected"}, {"type": "deduct"}, {"memberId": prog.member()}]
+    for redemption, change in zip(made, changes, strict=True):  # each award wrong in one way only
+        store.transact([store.update(ledger_db.key(TENANT, redemption["transactionId"]), set_values=change)])
+    facts = {"tenantId": TENANT, "offerId": points_offer, "problem": "a points redemption without its award"}
+    assert offer_problems() == sorted(
+        [{**facts, "redemptionId": redemption["id"]} for redemption in made], key=lambda p: p["redemptionId"]
+    )
+
+
+def test_the_checker_counts_a_shard_without_a_cap_as_cap_zero_and_reports_caps_not_adding_up(prog):
+    capped = offer(prog, "CAPS", maxRedemptionsTotal=2)  # caps 1, 1 and 0 on the other 14 shards
+    last = offers_repo.shard_key(TENANT, capped, offers_repo.SHARDS - 1)
+    store.transact([store.update(last, remove=["cap"])])
+    assert offer_problems() == []
+    store.transact([store.update(last, set_values={"cap": 1})])
+    problem = "shard caps do not add up to the total limit"
+    assert offer_problems() == [{"tenantId": TENANT, "offerId": capped, "problem": problem, "limit": 2}]
