@@ -619,3 +619,79 @@ def test_the_checker_counts_a_shard_without_a_cap_as_cap_zero_and_reports_caps_n
     store.transact([store.update(last, set_values={"cap": 1})])
     problem = "shard caps do not add up to the total limit"
     assert offer_problems() == [{"tenantId": TENANT, "offerId": capped, "problem": problem, "limit": 2}]
+
+
+def without_ids(record):
+    """A record without the ids the service generates (compared apart)."""
+    return {k: v for k, v in record.items() if k not in {"redemptionId", "transactionId", "refundTransactionId"}}
+
+
+def test_a_redemption_and_its_transaction_record_the_reward_the_points_and_the_code_exactly(prog):
+    reward(prog, "coffee", 30, value="4.50", couponExpiry="2026-03-01")
+    rewards.add_codes(prog.caller, "coffee", CODES_ADD.validate({"codes": ["C-1"]}))
+    reward(prog, "mug", 20, "manual", couponExpiry="2026-01-01")  # a coupon date does not bind a manual reward
+    member = rich_member(prog, 100)
+    coupon, manual = redeem(prog, member, "coffee"), redeem(prog, member, "mug")
+    made = {"memberId": member, "currency": "USD", "refundTransactionId": None, "cancelReason": None}
+    made |= {"createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z"}
+    assert without_ids(coupon) == without_ids(
+        {**made, "rewardId": "coffee", "rewardName": "Coffee", "points": 30, "value": "4.50"}
+        | {"couponCode": "C-1", "couponExpiry": "2026-03-01", "status": "issued"}
+    )
+    assert without_ids(manual) == without_ids(
+        {**made, "rewardId": "mug", "rewardName": "Mug", "points": 20, "value": None}
+        | {"couponCode": None, "couponExpiry": None, "status": "pending"}
+    )
+    assert redemptions.get_redemption(TENANT, coupon["redemptionId"]) == coupon
+    entry = transactions.get_transaction(TENANT, coupon["transactionId"])
+    assert (entry["type"], entry["points"], entry["status"], entry["memberId"]) == ("redeem", 30, "approved", member)
+    assert (entry["rewardId"], entry["redemptionId"], entry["reason"]) == (
+        "coffee",
+        coupon["redemptionId"],
+        "redeemed Coffee",
+    )
+    assert rewards.get_reward(TENANT, "mug")["stock"] == {"total": None, "available": None, "issued": 1}
+    assert rewards.get_reward(TENANT, "coffee")["stock"] == {"total": 1, "available": 0, "issued": 1}
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_cancelled_redemption_refunds_fresh_points_and_frees_the_member_s_limit(prog):
+    reward(prog, "mug", 20, "manual", maxPerMember=1)
+    member = rich_member(prog, 50)
+    first = redeem(prog, member, "mug")
+    prog.clock.advance(days=1)
+    done = redemptions.cancel(prog.caller, first["redemptionId"], CANCELLATION.validate({"reason": "broken"}))
+    assert without_ids(done) == {**without_ids(first), "status": "cancelled", "cancelReason": "broken"} | {
+        "updatedAt": "2026-01-08T09:00:00Z"
+    }
+    assert redemptions.get_redemption(TENANT, first["redemptionId"]) == done
+    refund = transactions.get_transaction(TENANT, done["refundTransactionId"])
+    assert (refund["type"], refund["points"], refund["status"], refund["reason"]) == (
+        "refund",
+        20,
+        "approved",
+        "broken",
+    )
+    assert (refund["rewardId"], refund["redemptionId"], refund["memberId"]) == ("mug", first["redemptionId"], member)
+    assert refund["expiresAt"] == "2026-02-07T23:59:59Z"  # refunded on 2026-01-08, spendable for 30 days
+    assert prog.balance(member) == book(available=50, lifetime=50, qualified=50)
+    again = redeem(prog, member, "mug")  # the cancelled one no longer counts toward maxPerMember
+    assert redemptions.complete(prog.caller, again["redemptionId"])["status"] == "completed"
+    assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    mine = redemptions.list_redemptions(TENANT, {}, member).items
+    assert [r["redemptionId"] for r in mine] == [again["redemptionId"], first["redemptionId"]]  # newest first
+    cancelled = redemptions.list_redemptions(TENANT, {"status": "cancelled"}).items
+    assert cancelled == [done]
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_reward_for_some_tiers_is_refused_to_members_of_other_tiers_and_without_one(prog):
+    tiers = [
+        {"tierId": "silver", "name": "Silver", "threshold": 10},
+        {"tierId": "gold", "name": "Gold", "threshold": 50},
+    ]
+    prog.settings(tiers=tiers)
+    reward(prog, "lounge", 5, "manual", tierIds=["gold"])
+    assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "invalid_state")  # no tier yet
+    assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "invalid_state")  # silver
+    assert redeem(prog, rich_member(prog, 50), "lounge")["points"] == 5  # gold
