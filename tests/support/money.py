@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from loyalty import clock
+from loyalty import clock, jsontext
 from loyalty.errors import ApiError
 from loyalty.models.activities import ACTIVITY_CREATE
 from loyalty.models.ledger import AWARD_CREATE, DEDUCTION_CREATE
 from loyalty.models.members import MEMBER_CREATE
 from loyalty.models.program import PROGRAM_UPDATE
-from loyalty.operation import Caller
+from loyalty.operation import Caller, Replayed
 from loyalty.services import activities, awards, members, program, tenants
 from loyalty.services.members import BALANCE_FIELDS
 
@@ -33,6 +33,10 @@ class Program:
     @property
     def caller(self) -> Caller:
         return Caller(TENANT, admin=True)
+
+    def keyed(self, key: str) -> Caller:
+        """The admin caller with an Idempotency-Key (its fingerprint: the key, one request body per key)."""
+        return Caller(TENANT, idempotency_key=key, fingerprint=key, admin=True)
 
     def settings(self, **changes: Any) -> None:
         program.update_program(self.caller, PROGRAM_UPDATE.validate(changes))
@@ -81,3 +85,13 @@ def invalid_fields(call: Callable[[], Any]) -> list[str]:
     assert (error.value.status, error.value.code) == (400, "validation_error")
     assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
     return [detail["field"] for detail in error.value.details]
+
+
+def replayed_status(call: Callable[[Caller], Any], caller: Caller) -> int:
+    """Call twice under `caller`'s Idempotency-Key: the status the replay answers (recorded with the first
+    answer, whose exact body it repeats); the status a route answers, which a service returns only so."""
+    first = call(caller)
+    with pytest.raises(Replayed) as replay:
+        call(caller)
+    assert replay.value.body == jsontext.envelope(first)
+    return replay.value.status

@@ -29,7 +29,7 @@ from loyalty.services import (
     vouchers,
 )
 
-from tests.support.money import TENANT, Program, book, invalid_fields, refused
+from tests.support.money import TENANT, Program, book, invalid_fields, refused, replayed_status
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
@@ -653,6 +653,10 @@ def test_a_redemption_and_its_transaction_record_the_reward_the_points_and_the_c
     assert rewards.get_reward(TENANT, "mug")["stock"] == {"total": None, "available": None, "issued": 1}
     assert rewards.get_reward(TENANT, "coffee")["stock"] == {"total": 1, "available": 0, "issued": 1}
     assert checker.check([TENANT])["problems"] == []
+    no_refund = CANCELLATION.validate({"reason": "lost", "refund": False})
+    cancel = replayed_status(lambda c: redemptions.cancel(c, coupon["redemptionId"], no_refund), prog.keyed("k1"))
+    assert cancel == 200  # an issued coupon may be cancelled
+    assert redemptions.get_redemption(TENANT, coupon["redemptionId"])["status"] == "cancelled"
 
 
 def test_a_cancelled_redemption_refunds_fresh_points_and_frees_the_member_s_limit(prog):
@@ -676,10 +680,16 @@ def test_a_cancelled_redemption_refunds_fresh_points_and_frees_the_member_s_limi
     assert refund["expiresAt"] == "2026-02-07T23:59:59Z"  # refunded on 2026-01-08, spendable for 30 days
     assert prog.balance(member) == book(available=50, lifetime=50, qualified=50)
     again = redeem(prog, member, "mug")  # the cancelled one no longer counts toward maxPerMember
-    assert redemptions.complete(prog.caller, again["redemptionId"])["status"] == "completed"
+    other = redeem(prog, rich_member(prog, 20), "mug")
+    prog.clock.advance(hours=1)
+    assert replayed_status(lambda c: redemptions.complete(c, again["redemptionId"]), prog.keyed("k2")) == 200
+    completed = redemptions.get_redemption(TENANT, again["redemptionId"])
+    assert (completed["status"], completed["updatedAt"]) == ("completed", "2026-01-08T10:00:00Z")
     assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
     mine = redemptions.list_redemptions(TENANT, {}, member).items
     assert [r["redemptionId"] for r in mine] == [again["redemptionId"], first["redemptionId"]]  # newest first
+    everyone = redemptions.list_redemptions(TENANT, {}).items
+    assert [r["redemptionId"] for r in everyone] == [other["redemptionId"], *(r["redemptionId"] for r in mine)]
     cancelled = redemptions.list_redemptions(TENANT, {"status": "cancelled"}).items
     assert cancelled == [done]
     assert checker.check([TENANT])["problems"] == []
