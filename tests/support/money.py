@@ -50,9 +50,9 @@ class Program:
         activities.create_activity(self.caller, ACTIVITY_CREATE.validate(body))
         return activity_id
 
-    def member(self) -> str:
+    def member(self, **profile: Any) -> str:
         self.emails += 1
-        body = MEMBER_CREATE.validate({"email": f"m{self.emails}@example.com"})
+        body = MEMBER_CREATE.validate({"email": f"m{self.emails}@example.com", **profile})
         return members.create_member(self.caller, body)["memberId"]
 
     def balance(self, member_id: str) -> dict[str, int]:

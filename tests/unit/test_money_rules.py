@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from loyalty.models.ledger import REJECTION
 from loyalty.models.members import MEMBER_UPDATE
-from loyalty.models.offers import OFFER_CREATE, REDEMPTION_CREATE
+from loyalty.models.offers import OFFER_CREATE, OFFER_UPDATE, REDEMPTION_CREATE
 from loyalty.models.orders import ORDER_CREATE, RETURN_CREATE
 from loyalty.models.rewards import CANCELLATION, CODES_ADD, REWARD_CREATE
 from loyalty.models.rewards import REDEMPTION_CREATE as REWARD_REDEMPTION
@@ -705,3 +705,115 @@ def test_a_reward_for_some_tiers_is_refused_to_members_of_other_tiers_and_withou
     assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "invalid_state")  # no tier yet
     assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "invalid_state")  # silver
     assert redeem(prog, rich_member(prog, 50), "lounge")["points"] == 5  # gold
+
+
+def give(prog, offer_id, **body):
+    return vouchers.issue(prog.caller, offer_id, VOUCHER_ISSUE.validate(body))
+
+
+def test_a_voucher_holds_its_offer_its_holder_s_name_and_its_dates(prog):
+    dated = offer(prog, "VDATES", startDate="2026-01-07T09:00:00Z", endDate="2026-01-20T18:00:00Z")
+    named, plain = prog.member(firstName="Ada", lastName="Lovelace"), prog.member()
+    issued = replayed_status(
+        lambda c: vouchers.issue(c, dated, VOUCHER_ISSUE.validate({"memberId": named})), prog.keyed("v1")
+    )
+    assert issued == 201
+    (first,) = vouchers.list_offer_vouchers(TENANT, dated, {}).items
+    assert {k: v for k, v in first.items() if k not in {"voucherId", "redemptionCode"}} == {
+        "offerId": dated,
+        "memberId": named,
+        "customerName": "Ada Lovelace",
+        "status": "acquired",
+        "acquiredAt": "2026-01-07T09:00:00Z",
+        "redeemedAt": None,
+        "cancelledAt": None,
+        "activationDate": "2026-01-07",
+        "expirationDate": "2026-01-20",
+        "orderId": None,
+    }
+    assert give(prog, dated, memberId=plain)["customerName"] is None
+    assert give(prog, dated, memberId=plain, customerName="Bob")["customerName"] == "Bob"
+    narrowed = give(prog, dated, customerName="Cy", activationDate="2026-01-08", expirationDate="2026-01-08")
+    assert (narrowed["memberId"], narrowed["activationDate"], narrowed["expirationDate"]) == (
+        None,
+        "2026-01-08",
+        "2026-01-08",
+    )
+    open_ended = give(prog, offer(prog, "VOPEN"), customerName="Di")
+    assert (open_ended["activationDate"], open_ended["expirationDate"]) == ("2026-01-07", None)  # from today, no end
+
+
+def test_a_voucher_s_dates_may_narrow_the_offer_s_but_not_widen_them_or_end_before_they_start(prog):
+    dated = offer(prog, "VWIDE", startDate="2026-01-05T00:00:00Z", endDate="2026-01-20T23:59:59Z")
+    ada = {"customerName": "Ada"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, activationDate="2026-01-04")) == ["activationDate"]
+    assert invalid_fields(lambda: give(prog, dated, **ada, expirationDate="2026-01-21")) == ["expirationDate"]
+    both = {"activationDate": "2026-01-04", "expirationDate": "2026-01-21"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, **both)) == ["activationDate", "expirationDate"]
+    assert invalid_fields(lambda: give(prog, dated, **ada, expirationDate="2026-01-06")) == ["expirationDate"]  # past
+    later = {"activationDate": "2026-01-10", "expirationDate": "2026-01-09"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, **later)) == ["expirationDate"]
+    edges = give(prog, dated, **ada, activationDate="2026-01-05", expirationDate="2026-01-07")  # start day, today
+    assert (edges["activationDate"], edges["expirationDate"]) == ("2026-01-05", "2026-01-07")
+    assert give(prog, dated, **ada, expirationDate="2026-01-20")["expirationDate"] == "2026-01-20"
+    assert invalid_fields(lambda: give(prog, dated)) == ["memberId"]  # a member or a customer's name
+
+
+def test_a_voucher_is_issued_only_for_a_published_running_offer_to_an_active_member(prog):
+    running = offer(prog, "VRUN", startDate="2026-01-07T09:00:00Z", endDate="2026-01-07T18:00:00Z")
+    draft = offer(prog, "VDRAFT", status="draft")
+    ada = {"customerName": "Ada"}
+    assert give(prog, running, **ada)["status"] == "acquired"  # at its start
+    assert refused(lambda: give(prog, draft, **ada)) == (409, "offer_not_active")
+    assert refused(lambda: give(prog, "no-such-offer", **ada)) == (404, "not_found")
+    assert refused(lambda: give(prog, running, memberId="no-such-member")) == (404, "not_found")
+    suspended = prog.member()
+    members.update_member(prog.caller, suspended, MEMBER_UPDATE.validate({"status": "suspended"}))
+    assert refused(lambda: give(prog, running, memberId=suspended)) == (409, "invalid_state")
+    prog.clock.current = datetime(2026, 1, 7, 8, 59, 59, tzinfo=UTC)
+    assert refused(lambda: give(prog, running, **ada)) == (409, "offer_not_active")
+    prog.clock.current = datetime(2026, 1, 7, 18, 0, 0, tzinfo=UTC)
+    assert give(prog, running, **ada)["status"] == "acquired"  # at its end
+    prog.clock.current = datetime(2026, 1, 7, 18, 0, 1, tzinfo=UTC)
+    assert refused(lambda: give(prog, running, **ada)) == (409, "offer_not_active")
+
+
+def test_vouchers_are_found_by_id_or_code_within_their_offer_and_listed_by_status(prog):
+    first_offer, other_offer = offer(prog, "VFIND"), offer(prog, "VOTHER")
+    kept = give(prog, first_offer, customerName="Ada")
+    prog.clock.advance(minutes=1)
+    spent = give(prog, first_offer, customerName="Bob")
+    assert vouchers.lookup(TENANT, kept["voucherId"]) == kept
+    assert vouchers.lookup(TENANT, kept["redemptionCode"]) == kept
+    assert refused(lambda: vouchers.lookup(TENANT, "NO-SUCH-CODE")) == (404, "not_found")
+    assert vouchers.get_offer_voucher(TENANT, first_offer, kept["voucherId"]) == kept
+    assert refused(lambda: vouchers.get_offer_voucher(TENANT, other_offer, kept["voucherId"])) == (404, "not_found")
+    prog.clock.advance(hours=1)
+    redeemed = replayed_status(lambda c: vouchers.redeem(c, spent["voucherId"], {"orderId": "o-7"}), prog.keyed("k3"))
+    assert redeemed == 200  # by id
+    done = vouchers.lookup(TENANT, spent["voucherId"])
+    assert (done["status"], done["redeemedAt"], done["orderId"]) == ("redeemed", "2026-01-07T10:01:00Z", "o-7")
+    listed = vouchers.list_offer_vouchers(TENANT, first_offer, {"status": "acquired"}).items
+    assert listed == [kept]
+    assert [v["voucherId"] for v in vouchers.list_offer_vouchers(TENANT, first_offer, {}).items] == [
+        spent["voucherId"],
+        kept["voucherId"],
+    ]  # newest first
+    assert vouchers.list_offer_vouchers(TENANT, other_offer, {}).items == []
+    assert refused(lambda: vouchers.list_offer_vouchers(TENANT, "no-such-offer", {})) == (404, "not_found")
+    assert replayed_status(lambda c: vouchers.cancel(c, kept["redemptionCode"]), prog.keyed("k4")) == 200  # by code
+    gone = vouchers.lookup(TENANT, kept["voucherId"])
+    assert (gone["status"], gone["cancelledAt"], gone["redeemedAt"]) == ("cancelled", "2026-01-07T10:01:00Z", None)
+
+
+def test_voucher_codes_are_added_to_a_live_offer_only_and_never_look_like_ids(prog):
+    pooled = offer(prog, "VADD")
+    id_like = give(prog, offer(prog, "VGEN"), customerName="Ada")["voucherId"]
+    body = VOUCHER_CODES_ADD.validate({"codes": ["POOL-OK-1", id_like]})  # valid as codes; the service refuses it
+    assert invalid_fields(lambda: vouchers.add_codes(prog.caller, pooled, body)) == ["codes[1]"]
+    codes_body = VOUCHER_CODES_ADD.validate({"codes": ["POOL-1", "POOL-1", "POOL-2"]})
+    assert refused(lambda: vouchers.add_codes(prog.caller, "no-such-offer", codes_body)) == (404, "not_found")
+    added = vouchers.add_codes(prog.caller, pooled, codes_body)
+    assert added == {"added": 2, "skipped": 1, "stock": {"total": 2, "available": 2, "issued": 0}}
+    offers.update_offer(prog.caller, pooled, OFFER_UPDATE.validate({"status": "archived"}))
+    assert refused(lambda: vouchers.add_codes(prog.caller, pooled, codes_body)) == (409, "invalid_state")
