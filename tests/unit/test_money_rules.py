@@ -817,3 +817,16 @@ def test_voucher_codes_are_added_to_a_live_offer_only_and_never_look_like_ids(pr
     assert added == {"added": 2, "skipped": 1, "stock": {"total": 2, "available": 2, "issued": 0}}
     offers.update_offer(prog.caller, pooled, OFFER_UPDATE.validate({"status": "archived"}))
     assert refused(lambda: vouchers.add_codes(prog.caller, pooled, codes_body)) == (409, "invalid_state")
+
+
+def test_an_erased_member_is_credited_nothing_by_a_refund_or_an_order(prog):
+    prog.activity("sale", type="multiplier", multiplier=1)
+    prog.settings(saleActivityId="sale")
+    reward(prog, "mug", 20, "manual")
+    member = rich_member(prog, 50)
+    made = redeem(prog, member, "mug")
+    members.erase_member(prog.caller, member)
+    refund = CANCELLATION.validate({"reason": "erased"})
+    assert refused(lambda: redemptions.cancel(prog.caller, made["redemptionId"], refund)) == (409, "invalid_state")
+    assert refused(lambda: order(prog, member, "o-erased", "10.00")) == (409, "invalid_state")
+    assert refused(lambda: orders.get_order(TENANT, "o-erased")) == (404, "not_found")  # nothing recorded
