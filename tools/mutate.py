@@ -6,7 +6,8 @@ mutant on when the two names agree. `python -m tools.mutate mutmut ARGS` runs mu
 line with that path prefix dropped as well; `python -m tools.mutate [MODULE…]` runs each module's
 mutants (a glob on its name) in turn with at most MUTATE_CHILDREN processes (2) and prints the table.
 The configuration (the files, the tests) is `[tool.mutmut]` in pyproject.toml; results stay in
-mutants/ (git-ignored), so a second run only tries the mutants of functions that changed.
+mutants/ (git-ignored). MUTATE_LEFT=1 retries only the mutants a former run left alive (after adding tests:
+seconds per mutant instead of the whole module).
 """
 
 from __future__ import annotations
@@ -103,12 +104,22 @@ def main(argv: list[str]) -> int:
         print(f"unknown modules {unknown}; choose from {list(MODULES)}", file=sys.stderr)
         return 2
     children = os.environ.get("MUTATE_CHILDREN", "2")
+    left_only = os.environ.get("MUTATE_LEFT") == "1"
     for module in modules:
-        # mutmut keeps which tests call which function from its first run and learns only of new test names;
-        # forget it, so that a test changed since then is counted for the functions it calls now
-        Path("mutants/mutmut-stats.json").unlink(missing_ok=True)
+        if left_only:
+            # only the mutants a former run did not kill (or did not reach), against the tests as they are now:
+            # valid after adding tests, not after changing the code or an existing test (then run it all)
+            names = survivors(module)
+            if not names and (Path("mutants") / (MODULES[module] + ".meta")).exists():
+                continue
+        else:
+            # mutmut keeps which tests call which function from its first run and learns only of new test
+            # names; forget it, so that a test changed since then is counted for the functions it calls now
+            Path("mutants/mutmut-stats.json").unlink(missing_ok=True)
+            names = []
         started = time.monotonic()
-        command = [sys.executable, "-m", "tools.mutate", "mutmut", "run", "--max-children", children, f"{module}.*"]
+        command = [sys.executable, "-m", "tools.mutate", "mutmut", "run", "--max-children", children]
+        command += names or [f"{module}.*"]
         finished = subprocess.run(command, check=False)
         print(f"{module}: mutmut exited {finished.returncode} after {time.monotonic() - started:.0f} s", flush=True)
     rows = scores(modules)

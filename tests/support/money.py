@@ -7,13 +7,13 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from loyalty import clock
+from loyalty import clock, jsontext
 from loyalty.errors import ApiError
 from loyalty.models.activities import ActivityCreate
 from loyalty.models.ledger import AwardCreate, DeductionCreate
 from loyalty.models.members import MemberCreate
 from loyalty.models.program import ProgramUpdate
-from loyalty.operation import Caller
+from loyalty.operation import Caller, Replayed
 from loyalty.services import activities, awards, members, program, tenants
 from loyalty.services.members import BALANCE_FIELDS
 
@@ -34,6 +34,10 @@ class Program:
     def caller(self) -> Caller:
         return Caller(TENANT, admin=True)
 
+    def keyed(self, key: str) -> Caller:
+        """The admin caller with an Idempotency-Key (its fingerprint: the key, one request body per key)."""
+        return Caller(TENANT, idempotency_key=key, fingerprint=key, admin=True)
+
     def settings(self, **changes: Any) -> None:
         program.update_program(self.caller, ProgramUpdate.model_validate(changes))
 
@@ -46,9 +50,9 @@ class Program:
         activities.create_activity(self.caller, ActivityCreate.model_validate(body))
         return activity_id
 
-    def member(self) -> str:
+    def member(self, **profile: Any) -> str:
         self.emails += 1
-        body = MemberCreate.model_validate({"email": f"m{self.emails}@example.com"})
+        body = MemberCreate.model_validate({"email": f"m{self.emails}@example.com", **profile})
         return members.create_member(self.caller, body)["memberId"]
 
     def balance(self, member_id: str) -> dict[str, int]:
@@ -81,3 +85,13 @@ def invalid_fields(call: Callable[[], Any]) -> list[str]:
     assert (error.value.status, error.value.code) == (400, "validation_error")
     assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
     return [detail["field"] for detail in error.value.details]
+
+
+def replayed_status(call: Callable[[Caller], Any], caller: Caller) -> int:
+    """Call twice under `caller`'s Idempotency-Key: the status the replay answers (recorded with the first
+    answer, whose exact body it repeats); the status a route answers, which a service returns only so."""
+    first = call(caller)
+    with pytest.raises(Replayed) as replay:
+        call(caller)
+    assert replay.value.body == jsontext.envelope(first)
+    return replay.value.status

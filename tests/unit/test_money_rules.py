@@ -5,12 +5,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from loyalty.models.ledger import Rejection
 from loyalty.models.members import MemberUpdate
-from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferRedemptionCreate
+from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferRedemptionCreate, OfferUpdate
 from loyalty.models.orders import OrderCreate, OrderReturnCreate
 from loyalty.models.rewards import RedemptionCancel, RedemptionCreate, RewardCodesAdd, RewardCreate
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
+from loyalty.repository import activations as activations_db
+from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
+from loyalty.repository.counters import ShardedCounter
 from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
     checker,
@@ -26,7 +30,7 @@ from loyalty.services import (
     vouchers,
 )
 
-from tests.support.money import TENANT, Program, book, invalid_fields, refused
+from tests.support.money import TENANT, Program, book, invalid_fields, refused, replayed_status
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
@@ -37,6 +41,11 @@ def prog():
     world = Program(datetime(2026, 1, 7, 9, 0, tzinfo=UTC))
     world.settings(pointsExpiryDays=30, pendingDays=5)
     return world
+
+
+def _usage(offer_id: str) -> ShardedCounter:
+    """The offer's usage counter, as stored with the offer."""
+    return offers_repo.usage(TENANT, store.get(offers_repo.offer_key(TENANT, offer_id)))
 
 
 def test_a_fixed_award_is_approved_with_its_points_its_override_and_its_expiry(prog):
@@ -549,3 +558,292 @@ def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(
     codes = {redeem(prog, member, "bulk")["couponCode"] for _ in range(3)}
     assert len(codes) == 3 and codes <= {f"B-{n:04d}" for n in range(300)}
     assert rewards.get_reward(TENANT, "bulk")["stock"] == {"total": 233, "available": 230, "issued": 3}
+
+
+def offer_problems():
+    """The checker's offer problems (those naming an offer), in a fixed order."""
+    found = [p for p in checker.check([TENANT])["problems"] if "offerId" in p]
+    return sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
+
+
+def test_the_checker_counts_each_voucher_as_a_use_of_its_offer_and_of_its_member(prog):
+    limited = offer(prog, "COUNTED", maxRedemptionsPerMember=3, maxRedemptionsTotal=4)
+    member = prog.member()
+    use(prog, "COUNTED", member)
+    vouchers.issue(prog.caller, limited, VoucherIssue.model_validate({"memberId": member}))
+    vouchers.issue(prog.caller, limited, VoucherIssue.model_validate({"customerName": "Ada"}))
+    assert left(member) == {"COUNTED": 1}  # 2 of the member's 3 and 3 of the total 4 used
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_the_checker_reports_each_offer_problem_with_its_facts_and_checks_every_offer(prog):
+    first, second = offer(prog, "FIRST", maxRedemptionsTotal=2), offer(prog, "SECOND")
+    member = prog.member()
+    use(prog, "FIRST", member)
+    use(prog, "FIRST", member)
+    assert offer_problems() == []  # the total limit used exactly is kept, not exceeded
+    store.transact([store.update(_usage(first).key(0), add={"uses": 1})])
+    facts = {"tenantId": TENANT, "offerId": first}
+    assert offer_problems() == [
+        {**facts, "problem": "a usage shard above its cap", "shard": 0},
+        {**facts, "problem": "redemptionCount differs from the redemptions recorded", "stored": 3, "counted": 2},
+        {**facts, "problem": "total limit exceeded", "limit": 2, "used": 3},
+    ]
+    for offer_id in (first, second):
+        store.transact([store.delete(_usage(offer_id).key(5))])
+    problem = "an offer without its usage shards"
+    assert offer_problems() == sorted(
+        [{**facts, "problem": problem, "shards": 15}, {**facts, "offerId": second, "problem": problem, "shards": 15}],
+        key=lambda p: p["offerId"],
+    )
+
+
+def test_the_checker_reports_a_member_s_uses_that_differ_from_the_member_s_redemptions(prog):
+    first, second = offer(prog, "ONE", maxRedemptionsPerMember=5), offer(prog, "TWO", maxRedemptionsPerMember=5)
+    member, other = prog.member(), prog.member()
+    for code, who in (("ONE", member), ("ONE", member), ("TWO", member), ("ONE", other)):
+        use(prog, code, who)
+    assert offer_problems() == []
+    store.transact([store.update(activations_db.key(TENANT, member, first), add={"uses": 1})])
+    store.transact([store.delete(activations_db.key(TENANT, member, second))])  # its use is still recorded
+    facts = {"tenantId": TENANT, "problem": "a member's uses differ from the member's redemptions", "memberId": member}
+    found = [
+        {**facts, "offerId": first, "stored": 3, "counted": 2},
+        {**facts, "offerId": second, "stored": 0, "counted": 1},
+    ]
+    assert offer_problems() == sorted(found, key=lambda p: p["offerId"])
+
+
+def test_the_checker_reports_a_points_redemption_whose_award_is_not_exactly_its_own(prog):
+    points_offer = offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = [use(prog, "PTS", member) for _ in range(4)]
+    assert offer_problems() == []
+    changes = [{"points": 31}, {"status": "rejected"}, {"type": "deduct"}, {"memberId": prog.member()}]
+    for redemption, change in zip(made, changes, strict=True):  # each award wrong in one way only
+        store.transact([store.update(ledger_db.key(TENANT, redemption["transactionId"]), set_values=change)])
+    facts = {"tenantId": TENANT, "offerId": points_offer, "problem": "a points redemption without its award"}
+    assert offer_problems() == sorted(
+        [{**facts, "redemptionId": redemption["id"]} for redemption in made], key=lambda p: p["redemptionId"]
+    )
+
+
+def test_the_checker_counts_a_shard_without_a_cap_as_cap_zero_and_reports_caps_not_adding_up(prog):
+    capped = offer(prog, "CAPS", maxRedemptionsTotal=2)  # caps 1, 1 and 0 on the other 14 shards
+    last = _usage(capped).key(_usage(capped).shards - 1)
+    store.transact([store.update(last, remove=["cap"])])
+    assert offer_problems() == []
+    store.transact([store.update(last, set_values={"cap": 1})])
+    problem = "shard caps do not add up to the total limit"
+    assert offer_problems() == [{"tenantId": TENANT, "offerId": capped, "problem": problem, "limit": 2}]
+
+
+def without_ids(record):
+    """A record without the ids the service generates (compared apart)."""
+    return {k: v for k, v in record.items() if k not in {"redemptionId", "transactionId", "refundTransactionId"}}
+
+
+def test_a_redemption_and_its_transaction_record_the_reward_the_points_and_the_code_exactly(prog):
+    reward(prog, "coffee", 30, value="4.50", couponExpiry="2026-03-01")
+    rewards.add_codes(prog.caller, "coffee", RewardCodesAdd.model_validate({"codes": ["C-1"]}))
+    reward(prog, "mug", 20, "manual", couponExpiry="2026-01-01")  # a coupon date does not bind a manual reward
+    member = rich_member(prog, 100)
+    coupon, manual = redeem(prog, member, "coffee"), redeem(prog, member, "mug")
+    made = {"memberId": member, "currency": "USD", "refundTransactionId": None, "cancelReason": None}
+    made |= {"createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z"}
+    assert without_ids(coupon) == without_ids(
+        {**made, "rewardId": "coffee", "rewardName": "Coffee", "points": 30, "value": "4.50"}
+        | {"couponCode": "C-1", "couponExpiry": "2026-03-01", "status": "issued"}
+    )
+    assert without_ids(manual) == without_ids(
+        {**made, "rewardId": "mug", "rewardName": "Mug", "points": 20, "value": None}
+        | {"couponCode": None, "couponExpiry": None, "status": "pending"}
+    )
+    assert redemptions.get_redemption(TENANT, coupon["redemptionId"]) == coupon
+    entry = transactions.get_transaction(TENANT, coupon["transactionId"])
+    assert (entry["type"], entry["points"], entry["status"], entry["memberId"]) == ("redeem", 30, "approved", member)
+    assert (entry["rewardId"], entry["redemptionId"], entry["reason"]) == (
+        "coffee",
+        coupon["redemptionId"],
+        "redeemed Coffee",
+    )
+    assert rewards.get_reward(TENANT, "mug")["stock"] == {"total": None, "available": None, "issued": 1}
+    assert rewards.get_reward(TENANT, "coffee")["stock"] == {"total": 1, "available": 0, "issued": 1}
+    assert checker.check([TENANT])["problems"] == []
+    no_refund = RedemptionCancel.model_validate({"reason": "lost", "refund": False})
+    cancel = replayed_status(lambda c: redemptions.cancel(c, coupon["redemptionId"], no_refund), prog.keyed("k1"))
+    assert cancel == 200  # an issued coupon may be cancelled
+    assert redemptions.get_redemption(TENANT, coupon["redemptionId"])["status"] == "cancelled"
+
+
+def test_a_cancelled_redemption_refunds_fresh_points_and_frees_the_member_s_limit(prog):
+    reward(prog, "mug", 20, "manual", maxPerMember=1)
+    member = rich_member(prog, 50)
+    first = redeem(prog, member, "mug")
+    prog.clock.advance(days=1)
+    done = redemptions.cancel(prog.caller, first["redemptionId"], RedemptionCancel.model_validate({"reason": "broken"}))
+    assert without_ids(done) == {**without_ids(first), "status": "cancelled", "cancelReason": "broken"} | {
+        "updatedAt": "2026-01-08T09:00:00Z"
+    }
+    assert redemptions.get_redemption(TENANT, first["redemptionId"]) == done
+    refund = transactions.get_transaction(TENANT, done["refundTransactionId"])
+    assert (refund["type"], refund["points"], refund["status"], refund["reason"]) == (
+        "refund",
+        20,
+        "approved",
+        "broken",
+    )
+    assert (refund["rewardId"], refund["redemptionId"], refund["memberId"]) == ("mug", first["redemptionId"], member)
+    assert refund["expiresAt"] == "2026-02-07T23:59:59Z"  # refunded on 2026-01-08, spendable for 30 days
+    assert prog.balance(member) == book(available=50, lifetime=50, qualified=50)
+    again = redeem(prog, member, "mug")  # the cancelled one no longer counts toward maxPerMember
+    other = redeem(prog, rich_member(prog, 20), "mug")
+    prog.clock.advance(hours=1)
+    assert replayed_status(lambda c: redemptions.complete(c, again["redemptionId"]), prog.keyed("k2")) == 200
+    completed = redemptions.get_redemption(TENANT, again["redemptionId"])
+    assert (completed["status"], completed["updatedAt"]) == ("completed", "2026-01-08T10:00:00Z")
+    assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    mine = redemptions.list_redemptions(TENANT, {}, member).items
+    assert [r["redemptionId"] for r in mine] == [again["redemptionId"], first["redemptionId"]]  # newest first
+    everyone = redemptions.list_redemptions(TENANT, {}).items
+    assert [r["redemptionId"] for r in everyone] == [other["redemptionId"], *(r["redemptionId"] for r in mine)]
+    cancelled = redemptions.list_redemptions(TENANT, {"status": "cancelled"}).items
+    assert cancelled == [done]
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_reward_for_some_tiers_is_refused_to_members_of_other_tiers_and_without_one(prog):
+    tiers = [
+        {"tierId": "silver", "name": "Silver", "threshold": 10},
+        {"tierId": "gold", "name": "Gold", "threshold": 50},
+    ]
+    prog.settings(tiers=tiers)
+    reward(prog, "lounge", 5, "manual", tierIds=["gold"])
+    assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "invalid_state")  # no tier yet
+    assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "invalid_state")  # silver
+    assert redeem(prog, rich_member(prog, 50), "lounge")["points"] == 5  # gold
+
+
+def give(prog, offer_id, **body):
+    return vouchers.issue(prog.caller, offer_id, VoucherIssue.model_validate(body))
+
+
+def test_a_voucher_holds_its_offer_its_holder_s_name_and_its_dates(prog):
+    dated = offer(prog, "VDATES", startDate="2026-01-07T09:00:00Z", endDate="2026-01-20T18:00:00Z")
+    named, plain = prog.member(firstName="Ada", lastName="Lovelace"), prog.member()
+    issued = replayed_status(
+        lambda c: vouchers.issue(c, dated, VoucherIssue.model_validate({"memberId": named})), prog.keyed("v1")
+    )
+    assert issued == 201
+    (first,) = vouchers.list_offer_vouchers(TENANT, dated, {}).items
+    assert {k: v for k, v in first.items() if k not in {"voucherId", "redemptionCode"}} == {
+        "offerId": dated,
+        "memberId": named,
+        "customerName": "Ada Lovelace",
+        "status": "acquired",
+        "acquiredAt": "2026-01-07T09:00:00Z",
+        "redeemedAt": None,
+        "cancelledAt": None,
+        "activationDate": "2026-01-07",
+        "expirationDate": "2026-01-20",
+        "orderId": None,
+    }
+    assert give(prog, dated, memberId=plain)["customerName"] is None
+    assert give(prog, dated, memberId=plain, customerName="Bob")["customerName"] == "Bob"
+    narrowed = give(prog, dated, customerName="Cy", activationDate="2026-01-08", expirationDate="2026-01-08")
+    assert (narrowed["memberId"], narrowed["activationDate"], narrowed["expirationDate"]) == (
+        None,
+        "2026-01-08",
+        "2026-01-08",
+    )
+    open_ended = give(prog, offer(prog, "VOPEN"), customerName="Di")
+    assert (open_ended["activationDate"], open_ended["expirationDate"]) == ("2026-01-07", None)  # from today, no end
+
+
+def test_a_voucher_s_dates_may_narrow_the_offer_s_but_not_widen_them_or_end_before_they_start(prog):
+    dated = offer(prog, "VWIDE", startDate="2026-01-05T00:00:00Z", endDate="2026-01-20T23:59:59Z")
+    ada = {"customerName": "Ada"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, activationDate="2026-01-04")) == ["activationDate"]
+    assert invalid_fields(lambda: give(prog, dated, **ada, expirationDate="2026-01-21")) == ["expirationDate"]
+    both = {"activationDate": "2026-01-04", "expirationDate": "2026-01-21"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, **both)) == ["activationDate", "expirationDate"]
+    assert invalid_fields(lambda: give(prog, dated, **ada, expirationDate="2026-01-06")) == ["expirationDate"]  # past
+    later = {"activationDate": "2026-01-10", "expirationDate": "2026-01-09"}
+    assert invalid_fields(lambda: give(prog, dated, **ada, **later)) == ["expirationDate"]
+    edges = give(prog, dated, **ada, activationDate="2026-01-05", expirationDate="2026-01-07")  # start day, today
+    assert (edges["activationDate"], edges["expirationDate"]) == ("2026-01-05", "2026-01-07")
+    assert give(prog, dated, **ada, expirationDate="2026-01-20")["expirationDate"] == "2026-01-20"
+    assert invalid_fields(lambda: give(prog, dated)) == ["memberId"]  # a member or a customer's name
+
+
+def test_a_voucher_is_issued_only_for_a_published_running_offer_to_an_active_member(prog):
+    running = offer(prog, "VRUN", startDate="2026-01-07T09:00:00Z", endDate="2026-01-07T18:00:00Z")
+    draft = offer(prog, "VDRAFT", status="draft")
+    ada = {"customerName": "Ada"}
+    assert give(prog, running, **ada)["status"] == "acquired"  # at its start
+    assert refused(lambda: give(prog, draft, **ada)) == (409, "offer_not_active")
+    assert refused(lambda: give(prog, "no-such-offer", **ada)) == (404, "not_found")
+    assert refused(lambda: give(prog, running, memberId="no-such-member")) == (404, "not_found")
+    suspended = prog.member()
+    members.update_member(prog.caller, suspended, MemberUpdate.model_validate({"status": "suspended"}))
+    assert refused(lambda: give(prog, running, memberId=suspended)) == (409, "invalid_state")
+    prog.clock.current = datetime(2026, 1, 7, 8, 59, 59, tzinfo=UTC)
+    assert refused(lambda: give(prog, running, **ada)) == (409, "offer_not_active")
+    prog.clock.current = datetime(2026, 1, 7, 18, 0, 0, tzinfo=UTC)
+    assert give(prog, running, **ada)["status"] == "acquired"  # at its end
+    prog.clock.current = datetime(2026, 1, 7, 18, 0, 1, tzinfo=UTC)
+    assert refused(lambda: give(prog, running, **ada)) == (409, "offer_not_active")
+
+
+def test_vouchers_are_found_by_id_or_code_within_their_offer_and_listed_by_status(prog):
+    first_offer, other_offer = offer(prog, "VFIND"), offer(prog, "VOTHER")
+    kept = give(prog, first_offer, customerName="Ada")
+    prog.clock.advance(minutes=1)
+    spent = give(prog, first_offer, customerName="Bob")
+    assert vouchers.lookup(TENANT, kept["voucherId"]) == kept
+    assert vouchers.lookup(TENANT, kept["redemptionCode"]) == kept
+    assert refused(lambda: vouchers.lookup(TENANT, "NO-SUCH-CODE")) == (404, "not_found")
+    assert vouchers.get_offer_voucher(TENANT, first_offer, kept["voucherId"]) == kept
+    assert refused(lambda: vouchers.get_offer_voucher(TENANT, other_offer, kept["voucherId"])) == (404, "not_found")
+    prog.clock.advance(hours=1)
+    redeemed = replayed_status(lambda c: vouchers.redeem(c, spent["voucherId"], {"orderId": "o-7"}), prog.keyed("k3"))
+    assert redeemed == 200  # by id
+    done = vouchers.lookup(TENANT, spent["voucherId"])
+    assert (done["status"], done["redeemedAt"], done["orderId"]) == ("redeemed", "2026-01-07T10:01:00Z", "o-7")
+    listed = vouchers.list_offer_vouchers(TENANT, first_offer, {"status": "acquired"}).items
+    assert listed == [kept]
+    assert [v["voucherId"] for v in vouchers.list_offer_vouchers(TENANT, first_offer, {}).items] == [
+        spent["voucherId"],
+        kept["voucherId"],
+    ]  # newest first
+    assert vouchers.list_offer_vouchers(TENANT, other_offer, {}).items == []
+    assert refused(lambda: vouchers.list_offer_vouchers(TENANT, "no-such-offer", {})) == (404, "not_found")
+    assert replayed_status(lambda c: vouchers.cancel(c, kept["redemptionCode"]), prog.keyed("k4")) == 200  # by code
+    gone = vouchers.lookup(TENANT, kept["voucherId"])
+    assert (gone["status"], gone["cancelledAt"], gone["redeemedAt"]) == ("cancelled", "2026-01-07T10:01:00Z", None)
+
+
+def test_voucher_codes_are_added_to_a_live_offer_only_and_never_look_like_ids(prog):
+    pooled = offer(prog, "VADD")
+    id_like = give(prog, offer(prog, "VGEN"), customerName="Ada")["voucherId"]
+    body = VoucherCodesAdd.model_validate({"codes": ["POOL-OK-1", id_like]})  # valid as codes; the service refuses it
+    assert invalid_fields(lambda: vouchers.add_codes(prog.caller, pooled, body)) == ["codes[1]"]
+    codes_body = VoucherCodesAdd.model_validate({"codes": ["POOL-1", "POOL-1", "POOL-2"]})
+    assert refused(lambda: vouchers.add_codes(prog.caller, "no-such-offer", codes_body)) == (404, "not_found")
+    added = vouchers.add_codes(prog.caller, pooled, codes_body)
+    assert added == {"added": 2, "skipped": 1, "stock": {"total": 2, "available": 2, "issued": 0}}
+    offers.update_offer(prog.caller, pooled, OfferUpdate.model_validate({"status": "archived"}))
+    assert refused(lambda: vouchers.add_codes(prog.caller, pooled, codes_body)) == (409, "invalid_state")
+
+
+def test_an_erased_member_is_credited_nothing_by_a_refund_or_an_order(prog):
+    prog.activity("sale", type="multiplier", multiplier=1)
+    prog.settings(saleActivityId="sale")
+    reward(prog, "mug", 20, "manual")
+    member = rich_member(prog, 50)
+    made = redeem(prog, member, "mug")
+    members.erase_member(prog.caller, member)
+    refund = RedemptionCancel.model_validate({"reason": "erased"})
+    assert refused(lambda: redemptions.cancel(prog.caller, made["redemptionId"], refund)) == (409, "invalid_state")
+    assert refused(lambda: order(prog, member, "o-erased", "10.00")) == (409, "invalid_state")
+    assert refused(lambda: orders.get_order(TENANT, "o-erased")) == (404, "not_found")  # nothing recorded
