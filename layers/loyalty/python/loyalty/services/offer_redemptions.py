@@ -177,30 +177,41 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
     return public(store.get_required(repo.redemption_key(tenant_id, redemption_id), "offer redemption"))
 
 
-def _page(
-    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+def _checked_start(
+    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str]
+) -> tuple[str, dict[str, Any] | None]:
+    """The query's id and the key its nextToken continues from, once the time range and the token are
+    valid: checked before anything is looked up, so a 400 never depends on what the filters match."""
     low, high = (query.get(field) for field in bounds)
     if low and high and low > high:
         raise ValidationFailed(details=[{"field": bounds[1], "message": "must not be before " + bounds[0]}])
     query_id = cursor.query_id(name, query)
+    return query_id, cursor.decode(tenant_id, query_id, query.get("nextToken"))
+
+
+def _page(
+    tenant_id: str, name: str, query: dict[str, Any], bounds: tuple[str, str], **where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+    query_id, start = _checked_start(tenant_id, name, query, bounds)
     items, last = repo.redemptions_page(
         tenant_id,
         **where,
-        low=low,
-        high=high,
+        low=query.get(bounds[0]),
+        high=query.get(bounds[1]),
         limit=query.get("limit", 25),
-        start=cursor.decode(tenant_id, query_id, query.get("nextToken")),
+        start=start,
     )
     return items, cursor.encode(tenant_id, query_id, last)
 
 
 def list_redemptions(tenant_id: str, query: dict[str, Any]) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
-    (both write-sharded: a page is a scatter-gather, see repository/sharded.py)."""
+    (both write-sharded: a page is a scatter-gather, see repository/sharded.py). An unknown offerCode
+    is an empty page, after the query itself was checked."""
     offer_id = None
     if query.get("offerCode"):
+        _checked_start(tenant_id, "offer-redemptions", query, ("from", "to"))
         offer_id = offers.offer_id_for_code(tenant_id, query["offerCode"])
         if offer_id is None:
             return Page([], None)
