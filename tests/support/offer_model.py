@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 CENT = Decimal("0.01")
@@ -65,13 +65,16 @@ class ModelOffer:
         return (self.start is None or self.start <= at) and (self.end is None or at <= self.end)
 
     def reward(self, value: Decimal | None) -> tuple[str | None, int | None]:
-        """(rewardAmount, points): a percentage of the order or a fixed amount, then capped; or points."""
+        """(rewardAmount, points): a percentage of the order or a fixed amount to the cent, then held to the cap
+        and to the order's value (each down to the cent); or points."""
         if self.reward_type == "points":
             return None, int(self.amount)
         money = (value or Decimal(0)) * self.amount / 100 if self.reward_type == "percentage" else self.amount
-        if self.max_reward is not None and money > self.max_reward:
-            money = self.max_reward
-        return str(money.quantize(CENT, rounding=ROUND_HALF_UP)), None
+        money = money.quantize(CENT, rounding=ROUND_HALF_UP)
+        for ceiling in (self.max_reward, value):
+            if ceiling is not None:
+                money = min(money, ceiling.quantize(CENT, rounding=ROUND_DOWN))
+        return str(money), None
 
 
 @dataclass

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty import apikeys, clock
+from loyalty import apikeys, clock, currencies
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.repository import keys, store
 from loyalty.repository import program as program_db
@@ -16,6 +16,11 @@ def create_tenant(tenant_id: str, name: str, currency: str = "USD") -> dict[str,
     """Register a tenant with its default program settings; a tenant id is used once."""
     if not apikeys.TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed("A tenant id is 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit.")
+    if not currencies.is_active(currency):
+        raise ValidationFailed(
+            f"The currency must be an active ISO 4217 code such as EUR, not {currency!r}.",
+            details=[{"field": "currency", "message": "must be an active ISO 4217 currency code such as EUR"}],
+        )
     now = clock.iso(clock.now())
     tenant = {**keys.tenant_record(tenant_id), "tenantId": tenant_id, "name": name, "createdAt": now}
     try:
