@@ -120,8 +120,8 @@ class OfferModel:
 
     def update(self, code: str, body: dict[str, Any]) -> str:
         """An offer update's outcome, in the service's order: archived offers are frozen, status moves
-        forward only, and the total limit may not drop below the uses so far (a per-member limit may:
-        members above it are simply refused from then on). An update that changes nothing is a 200."""
+        forward only. Either limit may drop below the uses so far: it governs the uses after it, so
+        the offer or the members above it are refused from then on. An update that changes nothing is a 200."""
         offer = self.offers[code]
         now = {"status": offer.status, "maxRedemptionsTotal": offer.total, "maxRedemptionsPerMember": offer.per_member}
         changes = {name: value for name, value in body.items() if now[name] != value}
@@ -130,8 +130,6 @@ class OfferModel:
         if changes and offer.status == "archived":
             return "invalid_state"
         if STATUS_ORDER[status] < STATUS_ORDER[offer.status]:
-            return "invalid_state"
-        if total is not None and total < offer.uses:
             return "invalid_state"
         offer.status = status
         offer.total = total

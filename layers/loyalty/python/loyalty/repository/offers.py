@@ -18,6 +18,7 @@ from typing import Any
 from loyalty.repository import keys, members, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
+VERSION = "offerVersion"  # on each usage shard: the offer version its last update stamped
 SHARDS = 16  # as the code pools: a popular offer's redemptions at 2,000/s put 125/s on each counter
 NO_END = "9999-12-31T23:59:59Z"
 _INDEX_NAMES = (*INDEXES[PER_PARENT], *INDEXES[PROGRAM_WIDE])
@@ -103,11 +104,11 @@ def _index(tenant_id: str, offer: dict[str, Any]) -> dict[str, str]:
 
 
 def caps(total: int | None, uses: list[int]) -> list[int | None]:
-    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly)."""
+    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly); a total
+    below the uses made (a limit lowered under them) caps every shard at its uses: no room anywhere."""
     if total is None:
         return [None] * len(uses)
-    left = total - sum(uses)
-    assert left >= 0, "a total limit below the redemptions made"
+    left = max(0, total - sum(uses))
     return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
 
 
@@ -127,21 +128,26 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
 def update_items(
     tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
 ) -> list[store.TxItem]:
-    """The offer on condition its version is unchanged; when the total limit changes, the shards' caps."""
+    """The offer on condition its version is unchanged, and its new version stamped on every usage shard
+    (`offerVersion`): a claim made under the old rules carries the old version as its condition, so it
+    can't commit once this has (see `claim_items`). When the total limit changes, the shards' caps too."""
     stored = {k: v for k, v in after.items() if k not in ("pk", "sk", *_INDEX_NAMES)}
     items = [
         store.put_versioned(
             {**offer_key(tenant_id, after["offerId"]), **stored, **_index(tenant_id, after)}, before["version"]
         )
     ]
-    if before["maxRedemptionsTotal"] == after["maxRedemptionsTotal"]:
-        return items
+    same_total = before["maxRedemptionsTotal"] == after["maxRedemptionsTotal"]
     new_caps = caps(after["maxRedemptionsTotal"], [s["uses"] for s in shards])
     for shard, cap in zip(shards, new_caps, strict=True):
+        stamp = {VERSION: after["version"]}
+        if same_total:
+            items.append(store.update(shard_key(tenant_id, after["offerId"], shard["shard"]), set_values=stamp))
+            continue
         items.append(  # caps are computed from the uses read: a redemption in between retries this
             store.update(
                 shard_key(tenant_id, after["offerId"], shard["shard"]),
-                set_values=None if cap is None else {"cap": cap},
+                set_values=stamp if cap is None else {**stamp, "cap": cap},
                 remove=("cap",) if cap is None else (),
                 condition="#uses = :uses",
                 names={"#uses": "uses"},
@@ -252,7 +258,9 @@ def claim_items(
 ) -> list[store.TxItem]:
     """Take one use of the offer: +1 on a random shard with room (`uses < cap`) and, for a member, +1
     on the member's uses (`uses < maxRedemptionsPerMember`). Both conditions hold at commit or the
-    transaction fails as a whole, so neither limit can be passed however many requests race."""
+    transaction fails as a whole, so neither limit can be passed however many requests race. The shard's
+    `offerVersion` must still be the version of the offer read (or unset: never updated since): once an
+    update of the offer has committed, no claim decided under its old rules can (issue 21 B8)."""
     room = shards_with_room(shards)
     assert room, "check the total limit before claiming"
     shard = random.choice(room)
@@ -260,8 +268,9 @@ def claim_items(
         store.update(
             shard_key(tenant_id, offer["offerId"], shard["shard"]),
             add={"uses": 1},
-            condition="attribute_not_exists(#cap) OR #uses < #cap",
-            names={"#cap": "cap", "#uses": "uses"},
+            condition="(attribute_not_exists(#cap) OR #uses < #cap) AND (attribute_not_exists(#ov) OR #ov = :ov)",
+            names={"#cap": "cap", "#uses": "uses", "#ov": VERSION},
+            values={":ov": offer["version"]},
         )
     ]
     if member_id is not None:
