@@ -82,6 +82,15 @@ def cmd_stop(args: argparse.Namespace) -> None:
     print("stopped" if not paths.state_file().exists() else f"sent SIGTERM to {state['pid']}; it has not stopped yet")
 
 
+def _currency(text: str) -> str:
+    """--currency: an active ISO 4217 code, refused before anything is written (the service checks it too)."""
+    from loyalty import currencies
+
+    if not currencies.is_active(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an active ISO 4217 currency code such as EUR")
+    return text
+
+
 def cmd_tenant(args: argparse.Namespace) -> None:
     target = _target()
     from loyalty.services import tenants
@@ -267,7 +276,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     create.add_argument("tenant_id", help="the tenant's id: lower-case letters, digits and dashes")
     create.add_argument("--name", help="the program's display name (default: the tenant id)")
-    create.add_argument("--currency", default="USD", help="ISO 4217 currency of the program (default: USD)")
+    create.add_argument(
+        "--currency", default="USD", type=_currency, help="ISO 4217 currency of the program (default: USD)"
+    )
     create.add_argument(
         "--lists",
         type=int,

@@ -256,8 +256,16 @@ def test_limits_per_member_and_in_total(tenant):
     assert redeem(tenant, "LIM", memberId=b).status == 201
     assert redeem(tenant, "LIM", memberId=b).code == "offer_limit_reached"
     path = f"/offers/{created['offerId']}"
-    assert tenant.admin.patch(path, {"maxRedemptionsTotal": 2}).code == "invalid_state"
-    assert tenant.admin.patch(path, {"maxRedemptionsTotal": 4}).data["maxRedemptionsTotal"] == 4
+    assert tenant.admin.patch(path, {"maxRedemptionsTotal": 2}).data["maxRedemptionsTotal"] == 2  # below the 3 uses
+    assert redeem(tenant, "LIM", memberId=b).json["error"]["message"] == (
+        "The offer has been used 3 times already (the limit is 2)."
+    )
+    assert tenant.admin.patch(path, {"maxRedemptionsPerMember": 1}).status == 200  # below a's 2 uses
+    assert redeem(tenant, "LIM", memberId=a).json["error"]["message"] == (
+        "The member has used this offer 2 times already (the limit is 1)."
+    )
+    assert_ledger_clean(tenant.tenant_id)  # a limit lowered under the uses made is not damage
+    assert tenant.admin.patch(path, {"maxRedemptionsTotal": 4, "maxRedemptionsPerMember": 2}).status == 200
     assert redeem(tenant, "LIM", memberId=b).status == 201
     assert redeem(tenant, "LIM").code == "validation_error"  # limited per member: who is it?
     assert tenant.admin.patch(path, {"maxRedemptionsTotal": None, "maxRedemptionsPerMember": None}).status == 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 CENT = Decimal("0.01")
@@ -65,13 +65,16 @@ class ModelOffer:
         return (self.start is None or self.start <= at) and (self.end is None or at <= self.end)
 
     def reward(self, value: Decimal | None) -> tuple[str | None, int | None]:
-        """(rewardAmount, points): a percentage of the order or a fixed amount, then capped; or points."""
+        """(rewardAmount, points): a percentage of the order or a fixed amount to the cent, then held to the cap
+        and to the order's value (each down to the cent); or points."""
         if self.reward_type == "points":
             return None, int(self.amount)
         money = (value or Decimal(0)) * self.amount / 100 if self.reward_type == "percentage" else self.amount
-        if self.max_reward is not None and money > self.max_reward:
-            money = self.max_reward
-        return str(money.quantize(CENT, rounding=ROUND_HALF_UP)), None
+        money = money.quantize(CENT, rounding=ROUND_HALF_UP)
+        for ceiling in (self.max_reward, value):
+            if ceiling is not None:
+                money = min(money, ceiling.quantize(CENT, rounding=ROUND_DOWN))
+        return str(money), None
 
 
 @dataclass
@@ -117,8 +120,8 @@ class OfferModel:
 
     def update(self, code: str, body: dict[str, Any]) -> str:
         """An offer update's outcome, in the service's order: archived offers are frozen, status moves
-        forward only, and the total limit may not drop below the uses so far (a per-member limit may:
-        members above it are simply refused from then on). An update that changes nothing is a 200."""
+        forward only. Either limit may drop below the uses so far: it governs the uses after it, so
+        the offer or the members above it are refused from then on. An update that changes nothing is a 200."""
         offer = self.offers[code]
         now = {"status": offer.status, "maxRedemptionsTotal": offer.total, "maxRedemptionsPerMember": offer.per_member}
         changes = {name: value for name, value in body.items() if now[name] != value}
@@ -127,8 +130,6 @@ class OfferModel:
         if changes and offer.status == "archived":
             return "invalid_state"
         if STATUS_ORDER[status] < STATUS_ORDER[offer.status]:
-            return "invalid_state"
-        if total is not None and total < offer.uses:
             return "invalid_state"
         offer.status = status
         offer.total = total

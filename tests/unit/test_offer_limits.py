@@ -41,9 +41,9 @@ def test_caps_add_up_to_the_limit_and_never_fall_below_uses(uses, room):
 
 
 @given(uses=USES.filter(any), short=st.integers(1, 400))
-def test_caps_below_the_uses_are_refused(uses, short):
-    with pytest.raises(AssertionError, match="below the redemptions made"):
-        usage_db.caps(max(0, sum(uses) - short), uses)
+def test_a_limit_below_the_uses_caps_every_shard_at_its_uses(uses, short):
+    """A limit lowered under the uses made (issue 21 B6) leaves no room anywhere."""
+    assert usage_db.caps(max(0, sum(uses) - short), uses) == uses
 
 
 def test_caps_of_no_limit_are_none():

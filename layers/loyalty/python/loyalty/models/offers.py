@@ -1,10 +1,5 @@
 """Offer, activation and offer-redemption shapes (contract section 8; seeds 000, 002, 003)."""
 
-import re
-from typing import Annotated, Any
-
-from pydantic import WithJsonSchema
-
 from loyalty.models.common import Paging, TimeRange
 from loyalty.models.types import (
     Count,
@@ -18,13 +13,11 @@ from loyalty.models.types import (
     UtcDateTime,
     boolean,
     bounded_list,
-    checking,
     client_id,
     currency,
     integer,
     money,
     one_of,
-    problem,
     text,
     utc_datetime,
 )
@@ -32,30 +25,11 @@ from loyalty.models.types import (
 REWARD_TYPES = ("percentage", "amount", "points")
 STATUSES = ("draft", "published", "archived")
 CHANNELS = ("online", "in-store")
-_DECIMAL = r"^\d{1,12}(\.\d{1,4})?$"
-
-
-def _offer_amount(value: Any) -> Any:
-    """Percent, money or points as a decimal string ("10", "5.00", "250"); a JSON integer is accepted too."""
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 10**9:
-        value = str(value)
-    if not isinstance(value, str) or not re.fullmatch(_DECIMAL, value):
-        raise problem('must be a decimal string such as "10" or "5.00"')
-    return value
-
-
-OfferAmount = Annotated[
-    str,
-    WithJsonSchema(
-        {
-            "type": "string",
-            "pattern": _DECIMAL,
-            "example": "10",
-            "description": "Percent (0-100], money, or whole points, by rewardType",
-        }
-    ),
-    checking(_offer_amount),
-]
+OfferAmount = money(
+    integers=True,
+    example="10",
+    description="Percent (0-100], money, or whole points, by rewardType (a JSON integer is taken as its string)",
+)
 ContentId = text(min_len=1, max_len=128, pattern=r"^[\x21-\x7e]+$", description="A SKU or content id")
 ContentIds = bounded_list(ContentId, max_items=500, description="SKUs it applies to; empty = every item")
 Name = text(min_len=1, max_len=200)

@@ -22,7 +22,12 @@ from loyalty.models.types import (
 
 FULFILMENTS = ("coupon", "manual")
 REDEMPTION_STATUSES = ("issued", "pending", "completed", "cancelled")
-Code = text(min_len=1, max_len=128, pattern=r"^[\x21-\x7e]+$", description="Printable, no spaces")
+Code = text(
+    min_len=1,
+    max_len=128,
+    pattern=r"^[\x21-\x7e]+$",
+    description="Printable, no spaces; case-insensitive (stored upper-case)",
+)
 Name = text(min_len=1, max_len=200)
 LongText = text(max_len=4000, multiline=True)
 Cost = integer(minimum=1, maximum=10**9)

@@ -15,9 +15,10 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
+from loyalty import currencies
 from loyalty.jsontext import has_surrogates
 
 CLIENT_ID = r"^[A-Za-z0-9._:@$-]{1,128}$"
@@ -147,15 +148,21 @@ def boolean(*, query: bool = False, **schema: Any) -> Any:
     return Annotated[bool, _field(schema), checking(check)]
 
 
-def money(*, minimum: str = "0", maximum: str = "1000000000", **schema: Any) -> Any:
-    """A decimal amount as an ASCII string such as "13.33" (up to 4 decimals, the minor unit), never a float."""
+def money(*, minimum: str = "0", maximum: str = "1000000000", integers: bool = False, **schema: Any) -> Any:
+    """A decimal amount as an ASCII string such as "13.33" (up to 4 decimals, the minor unit), never a float,
+    between `minimum` and `maximum`; never a negative zero ("-0.00"). `integers`: a JSON integer is taken
+    as its decimal string too (1 → "1")."""
     low, high = Decimal(minimum), Decimal(maximum)
 
     def check(value: Any) -> Any:
+        if integers and isinstance(value, int) and not isinstance(value, bool) and low <= value <= high:
+            value = str(value)
         if not isinstance(value, str) or not re.fullmatch(_MONEY, value):
             raise problem('must be a decimal string such as "13.33"')
         if not low <= Decimal(value) <= high:
             raise problem(f"must be between {low} and {high}")
+        if value.startswith("-") and Decimal(value) == 0:
+            raise problem("must not be a negative zero")
         return value
 
     json_schema = {"type": "string", "pattern": f"^{_MONEY}$", "example": "13.33", **schema}
@@ -259,8 +266,15 @@ def email(**schema: Any) -> Any:
 
 
 def currency(**schema: Any) -> Any:
-    """An ISO-4217 code: three capital letters."""
-    return text(min_len=3, max_len=3, pattern=r"^[A-Z]{3}$", **schema)
+    """An active ISO 4217 code (three capital letters in `loyalty.currencies`' table: XYZ and EURO are not)."""
+    letters = text(min_len=3, max_len=3, pattern=r"^[A-Z]{3}$", **schema)
+
+    def check(value: Any) -> Any:
+        if not currencies.is_active(value):
+            raise problem("must be an active ISO 4217 currency code such as EUR")
+        return value
+
+    return Annotated[letters, AfterValidator(check)]
 
 
 # The types used as they are (the factories above take bounds and descriptions).

@@ -21,7 +21,7 @@ VoucherCode = text(
     min_len=4,
     max_len=128,
     pattern=r"^[A-Za-z0-9._:@$-]{4,128}$",
-    description="4-128 of [A-Za-z0-9._:@$-], case-sensitive; not shaped like a voucher id (26-char ULID)",
+    description="4-128 of [A-Za-z0-9._:@$-], case-insensitive (stored upper-case); not shaped like a voucher id",
 )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from loyalty.repository import counters, store
 
 SHARDS_ATTRIBUTE = "usageShards"  # on the offer: the counter's shard count, fixed when the offer is created
+VERSION = "offerVersion"  # on each shard: the offer version its last update stamped
 WORD = "USES"
 
 
@@ -24,11 +25,11 @@ def counter(base: str, offer: dict[str, Any] | None) -> counters.ShardedCounter:
 
 
 def caps(total: int | None, uses: list[int]) -> list[int | None]:
-    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly)."""
+    """Per-shard caps adding up to `total`, none below a shard's uses (the rest is spread evenly); a total
+    below the uses made (a limit lowered under them) caps every shard at its uses: no room anywhere."""
     if total is None:
         return [None] * len(uses)
-    left = total - sum(uses)
-    assert left >= 0, "a total limit below the redemptions made"
+    left = max(0, total - sum(uses))
     return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
 
 
@@ -43,13 +44,20 @@ def initial_items(usage: counters.ShardedCounter, offer: dict[str, Any]) -> list
     return usage.initial(initial)
 
 
-def cap_items(usage: counters.ShardedCounter, shards: list[dict[str, Any]], total: int | None) -> list[store.TxItem]:
-    """New caps for a new total limit, computed from the uses read: a use in between fails the
-    condition, and the caller re-reads and tries again."""
+def stamp_items(usage: counters.ShardedCounter, shards: list[dict[str, Any]], version: int) -> list[store.TxItem]:
+    """The offer's new version on every shard: a use decided under the old rules can't commit (see `take`)."""
+    return [store.update(usage.key(shard["shard"]), set_values={VERSION: version}) for shard in shards]
+
+
+def cap_items(
+    usage: counters.ShardedCounter, shards: list[dict[str, Any]], total: int | None, version: int
+) -> list[store.TxItem]:
+    """New caps for a new total limit (and the offer's new version), computed from the uses read: a use
+    in between fails the condition, and the caller re-reads and tries again."""
     return [
         store.update(
             usage.key(shard["shard"]),
-            set_values=None if cap is None else {"cap": cap},
+            set_values={VERSION: version} if cap is None else {VERSION: version, "cap": cap},
             remove=("cap",) if cap is None else (),
             condition="#uses = :uses",
             names={"#uses": "uses"},
@@ -64,15 +72,18 @@ def with_room(shards: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [shard for shard in shards if "cap" not in shard or shard["uses"] < shard["cap"]]
 
 
-def take(usage: counters.ShardedCounter, shards: list[dict[str, Any]]) -> store.TxItem:
-    """+1 on a random shard with room, on condition it still has room at commit."""
+def take(usage: counters.ShardedCounter, shards: list[dict[str, Any]], version: int) -> store.TxItem:
+    """+1 on a random shard with room, on condition it still has room at commit and still carries the
+    offer `version` the use was decided under (or none: never updated since). Once an update of the
+    offer has committed, no use decided under its old rules can (issue 21 B8)."""
     room = with_room(shards)
     assert room, "check the total limit before claiming"
     return usage.add(
         usage.pick(room),
         {"uses": 1},
-        condition="attribute_not_exists(#cap) OR #uses < #cap",
-        names={"#cap": "cap", "#uses": "uses"},
+        condition="(attribute_not_exists(#cap) OR #uses < #cap) AND (attribute_not_exists(#ov) OR #ov = :ov)",
+        names={"#cap": "cap", "#uses": "uses", "#ov": VERSION},
+        values={":ov": version},
     )
 
 

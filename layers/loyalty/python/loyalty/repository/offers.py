@@ -79,17 +79,20 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
 def update_items(
     tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
 ) -> list[store.TxItem]:
-    """The offer on condition its version is unchanged; when the total limit changes, the shards' caps."""
+    """The offer on condition its version is unchanged, and its new version stamped on every usage shard
+    (a use decided under the old rules can't commit once this has: `offer_usage.take`); when the total
+    limit changes, the shards' caps too."""
     stored = {**offer_key(tenant_id, after["offerId"]), **store.plain(after), **_index(tenant_id, after)}
     items = [store.put_versioned(stored, before["version"])]
+    counter = usage(tenant_id, after)
     if before["maxRedemptionsTotal"] == after["maxRedemptionsTotal"]:
-        return items
-    return [*items, *offer_usage.cap_items(usage(tenant_id, after), shards, after["maxRedemptionsTotal"])]
+        return [*items, *offer_usage.stamp_items(counter, shards, after["version"])]
+    return [*items, *offer_usage.cap_items(counter, shards, after["maxRedemptionsTotal"], after["version"])]
 
 
 def take_use(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> store.TxItem:
     """One use of the offer's total: +1 on a shard with room, on condition it still has room."""
-    return offer_usage.take(usage(tenant_id, offer), shards)
+    return offer_usage.take(usage(tenant_id, offer), shards, offer["version"])
 
 
 def missing_shards(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> int:

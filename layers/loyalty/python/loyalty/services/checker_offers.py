@@ -26,9 +26,11 @@ def check_offers(
     voucher_uses: Sequence[tuple[str, str | None]] = (),
 ) -> list[dict[str, Any]]:
     """Per offer: Σ uses = redemptions recorded + vouchers issued (`voucher_uses`: offerId and memberId
-    of each), no shard above its cap, caps adding up to the total
-    limit, the total limit kept; per member: uses = the member's redemptions, the per-member limit
-    kept; every points redemption has its approved award of the same points for the same member."""
+    of each), no shard above its cap, caps adding up to the total limit or, when the limit was lowered
+    below the uses made, to those uses (every shard full: no use since); per member: uses = the member's
+    redemptions. A limit governs the uses after it was set (docs/decisions.md, "Limits"), so uses above
+    a lowered limit are not a problem, and no use can pass a limit in force: each claim carries it as its
+    condition. Every points redemption has its approved award of the same points for the same member."""
     problems: list[dict[str, Any]] = []
 
     def report(offer_id: str, problem: str, **facts: Any) -> None:
@@ -53,11 +55,9 @@ def check_offers(
                 stored=used,
                 counted=per_offer[offer_id],
             )
-        total = offer["maxRedemptionsTotal"]
-        if total is not None and used > total:
-            report(offer_id, "total limit exceeded", limit=total, used=used)
-        if total is not None and usage_db.caps_total(shards) != total:
-            report(offer_id, "shard caps do not add up to the total limit", limit=total)
+        total = offer["maxRedemptionsTotal"]  # may be below `used`: a limit lowered under the uses made
+        if total is not None and usage_db.caps_total(shards) != max(total, used):
+            report(offer_id, "shard caps do not add up to the total limit (or the uses, if more)", limit=total)
         for shard in usage_db.over_cap(shards):
             report(offer_id, "a usage shard above its cap", shard=shard)
     for member_id in member_ids:

@@ -35,11 +35,17 @@ def left(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, A
 
 def check(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
     """409 offer_limit_reached when the member's or the offer's limit is used up."""
-    per_member = offer.get("maxRedemptionsPerMember")
-    if per_member is not None and member_uses(state) >= per_member:
-        raise Conflict("offer_limit_reached", f"The member has used this offer {per_member} times already.")
+    per_member, used = offer.get("maxRedemptionsPerMember"), member_uses(state)
+    if per_member is not None and used >= per_member:
+        raise Conflict(
+            "offer_limit_reached", f"The member has used this offer {used} times already (the limit is {per_member})."
+        )
     if not usage_db.with_room(shards):
-        raise Conflict("offer_limit_reached", "The offer has been used as often as it may be.")
+        total = offer.get("maxRedemptionsTotal")
+        raise Conflict(
+            "offer_limit_reached",
+            f"The offer has been used {usage_db.used(shards)} times already (the limit is {total}).",
+        )
 
 
 def claim(

@@ -4,10 +4,10 @@ once per (offerCode, orderId); lists, one redemption, and a member's redemptions
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from loyalty import clock, ids
+from loyalty import clock, currencies, ids
 from loyalty.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from loyalty.jsontext import digest
 from loyalty.models.offers import OfferRedemption
@@ -25,7 +25,6 @@ from loyalty.services.book import Book, expires_at
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
 
-CENT = Decimal("0.01")
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
@@ -34,15 +33,20 @@ def public(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
-    """(rewardAmount, points): percent of the value or a fixed amount, capped at maxRewardAmount; or points."""
+    """(rewardAmount, points): percent of the value or a fixed amount, rounded half-up to the currency's
+    minor unit, then held to the cap and to the order's value (each taken down to the minor unit), so
+    it never exceeds either; or points."""
     if offer["rewardType"] == "points":
         return None, int(Decimal(offer["offerAmount"]))
+    currency = offer["currency"]
     amount = Decimal(offer["offerAmount"])
     if offer["rewardType"] == "percentage":
         amount = Decimal(value or "0") * amount / 100
-    if offer.get("maxRewardAmount") is not None:
-        amount = min(amount, Decimal(offer["maxRewardAmount"]))
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP)), None
+    amount = currencies.rounded(amount, currency)
+    for ceiling in (offer.get("maxRewardAmount"), value):
+        if ceiling is not None:
+            amount = min(amount, currencies.at_most(Decimal(ceiling), currency))
+    return str(amount), None
 
 
 def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
@@ -187,9 +191,12 @@ def _page(
 
 def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
-    (both write-sharded: a page is a scatter-gather, see repository/sharded.py)."""
+    (both write-sharded: a page is a scatter-gather, see repository/sharded.py). An unknown offerCode
+    is an empty page, after the query itself was checked."""
     offer_id = None
     if query.offerCode:
+        # the query itself is checked first: a 400 never depends on what the filters match
+        paging.request(tenant_id, "offer-redemptions", query.given(), bounds=("from", "to"))
         offer_id = offers.offer_id_for_code(tenant_id, query.offerCode)
         if offer_id is None:
             return Page([], None)

@@ -107,10 +107,6 @@ def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, 
             raise Conflict("invalid_state", "An archived offer can't change.")
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
-        total = changes.get("maxRedemptionsTotal", current["maxRedemptionsTotal"])
-        used = usage_db.used(shards)
-        if total is not None and total < used:
-            raise Conflict("invalid_state", f"The offer has been redeemed {used} times already.")
         updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
         _check_rules(updated)
         if not changes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty import cache, clock
+from loyalty import cache, clock, codes
 from loyalty.errors import Conflict
 from loyalty.models.rewards import Reward, RewardCodesAdd, RewardCreate, RewardListQuery, RewardUpdate
 from loyalty.models.types import fields_of
@@ -129,7 +129,8 @@ def add_codes(caller: Caller, reward_id: str, body: RewardCodesAdd) -> dict[str,
 
     Several transactions (as many codes as fit in each), so it runs under a claim of the Idempotency-Key.
     """
-    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, body.codes))
+    given = [codes.canonical(code) for code in body.codes]  # codes are case-insensitive (loyalty.codes)
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, given))
 
 
 def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:

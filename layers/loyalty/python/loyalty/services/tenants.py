@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty import apikeys, clock, shard_counts
+from loyalty import apikeys, clock, currencies, shard_counts
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.repository import counters, keys, list_shards, store
 from loyalty.repository import program as program_db
@@ -31,6 +31,11 @@ def create_tenant(
     if counter_shards is not None and not 1 <= counter_shards <= counters.MAX_SHARDS:
         raise ValidationFailed(f"A counter has 1 to {counters.MAX_SHARDS} shards.")
     shards = {} if counter_shards is None else {counters.SETTING: counter_shards}
+    if not currencies.is_active(currency):
+        raise ValidationFailed(
+            f"The currency must be an active ISO 4217 code such as EUR, not {currency!r}.",
+            details=[{"field": "currency", "message": "must be an active ISO 4217 currency code such as EUR"}],
+        )
     now = clock.iso(clock.now())
     tenant = {
         **keys.tenant_record(tenant_id),

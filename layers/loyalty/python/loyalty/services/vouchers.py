@@ -136,7 +136,8 @@ def add_codes(caller: Caller, offer_id: str, body: VoucherCodesAdd) -> dict[str,
                 {"field": f"codes[{i}]", "message": "must not look like a voucher id"} for i in shaped_like_ids[:20]
             ]
         )
-    return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, body.codes))
+    given = [codes.canonical(code) for code in body.codes]  # a lower-case copy is the same code
+    return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, given))
 
 
 def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any]:
@@ -156,10 +157,10 @@ def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any
 
 
 def _find(tenant_id: str, id_or_code: str) -> dict[str, Any] | None:
-    """By id when shaped like one (one GetItem), else by exact code (one Query); codes never look like ids."""
+    """By id when shaped like one (one GetItem), else by code in any case (one Query); codes never look like ids."""
     if codes.looks_like_id(id_or_code):
         return vouchers_db.get(tenant_id, id_or_code)
-    return vouchers_db.by_code(tenant_id, id_or_code)
+    return vouchers_db.by_code(tenant_id, codes.canonical(id_or_code))
 
 
 def lookup(tenant_id: str, id_or_code: str) -> dict[str, Any]:
@@ -197,7 +198,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     id, strongly consistent, so the answer comes from its current state.
     """
     tenant_id = caller.tenant_id
-    looked_up = None if codes.looks_like_id(id_or_code) else vouchers_db.by_code(tenant_id, id_or_code)
+    looked_up = None if codes.looks_like_id(id_or_code) else vouchers_db.by_code(tenant_id, codes.canonical(id_or_code))
     if looked_up is None and not codes.looks_like_id(id_or_code):
         raise NotFound(_UNKNOWN)
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
