@@ -96,8 +96,10 @@ FLOORS = {  # CI's least successes per rule: about a third of the fewest seen ov
     "same_order": 4,
     "activate": 20,
     "limits": 8,
+    "spend": 10,  # 32 in a run
 }
-REFUSAL_FLOORS = {"offer_limit_reached": 5, "minimum_spend_not_met": 3, "offer_not_active": 10}  # limits reached
+# limits reached; minimum_spend_not_met was 2 in a run of main (its floor of 3 failed)
+REFUSAL_FLOORS = {"offer_limit_reached": 5, "minimum_spend_not_met": 1, "offer_not_active": 10}
 
 
 class OffersMachine(CheckedMachine):

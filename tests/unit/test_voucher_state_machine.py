@@ -20,7 +20,19 @@ from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, 
 from tests.unit.voucher_rules import VoucherRules
 
 EXAMPLES, STEPS = 25, 25
-FLOORS: dict[str, int] = {}
+# Fewer than these in CI's derandomized run fail the test: about a third of one run's counts (issue 38,
+# add_codes 43, issue_pooled 21, cancel 9, set_status 73) before the rules were steered further
+# (redeem_at_edge, shorter waits); to be raised to about half of a repeatable run's printed counts.
+FLOORS = {
+    "voucher_issue": 12,
+    "voucher_issue_pooled": 6,
+    "voucher_add_codes": 12,
+    "voucher_redeem": 2,
+    "voucher_redeem_last_day": 1,
+    "voucher_cancel": 2,
+    "set_status": 20,
+}
+REFUSAL_FLOORS = {"voucher_expired": 1, "voucher_not_active": 2, "out_of_stock": 1}
 
 
 class VoucherMachine(VoucherRules, CheckedMachine):
@@ -85,4 +97,4 @@ class VoucherMachine(VoucherRules, CheckedMachine):
 @pytest.mark.slow
 @pytest.mark.usefixtures("fresh_table")
 def test_voucher_state_machine() -> None:
-    run_machine(VoucherMachine, EXAMPLES, (STEPS, STEPS), FLOORS, derandomize=True)
+    run_machine(VoucherMachine, EXAMPLES, (STEPS, STEPS), FLOORS, REFUSAL_FLOORS, derandomize=True)
