@@ -13,7 +13,6 @@ succeeded per rule and, derandomized as in CI, asserts a floor for each rule tha
 from __future__ import annotations
 
 import itertools
-from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -86,7 +85,6 @@ VALUES = st.sampled_from(["min", "min", "min-", "min+", "cap", "cap-", "cap+", "
 WHEN = st.sampled_from([None, None, ("end", 0), ("end", 0), ("end", -1), ("end", 1), ("start", 0), ("start", -1)])
 ITEMS = st.sampled_from([["A"], ["A"], ["B", "C"], ["C"], None])
 ORDERS = st.none() | st.integers(0, 5)
-refusals: Counter[str] = Counter()  # refusals per error code over the whole run
 FLOORS = {  # CI's least successes per rule: about a third of the fewest seen over several runs (the runs are
     # not exactly repeatable: ids are random, so the drawn steps vary); rules seen at 0 in a run have none
     "redeem_pct_capped": 5,
@@ -98,8 +96,10 @@ FLOORS = {  # CI's least successes per rule: about a third of the fewest seen ov
     "same_order": 4,
     "activate": 20,
     "limits": 8,
+    "spend": 10,  # 32 in a run
 }
-REFUSAL_FLOORS = {"offer_limit_reached": 5, "minimum_spend_not_met": 3, "offer_not_active": 10}  # limits reached
+# limits reached; minimum_spend_not_met was 2 in a run of main (its floor of 3 failed)
+REFUSAL_FLOORS = {"offer_limit_reached": 5, "minimum_spend_not_met": 1, "offer_not_active": 10}
 
 
 class OffersMachine(CheckedMachine):
@@ -122,8 +122,6 @@ class OffersMachine(CheckedMachine):
         if isinstance(data, Answer):
             outcome = SAME
         assert outcome == expected, (outcome, expected)
-        if outcome not in (OK, SAME):
-            refusals[outcome] += 1
         return data
 
     @initialize()
@@ -403,11 +401,6 @@ class OffersMachine(CheckedMachine):
 @pytest.mark.slow
 @pytest.mark.usefixtures("fresh_table")
 def test_offers_state_machine() -> None:
-    refusals.clear()
-    run_machine(OffersMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS), {} if FUZZ else FLOORS, derandomize=True)
-    successes = OffersMachine.successes
-    print("OffersMachine refusals: " + ", ".join(f"{code}={count}" for code, count in sorted(refusals.items())))
-    if not FUZZ:  # random seeds reach other counts; derandomized, these floors show the rules were exercised
-        short = {code: (refusals[code], floor) for code, floor in REFUSAL_FLOORS.items() if refusals[code] < floor}
-        assert not short, short
-    assert sum(refusals.values()) < sum(successes.values()), (refusals, successes)
+    floors, refusal_floors = ({}, {}) if FUZZ else (FLOORS, REFUSAL_FLOORS)  # random seeds reach other counts
+    run_machine(OffersMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS), floors, refusal_floors, derandomize=True)
+    assert sum(OffersMachine.refusals.values()) < sum(OffersMachine.successes.values())

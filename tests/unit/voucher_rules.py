@@ -1,27 +1,31 @@
-"""Voucher rules for the ledger state machine, each call's outcome predicted from a model of the vouchers.
+"""Voucher rules for the state machines, each call's outcome predicted by tests/support/voucher_model.py.
 
 One offer (one, to keep the checker's work per step small): limited to 3 vouchers per member and
 12 in total, ending on 2026-06-30. It generates codes until the machine first tops up its pool
 (reusing known codes on purpose), and takes pooled codes from then on, until `out_of_stock`. Time
 moves with the machine's other rules, so vouchers expire and the offer ends; the checker runs after
-every step (the machine's invariant), and every answer must be the one the model predicts.
+every step (the machine's invariant), and every answer must be the one the model predicts: the
+status or refusal code, the voucher's fields, the pool's stock and the offer's redemptionCount.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import Counter
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
 from hypothesis import strategies as st
-from hypothesis.stateful import rule
+from hypothesis.stateful import precondition, rule
 from loyalty import clock, jsontext
 from loyalty.errors import ApiError
 from loyalty.models.offers import OfferCreate
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
-from loyalty.services import members, offers, vouchers
+from loyalty.repository import vouchers as vouchers_db
+from loyalty.services import offers, vouchers
+
+from tests.support.voucher_model import OK, VoucherModel
 
 PER_MEMBER, TOTAL = 3, 12
 OFFER = {
@@ -35,6 +39,10 @@ OFFER = {
     "maxRedemptionsPerMember": PER_MEMBER,
     "maxRedemptionsTotal": TOTAL,
 }
+# narrowed validity: (days from today to activationDate, days it lasts); (0, 0) is today only
+NARROW = st.sampled_from([None, None, (0, 0), (0, 0), (0, 1), (1, 0)]) | st.tuples(
+    st.integers(0, 10), st.integers(0, 30)
+)
 
 
 def _caller(tenant_id: str, key: str | None, what: Any) -> Caller:
@@ -42,124 +50,122 @@ def _caller(tenant_id: str, key: str | None, what: Any) -> Caller:
 
 
 class VoucherRules:
-    """Mixed into a CheckedMachine: `setup_vouchers()` from its __init__, the rules below."""
+    """Mixed into a CheckedMachine: `setup_vouchers()` from its __init__, the rules below, and
+    `member_status()` from the machine (what its own model says of a member)."""
 
     tenant_id: str
     members: list[str]
     clock: Any
     sent: list[tuple[Any, str, Any, int, dict[str, Any]]]  # the machine's replays (tests/support/machines.py)
+    succeeded: Callable[..., None]  # the machine's counts of successes per rule and refusals per code
+    refused: Callable[[str], None]
+
+    def member_status(self, member_id: str) -> str:
+        raise NotImplementedError
 
     def setup_vouchers(self, tenant_id: str) -> None:
         self.tenant_id = tenant_id
         self.offer_id = offers.create_offer(_caller(tenant_id, None, None), OfferCreate.model_validate(OFFER))[
             "offerId"
         ]
-        self.v_model: dict[str, dict[str, Any]] = {}  # voucherId → what the voucher must be
-        self.v_uses: Counter[str | None] = Counter()  # vouchers issued per member (None: named customers)
-        self.v_pool_codes: set[str] = set()  # every code ever added (pooled or issued)
-        self.v_available = 0
+        self.vouchers = VoucherModel(OFFER)
         self.v_counter = itertools.count()
 
-    def _voucher_call(self, call: Any, key: str | None, status: int) -> tuple[str, Any]:
-        """('ok', data) or (error code, None); keyed successes join the machine's replays (`sent`)."""
+    def _voucher_call(self, expected: str, call: Any, key: str | None, status: int) -> Any:
+        """Run a call that must answer `expected` ("ok" or the refusal code); keyed successes join the
+        machine's replays (`sent`), refusals are counted by code."""
         try:
             data = call(key)
         except ApiError as error:
-            return error.code, None
+            assert error.code == expected, (error.code, error.message, expected, self.clock.current)
+            self.refused(error.code)
+            return None
+        assert expected == OK, ("succeeded", data, expected, self.clock.current)
         if key:
             self.sent.append((call, key, self.clock.current, status, data))
-        return "ok", data
+        return data
 
-    def _today(self) -> str:
-        return clock.day(clock.now())
+    def _check_stock(self) -> None:
+        """The pool's stock and the offer's redemptionCount (vouchers issued) are the model's."""
+        assert vouchers_db.read_stock(self.tenant_id, self.offer_id) == self.vouchers.stock
+        stored = offers.get_offer(self.tenant_id, self.offer_id)["redemptionCount"]
+        assert stored == sum(self.vouchers.issued.values()), (stored, self.vouchers.issued)
 
-    def _expected_issue(self, member: str | None, activation: str, expiration: str) -> str:
-        today, now, end = self._today(), clock.iso(clock.now()), OFFER["endDate"]
-        if now > end:
-            return "offer_not_active"
-        if member is not None and members.load(self.tenant_id, member)["status"] != "active":
-            return "invalid_state"  # a suspended or erased member takes no vouchers
-        if expiration > end[:10] or expiration < max(activation, today):
-            return "validation_error"
-        if member is not None and self.v_uses[member] >= PER_MEMBER:
-            return "offer_limit_reached"
-        if sum(self.v_uses.values()) >= TOTAL:
-            return "offer_limit_reached"
-        if self.v_pool_codes and self.v_available == 0:
-            return "out_of_stock"
-        return "ok"
-
-    @rule(
-        m=st.none() | st.integers(0, 2),
-        narrow=st.none() | st.tuples(st.integers(0, 10), st.integers(0, 30)),
-        keyed=st.booleans(),
-    )
+    @rule(m=st.none() | st.integers(0, 2), narrow=NARROW, keyed=st.booleans())
     def issue_voucher(self, m: int | None, narrow: tuple[int, int] | None, keyed: bool) -> None:
         member = None if m is None else self.members[m]
-        body: dict[str, Any] = {"memberId": member} if member else {"customerName": f"Customer {m}"}
+        customer = None if member else f"Customer {m}"
+        body: dict[str, Any] = {"memberId": member} if member else {"customerName": customer}
         activation, expiration = OFFER["startDate"][:10], OFFER["endDate"][:10]
+        now = clock.iso(clock.now())
         if narrow:
-            today = date.fromisoformat(self._today())
+            today = date.fromisoformat(now[:10])
             activation = (today + timedelta(days=narrow[0])).isoformat()
             expiration = (today + timedelta(days=narrow[0] + narrow[1])).isoformat()
             body.update(activationDate=activation, expirationDate=expiration)
-        expected = self._expected_issue(member, activation, expiration)
+        status = self.member_status(member) if member else "active"
+        expected = self.vouchers.issue(member, status, activation, expiration, now)
         checked = VoucherIssue.model_validate(body)
-        outcome, data = self._voucher_call(
+        data = self._voucher_call(
+            expected,
             lambda key: vouchers.issue(_caller(self.tenant_id, key, ("issue", body)), self.offer_id, checked),
             f"voucher-{next(self.v_counter)}" if keyed else None,
             201,
         )
-        assert outcome == expected, (outcome, expected, body, self._today())
-        if data is None:
-            return
-        assert (data["activationDate"], data["expirationDate"]) == (activation, expiration)
-        self.v_uses[member] += 1
-        if self.v_pool_codes:
-            assert data["redemptionCode"] in self.v_pool_codes
-            self.v_available -= 1
-        self.v_model[data["voucherId"]] = {**data}
+        if data is not None:
+            wanted = self.vouchers.expected_voucher(member, customer, activation, expiration, now)
+            assert {name: data[name] for name in wanted} == wanted, (data, wanted)
+            pooled = self.vouchers.issued_one(data)
+            self.succeeded("voucher_issue")
+            self.succeeded("voucher_issue_pooled", pooled)
+        self._check_stock()
 
     @rule(count=st.integers(1, 3), reuse=st.booleans())
     def add_voucher_codes(self, count: int, reuse: bool) -> None:
         fresh = [f"VC-{next(self.v_counter):05d}" for _ in range(count)]
-        # a code known already, in an order that does not depend on the random codes (hypothesis replays)
-        known = [v["redemptionCode"] for v in self.v_model.values()][:1] or sorted(self.v_pool_codes)[:1]
-        known = known if reuse else []
-        body = VoucherCodesAdd.model_validate({"codes": fresh + known})
+        # a code known already, in an order that does not depend on the server's codes (hypothesis replays)
+        known = [v["redemptionCode"] for v in self.vouchers.vouchers.values()][:1] or sorted(self.vouchers.codes)[:1]
+        codes = fresh + (known if reuse else [])
+        expected = self.vouchers.add_codes(codes)
+        body = VoucherCodesAdd.model_validate({"codes": codes})
         data = vouchers.add_codes(_caller(self.tenant_id, None, None), self.offer_id, body)
-        assert (data["added"], data["skipped"]) == (len(fresh), len(known)), data
-        self.v_pool_codes |= set(fresh)
-        self.v_available += len(fresh)
-        assert data["stock"]["available"] == self.v_available
+        assert data == expected, (data, expected)
+        self.succeeded("voucher_add_codes")
 
-    def _expected_move(self, voucher: dict[str, Any], redeem: bool) -> str:
-        if voucher["status"] == "redeemed":
-            return "already_redeemed"
-        if voucher["status"] == "cancelled":
-            return "voucher_cancelled"
-        if redeem and self._today() < voucher["activationDate"]:
-            return "voucher_not_active"
-        if redeem and voucher["expirationDate"] and self._today() > voucher["expirationDate"]:
-            return "voucher_expired"
-        return "ok"
+    @precondition(lambda self: self.vouchers.vouchers)
+    @rule(
+        data=st.data(),
+        redeem=st.sampled_from([True, True, True, False]),
+        by_code=st.booleans(),
+        stale=st.sampled_from([False, False, False, True]),
+        keyed=st.booleans(),
+    )
+    def move_voucher(self, data: st.DataObject, redeem: bool, by_code: bool, stale: bool, keyed: bool) -> None:
+        """Redeem or cancel a voucher still acquired (now and then one that is not), by id or by code."""
+        candidates = [  # issue order: replayable
+            voucher_id
+            for voucher_id, voucher in self.vouchers.vouchers.items()
+            if (voucher["status"] == "acquired") != stale
+        ]
+        if candidates:
+            self.move(data.draw(st.sampled_from(candidates)), redeem, by_code, keyed)
 
-    @rule(data=st.data(), redeem=st.booleans(), by_code=st.booleans(), keyed=st.booleans())
-    def move_voucher(self, data: st.DataObject, redeem: bool, by_code: bool, keyed: bool) -> None:
-        if not self.v_model:
-            return
-        voucher = self.v_model[data.draw(st.sampled_from(list(self.v_model)))]  # issue order: replayable
-        ref = voucher["redemptionCode"] if by_code else voucher["voucherId"]
-        expected = self._expected_move(voucher, redeem)
-        body = VoucherRedeem.model_validate({"orderId": f"order-{next(self.v_counter)}"})
+    def move(self, voucher_id: str, redeem: bool, by_code: bool, keyed: bool) -> None:
+        """Redeem or cancel a voucher by its id or code; the answer, and the voucher after, the model's."""
+        voucher = self.vouchers.vouchers[voucher_id]
+        ref = voucher["redemptionCode"] if by_code else voucher_id
+        now = clock.iso(clock.now())
+        expected = self.vouchers.move(voucher_id, redeem, now[:10])
+        order_id = f"order-{next(self.v_counter)}"
+        body = VoucherRedeem.model_validate({"orderId": order_id})
 
         def call(key: str | None) -> Any:
             who = _caller(self.tenant_id, key, ("move", ref, redeem, body.given()))
             return vouchers.redeem(who, ref, body) if redeem else vouchers.cancel(who, ref)
 
-        outcome, answer = self._voucher_call(call, f"move-{next(self.v_counter)}" if keyed else None, 200)
-        assert outcome == expected, (outcome, expected, voucher, self._today())
+        answer = self._voucher_call(expected, call, f"move-{next(self.v_counter)}" if keyed else None, 200)
         if answer is not None:
-            assert answer["status"] == ("redeemed" if redeem else "cancelled")
-            voucher.update(answer)
+            assert answer == self.vouchers.moved(voucher_id, redeem, now, order_id), answer
+            self.succeeded("voucher_redeem" if redeem else "voucher_cancel")
+            self.succeeded("voucher_redeem_last_day", redeem and voucher["expirationDate"] == now[:10])
         assert vouchers.lookup(self.tenant_id, ref) == voucher
