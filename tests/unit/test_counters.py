@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from loyalty.models.offers import OfferCreate
+from loyalty.models.rewards import RewardCodesAdd, RewardCreate
 from loyalty.operation import Caller
 from loyalty.repository import counters, offer_usage, store
 from loyalty.repository import offers as offers_db
@@ -25,7 +27,7 @@ def _reward(shards: int | None, reward_id: str = "mug") -> dict[str, Any]:
     """A coupon reward created by the service for a tenant whose counters get `shards` (None: the default)."""
     tenants.create_tenant(TENANT, "Counted", counter_shards=shards)
     body = {"rewardId": reward_id, "name": "Mug", "pointsCost": 5, "fulfillment": "coupon"}
-    rewards.create_reward(caller(), body)
+    rewards.create_reward(caller(), RewardCreate.model_validate(body))
     return store.get_required(rewards_db.key(TENANT, reward_id), "reward")
 
 
@@ -47,7 +49,7 @@ def test_a_rewards_and_an_offers_counts_are_the_tenants_setting_fixed_on_the_ent
         "offerAmount": "10",
         "maxRedemptionsTotal": 7,
     }
-    offer_id = offers.create_offer(caller(), body)["offerId"]
+    offer_id = offers.create_offer(caller(), OfferCreate.model_validate(body))["offerId"]
     offer = store.get_required(offers_db.offer_key(TENANT, offer_id), "offer")
     usage = offers_db.usage(TENANT, offer)
     assert (usage.shards, vouchers_db.pool(TENANT, offer).shards) == (shards, shards)
@@ -58,7 +60,7 @@ def test_a_rewards_and_an_offers_counts_are_the_tenants_setting_fixed_on_the_ent
 def test_codes_added_are_counted_in_the_shards_of_the_rewards_own_count():
     reward = _reward(3)
     codes = [f"C{i:03d}" for i in range(40)]
-    added = rewards.add_codes(caller(), "mug", {"codes": [*codes, codes[0]]})
+    added = rewards.add_codes(caller(), "mug", RewardCodesAdd.model_validate({"codes": [*codes, codes[0]]}))
     assert added == {"added": 40, "skipped": 1, "stock": {"total": 40, "available": 40, "issued": 0}}
     pool = rewards_db.code_pool(TENANT, reward)
     assert sorted(pool.entries()) == codes

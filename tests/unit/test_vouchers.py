@@ -147,6 +147,6 @@ def test_a_move_by_code_that_loses_its_race_decides_again_on_the_voucher_read_by
 
     monkeypatch.setattr(repo, "by_code", overtaken)
     with pytest.raises(Conflict) as refused:
-        vouchers.redeem(caller(), voucher["redemptionCode"], {})
+        vouchers.redeem(caller(), voucher["redemptionCode"], VoucherRedeem())
     assert refused.value.code == "voucher_cancelled"
     assert repo.get(TENANT, voucher["voucherId"])["status"] == "cancelled"

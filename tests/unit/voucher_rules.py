@@ -22,6 +22,8 @@ from loyalty.errors import ApiError
 from loyalty.models.offers import OfferCreate
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
+from loyalty.repository import offers as offers_db
+from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.services import offers, vouchers
 
@@ -87,7 +89,8 @@ class VoucherRules:
 
     def _check_stock(self) -> None:
         """The pool's stock and the offer's redemptionCount (vouchers issued) are the model's."""
-        assert vouchers_db.read_stock(self.tenant_id, self.offer_id) == self.vouchers.stock
+        offer = store.get(offers_db.offer_key(self.tenant_id, self.offer_id))
+        assert offer is not None and vouchers_db.read_stock(self.tenant_id, offer) == self.vouchers.stock
         stored = offers.get_offer(self.tenant_id, self.offer_id)["redemptionCount"]
         assert stored == sum(self.vouchers.issued.values()), (stored, self.vouchers.issued)
 
