@@ -106,12 +106,9 @@ def key_words() -> set[str]:
     return words
 
 
-def layout_spelled_in(source: str, words: set[str]) -> list[str]:
-    """Every place `source` builds or reads a key, a guard, a due entry or an index attribute itself."""
-    found = []
-    tree = ast.parse(source)
-    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
-    docstrings = {
+def docstring_ids(tree: ast.AST) -> set[int]:
+    """The ids of the docstring constants of `tree` (its module's, functions' and classes')."""
+    return {
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
@@ -119,6 +116,14 @@ def layout_spelled_in(source: str, words: set[str]) -> list[str]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
+
+
+def layout_spelled_in(source: str, words: set[str]) -> list[str]:
+    """Every place `source` builds or reads a key, a guard, a due entry or an index attribute itself."""
+    found = []
+    tree = ast.parse(source)
+    inside_fstrings = {id(part) for node in ast.walk(tree) if isinstance(node, ast.JoinedStr) for part in node.values}
+    docstrings = docstring_ids(tree)
     for node in ast.walk(tree):
         text = _text(node)
         where = f"line {getattr(node, 'lineno', '?')}"
@@ -174,14 +179,7 @@ _EXPRESSION = re.compile(
 def expressions_in(source: str) -> list[str]:
     """Every string of `source` (docstrings aside) that is, or holds, a DynamoDB expression."""
     tree = ast.parse(source)
-    docstrings = {
-        id(node.body[0].value)
-        for node in ast.walk(tree)
-        if isinstance(node, (ast.Module, ast.FunctionDef, ast.ClassDef))
-        and node.body
-        and isinstance(node.body[0], ast.Expr)
-        and isinstance(node.body[0].value, ast.Constant)
-    }
+    docstrings = docstring_ids(tree)
     found = []
     for node in ast.walk(tree):
         text = _text(node)
