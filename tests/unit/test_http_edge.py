@@ -3,20 +3,12 @@ and always with a body that can be sent as UTF-8 (issue 10, defect 7)."""
 
 import base64
 import json
-from dataclasses import dataclass
 
 import pytest
 
 from functions.create_member.app import handler as create_member
 from functions.list_members.app import handler as list_members
-
-
-@dataclass
-class Context:
-    function_name: str = "test"
-    aws_request_id: str = "r-1"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:test"
+from tools.local.gateway import LambdaContext
 
 
 def event(body=None, query=None, base64_body=False):
@@ -35,7 +27,7 @@ def event(body=None, query=None, base64_body=False):
 
 
 def answer(handler, proxy_event):
-    result = handler(proxy_event, Context())
+    result = handler(proxy_event, LambdaContext("test", "r-1"))
     result["body"].encode("utf-8")  # what the Lambda runtime must be able to send
     return result["statusCode"], json.loads(result["body"])
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -11,13 +10,9 @@ from loyalty.errors import NotFound, Unavailable
 from loyalty.http import FUNCTION_DIMENSION, endpoint
 from loyalty.observability import metrics
 
+from tools.local.gateway import LambdaContext
 
-@dataclass
-class Context:
-    function_name: str = "LoyaltyOffersApi-Routes1-CreateAward-abc123"
-    aws_request_id: str = "r-1"
-    memory_limit_in_mb: int = 256
-    invoked_function_arn: str = "arn:aws:lambda:us-east-1:000000000000:function:test"
+FUNCTION_NAME = "LoyaltyOffersApi-Routes1-CreateAward-abc123"
 
 
 def _published(capsys, monkeypatch, failure: Exception | None) -> dict[str, Any]:
@@ -32,7 +27,10 @@ def _published(capsys, monkeypatch, failure: Exception | None) -> dict[str, Any]
         return {"ok": True}
 
     capsys.readouterr()
-    operation({"httpMethod": "GET", "path": "/x", "requestContext": {"authorizer": {"tenantId": "t"}}}, Context())
+    operation(
+        {"httpMethod": "GET", "path": "/x", "requestContext": {"authorizer": {"tenantId": "t"}}},
+        LambdaContext(FUNCTION_NAME, "r-1"),
+    )
     (record,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
     return record
 
@@ -43,7 +41,7 @@ def test_a_5xx_is_counted_per_function_and_per_service(capsys, monkeypatch, fail
     (published,) = record["_aws"]["CloudWatchMetrics"]
     assert [m["Name"] for m in published["Metrics"]] == ["Status5xx"]
     assert ["service"] in published["Dimensions"] and [FUNCTION_DIMENSION] in published["Dimensions"]
-    assert record[FUNCTION_DIMENSION] == Context.function_name
+    assert record[FUNCTION_DIMENSION] == FUNCTION_NAME
     assert record["Status5xx"] == [1.0]
 
 
