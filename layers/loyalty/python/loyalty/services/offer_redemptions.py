@@ -179,12 +179,18 @@ def _page(
     name: str,
     shape: OfferRedemptionListQuery | MemberRedemptionsQuery,
     bounds: tuple[str, str],
-    **where: str | None,
-) -> tuple[list[dict[str, Any]], str | None]:
-    """One Query of a redemption collection, newest first, bounded on redeemedAt by the two query fields."""
+) -> tuple[paging.PageRequest, str | None, str | None]:
+    """The page a redemption list asks for and its bounds on redeemedAt (the two query fields), checked
+    before anything is looked up: a 400 never depends on what the filters match."""
     query = shape.given()  # by JSON name (`from`), and what a page token is bound to
-    page = paging.request(tenant_id, name, query, bounds=bounds)
     low, high = (query.get(field) for field in bounds)
+    return paging.request(tenant_id, name, query, bounds=bounds), low, high
+
+
+def _read(
+    tenant_id: str, page: paging.PageRequest, low: str | None, high: str | None, **where: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One Query of a redemption collection, newest first, within the bounds."""
     items, last = offer_redemptions_db.page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
     return items, page.next_token(last)
 
@@ -193,14 +199,13 @@ def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
     (both write-sharded: a page is a scatter-gather, see repository/sharded.py). An unknown offerCode
     is an empty page, after the query itself was checked."""
+    page, low, high = _page(tenant_id, "offer-redemptions", query, ("from", "to"))
     offer_id = None
     if query.offerCode:
-        # the query itself is checked first: a 400 never depends on what the filters match
-        paging.request(tenant_id, "offer-redemptions", query.given(), bounds=("from", "to"))
         offer_id = offers.offer_id_for_code(tenant_id, query.offerCode)
         if offer_id is None:
             return Page([], None)
-    items, token = _page(tenant_id, "offer-redemptions", query, ("from", "to"), offer_id=offer_id)
+    items, token = _read(tenant_id, page, low, high, offer_id=offer_id)
     return Page([public(item) for item in items], token)
 
 
@@ -208,8 +213,8 @@ def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQ
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""
-    name = f"member-offer-redemptions:{member_id}"
-    items, token = _page(tenant_id, name, query, ("startDate", "endDate"), member_id=member_id)
+    page, low, high = _page(tenant_id, f"member-offer-redemptions:{member_id}", query, ("startDate", "endDate"))
+    items, token = _read(tenant_id, page, low, high, member_id=member_id)
     offer_ids = list(dict.fromkeys(item["offerId"] for item in items))
     (member,), found, states = activations_db.offers_and_states(
         tenant_id, member_id, offer_ids, also=[members_db.key(tenant_id, member_id)], with_offers=True
