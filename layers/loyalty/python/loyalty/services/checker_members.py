@@ -1,0 +1,127 @@
+"""The ledger checker's member part: each balance against its ledger and lots, its orders, its unique-field guards."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import lots as lots_db
+from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
+from loyalty.repository import store
+from loyalty.services import transactions
+from loyalty.services.book import unspent
+
+
+def expected_balance(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """A balance as the ledger says it must be (the contract's identities)."""
+    out = dict.fromkeys(("available", "pending", "redeemed", "expired", "lifetime", "qualified"), 0)
+    sign = {"deduct": -1, "redeem": -1, "return": -1, "expire": -1, "refund": 1}
+    for entry in entries:
+        live = entry["points"] - (entry.get("cancelledPoints") or 0)
+        if entry["type"] == "award":
+            if entry["status"] == "pending":
+                out["pending"] += live
+            elif entry["status"] in transactions.APPROVED:
+                out["available"] += live
+                earned = live - (entry.get("returnedPoints") or 0)
+                out["lifetime"] += earned
+                out["qualified"] += earned if entry.get("qualified") else 0
+            continue
+        out["available"] += sign[entry["type"]] * entry["points"]
+        if entry["type"] == "expire":
+            out["expired"] += entry["points"]
+        elif entry["type"] in ("redeem", "refund"):
+            out["redeemed"] -= sign[entry["type"]] * entry["points"]
+    return out
+
+
+def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
+    """Every disagreement between a member's stored balance, its lots and its ledger."""
+    member, lots = lots_db.member_with_lots(tenant_id, member_id)
+    if member is None:
+        return [{"tenantId": tenant_id, "memberId": member_id, "field": "member", "problem": "missing"}]
+    entries = ledger_db.of_member(tenant_id, member_id).all(limit=500)
+    expected = expected_balance(entries)
+    stored = member["balance"]
+    problems = []
+
+    def report(field: str, found: int, wanted: int) -> None:
+        problems.append(
+            {"tenantId": tenant_id, "memberId": member_id, "field": field, "stored": found, "expected": wanted}
+        )
+
+    for field, wanted in expected.items():
+        if stored[field] != wanted:
+            report(field, stored[field], wanted)
+        if stored[field] < 0:
+            report(field, stored[field], 0)
+    if member["lotTotal"] - member["consumed"] != stored["available"]:
+        report("lotTotal - consumed", member["lotTotal"] - member["consumed"], stored["available"])
+    in_lots = sum(unspent(lot, member["consumed"]) for lot in lots)
+    if in_lots != stored["available"]:
+        report("unspent lots", in_lots, stored["available"])
+    dangling = _dangling_lots(member, lots) + _dangling_orders(tenant_id, member_id, entries)
+    return problems + [
+        {"tenantId": tenant_id, "memberId": member_id, "field": field, "problem": problem}
+        for field, problem in dangling
+    ]
+
+
+def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
+    own = {entry["transactionId"] for entry in entries}
+    return [
+        ("transactionIds", f"order {order['orderId']} names transaction {transaction_id}, which is not its own")
+        for order in orders_db.of_member(tenant_id, member_id).all(limit=500)
+        for transaction_id in order["transactionIds"]
+        if transaction_id not in own
+    ]
+
+
+def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The member's record and its lots must name each other: the last lot is where credits go next."""
+    out = []
+    last = member.get("lastLotExpiry")
+    named = [lot for lot in lots if lot["expiresOn"] == last]
+    if last is not None and not named:
+        out.append(("lastLotExpiry", f"names the lot of {last}, which does not exist"))
+    elif named and named[0]["cumEnd"] != member["lotTotal"]:
+        out.append(("lastLotExpiry", f"the lot of {last} ends at {named[0]['cumEnd']}, not at lotTotal"))
+    later = [lot["expiresOn"] for lot in lots if last is None or lot["expiresOn"] > last]
+    if later:
+        out.append(("lots", f"lots after the last one the record names: {', '.join(later)}"))
+    out += [
+        ("lots", f"the lot of {lot['expiresOn']} belongs to another member")
+        for lot in lots
+        if lot["memberId"] != member["memberId"]
+    ]
+    return out
+
+
+def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each member's email and externalId must be held by a guard that names the member back."""
+    problems: list[dict[str, Any]] = []
+    wanted = [
+        (member, name, members_db.guard(tenant_id, name, member[name]))
+        for member in found
+        for name in members_db.UNIQUE_FIELDS
+        if member.get(name)
+    ]
+    guards = store.get_many([k for _, _, k in wanted]) if wanted else []
+    for (member, field, _), guard in zip(wanted, guards, strict=True):
+        if guard is None or guard.get("memberId") != member["memberId"]:
+            holder = "no guard" if guard is None else f"the guard of member {guard.get('memberId')}"
+            problems.append(
+                {"tenantId": tenant_id, "memberId": member["memberId"], "field": field, "problem": f"has {holder}"}
+            )
+    return problems
+
+
+def check_members(tenant_id: str) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every member's problems (balance, lots, orders, then guards), and the tenant's member ids."""
+    found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
+    member_ids = [member["memberId"] for member in found]
+    problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
+    guarded = check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
+    return problems + guarded, member_ids
