@@ -15,7 +15,7 @@ from typing import Any
 from loyalty.repository import counters, store
 
 SHARDS_ATTRIBUTE = "usageShards"  # on the offer: the counter's shard count, fixed when the offer is created
-VERSION = "offerVersion"  # on each shard: the offer version its last update stamped
+VERSION = "offerVersion"  # on each shard: the offer's rules version (the version its claim rules last changed in)
 WORD = "USES"
 
 
@@ -45,14 +45,14 @@ def initial_items(usage: counters.ShardedCounter, offer: dict[str, Any]) -> list
 
 
 def stamp_items(usage: counters.ShardedCounter, shards: list[dict[str, Any]], version: int) -> list[store.TxItem]:
-    """The offer's new version on every shard: a use decided under the old rules can't commit (see `take`)."""
+    """The offer's new rules version on every shard: a use decided under the old rules can't commit (see `take`)."""
     return [store.update(usage.key(shard["shard"]), set_values={VERSION: version}) for shard in shards]
 
 
 def cap_items(
     usage: counters.ShardedCounter, shards: list[dict[str, Any]], total: int | None, version: int
 ) -> list[store.TxItem]:
-    """New caps for a new total limit (and the offer's new version), computed from the uses read: a use
+    """New caps for a new total limit (and the offer's new rules version), computed from the uses read: a use
     in between fails the condition, and the caller re-reads and tries again."""
     return [
         store.update(
@@ -74,8 +74,8 @@ def with_room(shards: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def take(usage: counters.ShardedCounter, shards: list[dict[str, Any]], version: int) -> store.TxItem:
     """+1 on a random shard with room, on condition it still has room at commit and still carries the
-    offer `version` the use was decided under (or none: never updated since). Once an update of the
-    offer has committed, no use decided under its old rules can (issue 21 B8)."""
+    offer's rules `version` the use was decided under (or none: its rules never changed). Once an update
+    of the offer's rules has committed, no use decided under the old ones can (issue 21 B8)."""
     room = with_room(shards)
     assert room, "check the total limit before claiming"
     return usage.add(

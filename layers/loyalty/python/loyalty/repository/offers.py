@@ -18,6 +18,7 @@ from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
 
 OFFER = "OFFER"
+RULES_VERSION = "rulesVersion"  # on the offer: the version its claim rules last changed in (stamped on its shards)
 NO_END = "9999-12-31T23:59:59Z"
 
 
@@ -76,23 +77,38 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
     ]
 
 
+def rules_version(offer: dict[str, Any]) -> int:
+    """The offer version its claim rules were last changed in, as stamped on its usage shards (an offer
+    stored without `rulesVersion` had every update stamp its version, so that is it)."""
+    return int(offer.get(RULES_VERSION, offer["version"]))
+
+
 def update_items(
-    tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]]
+    tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]], *, rules_changed: bool
 ) -> list[store.TxItem]:
-    """The offer on condition its version is unchanged, and its new version stamped on every usage shard
-    (a use decided under the old rules can't commit once this has: `offer_usage.take`); when the total
-    limit changes, the shards' caps too."""
-    stored = {**offer_key(tenant_id, after["offerId"]), **store.plain(after), **_index(tenant_id, after)}
+    """The offer on condition its version is unchanged. When a rule a claim is decided by changed
+    (`rules_changed`), its new version is stamped on every usage shard as its rules version (a use
+    decided under the old rules can't commit once this has: `offer_usage.take`), with new caps when
+    the total limit changed; otherwise no shard is written and the rules version stays."""
+    rules = after["version"] if rules_changed else rules_version(before)
+    stored = {
+        **offer_key(tenant_id, after["offerId"]),
+        **store.plain(after),
+        RULES_VERSION: rules,
+        **_index(tenant_id, after),
+    }
     items = [store.put_versioned(stored, before["version"])]
+    if not rules_changed:
+        return items
     counter = usage(tenant_id, after)
     if before["maxRedemptionsTotal"] == after["maxRedemptionsTotal"]:
-        return [*items, *offer_usage.stamp_items(counter, shards, after["version"])]
-    return [*items, *offer_usage.cap_items(counter, shards, after["maxRedemptionsTotal"], after["version"])]
+        return [*items, *offer_usage.stamp_items(counter, shards, rules)]
+    return [*items, *offer_usage.cap_items(counter, shards, after["maxRedemptionsTotal"], rules)]
 
 
 def take_use(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> store.TxItem:
     """One use of the offer's total: +1 on a shard with room, on condition it still has room."""
-    return offer_usage.take(usage(tenant_id, offer), shards, offer["version"])
+    return offer_usage.take(usage(tenant_id, offer), shards, rules_version(offer))
 
 
 def missing_shards(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> int:

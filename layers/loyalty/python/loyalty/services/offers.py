@@ -42,6 +42,11 @@ DEFAULTS: dict[str, Any] = {
     "messages": None,
 }
 ORDER = {"draft": 0, "published": 1, "archived": 2}
+# What an offer shows but no claim (redemption, voucher issue) is decided by: a PATCH of only these writes
+# no usage shard. Every other field is a rule (a field added later too), whose change is stamped on them.
+DISPLAY_ONLY = frozenset(
+    {"name", "merchantName", "description", "channels", "categoryId", "tags", "images", "messages"}
+)
 
 
 def public(offer: dict[str, Any], usage: list[dict[str, Any]]) -> dict[str, Any]:
@@ -111,7 +116,8 @@ def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, 
         _check_rules(updated)
         if not changes:
             return public(current, shards)
-        items = offers_db.update_items(tenant_id, current, updated, shards)
+        rules_changed = not set(changes) <= DISPLAY_ONLY
+        items = offers_db.update_items(tenant_id, current, updated, shards, rules_changed=rules_changed)
         return operation.commit(items, public(updated, shards), 200)
 
     return run(caller, attempt)
