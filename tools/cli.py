@@ -97,7 +97,9 @@ def cmd_tenant(args: argparse.Namespace) -> None:
 
     if args.action == "create":
         api_id = _api_id(args, required=target == "deployed")
-        created = tenants.create_tenant(args.tenant_id, args.name or args.tenant_id, args.currency, args.lists)
+        created = tenants.create_tenant(
+            args.tenant_id, args.name or args.tenant_id, args.currency, args.lists, args.counters
+        )
         if api_id:  # its own API Gateway key on the default plan: its rate is its own, not a share
             created["gateway"] = _gateway_key(args, api_id)
         _print(created)
@@ -108,7 +110,7 @@ def cmd_tenant(args: argparse.Namespace) -> None:
     elif args.action == "show":
         _print(tenants.show_tenant(args.tenant_id))
     elif args.action == "shards":
-        _print(tenants.raise_list_shards(args.tenant_id, args.lists, args.family))
+        _print(tenants.set_shards(args.tenant_id, args.lists, args.counters, args.family))
     else:
         _print(tenants.list_tenants())
 
@@ -222,7 +224,9 @@ def _shards_help() -> str:
         f"(see docs/data-model.md). The families: {families}. A count only grows: pages read every shard ever "
         "written, so raising moves nothing and a nextToken issued before stays valid; lowering is refused. New "
         f"entries spread over the new count {shard_counts.SETTLE_SECONDS:g} s after the raise, once every "
-        "container has seen it (`tenant show` says from when)."
+        "container has seen it (`tenant show` says from when). --counters sets the shard count of the sharded "
+        "counters (reward stock, code pools, offer usage) of the rewards and offers created from then on (up or "
+        "down: each one created keeps its count)."
     )
 
 
@@ -285,26 +289,39 @@ def _parser() -> argparse.ArgumentParser:
         default=shard_counts.DEFAULT,
         help=f"shards of each write-sharded list (default: {shard_counts.DEFAULT}; see `tenant shards`)",
     )
+    create.add_argument(
+        "--counters",
+        type=int,
+        default=shard_counts.COUNTERS_DEFAULT,
+        help=f"shards of each sharded counter of its rewards and offers (default: {shard_counts.COUNTERS_DEFAULT})",
+    )
     _gateway_arguments(create)
     tenant_actions.add_parser(
         "list", help="list every tenant", description="List every tenant with its program.", epilog=TARGET_HELP
     )
     show = tenant_actions.add_parser(
         "show",
-        help="show a tenant: name, creation time and its lists' shard counts",
-        description="Show a tenant's record: its name, creation time and each list family's shard count.",
+        help="show a tenant: name, creation time and its shard counts",
+        description="Show a tenant's record: its name, creation time, each list family's shard count and its "
+        "new counters' shard count.",
         epilog=TARGET_HELP,
     )
     show.add_argument("tenant_id", help="the tenant")
     shards = tenant_actions.add_parser(
         "shards",
-        help="raise the shard count of the tenant's write-sharded lists (it never goes down)",
+        help="raise the shard count of the tenant's write-sharded lists (it never goes down), set its counters'",
         description=SHARDS_HELP,
         epilog=TARGET_HELP,
     )
     shards.add_argument("tenant_id", help="the tenant")
     shards.add_argument(
-        "--lists", type=int, required=True, help=f"the new shard count, 1 to {shard_counts.MOST}, not below the current"
+        "--lists", type=int, help=f"the lists' new shard count, 1 to {shard_counts.MOST}, not below the current"
+    )
+    shards.add_argument(
+        "--counters",
+        type=int,
+        help=f"the shard count of the counters of rewards and offers created from now on, 1 to "
+        f"{shard_counts.COUNTERS_MOST}",
     )
     shards.add_argument(
         "--family",

@@ -13,7 +13,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import sharded
 from loyalty.services import jobs, tenants
-from loyalty.shard_counts import FAMILIES, SETTLE_SECONDS
+from loyalty.shard_counts import COUNTERS_DEFAULT, FAMILIES, SETTLE_SECONDS
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member
 from tests.support.list_shards import occupied, raise_and_settle, walk
@@ -109,7 +109,8 @@ def test_a_count_only_grows_and_the_operator_sees_it(tenant, frozen):
 
 
 def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant, capsys, monkeypatch):
-    """`loyalty tenant shards T --lists N` raises, `loyalty tenant show T` reads; lowering is one error line."""
+    """`loyalty tenant shards T --lists N --counters N` sets, `loyalty tenant show T` reads; lowering a list
+    count, a count out of bounds or no count at all is one error line."""
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
     capsys.readouterr()
     cli.main(["tenant", "show", tenant.tenant_id])
@@ -117,15 +118,20 @@ def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant
     assert shown["tenantId"] == tenant.tenant_id and shown["listShards"] == {
         family: {"count": 1} for family in FAMILIES
     }
+    assert shown["counterShards"] == COUNTERS_DEFAULT
     cli.main(["tenant", "shards", tenant.tenant_id, "--lists", "32", "--family", "members", "--family", "due"])
     raised = json.loads(capsys.readouterr().out)["listShards"]
     assert raised["members"]["count"] == raised["due"]["count"] == 32 and raised["transactions"] == {"count": 1}
-    with pytest.raises(SystemExit) as refused:
-        cli.main(["tenant", "shards", tenant.tenant_id, "--lists", "16"])
-    err = capsys.readouterr().err
-    assert refused.value.code == 2 and err.startswith("error: validation_error") and err.count("\n") == 1, err
+    cli.main(["tenant", "shards", tenant.tenant_id, "--counters", "8"])
+    assert json.loads(capsys.readouterr().out)["counterShards"] == 8
+    for wrong in (["--lists", "16"], ["--counters", "65"], ["--lists", "32", "--counters", "0"], []):
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["tenant", "shards", tenant.tenant_id, *wrong])
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and err.startswith("error: validation_error") and err.count("\n") == 1, err
     cli.main(["tenant", "show", tenant.tenant_id])
-    assert json.loads(capsys.readouterr().out)["listShards"] == raised
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["listShards"], shown["counterShards"]) == (raised, 8)
 
 
 def test_entries_rewritten_after_a_raise_stay_in_their_shard(tenant, frozen):

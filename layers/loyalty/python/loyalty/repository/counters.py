@@ -5,7 +5,8 @@ that one reward or offer. A `ShardedCounter` keeps such a count in `shards` item
 `<base>#<word>#<k>` / `<word>` (a partition of its own and no index attribute, so no index
 partition takes the writes either); a claim adds to one shard, a read sums them. The count of
 shards is fixed when the entity is created and stored on it (a code's shard and an offer's per-shard
-caps depend on it, so it never changes); an entity stored without one has `DEFAULT_SHARDS`.
+caps depend on it, so it never changes); an entity stored without one has `DEFAULT_SHARDS`. The
+count a new entity gets is its tenant's setting (repository/list_shards.counter_shards).
 The arithmetic is in docs/data-model.md.
 """
 
@@ -16,17 +17,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from loyalty import shard_counts
 from loyalty.repository import sharded, store
 
-# A popular reward's or offer's claims at 2,000/s put 125/s on each of 16 counters (a partition takes 1,000 WCU/s).
-DEFAULT_SHARDS = 16
-MAX_SHARDS = 64  # a pool's upload writes one counter per shard in each transaction of at most 100 items
-SETTING = "counterShards"  # the program setting: the shard count of counters created from now on
-
-
-def shards_for(settings: Mapping[str, Any]) -> int:
-    """The shard count for a counter created now under these program settings (default DEFAULT_SHARDS)."""
-    return int(settings.get(SETTING) or DEFAULT_SHARDS)
+DEFAULT_SHARDS = shard_counts.COUNTERS_DEFAULT  # the count of an entity stored before counts were stored on it
 
 
 def stored_shards(entity: Mapping[str, Any] | None, attribute: str) -> int:

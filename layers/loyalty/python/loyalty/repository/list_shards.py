@@ -1,9 +1,9 @@
-"""A tenant's shard counts for its write-sharded lists: on its tenant record, per list family, only ever raised.
+"""A tenant's shard counts, on its tenant record (`T#<t>` / TENANT): its write-sharded lists' and its new counters'.
 
 A page of a write-sharded list (repository/sharded.py) costs a Query per shard, so a tenant's lists
 have one shard until the operator raises a family's count (`loyalty tenant shards T --lists 32`)
-before the tenant writes more than about 1,000 entries a second to one list. The tenant record
-(`T#<t>` / TENANT) holds, per family, `{"count": n, "previous": p, "from": <ISO time>}`:
+before the tenant writes more than about 1,000 entries a second to one list. The record's
+`listShards` holds, per family, `{"count": n, "previous": p, "from": <ISO time>}`:
 
 - pages (and the jobs' and the checker's walks) read shards 0..count-1, every shard ever written:
   a count only grows, so raising it moves no entry and needs no migration;
@@ -12,8 +12,14 @@ before the tenant writes more than about 1,000 entries a second to one list. The
   the time any container writes to a new shard every container reads it.
 
 A tenant record without counts belongs to a tenant created before counts were settings: it wrote
-every list LEGACY (32) ways, so that is its count. Counter shards (pools, stock, offer usage) are not
-here: each pool or offer keeps the count it was created with.
+every list LEGACY (32) ways, so that is its count.
+
+The record's `counterShards` is the shard count of the sharded counters (repository/counters.py:
+reward stock, code pools, offer usage) of the rewards and offers created from now on (`loyalty
+tenant shards T --counters N`; without it, shard_counts.COUNTERS_DEFAULT). Each reward or offer
+stores the count it was created with and keeps it (a code's shard and an offer's caps depend on
+it), so this count may go up or down; a change reaches every container within cache.TTL_SECONDS.
+Both counts are checked by one rule (shard_counts.check).
 """
 
 from __future__ import annotations
@@ -25,9 +31,11 @@ from typing import Any
 
 from loyalty import cache, clock
 from loyalty.repository import keys, sharded, store
-from loyalty.shard_counts import FAMILIES, LEGACY, SETTLE_SECONDS
+from loyalty.shard_counts import COUNTERS_DEFAULT, FAMILIES, LEGACY, SETTLE_SECONDS
 
 _ATTRIBUTE = "listShards"
+_COUNTERS = "counterShards"
+_CACHED = "shards"  # the cache's key: the tenant record's counts, as `_settings` reads them
 _ATTEMPTS = 5  # reads and conditional writes of a raise racing another raise
 
 
@@ -43,9 +51,10 @@ def _stored(count: int, previous: int, since: str) -> dict[str, Any]:
     return {"count": count, "previous": previous, "from": since}
 
 
-def initial(count: int) -> dict[str, Any]:
-    """The tenant record's attribute for a new tenant: every family at `count`, taking writes at once."""
-    return {_ATTRIBUTE: {family: _stored(count, count, "") for family in FAMILIES}}
+def initial(lists: int, counters: int) -> dict[str, Any]:
+    """The tenant record's attributes for a new tenant: every list family at `lists`, taking writes at
+    once, and `counters` shards for its counters."""
+    return {_ATTRIBUTE: {family: _stored(lists, lists, "") for family in FAMILIES}, _COUNTERS: counters}
 
 
 def _families(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
@@ -60,15 +69,39 @@ def _count(stored: dict[str, Any]) -> Count:
     return Count(int(stored["count"]), int(writes))
 
 
+def _counters(record: dict[str, Any] | None) -> int:
+    return int((record or {}).get(_COUNTERS) or COUNTERS_DEFAULT)
+
+
+def _settings(record: dict[str, Any] | None) -> dict[str, Any]:
+    return {"lists": _families(record), "counters": _counters(record)}
+
+
+def _cached(tenant_id: str) -> dict[str, Any]:
+    """The record's counts, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
+    return cache.get((_CACHED, tenant_id), lambda: _settings(store.get(keys.tenant_record(tenant_id))))
+
+
 def counts(tenant_id: str) -> dict[str, Count]:
-    """Every family's count now, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
-    stored = cache.get(("listshards", tenant_id), lambda: _families(store.get(keys.tenant_record(tenant_id))))
-    return {family: _count(value) for family, value in stored.items()}
+    """Every family's count now (cached)."""
+    return {family: _count(value) for family, value in _cached(tenant_id)["lists"].items()}
 
 
-def stored(tenant_id: str) -> dict[str, dict[str, Any]]:
-    """Every family's stored count, read now (the operator's view)."""
-    return _families(store.get(keys.tenant_record(tenant_id)))
+def counter_shards(tenant_id: str) -> int:
+    """The shard count of a counter created now (cached): its entity stores it and keeps it."""
+    return int(_cached(tenant_id)["counters"])
+
+
+def stored(tenant_id: str) -> dict[str, Any]:
+    """The record's counts read now (the operator's view): `lists` (each family's stored count), `counters`."""
+    return _settings(store.get(keys.tenant_record(tenant_id)))
+
+
+def set_counter_shards(tenant_id: str, count: int) -> None:
+    """Store the shard count of the counters created from now on (the tenant must exist)."""
+    record = keys.tenant_record(tenant_id)
+    store.transact([store.update(record, set_values={_COUNTERS: count}, condition=store.PRESENT)])
+    cache.put((_CACHED, tenant_id), stored(tenant_id))
 
 
 def collection(
@@ -117,6 +150,6 @@ def raise_counts(
             if attempt == _ATTEMPTS - 1:
                 raise
             continue
-        cache.put(("listshards", tenant_id), updated)
+        cache.put((_CACHED, tenant_id), _settings({**record, _ATTRIBUTE: updated}))
         return updated
     raise AssertionError("unreachable")

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import counters, keys, offer_usage, store
+from loyalty.repository import counters, keys, list_shards, offer_usage, store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
 
@@ -60,10 +60,10 @@ def _index(tenant_id: str, offer: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def new(offer: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
+def new(tenant_id: str, offer: dict[str, Any]) -> dict[str, Any]:
     """An offer about to be created, with the shard counts of its usage counter and voucher pool: the
-    program's setting now, fixed from then on."""
-    shards = counters.shards_for(settings)
+    tenant's setting now, fixed from then on."""
+    shards = list_shards.counter_shards(tenant_id)
     return {**offer, offer_usage.SHARDS_ATTRIBUTE: shards, vouchers_db.POOL_SHARDS: shards}
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import counters, keys, store
+from loyalty.repository import counters, keys, list_shards, store
 from loyalty.repository.pools import CodePool
 from loyalty.repository.table import PROGRAM_WIDE
 
@@ -43,9 +43,9 @@ def item(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
     return {**key(tenant_id, reward["rewardId"]), **store.plain(reward), **listed}
 
 
-def new(reward: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
-    """A reward about to be created, with its pool's shard count: the program's setting now, fixed from then on."""
-    return {**reward, SHARDS_ATTRIBUTE: counters.shards_for(settings)}
+def new(tenant_id: str, reward: dict[str, Any]) -> dict[str, Any]:
+    """A reward about to be created, with its pool's shard count: the tenant's setting now, fixed from then on."""
+    return {**reward, SHARDS_ATTRIBUTE: list_shards.counter_shards(tenant_id)}
 
 
 def create_items(tenant_id: str, reward: dict[str, Any]) -> list[store.TxItem]:

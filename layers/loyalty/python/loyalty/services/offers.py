@@ -91,7 +91,7 @@ def create_offer(caller: Caller, body: OfferCreate) -> dict[str, Any]:
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
         fields = {**DEFAULTS, "currency": settings["currency"], **body.given(), "offerId": ids.ulid()}
-        offer = offers_db.new({**fields, "createdAt": now, "updatedAt": now, "version": 0}, settings)
+        offer = offers_db.new(tenant_id, {**fields, "createdAt": now, "updatedAt": now, "version": 0})
         _check_rules(offer)
         (guard,) = operation.read([offers_db.code_guard(tenant_id, body.offerCode)])
         if guard is not None:

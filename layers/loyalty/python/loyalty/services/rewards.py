@@ -80,7 +80,7 @@ def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
         fields = {**DEFAULTS, "currency": settings["currency"], **body.given(), "createdAt": now, "updatedAt": now}
-        reward = rewards_db.new({**fields, "version": 0}, settings)
+        reward = rewards_db.new(tenant_id, {**fields, "version": 0})
         reward_id = reward["rewardId"]
         (existing,) = operation.read([rewards_db.key(tenant_id, reward_id)])
         if existing is not None:

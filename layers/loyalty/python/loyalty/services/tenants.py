@@ -6,7 +6,7 @@ from typing import Any
 
 from loyalty import apikeys, clock, currencies, shard_counts
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.repository import counters, keys, list_shards, store
+from loyalty.repository import keys, list_shards, store
 from loyalty.repository import program as program_db
 from loyalty.routes import SCOPES
 from loyalty.services.program import default_program
@@ -17,20 +17,18 @@ def create_tenant(
     name: str,
     currency: str = "USD",
     lists: int = shard_counts.DEFAULT,
-    counter_shards: int | None = None,
+    counter_shards: int = shard_counts.COUNTERS_DEFAULT,
 ) -> dict[str, Any]:
     """Register a tenant with its default program settings; a tenant id is used once.
 
     `lists`: the shard count of each write-sharded list family (only ever raised later).
-    `counter_shards`: the shard count of the sharded counters (reward stock, voucher pools, offer
-    usage) of rewards and offers created from now on (default repository.counters.DEFAULT_SHARDS).
+    `counter_shards`: the shard count of the sharded counters (reward stock, code pools, offer usage)
+    of the rewards and offers it creates (each keeps its count; `set_shards` changes it for later ones).
     """
     if not apikeys.TENANT_ID.fullmatch(tenant_id):
         raise ValidationFailed("A tenant id is 2-40 characters of a-z, 0-9 and '-', starting with a letter or digit.")
-    _check_count(lists)
-    if counter_shards is not None and not 1 <= counter_shards <= counters.MAX_SHARDS:
-        raise ValidationFailed(f"A counter has 1 to {counters.MAX_SHARDS} shards.")
-    shards = {} if counter_shards is None else {counters.SETTING: counter_shards}
+    shard_counts.check("lists", lists)
+    shard_counts.check("counters", counter_shards)
     if not currencies.is_active(currency):
         raise ValidationFailed(
             f"The currency must be an active ISO 4217 code such as EUR, not {currency!r}.",
@@ -42,24 +40,19 @@ def create_tenant(
         "tenantId": tenant_id,
         "name": name,
         "createdAt": now,
-        **list_shards.initial(lists),
+        **list_shards.initial(lists, counter_shards),
     }
     try:
         store.transact(
             [
                 store.put_new(tenant),
                 store.put_new({**keys.registry_entry(tenant_id), "tenantId": tenant_id}),
-                store.put_new(program_db.item(tenant_id, {**default_program(name, currency, now), **shards})),
+                store.put_new(program_db.item(tenant_id, default_program(name, currency, now))),
             ]
         )
     except store.ConditionFailed:
         raise Conflict("duplicate", f"Tenant {tenant_id} exists already.") from None
     return {"tenantId": tenant_id, "name": name, "createdAt": now}
-
-
-def _check_count(count: int) -> None:
-    if not 1 <= count <= shard_counts.MOST:
-        raise ValidationFailed(details=[{"field": "lists", "message": f"must be from 1 to {shard_counts.MOST}"}])
 
 
 def _shards_view(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -73,10 +66,32 @@ def _shards_view(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
 
 
 def show_tenant(tenant_id: str) -> dict[str, Any]:
-    """The tenant's record as the operator sees it: id, name, creation time and its lists' shard counts."""
+    """The tenant's record as the operator sees it: id, name, creation time and its shard counts (its lists',
+    and its new counters')."""
     record = store.get_required(keys.tenant_record(tenant_id), f"tenant {tenant_id}")
     shown = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
-    return {**shown, "listShards": _shards_view(list_shards.stored(tenant_id))}
+    counts = list_shards.stored(tenant_id)
+    return {**shown, "listShards": _shards_view(counts["lists"]), "counterShards": counts["counters"]}
+
+
+def set_shards(
+    tenant_id: str, lists: int | None = None, counters: int | None = None, families: list[str] | None = None
+) -> dict[str, Any]:
+    """Set a tenant's shard counts: raise its lists' (`raise_list_shards`), set its new counters' (the
+    rewards and offers created from now on; each one created keeps its count, so this one may also go
+    down). Both are checked before either is stored; the tenant as `show_tenant` shows it."""
+    if lists is None and counters is None:
+        raise ValidationFailed(details=[{"field": "lists", "message": "give lists, counters or both"}])
+    for setting, count in (("lists", lists), ("counters", counters)):
+        if count is not None:
+            shard_counts.check(setting, count)
+    if not tenant_exists(tenant_id):
+        raise NotFound(f"Tenant {tenant_id} does not exist.")
+    if lists is not None:
+        raise_list_shards(tenant_id, lists, families)
+    if counters is not None:
+        list_shards.set_counter_shards(tenant_id, counters)
+    return show_tenant(tenant_id)
 
 
 def raise_list_shards(tenant_id: str, count: int, families: list[str] | None = None) -> dict[str, Any]:
@@ -86,7 +101,7 @@ def raise_list_shards(tenant_id: str, count: int, families: list[str] | None = N
     every container has seen the raise (shard_counts.SETTLE_SECONDS). Families at `count` already stay as
     they are; a family above it is a 400 (lowering would hide the entries of the shards above).
     """
-    _check_count(count)
+    shard_counts.check("lists", count)
     unknown = sorted(set(families or ()) - set(shard_counts.FAMILIES))
     if unknown:
         known = ", ".join(shard_counts.FAMILIES)
@@ -103,7 +118,7 @@ def raise_list_shards(tenant_id: str, count: int, families: list[str] | None = N
 
     if not tenant_exists(tenant_id):
         raise NotFound(f"Tenant {tenant_id} does not exist.")
-    current = list_shards.stored(tenant_id)
+    current = list_shards.stored(tenant_id)["lists"]
     check(current)
     growing = [family for family in named if int(current[family]["count"]) < count]
     if growing:
