@@ -1,4 +1,4 @@
-"""Operator tasks (not over HTTP): create tenants, raise their lists' shard counts, issue, list and revoke API keys."""
+"""Operator tasks (not over HTTP): create tenants, set their shard counts, issue, list and revoke API keys."""
 
 from __future__ import annotations
 
