@@ -200,7 +200,13 @@ def cmd_invoke(args: argparse.Namespace) -> None:
     embedded_dynamodb.start()
     from tools.local.fixtures import invoke
 
-    _print(invoke(args.function, event, seed=not args.empty))
+    try:
+        answer = invoke(args.function, event, seed=not args.empty)
+    except Exception as error:  # as Lambda reports a function error: its type and message, here in one line
+        raise Usage(
+            f"{args.function} raised {type(error).__name__}: {error} (is {args.event} its kind of event?)"
+        ) from None
+    _print(answer)
 
 
 def cmd_job(args: argparse.Namespace) -> None:

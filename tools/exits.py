@@ -19,7 +19,7 @@ class Exit(IntEnum):
 MEANINGS: dict[Exit, str] = {
     Exit.OK: "done",
     Exit.PROBLEMS: "`check` found problems in the ledger (the report is printed)",
-    Exit.USAGE: "a wrong argument: unknown option or value, unknown function or unreadable event file for `invoke`",
+    Exit.USAGE: "a wrong argument (for `invoke`: an unknown function, a bad event file, an event it fails on)",
     Exit.REFUSED: "refused by the data: unknown tenant or key, a duplicate, an invalid value",
     Exit.UNREACHABLE: "no engine to talk to: `make serve` is not running, or the table or AWS cannot be reached",
     Exit.PORT: "`serve` cannot listen on its port (in use, or not allowed)",

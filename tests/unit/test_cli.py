@@ -140,13 +140,14 @@ def _event_file(tmp_path, text):
         (lambda tmp: ["invoke", "get_member", str(tmp / "missing.json")], "cannot read the event file"),
         (lambda tmp: ["invoke", "get_member", _event_file(tmp, '{"httpMethod": ')], "is not JSON"),
         (lambda tmp: ["invoke", "get_member", _event_file(tmp, "[1, 2]")], "not an object"),
+        (lambda tmp: ["invoke", "authorizer", "events/get_member.json"], "authorizer raised KeyError: 'methodArn'"),
         (lambda tmp: ["job", "expire-points", "--now", "next tuesday"], "not an ISO-8601 time"),
         (lambda tmp: ["job", "expire-points", "--now", "2030-01-01T00:00:00Z", "--in-days", "3"], "not allowed with"),
         (lambda tmp: ["tenant", "create", "acme", "--currency", "XYZ"], "ISO 4217"),
         (lambda tmp: ["tenant", "limits", "acme", "--rate", "1"], "--burst"),
     ],
-    ids=["unknown-function", "missing-file", "malformed-json", "not-an-object", "bad-now", "now-and-in-days",
-         "bad-currency", "missing-option"],
+    ids=["unknown-function", "missing-file", "malformed-json", "not-an-object", "function-fails", "bad-now",
+         "now-and-in-days", "bad-currency", "missing-option"],
 )  # fmt: skip
 def test_usage_errors_are_one_line_with_exit_status_2(tmp_path, capsys, argv, fragment):
     assert fragment in _one_error_line(capsys, lambda: cli.main(argv(tmp_path)), Exit.USAGE)
