@@ -31,6 +31,10 @@ def test_without_a_running_engine_every_command_says_so_in_one_line(no_table, ca
     assert "make serve" in _one_error_line(capsys, lambda: cli.main(argv))
 
 
+def test_stop_without_a_running_api_says_so_in_one_line(no_table, capsys):
+    assert "no local API is running" in _one_error_line(capsys, lambda: cli.main(["stop"]))
+
+
 def test_a_stale_state_file_is_one_line_not_a_traceback(no_table, capsys):
     from tools.local.dynamodb_local import free_port
 
