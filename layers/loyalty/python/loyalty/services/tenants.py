@@ -176,12 +176,12 @@ def revoke_key(tenant_id: str, key_id: str) -> dict[str, Any]:
     if record.get("revokedAt"):
         return _public(record)
     revoked = {"status": "revoked", "revokedAt": clock.iso(clock.now())}
-    first = "attribute_not_exists(revokedAt)"  # a concurrent revoke keeps its time, not ours
+    active = {"status": "active"}  # a concurrent revoke keeps its time, not ours
     try:
         store.transact(
             [
-                store.update(keys.api_key(tenant_id, key_id), set_values=revoked, condition=first),
-                store.update(keys.key_index(record["secretHash"]), set_values=revoked, condition=first),
+                store.update_if(keys.api_key(tenant_id, key_id), active, revoked),
+                store.update_if(keys.key_index(record["secretHash"]), active, revoked),
             ]
         )
     except store.ConditionFailed:
