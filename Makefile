@@ -66,8 +66,9 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+# the CDK CLI exactly as package-lock.json pins it (npm ci never rewrites the lockfile)
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch node_modules/.installed
 
 synth: $(STAMP) node_modules/.installed

@@ -6,13 +6,12 @@ import argparse
 import json
 import os
 import sys
-from typing import Any
+import textwrap
+from typing import Any, NoReturn
 
 from loyalty.routes import STAGE
 
-
-class Unreachable(Exception):
-    """The table this command needs cannot be reached; the message is one line for the operator."""
+from tools.exits import Exit, OperatorError, Unreachable, Usage, exit_table
 
 
 def _target() -> str:
@@ -82,6 +81,16 @@ def cmd_stop(args: argparse.Namespace) -> None:
     print("stopped" if not paths.state_file().exists() else f"sent SIGTERM to {state['pid']}; it has not stopped yet")
 
 
+def _moment(text: str) -> Any:
+    """--now: an ISO-8601 time, refused by argparse (one line, exit 2) when it is not one."""
+    from loyalty import clock
+
+    try:
+        return clock.parse_iso(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO-8601 time such as 2027-12-01T00:00:00Z") from None
+
+
 def _currency(text: str) -> str:
     """--currency: an active ISO 4217 code, refused before anything is written (the service checks it too)."""
     from loyalty import currencies
@@ -104,8 +113,10 @@ def cmd_tenant(args: argparse.Namespace) -> None:
             created["gateway"] = _gateway_key(args, api_id)
         _print(created)
     elif args.action == "gateway-key":
+        tenants.require_tenant(args.tenant_id)
         _print(_gateway_key(args, _api_id(args, required=True)))
     elif args.action == "limits":
+        tenants.require_tenant(args.tenant_id)
         _print(_set_limits(args))
     elif args.action == "show":
         _print(tenants.show_tenant(args.tenant_id))
@@ -118,7 +129,7 @@ def cmd_tenant(args: argparse.Namespace) -> None:
 def _api_id(args: argparse.Namespace, *, required: bool) -> str | None:
     api_id = args.api_id or os.environ.get("LOYALTY_API_ID")
     if required and not api_id:
-        sys.exit("error: pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
+        raise Usage("pass --api-id or set LOYALTY_API_ID (the stack's ApiId output)")
     return api_id
 
 
@@ -159,41 +170,75 @@ def cmd_key(args: argparse.Namespace) -> None:
         _print(tenants.revoke_key(args.tenant_id, args.key_id))
 
 
+def _functions() -> list[str]:
+    """Every function `invoke` can run: one per route, the scheduled jobs and the authorizer."""
+    from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
+
+    return sorted({route.function for route in ROUTES} | {job.function for job in JOBS} | {AUTHORIZER_FUNCTION})
+
+
+def _event(path: str) -> dict[str, Any]:
+    """The event file as a JSON object, or one line saying why it is not one."""
+    try:
+        with open(path) as handle:
+            event = json.load(handle)
+    except OSError as error:
+        raise Usage(f"cannot read the event file {path}: {error.strerror or error}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise Usage(f"the event file {path} is not JSON: {error}") from None
+    if not isinstance(event, dict):
+        raise Usage(f"the event file {path} holds a JSON {type(event).__name__}, not an object (an event)")
+    return event
+
+
 def cmd_invoke(args: argparse.Namespace) -> None:
     """Run one handler with one event on a fresh embedded table (the no-Docker `sam local invoke`)."""
+    if args.function not in _functions():
+        raise Usage(f"no function {args.function!r}: the functions are the folders of functions/, e.g. create_award")
+    event = _event(args.event)
     from tools.local import embedded_dynamodb
 
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     embedded_dynamodb.start()
     from tools.local.fixtures import invoke
 
-    with open(args.event) as handle:
-        event = json.load(handle)
-    _print(invoke(args.function, event, seed=not args.empty))
+    try:
+        answer = invoke(args.function, event, seed=not args.empty)
+    except Exception as error:  # as Lambda reports a function error: its type and message, here in one line
+        raise Usage(
+            f"{args.function} raised {type(error).__name__}: {error} (is {args.event} its kind of event?)"
+        ) from None
+    _print(answer)
 
 
 def cmd_job(args: argparse.Namespace) -> None:
     """Run a scheduled job by hand against the local engine (or TABLE_NAME's table)."""
-    if _target() == "deployed" and args.now and not args.force:
-        raise Unreachable("--now against a deployed table acts on real members' points: add --force if you mean it")
+    if _target() == "deployed" and (args.now or args.in_days is not None) and not args.force:
+        raise Usage("--now or --in-days against a deployed table acts on real members' points: add --force to mean it")
+    from datetime import timedelta
+
     from loyalty import clock
     from loyalty.routes import JOBS
-    from loyalty.services import jobs
+    from loyalty.services import jobs, tenants
 
+    if args.tenant:
+        tenants.require_tenant(args.tenant)
     (job,) = [job for job in JOBS if job.name == args.name]
-    now = clock.parse_iso(args.now) if args.now else None
+    now = args.now or (clock.now() + timedelta(days=args.in_days) if args.in_days is not None else None)
     _print(getattr(jobs, job.function)(now=now, tenant_ids=[args.tenant] if args.tenant else None))
 
 
 def cmd_check(args: argparse.Namespace) -> None:
-    """Recompute every balance from the ledger; exit 1 if any member disagrees."""
+    """Recompute every balance from the ledger; exit status 1 (Exit.PROBLEMS) if any member disagrees."""
     _target()
-    from loyalty.services import checker
+    from loyalty.services import checker, tenants
 
+    if args.tenant:
+        tenants.require_tenant(args.tenant)
     report = checker.check([args.tenant] if args.tenant else None)
     _print(report)
     if report["problems"]:
-        sys.exit(1)
+        sys.exit(Exit.PROBLEMS)
 
 
 def cmd_openapi(args: argparse.Namespace) -> None:
@@ -237,6 +282,14 @@ TARGET_HELP = (
 )
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (exit status 2), like every other operator error."""
+
+    def error(self, message: str) -> NoReturn:
+        print(f"error: {message} (see `{self.prog} --help`)", file=sys.stderr)
+        sys.exit(Exit.USAGE)
+
+
 def _gateway_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--api-id", help="the stack's ApiId output (default: $LOYALTY_API_ID; required for a deployed table)"
@@ -246,9 +299,14 @@ def _gateway_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from loyalty import shard_counts
-    from loyalty.routes import JOBS
+    from loyalty.routes import JOBS, SCOPES, scope_description
 
-    parser = argparse.ArgumentParser(prog="loyalty", description=__doc__, epilog=TARGET_HELP)
+    parser = _Parser(
+        prog="loyalty",
+        description=__doc__,
+        epilog=f"{textwrap.fill(TARGET_HELP, 100)}\n\nExit status:\n{exit_table()}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="command")
 
     serve = commands.add_parser(
@@ -354,14 +412,13 @@ def _parser() -> argparse.ArgumentParser:
     issue = key_actions.add_parser(
         "issue",
         help="issue a key (printed once; only its SHA-256 is stored)",
-        description="Issue an API key. The scope is required: admin (everything), integration (members, points, "
-        "orders, redemptions and reads), read (GET only). Repeat --scope to combine.",
+        description="Issue an API key. The scope is required (repeat --scope to combine): "
+        + "; ".join(f"{scope}: {scope_description(scope)}" for scope in SCOPES)
+        + ".",
         epilog=TARGET_HELP,
     )
     issue.add_argument("tenant_id", help="the tenant the key belongs to")
-    issue.add_argument(
-        "--scope", action="append", required=True, choices=["admin", "integration", "read"], help="what the key may do"
-    )
+    issue.add_argument("--scope", action="append", required=True, choices=list(SCOPES), help="what the key may do")
     issue.add_argument("--label", help="a note to recognise the key by (e.g. 'checkout')")
     key_list = key_actions.add_parser(
         "list",
@@ -399,14 +456,24 @@ def _parser() -> argparse.ArgumentParser:
     )
     job.add_argument("name", choices=[job.name for job in JOBS], help="the job")
     job.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    job.add_argument("--now", help="act as if it were this ISO time, e.g. 2027-12-01T00:00:00Z (local only)")
-    job.add_argument("--force", action="store_true", help="allow --now against a deployed table")
+    when = job.add_mutually_exclusive_group()
+    when.add_argument(
+        "--now", type=_moment, help="act as if it were this ISO time, e.g. 2027-12-01T00:00:00Z (local only)"
+    )
+    when.add_argument(
+        "--in-days",
+        type=int,
+        metavar="N",
+        help="act as if it were N days from now, e.g. 400 to expire points earned today (local only)",
+    )
+    job.add_argument("--force", action="store_true", help="allow --now or --in-days against a deployed table")
     job.set_defaults(run=cmd_job)
 
     check = commands.add_parser(
         "check",
         help="the ledger checker: recompute balances from the ledger",
-        description="Recompute every member's balance and every code pool from the ledger; exit 1 on any problem.",
+        description="Recompute every member's balance and every code pool from the ledger; exit status 1 on any "
+        "problem.",
         epilog=TARGET_HELP,
     )
     check.add_argument("--tenant", help="only this tenant (default: every tenant)")
@@ -427,14 +494,17 @@ def main(argv: list[str] | None = None) -> None:
     try:
         args.run(args)
     except ApiError as error:
-        print(f"error: {error.code}: {error.message}", file=sys.stderr)
-        sys.exit(2)
-    except Unreachable as error:
-        print(f"error: {error}", file=sys.stderr)
-        sys.exit(1)
+        _fail(Exit.REFUSED, f"{error.code}: {error.message}")
+    except OperatorError as error:
+        _fail(error.status, str(error))
     except (BotoCoreError, ClientError) as error:
-        print(f"error: DynamoDB: {error}", file=sys.stderr)
-        sys.exit(1)
+        _fail(Exit.UNREACHABLE, f"DynamoDB: {error}")
+
+
+def _fail(status: Exit, message: str) -> None:
+    """One line on stderr (never a traceback), then the exit status that says what kind of error it was."""
+    print(f"error: {' '.join(message.split())}", file=sys.stderr)
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from tests.support.list_shards import occupied, raise_and_settle, walk
 from tests.support.local import ok
 from tests.support.vouchers import offer
 from tools import cli
+from tools.exits import Exit
 
 
 def _member(tenant: Any, i: int) -> str:
@@ -128,7 +129,9 @@ def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant
         with pytest.raises(SystemExit) as refused:
             cli.main(["tenant", "shards", tenant.tenant_id, *wrong])
         err = capsys.readouterr().err
-        assert refused.value.code == 2 and err.startswith("error: validation_error") and err.count("\n") == 1, err
+        assert (
+            refused.value.code == Exit.REFUSED and err.startswith("error: validation_error") and err.count("\n") == 1
+        ), err
     cli.main(["tenant", "show", tenant.tenant_id])
     shown = json.loads(capsys.readouterr().out)
     assert (shown["listShards"], shown["counterShards"]) == (raised, 8)

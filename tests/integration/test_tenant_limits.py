@@ -12,6 +12,7 @@ from loyalty.services import tenants
 from loyalty.services.authorizer import authorize
 
 from tools import cli, limits
+from tools.exits import Exit
 
 ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/Production/GET/status"
 
@@ -69,7 +70,7 @@ def test_limits_create_then_update_one_key_and_one_plan_per_tenant(fresh_table, 
 def test_limits_refuse_an_unknown_tenant_or_a_zero_rate(fresh_table, api_id, capsys):
     with pytest.raises(SystemExit) as exited:
         cli.main(["tenant", "limits", "ghost", "--rate", "10", "--burst", "10", "--api-id", api_id])
-    assert exited.value.code == 2
+    assert exited.value.code == Exit.REFUSED
     tenants.create_tenant("real", "Real")
     with pytest.raises(SystemExit):
         cli.main(["tenant", "limits", "real", "--rate", "0", "--burst", "10", "--api-id", api_id])
@@ -190,4 +191,4 @@ def test_a_deployed_table_needs_the_api_id_to_create_a_tenant(monkeypatch, capsy
     monkeypatch.delenv("LOYALTY_API_ID", raising=False)
     with pytest.raises(SystemExit) as exited:
         cli.main(["tenant", "create", "nokey"])
-    assert "LOYALTY_API_ID" in str(exited.value.code)
+    assert exited.value.code == Exit.USAGE and "LOYALTY_API_ID" in capsys.readouterr().err

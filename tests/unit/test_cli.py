@@ -6,6 +6,7 @@ import json
 import pytest
 
 from tools import cli
+from tools.exits import Exit
 
 
 @pytest.fixture
@@ -16,10 +17,10 @@ def no_table(monkeypatch, tmp_path):
     return tmp_path
 
 
-def _one_error_line(capsys, run):
+def _one_error_line(capsys, run, status=Exit.UNREACHABLE):
     with pytest.raises(SystemExit) as stopped:
         run()
-    assert stopped.value.code == 1
+    assert stopped.value.code == status
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
     return err
@@ -28,6 +29,10 @@ def _one_error_line(capsys, run):
 @pytest.mark.parametrize("argv", [["tenant", "list"], ["key", "list", "acme"], ["check"], ["job", "expire-points"]])
 def test_without_a_running_engine_every_command_says_so_in_one_line(no_table, capsys, argv):
     assert "make serve" in _one_error_line(capsys, lambda: cli.main(argv))
+
+
+def test_stop_without_a_running_api_says_so_in_one_line(no_table, capsys):
+    assert "no local API is running" in _one_error_line(capsys, lambda: cli.main(["stop"]))
 
 
 def test_a_stale_state_file_is_one_line_not_a_traceback(no_table, capsys):
@@ -52,8 +57,9 @@ def test_now_is_refused_against_a_deployed_table_without_force(monkeypatch, caps
     monkeypatch.setenv("TABLE_NAME", "LoyaltyOffersApi-Table")
     monkeypatch.delenv("AWS_ENDPOINT_URL_DYNAMODB", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    message = _one_error_line(capsys, lambda: cli.main(["job", "expire-points", "--now", "2030-01-01T00:00:00Z"]))
-    assert "--force" in message
+    for when in (["--now", "2030-01-01T00:00:00Z"], ["--in-days", "400"]):
+        argv = ["job", "expire-points", *when]
+        assert "--force" in _one_error_line(capsys, lambda argv=argv: cli.main(argv), Exit.USAGE)
 
 
 def _subcommands(parser, trail=()):
@@ -123,3 +129,190 @@ def test_aws_clients_use_the_profiles_region_when_the_environment_names_none(tmp
     assert aws_client("dynamodb").meta.region_name == "eu-west-2"
     monkeypatch.setenv("AWS_REGION", "ap-south-1")  # the environment (Lambda's AWS_REGION) comes first
     assert aws_client("dynamodb").meta.region_name == "ap-south-1"
+
+
+def _event_file(tmp_path, text):
+    path = tmp_path / "event.json"
+    path.write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (lambda tmp: ["invoke", "no_such_function", "events/get_member.json"], "no function 'no_such_function'"),
+        (lambda tmp: ["invoke", "get_member", str(tmp / "missing.json")], "cannot read the event file"),
+        (lambda tmp: ["invoke", "get_member", _event_file(tmp, '{"httpMethod": ')], "is not JSON"),
+        (lambda tmp: ["invoke", "get_member", _event_file(tmp, "[1, 2]")], "not an object"),
+        (lambda tmp: ["invoke", "authorizer", "events/get_member.json"], "authorizer raised KeyError: 'methodArn'"),
+        (lambda tmp: ["job", "expire-points", "--now", "next tuesday"], "not an ISO-8601 time"),
+        (lambda tmp: ["job", "expire-points", "--now", "2030-01-01T00:00:00Z", "--in-days", "3"], "not allowed with"),
+        (lambda tmp: ["tenant", "create", "acme", "--currency", "XYZ"], "ISO 4217"),
+        (lambda tmp: ["tenant", "limits", "acme", "--rate", "1"], "--burst"),
+    ],
+    ids=["unknown-function", "missing-file", "malformed-json", "not-an-object", "function-fails", "bad-now",
+         "now-and-in-days", "bad-currency", "missing-option"],
+)  # fmt: skip
+def test_usage_errors_are_one_line_with_exit_status_2(tmp_path, capsys, argv, fragment):
+    assert fragment in _one_error_line(capsys, lambda: cli.main(argv(tmp_path)), Exit.USAGE)
+
+
+@pytest.fixture
+def on_the_table(fresh_table, monkeypatch):
+    """The CLI's commands act on the embedded table of the unit tests, as if `make serve` ran."""
+    monkeypatch.setattr(cli, "_target", lambda: "local")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["key", "list", "nobody"],
+        ["key", "issue", "nobody", "--scope", "read"],
+        ["key", "revoke", "nobody", "0123456789abcdef"],
+        ["tenant", "show", "nobody"],
+        ["tenant", "shards", "nobody", "--lists", "2"],
+        ["tenant", "gateway-key", "nobody", "--api-id", "abc123"],
+        ["tenant", "limits", "nobody", "--rate", "1", "--burst", "2", "--api-id", "abc123"],
+        ["job", "expire-points", "--tenant", "nobody"],
+        ["job", "approve-delayed", "--tenant", "nobody"],
+        ["check", "--tenant", "nobody"],
+    ],
+    ids=" ".join,
+)
+def test_an_unknown_tenant_is_refused_the_same_way_by_every_command(on_the_table, capsys, argv):
+    message = _one_error_line(capsys, lambda: cli.main(argv), Exit.REFUSED)
+    assert message == "error: not_found: Tenant nobody does not exist.\n"
+
+
+def test_revoking_a_key_twice_keeps_its_first_revocation_time(on_the_table, frozen, capsys):
+    from loyalty import apikeys
+    from loyalty.repository import keys, store
+    from loyalty.services import tenants
+
+    tenants.create_tenant("acme", "Acme")
+    issued = tenants.issue_key("acme", ["read"])
+    cli.main(["key", "revoke", "acme", issued["keyId"]])
+    first = json.loads(capsys.readouterr().out)
+    frozen.advance(hours=5)
+    cli.main(["key", "revoke", "acme", issued["keyId"]])
+    again = json.loads(capsys.readouterr().out)
+    assert first["status"] == again["status"] == "revoked"
+    assert again["revokedAt"] == first["revokedAt"] == "2026-05-01T09:00:00Z"
+    for stored in (keys.api_key("acme", issued["keyId"]), keys.key_index(apikeys.digest(issued["key"]))):
+        assert store.get(stored)["revokedAt"] == first["revokedAt"]
+
+
+def test_problems_found_and_no_engine_end_with_different_statuses(on_the_table, monkeypatch, capsys):
+    from loyalty.services import checker
+
+    monkeypatch.setattr(checker, "check", lambda tenants: {"members": 1, "problems": [{"memberId": "m"}]})
+    with pytest.raises(SystemExit) as found:
+        cli.main(["check"])
+    monkeypatch.undo()
+    monkeypatch.delenv("TABLE_NAME", raising=False)
+    monkeypatch.setenv("LOYALTY_LOCAL_DIR", "/nonexistent-loyalty-local")
+    with pytest.raises(SystemExit) as unreachable:
+        cli.main(["check"])
+    assert (found.value.code, unreachable.value.code) == (Exit.PROBLEMS, Exit.UNREACHABLE) == (1, 4)
+
+
+def test_every_exit_status_is_distinct_and_documented_in_help_and_guide(capsys):
+    from infra.config import ROOT
+    from tools.exits import MEANINGS, exit_table
+
+    assert len({int(code) for code in Exit.__members__.values()}) == len(Exit.__members__) == len(MEANINGS)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    shown = capsys.readouterr().out
+    for code, meaning in MEANINGS.items():
+        assert f"  {int(code)}  {meaning}" in shown.splitlines(), (code, shown)
+    assert exit_table() in (ROOT / "docs" / "guide.md").read_text()
+
+
+def test_scope_descriptions_come_from_the_route_table_in_help_and_guide(capsys):
+    import re
+
+    from loyalty.routes import ROUTES, SCOPES, scope_description
+
+    from infra.config import ROOT
+
+    integration = scope_description("integration")
+    for route in ROUTES:
+        if route.method != "GET":
+            named = re.search(rf"[(,] ?{route.function.replace('_', ' ')}[,)]", integration) is not None
+            assert named == ("integration" in route.scopes), (route.function, integration)
+    with pytest.raises(SystemExit):
+        cli.main(["key", "issue", "--help"])
+    told = {
+        "key issue --help": " ".join(capsys.readouterr().out.split()),
+        "guide.md": " ".join((ROOT / "docs" / "guide.md").read_text().split()),
+    }
+    for scope in SCOPES:
+        assert f"{scope}: {scope_description(scope)}" in told["key issue --help"], scope
+        assert f"`{scope}`: {scope_description(scope)}." in told["guide.md"], scope
+
+
+def test_serve_on_a_busy_port_is_one_line_and_its_own_status(capsys):
+    import socket
+
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    try:
+        port = held.getsockname()[1]
+        message = _one_error_line(capsys, lambda: cli.main(["serve", "--port", str(port)]), Exit.PORT)
+    finally:
+        held.close()
+    assert f"port {port} on 127.0.0.1 is in use" in message
+
+
+def test_a_start_that_cannot_listen_issues_no_key(on_the_table, monkeypatch, capsys):
+    """The port is taken between the check and the bind: the start fails before the demo key is made."""
+    import contextlib
+    import socket
+
+    from loyalty.services import tenants
+
+    from tools.local import engine_session, server
+
+    @contextlib.contextmanager
+    def engine():
+        yield engine_session.EngineSession("the unit tests' table")
+
+    monkeypatch.setattr(server, "_listen_check", lambda port: None)
+    monkeypatch.setattr(engine_session, "open_engine", engine)
+    held = socket.socket()
+    held.bind(("127.0.0.1", 0))
+    held.listen()
+    try:
+        _one_error_line(capsys, lambda: cli.main(["serve", "--port", str(held.getsockname()[1])]), Exit.PORT)
+    finally:
+        held.close()
+    assert not tenants.tenant_exists("demo") or tenants.list_keys("demo") == []
+
+
+def _serve_keys():
+    from loyalty.services import tenants
+
+    from tools.local.server import SERVE_LABEL
+
+    return {k["keyId"]: k["status"] for k in tenants.list_keys("demo") if k["label"] == SERVE_LABEL}
+
+
+def test_each_serve_start_leaves_one_active_serve_key(fresh_table, capsys):
+    from loyalty import apikeys
+
+    from tools.exits import Refused
+    from tools.local.server import prepare
+
+    first, second = prepare(None), prepare(None)
+    active = [key_id for key_id, status in _serve_keys().items() if status == "active"]
+    assert active == [apikeys.digest(second)[:16]] and len(_serve_keys()) == 2
+    given = "lk_demo_" + "g" * 32
+    assert prepare(given) == given and prepare(given) == given  # kept, not issued again
+    active = [key_id for key_id, status in _serve_keys().items() if status == "active"]
+    assert active == [apikeys.digest(given)[:16]] and len(_serve_keys()) == 3
+    assert first != second and "Revoked the admin key of an earlier start" in capsys.readouterr().out
+    prepare(None)  # replaces the given key
+    with pytest.raises(Refused, match="was revoked"):
+        prepare(given)

@@ -168,6 +168,17 @@ def build_event(
     }
 
 
+def _forget_unpublished_metrics() -> None:
+    """With metrics disabled (locally), Powertools' flush keeps each request's metrics instead of clearing them:
+    one process serving many requests would print a 100-value EMF blob, then an empty-metrics warning, every
+    100 requests. Locally they are dropped after each request; on Lambda the flush publishes and clears them."""
+    from aws_lambda_powertools.metrics.functions import is_metrics_disabled
+    from loyalty.observability import metrics
+
+    if is_metrics_disabled():
+        metrics.clear_metrics()
+
+
 class Gateway:
     """Serves requests exactly as the deployed API would, from the route table."""
 
@@ -214,4 +225,6 @@ class Gateway:
                 result = handler(event, LambdaContext(route.function, str(uuid.uuid4())))
         except Exception:  # the function itself crashed (the edge answers every error it catches)
             return _gateway("INTEGRATION_FAILURE")
+        finally:
+            _forget_unpublished_metrics()
         return Answer(result["statusCode"], result.get("headers") or {}, result.get("body") or "")

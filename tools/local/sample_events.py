@@ -11,7 +11,7 @@ from tools.local.gateway import build_event
 # function → (path parameters, body, query string)
 SAMPLES: dict = {
     "create_member": ({}, {"email": "ada@example.com", "externalId": "cust-1001", "firstName": "Ada"}, ""),
-    "list_members": ({}, None, "limit=10&createdFrom=2026-01-01T00:00:00Z"),
+    "list_members": ({}, None, "limit=10&createdFrom=2024-11-01T00:00:00Z"),
     "get_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
     "update_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"firstName": "Ada", "status": "active"}, ""),
     "erase_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
@@ -44,7 +44,7 @@ SAMPLES: dict = {
         None,
         "limit=10&type=award&status=approved",
     ),
-    "list_transactions": ({}, None, "limit=25&from=2026-11-01T00:00:00Z&to=2026-11-30T23:59:59Z"),
+    "list_transactions": ({}, None, "limit=25&from=2024-11-01T00:00:00Z&to=2024-11-30T23:59:59Z"),
     "get_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
     "approve_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
     "reject_transaction": ({"transactionId": "01JD80A1B2C3D4E5F6G7H8J9K0"}, {"reason": "Duplicate submission"}, ""),
@@ -96,8 +96,8 @@ SAMPLES: dict = {
     "update_reward": ({"rewardId": "coffee-5"}, {"pointsCost": 450, "tierIds": ["gold"]}, ""),
     "add_reward_codes": ({"rewardId": "coffee-5"}, {"codes": ["CAFE-7K2M-9QXA", "CAFE-3JHD-P8LW"]}, ""),
     "create_redemption": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"rewardId": "coffee-5"}, ""),
-    "list_member_redemptions": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "status=issued"),
-    "list_redemptions": ({}, None, "from=2026-11-01T00:00:00Z&limit=50"),
+    "list_member_redemptions": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "status=pending"),
+    "list_redemptions": ({}, None, "from=2024-11-01T00:00:00Z&limit=50"),
     "get_redemption": ({"redemptionId": "01JD81C3D4E5F6G7H8J9K0M1N2"}, None, ""),
     "complete_redemption": ({"redemptionId": "01JD81C3D4E5F6G7H8J9K0M1N2"}, None, ""),
     "cancel_redemption": (

@@ -6,9 +6,11 @@ is DynamoDB Local on its own loopback port, which `make serve` starts, keeps in 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -118,19 +120,57 @@ class _Handler(BaseHTTPRequestHandler):
         raise AttributeError(name)
 
 
+SERVE_LABEL = "make serve"
+
+
 def prepare(api_key: str | None) -> str:
-    """Make sure the demo tenant exists and has an admin key (the given one, or a new one); return the key."""
+    """Make sure the demo tenant exists and has one active `make serve` admin key: the given one (issued unless
+    an earlier start did) or a new one; the key an earlier start made is revoked when another replaces it."""
+    from loyalty import apikeys
     from loyalty.errors import Conflict
     from loyalty.services import tenants
 
+    from tools.exits import Refused
     from tools.local.seed import seed_demo
 
     seed_demo()
     try:
-        issued = tenants.issue_key(DEMO_TENANT, ["admin"], label="make serve", key=api_key)
+        issued = tenants.issue_key(DEMO_TENANT, ["admin"], label=SERVE_LABEL, key=api_key)
+        key, key_id = issued["key"], issued["keyId"]
     except Conflict:  # LOYALTY_API_KEY was issued by an earlier run: the database kept it
-        return api_key or ""
-    return issued["key"]
+        key, key_id = api_key or "", apikeys.digest(api_key or "")[:16]
+        kept = {k["keyId"]: k for k in tenants.list_keys(DEMO_TENANT)}.get(key_id)
+        if kept is None or kept["status"] != "active":
+            why = "is not a key of tenant 'demo'" if kept is None else f"was revoked at {kept.get('revokedAt')}"
+            raise Refused(f"LOYALTY_API_KEY {why}: unset it for a new key, or choose another") from None
+    for earlier in tenants.list_keys(DEMO_TENANT):
+        if earlier["label"] == SERVE_LABEL and earlier["status"] == "active" and earlier["keyId"] != key_id:
+            tenants.revoke_key(DEMO_TENANT, earlier["keyId"])
+            print(f"Revoked the admin key of an earlier start ({earlier['prefix']}…, keyId {earlier['keyId']})")
+    return key
+
+
+def _listen_check(port: int) -> None:
+    """Fail before the engine starts, in one line, when the port cannot be had (in use, or not allowed)."""
+    probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds (TIME_WAIT is fine)
+        probe.bind(("127.0.0.1", port))
+    except OSError as error:
+        raise _unavailable(port, error) from None
+    finally:
+        probe.close()
+
+
+def _unavailable(port: int, error: OSError) -> Exception:
+    from tools.exits import PortUnavailable
+
+    if error.errno == errno.EADDRINUSE:
+        return PortUnavailable(
+            f"port {port} on 127.0.0.1 is in use (another `make serve`?): stop it (`make stop`) or choose another "
+            "port, e.g. PORT=3001 make serve"
+        )
+    return PortUnavailable(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}")
 
 
 def _stop_on_sigterm() -> None:
@@ -146,13 +186,21 @@ def serve(port: int | None = None) -> None:
     from tools.local.engine_session import open_engine
 
     started = time.monotonic()
+    port = int(os.environ.get("PORT", "3000")) if port is None else port
+    _listen_check(port)
     _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    port = int(os.environ.get("PORT", "3000")) if port is None else port
     with open_engine() as engine:
-        key = prepare(os.environ.get("LOYALTY_API_KEY") or None)
-        api = LocalApi(port, serialise=engine.embedded)
+        try:
+            api = LocalApi(port, serialise=engine.embedded)  # bound before a key is issued
+        except OSError as error:
+            raise _unavailable(port, error) from None
+        try:
+            key = prepare(os.environ.get("LOYALTY_API_KEY") or None)
+        except BaseException:
+            api.server_close()
+            raise
         engine.announce(api.url)
         print(f"Loyalty API on {api.url} ({engine.description}), ready in {time.monotonic() - started:.2f}s")
         if not os.environ.get("LOYALTY_API_KEY"):

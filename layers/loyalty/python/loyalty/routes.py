@@ -270,3 +270,22 @@ def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
             return route, params, True
         path_known = True
     return None, {}, path_known
+
+
+def scope_description(scope: str) -> str:
+    """What a key of this scope may call, read off the route table (the CLI's help and docs/guide.md say this)."""
+    allowed = [route for route in ROUTES if scope in route.scopes]
+    if len(allowed) == len(ROUTES):
+        return "every route"
+    reads = [route for route in ROUTES if route.method == "GET"]
+    if all(scope in route.scopes for route in reads):
+        said = ["every GET route"]
+    else:
+        said = [f"GET {route.path}" for route in reads if scope in route.scopes]
+    writes: dict[str, list[str]] = {}
+    for route in allowed:
+        if route.method != "GET":
+            writes.setdefault(route.tag, []).append(route.function.replace("_", " "))
+    if not writes:
+        return ", ".join(said) + ", nothing else"
+    return ", ".join(said) + ", and " + ", ".join(f"{tag} ({', '.join(names)})" for tag, names in writes.items())

@@ -68,6 +68,7 @@ def _shards_view(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def show_tenant(tenant_id: str) -> dict[str, Any]:
     """The tenant's record as the operator sees it: id, name, creation time and its shard counts (its lists',
     and its new counters')."""
+    require_tenant(tenant_id)
     record = store.get_required(keys.tenant_record(tenant_id), f"tenant {tenant_id}")
     shown = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
     counts = list_shards.stored(tenant_id)
@@ -85,8 +86,7 @@ def set_shards(
     for setting, count in (("lists", lists), ("counters", counters)):
         if count is not None:
             shard_counts.check(setting, count)
-    if not tenant_exists(tenant_id):
-        raise NotFound(f"Tenant {tenant_id} does not exist.")
+    require_tenant(tenant_id)
     if lists is not None:
         raise_list_shards(tenant_id, lists, families)
     if counters is not None:
@@ -116,8 +116,7 @@ def raise_list_shards(tenant_id: str, count: int, families: list[str] | None = N
                 details=[{"field": "lists", "message": f"a shard count only grows ({which}): {count} would lower it"}]
             )
 
-    if not tenant_exists(tenant_id):
-        raise NotFound(f"Tenant {tenant_id} does not exist.")
+    require_tenant(tenant_id)
     current = list_shards.stored(tenant_id)["lists"]
     check(current)
     growing = [family for family in named if int(current[family]["count"]) < count]
@@ -130,6 +129,12 @@ def tenant_exists(tenant_id: str) -> bool:
     return store.get(keys.tenant_record(tenant_id)) is not None
 
 
+def require_tenant(tenant_id: str) -> None:
+    """404 for a tenant that does not exist: every operator action on one tenant says so the same way."""
+    if not tenant_exists(tenant_id):
+        raise NotFound(f"Tenant {tenant_id} does not exist.")
+
+
 def list_tenants() -> list[str]:
     """Every tenant id (the registry partition, paged through)."""
     return [item["tenantId"] for item in keys.registry().all()]
@@ -137,8 +142,7 @@ def list_tenants() -> list[str]:
 
 def issue_key(tenant_id: str, scopes: list[str], label: str = "", key: str | None = None) -> dict[str, Any]:
     """Issue a key with the given scopes; the secret is in the answer and nowhere else."""
-    if not tenant_exists(tenant_id):
-        raise NotFound(f"Tenant {tenant_id} does not exist.")
+    require_tenant(tenant_id)
     unknown = set(scopes) - set(SCOPES)
     if not scopes or unknown:
         raise ValidationFailed(f"Scopes must be some of {', '.join(SCOPES)}.")
@@ -174,19 +178,26 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_keys(tenant_id: str) -> list[dict[str, Any]]:
+    require_tenant(tenant_id)
     return [_public(record) for record in keys.api_keys(tenant_id)]
 
 
 def revoke_key(tenant_id: str, key_id: str) -> dict[str, Any]:
     """Revoke a key by its id; the gateway refuses it once the authorizer's cached answer lapses
-    (AUTHORIZER_CACHE_SECONDS in infra/config.py)."""
+    (AUTHORIZER_CACHE_SECONDS in infra/config.py). A key revoked already stays as it is: its first revokedAt."""
+    require_tenant(tenant_id)
     record = store.get_required(keys.api_key(tenant_id, key_id), f"key {key_id} of tenant {tenant_id}")
-    now = clock.iso(clock.now())
-    revoked = {"status": "revoked", "revokedAt": now}
-    store.transact(
-        [
-            store.update(keys.api_key(tenant_id, key_id), set_values=revoked),
-            store.update(keys.key_index(record["secretHash"]), set_values=revoked),
-        ]
-    )
+    if record.get("revokedAt"):
+        return _public(record)
+    revoked = {"status": "revoked", "revokedAt": clock.iso(clock.now())}
+    active = {"status": "active"}  # a concurrent revoke keeps its time, not ours
+    try:
+        store.transact(
+            [
+                store.update_if(keys.api_key(tenant_id, key_id), active, revoked),
+                store.update_if(keys.key_index(record["secretHash"]), active, revoked),
+            ]
+        )
+    except store.ConditionFailed:
+        return _public(store.get_required(keys.api_key(tenant_id, key_id), f"key {key_id} of tenant {tenant_id}"))
     return _public({**record, **revoked})
