@@ -109,7 +109,7 @@ def one_of(*choices: str, **schema: Any) -> Any:
             raise problem("must be one of: " + ", ".join(choices))
         return value
 
-    return Annotated[Literal[choices], _field(schema), checking(check)]  # type: ignore[valid-type]
+    return Annotated[Literal[choices], _field(schema), checking(check)]
 
 
 def integer(*, minimum: int | None = None, maximum: int | None = None, query: bool = False, **schema: Any) -> Any:
@@ -238,7 +238,7 @@ def bounded_list(item: Any, *, min_items: int = 0, max_items: int = 100, **schem
         return value
 
     bounds = _field(schema, min_length=min_items or None, max_length=max_items)
-    return Annotated[list[item], bounds, checking(check)]  # type: ignore[valid-type]
+    return Annotated[list[item], bounds, checking(check)]
 
 
 def phone(**schema: Any) -> Any:

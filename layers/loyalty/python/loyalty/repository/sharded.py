@@ -112,7 +112,7 @@ class ShardedCollection:
         budget = 3 * shards - len(first)
         while True:
             held = [k for k in range(shards) if open_[k]]
-            pick = max if newest_first else min  # the shard whose unread items could come next
+            pick = _last_of if newest_first else _first_of  # the shard whose unread items could come next
             bound = pick(held, key=lambda k: resume[k] or "") if held else None
             candidates = sorted(
                 (item for items in read for item in items), key=lambda i: i[sort_name], reverse=newest_first
@@ -159,3 +159,11 @@ class ShardedCollection:
         named = [p for p in positions if p and p != _DONE]
         furthest = (min if newest_first else max)(named, default="")
         return positions + [furthest] * (self.shards - len(positions))
+
+
+def _first_of(shards: list[int], key: Callable[[int], str]) -> int:
+    return min(shards, key=key)
+
+
+def _last_of(shards: list[int], key: Callable[[int], str]) -> int:
+    return max(shards, key=key)

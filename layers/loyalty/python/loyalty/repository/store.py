@@ -39,7 +39,7 @@ class _Outcome:
     NOT_APPLIED, UNKNOWN, FINAL = "not applied", "unknown", "final"
 
 
-def _call(operation: Callable[..., dict], *, writes: bool = False, **kwargs: Any) -> dict:
+def _call(operation: Callable[..., dict[str, Any]], *, writes: bool = False, **kwargs: Any) -> dict[str, Any]:
     """One DynamoDB call under the retry policy: what was certainly not applied (and any read) is sent again."""
     budget = retry.outages()
     while True:
@@ -109,11 +109,13 @@ def key_of(item: dict[str, Any], index: str | None = None) -> dict[str, Any]:
 
 
 def sort_key(item: dict[str, Any]) -> str:
-    return item[SORT_KEY]
+    sort: str = item[SORT_KEY]
+    return sort
 
 
 def partition_of(item: dict[str, Any]) -> str:
-    return item[PARTITION_KEY]
+    partition: str = item[PARTITION_KEY]
+    return partition
 
 
 def required(item: dict[str, Any] | None, what: str) -> dict[str, Any]:

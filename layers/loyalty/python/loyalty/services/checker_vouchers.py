@@ -71,7 +71,9 @@ def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str
     for, (offerId, memberId or None) per voucher issued, for the offer checks."""
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None]] = []
-    for offer, _ in (found for found in offers_db.everything(tenant_id).values() if found[0] is not None):
+    for offer, _ in offers_db.everything(tenant_id).values():
+        if offer is None:
+            continue
         vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]

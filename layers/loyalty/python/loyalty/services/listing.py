@@ -22,7 +22,7 @@ def newest_first(
     collection: store.Collection | sharded.ShardedCollection,
     filters: tuple[str, ...],
     shape: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Page:
+) -> Page[list[dict[str, Any]]]:
     """One page of `collection`: one Query of the member's list, a scatter-gather of the program's shards.
 
     `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.

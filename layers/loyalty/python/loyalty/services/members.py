@@ -92,7 +92,7 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
     return public(tenant_id, load(tenant_id, member_id))
 
 
-def list_members(tenant_id: str, query: MemberListQuery) -> Page:
+def list_members(tenant_id: str, query: MemberListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first, by creation time; by email or externalId, the one member holding that value.
 
     A page reads the listing entries (a scatter-gather of the creation list's shards) and then those

@@ -195,7 +195,7 @@ def _read(
     return items, page.next_token(last)
 
 
-def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
+def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
     (both write-sharded: a page is a scatter-gather, see repository/sharded.py). An unknown offerCode
     is an empty page, after the query itself was checked."""
@@ -209,7 +209,7 @@ def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
     return Page([public(item) for item in items], token)
 
 
-def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQuery) -> Page:
+def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQuery) -> Page[dict[str, Any]]:
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""

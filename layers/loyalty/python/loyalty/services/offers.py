@@ -121,7 +121,7 @@ def get_offer(tenant_id: str, offer_id: str) -> dict[str, Any]:
     return public(*load(tenant_id, offer_id))
 
 
-def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
+def list_offers(tenant_id: str, query: OfferListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first (filter status), each with its redemptionCount (one Query, the counters by key);
     offerCode: one lookup."""
     page = paging.request(tenant_id, "offers", query.given())
@@ -169,7 +169,7 @@ def for_member(
     return fields_of(MemberOffer, {**shown, "redemptionCount": usage_db.used(shards), "redemptionsLeft": left})
 
 
-def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page:
+def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page[list[dict[str, Any]]]:
     """Published, current offers the member may still use, soonest ending first.
 
     One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member

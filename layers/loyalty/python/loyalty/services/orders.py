@@ -94,7 +94,7 @@ def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
     return public(store.get_required(orders_db.key(tenant_id, order_id), "order"))
 
 
-def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page:
+def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page[list[dict[str, Any]]]:
     page = paging.request(tenant_id, f"orders:{member_id}", query.given())
     items, last = orders_db.of_member(tenant_id, member_id).query(newest_first=True, limit=page.limit, start=page.start)
     if not items and page.first:

@@ -106,7 +106,9 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
     return public(store.get_required(redemptions_db.key(tenant_id, redemption_id), "redemption"))
 
 
-def list_redemptions(tenant_id: str, query: RedemptionListQuery, member_id: str | None = None) -> Page:
+def list_redemptions(
+    tenant_id: str, query: RedemptionListQuery, member_id: str | None = None
+) -> Page[list[dict[str, Any]]]:
     """Newest first, one member's (with member_id) or the program's; filter status."""
     return listing.newest_first(
         tenant_id,

@@ -114,7 +114,7 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return with_stock(tenant_id, reward_id)
 
 
-def list_rewards(tenant_id: str, query: RewardListQuery) -> Page:
+def list_rewards(tenant_id: str, query: RewardListQuery) -> Page[list[dict[str, Any]]]:
     """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
     page = paging.request(tenant_id, "rewards", query.given())
     items, last = rewards_db.catalog(tenant_id).query(

@@ -75,7 +75,7 @@ def _shards_view(stored: dict[str, dict[str, Any]]) -> dict[str, Any]:
 def show_tenant(tenant_id: str) -> dict[str, Any]:
     """The tenant's record as the operator sees it: id, name, creation time and its lists' shard counts."""
     record = store.get_required(keys.tenant_record(tenant_id), f"tenant {tenant_id}")
-    shown = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
+    shown: dict[str, Any] = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
     return {**shown, "listShards": _shards_view(list_shards.stored(tenant_id))}
 
 
@@ -131,7 +131,7 @@ def issue_key(tenant_id: str, scopes: list[str], label: str = "", key: str | Non
     if apikeys.bearer_digest(f"Bearer {secret}") is None:
         raise ValidationFailed("A key is 1 to 512 printable characters without spaces.")
     secret_hash = apikeys.digest(secret)
-    record = {
+    record: dict[str, Any] = {
         "tenantId": tenant_id,
         "keyId": secret_hash[:16],
         "prefix": secret[:12],

@@ -52,7 +52,9 @@ def get_transaction(tenant_id: str, transaction_id: str) -> dict[str, Any]:
     return public(store.get_required(ledger_db.key(tenant_id, transaction_id), "transaction"))
 
 
-def list_transactions(tenant_id: str, query: TransactionListQuery, member_id: str | None = None) -> Page:
+def list_transactions(
+    tenant_id: str, query: TransactionListQuery, member_id: str | None = None
+) -> Page[list[dict[str, Any]]]:
     """Newest first, one member's (with member_id) or the program's; filters status and type."""
     return listing.newest_first(
         tenant_id,

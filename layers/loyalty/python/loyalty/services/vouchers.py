@@ -178,7 +178,7 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
     return public(found)
 
 
-def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page:
+def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
     page = paging.request(tenant_id, f"vouchers:{offer_id}", query.given())
     items, last = vouchers_db.page(tenant_id, offer_id, query.status, page.limit, page.start)
@@ -204,6 +204,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
 
     def attempt(operation: Operation) -> dict[str, Any]:
+        voucher: dict[str, Any] | None
         if looked_up is not None and operation.first:
             operation.read([])  # the Idempotency-Key record, when there is one
             voucher = looked_up
