@@ -57,12 +57,12 @@ def offers_and_states(
     member_id: str,
     offer_ids: list[str],
     *,
-    also: Sequence[store.Key] = (),
+    also: Sequence[store.Key[Any]] = (),
     with_offers: bool = False,
-) -> tuple[list[dict[str, Any] | None], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """`also`'s items, the offers by id (when asked) and this member's state for each offer: one
-    BatchGetItem per 100 keys."""
-    wanted = [*also, *(key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
+) -> tuple[list[Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    """`also`'s items (of any record; None where absent), the offers by id (when asked) and this member's
+    state for each offer: one BatchGetItem per 100 keys."""
+    wanted: list[store.Key[Any]] = [*also, *(key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
     if with_offers:
         wanted += [offers_db.offer_key(tenant_id, offer_id) for offer_id in offer_ids]
     found = store.get_many(wanted)

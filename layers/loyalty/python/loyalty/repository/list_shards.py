@@ -72,7 +72,7 @@ def stored(tenant_id: str) -> dict[str, dict[str, Any]]:
 
 
 def collection(
-    tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key]
+    tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key[Any]]
 ) -> sharded.ShardedCollection:
     """A write-sharded list of the tenant with its family's count."""
     count = counts(tenant_id)[family]

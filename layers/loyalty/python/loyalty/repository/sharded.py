@@ -50,7 +50,7 @@ class ShardedCollection:
 
     base: str
     index: str
-    item_key: Callable[[str], store.Key]
+    item_key: Callable[[str], store.Key[Any]]
     shards: int = field(default_factory=lambda: SHARDS)  # read when built (the state machines use fewer)
     writes: int | None = None
 
@@ -88,7 +88,7 @@ class ShardedCollection:
         read: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
         resume: list[str | None] = [p or None for p in positions]  # the next Query of a shard starts after it
         open_ = [p != _DONE for p in positions]
-        later = (lambda a, b: a > b) if newest_first else (lambda a, b: a < b)
+        later: Callable[[Any, Any], bool] = (lambda a, b: a > b) if newest_first else (lambda a, b: a < b)
 
         def fetch(k: int, count: int) -> None:
             begin = resume[k]
@@ -112,7 +112,7 @@ class ShardedCollection:
         budget = 3 * shards - len(first)
         while True:
             held = [k for k in range(shards) if open_[k]]
-            pick = _last_of if newest_first else _first_of  # the shard whose unread items could come next
+            pick = max if newest_first else min  # the shard whose unread items could come next
             bound = pick(held, key=lambda k: resume[k] or "") if held else None
             candidates = sorted(
                 (item for items in read for item in items), key=lambda i: i[sort_name], reverse=newest_first
@@ -159,11 +159,3 @@ class ShardedCollection:
         named = [p for p in positions if p and p != _DONE]
         furthest = (min if newest_first else max)(named, default="")
         return positions + [furthest] * (self.shards - len(positions))
-
-
-def _first_of(shards: list[int], key: Callable[[int], str]) -> int:
-    return min(shards, key=key)
-
-
-def _last_of(shards: list[int], key: Callable[[int], str]) -> int:
-    return max(shards, key=key)

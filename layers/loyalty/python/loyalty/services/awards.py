@@ -115,7 +115,7 @@ def award(caller: Caller, member_id: str, body: AwardCreate) -> dict[str, Any]:
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
-        wanted = [members_db.key(tenant_id, member_id)]
+        wanted: list[store.Key[Any]] = [members_db.key(tenant_id, member_id)]
         counter_at = counter_key(tenant_id, member_id, activity, now)
         wanted += [counter_at] if counter_at else []
         if order_id:

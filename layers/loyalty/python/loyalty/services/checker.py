@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from loyalty.repository import ledger as ledger_db
@@ -11,6 +12,7 @@ from loyalty.repository import orders as orders_db
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
+from loyalty.repository.records import LotRecord, MemberRecord
 from loyalty.services import checker_offers, checker_pools, checker_vouchers, tenants, transactions
 from loyalty.services.book import unspent
 
@@ -45,7 +47,7 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
         return [{"tenantId": tenant_id, "memberId": member_id, "field": "member", "problem": "missing"}]
     entries = ledger_db.of_member(tenant_id, member_id).all(limit=500)
     expected = expected_balance(entries)
-    stored = member["balance"]
+    stored: Mapping[str, Any] = member["balance"]  # read by the names expected_balance gives
     problems = []
 
     def report(field: str, found: int, wanted: int) -> None:
@@ -81,7 +83,7 @@ def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any
     ]
 
 
-def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _dangling_lots(member: MemberRecord, lots: list[LotRecord]) -> list[tuple[str, str]]:
     """The member's record and its lots must name each other: the last lot is where credits go next."""
     out = []
     last = member.get("lastLotExpiry")
@@ -101,7 +103,7 @@ def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[t
     return out
 
 
-def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check_guards(tenant_id: str, found: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Each member's email and externalId must be held by a guard that names the member back."""
     problems: list[dict[str, Any]] = []
     wanted = [

@@ -99,7 +99,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
-        wanted = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
+        wanted: list[store.Key[Any]] = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
             wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)

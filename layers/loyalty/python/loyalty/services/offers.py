@@ -209,9 +209,11 @@ def _offer_and_state(
     """The offer (404 if none), the member's state for it (404 if no such member, 409 if erased) and a
     condition that the member is unchanged, for the write (an erasure that commits first wins)."""
     offer, _ = load(tenant_id, offer_id)
-    member, state = operation.read(
-        [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
-    )
+    wanted: list[store.Key[Any]] = [
+        members_db.key(tenant_id, member_id),
+        activations_db.key(tenant_id, member_id, offer_id),
+    ]
+    member, state = operation.read(wanted)
     if member is None:
         raise NotFound("The member does not exist.")
     Book(tenant_id, member).require_not_erased()

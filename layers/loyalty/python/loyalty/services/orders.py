@@ -38,7 +38,7 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         now = clock.now()
         counter_at = awards.counter_key(tenant_id, member_id, activity, now) if activity else None
-        wanted = [
+        wanted: list[store.Key[Any]] = [
             orders_db.key(tenant_id, order_id),
             members_db.key(tenant_id, member_id),
             *([awards_db.awarded_guard(tenant_id, activity["activityId"], order_id)] if activity else []),
@@ -172,12 +172,11 @@ def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict
             )
         now = clock.now()
         points = _points_to_return(order, amount)
-        member, *entries = store.get_many(
-            [
-                members_db.key(tenant_id, order["memberId"]),
-                *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
-            ]
-        )
+        keys: list[store.Key[Any]] = [
+            members_db.key(tenant_id, order["memberId"]),
+            *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
+        ]
+        member, *entries = store.get_many(keys)
         assert member is not None, "an order's member is never deleted"
         book = Book(tenant_id, member)
         clawback = _Clawback(book, tenant_id)

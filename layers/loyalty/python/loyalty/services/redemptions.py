@@ -53,9 +53,11 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
     settings = program.load(tenant_id)
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        member, counter = operation.read(
-            [members_db.key(tenant_id, member_id), redemptions_db.count_key(tenant_id, member_id, reward["rewardId"])]
-        )
+        wanted: list[store.Key[Any]] = [
+            members_db.key(tenant_id, member_id),
+            redemptions_db.count_key(tenant_id, member_id, reward["rewardId"]),
+        ]
+        member, counter = operation.read(wanted)
         member = store.required(member, "member")
         book = Book(tenant_id, member)
         book.require_active()

@@ -89,7 +89,10 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
         offer, usage = offers_db.read_offer(tenant_id, offer_id)
         offer = _require_current(offer, clock.iso(now))
         pool = vouchers_db.pool(tenant_id, offer)
-        holder = [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
+        holder: list[store.Key[Any]] = [
+            members_db.key(tenant_id, member_id),
+            activations_db.key(tenant_id, member_id, offer_id),
+        ]
         found = operation.read([*(holder if member_id else []), *pool.stock.keys()])
         member, state = found[:2] if member_id else (None, None)
         if member_id and member is None:
