@@ -10,7 +10,7 @@ with an integral value (1.0, 1e2) is that integer, as the hand-written validator
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -329,7 +329,7 @@ def checked(shape: type[S], document: Any) -> S:
     return model
 
 
-def fields_of(shape: type[BaseModel], item: dict[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+def fields_of(shape: type[BaseModel], item: Mapping[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:
     """The fields of a response shape taken from a stored item, in the shape's order (missing ones None)."""
     names = (field.alias or name for name, field in shape.model_fields.items())
     return {name: item.get(name) for name in names if name not in without}

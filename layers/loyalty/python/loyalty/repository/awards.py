@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from loyalty.repository import keys, members, store
+from loyalty.repository.records import TransactionRecord
 from loyalty.repository.table import TTL_ATTRIBUTE
 
 
@@ -13,7 +12,7 @@ def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:
     return store.key(f"{keys.tenant(tenant_id)}#AWARDED#{activity_id}#{order_id}", "GUARD")
 
 
-def put_awarded(tenant_id: str, activity_id: str, order_id: str, entry: dict[str, Any]) -> store.TxItem:
+def put_awarded(tenant_id: str, activity_id: str, order_id: str, entry: TransactionRecord) -> store.TxItem:
     """Take the earn-once guard, pointing at the entry that earned."""
     reference = {"transactionId": entry["transactionId"], "memberId": entry["memberId"]}
     return store.put_new({**awarded_guard(tenant_id, activity_id, order_id), **reference})

@@ -73,8 +73,8 @@ def stored(tenant_id: str) -> dict[str, dict[str, Any]]:
 
 def collection(
     tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key[Any]]
-) -> sharded.ShardedCollection:
-    """A write-sharded list of the tenant with its family's count."""
+) -> sharded.ShardedCollection[Any]:
+    """A write-sharded list of the tenant with its family's count (the caller names the record its entries are)."""
     count = counts(tenant_id)[family]
     return sharded.ShardedCollection(base, index, item_key, shards=count.reads, writes=count.writes)
 

@@ -23,9 +23,9 @@ R = TypeVar("R", bound=Mapping[str, Any])  # a record read by key
 if TYPE_CHECKING:
     from typing_extensions import TypeVar as TypeVarWithDefault
 
-    Record = TypeVarWithDefault("Record", covariant=True, default=dict[str, Any])
+    Record = TypeVarWithDefault("Record", covariant=True, bound=Mapping[str, Any], default=dict[str, Any])
 else:
-    Record = TypeVar("Record", covariant=True)
+    Record = TypeVar("Record", covariant=True, bound=Mapping[str, Any])
 
 
 class Key(dict[str, str], Generic[Record]):
@@ -269,20 +269,22 @@ def query(
 
 
 @dataclass(frozen=True)
-class Collection:
-    """One partition of the table (index None) or of an index: what one Query reads, in sort-key order."""
+class Collection(Generic[Record]):
+    """One partition of the table (index None) or of an index: what one Query reads, in sort-key order.
+    `Collection[TransactionRecord]`: its items are those records (with their key and index attributes)."""
 
     partition: str
     index: str | None = None
 
-    def query(self, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def query(self, **kwargs: Any) -> tuple[list[Record], dict[str, Any] | None]:
         """One page (see `query` for the options)."""
         attribute = INDEXES[self.index][0] if self.index else PARTITION_KEY
-        return query((attribute, self.partition), index=self.index, **kwargs)
+        items, last = query((attribute, self.partition), index=self.index, **kwargs)
+        return cast("list[Record]", items), last
 
-    def all(self, **kwargs: Any) -> list[dict[str, Any]]:
+    def all(self, **kwargs: Any) -> list[Record]:
         """Every item, page after page (jobs, the checker and operator tools; requests read one page)."""
-        found: list[dict[str, Any]] = []
+        found: list[Record] = []
         start = None
         while True:
             items, start = self.query(start=start, **kwargs)

@@ -12,6 +12,7 @@ from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
+from loyalty.repository.records import TransactionRecord
 from loyalty.services import activities, program, transactions
 from loyalty.services.book import Book, expires_at
 
@@ -74,7 +75,7 @@ def grant(
     *,
     order_id: str | None = None,
     reason: str | None = None,
-) -> tuple[list[store.TxItem], dict[str, Any]]:
+) -> tuple[list[store.TxItem], TransactionRecord]:
     """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard."""
     tenant_id = book.tenant_id
     settings = program.load(tenant_id)

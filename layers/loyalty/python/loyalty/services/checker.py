@@ -12,12 +12,12 @@ from loyalty.repository import orders as orders_db
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.repository.records import LotRecord, MemberRecord
+from loyalty.repository.records import LotRecord, MemberRecord, TransactionRecord
 from loyalty.services import checker_offers, checker_pools, checker_vouchers, tenants, transactions
 from loyalty.services.book import unspent
 
 
-def expected_balance(entries: list[dict[str, Any]]) -> dict[str, int]:
+def expected_balance(entries: list[TransactionRecord]) -> dict[str, int]:
     """A balance as the ledger says it must be (the contract's identities)."""
     out = dict.fromkeys(("available", "pending", "redeemed", "expired", "lifetime", "qualified"), 0)
     sign = {"deduct": -1, "redeem": -1, "return": -1, "expire": -1, "refund": 1}
@@ -72,7 +72,7 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _dangling_orders(tenant_id: str, member_id: str, entries: list[TransactionRecord]) -> list[tuple[str, str]]:
     """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
     own = {entry["transactionId"] for entry in entries}
     return [

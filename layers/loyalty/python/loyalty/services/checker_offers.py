@@ -12,10 +12,11 @@ from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
+from loyalty.repository.records import TransactionRecord
 from loyalty.services import transactions
 
 
-def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
+def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[TransactionRecord | None]:
     wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
     return store.get_many(wanted)
 

@@ -20,7 +20,8 @@ from loyalty.repository import store
 
 
 def member_uses(state: dict[str, Any] | None) -> int:
-    return (state or {}).get("uses", 0)
+    uses: int = (state or {}).get("uses", 0)
+    return uses
 
 
 def left(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, Any] | None) -> int | None:

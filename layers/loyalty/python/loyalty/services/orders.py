@@ -15,6 +15,7 @@ from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import paging, store
+from loyalty.repository.records import TransactionRecord
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
@@ -105,13 +106,14 @@ def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) ->
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
     """This return's share: cumulative floor(pointsAwarded * returned / total), less what was returned before."""
     total, cumulative = Decimal(order["total"]), Decimal(order["returnedAmount"]) + amount
-    target = order["pointsAwarded"]
+    target: int = order["pointsAwarded"]
     if cumulative < total:
         target = int((order["pointsAwarded"] * cumulative / total).to_integral_value(ROUND_FLOOR))
-    return target - order["pointsReturned"]
+    returned: int = order["pointsReturned"]
+    return target - returned
 
 
-def _entry_update(tenant_id: str, entry: dict[str, Any], changes: dict[str, Any], field: str) -> store.TxItem:
+def _entry_update(tenant_id: str, entry: TransactionRecord, changes: dict[str, Any], field: str) -> store.TxItem:
     """Change an award on condition that its status and the counter being moved are as read."""
     expected = {"status": entry["status"], field: entry.get(field) or 0}
     settled = changes.get("status") == "rejected"
@@ -126,7 +128,7 @@ class _Clawback:
         self.cancelled = self.deducted = self.deficit = 0
         self.writes: list[store.TxItem] = []
 
-    def cancel_pending(self, entry: dict[str, Any], wanted: int) -> int:
+    def cancel_pending(self, entry: TransactionRecord, wanted: int) -> int:
         cancelled = entry.get("cancelledPoints") or 0
         points = min(wanted, entry["points"] - cancelled)
         if points <= 0:
@@ -139,7 +141,7 @@ class _Clawback:
         self.cancelled += points
         return points
 
-    def take_approved(self, entry: dict[str, Any], wanted: int) -> int:
+    def take_approved(self, entry: TransactionRecord, wanted: int) -> int:
         returned = entry.get("returnedPoints") or 0
         points = min(wanted, entry["points"] - (entry.get("cancelledPoints") or 0) - returned)
         if points <= 0:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
@@ -13,16 +13,17 @@ from loyalty.repository import members as members_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
+from loyalty.repository.records import MemberRecord, RedemptionRecord, RewardRecord
 from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: RedemptionRecord) -> dict[str, Any]:
     return fields_of(Redemption, item)
 
 
-def _claim(tenant_id: str, reward: dict[str, Any]) -> str:
+def _claim(tenant_id: str, reward: RewardRecord) -> str:
     """A code still in the reward's pool (repository/pools.py picks it so that racers rarely collide)."""
     code = rewards_db.claim_code(tenant_id, reward)
     if code is None:
@@ -30,9 +31,7 @@ def _claim(tenant_id: str, reward: dict[str, Any]) -> str:
     return code
 
 
-def _check_can_redeem(
-    reward: dict[str, Any], member: dict[str, Any], counter: dict[str, Any] | None, tier: Any
-) -> None:
+def _check_can_redeem(reward: RewardRecord, member: MemberRecord, counter: dict[str, Any] | None, tier: Any) -> None:
     if not reward["isActive"]:
         raise Conflict("reward_inactive", "The reward is not active.")
     expiry = reward.get("couponExpiry")
@@ -76,7 +75,7 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
             redemptionId=redemption_id,
             reason=f"redeemed {reward['name']}",
         )
-        redemption = {
+        redemption: RedemptionRecord = {
             "redemptionId": redemption_id,
             "memberId": member_id,
             "rewardId": reward["rewardId"],
@@ -123,7 +122,7 @@ def list_redemptions(
     )
 
 
-def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> RedemptionRecord:
     item = operation.read_existing(redemptions_db.key(tenant_id, redemption_id), "redemption")
     if item["status"] not in allowed:
         raise Conflict("invalid_state", f"A redemption that is {item['status']} can't move this way.")
@@ -138,7 +137,7 @@ def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("pending",))
         changes = {"status": "completed", "updatedAt": clock.iso(clock.now())}
         return operation.commit(
-            [redemptions_db.move_if(tenant_id, item, changes)], public({**item, **changes}), status=200
+            [redemptions_db.move_if(tenant_id, item, changes)], public(_moved(item, changes)), status=200
         )
 
     return run(caller, attempt)
@@ -176,6 +175,11 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
             changes["refundTransactionId"] = entry["transactionId"]
             items += posted
         items.append(redemptions_db.move_if(tenant_id, item, changes))
-        return operation.commit(items, public({**item, **changes}), status=200)
+        return operation.commit(items, public(_moved(item, changes)), status=200)
 
     return run(caller, attempt)
+
+
+def _moved(redemption: RedemptionRecord, changes: dict[str, Any]) -> RedemptionRecord:
+    """The redemption as it reads once `changes` (its own attributes) are written."""
+    return cast(RedemptionRecord, {**redemption, **changes})

@@ -17,6 +17,7 @@ from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import paging, store
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
+from loyalty.repository.records import RewardRecord
 from loyalty.results import Page
 from loyalty.services import code_pools, program
 
@@ -33,7 +34,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
+def public(reward: RewardRecord, stock: dict[str, int]) -> dict[str, Any]:
     """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(Reward, reward, without=("stock",))
     if reward["fulfillment"] == "coupon":
@@ -43,7 +44,7 @@ def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
+def load(tenant_id: str, reward_id: str) -> RewardRecord:
     """A reward's definition, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
     key = rewards_db.key(tenant_id, reward_id)
     return store.required(cache.get(("reward", tenant_id, reward_id), lambda: store.get(key)), "reward")
