@@ -12,6 +12,7 @@ from typing import Any
 
 from loyalty.repository import members, store
 from loyalty.repository import offers as offers_db
+from loyalty.repository.records import OfferRecord
 
 PREFIX = "OFFER#"
 
@@ -39,7 +40,7 @@ def activation_item(
     )
 
 
-def use_item(tenant_id: str, member_id: str, offer: dict[str, Any]) -> store.TxItem:
+def use_item(tenant_id: str, member_id: str, offer: OfferRecord) -> store.TxItem:
     """+1 on the member's uses of the offer, on condition `uses < maxRedemptionsPerMember` when it has one."""
     per_member = offer.get("maxRedemptionsPerMember")
     return store.update(
@@ -59,7 +60,7 @@ def offers_and_states(
     *,
     also: Sequence[store.Key[Any]] = (),
     with_offers: bool = False,
-) -> tuple[list[Any], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+) -> tuple[list[Any], dict[str, OfferRecord], dict[str, dict[str, Any]]]:
     """`also`'s items (of any record; None where absent), the offers by id (when asked) and this member's
     state for each offer: one BatchGetItem per 100 keys."""
     wanted: list[store.Key[Any]] = [*also, *(key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]

@@ -12,12 +12,12 @@ from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
-from loyalty.repository.records import TransactionRecord
+from loyalty.repository.records import OfferRedemptionRecord, TransactionRecord
 from loyalty.services import transactions
 
 
-def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[TransactionRecord | None]:
-    wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
+def _awards(tenant_id: str, redemptions: list[OfferRedemptionRecord]) -> list[TransactionRecord | None]:
+    wanted = [ledger_db.key(tenant_id, str(r["transactionId"])) for r in redemptions]  # points ones: named
     return store.get_many(wanted)
 
 

@@ -8,13 +8,14 @@ from typing import Any
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
+from loyalty.repository.records import OfferRecord, VoucherRecord
 from loyalty.services import checker_pools
 
 # (has redeemedAt, has cancelledAt) for each state
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
 
 
-def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check_offer(tenant_id: str, offer: OfferRecord, vouchers: list[VoucherRecord]) -> list[dict[str, Any]]:
     """Every disagreement among one offer's vouchers, its code guards, its pool and its limits.
 
     Each voucher item carries its by-status index key, so "in exactly one state" is its `status`,

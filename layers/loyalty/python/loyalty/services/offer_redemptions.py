@@ -18,6 +18,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import order_guards as order_guards_db
 from loyalty.repository import paging, store
+from loyalty.repository.records import OfferRecord, OfferRedemptionRecord
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
@@ -28,11 +29,11 @@ if TYPE_CHECKING:
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: OfferRedemptionRecord) -> dict[str, Any]:
     return fields_of(OfferRedemption, item)
 
 
-def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
+def reward_of(offer: OfferRecord, value: str | None) -> tuple[str | None, int | None]:
     """(rewardAmount, points): percent of the value or a fixed amount, rounded half-up to the currency's
     minor unit, then held to the cap and to the order's value (each taken down to the minor unit), so
     it never exceeds either; or points."""
@@ -49,7 +50,7 @@ def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int
     return str(amount), None
 
 
-def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
+def _require_member(offer: OfferRecord, body: OfferRedemptionCreate) -> None:
     """An offer that awards points or is limited per member needs to know the member (activation: 409 below)."""
     if body.memberId:
         return
@@ -62,7 +63,7 @@ def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
     raise ValidationFailed(details=[{"field": "memberId", "message": why}])
 
 
-def _check(offer: dict[str, Any], body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
+def _check(offer: OfferRecord, body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
     """The offer's rules for this order, in the order documented in docs/decisions.md."""
     if offer["status"] != "published":
         raise Conflict("offer_not_active", f"The offer is {offer['status']}, not published.")
@@ -118,7 +119,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
         _check(offer, body, redeemed_at, state)
         items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
         reward_amount, points = reward_of(offer, body.value)
-        redemption = {
+        redemption: OfferRedemptionRecord = {
             "id": ids.ulid(),
             "offerId": offer_id,
             "offerCode": offer["offerCode"],
@@ -147,7 +148,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
     return run(caller, attempt)
 
 
-def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points: int) -> list[store.TxItem]:
+def _award(book: Book, offer: OfferRecord, redemption: OfferRedemptionRecord, points: int) -> list[store.TxItem]:
     """The ledger side of a points offer: an approved `award` transaction and the member's new balance."""
     now = clock.now()
     expiry_days = program.load(book.tenant_id)["pointsExpiryDays"]
@@ -189,7 +190,7 @@ def _page(
 
 def _read(
     tenant_id: str, page: paging.PageRequest, low: str | None, high: str | None, **where: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[OfferRedemptionRecord], str | None]:
     """One Query of a redemption collection, newest first, within the bounds."""
     items, last = offer_redemptions_db.page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
     return items, page.next_token(last)
