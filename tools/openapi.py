@@ -24,9 +24,9 @@ class ErrorDetail(Shape):
 
 
 class ErrorBody(Shape):
-    code: text(example="validation_error")  # type: ignore[valid-type]
+    code: text(example="validation_error")  # type: ignore[valid-type]  # a type made by a function (models/types.py)
     message: Text
-    details: bounded_list(ErrorDetail) = None  # type: ignore[valid-type]
+    details: bounded_list(ErrorDetail) = None  # type: ignore[valid-type]  # a type made by a function (models/types.py)
 
 
 class Error(Shape):

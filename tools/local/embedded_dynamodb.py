@@ -66,7 +66,7 @@ def _cheap_transaction_rollback() -> None:
                     self.put_item(table_name, attributes)
             raise
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # moto patched in place (see above)
 
 
 # Operations whose results moto already holds in DynamoDB's wire format (items of typed values).
@@ -124,8 +124,8 @@ def _partition_queries() -> None:
         finally:
             self._wanted = None  # type: ignore[attr-defined]  # as above
 
-    Table.all_items = all_items  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]  # moto patched in place (see above)
+    Table.query = query  # type: ignore[method-assign]  # moto patched in place (see above)
 
 
 def start(table_name: str = LOCAL_TABLE_NAME) -> None:
