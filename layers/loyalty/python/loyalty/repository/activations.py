@@ -8,11 +8,13 @@ usage counter (repository/offer_usage.py), so neither limit can be passed howeve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import members, store
 from loyalty.repository import offers as offers_db
-from loyalty.repository.records import OfferRecord
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 PREFIX = "OFFER#"
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from loyalty.repository import keys, members, store
-from loyalty.repository.records import TransactionRecord
 from loyalty.repository.table import TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 
 def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:

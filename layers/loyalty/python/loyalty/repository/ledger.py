@@ -9,11 +9,13 @@ A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE#S<k>` (one of its "du
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, members, sharded, store
-from loyalty.repository.records import TransactionRecord
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 _DUE_ENTRY = INDEXES[LOOKUP]
 

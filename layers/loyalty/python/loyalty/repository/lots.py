@@ -8,11 +8,13 @@ does not project `cumEnd`, so growing a lot does not rewrite its due entry.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import keys, list_shards, members, sharded, store
-from loyalty.repository.records import LotRecord, MemberRecord
 from loyalty.repository.table import LOOKUP
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import LotRecord, MemberRecord
 
 PREFIX = f"{members.MEMBER}#LOT#"
 
@@ -57,8 +59,8 @@ def member_with_lots(tenant_id: str, member_id: str) -> tuple[MemberRecord | Non
     found = store.Collection(members.partition(tenant_id, member_id)).all(
         sort="begins_with(#s, :m)", values={":m": members.MEMBER}
     )
-    member = next((cast(MemberRecord, item) for item in found if members.is_member(item)), None)
-    return member, [cast(LotRecord, item) for item in found if store.sort_key(item).startswith(PREFIX)]
+    member = next((cast("MemberRecord", item) for item in found if members.is_member(item)), None)
+    return member, [cast("LotRecord", item) for item in found if store.sort_key(item).startswith(PREFIX)]
 
 
 def due(

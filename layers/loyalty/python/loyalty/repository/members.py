@@ -17,11 +17,13 @@ meet in one partition.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, sharded, store
-from loyalty.repository.records import MemberRecord
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import MemberRecord
 
 MEMBER, LISTING = "MEMBER", "LISTING"
 

@@ -8,12 +8,14 @@ order guard is repository/order_guards.py.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository import offers as offers_db
-from loyalty.repository.records import OfferRedemptionRecord
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRedemptionRecord
 
 
 def key(tenant_id: str, redemption_id: str) -> store.Key[OfferRedemptionRecord]:

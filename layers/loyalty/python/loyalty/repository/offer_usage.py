@@ -10,10 +10,12 @@ The offer's module (repository/offers.py) builds the counter from the offer and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import counters, store
-from loyalty.repository.records import OfferRecord
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 SHARDS_ATTRIBUTE = "usageShards"  # on the offer: the counter's shard count, fixed when the offer is created
 VERSION = "offerVersion"  # on each shard: the offer version its last update stamped

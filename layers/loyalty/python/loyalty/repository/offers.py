@@ -11,12 +11,14 @@ catalog or live page is one Query of the offers and one BatchGetItem of their co
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import counters, keys, offer_usage, store
 from loyalty.repository import vouchers as vouchers_db
-from loyalty.repository.records import OfferRecord
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 OFFER = "OFFER"
 NO_END = "9999-12-31T23:59:59Z"
@@ -64,7 +66,7 @@ def new(offer: dict[str, Any], settings: dict[str, Any]) -> OfferRecord:
     """An offer about to be created, with the shard counts of its usage counter and voucher pool: the
     program's setting now, fixed from then on."""
     shards = counters.shards_for(settings)
-    return cast(OfferRecord, {**offer, offer_usage.SHARDS_ATTRIBUTE: shards, vouchers_db.POOL_SHARDS: shards})
+    return cast("OfferRecord", {**offer, offer_usage.SHARDS_ATTRIBUTE: shards, vouchers_db.POOL_SHARDS: shards})
 
 
 def create_items(tenant_id: str, offer: OfferRecord) -> list[store.TxItem]:

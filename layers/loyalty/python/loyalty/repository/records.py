@@ -22,8 +22,8 @@ class BalanceRecord(TypedDict):
 
 
 class MemberRecord(TypedDict):
-    """`T#<t>#M#<memberId>` / MEMBER. Profile attributes are written at creation (null when not given) and
-    removed by an erasure; `lotTotal - consumed = available` (services.book)."""
+    """`T#<t>#M#<memberId>` / MEMBER. The email and profile attributes are written at creation (null when not
+    given), nulled by an erasure and read with .get(); `lotTotal - consumed = available` (services.book)."""
 
     memberId: str
     email: NotRequired[str | None]

@@ -6,11 +6,13 @@ Program-wide, redemptions are listed in PROGRAM_WIDE under `T#<t>#RDM#S<k>`, one
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, members, sharded, store
-from loyalty.repository.records import RedemptionRecord
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import RedemptionRecord
 
 
 def key(tenant_id: str, redemption_id: str) -> store.Key[RedemptionRecord]:

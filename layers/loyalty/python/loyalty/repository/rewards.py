@@ -13,12 +13,14 @@ key (`stock_of`).
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import counters, keys, store
 from loyalty.repository.pools import CodePool
-from loyalty.repository.records import RewardRecord
 from loyalty.repository.table import PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import RewardRecord
 
 REWARD = "REWARD"
 SHARDS_ATTRIBUTE = "poolShards"  # on the reward: its pool's shard count, fixed when it is created
@@ -46,7 +48,7 @@ def item(tenant_id: str, reward: RewardRecord) -> dict[str, Any]:
 
 def new(reward: dict[str, Any], settings: dict[str, Any]) -> RewardRecord:
     """A reward about to be created, with its pool's shard count: the program's setting now, fixed from then on."""
-    return cast(RewardRecord, {**reward, SHARDS_ATTRIBUTE: counters.shards_for(settings)})  # validated fields
+    return cast("RewardRecord", {**reward, SHARDS_ATTRIBUTE: counters.shards_for(settings)})  # validated fields
 
 
 def create_items(tenant_id: str, reward: RewardRecord) -> list[store.TxItem]:

@@ -18,12 +18,14 @@ A page of an offer's vouchers is a scatter-gather over the shards (see repositor
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import counters, keys, list_shards, personal, sharded, store
 from loyalty.repository.pools import CodePool
-from loyalty.repository.records import OfferRecord, VoucherRecord
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord, VoucherRecord
 
 POOL_SHARDS = "poolShards"  # on the offer: its voucher pool's shard count, fixed when the offer is created
 
@@ -171,7 +173,7 @@ def create(tenant_id: str, offer: OfferRecord, voucher: VoucherRecord, *, from_p
 
 def move(tenant_id: str, voucher: VoucherRecord, changes: dict[str, Any]) -> store.TxItem:
     """Change a voucher on condition its status is still the one read (so a state never goes backwards)."""
-    moved = cast(VoucherRecord, {**voucher, **changes})  # its own attributes changed
+    moved = cast("VoucherRecord", {**voucher, **changes})  # its own attributes changed
     return store.update(
         voucher_key(tenant_id, voucher["voucherId"]),
         set_values={**changes, **_index_attributes(tenant_id, moved)},

@@ -12,12 +12,12 @@ from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
-from loyalty.repository.records import TransactionRecord
 from loyalty.services import activities, program, transactions
 from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
     from loyalty.models.ledger import AwardCreate, DeductionCreate
+    from loyalty.repository.records import TransactionRecord
 
 
 def window(interval: str, now: datetime) -> tuple[str, int | None]:

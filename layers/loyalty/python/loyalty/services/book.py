@@ -14,13 +14,16 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from loyalty import clock
 from loyalty.errors import Conflict
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
-from loyalty.repository.records import BalanceRecord, LotRecord, MemberRecord
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import BalanceRecord, LotRecord, MemberRecord
 
 NEVER = "9999-12-31"  # the expiry date of points that do not expire
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
@@ -12,9 +12,11 @@ from loyalty.repository import orders as orders_db
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.repository.records import LotRecord, MemberRecord, TransactionRecord
 from loyalty.services import checker_offers, checker_pools, checker_vouchers, tenants, transactions
 from loyalty.services.book import unspent
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import LotRecord, MemberRecord, TransactionRecord
 
 
 def expected_balance(entries: list[TransactionRecord]) -> dict[str, int]:

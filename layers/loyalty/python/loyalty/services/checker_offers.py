@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
@@ -12,8 +12,10 @@ from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
-from loyalty.repository.records import OfferRedemptionRecord, TransactionRecord
 from loyalty.services import transactions
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRedemptionRecord, TransactionRecord
 
 
 def _awards(tenant_id: str, redemptions: list[OfferRedemptionRecord]) -> list[TransactionRecord | None]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
-from loyalty.repository.records import OfferRecord, VoucherRecord
 from loyalty.services import checker_pools
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord, VoucherRecord
 
 # (has redeemedAt, has cancelledAt) for each state
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}

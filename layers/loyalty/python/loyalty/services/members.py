@@ -12,12 +12,12 @@ from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
 from loyalty.repository import personal as personal_db
-from loyalty.repository.records import MemberRecord
 from loyalty.results import Page
 from loyalty.services import program
 
 if TYPE_CHECKING:
     from loyalty.models.members import MemberCreate, MemberListQuery, MemberUpdate
+    from loyalty.repository.records import MemberRecord
 
 PROFILE, PERSONAL = personal.PROFILE, personal.MEMBER_FIELDS
 BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
@@ -62,24 +62,22 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
         member_id = ids.ulid()
-        member = cast(
-            MemberRecord,
-            {  # the profile's fields by name: all of them, null when not given
-                "memberId": member_id,
-                "email": body.email,
-                **{name: given.get(name) for name in PROFILE},
-                "status": "active",
-                "tierOverride": None,
-                "balance": dict.fromkeys(BALANCE_FIELDS, 0),
-                "referralCode": ids.random_code(10),
-                "createdAt": now,
-                "updatedAt": now,
-                "version": 0,
-                # lot cursor of the points ledger: lotTotal - consumed = available
-                "lotTotal": 0,
-                "consumed": 0,
-            },
-        )
+        fields = {
+            "memberId": member_id,
+            "email": body.email,
+            **{name: given.get(name) for name in PROFILE},
+            "status": "active",
+            "tierOverride": None,
+            "balance": dict.fromkeys(BALANCE_FIELDS, 0),
+            "referralCode": ids.random_code(10),
+            "createdAt": now,
+            "updatedAt": now,
+            "version": 0,
+            # lot cursor of the points ledger: lotTotal - consumed = available
+            "lotTotal": 0,
+            "consumed": 0,
+        }
+        member = cast("MemberRecord", fields)  # the profile's fields by name: all of them, null when not given
         items = [
             store.put_new(members_db.item(tenant_id, member)),
             store.put_new(members_db.listing(tenant_id, member)),
@@ -161,7 +159,7 @@ def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[st
             if old:
                 items.append(store.delete(members_db.guard(tenant_id, name, old)))
         now, version = clock.iso(clock.now()), member["version"] + 1
-        updated = cast(MemberRecord, {**member, **changes, "updatedAt": now, "version": version})  # validated fields
+        updated = cast("MemberRecord", {**member, **changes, "updatedAt": now, "version": version})  # validated fields
         if items:  # the email or externalId changed: so do the member's listing entries
             items.append(members_db.relisting(tenant_id, updated))
         items.insert(0, store.put_versioned(members_db.item(tenant_id, updated), member["version"]))
@@ -194,17 +192,15 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
             if fields.get(name)
         ]
         now = clock.iso(clock.now())
-        erased = cast(
-            MemberRecord,
-            {  # the personal fields nulled by name
-                **store.plain(member),
-                **dict.fromkeys(PERSONAL),
-                "status": "erased",  # terminal: the member takes no further part (services/book.py)
-                "erasedAt": member.get("erasedAt") or now,
-                "updatedAt": now,
-                "version": member["version"] + 1,
-            },
-        )
+        nulled = {
+            **store.plain(member),
+            **dict.fromkeys(PERSONAL),
+            "status": "erased",  # terminal: the member takes no further part (services/book.py)
+            "erasedAt": member.get("erasedAt") or now,
+            "updatedAt": now,
+            "version": member["version"] + 1,
+        }
+        erased = cast("MemberRecord", nulled)  # the personal fields nulled by name
         items.append(members_db.relisting(tenant_id, erased))
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)

@@ -10,14 +10,16 @@ decides again (`operation.run`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.errors import Conflict
 from loyalty.repository import activations as activations_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
-from loyalty.repository.records import OfferRecord
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 
 def member_uses(state: dict[str, Any] | None) -> int:

@@ -18,13 +18,13 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offer_redemptions as offer_redemptions_db
 from loyalty.repository import order_guards as order_guards_db
 from loyalty.repository import paging, store
-from loyalty.repository.records import OfferRecord, OfferRedemptionRecord
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
+    from loyalty.repository.records import OfferRecord, OfferRedemptionRecord
 
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 

@@ -16,13 +16,13 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import paging, store
-from loyalty.repository.records import OfferRecord
 from loyalty.results import Page
 from loyalty.services import offer_limits, program
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferListQuery, OfferUpdate
+    from loyalty.repository.records import OfferRecord
 
 DEFAULTS: dict[str, Any] = {
     "merchantName": None,
@@ -110,7 +110,7 @@ def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, 
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
         now, version = clock.iso(clock.now()), current["version"] + 1
-        updated = cast(OfferRecord, {**current, **changes, "updatedAt": now, "version": version})  # validated fields
+        updated = cast("OfferRecord", {**current, **changes, "updatedAt": now, "version": version})  # validated fields
         _check_rules(updated)
         if not changes:
             return public(current, shards)

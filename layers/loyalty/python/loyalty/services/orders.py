@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
@@ -15,10 +15,12 @@ from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import paging, store
-from loyalty.repository.records import TransactionRecord
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 MAX_RETURNS = 100
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
@@ -13,10 +13,12 @@ from loyalty.repository import members as members_db
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
-from loyalty.repository.records import MemberRecord, RedemptionRecord, RewardRecord
 from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import MemberRecord, RedemptionRecord, RewardRecord
 
 
 def public(item: RedemptionRecord) -> dict[str, Any]:
@@ -182,4 +184,4 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
 
 def _moved(redemption: RedemptionRecord, changes: dict[str, Any]) -> RedemptionRecord:
     """The redemption as it reads once `changes` (its own attributes) are written."""
-    return cast(RedemptionRecord, {**redemption, **changes})
+    return cast("RedemptionRecord", {**redemption, **changes})

@@ -7,7 +7,7 @@ so no single counter item or partition takes every redemption.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import cache, clock, codes
 from loyalty.errors import Conflict
@@ -17,9 +17,11 @@ from loyalty.operation import Caller, Operation, claimed, run, update_versioned
 from loyalty.repository import paging, store
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
-from loyalty.repository.records import RewardRecord
 from loyalty.results import Page
 from loyalty.services import code_pools, program
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import RewardRecord
 
 EMPTY_STOCK = {"total": 0, "available": 0, "issued": 0}
 DEFAULTS: dict[str, Any] = {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
@@ -12,10 +12,12 @@ from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
-from loyalty.repository.records import TransactionRecord
 from loyalty.results import Page
 from loyalty.services import listing, members, program
 from loyalty.services.book import Book, expires_at
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 _COUNTERS = ("cancelledPoints", "returnedPoints", "deficitPoints")
 APPROVED = ("approved", "auto_approved")
@@ -33,22 +35,20 @@ def post(
 ) -> tuple[TransactionRecord, list[store.TxItem]]:
     """The ledger entry of the member's moves in this request, stamped with the balance they leave, and
     the writes that commit them: the member, its lot (if any) and the entry. Called after the last move."""
-    entry = cast(
-        TransactionRecord,
-        {  # every field of the shape, by name (null unless given)
-            **dict.fromkeys(fields_of(Transaction, {})),
-            **dict.fromkeys(_COUNTERS, 0),
-            "transactionId": ids.ulid(),
-            "memberId": book.member_id,
-            "type": type_,
-            "points": points,
-            "status": status,
-            "createdAt": clock.iso(now),
-            "approvedAt": clock.iso(now) if status in APPROVED else None,
-            **fields,
-            "balanceAfter": book.after(),
-        },
-    )
+    stored = {
+        **dict.fromkeys(fields_of(Transaction, {})),
+        **dict.fromkeys(_COUNTERS, 0),
+        "transactionId": ids.ulid(),
+        "memberId": book.member_id,
+        "type": type_,
+        "points": points,
+        "status": status,
+        "createdAt": clock.iso(now),
+        "approvedAt": clock.iso(now) if status in APPROVED else None,
+        **fields,
+        "balanceAfter": book.after(),
+    }
+    entry = cast("TransactionRecord", stored)  # every field of the shape, by name (null unless given)
     return entry, [*book.writes(now), store.put_new(ledger_db.item(book.tenant_id, entry))]
 
 
@@ -109,7 +109,7 @@ def rejection_writes(
 
 def _moved(entry: TransactionRecord, changes: dict[str, Any]) -> TransactionRecord:
     """The entry as it reads once `changes` (its own attributes) are written."""
-    return cast(TransactionRecord, {**entry, **changes})
+    return cast("TransactionRecord", {**entry, **changes})
 
 
 def approve(caller: Caller, transaction_id: str) -> dict[str, Any]:

@@ -18,13 +18,13 @@ from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import paging, store
 from loyalty.repository import vouchers as vouchers_db
-from loyalty.repository.records import MemberRecord, OfferRecord, VoucherRecord
 from loyalty.results import Page
 from loyalty.services import code_pools, offer_limits
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
+    from loyalty.repository.records import MemberRecord, OfferRecord, VoucherRecord
 
 _UNKNOWN = "The voucher does not exist."  # one message for unknown ids and codes alike
 
