@@ -51,9 +51,10 @@ FUZZ_TESTS := tests/unit/test_ledger_state_machine.py tests/unit/test_offers_sta
 fuzz: $(STAMP) $(ENGINE)
 	LOYALTY_FUZZ=1 LOYALTY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist loadgroup -rP $(FUZZ_TESTS)
 
-lint: $(STAMP)
+lint: $(STAMP)  # ruff, then mypy as configured in pyproject.toml (strict on loyalty/, see docs/decisions.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # Mutation testing of the money code (not part of `make test`): MUTATE_MODULES="loyalty.services.book …" for some.
 mutate: $(STAMP) $(ENGINE)

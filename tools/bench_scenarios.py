@@ -264,16 +264,13 @@ def _offer_scenarios(
             },
         )
     ids = {}
-    for code, fields in zip(
-        OFFER_CODES,
-        (
-            {"rewardType": "amount", "offerAmount": "5.00"},
-            {"rewardType": "percentage", "offerAmount": "20", "maxRewardAmount": "10.00", "maxRedemptionsTotal": 10000},
-            {"rewardType": "points", "offerAmount": "50", "maxRedemptionsPerMember": 100},
-            {"rewardType": "amount", "offerAmount": "2.00", "requiresActivation": True},
-        ),
-        strict=True,
-    ):
+    offers: tuple[dict[str, Any], ...] = (
+        {"rewardType": "amount", "offerAmount": "5.00"},
+        {"rewardType": "percentage", "offerAmount": "20", "maxRewardAmount": "10.00", "maxRedemptionsTotal": 10000},
+        {"rewardType": "points", "offerAmount": "50", "maxRedemptionsPerMember": 100},
+        {"rewardType": "amount", "offerAmount": "2.00", "requiresActivation": True},
+    )
+    for code, fields in zip(OFFER_CODES, offers, strict=True):
         ids[code] = seed("POST", "/offers", {"offerCode": code, "name": code, "status": "published", **fields})[
             "offerId"
         ]

@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "import boto3; boto3.client('dynamodb')"
@@ -81,9 +82,9 @@ def synthesise(outdir: Path) -> None:
         raise RuntimeError(f"synthesis failed:\n{done.stderr}")
 
 
-def _resolve(value: object) -> str:
+def _resolve(value: str | dict[str, Any]) -> str:
     """An environment value of the template; CloudFormation references become stand-ins of their kind."""
-    return value if isinstance(value, str) else "bench-" + next(iter(value)).split("::")[-1].lower()  # type: ignore[arg-type]
+    return value if isinstance(value, str) else "bench-" + next(iter(value)).split("::")[-1].lower()
 
 
 def deployed_functions(assembly: Path) -> list[Deployed]:

@@ -23,7 +23,7 @@ def main(count: int) -> None:
 
     embedded_dynamodb.start()
     from loyalty import clock
-    from loyalty.repository import store
+    from loyalty.repository.client import client
     from loyalty.services import jobs, tenants
 
     from tools.local.gateway import Gateway
@@ -50,7 +50,7 @@ def main(count: int) -> None:
     def counted(model: Any, **_: Any) -> None:
         calls[model.name] = calls.get(model.name, 0) + 1
 
-    store.client.meta.events.register("before-parameter-build.dynamodb", counted)
+    client.meta.events.register("before-parameter-build.dynamodb", counted)
     jobs.WORKERS = 1
     later = datetime(2026, 5, 13, 9, 0, tzinfo=UTC)
     for name in ("approve_delayed", "expire_points"):

@@ -49,7 +49,8 @@ def run_mutmut(args: list[str]) -> None:
         name = by_path(relative_source_path, mutant_method_name)
         return name.removeprefix(LAYER_PREFIX)
 
-    for module in (format_utils, file_mutation, mutmut_main):
+    patched: tuple[Any, ...] = (format_utils, file_mutation, mutmut_main)  # modules, read and patched by name
+    for module in patched:
         assert module.get_mutant_name is by_path, f"mutmut changed: {module.__name__} has no get_mutant_name"
         module.get_mutant_name = get_mutant_name
     mutmut_main.cli(args, prog_name="mutmut")

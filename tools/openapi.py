@@ -24,9 +24,9 @@ class ErrorDetail(Shape):
 
 
 class ErrorBody(Shape):
-    code: text(example="validation_error")  # type: ignore[valid-type]
+    code: text(example="validation_error")  # type: ignore[valid-type]  # a type made by a function (models/types.py)
     message: Text
-    details: bounded_list(ErrorDetail) = None  # type: ignore[valid-type]
+    details: bounded_list(ErrorDetail) = None  # type: ignore[valid-type]  # a type made by a function (models/types.py)
 
 
 class Error(Shape):
@@ -192,7 +192,10 @@ DEPLOYED_SERVER = {
 def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[str, Any]:
     """The whole OpenAPI document for the current route table; the local API passes the URL it serves on."""
     specs = [(route, spec_of(route)) for route in ROUTES]
-    models = {Error, *(model for _, spec in specs for model in (spec.body, spec.response) if model is not None)}
+    models: set[type[Shape]] = {
+        Error,
+        *(model for _, spec in specs for model in (spec.body, spec.response) if model is not None),
+    }
     _, schemas = models_json_schema(
         [(model, "validation") for model in sorted(models, key=lambda m: m.__name__)],
         ref_template=REF,

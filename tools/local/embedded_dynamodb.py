@@ -36,7 +36,7 @@ def _cheap_transaction_rollback() -> None:
         def deepcopy(value: Any, memo: Any = None) -> Any:
             return value if isinstance(value, Table) else copy.deepcopy(value, memo)
 
-    models.copy = _KeepTables  # type: ignore[assignment]
+    models.copy = _KeepTables  # type: ignore[assignment, attr-defined]  # patches the `copy` module moto imported
     original = models.DynamoDBBackend.transact_write_items
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
@@ -66,7 +66,7 @@ def _cheap_transaction_rollback() -> None:
                     self.put_item(table_name, attributes)
             raise
 
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]  # moto patched in place (see above)
 
 
 # Operations whose results moto already holds in DynamoDB's wire format (items of typed values).
@@ -88,7 +88,7 @@ def _fast_item_responses() -> None:
             return 200, {"Content-Type": "application/x-amz-json-1.0"}, body
         return original(self, context)
 
-    DynamoResult.execute_result = execute_result  # type: ignore[method-assign]
+    DynamoResult.execute_result = execute_result  # type: ignore[assignment]  # a patch with moto's own call shape
 
 
 def _partition_queries() -> None:
@@ -115,16 +115,17 @@ def _partition_queries() -> None:
         conditions = kwargs.get("hash_key_conditions")
         index_name = kwargs.get("index_name") or (args[6] if len(args) > 6 else None)
         if index_name:
-            self._wanted = ("index", [(name, value.value) for name, value in conditions]) if conditions else None
+            wanted = ("index", [(name, value.value) for name, value in conditions]) if conditions else None
+            self._wanted = wanted  # type: ignore[attr-defined]  # this patch's own mark on moto's Table
         elif self.range_key_attr and hash_key is not None:
-            self._wanted = (None, hash_key)
+            self._wanted = (None, hash_key)  # type: ignore[attr-defined]  # as above
         try:
             return original_query(self, hash_key, *args, **kwargs)
         finally:
-            self._wanted = None
+            self._wanted = None  # type: ignore[attr-defined]  # as above
 
-    Table.all_items = all_items  # type: ignore[method-assign]
-    Table.query = query  # type: ignore[method-assign]
+    Table.all_items = all_items  # type: ignore[method-assign]  # moto patched in place (see above)
+    Table.query = query  # type: ignore[method-assign]  # moto patched in place (see above)
 
 
 def start(table_name: str = LOCAL_TABLE_NAME) -> None:

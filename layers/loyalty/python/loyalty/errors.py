@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ApiError(Exception):
     """An error answered to the client in the contract's envelope."""
@@ -22,8 +24,8 @@ class ApiError(Exception):
         self.details = details or []
         self.headers = headers or {}
 
-    def body(self) -> dict:
-        error: dict = {"code": self.code, "message": self.message}
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details:
             error["details"] = self.details
         return {"error": error}
@@ -51,9 +53,16 @@ class Conflict(ApiError):
     status = 409
     message = "The request conflicts with the current state."
 
-    def __init__(self, code: str, message: str | None = None, **kwargs: object) -> None:
+    def __init__(
+        self,
+        code: str,
+        message: str | None = None,
+        *,
+        details: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.code = code
-        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        super().__init__(message, details=details, headers=headers)
 
 
 class PayloadTooLarge(ApiError):

@@ -264,8 +264,9 @@ def endpoint(
                 metrics.add_dimensions(**{FUNCTION_DIMENSION: getattr(context, "function_name", None) or "local"})
             return answer.to_proxy()
 
-        handler.api = EndpointSpec(body, query, response, status, paged, errors, bare)  # type: ignore[attr-defined]
-        handler.operation = operation  # type: ignore[attr-defined]
+        spec = EndpointSpec(body, query, response, status, paged, errors, bare)
+        handler.api = spec  # type: ignore[attr-defined]  # a mark on the function: tools/openapi.py reads it
+        handler.operation = operation  # type: ignore[attr-defined]  # likewise: the undecorated call
         return handler
 
     return wrap

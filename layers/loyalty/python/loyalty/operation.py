@@ -7,8 +7,8 @@ answers a `Replayed` with the stored first answer, byte for byte.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 from loyalty import clock, ids, jsontext, personal
 from loyalty.caller import Caller, Replayed
@@ -22,6 +22,7 @@ IDEMPOTENCY_WINDOW_SECONDS = 24 * 3600
 # A claim outlives any run that holds it (functions time out at 25 s): a run cut short frees its key then.
 CLAIM_SECONDS = 60
 T = TypeVar("T")
+R = TypeVar("R", bound=Mapping[str, Any])  # the record a key reads (store.Key)
 
 
 def _record_key(caller: Caller) -> store.Key | None:
@@ -118,15 +119,16 @@ class Operation:
         self.idem_key = _record_key(caller)
         self.first = first
 
-    def read(self, wanted: list[store.Key]) -> list[dict[str, Any] | None]:
+    def read(self, wanted: list[store.Key[R]]) -> list[R | None]:
         """The items asked for, in one call that also fetches this caller's idempotency record."""
         if self.idem_key is None:
             return store.get_many(wanted) if wanted else []
-        found = store.get_many([*wanted, self.idem_key])
+        keys: list[store.Key[Any]] = [*wanted, self.idem_key]
+        found = store.get_many(keys)
         _judge(self.caller, found[-1])
         return found[:-1]
 
-    def read_existing(self, wanted: store.Key, what: str) -> dict[str, Any]:
+    def read_existing(self, wanted: store.Key[R], what: str) -> R:
         """One item that must exist (else a 404 naming `what`), read like `read`."""
         (found,) = self.read([wanted])
         return store.required(found, what)
@@ -159,13 +161,13 @@ def run(caller: Caller, attempt: Callable[[Operation], T]) -> T:
 
 def update_versioned(
     caller: Caller,
-    wanted: store.Key,
+    wanted: store.Key[R],
     what: str,
     changes: dict[str, Any],
-    stored: Callable[[dict[str, Any]], dict[str, Any]],
-    check: Callable[[dict[str, Any]], None] | None = None,
-    conditions: Callable[[dict[str, Any], dict[str, Any]], list[store.TxItem]] | None = None,
-) -> dict[str, Any]:
+    stored: Callable[[R], dict[str, Any]],
+    check: Callable[[R], None] | None = None,
+    conditions: Callable[[R, R], list[store.TxItem]] | None = None,
+) -> R:
     """Read → 404 → apply `changes` (updatedAt, version + 1) → put if the version is unchanged; the entity.
 
     `stored` is the entity's item builder (its repository module); `check` may refuse the result;
@@ -173,14 +175,15 @@ def update_versioned(
     (a rule across entities is a condition inside the transaction, never a read before it).
     """
 
-    def attempt(operation: Operation) -> dict[str, Any]:
+    def attempt(operation: Operation) -> R:
         current = operation.read_existing(wanted, what)
         now = clock.iso(clock.now())
-        updated = {**store.plain(current), **changes, "updatedAt": now, "version": current["version"] + 1}
+        version: int = store.plain(current)["version"]  # every versioned record has one (R names none)
+        updated = cast(R, {**store.plain(current), **changes, "updatedAt": now, "version": version + 1})
         if check is not None:
             check(updated)
         others = conditions(current, updated) if conditions is not None else []
-        store.transact([store.put_versioned(stored(updated), current["version"]), *others])
+        store.transact([store.put_versioned(stored(updated), version), *others])
         return updated
 
     return run(caller, attempt)

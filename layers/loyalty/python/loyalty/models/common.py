@@ -26,5 +26,5 @@ class TimeRange(Paging):
 
 
 class Status(Shape):
-    message: text(example="ok")  # type: ignore[valid-type]
-    version: text(example="0.1.0")  # type: ignore[valid-type]
+    message: text(example="ok")
+    version: text(example="0.1.0")

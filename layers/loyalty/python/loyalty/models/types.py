@@ -10,7 +10,7 @@ with an integral value (1.0, 1e2) is that integer, as the hand-written validator
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
@@ -109,7 +109,7 @@ def one_of(*choices: str, **schema: Any) -> Any:
             raise problem("must be one of: " + ", ".join(choices))
         return value
 
-    return Annotated[Literal[choices], _field(schema), checking(check)]  # type: ignore[valid-type]
+    return Annotated[Literal[choices], _field(schema), checking(check)]
 
 
 def integer(*, minimum: int | None = None, maximum: int | None = None, query: bool = False, **schema: Any) -> Any:
@@ -238,7 +238,7 @@ def bounded_list(item: Any, *, min_items: int = 0, max_items: int = 100, **schem
         return value
 
     bounds = _field(schema, min_length=min_items or None, max_length=max_items)
-    return Annotated[list[item], bounds, checking(check)]  # type: ignore[valid-type]
+    return Annotated[list[item], bounds, checking(check)]
 
 
 def phone(**schema: Any) -> Any:
@@ -329,7 +329,7 @@ def checked(shape: type[S], document: Any) -> S:
     return model
 
 
-def fields_of(shape: type[BaseModel], item: dict[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:
+def fields_of(shape: type[BaseModel], item: Mapping[str, Any], *, without: tuple[str, ...] = ()) -> dict[str, Any]:
     """The fields of a response shape taken from a stored item, in the shape's order (missing ones None)."""
     names = (field.alias or name for name, field in shape.model_fields.items())
     return {name: item.get(name) for name in names if name not in without}

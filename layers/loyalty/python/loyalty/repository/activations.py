@@ -8,10 +8,13 @@ usage counter (repository/offer_usage.py), so neither limit can be passed howeve
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import members, store
 from loyalty.repository import offers as offers_db
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 PREFIX = "OFFER#"
 
@@ -39,7 +42,7 @@ def activation_item(
     )
 
 
-def use_item(tenant_id: str, member_id: str, offer: dict[str, Any]) -> store.TxItem:
+def use_item(tenant_id: str, member_id: str, offer: OfferRecord) -> store.TxItem:
     """+1 on the member's uses of the offer, on condition `uses < maxRedemptionsPerMember` when it has one."""
     per_member = offer.get("maxRedemptionsPerMember")
     return store.update(
@@ -57,12 +60,12 @@ def offers_and_states(
     member_id: str,
     offer_ids: list[str],
     *,
-    also: Sequence[store.Key] = (),
+    also: Sequence[store.Key[Any]] = (),
     with_offers: bool = False,
-) -> tuple[list[dict[str, Any] | None], dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """`also`'s items, the offers by id (when asked) and this member's state for each offer: one
-    BatchGetItem per 100 keys."""
-    wanted = [*also, *(key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
+) -> tuple[list[Any], dict[str, OfferRecord], dict[str, dict[str, Any]]]:
+    """`also`'s items (of any record; None where absent), the offers by id (when asked) and this member's
+    state for each offer: one BatchGetItem per 100 keys."""
+    wanted: list[store.Key[Any]] = [*also, *(key(tenant_id, member_id, offer_id) for offer_id in offer_ids)]
     if with_offers:
         wanted += [offers_db.offer_key(tenant_id, offer_id) for offer_id in offer_ids]
     found = store.get_many(wanted)

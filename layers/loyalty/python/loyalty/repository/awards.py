@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from loyalty.repository import keys, members, store
 from loyalty.repository.table import TTL_ATTRIBUTE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 
 def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:
@@ -13,7 +16,7 @@ def awarded_guard(tenant_id: str, activity_id: str, order_id: str) -> store.Key:
     return store.key(f"{keys.tenant(tenant_id)}#AWARDED#{activity_id}#{order_id}", "GUARD")
 
 
-def put_awarded(tenant_id: str, activity_id: str, order_id: str, entry: dict[str, Any]) -> store.TxItem:
+def put_awarded(tenant_id: str, activity_id: str, order_id: str, entry: TransactionRecord) -> store.TxItem:
     """Take the earn-once guard, pointing at the entry that earned."""
     reference = {"transactionId": entry["transactionId"], "memberId": entry["memberId"]}
     return store.put_new({**awarded_guard(tenant_id, activity_id, order_id), **reference})

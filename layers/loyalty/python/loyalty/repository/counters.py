@@ -15,10 +15,12 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from loyalty import shard_counts
 from loyalty.repository import sharded, store
+
+E = TypeVar("E", bound=Mapping[str, Any])  # the entity a counter belongs to (its record)
 
 DEFAULT_SHARDS = shard_counts.COUNTERS_DEFAULT  # the count of an entity stored before counts were stored on it
 
@@ -93,24 +95,23 @@ class ShardedCounter:
 
 
 def with_entity(
-    entity_key: store.Key, counter_of: Callable[[dict[str, Any] | None], ShardedCounter], *, consistent: bool = True
-) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+    entity_key: store.Key[E], counter_of: Callable[[E | None], ShardedCounter], *, consistent: bool = True
+) -> tuple[E | None, list[dict[str, Any]]]:
     """An entity and its counter's shards, in one BatchGetItem when the entity has the default count.
 
     The shard count is stored on the entity, so the first read asks for the default count's shards
     with it; an entity with more shards costs a second read of the rest (one with fewer ignores the extra).
     """
     guess = counter_of(None)
-    entity, *found = store.get_many([entity_key, *guess.keys()], consistent=consistent)
+    keys: list[store.Key[Any]] = [entity_key, *guess.keys()]
+    entity, *found = store.get_many(keys, consistent=consistent)
     counter = counter_of(entity)
     if counter.shards > guess.shards:
         found += store.get_many(counter.keys()[guess.shards :], consistent=consistent)
     return entity, counter.own(found)
 
 
-def of_entities(
-    entities: list[dict[str, Any]], counter_of: Callable[[dict[str, Any]], ShardedCounter]
-) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def of_entities(entities: list[E], counter_of: Callable[[E], ShardedCounter]) -> list[tuple[E, list[dict[str, Any]]]]:
     """Each entity with its counter's shards, read by key together (eventually consistent: list pages
     and operator walks, where counts a second old are fine)."""
     counters = [counter_of(entity) for entity in entities]

@@ -43,7 +43,8 @@ def _secret() -> bytes:
             retries={"mode": "standard", "total_max_attempts": SECRET_ATTEMPTS},
         )
         try:
-            return aws_client("secretsmanager", config).get_secret_value(SecretId=arn)["SecretString"].encode()
+            secret: str = aws_client("secretsmanager", config).get_secret_value(SecretId=arn)["SecretString"]
+            return secret.encode()
         except (BotoCoreError, ClientError) as exc:
             from loyalty.observability import logger
 

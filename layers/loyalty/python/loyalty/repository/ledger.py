@@ -9,15 +9,18 @@ A delayed award is also in LOOKUP under `T#<t>#DUE#APPROVE#S<k>` (one of its "du
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
+
 _DUE_ENTRY = INDEXES[LOOKUP]
 
 
-def key(tenant_id: str, transaction_id: str) -> store.Key:
+def key(tenant_id: str, transaction_id: str) -> store.Key[TransactionRecord]:
     return store.key(f"{keys.tenant(tenant_id)}#TX#{transaction_id}", "TX")
 
 
@@ -31,7 +34,7 @@ def _due(tenant_id: str) -> sharded.ShardedCollection:
     )
 
 
-def item(tenant_id: str, entry: dict[str, Any]) -> dict[str, Any]:
+def item(tenant_id: str, entry: TransactionRecord) -> dict[str, Any]:
     """The stored entry: key, attributes, its member and program listings, and its due date if delayed."""
     transaction_id = entry["transactionId"]
     out = {**key(tenant_id, transaction_id), **store.plain(entry)}
@@ -49,11 +52,11 @@ def update_if(
     return store.update_if(key(tenant_id, transaction_id), expected, changes, remove=_DUE_ENTRY if settled else ())
 
 
-def of_member(tenant_id: str, member_id: str) -> store.Collection:
+def of_member(tenant_id: str, member_id: str) -> store.Collection[TransactionRecord]:
     return store.Collection(f"{members.partition(tenant_id, member_id)}#TX", PER_PARENT)
 
 
-def of_program(tenant_id: str) -> sharded.ShardedCollection:
+def of_program(tenant_id: str) -> sharded.ShardedCollection[TransactionRecord]:
     return list_shards.collection(
         tenant_id, "transactions", f"{keys.tenant(tenant_id)}#TX", PROGRAM_WIDE, lambda tx: key(tenant_id, tx)
     )

@@ -105,9 +105,9 @@ def set_counter_shards(tenant_id: str, count: int) -> None:
 
 
 def collection(
-    tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key]
-) -> sharded.ShardedCollection:
-    """A write-sharded list of the tenant with its family's count."""
+    tenant_id: str, family: str, base: str, index: str, item_key: Callable[[str], store.Key[Any]]
+) -> sharded.ShardedCollection[Any]:
+    """A write-sharded list of the tenant with its family's count (the caller names the record its entries are)."""
     count = counts(tenant_id)[family]
     return sharded.ShardedCollection(base, index, item_key, shards=count.reads, writes=count.writes)
 

@@ -8,15 +8,18 @@ does not project `cumEnd`, so growing a lot does not rewrite its due entry.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import LOOKUP
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import LotRecord, MemberRecord
+
 PREFIX = f"{members.MEMBER}#LOT#"
 
 
-def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key:
+def key(tenant_id: str, member_id: str, expires_on: str) -> store.Key[LotRecord]:
     return store.key(members.partition(tenant_id, member_id), f"{PREFIX}{expires_on}")
 
 
@@ -26,7 +29,7 @@ def _due(tenant_id: str) -> sharded.ShardedCollection:
     )
 
 
-def _lot_at(tenant_id: str, sort: str) -> store.Key:
+def _lot_at(tenant_id: str, sort: str) -> store.Key[LotRecord]:
     """The lot a due entry `<expiresOn>#<memberId>` names (a page's cursor resumes after it)."""
     expires_on, member_id = sort.split("#", 1)
     return key(tenant_id, member_id, expires_on)
@@ -51,13 +54,13 @@ def delete(tenant_id: str, member_id: str, expires_on: str) -> store.TxItem:
     return store.delete(key(tenant_id, member_id, expires_on), condition=store.PRESENT)
 
 
-def member_with_lots(tenant_id: str, member_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def member_with_lots(tenant_id: str, member_id: str) -> tuple[MemberRecord | None, list[LotRecord]]:
     """The member item and its lots (soonest expiry first) in one Query of the member's partition."""
     found = store.Collection(members.partition(tenant_id, member_id)).all(
         sort="begins_with(#s, :m)", values={":m": members.MEMBER}
     )
-    member = next((item for item in found if members.is_member(item)), None)
-    return member, [item for item in found if store.sort_key(item).startswith(PREFIX)]
+    member = next((cast("MemberRecord", item) for item in found if members.is_member(item)), None)
+    return member, [cast("LotRecord", item) for item in found if store.sort_key(item).startswith(PREFIX)]
 
 
 def due(

@@ -17,10 +17,13 @@ meet in one partition.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, sharded, store
 from loyalty.repository.table import INDEXES, LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import MemberRecord
 
 MEMBER, LISTING = "MEMBER", "LISTING"
 
@@ -30,7 +33,7 @@ def partition(tenant_id: str, member_id: str) -> str:
     return f"{keys.tenant(tenant_id)}#M#{member_id}"
 
 
-def key(tenant_id: str, member_id: str) -> store.Key:
+def key(tenant_id: str, member_id: str) -> store.Key[MemberRecord]:
     return store.key(partition(tenant_id, member_id), MEMBER)
 
 
@@ -88,12 +91,12 @@ def claim_guard(guard: store.Key, member_id: str) -> store.TxItem:
     )
 
 
-def item(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
+def item(tenant_id: str, member: MemberRecord) -> dict[str, Any]:
     """The stored member: key and attributes (no index entry: see the module's docstring)."""
     return {**key(tenant_id, member["memberId"]), **store.plain(member)}
 
 
-def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
+def listing(tenant_id: str, member: MemberRecord) -> dict[str, Any]:
     """The member's entries in the lists by creation, email and externalId (only those it has)."""
     out = {
         **store.key(partition(tenant_id, member["memberId"]), LISTING),
@@ -101,14 +104,15 @@ def listing(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
         "createdAt": member["createdAt"],
     }
     out.update(by_creation(tenant_id).entry(member["memberId"], member["memberId"]))
-    if member.get("email"):
-        out.update(store.index_entry(LOOKUP, by_email(tenant_id, member["email"]).partition, MEMBER))
-    if member.get("externalId"):
-        out.update(store.index_entry(PER_PARENT, by_external_id(tenant_id, member["externalId"]).partition, MEMBER))
+    email, external_id = member.get("email"), member.get("externalId")
+    if email:
+        out.update(store.index_entry(LOOKUP, by_email(tenant_id, email).partition, MEMBER))
+    if external_id:
+        out.update(store.index_entry(PER_PARENT, by_external_id(tenant_id, external_id).partition, MEMBER))
     return out
 
 
-def relisting(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
+def relisting(tenant_id: str, member: MemberRecord) -> store.TxItem:
     """The listing item after an email or externalId change or an erasure: the lookup entries set or removed,
     the creation entry kept in the shard it was first written to (the tenant's count may have grown since:
     a move would let a walk of the list that already served the member serve it again)."""
@@ -122,7 +126,7 @@ def relisting(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
     )
 
 
-def unchanged(tenant_id: str, member: dict[str, Any]) -> store.TxItem:
+def unchanged(tenant_id: str, member: MemberRecord) -> store.TxItem:
     """A condition that the member is still as read (same version): for a write that relies on its status."""
     return store.check(key(tenant_id, member["memberId"]), "#v = :v", {"#v": "version"}, {":v": member["version"]})
 
@@ -135,7 +139,7 @@ def by_external_id(tenant_id: str, external_id: str) -> store.Collection:
     return store.Collection(store.partition_of(external_guard(tenant_id, external_id)), PER_PARENT)
 
 
-def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key]:
+def listed(tenant_id: str, entries: list[dict[str, Any]]) -> list[store.Key[MemberRecord]]:
     """The member keys behind listing entries."""
     return [key(tenant_id, entry["memberId"]) for entry in entries]
 

@@ -10,16 +10,19 @@ The offer's module (repository/offers.py) builds the counter from the offer and 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import counters, store
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 SHARDS_ATTRIBUTE = "usageShards"  # on the offer: the counter's shard count, fixed when the offer is created
 VERSION = "offerVersion"  # on each shard: the offer's rules version (the version its claim rules last changed in)
 WORD = "USES"
 
 
-def counter(base: str, offer: dict[str, Any] | None) -> counters.ShardedCounter:
+def counter(base: str, offer: OfferRecord | None) -> counters.ShardedCounter:
     """The usage counter of the offer whose partition is `base` (`offer` None: the default count)."""
     return counters.ShardedCounter(base, WORD, counters.stored_shards(offer, SHARDS_ATTRIBUTE))
 
@@ -33,7 +36,7 @@ def caps(total: int | None, uses: list[int]) -> list[int | None]:
     return [used + left // len(uses) + (1 if k < left % len(uses) else 0) for k, used in enumerate(uses)]
 
 
-def initial_items(usage: counters.ShardedCounter, offer: dict[str, Any]) -> list[store.TxItem]:
+def initial_items(usage: counters.ShardedCounter, offer: OfferRecord) -> list[store.TxItem]:
     """Every shard, new, at zero uses with its cap."""
     shard_caps = caps(offer["maxRedemptionsTotal"], [0] * usage.shards)
 

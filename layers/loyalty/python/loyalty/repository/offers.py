@@ -11,11 +11,14 @@ catalog or live page is one Query of the offers and one BatchGetItem of their co
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import counters, keys, list_shards, offer_usage, store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
 
 OFFER = "OFFER"
 RULES_VERSION = "rulesVersion"  # on the offer: the version its claim rules last changed in (stamped on its shards)
@@ -26,7 +29,7 @@ def partition(tenant_id: str, offer_id: str) -> str:
     return f"{keys.tenant(tenant_id)}#OFFER#{offer_id}"
 
 
-def offer_key(tenant_id: str, offer_id: str) -> store.Key:
+def offer_key(tenant_id: str, offer_id: str) -> store.Key[OfferRecord]:
     return store.key(partition(tenant_id, offer_id), OFFER)
 
 
@@ -35,23 +38,23 @@ def code_guard(tenant_id: str, offer_code: str) -> store.Key:
     return store.key(f"{keys.tenant(tenant_id)}#OFFERCODE#{offer_code}", "GUARD")
 
 
-def usage(tenant_id: str, offer: dict[str, Any] | None, offer_id: str | None = None) -> counters.ShardedCounter:
+def usage(tenant_id: str, offer: OfferRecord | None, offer_id: str | None = None) -> counters.ShardedCounter:
     """The offer's usage counter (`offer` None: the default count, for a read that has no offer yet)."""
     oid = offer["offerId"] if offer else offer_id
     assert oid is not None
     return offer_usage.counter(partition(tenant_id, oid), offer)
 
 
-def catalog(tenant_id: str) -> store.Collection:
+def catalog(tenant_id: str) -> store.Collection[OfferRecord]:
     return store.Collection(f"{keys.tenant(tenant_id)}#OFFERS", PROGRAM_WIDE)
 
 
-def live(tenant_id: str) -> store.Collection:
+def live(tenant_id: str) -> store.Collection[OfferRecord]:
     """Published offers only (a sparse index), by endDate."""
     return store.Collection(f"{keys.tenant(tenant_id)}#OFFERS#LIVE", PER_PARENT)
 
 
-def _index(tenant_id: str, offer: dict[str, Any]) -> dict[str, str]:
+def _index(tenant_id: str, offer: OfferRecord) -> dict[str, str]:
     """Catalog entry (by status then id) and, while published, the live entry (by endDate)."""
     out = store.index_entry(PROGRAM_WIDE, catalog(tenant_id).partition, f"{offer['status']}#{offer['offerId']}")
     if offer["status"] == "published":
@@ -60,14 +63,14 @@ def _index(tenant_id: str, offer: dict[str, Any]) -> dict[str, str]:
     return out
 
 
-def new(tenant_id: str, offer: dict[str, Any]) -> dict[str, Any]:
+def new(tenant_id: str, offer: dict[str, Any]) -> OfferRecord:
     """An offer about to be created, with the shard counts of its usage counter and voucher pool: the
     tenant's setting now, fixed from then on."""
     shards = list_shards.counter_shards(tenant_id)
-    return {**offer, offer_usage.SHARDS_ATTRIBUTE: shards, vouchers_db.POOL_SHARDS: shards}
+    return cast("OfferRecord", {**offer, offer_usage.SHARDS_ATTRIBUTE: shards, vouchers_db.POOL_SHARDS: shards})
 
 
-def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
+def create_items(tenant_id: str, offer: OfferRecord) -> list[store.TxItem]:
     """The offer, its code guard and its usage shards, all new."""
     offer_id = offer["offerId"]
     return [
@@ -77,14 +80,14 @@ def create_items(tenant_id: str, offer: dict[str, Any]) -> list[store.TxItem]:
     ]
 
 
-def rules_version(offer: dict[str, Any]) -> int:
+def rules_version(offer: OfferRecord) -> int:
     """The offer version its claim rules were last changed in, as stamped on its usage shards (an offer
     stored without `rulesVersion` had every update stamp its version, so that is it)."""
-    return int(offer.get(RULES_VERSION, offer["version"]))
+    return int(offer.get("rulesVersion", offer["version"]))
 
 
 def update_items(
-    tenant_id: str, before: dict[str, Any], after: dict[str, Any], shards: list[dict[str, Any]], *, rules_changed: bool
+    tenant_id: str, before: OfferRecord, after: OfferRecord, shards: list[dict[str, Any]], *, rules_changed: bool
 ) -> list[store.TxItem]:
     """The offer on condition its version is unchanged. When a rule a claim is decided by changed
     (`rules_changed`), its new version is stamped on every usage shard as its rules version (a use
@@ -106,22 +109,22 @@ def update_items(
     return [*items, *offer_usage.cap_items(counter, shards, after["maxRedemptionsTotal"], rules)]
 
 
-def take_use(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> store.TxItem:
+def take_use(tenant_id: str, offer: OfferRecord, shards: list[dict[str, Any]]) -> store.TxItem:
     """One use of the offer's total: +1 on a shard with room, on condition it still has room."""
     return offer_usage.take(usage(tenant_id, offer), shards, rules_version(offer))
 
 
-def missing_shards(tenant_id: str, offer: dict[str, Any], shards: list[dict[str, Any]]) -> int:
+def missing_shards(tenant_id: str, offer: OfferRecord, shards: list[dict[str, Any]]) -> int:
     """How many of the offer's usage shards were not read back (the checker)."""
     return offer_usage.missing(usage(tenant_id, offer), shards)
 
 
-def read_offer(tenant_id: str, offer_id: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:
+def read_offer(tenant_id: str, offer_id: str) -> tuple[OfferRecord | None, list[dict[str, Any]]]:
     """The offer and its usage shards (by shard): one strongly consistent BatchGetItem."""
     return counters.with_entity(offer_key(tenant_id, offer_id), lambda offer: usage(tenant_id, offer, offer_id))
 
 
-def with_usage(tenant_id: str, offers: list[dict[str, Any]]) -> list[tuple[dict[str, Any], list[dict[str, Any]]]]:
+def with_usage(tenant_id: str, offers: list[OfferRecord]) -> list[tuple[OfferRecord, list[dict[str, Any]]]]:
     """Each offer with its usage shards, read by key (one BatchGetItem per 100 counters, eventually
     consistent: the counts on a list page may be a second old; redeeming reads them strongly)."""
     return counters.of_entities(offers, lambda offer: usage(tenant_id, offer))
@@ -134,7 +137,7 @@ def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
 
 def catalog_page(
     tenant_id: str, status: str | None, limit: int, start: dict[str, Any] | None
-) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
+) -> tuple[list[tuple[OfferRecord, list[dict[str, Any]]]], dict[str, Any] | None]:
     """Offers newest first (by status when given), each with its shards: one Query of gsi2, one BatchGetItem."""
     items, last = catalog(tenant_id).query(
         sort="begins_with(#s, :status)" if status else None,
@@ -148,14 +151,14 @@ def catalog_page(
 
 def live_page(
     tenant_id: str, now: str, limit: int, start: dict[str, Any] | None
-) -> tuple[list[tuple[dict[str, Any], list[dict[str, Any]]]], dict[str, Any] | None]:
+) -> tuple[list[tuple[OfferRecord, list[dict[str, Any]]]], dict[str, Any] | None]:
     """Published offers that have not ended, soonest ending first, each with its shards: one Query of gsi1,
     one BatchGetItem."""
     items, last = live(tenant_id).query(sort="#s >= :now", values={":now": now}, limit=limit, start=start)
     return with_usage(tenant_id, items), last
 
 
-def everything(tenant_id: str) -> dict[str, tuple[dict[str, Any] | None, list[dict[str, Any]]]]:
+def everything(tenant_id: str) -> dict[str, tuple[OfferRecord | None, list[dict[str, Any]]]]:
     """Every offer of the tenant with its usage shards, by offerId (the checker's read)."""
     offers = catalog(tenant_id).all(limit=500)
     return {offer["offerId"]: (offer, shards) for offer, shards in with_usage(tenant_id, offers)}

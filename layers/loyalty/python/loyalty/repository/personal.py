@@ -26,7 +26,7 @@ def _reference(tenant_id: str, member_id: str, kind: str, target: store.Key) -> 
     }
 
 
-def voucher_copy(tenant_id: str, member_id: str, voucher_key: store.Key) -> store.TxItem:
+def voucher_copy(tenant_id: str, member_id: str, voucher_key: store.Key[Any]) -> store.TxItem:
     """The member's name is on this voucher (`customerName`)."""
     return store.put(_reference(tenant_id, member_id, VOUCHER, voucher_key))
 

@@ -13,7 +13,8 @@ CodePool over `T#t#RWD#<rewardId>`, a voucher pool one over `T#t#VPOOL#<offerId>
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from loyalty.repository import retry, store
@@ -55,7 +56,7 @@ class CodePool:
         """Every stock shard at zero (written with a reward; a voucher pool's shards appear as codes come)."""
         return self.stock.initial(lambda _: dict.fromkeys(STOCK_NAMES, 0))
 
-    def totals(self, counters: list[dict[str, Any]]) -> dict[str, int]:
+    def totals(self, counters: Iterable[Mapping[str, Any] | None]) -> dict[str, int]:
         """Totals over this pool's stock shards among `counters` (a shard not yet written counts as zero)."""
         return ShardedCounter.totals(self.stock.own(counters), STOCK_NAMES)
 
@@ -116,9 +117,8 @@ class CodePool:
         budget = retry.races()
         for start in range(0, len(codes), chunk_size):
             chunk = codes[start : start + chunk_size]
-            done, known = retry.until_decided(
-                lambda chunk=chunk: _add_chunk(chunk, items_per_code, lambda c: self.add_writes(c, per_code)), budget
-            )
+            writes: Callable[[list[str]], list[store.TxItem]] = lambda c: self.add_writes(c, per_code)  # noqa: E731
+            done, known = retry.until_decided(partial(_add_chunk, chunk, items_per_code, writes), budget)
             added, skipped = added + done, skipped + known
         return added, skipped
 

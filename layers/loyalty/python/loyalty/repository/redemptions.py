@@ -6,13 +6,16 @@ Program-wide, redemptions are listed in PROGRAM_WIDE under `T#<t>#RDM#S<k>`, one
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import RedemptionRecord
 
-def key(tenant_id: str, redemption_id: str) -> store.Key:
+
+def key(tenant_id: str, redemption_id: str) -> store.Key[RedemptionRecord]:
     return store.key(f"{keys.tenant(tenant_id)}#RDM#{redemption_id}", "REDEMPTION")
 
 
@@ -25,7 +28,7 @@ def count(tenant_id: str, member_id: str, reward_id: str, delta: int) -> store.T
     return store.update(count_key(tenant_id, member_id, reward_id), add={"count": delta})
 
 
-def item(tenant_id: str, redemption: dict[str, Any]) -> dict[str, Any]:
+def item(tenant_id: str, redemption: RedemptionRecord) -> dict[str, Any]:
     """The stored redemption, listed under its member and program-wide by redemptionId (a ULID)."""
     redemption_id = redemption["redemptionId"]
     out = {**key(tenant_id, redemption_id), **store.plain(redemption)}
@@ -34,16 +37,16 @@ def item(tenant_id: str, redemption: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def move_if(tenant_id: str, redemption: dict[str, Any], changes: dict[str, Any]) -> store.TxItem:
+def move_if(tenant_id: str, redemption: RedemptionRecord, changes: dict[str, Any]) -> store.TxItem:
     """Change a redemption on condition its status is still the one read."""
     return store.update_if(key(tenant_id, redemption["redemptionId"]), {"status": redemption["status"]}, changes)
 
 
-def of_member(tenant_id: str, member_id: str) -> store.Collection:
+def of_member(tenant_id: str, member_id: str) -> store.Collection[RedemptionRecord]:
     return store.Collection(f"{members.partition(tenant_id, member_id)}#RDM", PER_PARENT)
 
 
-def of_program(tenant_id: str) -> sharded.ShardedCollection:
+def of_program(tenant_id: str) -> sharded.ShardedCollection[RedemptionRecord]:
     return list_shards.collection(
         tenant_id,
         "redemptions",

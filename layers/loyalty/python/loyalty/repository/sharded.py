@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, cast
 
 from loyalty import shard_counts
 from loyalty.errors import ValidationFailed
@@ -41,7 +41,7 @@ def shard_of(owner: str, shards: int | None = None) -> int:
 
 
 @dataclass(frozen=True)
-class ShardedCollection:
+class ShardedCollection(Generic[store.Record]):
     """A list in `index` over partitions `<base>#S<k>`; `item_key(sort)` is the table key of an entry.
 
     `shards`: how many were ever written (pages read them all); `writes`: how many new entries go to
@@ -50,21 +50,21 @@ class ShardedCollection:
 
     base: str
     index: str
-    item_key: Callable[[str], store.Key]
+    item_key: Callable[[str], store.Key[Any]]
     shards: int = field(default_factory=lambda: SHARDS)  # read when built (the state machines use fewer)
     writes: int | None = None
 
     def partition(self, shard: int) -> str:
         return f"{self.base}#S{shard:02d}"
 
-    def shard(self, shard: int) -> store.Collection:
+    def shard(self, shard: int) -> store.Collection[store.Record]:
         return store.Collection(self.partition(shard), self.index)
 
     def entry(self, owner: str, sort: str) -> dict[str, str]:
         """The index attributes that list an item of `owner` at `sort`."""
         return store.index_entry(self.index, self.partition(shard_of(owner, self.writes or self.shards)), sort)
 
-    def all(self, **options: Any) -> list[dict[str, Any]]:
+    def all(self, **options: Any) -> list[store.Record]:
         """Every entry of every shard, shard after shard (jobs, the checker and operator tools)."""
         return [item for k in range(self.shards) for item in self.shard(k).all(**options)]
 
@@ -75,7 +75,7 @@ class ShardedCollection:
         start: dict[str, Any] | None = None,
         newest_first: bool = False,
         **options: Any,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    ) -> tuple[list[store.Record], dict[str, Any] | None]:
         """One page in sort-key order across the shards, and the positions the next page starts at.
 
         Each shard is read a little at first (about limit/shards items, concurrently); an item is served once it
@@ -85,10 +85,10 @@ class ShardedCollection:
         positions = self._positions(start, newest_first)
         shards = len(positions)  # this collection's count, or a cursor's when it names more
         sort_name = INDEXES[self.index][1]
-        read: list[list[dict[str, Any]]] = [[] for _ in range(shards)]
+        read: list[list[Mapping[str, Any]]] = [[] for _ in range(shards)]
         resume: list[str | None] = [p or None for p in positions]  # the next Query of a shard starts after it
         open_ = [p != _DONE for p in positions]
-        later = (lambda a, b: a > b) if newest_first else (lambda a, b: a < b)
+        later: Callable[[Any, Any], bool] = (lambda a, b: a > b) if newest_first else (lambda a, b: a < b)
 
         def fetch(k: int, count: int) -> None:
             begin = resume[k]
@@ -123,15 +123,15 @@ class ShardedCollection:
             fetch(bound, max(limit - len(ready), 2))
             budget -= 1
         page = ready[:limit]
-        return page, self._next(positions, read, resume, open_, page, sort_name)
+        return cast("list[store.Record]", page), self._next(positions, read, resume, open_, page, sort_name)
 
     def _next(
         self,
         positions: list[str],
-        read: list[list[dict[str, Any]]],
+        read: list[list[Mapping[str, Any]]],
         resume: list[str | None],
         open_: list[bool],
-        page: list[dict[str, Any]],
+        page: list[Mapping[str, Any]],
         sort_name: str,
     ) -> dict[str, Any] | None:
         served = {id(item) for item in page}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.exceptions import ConnectionError as NeverSent
@@ -19,7 +19,20 @@ from loyalty.repository.table import INDEXES, PARTITION_KEY, SORT_KEY
 
 __all__ = ["ConditionFailed", "Contention", "Rejected"]
 
-Key = dict[str, str]
+R = TypeVar("R", bound=Mapping[str, Any])  # a record read by key
+if TYPE_CHECKING:
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    Record = TypeVarWithDefault("Record", covariant=True, bound=Mapping[str, Any], default=dict[str, Any])
+else:
+    Record = TypeVar("Record", covariant=True, bound=Mapping[str, Any])
+
+
+class Key(dict[str, str], Generic[Record]):
+    """An item's primary key, typed by the record stored under it (`Key[MemberRecord]`): a read by key returns
+    that record. For the type checker only: a key is a plain dict at run time (see `key`)."""
+
+
 TxItem = dict[str, Any]
 ABSENT, PRESENT = f"attribute_not_exists({PARTITION_KEY})", f"attribute_exists({PARTITION_KEY})"
 
@@ -39,7 +52,7 @@ class _Outcome:
     NOT_APPLIED, UNKNOWN, FINAL = "not applied", "unknown", "final"
 
 
-def _call(operation: Callable[..., dict], *, writes: bool = False, **kwargs: Any) -> dict:
+def _call(operation: Callable[..., dict[str, Any]], *, writes: bool = False, **kwargs: Any) -> dict[str, Any]:
     """One DynamoDB call under the retry policy: what was certainly not applied (and any read) is sent again."""
     budget = retry.outages()
     while True:
@@ -84,8 +97,9 @@ def _translate(exc: ClientError) -> tuple[Exception, str]:
     return exc, _Outcome.FINAL
 
 
-def key(pk: str, sk: str) -> Key:
-    return {PARTITION_KEY: pk, SORT_KEY: sk}
+def key(pk: str, sk: str) -> Key[Any]:
+    """The key (pk, sk); the entity's own `key` function names the record it holds."""
+    return cast("Key[Any]", {PARTITION_KEY: pk, SORT_KEY: sk})
 
 
 def index_entry(index: str, partition: str, sort: str) -> dict[str, str]:
@@ -97,44 +111,46 @@ def index_entry(index: str, partition: str, sort: str) -> dict[str, str]:
 _STORAGE_ATTRIBUTES = frozenset({PARTITION_KEY, SORT_KEY, *(name for pair in INDEXES.values() for name in pair)})
 
 
-def plain(item: dict[str, Any]) -> dict[str, Any]:
-    """An item without its key and index attributes: the entity as a service sees it."""
-    return {name: value for name, value in item.items() if name not in _STORAGE_ATTRIBUTES}
+def plain(item: R) -> R:
+    """An item without its key and index attributes: the entity as a service sees it (a record names neither)."""
+    return cast(R, {name: value for name, value in item.items() if name not in _STORAGE_ATTRIBUTES})
 
 
-def key_of(item: dict[str, Any], index: str | None = None) -> dict[str, Any]:
+def key_of(item: Mapping[str, Any], index: str | None = None) -> Key[Any]:
     """The primary key of an item, plus its key in `index`: what a page of that index ends at."""
     names = [PARTITION_KEY, SORT_KEY, *(INDEXES[index] if index else ())]
-    return {name: item[name] for name in names}
+    return cast("Key[Any]", {name: item[name] for name in names})
 
 
-def sort_key(item: dict[str, Any]) -> str:
-    return item[SORT_KEY]
+def sort_key(item: Mapping[str, Any]) -> str:
+    sort: str = item[SORT_KEY]
+    return sort
 
 
-def partition_of(item: dict[str, Any]) -> str:
-    return item[PARTITION_KEY]
+def partition_of(item: Mapping[str, Any]) -> str:
+    partition: str = item[PARTITION_KEY]
+    return partition
 
 
-def required(item: dict[str, Any] | None, what: str) -> dict[str, Any]:
+def required(item: R | None, what: str) -> R:
     """The item, or a 404 naming what does not exist."""
     if item is None:
         raise NotFound(f"The {what} does not exist.")
     return item
 
 
-def get_required(item_key: Key, what: str) -> dict[str, Any]:
+def get_required(item_key: Key[R], what: str) -> R:
     """One item by key, or a 404 naming what does not exist."""
     return required(get(item_key), what)
 
 
-def get(item_key: Key, *, consistent: bool = True) -> dict[str, Any] | None:
+def get(item_key: Key[R], *, consistent: bool = True) -> R | None:
     """One item by key, strongly consistent unless asked otherwise."""
     answer = _call(client.get_item, TableName=table_name(), Key=to_item(item_key), ConsistentRead=consistent)
-    return from_item(answer.get("Item"))
+    return cast("R | None", from_item(answer.get("Item")))
 
 
-def get_many(keys: list[Key], *, consistent: bool = True) -> list[dict[str, Any] | None]:
+def get_many(keys: list[Key[R]], *, consistent: bool = True) -> list[R | None]:
     """Several items (GetItem for one, BatchGetItem for more), in the order asked, however many.
 
     BatchGetItem takes at most BATCH_GET_LIMIT keys a call, so the keys go in chunks; keys DynamoDB
@@ -144,13 +160,13 @@ def get_many(keys: list[Key], *, consistent: bool = True) -> list[dict[str, Any]
     if len(keys) == 1:
         return [get(keys[0], consistent=consistent)]
     unique = _unique(keys)
-    by_key: dict[tuple[str, str], dict[str, Any]] = {}
+    by_key: dict[tuple[str, str], R] = {}
     for start in range(0, len(unique), BATCH_GET_LIMIT):
         by_key.update(_batch_get(unique[start : start + BATCH_GET_LIMIT], consistent))
     return [by_key.get((k[PARTITION_KEY], k[SORT_KEY])) for k in keys]
 
 
-def get_groups(groups: list[list[Key]], *, consistent: bool = True) -> list[list[dict[str, Any]]]:
+def get_groups(groups: list[list[Key[R]]], *, consistent: bool = True) -> list[list[R]]:
     """The items of each group of keys that exist, group by group, read together (`get_many`)."""
     found = iter(get_many([k for group in groups for k in group], consistent=consistent)) if groups else iter([])
     return [[item for item in itertools.islice(found, len(group)) if item] for group in groups]
@@ -163,8 +179,8 @@ def whole(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [item for item in found if item is not None]
 
 
-def _batch_get(chunk: list[Key], consistent: bool) -> dict[tuple[str, str], dict[str, Any]]:
-    found: dict[tuple[str, str], dict[str, Any]] = {}
+def _batch_get(chunk: list[Key[R]], consistent: bool) -> dict[tuple[str, str], R]:
+    found: dict[tuple[str, str], R] = {}
     request: dict[str, Any] = {table_name(): {"Keys": [to_item(k) for k in chunk], "ConsistentRead": consistent}}
     budget = retry.outages()
     while True:
@@ -172,7 +188,7 @@ def _batch_get(chunk: list[Key], consistent: bool) -> dict[tuple[str, str], dict
         for raw in answer.get("Responses", {}).get(table_name(), []):
             item = from_item(raw)
             assert item is not None
-            found[(item[PARTITION_KEY], item[SORT_KEY])] = item
+            found[(item[PARTITION_KEY], item[SORT_KEY])] = cast(R, item)
         request = answer.get("UnprocessedKeys") or {}
         if not request:
             return found
@@ -180,8 +196,8 @@ def _batch_get(chunk: list[Key], consistent: bool) -> dict[tuple[str, str], dict
             raise Throttled()
 
 
-def _unique(keys: Iterable[Key]) -> list[Key]:
-    seen: dict[tuple[str, str], Key] = {}
+def _unique(keys: Iterable[Key[R]]) -> list[Key[R]]:
+    seen: dict[tuple[str, str], Key[R]] = {}
     for k in keys:
         seen.setdefault((k[PARTITION_KEY], k[SORT_KEY]), k)
     return list(seen.values())
@@ -253,20 +269,22 @@ def query(
 
 
 @dataclass(frozen=True)
-class Collection:
-    """One partition of the table (index None) or of an index: what one Query reads, in sort-key order."""
+class Collection(Generic[Record]):
+    """One partition of the table (index None) or of an index: what one Query reads, in sort-key order.
+    `Collection[TransactionRecord]`: its items are those records (with their key and index attributes)."""
 
     partition: str
     index: str | None = None
 
-    def query(self, **kwargs: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    def query(self, **kwargs: Any) -> tuple[list[Record], dict[str, Any] | None]:
         """One page (see `query` for the options)."""
         attribute = INDEXES[self.index][0] if self.index else PARTITION_KEY
-        return query((attribute, self.partition), index=self.index, **kwargs)
+        items, last = query((attribute, self.partition), index=self.index, **kwargs)
+        return cast("list[Record]", items), last
 
-    def all(self, **kwargs: Any) -> list[dict[str, Any]]:
+    def all(self, **kwargs: Any) -> list[Record]:
         """Every item, page after page (jobs, the checker and operator tools; requests read one page)."""
-        found: list[dict[str, Any]] = []
+        found: list[Record] = []
         start = None
         while True:
             items, start = self.query(start=start, **kwargs)
@@ -347,7 +365,7 @@ def _clause(
 
 
 def update(
-    item_key: Key,
+    item_key: Key[Any],
     *,
     set_values: dict[str, Any] | None = None,
     add: dict[str, int] | None = None,
@@ -399,7 +417,7 @@ def update(
 
 
 def update_if(
-    item_key: Key, expected: dict[str, Any], set_values: dict[str, Any], remove: Iterable[str] = ()
+    item_key: Key[Any], expected: dict[str, Any], set_values: dict[str, Any], remove: Iterable[str] = ()
 ) -> TxItem:
     """An update on condition that the item's attributes still hold the `expected` values (as read)."""
     names = {f"#e{i}": name for i, name in enumerate(expected)}
@@ -409,7 +427,7 @@ def update_if(
 
 
 def delete(
-    item_key: Key,
+    item_key: Key[Any],
     *,
     condition: str | None = None,
     names: dict[str, str] | None = None,
@@ -423,7 +441,7 @@ def delete(
 
 
 def check(
-    item_key: Key, condition: str, names: dict[str, str] | None = None, values: dict[str, Any] | None = None
+    item_key: Key[Any], condition: str, names: dict[str, str] | None = None, values: dict[str, Any] | None = None
 ) -> TxItem:
     body: dict[str, Any] = {
         "TableName": table_name(),

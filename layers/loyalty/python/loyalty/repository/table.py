@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # The table of `make serve`, the CLI and the embedded engine when TABLE_NAME is not set.
 LOCAL_TABLE_NAME = "loyalty-local"
 PARTITION_KEY = "pk"
@@ -31,7 +33,7 @@ PROJECTIONS: dict[str, tuple[str, ...] | None] = {
 }
 
 
-def projection(index: str) -> dict:
+def projection(index: str) -> dict[str, Any]:
     """The index's Projection in CreateTable's shape."""
     included = PROJECTIONS[index]
     if included is None:
@@ -39,7 +41,7 @@ def projection(index: str) -> dict:
     return {"ProjectionType": "INCLUDE", "NonKeyAttributes": list(included)}
 
 
-def create_table_request(table_name: str) -> dict:
+def create_table_request(table_name: str) -> dict[str, Any]:
     """The CreateTable request for the local table (the CDK stack builds the same shape)."""
     attributes = {PARTITION_KEY, SORT_KEY} | {name for pair in INDEXES.values() for name in pair}
     return {

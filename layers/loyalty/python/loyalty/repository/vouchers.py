@@ -17,11 +17,15 @@ A page of an offer's vouchers is a scatter-gather over the shards (see repositor
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty.repository import counters, keys, list_shards, personal, sharded, store
 from loyalty.repository.pools import CodePool
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord, VoucherRecord
 
 POOL_SHARDS = "poolShards"  # on the offer: its voucher pool's shard count, fixed when the offer is created
 
@@ -30,7 +34,7 @@ def _tenant(tenant_id: str) -> str:
     return keys.tenant(tenant_id)
 
 
-def voucher_key(tenant_id: str, voucher_id: str) -> store.Key:
+def voucher_key(tenant_id: str, voucher_id: str) -> store.Key[VoucherRecord]:
     return store.key(f"{_tenant(tenant_id)}#VOUCHER#{voucher_id}", "VOUCHER")
 
 
@@ -38,17 +42,17 @@ def guard_key(tenant_id: str, code: str) -> store.Key:
     return store.key(f"{_tenant(tenant_id)}#VCODE#{code}", "GUARD")
 
 
-def pool(tenant_id: str, offer: dict[str, Any]) -> CodePool:
+def pool(tenant_id: str, offer: OfferRecord) -> CodePool:
     """The offer's voucher-code pool, with the shard count stored on the offer."""
     return CodePool(f"{_tenant(tenant_id)}#VPOOL#{offer['offerId']}", counters.stored_shards(offer, POOL_SHARDS))
 
 
-def _owner(voucher: dict[str, Any]) -> str:
+def _owner(voucher: VoucherRecord) -> str:
     """What a voucher's list entries are sharded by: its member, else (a named customer) the voucher."""
     return str(voucher.get("memberId") or voucher["voucherId"])
 
 
-def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection[VoucherRecord]:
     """An offer's vouchers by `<status>#<voucherId>`, write-sharded."""
     return list_shards.collection(
         tenant_id,
@@ -59,7 +63,7 @@ def by_status(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     )
 
 
-def of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
+def of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection[VoucherRecord]:
     """Every voucher of an offer by voucherId (a ULID: issue order), write-sharded."""
     return list_shards.collection(
         tenant_id,
@@ -81,7 +85,7 @@ def guards_of_offer(tenant_id: str, offer_id: str) -> sharded.ShardedCollection:
     )
 
 
-def _index_attributes(tenant_id: str, voucher: dict[str, Any]) -> dict[str, str]:
+def _index_attributes(tenant_id: str, voucher: VoucherRecord) -> dict[str, str]:
     offer_id, voucher_id, owner = voucher["offerId"], voucher["voucherId"], _owner(voucher)
     return {
         **by_status(tenant_id, offer_id).entry(owner, f"{voucher['status']}#{voucher_id}"),
@@ -104,12 +108,12 @@ def _guard(tenant_id: str, code: str, offer_id: str, source: str, **extra: Any) 
 # --- reads --------------------------------------------------------------------------------------
 
 
-def get(tenant_id: str, voucher_id: str) -> dict[str, Any] | None:
+def get(tenant_id: str, voucher_id: str) -> VoucherRecord | None:
     """One voucher by id: one strongly consistent GetItem."""
     return store.get(voucher_key(tenant_id, voucher_id))
 
 
-def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
+def by_code(tenant_id: str, code: str) -> VoucherRecord | None:
     """One voucher by its exact code: the code's guard (it names the voucher holding the code), then
     the voucher by key, both strongly consistent. Not gsi3: an index may lag a write on AWS, and a
     till redeems a voucher the moment it is issued (docs/data-model.md, "Consistency")."""
@@ -119,7 +123,7 @@ def by_code(tenant_id: str, code: str) -> dict[str, Any] | None:
 
 def page(
     tenant_id: str, offer_id: str, status: str | None, limit: int, start: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[VoucherRecord], dict[str, Any] | None]:
     """An offer's vouchers, newest first, a scatter-gather of its shards: by status a key condition
     on each shard of gsi1 (a page's entries share the status prefix, so they merge by voucherId),
     else all of them from gsi2. The positions returned are each shard's."""
@@ -134,7 +138,7 @@ def page(
     return of_offer(tenant_id, offer_id).query(newest_first=True, limit=limit, start=start)
 
 
-def claim_pooled(tenant_id: str, offer: dict[str, Any]) -> str | None:
+def claim_pooled(tenant_id: str, offer: OfferRecord) -> str | None:
     """A code still waiting in the offer's pool (None when the pool is empty)."""
     return pool(tenant_id, offer).claim()
 
@@ -142,7 +146,7 @@ def claim_pooled(tenant_id: str, offer: dict[str, Any]) -> str | None:
 # --- writes (transaction items) -----------------------------------------------------------------
 
 
-def create(tenant_id: str, offer: dict[str, Any], voucher: dict[str, Any], *, from_pool: bool) -> list[store.TxItem]:
+def create(tenant_id: str, offer: OfferRecord, voucher: VoucherRecord, *, from_pool: bool) -> list[store.TxItem]:
     """Put a new voucher and bind its code to it: a pooled code leaves the pool, a generated one gets its guard.
 
     A generated code that exists already (in any pool or voucher of the tenant) fails the guard's
@@ -150,8 +154,9 @@ def create(tenant_id: str, offer: dict[str, Any], voucher: dict[str, Any], *, fr
     """
     code, offer_id, voucher_id = voucher["redemptionCode"], voucher["offerId"], voucher["voucherId"]
     items = [store.put_new({**voucher_key(tenant_id, voucher_id), **voucher, **_index_attributes(tenant_id, voucher)})]
-    if voucher.get("memberId") and voucher.get("customerName"):  # the member's name: erased with the member
-        items.append(personal.voucher_copy(tenant_id, voucher["memberId"], voucher_key(tenant_id, voucher_id)))
+    member_id = voucher.get("memberId")
+    if member_id and voucher.get("customerName"):  # the member's name: erased with the member
+        items.append(personal.voucher_copy(tenant_id, member_id, voucher_key(tenant_id, voucher_id)))
     if not from_pool:
         return [*items, store.put_new(_guard(tenant_id, code, offer_id, "generated", voucherId=voucher_id))]
     return [
@@ -166,9 +171,9 @@ def create(tenant_id: str, offer: dict[str, Any], voucher: dict[str, Any], *, fr
     ]
 
 
-def move(tenant_id: str, voucher: dict[str, Any], changes: dict[str, Any]) -> store.TxItem:
+def move(tenant_id: str, voucher: VoucherRecord, changes: dict[str, Any]) -> store.TxItem:
     """Change a voucher on condition its status is still the one read (so a state never goes backwards)."""
-    moved = {**voucher, **changes}
+    moved = cast("VoucherRecord", {**voucher, **changes})  # its own attributes changed
     return store.update(
         voucher_key(tenant_id, voucher["voucherId"]),
         set_values={**changes, **_index_attributes(tenant_id, moved)},
@@ -178,7 +183,7 @@ def move(tenant_id: str, voucher: dict[str, Any], changes: dict[str, Any]) -> st
     )
 
 
-def add_codes(tenant_id: str, offer: dict[str, Any], codes: list[str]) -> tuple[int, int]:
+def add_codes(tenant_id: str, offer: OfferRecord, codes: list[str]) -> tuple[int, int]:
     """Add distinct codes to an offer's pool; a code the tenant knows already (anywhere) is skipped.
 
     Returns (added, skipped). Each code is its pool entry and its guard, both conditioned on being new.
@@ -189,14 +194,14 @@ def add_codes(tenant_id: str, offer: dict[str, Any], codes: list[str]) -> tuple[
     )
 
 
-def read_stock(tenant_id: str, offer: dict[str, Any]) -> dict[str, int]:
+def read_stock(tenant_id: str, offer: OfferRecord) -> dict[str, int]:
     return pool(tenant_id, offer).read_stock()
 
 
 # --- the checker's walks (operator tooling, never a request path) ------------------------------
 
 
-def all_vouchers(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
+def all_vouchers(tenant_id: str, offer_id: str) -> list[VoucherRecord]:
     return of_offer(tenant_id, offer_id).all(limit=500)
 
 
@@ -204,10 +209,10 @@ def all_guards(tenant_id: str, offer_id: str) -> list[dict[str, Any]]:
     return guards_of_offer(tenant_id, offer_id).all(limit=500)
 
 
-def pool_entries(tenant_id: str, offer: dict[str, Any]) -> list[str]:
+def pool_entries(tenant_id: str, offer: OfferRecord) -> list[str]:
     return pool(tenant_id, offer).entries()
 
 
-def status_of_index(item: dict[str, Any]) -> str:
+def status_of_index(item: Mapping[str, Any]) -> str:
     """The status a voucher's gsi1 sort key files it under."""
     return str(item.get("gsi1sk", "")).split("#", 1)[0]

@@ -74,7 +74,7 @@ def get_activity(tenant_id: str, activity_id: str) -> dict[str, Any]:
     return public(store.get_required(activities_db.key(tenant_id, activity_id), "activity"))
 
 
-def list_activities(tenant_id: str, query: ActivityListQuery) -> Page:
+def list_activities(tenant_id: str, query: ActivityListQuery) -> Page[list[dict[str, Any]]]:
     page = paging.request(tenant_id, "activities", query.given())
     items, last = activities_db.catalog(tenant_id).query(
         equals={"isActive": query.isActive}, limit=page.limit, start=page.start

@@ -17,6 +17,7 @@ from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
     from loyalty.models.ledger import AwardCreate, DeductionCreate
+    from loyalty.repository.records import TransactionRecord
 
 
 def window(interval: str, now: datetime) -> tuple[str, int | None]:
@@ -74,7 +75,7 @@ def grant(
     *,
     order_id: str | None = None,
     reason: str | None = None,
-) -> tuple[list[store.TxItem], dict[str, Any]]:
+) -> tuple[list[store.TxItem], TransactionRecord]:
     """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard."""
     tenant_id = book.tenant_id
     settings = program.load(tenant_id)
@@ -115,7 +116,7 @@ def award(caller: Caller, member_id: str, body: AwardCreate) -> dict[str, Any]:
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
-        wanted = [members_db.key(tenant_id, member_id)]
+        wanted: list[store.Key[Any]] = [members_db.key(tenant_id, member_id)]
         counter_at = counter_key(tenant_id, member_id, activity, now)
         wanted += [counter_at] if counter_at else []
         if order_id:

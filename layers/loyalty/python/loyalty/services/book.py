@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import copy
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from loyalty import clock
 from loyalty.errors import Conflict
@@ -22,10 +22,13 @@ from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import BalanceRecord, LotRecord, MemberRecord
+
 NEVER = "9999-12-31"  # the expiry date of points that do not expire
 
 
-def unspent(lot: dict[str, Any], consumed: int) -> int:
+def unspent(lot: LotRecord, consumed: int) -> int:
     """What is left of a lot once the member's `consumed` position is taken into account."""
     return max(0, lot["cumEnd"] - max(lot["cumStart"], consumed))
 
@@ -42,7 +45,7 @@ def expires_at(expires_on: str) -> str | None:
 class Book:
     """One member's balance during one request: move points, then `writes()` commits all or nothing."""
 
-    def __init__(self, tenant_id: str, member: dict[str, Any]) -> None:
+    def __init__(self, tenant_id: str, member: MemberRecord) -> None:
         self.tenant_id = tenant_id
         self.before = member
         self.member = copy.deepcopy(store.plain(member))
@@ -50,7 +53,7 @@ class Book:
         self._lot: store.TxItem | None = None
 
     @property
-    def balance(self) -> dict[str, int]:
+    def balance(self) -> BalanceRecord:
         return self.member["balance"]
 
     @property
@@ -115,7 +118,7 @@ class Book:
         self._consume(taken)
         return taken, points - taken
 
-    def expire_through(self, lot: dict[str, Any]) -> int:
+    def expire_through(self, lot: LotRecord) -> int:
         """Expire what is unspent up to the end of a due lot (earlier lots are due as well)."""
         points = max(0, lot["cumEnd"] - self.member["consumed"])
         self._consume(points)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
@@ -12,8 +13,11 @@ from loyalty.repository import store
 from loyalty.services import transactions
 from loyalty.services.book import unspent
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import LotRecord, MemberRecord, TransactionRecord
 
-def expected_balance(entries: list[dict[str, Any]]) -> dict[str, int]:
+
+def expected_balance(entries: list[TransactionRecord]) -> dict[str, int]:
     """A balance as the ledger says it must be (the contract's identities)."""
     out = dict.fromkeys(("available", "pending", "redeemed", "expired", "lifetime", "qualified"), 0)
     sign = {"deduct": -1, "redeem": -1, "return": -1, "expire": -1, "refund": 1}
@@ -43,7 +47,7 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
         return [{"tenantId": tenant_id, "memberId": member_id, "field": "member", "problem": "missing"}]
     entries = ledger_db.of_member(tenant_id, member_id).all(limit=500)
     expected = expected_balance(entries)
-    stored = member["balance"]
+    stored: Mapping[str, Any] = member["balance"]  # read by the names expected_balance gives
     problems = []
 
     def report(field: str, found: int, wanted: int) -> None:
@@ -68,7 +72,7 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     ]
 
 
-def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _dangling_orders(tenant_id: str, member_id: str, entries: list[TransactionRecord]) -> list[tuple[str, str]]:
     """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
     own = {entry["transactionId"] for entry in entries}
     return [
@@ -79,7 +83,7 @@ def _dangling_orders(tenant_id: str, member_id: str, entries: list[dict[str, Any
     ]
 
 
-def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[tuple[str, str]]:
+def _dangling_lots(member: MemberRecord, lots: list[LotRecord]) -> list[tuple[str, str]]:
     """The member's record and its lots must name each other: the last lot is where credits go next."""
     out = []
     last = member.get("lastLotExpiry")
@@ -99,7 +103,7 @@ def _dangling_lots(member: dict[str, Any], lots: list[dict[str, Any]]) -> list[t
     return out
 
 
-def check_guards(tenant_id: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check_guards(tenant_id: str, found: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Each member's email and externalId must be held by a guard that names the member back."""
     problems: list[dict[str, Any]] = []
     wanted = [

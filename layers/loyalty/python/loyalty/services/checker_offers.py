@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
@@ -14,9 +14,12 @@ from loyalty.repository import offers as offers_db
 from loyalty.repository import store
 from loyalty.services import transactions
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRedemptionRecord, TransactionRecord
 
-def _awards(tenant_id: str, redemptions: list[dict[str, Any]]) -> list[dict[str, Any] | None]:
-    wanted = [ledger_db.key(tenant_id, r["transactionId"]) for r in redemptions]
+
+def _awards(tenant_id: str, redemptions: list[OfferRedemptionRecord]) -> list[TransactionRecord | None]:
+    wanted = [ledger_db.key(tenant_id, str(r["transactionId"])) for r in redemptions]  # points ones: named
     return store.get_many(wanted)
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.services import checker_pools
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord, VoucherRecord
+
 # (has redeemedAt, has cancelledAt) for each state
 _STAMPS = {"acquired": (False, False), "redeemed": (True, False), "cancelled": (False, True)}
 
 
-def check_offer(tenant_id: str, offer: dict[str, Any], vouchers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def check_offer(tenant_id: str, offer: OfferRecord, vouchers: list[VoucherRecord]) -> list[dict[str, Any]]:
     """Every disagreement among one offer's vouchers, its code guards, its pool and its limits.
 
     Each voucher item carries its by-status index key, so "in exactly one state" is its `status`,
@@ -71,7 +74,9 @@ def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str
     for, (offerId, memberId or None) per voucher issued, for the offer checks."""
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None]] = []
-    for offer, _ in (found for found in offers_db.everything(tenant_id).values() if found[0] is not None):
+    for offer, _ in offers_db.everything(tenant_id).values():
+        if offer is None:
+            continue
         vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]

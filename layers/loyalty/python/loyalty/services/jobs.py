@@ -54,9 +54,11 @@ def expire_lot(tenant_id: str, member_id: str, expires_on: str, now: datetime, b
     """Expire what is unspent of one due lot (and of any before it); 0 if it was settled already."""
 
     def step() -> int:
-        lot, member = store.get_many(
-            [lots_db.key(tenant_id, member_id, expires_on), members_db.key(tenant_id, member_id)]
-        )
+        wanted: list[store.Key[Any]] = [
+            lots_db.key(tenant_id, member_id, expires_on),
+            members_db.key(tenant_id, member_id),
+        ]
+        lot, member = store.get_many(wanted)
         if lot is None or member is None:
             return 0
         book = Book(tenant_id, member)

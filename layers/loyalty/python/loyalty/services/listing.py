@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loyalty import ids
 from loyalty.repository import paging, sharded, store
@@ -13,16 +13,18 @@ from loyalty.services import members
 if TYPE_CHECKING:
     from loyalty.models.common import TimeRange
 
+R = TypeVar("R", bound=Mapping[str, Any])  # the record a list holds
+
 
 def newest_first(
     tenant_id: str,
     query: TimeRange,
     member_id: str | None,
     name: str,
-    collection: store.Collection | sharded.ShardedCollection,
+    collection: store.Collection[R] | sharded.ShardedCollection[R],
     filters: tuple[str, ...],
-    shape: Callable[[dict[str, Any]], dict[str, Any]],
-) -> Page:
+    shape: Callable[[R], dict[str, Any]],
+) -> Page[list[dict[str, Any]]]:
     """One page of `collection`: one Query of the member's list, a scatter-gather of the program's shards.
 
     `from` / `to` are key bounds on the ULID sort key; `filters` name the query's equality filters.

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty import clock, ids, jsontext, personal
 from loyalty.errors import Conflict, Forbidden
@@ -16,12 +17,13 @@ from loyalty.services import program
 
 if TYPE_CHECKING:
     from loyalty.models.members import MemberCreate, MemberListQuery, MemberUpdate
+    from loyalty.repository.records import MemberRecord
 
 PROFILE, PERSONAL = personal.PROFILE, personal.MEMBER_FIELDS
 BALANCE_FIELDS = ("available", "pending", "redeemed", "expired", "lifetime", "qualified")
 
 
-def tier_of(settings: dict[str, Any], member: dict[str, Any]) -> dict[str, str] | None:
+def tier_of(settings: dict[str, Any], member: MemberRecord) -> dict[str, str] | None:
     """The override when set, else the highest tier whose threshold ≤ qualified points."""
     tiers = settings.get("tiers") or []
     chosen = [t for t in tiers if t["tierId"] == member.get("tierOverride")]
@@ -30,7 +32,8 @@ def tier_of(settings: dict[str, Any], member: dict[str, Any]) -> dict[str, str] 
     return {"tierId": chosen[0]["tierId"], "name": chosen[0]["name"]} if chosen else None
 
 
-def public(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
+def public(tenant_id: str, member: MemberRecord) -> dict[str, Any]:
+    balance: Mapping[str, Any] = member["balance"]
     out = {
         "memberId": member["memberId"],
         "email": member.get("email"),
@@ -38,7 +41,7 @@ def public(tenant_id: str, member: dict[str, Any]) -> dict[str, Any]:
         "status": member["status"],
         "tier": tier_of(program.load(tenant_id), member),
         "tierOverride": member.get("tierOverride"),
-        "balance": {name: member["balance"][name] for name in BALANCE_FIELDS},
+        "balance": {name: balance[name] for name in BALANCE_FIELDS},
         "referralCode": member["referralCode"],
         "createdAt": member["createdAt"],
         "updatedAt": member["updatedAt"],
@@ -59,7 +62,7 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
             raise Conflict("member_exists", "A member with this email or externalId exists already.")
         now = clock.iso(clock.now())
         member_id = ids.ulid()
-        member = {
+        fields = {
             "memberId": member_id,
             "email": body.email,
             **{name: given.get(name) for name in PROFILE},
@@ -74,6 +77,7 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
             "lotTotal": 0,
             "consumed": 0,
         }
+        member = cast("MemberRecord", fields)  # the profile's fields by name: all of them, null when not given
         items = [
             store.put_new(members_db.item(tenant_id, member)),
             store.put_new(members_db.listing(tenant_id, member)),
@@ -84,7 +88,7 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def load(tenant_id: str, member_id: str) -> dict[str, Any]:
+def load(tenant_id: str, member_id: str) -> MemberRecord:
     return store.get_required(members_db.key(tenant_id, member_id), "member")
 
 
@@ -92,7 +96,7 @@ def get_member(tenant_id: str, member_id: str) -> dict[str, Any]:
     return public(tenant_id, load(tenant_id, member_id))
 
 
-def list_members(tenant_id: str, query: MemberListQuery) -> Page:
+def list_members(tenant_id: str, query: MemberListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first, by creation time; by email or externalId, the one member holding that value.
 
     A page reads the listing entries (a scatter-gather of the creation list's shards) and then those
@@ -142,18 +146,20 @@ def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[st
 
     def attempt(operation: Operation) -> dict[str, Any]:
         member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
+        fields: Mapping[str, Any] = member  # read by the unique fields' names
         if member.get("erasedAt"):
             raise Conflict("invalid_state", "The member was erased: it can't be changed.")
         items: list[store.TxItem] = []
         for name in members_db.UNIQUE_FIELDS:
-            old, new = member.get(name), changes.get(name, member.get(name))
+            old, new = fields.get(name), changes.get(name, fields.get(name))
             if (old and members_db.unique_form(name, old)) == (new and members_db.unique_form(name, new)):
                 continue  # the same value to its guard (an email changing case only): the guard stays
             if new:
                 items.append(members_db.claim_guard(members_db.guard(tenant_id, name, new), member_id))
             if old:
                 items.append(store.delete(members_db.guard(tenant_id, name, old)))
-        updated = {**member, **changes, "updatedAt": clock.iso(clock.now()), "version": member["version"] + 1}
+        now, version = clock.iso(clock.now()), member["version"] + 1
+        updated = cast("MemberRecord", {**member, **changes, "updatedAt": now, "version": version})  # validated fields
         if items:  # the email or externalId changed: so do the member's listing entries
             items.append(members_db.relisting(tenant_id, updated))
         items.insert(0, store.put_versioned(members_db.item(tenant_id, updated), member["version"]))
@@ -179,13 +185,14 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
 
     def attempt(operation: Operation) -> dict[str, Any]:
         member = operation.read_existing(members_db.key(tenant_id, member_id), "member")
+        fields: Mapping[str, Any] = member  # read by the unique fields' names
         items = [
-            store.delete(members_db.guard(tenant_id, name, member[name]))
+            store.delete(members_db.guard(tenant_id, name, fields[name]))
             for name in members_db.UNIQUE_FIELDS
-            if member.get(name)
+            if fields.get(name)
         ]
         now = clock.iso(clock.now())
-        erased = {
+        nulled = {
             **store.plain(member),
             **dict.fromkeys(PERSONAL),
             "status": "erased",  # terminal: the member takes no further part (services/book.py)
@@ -193,6 +200,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
             "updatedAt": now,
             "version": member["version"] + 1,
         }
+        erased = cast("MemberRecord", nulled)  # the personal fields nulled by name
         items.append(members_db.relisting(tenant_id, erased))
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)

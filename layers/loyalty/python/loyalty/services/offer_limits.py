@@ -10,7 +10,7 @@ decides again (`operation.run`).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty.errors import Conflict
 from loyalty.repository import activations as activations_db
@@ -18,22 +18,27 @@ from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import OfferRecord
+
 
 def member_uses(state: dict[str, Any] | None) -> int:
-    return (state or {}).get("uses", 0)
+    uses: int = (state or {}).get("uses", 0)
+    return uses
 
 
-def left(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, Any] | None) -> int | None:
+def left(offer: OfferRecord, shards: list[dict[str, Any]], state: dict[str, Any] | None) -> int | None:
     """Uses left for a member (state None: none yet) under both limits; None = unlimited."""
     room = []
-    if offer.get("maxRedemptionsTotal") is not None:
-        room.append(max(0, offer["maxRedemptionsTotal"] - usage_db.used(shards)))
-    if offer.get("maxRedemptionsPerMember") is not None:
-        room.append(max(0, offer["maxRedemptionsPerMember"] - member_uses(state)))
+    total, per_member = offer.get("maxRedemptionsTotal"), offer.get("maxRedemptionsPerMember")
+    if total is not None:
+        room.append(max(0, total - usage_db.used(shards)))
+    if per_member is not None:
+        room.append(max(0, per_member - member_uses(state)))
     return min(room) if room else None
 
 
-def check(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
+def check(offer: OfferRecord, shards: list[dict[str, Any]], state: dict[str, Any] | None) -> None:
     """409 offer_limit_reached when the member's or the offer's limit is used up."""
     per_member, used = offer.get("maxRedemptionsPerMember"), member_uses(state)
     if per_member is not None and used >= per_member:
@@ -50,7 +55,7 @@ def check(offer: dict[str, Any], shards: list[dict[str, Any]], state: dict[str, 
 
 def claim(
     tenant_id: str,
-    offer: dict[str, Any],
+    offer: OfferRecord,
     shards: list[dict[str, Any]],
     member_id: str | None,
     state: dict[str, Any] | None,

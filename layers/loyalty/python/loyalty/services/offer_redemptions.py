@@ -24,15 +24,16 @@ from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
+    from loyalty.repository.records import OfferRecord, OfferRedemptionRecord
 
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: OfferRedemptionRecord) -> dict[str, Any]:
     return fields_of(OfferRedemption, item)
 
 
-def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int | None]:
+def reward_of(offer: OfferRecord, value: str | None) -> tuple[str | None, int | None]:
     """(rewardAmount, points): percent of the value or a fixed amount, rounded half-up to the currency's
     minor unit, then held to the cap and to the order's value (each taken down to the minor unit), so
     it never exceeds either; or points."""
@@ -49,7 +50,7 @@ def reward_of(offer: dict[str, Any], value: str | None) -> tuple[str | None, int
     return str(amount), None
 
 
-def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
+def _require_member(offer: OfferRecord, body: OfferRedemptionCreate) -> None:
     """An offer that awards points or is limited per member needs to know the member (activation: 409 below)."""
     if body.memberId:
         return
@@ -62,7 +63,7 @@ def _require_member(offer: dict[str, Any], body: OfferRedemptionCreate) -> None:
     raise ValidationFailed(details=[{"field": "memberId", "message": why}])
 
 
-def _check(offer: dict[str, Any], body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
+def _check(offer: OfferRecord, body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
     """The offer's rules for this order, in the order documented in docs/decisions.md."""
     if offer["status"] != "published":
         raise Conflict("offer_not_active", f"The offer is {offer['status']}, not published.")
@@ -99,7 +100,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
-        wanted = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
+        wanted: list[store.Key[Any]] = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
             wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
         found = operation.read(wanted)
@@ -118,7 +119,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
         _check(offer, body, redeemed_at, state)
         items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
         reward_amount, points = reward_of(offer, body.value)
-        redemption = {
+        redemption: OfferRedemptionRecord = {
             "id": ids.ulid(),
             "offerId": offer_id,
             "offerCode": offer["offerCode"],
@@ -147,7 +148,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
     return run(caller, attempt)
 
 
-def _award(book: Book, offer: dict[str, Any], redemption: dict[str, Any], points: int) -> list[store.TxItem]:
+def _award(book: Book, offer: OfferRecord, redemption: OfferRedemptionRecord, points: int) -> list[store.TxItem]:
     """The ledger side of a points offer: an approved `award` transaction and the member's new balance."""
     now = clock.now()
     expiry_days = program.load(book.tenant_id)["pointsExpiryDays"]
@@ -189,13 +190,13 @@ def _page(
 
 def _read(
     tenant_id: str, page: paging.PageRequest, low: str | None, high: str | None, **where: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[list[OfferRedemptionRecord], str | None]:
     """One Query of a redemption collection, newest first, within the bounds."""
     items, last = offer_redemptions_db.page(tenant_id, **where, low=low, high=high, limit=page.limit, start=page.start)
     return items, page.next_token(last)
 
 
-def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
+def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first by redeemedAt; `offerCode` narrows to that offer's own list, else the program's
     (both write-sharded: a page is a scatter-gather, see repository/sharded.py). An unknown offerCode
     is an empty page, after the query itself was checked."""
@@ -209,7 +210,7 @@ def list_redemptions(tenant_id: str, query: OfferRedemptionListQuery) -> Page:
     return Page([public(item) for item in items], token)
 
 
-def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQuery) -> Page:
+def member_redemptions(tenant_id: str, member_id: str, query: MemberRedemptionsQuery) -> Page[dict[str, Any]]:
     """A member's redemptions (newest first, startDate / endDate on redeemedAt) and each offer they
     reference once, as the member sees it: one Query and one BatchGetItem (the member, the offers and
     the member's state for each; more only above 49 distinct offers on a page)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty import cache, clock, ids
 from loyalty.errors import Conflict, NotFound, ValidationFailed
@@ -22,6 +22,7 @@ from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferListQuery, OfferUpdate
+    from loyalty.repository.records import OfferRecord
 
 DEFAULTS: dict[str, Any] = {
     "merchantName": None,
@@ -49,11 +50,11 @@ DISPLAY_ONLY = frozenset(
 )
 
 
-def public(offer: dict[str, Any], usage: list[dict[str, Any]]) -> dict[str, Any]:
+def public(offer: OfferRecord, usage: list[dict[str, Any]]) -> dict[str, Any]:
     return fields_of(Offer, {**offer, "redemptionCount": usage_db.used(usage)})
 
 
-def _check_rules(offer: dict[str, Any]) -> None:
+def _check_rules(offer: OfferRecord) -> None:
     """Rules across fields, checked on the offer as it will be stored (after a create or an update)."""
     problems = []
     amount = Decimal(offer["offerAmount"])
@@ -66,13 +67,14 @@ def _check_rules(offer: dict[str, Any]) -> None:
         problems.append({"field": "offerAmount", "message": "must be whole points from 1 to 1000000000"})
     if kind == "points" and offer.get("maxRewardAmount") is not None:
         problems.append({"field": "maxRewardAmount", "message": "applies to money offers only"})
-    if offer.get("startDate") and offer.get("endDate") and offer["startDate"] >= offer["endDate"]:
+    start, end = offer.get("startDate"), offer.get("endDate")
+    if start and end and start >= end:
         problems.append({"field": "endDate", "message": "must be after startDate"})
     if problems:
         raise ValidationFailed(details=problems)
 
 
-def load(tenant_id: str, offer_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def load(tenant_id: str, offer_id: str) -> tuple[OfferRecord, list[dict[str, Any]]]:
     offer, shards = offers_db.read_offer(tenant_id, offer_id)
     if offer is None:
         raise NotFound("The offer does not exist.")
@@ -112,7 +114,8 @@ def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, 
             raise Conflict("invalid_state", "An archived offer can't change.")
         if ORDER[changes.get("status", current["status"])] < ORDER[current["status"]]:
             raise Conflict("invalid_state", f"A {current['status']} offer can't move back to {changes['status']}.")
-        updated = {**current, **changes, "updatedAt": clock.iso(clock.now()), "version": current["version"] + 1}
+        now, version = clock.iso(clock.now()), current["version"] + 1
+        updated = cast("OfferRecord", {**current, **changes, "updatedAt": now, "version": version})  # validated fields
         _check_rules(updated)
         if not changes:
             return public(current, shards)
@@ -127,7 +130,7 @@ def get_offer(tenant_id: str, offer_id: str) -> dict[str, Any]:
     return public(*load(tenant_id, offer_id))
 
 
-def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
+def list_offers(tenant_id: str, query: OfferListQuery) -> Page[list[dict[str, Any]]]:
     """Newest first (filter status), each with its redemptionCount (one Query, the counters by key);
     offerCode: one lookup."""
     page = paging.request(tenant_id, "offers", query.given())
@@ -143,24 +146,22 @@ def list_offers(tenant_id: str, query: OfferListQuery) -> Page:
 # --- a member's offers and activation -----------------------------------------------------------
 
 
-def days_remaining(offer: dict[str, Any], now: datetime) -> int | None:
+def days_remaining(offer: OfferRecord, now: datetime) -> int | None:
     """Whole days until endDate (0 on its last day); None when the offer has no end."""
-    if not offer.get("endDate"):
+    end = offer.get("endDate")
+    if not end:
         return None
-    return max(0, (clock.parse_iso(offer["endDate"]) - now).days)
+    return max(0, (clock.parse_iso(end) - now).days)
 
 
-def is_current(offer: dict[str, Any], at: str) -> bool:
+def is_current(offer: OfferRecord, at: str) -> bool:
     """Published, started and not ended at `at` (an ISO time)."""
-    return (
-        offer["status"] == "published"
-        and (not offer.get("startDate") or offer["startDate"] <= at)
-        and (not offer.get("endDate") or at <= offer["endDate"])
-    )
+    start, end = offer.get("startDate"), offer.get("endDate")
+    return offer["status"] == "published" and (not start or start <= at) and (not end or at <= end)
 
 
 def for_member(
-    offer: dict[str, Any], shards: list[dict[str, Any]] | None, state: dict[str, Any] | None, now: datetime
+    offer: OfferRecord, shards: list[dict[str, Any]] | None, state: dict[str, Any] | None, now: datetime
 ) -> dict[str, Any]:
     """An offer as a member sees it: activation, days and (with its shards) redemptions left."""
     shown = {
@@ -175,7 +176,7 @@ def for_member(
     return fields_of(MemberOffer, {**shown, "redemptionCount": usage_db.used(shards), "redemptionsLeft": left})
 
 
-def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page:
+def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Page[list[dict[str, Any]]]:
     """Published, current offers the member may still use, soonest ending first.
 
     One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member
@@ -199,7 +200,7 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     return Page(shown, page.next_token(last))
 
 
-def _activation(offer: dict[str, Any], member_id: str, activated_at: str | None) -> dict[str, Any]:
+def _activation(offer: OfferRecord, member_id: str, activated_at: str | None) -> dict[str, Any]:
     return {
         "memberId": member_id,
         "offerId": offer["offerId"],
@@ -211,13 +212,15 @@ def _activation(offer: dict[str, Any], member_id: str, activated_at: str | None)
 
 def _offer_and_state(
     operation: Operation, tenant_id: str, member_id: str, offer_id: str
-) -> tuple[dict[str, Any], dict[str, Any] | None, store.TxItem]:
+) -> tuple[OfferRecord, dict[str, Any] | None, store.TxItem]:
     """The offer (404 if none), the member's state for it (404 if no such member, 409 if erased) and a
     condition that the member is unchanged, for the write (an erasure that commits first wins)."""
     offer, _ = load(tenant_id, offer_id)
-    member, state = operation.read(
-        [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
-    )
+    wanted: list[store.Key[Any]] = [
+        members_db.key(tenant_id, member_id),
+        activations_db.key(tenant_id, member_id, offer_id),
+    ]
+    member, state = operation.read(wanted)
     if member is None:
         raise NotFound("The member does not exist.")
     Book(tenant_id, member).require_not_erased()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import ROUND_FLOOR, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
@@ -18,6 +18,9 @@ from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import TransactionRecord
 
 MAX_RETURNS = 100
 
@@ -38,7 +41,7 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         now = clock.now()
         counter_at = awards.counter_key(tenant_id, member_id, activity, now) if activity else None
-        wanted = [
+        wanted: list[store.Key[Any]] = [
             orders_db.key(tenant_id, order_id),
             members_db.key(tenant_id, member_id),
             *([awards_db.awarded_guard(tenant_id, activity["activityId"], order_id)] if activity else []),
@@ -94,7 +97,7 @@ def get_order(tenant_id: str, order_id: str) -> dict[str, Any]:
     return public(store.get_required(orders_db.key(tenant_id, order_id), "order"))
 
 
-def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page:
+def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) -> Page[list[dict[str, Any]]]:
     page = paging.request(tenant_id, f"orders:{member_id}", query.given())
     items, last = orders_db.of_member(tenant_id, member_id).query(newest_first=True, limit=page.limit, start=page.start)
     if not items and page.first:
@@ -105,13 +108,14 @@ def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) ->
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
     """This return's share: cumulative floor(pointsAwarded * returned / total), less what was returned before."""
     total, cumulative = Decimal(order["total"]), Decimal(order["returnedAmount"]) + amount
-    target = order["pointsAwarded"]
+    target: int = order["pointsAwarded"]
     if cumulative < total:
         target = int((order["pointsAwarded"] * cumulative / total).to_integral_value(ROUND_FLOOR))
-    return target - order["pointsReturned"]
+    returned: int = order["pointsReturned"]
+    return target - returned
 
 
-def _entry_update(tenant_id: str, entry: dict[str, Any], changes: dict[str, Any], field: str) -> store.TxItem:
+def _entry_update(tenant_id: str, entry: TransactionRecord, changes: dict[str, Any], field: str) -> store.TxItem:
     """Change an award on condition that its status and the counter being moved are as read."""
     expected = {"status": entry["status"], field: entry.get(field) or 0}
     settled = changes.get("status") == "rejected"
@@ -126,7 +130,7 @@ class _Clawback:
         self.cancelled = self.deducted = self.deficit = 0
         self.writes: list[store.TxItem] = []
 
-    def cancel_pending(self, entry: dict[str, Any], wanted: int) -> int:
+    def cancel_pending(self, entry: TransactionRecord, wanted: int) -> int:
         cancelled = entry.get("cancelledPoints") or 0
         points = min(wanted, entry["points"] - cancelled)
         if points <= 0:
@@ -139,7 +143,7 @@ class _Clawback:
         self.cancelled += points
         return points
 
-    def take_approved(self, entry: dict[str, Any], wanted: int) -> int:
+    def take_approved(self, entry: TransactionRecord, wanted: int) -> int:
         returned = entry.get("returnedPoints") or 0
         points = min(wanted, entry["points"] - (entry.get("cancelledPoints") or 0) - returned)
         if points <= 0:
@@ -172,12 +176,11 @@ def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict
             )
         now = clock.now()
         points = _points_to_return(order, amount)
-        member, *entries = store.get_many(
-            [
-                members_db.key(tenant_id, order["memberId"]),
-                *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
-            ]
-        )
+        keys: list[store.Key[Any]] = [
+            members_db.key(tenant_id, order["memberId"]),
+            *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
+        ]
+        member, *entries = store.get_many(keys)
         assert member is not None, "an order's member is never deleted"
         book = Book(tenant_id, member)
         clawback = _Clawback(book, tenant_id)

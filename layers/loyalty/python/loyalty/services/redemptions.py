@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from loyalty import clock, ids
 from loyalty.errors import Conflict
@@ -17,12 +17,15 @@ from loyalty.results import Page
 from loyalty.services import listing, members, program, rewards, transactions
 from loyalty.services.book import Book, expires_at
 
+if TYPE_CHECKING:
+    from loyalty.repository.records import MemberRecord, RedemptionRecord, RewardRecord
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+
+def public(item: RedemptionRecord) -> dict[str, Any]:
     return fields_of(Redemption, item)
 
 
-def _claim(tenant_id: str, reward: dict[str, Any]) -> str:
+def _claim(tenant_id: str, reward: RewardRecord) -> str:
     """A code still in the reward's pool (repository/pools.py picks it so that racers rarely collide)."""
     code = rewards_db.claim_code(tenant_id, reward)
     if code is None:
@@ -30,9 +33,7 @@ def _claim(tenant_id: str, reward: dict[str, Any]) -> str:
     return code
 
 
-def _check_can_redeem(
-    reward: dict[str, Any], member: dict[str, Any], counter: dict[str, Any] | None, tier: Any
-) -> None:
+def _check_can_redeem(reward: RewardRecord, member: MemberRecord, counter: dict[str, Any] | None, tier: Any) -> None:
     if not reward["isActive"]:
         raise Conflict("reward_inactive", "The reward is not active.")
     expiry = reward.get("couponExpiry")
@@ -53,9 +54,11 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
     settings = program.load(tenant_id)
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        member, counter = operation.read(
-            [members_db.key(tenant_id, member_id), redemptions_db.count_key(tenant_id, member_id, reward["rewardId"])]
-        )
+        wanted: list[store.Key[Any]] = [
+            members_db.key(tenant_id, member_id),
+            redemptions_db.count_key(tenant_id, member_id, reward["rewardId"]),
+        ]
+        member, counter = operation.read(wanted)
         member = store.required(member, "member")
         book = Book(tenant_id, member)
         book.require_active()
@@ -74,7 +77,7 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
             redemptionId=redemption_id,
             reason=f"redeemed {reward['name']}",
         )
-        redemption = {
+        redemption: RedemptionRecord = {
             "redemptionId": redemption_id,
             "memberId": member_id,
             "rewardId": reward["rewardId"],
@@ -106,7 +109,9 @@ def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:
     return public(store.get_required(redemptions_db.key(tenant_id, redemption_id), "redemption"))
 
 
-def list_redemptions(tenant_id: str, query: RedemptionListQuery, member_id: str | None = None) -> Page:
+def list_redemptions(
+    tenant_id: str, query: RedemptionListQuery, member_id: str | None = None
+) -> Page[list[dict[str, Any]]]:
     """Newest first, one member's (with member_id) or the program's; filter status."""
     return listing.newest_first(
         tenant_id,
@@ -119,7 +124,7 @@ def list_redemptions(tenant_id: str, query: RedemptionListQuery, member_id: str 
     )
 
 
-def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> dict[str, Any]:
+def _read(operation: Operation, tenant_id: str, redemption_id: str, allowed: tuple[str, ...]) -> RedemptionRecord:
     item = operation.read_existing(redemptions_db.key(tenant_id, redemption_id), "redemption")
     if item["status"] not in allowed:
         raise Conflict("invalid_state", f"A redemption that is {item['status']} can't move this way.")
@@ -134,7 +139,7 @@ def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
         item = _read(operation, tenant_id, redemption_id, ("pending",))
         changes = {"status": "completed", "updatedAt": clock.iso(clock.now())}
         return operation.commit(
-            [redemptions_db.move_if(tenant_id, item, changes)], public({**item, **changes}), status=200
+            [redemptions_db.move_if(tenant_id, item, changes)], public(_moved(item, changes)), status=200
         )
 
     return run(caller, attempt)
@@ -172,6 +177,11 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
             changes["refundTransactionId"] = entry["transactionId"]
             items += posted
         items.append(redemptions_db.move_if(tenant_id, item, changes))
-        return operation.commit(items, public({**item, **changes}), status=200)
+        return operation.commit(items, public(_moved(item, changes)), status=200)
 
     return run(caller, attempt)
+
+
+def _moved(redemption: RedemptionRecord, changes: dict[str, Any]) -> RedemptionRecord:
+    """The redemption as it reads once `changes` (its own attributes) are written."""
+    return cast("RedemptionRecord", {**redemption, **changes})

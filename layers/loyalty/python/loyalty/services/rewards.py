@@ -7,7 +7,7 @@ so no single counter item or partition takes every redemption.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from loyalty import cache, clock, codes
 from loyalty.errors import Conflict
@@ -19,6 +19,9 @@ from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
 from loyalty.services import code_pools, program
+
+if TYPE_CHECKING:
+    from loyalty.repository.records import RewardRecord
 
 EMPTY_STOCK = {"total": 0, "available": 0, "issued": 0}
 DEFAULTS: dict[str, Any] = {
@@ -33,7 +36,7 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
+def public(reward: RewardRecord, stock: dict[str, int]) -> dict[str, Any]:
     """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(Reward, reward, without=("stock",))
     if reward["fulfillment"] == "coupon":
@@ -43,7 +46,7 @@ def public(reward: dict[str, Any], stock: dict[str, int]) -> dict[str, Any]:
     return out
 
 
-def load(tenant_id: str, reward_id: str) -> dict[str, Any]:
+def load(tenant_id: str, reward_id: str) -> RewardRecord:
     """A reward's definition, from this container's cache when fresh enough (cache.TTL_SECONDS)."""
     key = rewards_db.key(tenant_id, reward_id)
     return store.required(cache.get(("reward", tenant_id, reward_id), lambda: store.get(key)), "reward")
@@ -114,7 +117,7 @@ def get_reward(tenant_id: str, reward_id: str) -> dict[str, Any]:
     return with_stock(tenant_id, reward_id)
 
 
-def list_rewards(tenant_id: str, query: RewardListQuery) -> Page:
+def list_rewards(tenant_id: str, query: RewardListQuery) -> Page[list[dict[str, Any]]]:
     """Rewards by rewardId, each with its stock: one Query of the catalog, then the page's counters by key."""
     page = paging.request(tenant_id, "rewards", query.given())
     items, last = rewards_db.catalog(tenant_id).query(

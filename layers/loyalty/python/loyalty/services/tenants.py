@@ -70,7 +70,7 @@ def show_tenant(tenant_id: str) -> dict[str, Any]:
     and its new counters')."""
     require_tenant(tenant_id)
     record = store.get_required(keys.tenant_record(tenant_id), f"tenant {tenant_id}")
-    shown = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
+    shown: dict[str, Any] = {name: record[name] for name in ("tenantId", "name", "createdAt") if name in record}
     counts = list_shards.stored(tenant_id)
     return {**shown, "listShards": _shards_view(counts["lists"]), "counterShards": counts["counters"]}
 
@@ -150,7 +150,7 @@ def issue_key(tenant_id: str, scopes: list[str], label: str = "", key: str | Non
     if apikeys.bearer_digest(f"Bearer {secret}") is None:
         raise ValidationFailed("A key is 1 to 512 printable characters without spaces.")
     secret_hash = apikeys.digest(secret)
-    record = {
+    record: dict[str, Any] = {
         "tenantId": tenant_id,
         "keyId": secret_hash[:16],
         "prefix": secret[:12],

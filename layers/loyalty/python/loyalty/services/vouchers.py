@@ -24,11 +24,12 @@ from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
+    from loyalty.repository.records import MemberRecord, OfferRecord, VoucherRecord
 
 _UNKNOWN = "The voucher does not exist."  # one message for unknown ids and codes alike
 
 
-def public(item: dict[str, Any]) -> dict[str, Any]:
+def public(item: VoucherRecord) -> dict[str, Any]:
     return fields_of(Voucher, item)
 
 
@@ -40,7 +41,7 @@ def _day(value: str | None) -> str | None:
     return value[:10] if value else None
 
 
-def _require_current(offer: dict[str, Any] | None, now: str) -> dict[str, Any]:
+def _require_current(offer: OfferRecord | None, now: str) -> OfferRecord:
     if offer is None:
         raise NotFound("The offer does not exist.")
     if offer.get("status") != "published":
@@ -51,7 +52,7 @@ def _require_current(offer: dict[str, Any] | None, now: str) -> dict[str, Any]:
     return offer
 
 
-def _validity(offer: dict[str, Any], body: VoucherIssue, today: str) -> tuple[str, str | None]:
+def _validity(offer: OfferRecord, body: VoucherIssue, today: str) -> tuple[str, str | None]:
     """(activationDate, expirationDate): the offer's dates unless narrowed; widening them is a 400."""
     start, end = _day(offer.get("startDate")), _day(offer.get("endDate"))
     activation = body.activationDate or start or today
@@ -68,9 +69,10 @@ def _validity(offer: dict[str, Any], body: VoucherIssue, today: str) -> tuple[st
     return activation, expiration
 
 
-def _customer_name(body: VoucherIssue, member: dict[str, Any] | None) -> str | None:
+def _customer_name(body: VoucherIssue, member: MemberRecord | None) -> str | None:
     if body.customerName:
-        return body.customerName
+        given: str = body.customerName
+        return given
     if member:
         name = " ".join(part for part in (member.get("firstName"), member.get("lastName")) if part)
         return name or None
@@ -89,7 +91,10 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
         offer, usage = offers_db.read_offer(tenant_id, offer_id)
         offer = _require_current(offer, clock.iso(now))
         pool = vouchers_db.pool(tenant_id, offer)
-        holder = [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
+        holder: list[store.Key[Any]] = [
+            members_db.key(tenant_id, member_id),
+            activations_db.key(tenant_id, member_id, offer_id),
+        ]
         found = operation.read([*(holder if member_id else []), *pool.stock.keys()])
         member, state = found[:2] if member_id else (None, None)
         if member_id and member is None:
@@ -102,7 +107,7 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
         code = pool.claim() if from_pool else codes.generate()
         if code is None:
             raise Conflict("out_of_stock", "The offer's voucher codes are all issued.")
-        voucher = {
+        voucher: VoucherRecord = {
             "voucherId": ids.secret_ulid(),
             "offerId": offer_id,
             "redemptionCode": code,
@@ -156,7 +161,7 @@ def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any
 # --- reads --------------------------------------------------------------------------------------
 
 
-def _find(tenant_id: str, id_or_code: str) -> dict[str, Any] | None:
+def _find(tenant_id: str, id_or_code: str) -> VoucherRecord | None:
     """By id when shaped like one (one GetItem), else by code in any case (one Query); codes never look like ids."""
     if codes.looks_like_id(id_or_code):
         return vouchers_db.get(tenant_id, id_or_code)
@@ -178,7 +183,7 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
     return public(found)
 
 
-def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page:
+def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
     page = paging.request(tenant_id, f"vouchers:{offer_id}", query.given())
     items, last = vouchers_db.page(tenant_id, offer_id, query.status, page.limit, page.start)
@@ -204,6 +209,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     voucher_id = looked_up["voucherId"] if looked_up else id_or_code
 
     def attempt(operation: Operation) -> dict[str, Any]:
+        voucher: VoucherRecord | None
         if looked_up is not None and operation.first:
             operation.read([])  # the Idempotency-Key record, when there is one
             voucher = looked_up
@@ -219,7 +225,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def _refuse_unless_acquired(voucher: dict[str, Any]) -> None:
+def _refuse_unless_acquired(voucher: VoucherRecord) -> None:
     if voucher["status"] == "redeemed":
         raise Conflict("already_redeemed", "The voucher was redeemed already.")
     if voucher["status"] == "cancelled":
@@ -229,7 +235,7 @@ def _refuse_unless_acquired(voucher: dict[str, Any]) -> None:
 def redeem(caller: Caller, id_or_code: str, body: VoucherRedeem) -> dict[str, Any]:
     """acquired → redeemed, once, inside [activationDate, expirationDate]."""
 
-    def decide(voucher: dict[str, Any], now: Any) -> dict[str, Any]:
+    def decide(voucher: VoucherRecord, now: Any) -> dict[str, Any]:
         _refuse_unless_acquired(voucher)
         today = clock.day(now)
         if voucher["activationDate"] and today < voucher["activationDate"]:
@@ -244,7 +250,7 @@ def redeem(caller: Caller, id_or_code: str, body: VoucherRedeem) -> dict[str, An
 def cancel(caller: Caller, id_or_code: str) -> dict[str, Any]:
     """acquired → cancelled (expired or not); a redeemed voucher stays redeemed (409 already_redeemed)."""
 
-    def decide(voucher: dict[str, Any], now: Any) -> dict[str, Any]:
+    def decide(voucher: VoucherRecord, now: Any) -> dict[str, Any]:
         _refuse_unless_acquired(voucher)
         return {"status": "cancelled", "cancelledAt": clock.iso(now)}
 
