@@ -35,9 +35,10 @@ serve: $(STAMP) $(ENGINE)
 stop: $(STAMP)
 	$(BIN)/loyalty stop
 
-test: $(STAMP) $(ENGINE)
+test: $(STAMP) $(ENGINE)  # lint (ruff and mypy) first, so CI holds the types as make lint does
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) $(ENGINE)
