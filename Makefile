@@ -12,6 +12,8 @@ PORT ?= 3000
 # AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
+# npm packages, exactly as package-lock.json pins them: the CDK CLI and Redoc (the API reference page, tools/reference_page.py)
+NODE := node_modules/.installed
 
 .PHONY: install engine serve stop test test-fast fuzz lint mutate bench synth openapi clean
 
@@ -22,25 +24,25 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
 
-install: $(STAMP) $(ENGINE)
+install: $(STAMP) $(ENGINE) $(NODE)
 
 $(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.java | $(STAMP)
 	$(BIN)/python -m tools.local.engine_install
 
 engine: $(ENGINE)
 
-serve: $(STAMP) $(ENGINE)
+serve: $(STAMP) $(ENGINE) $(NODE)
 	PORT=$(PORT) exec $(BIN)/loyalty serve
 
 stop: $(STAMP)
 	$(BIN)/loyalty stop
 
-test: $(STAMP) $(ENGINE)
+test: $(STAMP) $(ENGINE) $(NODE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP) $(ENGINE)
+test-fast: $(STAMP) $(ENGINE) $(NODE)
 	$(BIN)/python -m pytest -m "not slow"
 
 # The state machines and the route fuzzer with random seeds and FUZZ_EXAMPLES examples each (CI runs them
@@ -66,11 +68,11 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
-	touch node_modules/.installed
+$(NODE): package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $(NODE)
 
-synth: $(STAMP) node_modules/.installed
+synth: $(STAMP) $(NODE)
 	npx cdk synth --quiet
 
 clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them
