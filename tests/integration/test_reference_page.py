@@ -46,10 +46,12 @@ def _schema(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _examples(document: dict[str, Any], media: dict[str, Any]) -> dict[str, Any]:
-    """The fields the request sample must show as the document gives them: the media type's example, or else
-    each property's own example."""
+    """The fields the request sample must show as the document gives them: the media type's example (Redoc shows
+    the first of named examples), or else each property's own example."""
     if "example" in media:
         return dict(media["example"])
+    if media.get("examples"):
+        return dict(next(iter(media["examples"].values()))["value"])
     properties = _schema(document, media["schema"]).get("properties", {})
     return {name: field["example"] for name, field in properties.items() if "example" in field}
 
