@@ -12,7 +12,7 @@ PORT ?= 3000
 # AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
-# npm packages, exactly as package-lock.json pins them: the CDK CLI and Redoc (the API reference page, tools/reference_page.py)
+# npm packages as package-lock.json pins them: the CDK CLI and Redoc (the reference page, tools/reference_page.py)
 NODE := node_modules/.installed
 
 .PHONY: install engine serve stop test test-fast fuzz lint mutate bench synth openapi clean
