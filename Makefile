@@ -12,6 +12,8 @@ PORT ?= 3000
 # AWS's DynamoDB Local, from the npm package amplify-dynamodb-simulator (version and sha256 pinned in
 # tools/local/engine_install.py); only its emulator/ folder is kept, in the ignored .local/dynamodb/.
 ENGINE := .local/dynamodb/.installed
+# npm packages as package-lock.json pins them: the CDK CLI and Redoc (the reference page, tools/reference_page.py)
+NODE := node_modules/.installed
 
 .PHONY: install engine serve stop test test-fast fuzz lint mutate bench synth openapi clean
 
@@ -22,26 +24,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[infra,dev]'
 	touch $(STAMP)
 
-install: $(STAMP) $(ENGINE)
+install: $(STAMP) $(ENGINE) $(NODE)
 
 $(ENGINE): tools/local/engine_install.py tools/local/java/LoopbackDynamoDBLocal.java | $(STAMP)
 	$(BIN)/python -m tools.local.engine_install
 
 engine: $(ENGINE)
 
-serve: $(STAMP) $(ENGINE)
+serve: $(STAMP) $(ENGINE) $(NODE)
 	PORT=$(PORT) exec $(BIN)/loyalty serve
 
 stop: $(STAMP)
 	$(BIN)/loyalty stop
 
-test: $(STAMP) $(ENGINE)  # lint (ruff and mypy) first, so CI holds the types as make lint does
+test: $(STAMP) $(ENGINE) $(NODE)  # lint (ruff and mypy) first, so CI holds the types as make lint does
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP) $(ENGINE)
+test-fast: $(STAMP) $(ENGINE) $(NODE)
 	$(BIN)/python -m pytest -m "not slow"
 
 # The state machines and the route fuzzer with random seeds and FUZZ_EXAMPLES examples each (CI runs them
@@ -68,12 +70,11 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
 
-# the CDK CLI exactly as package-lock.json pins it (npm ci never rewrites the lockfile)
-node_modules/.installed: package.json package-lock.json
+$(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
-	touch node_modules/.installed
+	touch $(NODE)
 
-synth: $(STAMP) node_modules/.installed
+synth: $(STAMP) $(NODE)
 	npx cdk synth --quiet
 
 clean:  # keeps .local/ (the local database and its access key); `rm -rf .local` forgets them

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 
+from loyalty.errors import UnsupportedMediaType
+
 # Statuses that tell the client to come back: they carry Retry-After.
 RETRYABLE = (429, 503)
 
@@ -21,7 +23,8 @@ GATEWAY_RESPONSES: dict[str, tuple[int | None, str, str]] = {
     "MISSING_AUTHENTICATION_TOKEN": (404, "not_found", "No such route."),
     "RESOURCE_NOT_FOUND": (404, "not_found", "No such route."),
     "REQUEST_TOO_LARGE": (413, "payload_too_large", "The request body is too large."),
-    "UNSUPPORTED_MEDIA_TYPE": (415, "unsupported_media_type", "The request body must be JSON."),
+    # the functions answer a body that is not JSON with the same (loyalty/http.py)
+    "UNSUPPORTED_MEDIA_TYPE": (415, UnsupportedMediaType.code, UnsupportedMediaType.message),
     "BAD_REQUEST_BODY": (400, "validation_error", "The request is not valid."),
     "BAD_REQUEST_PARAMETERS": (400, "validation_error", "The request is not valid."),
     "THROTTLED": (429, "throttled", "Too many requests; retry after a short delay."),

@@ -13,7 +13,10 @@ REASONS = {
     "AwsSolutions-IAM4": "API Gateway's account-level CloudWatch role uses the AWS managed push-to-logs policy.",
     "AwsSolutions-APIG2": "Every handler validates its request against its declared schema (unknown fields → 400).",
     "AwsSolutions-APIG3": "WAF is a per-account decision left to the operator; the stage is throttled.",
-    "AwsSolutions-APIG4": "Every method uses the API-key Lambda authorizer (a CUSTOM authorizer).",
+    "AwsSolutions-APIG4": (
+        "Every method of the API uses the API-key Lambda authorizer (a CUSTOM authorizer) but GET /docs, "
+        "the public reference page of the API document, which a browser opens without a key."
+    ),
     "AwsSolutions-COG4": "Callers are merchants' servers with API keys, not Cognito users.",
     "AwsSolutions-L1": "Pinned to the runtime the public Powertools layer is built for (infra/config.py).",
     "AwsSolutions-SMG4": (

@@ -11,6 +11,7 @@ from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, Job, Route
 
 from infra import config, permissions
 from infra.constructs.api import LoyaltyApi, default_usage_key
+from infra.constructs.docs import ReferencePage
 from infra.constructs.jobs import ScheduledJobs
 from infra.constructs.lambdas import build_function, code_layer
 from infra.constructs.observability import Monitoring, alarm_topic
@@ -76,8 +77,12 @@ class LoyaltyStack(Stack):
             self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment, topic=topic
         )
         Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
-        api.deploy(nested)  # last: the deployment's id digests every stage-shaping resource built above
+        reference = ReferencePage(self, "Reference", api=api)
+        api.deploy(
+            [*nested, reference.method]
+        )  # last: the deployment's id digests every stage-shaping resource built above
         CfnOutput(self, "ApiUrl", value=api.url(), description="Base URL of the API")
+        CfnOutput(self, "ReferenceUrl", value=f"{api.url()}docs", description="The API reference page")
         CfnOutput(self, "ApiId", value=api.rest_api_id, description="For `loyalty tenant limits --api-id`")
         CfnOutput(self, "TableName", value=table.table_name, description="The single DynamoDB table")
         CfnOutput(self, "AlarmTopic", value=topic.topic_arn, description="Every alarm notifies this topic")

@@ -106,6 +106,8 @@ def deployed_functions(assembly: Path) -> list[Deployed]:
         if resource["Type"] != "AWS::Lambda::Function":
             continue
         props = resource["Properties"]
+        if props["Handler"] == "reference.handler":  # GET /docs answers a built page (infra/constructs/docs.py)
+            continue
         code = assembly / f"asset.{props['Code']['S3Key'].removesuffix('.zip')}"
         function = sources.get((code / "app.py").read_bytes())  # Handler is the layer's entry, which imports app
         if function is None:

@@ -65,6 +65,7 @@ _ERROR_TEXT = {
     404: "not_found: no such resource in this tenant",
     409: "a state conflict; the code names the rule",
     413: "payload_too_large: body over 64 KiB",
+    415: "unsupported_media_type: a body not sent as Content-Type: application/json",
     422: "idempotency_key_reused: the key was used with another request",
     429: "throttled: retry after Retry-After seconds",
     503: "unavailable: retry after Retry-After seconds with the same Idempotency-Key",
@@ -149,7 +150,7 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
         )
     statuses = {400, 401, 403, 429, 503, *spec.errors}
     if spec.body is not None:
-        statuses |= {413}
+        statuses |= {413, 415}
     if idempotent:
         statuses |= {409, 422}  # 409 request_in_progress while a duplicate under the same key runs
     responses: dict[str, Any] = {

@@ -78,14 +78,16 @@ class Client:
         *,
         headers: dict[str, str] | None = None,
         raw: bytes | None = None,
+        content_type: str | None = "application/json",
     ) -> Reply:
+        """`content_type` labels a body (None: no Content-Type header); a request without a body sends none."""
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
         sent = dict(headers or {})
         if self.key is not None and "Authorization" not in sent:
             sent["Authorization"] = f"Bearer {self.key}"
         payload = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
-        if payload is not None:
-            sent["Content-Type"] = "application/json"
+        if payload is not None and content_type is not None:
+            sent["Content-Type"] = content_type
         connection.request(method, f"/{STAGE}{path}", body=payload, headers=sent)
         response = connection.getresponse()
         text = response.read().decode()

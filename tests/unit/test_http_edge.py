@@ -5,6 +5,8 @@ import base64
 import json
 
 import pytest
+from loyalty.errors import UnsupportedMediaType
+from loyalty.http import is_json
 
 from functions.create_member.app import handler as create_member
 from functions.list_members.app import handler as list_members
@@ -16,7 +18,7 @@ def event(body=None, query=None, base64_body=False):
         "resource": "/members",
         "path": "/members",
         "httpMethod": "POST" if body is not None else "GET",
-        "headers": {},
+        "headers": {"Content-Type": "application/json"} if body is not None else {},
         "queryStringParameters": query,
         "multiValueQueryStringParameters": {k: [v] for k, v in (query or {}).items()} or None,
         "pathParameters": None,
@@ -57,3 +59,46 @@ def test_bodies_that_are_not_utf8_and_crafted_queries_are_a_400():
     for query in ({"nextToken": "e30.\u00e9"}, {"nextToken": "\ud800"}, {"\ud800": "1"}, {"limit": "\uff11"}):
         status, document = answer(list_members, event(query=query))
         assert status == 400 and document["error"]["code"] == "validation_error", (query, document)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["application/json", "APPLICATION/JSON", "application/json; charset=utf-8", 'Application/Json ;Charset="UTF-8"'],
+)
+def test_json_with_or_without_a_utf8_charset_is_json(content_type):
+    assert is_json(content_type)
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        None,
+        "",
+        "application/xml",
+        "text/plain",
+        "text/json",
+        "multipart/form-data; boundary=x",
+        "application/x-www-form-urlencoded",
+        "application/jsonx",
+        "application/json-patch+json",
+        "application/merge-patch+json",
+        "application/json; charset=iso-8859-1",
+        "application/json; charset=utf-16",
+        "application/json; profile=x",
+        "application/json; charset",
+        "application/json, text/plain",
+    ],
+)
+def test_anything_else_is_not_json(content_type):
+    assert not is_json(content_type)
+
+
+def test_a_body_labelled_other_than_json_is_a_415_before_it_is_read_and_no_body_needs_no_label():
+    for content_type in ("text/plain", None):
+        proxy_event = event('{"email": "edge@example.com"}')
+        proxy_event["headers"] = {"Content-Type": content_type} if content_type else {}
+        status, document = answer(create_member, proxy_event)
+        assert status == 415, document
+        assert document == {"error": {"code": "unsupported_media_type", "message": UnsupportedMediaType.message}}
+    for body in (None, ""):  # no body, or an empty one, sent without a Content-Type
+        assert answer(list_members, {**event(), "body": body})[0] == 200

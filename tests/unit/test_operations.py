@@ -46,7 +46,7 @@ def post_thing(body, key="k-1"):
     event = {
         "httpMethod": "POST",
         "path": "/things",
-        "headers": {"Idempotency-Key": key} if key else {},
+        "headers": {"Content-Type": "application/json", **({"Idempotency-Key": key} if key else {})},
         "requestContext": {"authorizer": {"tenantId": "acme", "scopes": "admin"}},
         "body": json.dumps(body),
     }
@@ -83,7 +83,7 @@ def test_the_fingerprint_digests_the_fields_given_normalised_so_stored_keys_keep
         event = {
             "httpMethod": "POST",
             "path": "/notes",
-            "headers": {"Idempotency-Key": "k-1"},
+            "headers": {"Idempotency-Key": "k-1", "Content-Type": "application/json"},
             "requestContext": {"authorizer": {"tenantId": "acme", "scopes": "admin"}},
             "body": body,
         }

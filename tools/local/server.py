@@ -1,6 +1,6 @@
 """The local API: http://127.0.0.1:3000/Production served by the real handlers, on DynamoDB Local.
 
-The port speaks only the API (plus the generated OpenAPI document and a docs page); the database
+The port speaks only the API (plus the generated OpenAPI document and its reference page); the database
 is DynamoDB Local on its own loopback port, which `make serve` starts, keeps in `.local/` and stops.
 """
 
@@ -38,6 +38,7 @@ class LocalApi(ThreadingHTTPServer):
         # the embedded moto engine is not thread-safe: without DynamoDB Local, requests run one at a time
         self.serialised: AbstractContextManager[Any] = threading.Lock() if serialise else nullcontext()
         self._openapi: str | None = None
+        self._reference: bytes | None = None
 
     @property
     def url(self) -> str:
@@ -49,6 +50,14 @@ class LocalApi(ThreadingHTTPServer):
 
             self._openapi = json.dumps(build_document(self.url), indent=2)
         return self._openapi
+
+    def reference(self) -> bytes:
+        """The API reference page (tools/reference_page.py) for this server's document."""
+        if self._reference is None:
+            from tools.reference_page import render_page
+
+            self._reference = render_page(json.loads(self.openapi())).encode()
+        return self._reference
 
 
 def resource_path(method: str, raw_path: str) -> str:
@@ -103,9 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, {"Content-Type": "application/json"}, self.server.openapi().encode())
             return
         if self.command == "GET" and path in (f"{STAGE_PREFIX}/docs", f"{STAGE_PREFIX}/docs/"):
-            from tools.local.docs_page import DOCS_HTML
+            from tools.reference_page import HEADERS
 
-            self._send(200, {"Content-Type": "text/html; charset=utf-8"}, DOCS_HTML.encode())
+            self._send(200, HEADERS, self.server.reference())
             return
         headers = {k: v for k, v in self.headers.items()}
         with self.server.serialised:

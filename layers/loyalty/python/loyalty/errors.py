@@ -69,6 +69,11 @@ class PayloadTooLarge(ApiError):
     status, code, message = 413, "payload_too_large", "The request body is larger than 64 KiB."
 
 
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+    message = "The request body must be JSON, sent with Content-Type: application/json."
+
+
 class IdempotencyKeyReused(ApiError):
     status, code = 422, "idempotency_key_reused"
     message = "This Idempotency-Key was used with a different request."

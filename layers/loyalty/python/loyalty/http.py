@@ -14,13 +14,14 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty import jsontext
 from loyalty.caller import Caller, Replayed
-from loyalty.errors import ApiError, NotFound, PayloadTooLarge, ValidationFailed
+from loyalty.errors import ApiError, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 from loyalty.jsontext import has_surrogates
 from loyalty.models.types import MAX_PROBLEMS, Shape, checked
 from loyalty.observability import logger, metrics
 from loyalty.results import Answer, Page
 
 MAX_BODY_BYTES = 64 * 1024
+JSON_MEDIA_TYPE = "application/json"
 MAX_DEPTH = 32  # JSON nesting levels; the deepest request shape needs 4
 _PATH_VALUE = re.compile(r"[A-Za-z0-9._:@$-]{1,128}")
 _IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e][\x20-\x7e]{0,254}")
@@ -139,6 +140,26 @@ def _check_text(value: Any, depth: int = 0) -> None:
             _check_text(child, depth + 1)
 
 
+def is_json(content_type: str | None) -> bool:
+    """`application/json`, in any case, with no parameter but `charset=utf-8` (JSON is UTF-8: RFC 8259)."""
+    if content_type is None:
+        return False
+    media_type, *parameters = content_type.split(";")
+    if media_type.strip().lower() != JSON_MEDIA_TYPE:
+        return False
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() != "charset" or value.strip().strip('"').lower() != "utf-8":
+            return False
+    return True
+
+
+def _check_media_type(event: dict[str, Any], headers: dict[str, str]) -> None:
+    """A request that sends a body says it is JSON; one without a body needs no Content-Type."""
+    if event.get("body") and not is_json(headers.get("content-type")):
+        raise UnsupportedMediaType()
+
+
 def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> Shape | None:
     raw = event.get("body") or ""
     if event.get("isBase64Encoded") and raw:
@@ -206,6 +227,7 @@ def parse(event: dict[str, Any], body: type[Shape] | None, query: type[Shape] | 
     context = (event.get("requestContext") or {}).get("authorizer") or {}
     headers = {k.lower(): v for k, v in (event.get("headers") or {}).items() if isinstance(v, str)}
     method = event.get("httpMethod", "GET")
+    _check_media_type(event, headers)
     document = _parse_body(event, body)
     return Request(
         tenant_id=context["tenantId"],
