@@ -21,4 +21,6 @@ def test_make_installs_npm_packages_from_the_lockfile_without_rewriting_it():
     makefile = (ROOT / "Makefile").read_text()
     npm = [line.strip() for line in makefile.splitlines() if line.strip().startswith("npm ")]
     assert npm and all(line.startswith("npm ci ") for line in npm), npm
-    assert re.search(r"^node_modules/\.installed: .*package-lock\.json", makefile, flags=re.M)
+    stamp = re.search(r"^NODE := (\S+)$", makefile, flags=re.M)
+    assert stamp and stamp[1] == "node_modules/.installed", "the npm stamp is named NODE"
+    assert re.search(r"^\$\(NODE\): .*package-lock\.json", makefile, flags=re.M)
