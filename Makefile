@@ -35,12 +35,12 @@ serve: $(STAMP) $(ENGINE)
 stop: $(STAMP)
 	$(BIN)/loyalty stop
 
-test: $(STAMP) $(ENGINE)
+test: $(STAMP) $(ENGINE) node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-test-fast: $(STAMP) $(ENGINE)
+test-fast: $(STAMP) $(ENGINE) node_modules/.installed
 	$(BIN)/python -m pytest -m "not slow"
 
 # The state machines and the route fuzzer with random seeds and FUZZ_EXAMPLES examples each (CI runs them
@@ -51,9 +51,11 @@ FUZZ_TESTS := tests/unit/test_ledger_state_machine.py tests/unit/test_offers_sta
 fuzz: $(STAMP) $(ENGINE)
 	LOYALTY_FUZZ=1 LOYALTY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist loadgroup -rP $(FUZZ_TESTS)
 
-lint: $(STAMP)
+# Spectral (npm, pinned with package-lock.json) with the spectral:oas rules of .spectral.yaml: no error, no warning
+lint: $(STAMP) node_modules/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	node_modules/.bin/spectral lint docs/openapi.json --fail-severity=warn --quiet
 
 # Mutation testing of the money code (not part of `make test`): MUTATE_MODULES="loyalty.services.book …" for some.
 mutate: $(STAMP) $(ENGINE)
@@ -66,8 +68,9 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
 
-node_modules/.installed: package.json
-	npm install --no-audit --no-fund --silent
+# the CDK CLI and Spectral, exactly as package-lock.json pins them
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
 	touch node_modules/.installed
 
 synth: $(STAMP) node_modules/.installed
