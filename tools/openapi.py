@@ -168,11 +168,10 @@ def conflicts_of(route: Route) -> tuple[str, ...]:
 
 def statuses_of(route: Route, spec: EndpointSpec) -> list[int]:
     """Every error status an operation can answer."""
-    statuses = {400, 401, 403, 413, 429, 503, *spec.errors}
+    # any request may carry a body: one over 64 KiB is a 413, one not labelled JSON a 415, whatever the route
+    statuses = {400, 401, 403, 413, 415, 429, 503, *spec.errors}
     if "{" in route.path:
         statuses.add(404)  # an unknown id, or a path value no id can have
-    if route.method != "GET":
-        statuses.add(415)  # a body that is not JSON
     if route.method == "POST":
         statuses.add(422)
     if conflicts_of(route):
