@@ -7,7 +7,7 @@ from typing import Any
 
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
-from loyalty.models.orders import Order, OrderCreate, OrderListQuery, OrderReturnCreate
+from loyalty.models.orders import MAX_RETURNS, Order, OrderCreate, OrderListQuery, OrderReturnCreate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
@@ -18,8 +18,6 @@ from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import activities, awards, members, program, transactions
 from loyalty.services.book import Book
-
-MAX_RETURNS = 100
 
 
 def public(order: dict[str, Any]) -> dict[str, Any]:
