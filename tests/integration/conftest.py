@@ -7,3 +7,14 @@ import pytest
 def on_dynamodb_local(local_api):
     with local_api.on_engine():
         yield
+
+
+@pytest.fixture(autouse=True)
+def answers_as_documented():
+    """Every answer the test saw fits docs/openapi.json (tests/support/openapi_check.py), also those seen by
+    worker threads, whose failure a test might not look at."""
+    from tests.support.openapi_check import take_mismatches
+
+    take_mismatches()
+    yield
+    assert not take_mismatches(), "answers not as docs/openapi.json says (see above)"
