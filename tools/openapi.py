@@ -91,6 +91,8 @@ _SUCCESS_TEXT = {
 }
 # Every POST takes an Idempotency-Key: a duplicate under the same key that arrives while the first runs gets this.
 IN_PROGRESS = "request_in_progress"
+# Every write answers this when a condition its transaction needs can never hold, so retrying won't help.
+STUCK = "invalid_state"
 
 
 def spec_of(route: Route) -> EndpointSpec:
@@ -161,9 +163,14 @@ def _error(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
 
 
 def conflicts_of(route: Route) -> tuple[str, ...]:
-    """The 409 codes an operation answers: its own rules', and request_in_progress for every POST."""
-    own = OPERATIONS[route.function].conflicts
-    return (*own, IN_PROGRESS) if route.method == "POST" else own
+    """The 409 codes an operation answers: its own rules', invalid_state for every write (a condition its
+    transaction needs that can never hold: repository/retry.until_decided), request_in_progress for every POST."""
+    codes = list(OPERATIONS[route.function].conflicts)
+    if route.writes and STUCK not in codes:
+        codes.append(STUCK)
+    if route.method == "POST":
+        codes.append(IN_PROGRESS)
+    return tuple(codes)
 
 
 def statuses_of(route: Route, spec: EndpointSpec) -> list[int]:
@@ -194,6 +201,11 @@ def _description(route: Route) -> str:
     codes = conflicts_of(route)
     if codes:
         parts.append("409 codes: " + ", ".join(f"`{code}`" for code in codes) + ".")
+    if route.writes:
+        parts.append(
+            "Any write answers `409 invalid_state` when the stored state can never meet a condition it needs "
+            "(retrying won't help)."
+        )
     return "\n\n".join(parts)
 
 
