@@ -18,3 +18,15 @@ def answers_as_documented():
     take_mismatches()
     yield
     assert not take_mismatches(), "answers not as docs/openapi.json says (see above)"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many answers were checked against docs/openapi.json in this process (none shown under xdist's
+    controller, whose workers do the checking)."""
+    from tests.support.openapi_check import TALLY
+
+    if TALLY.checked:
+        terminalreporter.write_line(
+            f"docs/openapi.json: {TALLY.checked} answers checked against the document "
+            f"({TALLY.unrouted} to paths off the route table not checked)"
+        )
