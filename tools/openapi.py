@@ -14,7 +14,7 @@ from loyalty.models.types import Shape, Text, bounded_list, text
 from loyalty.routes import ROUTES, SCOPES, STAGE, Route
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from tools.openapi_examples import REQUEST_EXAMPLES, error_message, example_of
+from tools.openapi_examples import NEXT_TOKEN, REQUEST_EXAMPLES, error_message, example_of
 from tools.openapi_text import OPERATIONS, TAGS
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
@@ -141,7 +141,7 @@ def _answer_example(spec: EndpointSpec, components: dict[str, Any]) -> Any:
     if spec.bare:
         return item
     if spec.paged:
-        return {"data": item if _whole(spec, components) else [item], "nextToken": None}
+        return {"data": item if _whole(spec, components) else [item], "nextToken": NEXT_TOKEN}
     return {"data": item}
 
 
