@@ -54,10 +54,13 @@ FUZZ_TESTS := tests/unit/test_ledger_state_machine.py tests/unit/test_offers_sta
 fuzz: $(STAMP) $(ENGINE)
 	LOYALTY_FUZZ=1 LOYALTY_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -n 2 --dist loadgroup -rP $(FUZZ_TESTS)
 
-lint: $(STAMP)  # ruff, then mypy as configured in pyproject.toml (strict on loyalty/, see docs/decisions.md)
+# ruff, mypy as configured in pyproject.toml (strict on loyalty/, see docs/decisions.md), and Spectral (npm,
+# pinned with package-lock.json) with the spectral:oas rules of .spectral.yaml: no error, no warning
+lint: $(STAMP) $(NODE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	node_modules/.bin/spectral lint docs/openapi.json --fail-severity=warn --quiet
 
 # Mutation testing of the money code (not part of `make test`): MUTATE_MODULES="loyalty.services.book …" for some.
 mutate: $(STAMP) $(ENGINE)
@@ -70,6 +73,7 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi
 
+# the CDK CLI, Redoc and Spectral, exactly as package-lock.json pins them (npm ci never rewrites the lockfile)
 $(NODE): package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
 	touch $(NODE)

@@ -11,8 +11,11 @@ from typing import Any
 from loyalty import VERSION
 from loyalty.http import EndpointSpec
 from loyalty.models.types import Shape, Text, bounded_list, text
-from loyalty.routes import ROUTES, STAGE, Route
+from loyalty.routes import ROUTES, SCOPES, STAGE, Route
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
+
+from tools.openapi_examples import NEXT_TOKEN, REQUEST_EXAMPLES, error_message, example_of
+from tools.openapi_text import OPERATIONS, TAGS
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
 REF = "#/components/schemas/{model}"
@@ -35,7 +38,9 @@ class Error(Shape):
 
 class ContractSchema(GenerateJsonSchema):
     """The models' JSON Schema as the document shows it: no generated titles or defaults, and a nullable
-    value as one schema whose type (and enum, if any) include null, so null is valid by construction."""
+    value as one schema whose type includes null, so null is valid by construction. A nullable enum is
+    `anyOf` its enum and null: every form lets null through, this one also gives a generated client one
+    enum class and None (a type list beside an enum gives openapi-python-client a union of enum copies)."""
 
     def field_title_should_be_set(self, schema: Any) -> bool:
         return False
@@ -50,12 +55,10 @@ class ContractSchema(GenerateJsonSchema):
 
     def nullable_schema(self, schema: Any) -> Any:
         inner = self.generate_inner(schema["schema"])
-        if not isinstance(inner.get("type"), str):
-            return {"anyOf": [inner, {"type": "null"}]}
-        out = {**inner, "type": [inner["type"], "null"]}
-        if "enum" in out:
-            out["enum"] = [*out["enum"], None]
-        return out
+        if not isinstance(inner.get("type"), str) or "enum" in inner:
+            described = {"description": inner.pop("description")} if "description" in inner else {}
+            return {**described, "anyOf": [inner, {"type": "null"}]}
+        return {**inner, "type": [inner["type"], "null"]}
 
 
 _ERROR_TEXT = {
@@ -70,6 +73,26 @@ _ERROR_TEXT = {
     429: "throttled: retry after Retry-After seconds",
     503: "unavailable: retry after Retry-After seconds with the same Idempotency-Key",
 }
+# the one code of each error status but 409, whose codes each operation names (tools/openapi_text.py)
+_ERROR_CODE = {
+    400: "validation_error",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "idempotency_key_reused",
+    429: "throttled",
+    503: "unavailable",
+}
+_SUCCESS_TEXT = {
+    200: "OK",
+    201: "Created",
+}
+# Every POST takes an Idempotency-Key: a duplicate under the same key that arrives while the first runs gets this.
+IN_PROGRESS = "request_in_progress"
+# Every write answers this when a condition its transaction needs can never hold, so retrying won't help.
+STUCK = "invalid_state"
 
 
 def spec_of(route: Route) -> EndpointSpec:
@@ -90,12 +113,10 @@ def _answer_schema(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, 
         return item
     if spec.paged:
         # a page is a list of items, or one object of lists (a member's offer redemptions with their offers)
-        fields = components[spec.response.__name__]["properties"].values() if spec.response else ()
-        whole = bool(fields) and all(field.get("type") == "array" for field in fields)
         return {
             "type": "object",
             "properties": {
-                "data": item if whole else {"type": "array", "items": item},
+                "data": item if _whole(spec, components) else {"type": "array", "items": item},
                 "nextToken": {"type": ["string", "null"]},
             },
             "required": ["data", "nextToken"],
@@ -109,14 +130,83 @@ def _answer_schema(spec: EndpointSpec, components: dict[str, Any]) -> dict[str, 
     }
 
 
-def _error(status: int) -> dict[str, Any]:
+def _whole(spec: EndpointSpec, components: dict[str, Any]) -> bool:
+    """Whether a page's data is one object of lists rather than a list of items."""
+    fields = components[spec.response.__name__]["properties"].values() if spec.response else ()
+    return bool(fields) and all(field.get("type") == "array" for field in fields)
+
+
+def _answer_example(spec: EndpointSpec, components: dict[str, Any]) -> Any:
+    item = example_of(_ref(spec.response), components) if spec.response else {}
+    if spec.bare:
+        return item
+    if spec.paged:
+        return {"data": item if _whole(spec, components) else [item], "nextToken": NEXT_TOKEN}
+    return {"data": item}
+
+
+def _error(status: int, codes: tuple[str, ...]) -> dict[str, Any]:
+    examples: dict[str, dict[str, Any]] = {
+        code: {"summary": code, "value": {"error": {"code": code, "message": error_message(code)}}} for code in codes
+    }
+    if status == 400:
+        examples["validation_error"]["value"]["error"]["details"] = [
+            {"field": "points", "message": "must be a positive integer"}
+        ]
     answer: dict[str, Any] = {
-        "description": _ERROR_TEXT[status],
-        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        "description": _ERROR_TEXT[status] if status != 409 else f"{_ERROR_TEXT[409]}: {', '.join(codes)}",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}, "examples": examples}},
     }
     if status in (429, 503):
         answer["headers"] = {"Retry-After": {"schema": {"type": "string"}, "description": "Seconds to wait"}}
     return answer
+
+
+def conflicts_of(route: Route) -> tuple[str, ...]:
+    """The 409 codes an operation answers: its own rules', invalid_state for every write (a condition its
+    transaction needs that can never hold: repository/retry.until_decided), request_in_progress for every POST."""
+    codes = list(OPERATIONS[route.function].conflicts)
+    if route.writes and STUCK not in codes:
+        codes.append(STUCK)
+    if route.method == "POST":
+        codes.append(IN_PROGRESS)
+    return tuple(codes)
+
+
+def statuses_of(route: Route, spec: EndpointSpec) -> list[int]:
+    """Every error status an operation can answer."""
+    # any request may carry a body: one over 64 KiB is a 413, one not labelled JSON a 415, whatever the route
+    statuses = {400, 401, 403, 413, 415, 429, 503, *spec.errors}
+    if "{" in route.path:
+        statuses.add(404)  # an unknown id, or a path value no id can have
+    if route.method == "POST":
+        statuses.add(422)
+    if conflicts_of(route):
+        statuses.add(409)
+    else:
+        statuses.discard(409)
+    return sorted(statuses)
+
+
+def _description(route: Route) -> str:
+    words = OPERATIONS[route.function]
+    scopes = ", ".join(scope for scope in SCOPES if scope in route.scopes)
+    parts = [words.description, f"Scopes: {scopes}."]
+    if route.method == "POST":
+        parts.append(
+            "Takes an `Idempotency-Key`: the same key and body within 24 h replay the first answer "
+            "(`Idempotent-Replayed: true`), another body is `422 idempotency_key_reused`, a duplicate that "
+            "arrives while the first runs is `409 request_in_progress` (retry it)."
+        )
+    codes = conflicts_of(route)
+    if codes:
+        parts.append("409 codes: " + ", ".join(f"`{code}`" for code in codes) + ".")
+    if route.writes:
+        parts.append(
+            "Any write answers `409 invalid_state` when the stored state can never meet a condition it needs "
+            "(retrying won't help)."
+        )
+    return "\n\n".join(parts)
 
 
 def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
@@ -148,25 +238,27 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
                 },
             }
         )
-    statuses = {400, 401, 403, 429, 503, *spec.errors}
-    if spec.body is not None:
-        statuses |= {413, 415}
-    if idempotent:
-        statuses |= {409, 422}  # 409 request_in_progress while a duplicate under the same key runs
-    responses: dict[str, Any] = {
-        str(spec.status): {
-            "description": "Success",
-            "content": {"application/json": {"schema": _answer_schema(spec, components)}},
-        }
+    success = {
+        "schema": _answer_schema(spec, components),
+        "example": _answer_example(spec, components),
     }
-    if idempotent:
-        responses[str(spec.status)]["headers"] = {
-            "Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true on a replay"}
-        }
-    responses.update({str(code): _error(code) for code in sorted(statuses)})
+    responses: dict[str, Any] = {}
+    for status in sorted({spec.status, *spec.also}):
+        text = _SUCCESS_TEXT[status]
+        if status != spec.status:
+            text += ": the same request was made before; this is what it did"
+        responses[str(status)] = {"description": text, "content": {"application/json": success}}
+        if idempotent:
+            responses[str(status)]["headers"] = {
+                "Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true on a replay"}
+            }
+    conflicts = conflicts_of(route)
+    for status in statuses_of(route, spec):
+        responses[str(status)] = _error(status, conflicts if status == 409 else (_ERROR_CODE[status],))
     operation: dict[str, Any] = {
         "operationId": route.function,
         "summary": route.summary,
+        "description": _description(route),
         "tags": [route.tag],
         "x-scopes": sorted(route.scopes),
         "parameters": parameters,
@@ -175,7 +267,9 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
     if spec.body is not None:
         operation["requestBody"] = {
             "required": True,
-            "content": {"application/json": {"schema": _ref(spec.body)}},
+            "content": {
+                "application/json": {"schema": _ref(spec.body), "example": REQUEST_EXAMPLES[spec.body.__name__]}
+            },
         }
     return operation
 
@@ -213,9 +307,11 @@ def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[st
             "version": VERSION,
             "description": "Multi-tenant loyalty programs and merchant offers. Conventions (auth, envelope, "
             "errors, idempotency, pagination): docs/guide.md in the repository.",
+            "contact": {"name": "Loyalty & Offers API maintainers"},
         },
         "servers": [{"url": local_url, "description": "local (make serve)"}, DEPLOYED_SERVER],
         "security": [{"apiKey": []}],
+        "tags": [{"name": name, "description": text} for name, text in TAGS.items()],
         "paths": paths,
         "components": {
             "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer", "description": "API key"}},

@@ -122,7 +122,7 @@ def test_rules_active_tier_and_per_member_limit(tenant):
     reward(tenant, "old", fulfillment="manual", isActive=False)
     m = funded_member(tenant, "c@example.com", 500)
     assert redeem(tenant, m, "old").code == "reward_inactive"
-    assert redeem(tenant, m, "lounge").code == "invalid_state"
+    assert redeem(tenant, m, "lounge").code == "not_eligible"
     ok(200, tenant.admin.patch(f"/members/{m}", {"tierOverride": "gold"}))
     assert redeem(tenant, m, "lounge").status == 201
     assert redeem(tenant, m, "sticker").status == 201

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from loyalty.routes import STAGE
 
+from tests.support import openapi_check
 from tools.local import dynamodb_local
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class Client:
         response = connection.getresponse()
         text = response.read().decode()
         connection.close()
+        openapi_check.check(method, path, response.status, text)
         return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, text)
 
     def get(self, path: str, **kw: Any) -> Reply:

@@ -720,8 +720,8 @@ def test_a_reward_for_some_tiers_is_refused_to_members_of_other_tiers_and_withou
     ]
     prog.settings(tiers=tiers)
     reward(prog, "lounge", 5, "manual", tierIds=["gold"])
-    assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "invalid_state")  # no tier yet
-    assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "invalid_state")  # silver
+    assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "not_eligible")  # no tier yet
+    assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "not_eligible")  # silver
     assert redeem(prog, rich_member(prog, 50), "lounge")["points"] == 5  # gold
 
 

@@ -106,6 +106,7 @@ class EndpointSpec:
     paged: bool
     errors: tuple[int, ...]
     bare: bool
+    also: tuple[int, ...] = ()  # other success statuses an `Answer` of the handler may carry
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -250,11 +251,13 @@ def endpoint(
     paged: bool = False,
     errors: tuple[int, ...] = (),
     bare: bool = False,
+    also: tuple[int, ...] = (),
 ) -> Callable[[Callable[[Request], Any]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
     """Wrap a thin handler: parse and check the event, call, render in the envelope, answer replays.
 
     The handler returns what its service returns: a dict (answered with `status`), a `Page`, or
-    an `Answer`; a `Replayed` raised by the service is answered with the stored first answer.
+    an `Answer` (with one of the statuses in `also`); a `Replayed` raised by the service is answered
+    with the stored first answer.
     """
 
     for shape in (body, query):  # built now, in init, so the first request does not pay for it
@@ -286,7 +289,7 @@ def endpoint(
                 metrics.add_dimensions(**{FUNCTION_DIMENSION: getattr(context, "function_name", None) or "local"})
             return answer.to_proxy()
 
-        spec = EndpointSpec(body, query, response, status, paged, errors, bare)
+        spec = EndpointSpec(body, query, response, status, paged, errors, bare, also)
         handler.api = spec  # type: ignore[attr-defined]  # a mark on the function: tools/openapi.py reads it
         handler.operation = operation  # type: ignore[attr-defined]  # likewise: the undecorated call
         return handler

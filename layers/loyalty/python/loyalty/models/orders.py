@@ -19,6 +19,7 @@ from loyalty.models.types import (
 )
 
 CHANNELS = ("online", "in-store", "mobile")
+MAX_RETURNS = 100  # returns per order: an order's transactions are its award and at most this many returns
 ProgramCurrency = currency(description="Default: the program's currency")
 
 
@@ -57,7 +58,7 @@ class Order(Shape):
     pointsAwarded: Count
     pointsReturned: Count
     returnedAmount: Money
-    transactionIds: bounded_list(Text)
+    transactionIds: bounded_list(Text, max_items=1 + MAX_RETURNS)
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
-from loyalty.models.orders import Order, OrderCreate, OrderListQuery, OrderReturnCreate
+from loyalty.models.orders import MAX_RETURNS, Order, OrderCreate, OrderListQuery, OrderReturnCreate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
@@ -21,8 +21,6 @@ from loyalty.services.book import Book
 
 if TYPE_CHECKING:
     from loyalty.repository.records import TransactionRecord
-
-MAX_RETURNS = 100
 
 
 def public(order: dict[str, Any]) -> dict[str, Any]:

@@ -40,7 +40,7 @@ def _check_can_redeem(reward: RewardRecord, member: MemberRecord, counter: dict[
     if reward["fulfillment"] == "coupon" and expiry and expiry < clock.day(clock.now()):
         raise Conflict("reward_inactive", f"The reward's coupon codes were valid until {expiry}.")
     if reward["tierIds"] and (tier is None or tier["tierId"] not in reward["tierIds"]):
-        raise Conflict("invalid_state", "The member's tier may not redeem this reward.")
+        raise Conflict("not_eligible", "The member's tier may not redeem this reward.")
     if reward["maxPerMember"] is not None and (counter or {}).get("count", 0) >= reward["maxPerMember"]:
         raise Conflict(
             "frequency_limit_reached", f"The member holds {reward['maxPerMember']} redemptions of this reward already."

@@ -1,0 +1,239 @@
+"""The words of docs/openapi.json that code can't say: each operation's description and 409 codes, the tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Words:
+    """An operation's description (what it does and its rules, from the contract) and the 409 codes it answers."""
+
+    description: str
+    conflicts: tuple[str, ...] = ()
+
+
+TAGS: dict[str, str] = {
+    "platform": "The API's health and the program's settings.",
+    "members": "Members: enrolment, profile, erasure and a summary of their points.",
+    "points": "The points ledger: awards, deductions and their approval.",
+    "activities": "Activities: the earning rules awards go through.",
+    "orders": "Orders, which earn through the program's sale activity, and their returns.",
+    "rewards": "The reward catalog and reward redemptions paid with points.",
+    "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
+    "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
+}
+
+_MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
+_PAGED = "Paged: `limit` (1-100, default 25) and the opaque `nextToken` of the previous page."
+
+OPERATIONS: dict[str, Words] = {
+    "get_status": Words(
+        'Answers `{"message": "ok", "version": ...}` (not in the data envelope) once the API key is valid; '
+        "any scope may call it."
+    ),
+    "get_program": Words(
+        "The tenant's settings: name, currency, points expiry, pending days for delayed approval, tiers, "
+        "the sale, referrer and referee activities."
+    ),
+    "update_program": Words(
+        "Changes the given settings; the others keep their values. Tiers still named by a reward can't be "
+        "removed (`409 invalid_state`).",
+        ("invalid_state",),
+    ),
+    "create_member": Words(
+        "Enrols a member. A member needs at least one identifier of `email`, `externalId`, `phone` or "
+        "`cardId`; each is unique in the program (`409 member_exists`; emails compare case-insensitively).",
+        ("member_exists",),
+    ),
+    "list_members": Words(
+        f"Members, newest first; filters `email`, `externalId`, `createdFrom`, `createdTo`. {_PAGED}"
+    ),
+    "get_member": Words("One member with its balance and tier."),
+    "update_member": Words(
+        "Changes the given profile fields and `status` (`active` / `suspended`); only an admin key may set "
+        "`tierOverride` (`403 forbidden` otherwise). An identifier another member holds is `409 member_exists`; "
+        "an erased member can't change (`409 invalid_state`).",
+        ("member_exists", "invalid_state"),
+    ),
+    "erase_member": Words(
+        "Erases the member's personal data (name, email, phone, ...) and keeps the ledger, so the program's "
+        "totals stay true; the email becomes free. Erasing again answers the erased member."
+    ),
+    "get_member_summary": Words(
+        "The member's balance, tier with `nextTier` and `pointsToNextTier`, the `expirationSchedule` of its "
+        "unspent points and its last award."
+    ),
+    "create_award": Words(
+        "Awards points through an activity. A fixed activity awards its points (`points` overrides them); a "
+        "multiplier activity multiplies `points`, the base value (required). The activity must be active "
+        "(`409 activity_inactive`) and its frequency cap not reached (`409 frequency_limit_reached`); an "
+        "`orderId` earns once per activity (`409 duplicate`). Approval `immediate` answers an approved "
+        f"transaction, `manual` and `delayed` a pending one. {_MEMBER_STATE}",
+        ("activity_inactive", "frequency_limit_reached", "duplicate", "invalid_state"),
+    ),
+    "create_deduction": Words(
+        "Deducts points with a reason. The balance never goes below zero (`409 insufficient_points`). " + _MEMBER_STATE,
+        ("insufficient_points", "invalid_state"),
+    ),
+    "list_member_transactions": Words(
+        f"The member's ledger, newest first; filters `from`, `to`, `status`, `type`. {_PAGED}"
+    ),
+    "list_transactions": Words(f"The program's ledger, newest first; filters `from`, `to`, `status`, `type`. {_PAGED}"),
+    "get_transaction": Words("One ledger transaction."),
+    "approve_transaction": Words(
+        "A pending award becomes approved and its points available; a transaction that is not pending is "
+        "`409 invalid_state`.",
+        ("invalid_state",),
+    ),
+    "reject_transaction": Words(
+        "A pending award becomes rejected with the reason given and its pending points are removed; a "
+        "transaction that is not pending is `409 invalid_state`.",
+        ("invalid_state",),
+    ),
+    "create_activity": Words(
+        "Creates an earning rule: fixed or multiplier points, a frequency cap per UTC calendar window or "
+        "lifetime, and an approval method. An `activityId` in use is `409 duplicate`.",
+        ("duplicate",),
+    ),
+    "list_activities": Words(f"The program's activities. {_PAGED}"),
+    "get_activity": Words("One activity."),
+    "update_activity": Words("Changes the given fields of an activity; the others keep their values."),
+    "create_order": Words(
+        "Records an order once and awards its points through the program's `saleActivityId`: floor(`total` x "
+        "multiplier) for a multiplier activity, the fixed amount otherwise. The same order again (same data) "
+        "answers the recorded order with `200`; the `orderId` with other data is `409 duplicate`. A program "
+        f"without a sale activity can't record orders (`409 invalid_state`). {_MEMBER_STATE}",
+        ("duplicate", "invalid_state", "frequency_limit_reached", "activity_inactive"),
+    ),
+    "get_order": Words("One order with the points it earned and returned."),
+    "list_member_orders": Words(f"The member's orders, newest first. {_PAGED}"),
+    "create_return": Words(
+        "Returns an order in full (no `returnedAmount`) or in part: the points the returned value earned are "
+        "taken back, cumulative returns never exceeding the order. Pending points are cancelled first, approved "
+        "ones deducted as a `return` transaction; points already spent are reported as `deficitPoints`. An "
+        "order returned in full already is `409 invalid_state`.",
+        ("invalid_state",),
+    ),
+    "create_reward": Words(
+        "Creates a reward of the catalog (inactive unless `isActive`); a `rewardId` in use is `409 duplicate`.",
+        ("duplicate",),
+    ),
+    "list_rewards": Words(f"The reward catalog with stock; filter `isActive`. {_PAGED}"),
+    "get_reward": Words("One reward with its stock."),
+    "update_reward": Words("Changes the given fields of a reward; the others keep their values."),
+    "add_reward_codes": Words(
+        "Adds up to 1,000 coupon codes to a coupon reward's pool; codes already in the pool are skipped and "
+        "counted. A reward that is not a coupon reward has no pool (`409 invalid_state`).",
+        ("invalid_state",),
+    ),
+    "create_redemption": Words(
+        "Redeems a reward with points, all or nothing: checks that it is active (`409 reward_inactive`), the "
+        "member's tier (`409 not_eligible`), the per-member limit (`409 frequency_limit_reached`), the balance "
+        "(`409 insufficient_points`) and the stock (`409 out_of_stock`); then deducts the points, takes one "
+        f"coupon code and records the redemption. {_MEMBER_STATE}",
+        (
+            "reward_inactive",
+            "not_eligible",
+            "frequency_limit_reached",
+            "insufficient_points",
+            "out_of_stock",
+            "invalid_state",
+        ),
+    ),
+    "list_member_redemptions": Words(
+        f"The member's reward redemptions, newest first; filters `status`, `from`, `to`. {_PAGED}"
+    ),
+    "list_redemptions": Words(
+        f"The program's reward redemptions, newest first; filters `status`, `from`, `to`. {_PAGED}"
+    ),
+    "get_redemption": Words("One reward redemption."),
+    "complete_redemption": Words(
+        "A pending (manual) redemption is fulfilled: `pending` -> `completed`; any other status is "
+        "`409 invalid_state`.",
+        ("invalid_state",),
+    ),
+    "cancel_redemption": Words(
+        "Cancels a redemption; with `refund` (the default) its points come back as a `refund` transaction. A "
+        "coupon code is not reissued. A cancelled or completed redemption is `409 invalid_state`.",
+        ("invalid_state",),
+    ),
+    "create_offer": Words(
+        "Creates an offer (a `draft` unless a status is given). An `offerCode` in use is `409 duplicate`.",
+        ("duplicate",),
+    ),
+    "list_offers": Words(f"The offer catalog, newest first; filters `status`, `offerCode`. {_PAGED}"),
+    "get_offer": Words("One offer with its redemption count."),
+    "update_offer": Words(
+        "Changes the given fields; `status` moves forward only, `draft` -> `published` -> `archived`, and an "
+        "archived offer can't change (`409 invalid_state`).",
+        ("invalid_state",),
+    ),
+    "list_member_offers": Words(
+        "The published, current offers the member may still use, each with `activated`, `activatedAt`, "
+        f"`daysRemaining` and `redemptionsLeft`. {_PAGED}",
+        ("invalid_state",),
+    ),
+    "activate_offer": Words(
+        "Activates (clips) an offer for a member; repeating it is harmless. Only a published offer that has "
+        "not ended can be activated (`409 offer_not_active`).",
+        ("offer_not_active", "invalid_state"),
+    ),
+    "deactivate_offer": Words(
+        "Deactivates (unclips) an offer for a member; repeating it is harmless.",
+        ("invalid_state",),
+    ),
+    "create_offer_redemption": Words(
+        "Redeems an offer on an order. `teamId` must be the caller's tenant (`403 forbidden`). Checks: "
+        "published and inside its dates at `redeemedAt` (`409 offer_not_active`), `minSpendAmount` "
+        "(`409 minimum_spend_not_met`), activation when required (`409 offer_not_activated`), the member's and "
+        "the total limits (`409 offer_limit_reached`), the order's items when the offer names some "
+        "(`409 invalid_state`). Answers the `rewardAmount`; a points offer awards its points as a ledger "
+        "transaction. An offer is redeemed once per (`offerCode`, `orderId`): the same request again answers "
+        "the existing redemption with `200`, other data `409 already_redeemed`.",
+        (
+            "offer_not_active",
+            "minimum_spend_not_met",
+            "offer_not_activated",
+            "offer_limit_reached",
+            "already_redeemed",
+            "invalid_state",
+        ),
+    ),
+    "list_offer_redemptions": Words(
+        f"The program's offer redemptions, newest first; filters `offerCode`, `from`, `to`. {_PAGED}"
+    ),
+    "get_offer_redemption": Words("One offer redemption."),
+    "list_member_offer_redemptions": Words(
+        "The member's offer redemptions between `startDate` and `endDate`, and each offer they reference "
+        f'once: `{{"data": {{"redemptions": [...], "offers": [...]}}}}`. {_PAGED}'
+    ),
+    "issue_voucher": Words(
+        "Issues a voucher of a published, running offer (`409 offer_not_active`) to a member or a named "
+        "customer; its code comes from the offer's pool when it has one (`409 out_of_stock` when used up), "
+        "else it is generated. The offer's per-member and total limits apply (`409 offer_limit_reached`).",
+        ("offer_not_active", "out_of_stock", "offer_limit_reached", "invalid_state"),
+    ),
+    "add_voucher_codes": Words(
+        "Preloads up to 1,000 codes into the offer's voucher-code pool; codes already in the pool are skipped "
+        "and counted. An archived offer takes no more codes (`409 invalid_state`); a code held by another "
+        "offer's pool is `409 duplicate`.",
+        ("invalid_state", "duplicate"),
+    ),
+    "list_offer_vouchers": Words(f"The offer's vouchers; filter `status`. {_PAGED}"),
+    "get_offer_voucher": Words("One voucher of the offer."),
+    "get_voucher": Words(
+        "Looks a voucher up by its id or its redemption code (case-insensitive): the point-of-sale case."
+    ),
+    "redeem_voucher": Words(
+        "Redeems a voucher once: `acquired` -> `redeemed`. Before its `activationDate` `409 voucher_not_active`, "
+        "after its `expirationDate` `409 voucher_expired`, twice `409 already_redeemed`, cancelled "
+        "`409 voucher_cancelled`.",
+        ("voucher_not_active", "voucher_expired", "already_redeemed", "voucher_cancelled"),
+    ),
+    "cancel_voucher": Words(
+        "Cancels an acquired voucher: `acquired` -> `cancelled`. A redeemed voucher can't be cancelled "
+        "(`409 already_redeemed`); a cancelled one is `409 voucher_cancelled`.",
+        ("already_redeemed", "voucher_cancelled"),
+    ),
+}
