@@ -216,7 +216,25 @@ def test_a_condition_failing_on_unchanged_state_is_permanent_and_answered_within
     answer = post_thing({"name": "a"})
     assert time.monotonic() - started < 1
     assert answer["statusCode"] == 409 and json.loads(answer["body"])["error"]["code"] == "invalid_state"
-    assert len(calls) == 2, "one re-read and decide again, then the failure is known permanent"
+    assert len(calls) == retry.PERMANENT_AFTER == 3, "re-read and decide again twice, then the failure is permanent"
+
+
+def test_a_condition_failing_twice_on_the_same_state_and_then_holding_commits(monkeypatch):
+    """Two failures with one signature are not proof: a read that saw a transaction half applied (a
+    BatchGetItem is not isolated from it) sees it whole on the settled third try, which commits."""
+    original = client_module.client._make_api_call
+    failures = []
+
+    def fake(name, params):
+        if name == "TransactWriteItems" and len(failures) < 2:
+            failures.append(name)
+            raise _client_error("TransactionCanceledException", reasons=["ConditionalCheckFailed"])()
+        return original(name, params)
+
+    monkeypatch.setattr(client_module.client, "_make_api_call", fake)
+    answer = post_thing({"name": "a"})
+    assert len(failures) == 2
+    assert answer["statusCode"] == 201, answer
 
 
 def test_lasting_transaction_conflicts_are_retried_within_the_budget_then_503(monkeypatch):

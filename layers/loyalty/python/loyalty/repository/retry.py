@@ -9,9 +9,9 @@ Taxonomy (docs/decisions.md has the table):
 - lost race: a transaction conflict, or a condition that failed because another request changed
   what this one read → the caller re-reads and decides again (`until_decided`) within
   RACE_BUDGET_SECONDS, then 503;
-- permanent: a condition that fails again with the very state it expects (nothing changed, so it
-  can never hold) → 409 at once; validation errors, items or item collections too large
-  (`Rejected`) → never retried, a logged 500 (a bug in what we send).
+- permanent: a condition that fails again and again with the very state it expects (nothing
+  changed, so it can never hold; `until_decided` says how often) → 409; validation errors, items
+  or item collections too large (`Rejected`) → never retried, a logged 500 (a bug in what we send).
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ T = TypeVar("T")
 # Lost races are retried this long (the functions time out at 25 s, API Gateway at 29 s): a hot member
 # under a burst of writes still gets every request decided rather than a 503.
 RACE_BUDGET_SECONDS = 20.0
+# A condition failing with the same signature this many tries in a row is permanent (until_decided);
+# the last try waits SETTLE_SECONDS first, far longer than a transaction takes to be applied.
+PERMANENT_AFTER = 3
+SETTLE_SECONDS = 0.1
 # Throttling and outages: a few quick retries, then the client is told when to come back.
 OUTAGE_BUDGET_SECONDS = 1.0
 
@@ -87,14 +91,22 @@ def outages() -> Budget:
 
 
 def until_decided(step: Callable[[], T], budget: Budget | None = None) -> T:
-    """Run a read-decide-write `step` until it commits or decides; re-run it after every lost race."""
+    """Run a read-decide-write `step` until it commits or decides; re-run it after every lost race.
+
+    A condition that fails with the same signature on PERMANENT_AFTER tries in a row, the last one
+    after SETTLE_SECONDS, is permanent. Twice is not proof: a read of several items (the offer and its
+    usage shards in one BatchGetItem) is not isolated from a transaction being applied, so two tries
+    can both see an update half done; and a condition on a count (`uses < cap`) names no value read.
+    """
     budget = budget or races()
     last_signature: str | None = None
+    repeats = 0
     while True:
         try:
             return step()
         except ConditionFailed as failed:
-            if failed.signature and failed.signature == last_signature:
+            repeats = repeats + 1 if failed.signature and failed.signature == last_signature else 0
+            if repeats + 1 >= PERMANENT_AFTER:
                 from loyalty.observability import logger
 
                 logger.error("permanent condition failure", extra={"writes": failed.shown})
@@ -102,8 +114,11 @@ def until_decided(step: Callable[[], T], budget: Budget | None = None) -> T:
                     "invalid_state", "The request can't be applied to the current state; retrying won't help."
                 ) from None
             last_signature = failed.signature
+            if repeats + 2 == PERMANENT_AFTER:  # the next try decides: let any write under way land first
+                time.sleep(SETTLE_SECONDS)
+                continue
         except Contention:
-            last_signature = None
+            last_signature, repeats = None, 0
         if not budget.wait():
             raise Unavailable("The resource is busy; retry with the same Idempotency-Key.") from None
 
