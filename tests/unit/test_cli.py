@@ -316,3 +316,22 @@ def test_each_serve_start_leaves_one_active_serve_key(fresh_table, capsys):
     prepare(None)  # replaces the given key
     with pytest.raises(Refused, match="was revoked"):
         prepare(given)
+
+
+def test_a_second_serve_in_the_same_local_dir_is_refused_and_leaves_the_running_key(
+    on_the_table, monkeypatch, tmp_path, capsys
+):
+    """The busy-port hint's `PORT=3001 make serve` must not revoke the running server's admin key."""
+    import os
+
+    from tools.local import dynamodb_local, server
+    from tools.local.server import prepare
+
+    monkeypatch.setenv("LOYALTY_LOCAL_DIR", str(tmp_path))
+    monkeypatch.setattr(server.LocalApi, "serve_forever", lambda api: None)  # a start that got through returns
+    running_key = prepare(None)
+    capsys.readouterr()
+    dynamodb_local.write_state({"pid": os.getppid(), "engine": "embedded", "api": "http://127.0.0.1:3000/x"})
+    message = _one_error_line(capsys, lambda: cli.main(["serve", "--port", "0"]), Exit.SERVING)
+    assert "already runs" in message and "make stop" in message
+    assert list(_serve_keys().values()) == ["active"] and prepare(running_key) == running_key

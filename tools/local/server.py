@@ -159,6 +159,22 @@ def prepare(api_key: str | None) -> str:
     return key
 
 
+def _refuse_a_second_start() -> None:
+    """One `make serve` per .local/ (its state file, its engine, its one admin key): a second start, on any port,
+    would revoke the running server's key, so it is refused in one line (Exit.SERVING)."""
+    from tools.exits import AlreadyServing
+    from tools.local import dynamodb_local, paths
+
+    state = dynamodb_local.read_state()
+    if dynamodb_local.serving(state):
+        assert state is not None
+        where = f" on {state['api']}" if state.get("api") else ""
+        raise AlreadyServing(
+            f"a `make serve` already runs from {paths.local_dir()}{where} (pid {state['pid']}): "
+            "use it, or stop it first (`make stop`)"
+        )
+
+
 def _listen_check(port: int) -> None:
     """Fail before the engine starts, in one line, when the port cannot be had (in use, or not allowed)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -175,9 +191,10 @@ def _unavailable(port: int, error: OSError) -> Exception:
     from tools.exits import PortUnavailable
 
     if error.errno == errno.EADDRINUSE:
+        # a `make serve` of this .local/ was refused before (AlreadyServing): this is another program or checkout
         return PortUnavailable(
-            f"port {port} on 127.0.0.1 is in use (another `make serve`?): stop it (`make stop`) or choose another "
-            "port, e.g. PORT=3001 make serve"
+            f"port {port} on 127.0.0.1 is in use by another program: stop it or choose another port, "
+            "e.g. PORT=3001 make serve"
         )
     return PortUnavailable(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}")
 
@@ -196,6 +213,7 @@ def serve(port: int | None = None) -> None:
 
     started = time.monotonic()
     port = int(os.environ.get("PORT", "3000")) if port is None else port
+    _refuse_a_second_start()
     _listen_check(port)
     _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
