@@ -149,9 +149,13 @@ def _event_file(tmp_path, text):
         (lambda tmp: ["job", "expire-points", "--now", "2030-01-01T00:00:00Z", "--in-days", "3"], "not allowed with"),
         (lambda tmp: ["tenant", "create", "acme", "--currency", "XYZ"], "ISO 4217"),
         (lambda tmp: ["tenant", "limits", "acme", "--rate", "1"], "--burst"),
+        (lambda tmp: ["tenant", "shards", "acme"], "--lists, --counters or both"),
+        (lambda tmp: ["serve", "--port", "99999"], "'99999' is not a port"),
+        (lambda tmp: ["serve", "--port", "-1"], "'-1' is not a port"),
     ],
     ids=["unknown-function", "missing-file", "malformed-json", "not-an-object", "function-fails", "bad-now",
-         "now-and-in-days", "bad-currency", "missing-option"],
+         "now-and-in-days", "bad-currency", "missing-option", "shards-without-counts", "port-too-high",
+         "port-negative"],
 )  # fmt: skip
 def test_usage_errors_are_one_line_with_exit_status_2(tmp_path, capsys, argv, fragment):
     assert fragment in _one_error_line(capsys, lambda: cli.main(argv(tmp_path)), Exit.USAGE)
@@ -335,3 +339,42 @@ def test_a_second_serve_in_the_same_local_dir_is_refused_and_leaves_the_running_
     message = _one_error_line(capsys, lambda: cli.main(["serve", "--port", "0"]), Exit.SERVING)
     assert "already runs" in message and "make stop" in message
     assert list(_serve_keys().values()) == ["active"] and prepare(running_key) == running_key
+
+
+@pytest.mark.parametrize("port", ["99999", "abc", "-1"])
+def test_a_bad_port_in_the_environment_is_a_usage_error(monkeypatch, capsys, port):
+    monkeypatch.setenv("PORT", port)
+    assert f"{port!r} is not a port" in _one_error_line(capsys, lambda: cli.main(["serve"]), Exit.USAGE)
+
+
+@pytest.mark.parametrize(("state", "argv"), [({"pid": 1}, ["tenant", "list"]), ({}, ["stop"])], ids=["list", "stop"])
+def test_a_state_file_without_endpoint_or_pid_is_one_line(no_table, capsys, state, argv):
+    (no_table / "engine.json").write_text(json.dumps(state))
+    assert "remove the file" in _one_error_line(capsys, lambda: cli.main(argv), Exit.UNREACHABLE)
+
+
+def test_an_unavailable_table_is_unreachable_not_refused(on_the_table, monkeypatch, capsys):
+    from loyalty.errors import Unavailable
+    from loyalty.services import tenants
+
+    def unavailable():
+        raise Unavailable()
+
+    monkeypatch.setattr(tenants, "list_tenants", unavailable)
+    assert "unavailable" in _one_error_line(capsys, lambda: cli.main(["tenant", "list"]), Exit.UNREACHABLE)
+
+
+def test_a_validation_error_prints_its_details_on_the_same_line(on_the_table, capsys):
+    from loyalty.services import tenants
+
+    tenants.create_tenant("acme", "Acme")
+    message = _one_error_line(capsys, lambda: cli.main(["tenant", "shards", "acme", "--counters", "0"]), Exit.REFUSED)
+    assert message.startswith("error: validation_error: ") and "counters: " in message, message
+
+
+def test_invoke_exits_2_when_the_handler_answers_5xx(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invoke", "list_members", _event_file(tmp_path, "{}")])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == Exit.USAGE and '"statusCode": 500' in out
+    assert err.splitlines()[-1].startswith("error: list_members answered 500"), err
