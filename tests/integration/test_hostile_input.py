@@ -213,6 +213,11 @@ def test_a_body_over_64_kib_is_a_413_unread_and_the_connection_closed(local_api,
     _only_answer(_exchange(local_api.port, request + NEXT), 413, "payload_too_large")
 
 
+def test_content_lengths_that_disagree_are_a_400_and_the_connection_closed(local_api):
+    request = b"POST /Production/members HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"
+    _only_answer(_exchange(local_api.port, request + NEXT), 400, "validation_error")
+
+
 def _chunked(body, size=1000):
     pieces = [body[i : i + size] for i in range(0, len(body), size)]
     return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"

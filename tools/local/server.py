@@ -160,7 +160,10 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers["Transfer-Encoding"].strip().lower() != "chunked":
                 raise _Refused(400, "validation_error", "Only Transfer-Encoding: chunked is supported.")
             return self._chunked()
-        length_header = (self.headers.get("Content-Length") or "0").strip()
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1:  # two lengths that disagree: which one a proxy in front took is unknown
+            raise _Refused(400, "validation_error", "The request has Content-Length headers that disagree.")
+        length_header = lengths.pop() if lengths else "0"
         if not length_header.isascii() or not length_header.isdigit():
             raise _Refused(400, "validation_error", "The Content-Length header must be a number of bytes.")
         if len(length_header) > 10 or int(length_header) > MAX_BODY_BYTES:
