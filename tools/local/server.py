@@ -112,7 +112,7 @@ class _Handler(BaseHTTPRequestHandler):
         )
 
     def _error(self, status: int, code: str, message: str) -> None:
-        body = json.dumps({"error": {"code": code, "message": message}}).encode()
+        body = json.dumps({"error": {"code": code, "message": message}}, separators=(",", ":")).encode()
         self._send(status, {"Content-Type": "application/json"}, body)
 
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
