@@ -1,5 +1,5 @@
 """GET /docs on the deployed API: the reference page that infra/constructs/docs.py built at synth and ships beside
-this module (as reference.py), answered as it is, whatever the request holds."""
+this module (as reference.html), answered as it is, whatever the request holds."""
 
 from __future__ import annotations
 

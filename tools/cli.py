@@ -36,6 +36,11 @@ def _target() -> str:
             "the running local API keeps its data inside its own process (embedded engine, no Java): "
             "operator commands need DynamoDB Local (install Java 17, then restart `make serve`)"
         )
+    if not state.get("endpoint"):
+        raise Unreachable(
+            f"{paths.state_file()} names no engine endpoint (not one `make serve` wrote): "
+            "stop the server with `loyalty stop`, or remove the file"
+        )
     if not dynamodb_local.running(state):
         raise Unreachable(f"the local engine at {state['endpoint']} does not answer: is `make serve` still running?")
     os.environ.pop("AWS_PROFILE", None)
@@ -70,6 +75,8 @@ def cmd_stop(args: argparse.Namespace) -> None:
     state = dynamodb_local.read_state()
     if state is None:
         raise Unreachable("no local API is running (no state file): nothing to stop")
+    if not isinstance(state.get("pid"), int):
+        raise Unreachable(f"{paths.state_file()} names no process (not one `make serve` wrote): remove the file")
     try:
         os.kill(state["pid"], signal.SIGTERM)
     except ProcessLookupError:
@@ -79,6 +86,13 @@ def cmd_stop(args: argparse.Namespace) -> None:
     while paths.state_file().exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     print("stopped" if not paths.state_file().exists() else f"sent SIGTERM to {state['pid']}; it has not stopped yet")
+
+
+def _port(text: str) -> int:
+    """--port (or PORT): 0 to 65535, refused by argparse (one line, exit 2) otherwise."""
+    if not (text.strip().isascii() and text.strip().isdigit()) or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: 0 to 65535 (0 = any free one)")
+    return int(text)
 
 
 def _moment(text: str) -> Any:
@@ -209,6 +223,9 @@ def cmd_invoke(args: argparse.Namespace) -> None:
             f"{args.function} raised {type(error).__name__}: {error} (is {args.event} its kind of event?)"
         ) from None
     _print(answer)
+    status = answer.get("statusCode") if isinstance(answer, dict) else None
+    if isinstance(status, int) and status >= 500:  # the handler failed on the event: printed, and exit 2
+        raise Usage(f"{args.function} answered {status} (is {args.event} its kind of event?)")
 
 
 def cmd_job(args: argparse.Namespace) -> None:
@@ -316,7 +333,12 @@ def _parser() -> argparse.ArgumentParser:
         "Without Java it falls back to an in-memory engine whose data is not kept. With TABLE_NAME set it serves "
         "that table instead. LOYALTY_API_KEY=<key> makes that key the demo tenant's admin key.",
     )
-    serve.add_argument("--port", type=int, help="port of the API on 127.0.0.1 (default: PORT or 3000; 0 = any free)")
+    serve.add_argument(
+        "--port",
+        type=_port,
+        default=os.environ.get("PORT") or "3000",  # a string default goes through _port too: PORT=abc is exit 2
+        help="port of the API on 127.0.0.1 (default: PORT or 3000; 0 = any free)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     stop = commands.add_parser(
@@ -488,13 +510,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> None:
     args = _parser().parse_args(argv)
+    if getattr(args, "action", None) == "shards" and args.lists is None and args.counters is None:
+        _fail(Exit.USAGE, "tenant shards needs --lists, --counters or both (see `loyalty tenant shards --help`)")
     from botocore.exceptions import BotoCoreError, ClientError
-    from loyalty.errors import ApiError
+    from loyalty.errors import ApiError, Unavailable
 
     try:
         args.run(args)
+    except Unavailable as error:  # the table or AWS could not be reached (its retries ran out)
+        _fail(Exit.UNREACHABLE, f"{error.code}: {error.message}")
     except ApiError as error:
-        _fail(Exit.REFUSED, f"{error.code}: {error.message}")
+        details = "; ".join(f"{d.get('field', '')}: {d.get('message', '')}" for d in error.details)
+        _fail(Exit.REFUSED, f"{error.code}: {error.message}" + (f" ({details})" if details else ""))
     except OperatorError as error:
         _fail(error.status, str(error))
     except (BotoCoreError, ClientError) as error:

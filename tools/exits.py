@@ -14,6 +14,7 @@ class Exit(IntEnum):
     REFUSED = 3
     UNREACHABLE = 4
     PORT = 5
+    SERVING = 6
 
 
 MEANINGS: dict[Exit, str] = {
@@ -23,6 +24,7 @@ MEANINGS: dict[Exit, str] = {
     Exit.REFUSED: "refused by the data: unknown tenant or key, a duplicate, an invalid value",
     Exit.UNREACHABLE: "no engine to talk to: `make serve` is not running, or the table or AWS cannot be reached",
     Exit.PORT: "`serve` cannot listen on its port (in use, or not allowed)",
+    Exit.SERVING: "`serve`: a server already runs from this directory's .local/ (`make stop` stops it)",
 }
 
 
@@ -59,3 +61,9 @@ class PortUnavailable(OperatorError):
     """`serve` cannot bind its port."""
 
     status = Exit.PORT
+
+
+class AlreadyServing(OperatorError):
+    """`serve` while another server runs from the same .local/ (it would share its engine and key)."""
+
+    status = Exit.SERVING

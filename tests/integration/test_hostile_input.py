@@ -3,6 +3,7 @@ dropped connection, and nothing stored."""
 
 import http.client
 import json
+import socket
 from urllib.parse import quote
 
 import pytest
@@ -181,5 +182,79 @@ def test_the_local_server_answers_a_malformed_request_line_and_length(local_api)
         connection.endheaders()
         response = connection.getresponse()
         assert response.status == 400
-        response.read()
+        assert json.loads(response.read())["error"]["code"] == "validation_error", length
         connection.close()
+
+
+def _exchange(port, request):
+    """Send raw bytes on one connection and read until the server closes it: every answer it gave."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+        connection.sendall(request)
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    return received
+
+
+def _only_answer(received, status, code):
+    """Exactly one answer (nothing left unread was taken for a second request), in the envelope."""
+    assert received.count(b"HTTP/1.1 ") == 1, received[:600]
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()), received[:600]
+    assert json.loads(body)["error"]["code"] == code, body[:600]
+
+
+NEXT = b"GET /Production/status HTTP/1.1\r\nHost: x\r\n\r\n"
+
+
+@pytest.mark.parametrize("length", ["99999999999999999999", str(64 * 1024 + 1)])
+def test_a_body_over_64_kib_is_a_413_unread_and_the_connection_closed(local_api, length):
+    request = f"POST /Production/members HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n".encode()
+    _only_answer(_exchange(local_api.port, request + NEXT), 413, "payload_too_large")
+
+
+def test_content_lengths_that_disagree_are_a_400_and_the_connection_closed(local_api):
+    request = b"POST /Production/members HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 44\r\n\r\n"
+    _only_answer(_exchange(local_api.port, request + NEXT), 400, "validation_error")
+
+
+def _chunked(body, size=1000):
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    return b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for piece in pieces) + b"0\r\n\r\n"
+
+
+def test_a_chunked_body_is_decoded_and_bounded_by_64_kib(tenant, local_api):
+    body = json.dumps({"email": "chunked@example.com"}).encode()
+    head = (
+        "POST /Production/members HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
+        f"Authorization: Bearer {tenant.integration.key}\r\nTransfer-Encoding: chunked\r\n\r\n"
+    ).encode()
+    received = _exchange(local_api.port, head + _chunked(body, 7))
+    assert received.startswith(b"HTTP/1.1 201 ") and received.count(b"HTTP/1.1 ") == 1, received[:600]
+    assert json.loads(received.partition(b"\r\n\r\n")[2])["data"]["email"] == "chunked@example.com"
+    too_long = json.dumps({"email": "x@example.com", "lastName": "x" * 64 * 1024}).encode()
+    _only_answer(_exchange(local_api.port, head + _chunked(too_long) + NEXT), 413, "payload_too_large")
+    _only_answer(_exchange(local_api.port, head + b"zz\r\n" + NEXT), 400, "validation_error")
+
+
+def test_head_answers_without_a_body(local_api):
+    closing = NEXT.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+    received = _exchange(local_api.port, NEXT.replace(b"GET", b"HEAD") + closing)
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert b"Content-Length: " in head and rest.startswith(b"HTTP/1.1 401 "), received  # no body between
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "status"),
+    [
+        (b"GET /Production/" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n", 414),
+        (b"GET /Production/status HTTP/1.1\r\nX-Long: " + b"a" * 70_000 + b"\r\n\r\n", 431),
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /Production/status HTTP/2.0\r\n\r\n", 400),
+    ],
+)
+def test_what_http_server_refuses_itself_is_answered_in_the_envelope(local_api, request_bytes, status):
+    received = _exchange(local_api.port, request_bytes)
+    head, _, body = received.partition(b"\r\n\r\n")
+    assert head.startswith(f"HTTP/1.1 {status} ".encode()) and b"Content-Type: application/json" in head, received
+    assert json.loads(body)["error"]["code"], body

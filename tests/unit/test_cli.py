@@ -149,9 +149,13 @@ def _event_file(tmp_path, text):
         (lambda tmp: ["job", "expire-points", "--now", "2030-01-01T00:00:00Z", "--in-days", "3"], "not allowed with"),
         (lambda tmp: ["tenant", "create", "acme", "--currency", "XYZ"], "ISO 4217"),
         (lambda tmp: ["tenant", "limits", "acme", "--rate", "1"], "--burst"),
+        (lambda tmp: ["tenant", "shards", "acme"], "--lists, --counters or both"),
+        (lambda tmp: ["serve", "--port", "99999"], "'99999' is not a port"),
+        (lambda tmp: ["serve", "--port", "-1"], "'-1' is not a port"),
     ],
     ids=["unknown-function", "missing-file", "malformed-json", "not-an-object", "function-fails", "bad-now",
-         "now-and-in-days", "bad-currency", "missing-option"],
+         "now-and-in-days", "bad-currency", "missing-option", "shards-without-counts", "port-too-high",
+         "port-negative"],
 )  # fmt: skip
 def test_usage_errors_are_one_line_with_exit_status_2(tmp_path, capsys, argv, fragment):
     assert fragment in _one_error_line(capsys, lambda: cli.main(argv(tmp_path)), Exit.USAGE)
@@ -316,3 +320,61 @@ def test_each_serve_start_leaves_one_active_serve_key(fresh_table, capsys):
     prepare(None)  # replaces the given key
     with pytest.raises(Refused, match="was revoked"):
         prepare(given)
+
+
+def test_a_second_serve_in_the_same_local_dir_is_refused_and_leaves_the_running_key(
+    on_the_table, monkeypatch, tmp_path, capsys
+):
+    """The busy-port hint's `PORT=3001 make serve` must not revoke the running server's admin key."""
+    import os
+
+    from tools.local import dynamodb_local, server
+    from tools.local.server import prepare
+
+    monkeypatch.setenv("LOYALTY_LOCAL_DIR", str(tmp_path))
+    monkeypatch.setattr(server.LocalApi, "serve_forever", lambda api: None)  # a start that got through returns
+    running_key = prepare(None)
+    capsys.readouterr()
+    dynamodb_local.write_state({"pid": os.getppid(), "engine": "embedded", "api": "http://127.0.0.1:3000/x"})
+    message = _one_error_line(capsys, lambda: cli.main(["serve", "--port", "0"]), Exit.SERVING)
+    assert "already runs" in message and "make stop" in message
+    assert list(_serve_keys().values()) == ["active"] and prepare(running_key) == running_key
+
+
+@pytest.mark.parametrize("port", ["99999", "abc", "-1"])
+def test_a_bad_port_in_the_environment_is_a_usage_error(monkeypatch, capsys, port):
+    monkeypatch.setenv("PORT", port)
+    assert f"{port!r} is not a port" in _one_error_line(capsys, lambda: cli.main(["serve"]), Exit.USAGE)
+
+
+@pytest.mark.parametrize(("state", "argv"), [({"pid": 1}, ["tenant", "list"]), ({}, ["stop"])], ids=["list", "stop"])
+def test_a_state_file_without_endpoint_or_pid_is_one_line(no_table, capsys, state, argv):
+    (no_table / "engine.json").write_text(json.dumps(state))
+    assert "remove the file" in _one_error_line(capsys, lambda: cli.main(argv), Exit.UNREACHABLE)
+
+
+def test_an_unavailable_table_is_unreachable_not_refused(on_the_table, monkeypatch, capsys):
+    from loyalty.errors import Unavailable
+    from loyalty.services import tenants
+
+    def unavailable():
+        raise Unavailable()
+
+    monkeypatch.setattr(tenants, "list_tenants", unavailable)
+    assert "unavailable" in _one_error_line(capsys, lambda: cli.main(["tenant", "list"]), Exit.UNREACHABLE)
+
+
+def test_a_validation_error_prints_its_details_on_the_same_line(on_the_table, capsys):
+    from loyalty.services import tenants
+
+    tenants.create_tenant("acme", "Acme")
+    message = _one_error_line(capsys, lambda: cli.main(["tenant", "shards", "acme", "--counters", "0"]), Exit.REFUSED)
+    assert message.startswith("error: validation_error: ") and "counters: " in message, message
+
+
+def test_invoke_exits_2_when_the_handler_answers_5xx(tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["invoke", "list_members", _event_file(tmp_path, "{}")])
+    out, err = capsys.readouterr()
+    assert stopped.value.code == Exit.USAGE and '"statusCode": 500' in out
+    assert err.splitlines()[-1].startswith("error: list_members answered 500"), err

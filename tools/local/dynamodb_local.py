@@ -249,6 +249,11 @@ def running(state: dict[str, Any] | None) -> bool:
     return bool(state and state.get("endpoint") and _alive(state.get("pid")) and answers(state["endpoint"]))
 
 
+def serving(state: dict[str, Any] | None) -> bool:
+    """Whether the state file is another live `make serve`'s (any engine; a stale file's pid is dead)."""
+    return bool(state and state.get("pid") != os.getpid() and _alive(state.get("pid")))
+
+
 def clear_state(owner_pid: int) -> None:
     """Remove the state file if it is still the one this process wrote."""
     state = read_state()

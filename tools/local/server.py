@@ -19,6 +19,8 @@ from contextlib import AbstractContextManager, nullcontext
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from loyalty.errors import PayloadTooLarge
+from loyalty.http import MAX_BODY_BYTES
 from loyalty.routes import STAGE
 
 from tools.local.constants import DEMO_TENANT
@@ -70,6 +72,19 @@ def resource_path(method: str, raw_path: str) -> str:
     return f"{STAGE_PREFIX}{route.path}" if route else "(no route)"
 
 
+MAX_CHUNK_LINE = 1024
+LINGER_SECONDS, LINGER_BYTES = 2, 1024 * 1024
+_ERROR_CODES = {413: "payload_too_large", 414: "uri_too_long", 431: "headers_too_large"}
+
+
+class _Refused(Exception):
+    """A request refused before its body was read (all of it): answered in the envelope, connection closed."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
 class _Handler(BaseHTTPRequestHandler):
     server: LocalApi
     protocol_version = "HTTP/1.1"
@@ -81,6 +96,25 @@ class _Handler(BaseHTTPRequestHandler):
             resource = resource_path(getattr(self, "command", ""), getattr(self, "path", ""))
             sys.stderr.write(f"{self.command} {resource} -> {args[1] if len(args) > 1 else ''}\n")
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own refusals (a malformed request line, an over-long URL or header, an HTTP version it
+        does not speak) in the contract's envelope instead of its HTML page; the connection is closed after."""
+        self.close_connection = True
+        status = code if 400 <= code < 500 else 400  # never a 5xx (505 HTTP version): the request was bad
+        if not hasattr(self, "command") or not self.command:  # the request line was not understood
+            self.command, self.request_version = "", "HTTP/1.1"
+        if not hasattr(self, "path"):
+            self.path = ""
+        self._error(
+            status,
+            "validation_error" if status == 400 else _ERROR_CODES.get(status, "bad_request"),
+            message or self.responses.get(status, ("The request is not valid.",))[0],
+        )
+
+    def _error(self, status: int, code: str, message: str) -> None:
+        body = json.dumps({"error": {"code": code, "message": message}}, separators=(",", ":")).encode()
+        self._send(status, {"Content-Type": "application/json"}, body)
+
     def _send(self, status: int, headers: dict[str, str], body: bytes) -> None:
         self.log_request(status)
         reason = self.responses.get(status, ("",))[0]
@@ -89,24 +123,74 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append(f"Content-Length: {len(body)}")
         if self.close_connection:
             lines.append("Connection: close")
-        self.wfile.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        self.wfile.write(head if self.command == "HEAD" else head + body)  # HEAD: the length, not the body
 
     def _serve(self) -> None:
         """Answer every request, whatever it holds: a crash here would drop the connection with no reply."""
         try:
             self._route()
+        except _Refused as refused:  # the body was not (all) read: the connection cannot carry another request
+            self.close_connection = True
+            self._error(refused.status, refused.code, str(refused))
+            self._linger()
         except Exception:  # a bug in the local stack: answered like API Gateway's default 5xx, and shown
             traceback.print_exc()
+            self.close_connection = True
             self._send(500, {"Content-Type": "application/json"}, b'{"message":"Internal server error"}')
 
-    def _route(self) -> None:
-        length_header = self.headers.get("Content-Length") or "0"
+    def _linger(self) -> None:
+        """Close as servers do after refusing an unread body: stop sending, then drop (a bounded part of) what the
+        client still sends, so that the close does not reset the connection before the client has read the answer."""
+        try:
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(LINGER_SECONDS)
+            drained = 0
+            while drained < LINGER_BYTES and (chunk := self.rfile.read1(65536)):
+                drained += len(chunk)
+        except OSError:
+            pass
+
+    def _body(self) -> bytes:
+        """The request body, by Content-Length or chunked (as API Gateway takes both), never over 64 KiB:
+        a longer one is refused without being read."""
+        if "Transfer-Encoding" in self.headers:
+            # with a Content-Length too, the two could disagree (request smuggling): answer, then close
+            self.close_connection = self.close_connection or "Content-Length" in self.headers
+            if self.headers["Transfer-Encoding"].strip().lower() != "chunked":
+                raise _Refused(400, "validation_error", "Only Transfer-Encoding: chunked is supported.")
+            return self._chunked()
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1:  # two lengths that disagree: which one a proxy in front took is unknown
+            raise _Refused(400, "validation_error", "The request has Content-Length headers that disagree.")
+        length_header = lengths.pop() if lengths else "0"
         if not length_header.isascii() or not length_header.isdigit():
-            self._send(400, {"Content-Type": "application/json"}, b'{"message":"Invalid Content-Length"}')
-            self.close_connection = True
-            return
+            raise _Refused(400, "validation_error", "The Content-Length header must be a number of bytes.")
+        if len(length_header) > 10 or int(length_header) > MAX_BODY_BYTES:
+            raise _Refused(413, "payload_too_large", PayloadTooLarge.message)
         length = int(length_header)
-        body = self.rfile.read(length) if length else b""
+        return self.rfile.read(length) if length else b""
+
+    def _chunked(self) -> bytes:
+        body = b""
+        while True:
+            size_line = self.rfile.readline(MAX_CHUNK_LINE + 1)
+            size = size_line.split(b";", 1)[0].strip()
+            if len(size_line) > MAX_CHUNK_LINE or not size or any(c not in b"0123456789abcdefABCDEF" for c in size):
+                raise _Refused(400, "validation_error", "The chunked request body is malformed.")
+            if len(body) + int(size, 16) > MAX_BODY_BYTES:
+                raise _Refused(413, "payload_too_large", PayloadTooLarge.message)
+            if int(size, 16) == 0:
+                break
+            body += self.rfile.read(int(size, 16))
+            if self.rfile.readline(3) not in (b"\r\n", b"\n"):
+                raise _Refused(400, "validation_error", "The chunked request body is malformed.")
+        while self.rfile.readline(MAX_CHUNK_LINE + 1) not in (b"\r\n", b"\n", b""):  # trailers, then the end
+            pass
+        return body
+
+    def _route(self) -> None:
+        body = self._body()
         path, _, query = self.path.partition("?")
         if self.command == "GET" and path == f"{STAGE_PREFIX}/openapi.json":
             self._send(200, {"Content-Type": "application/json"}, self.server.openapi().encode())
@@ -159,6 +243,22 @@ def prepare(api_key: str | None) -> str:
     return key
 
 
+def _refuse_a_second_start() -> None:
+    """One `make serve` per .local/ (its state file, its engine, its one admin key): a second start, on any port,
+    would revoke the running server's key, so it is refused in one line (Exit.SERVING)."""
+    from tools.exits import AlreadyServing
+    from tools.local import dynamodb_local, paths
+
+    state = dynamodb_local.read_state()
+    if dynamodb_local.serving(state):
+        assert state is not None
+        where = f" on {state['api']}" if state.get("api") else ""
+        raise AlreadyServing(
+            f"a `make serve` already runs from {paths.local_dir()}{where} (pid {state['pid']}): "
+            "use it, or stop it first (`make stop`)"
+        )
+
+
 def _listen_check(port: int) -> None:
     """Fail before the engine starts, in one line, when the port cannot be had (in use, or not allowed)."""
     probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -175,9 +275,10 @@ def _unavailable(port: int, error: OSError) -> Exception:
     from tools.exits import PortUnavailable
 
     if error.errno == errno.EADDRINUSE:
+        # a `make serve` of this .local/ was refused before (AlreadyServing): this is another program or checkout
         return PortUnavailable(
-            f"port {port} on 127.0.0.1 is in use (another `make serve`?): stop it (`make stop`) or choose another "
-            "port, e.g. PORT=3001 make serve"
+            f"port {port} on 127.0.0.1 is in use by another program: stop it or choose another port, "
+            "e.g. PORT=3001 make serve"
         )
     return PortUnavailable(f"cannot listen on 127.0.0.1:{port}: {error.strerror or error}")
 
@@ -196,6 +297,7 @@ def serve(port: int | None = None) -> None:
 
     started = time.monotonic()
     port = int(os.environ.get("PORT", "3000")) if port is None else port
+    _refuse_a_second_start()
     _listen_check(port)
     _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
