@@ -112,6 +112,10 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield ("POST /orders", call("POST", "/orders", order, cold=False))
     yield ("POST /orders (same order again)", call("POST", "/orders", order, cold=False))
     yield (
+        "POST /orders/{id}/returns dryRun (preview)",
+        call("POST", "/orders/seeded/returns", '{"returnedAmount": "10.00", "dryRun": true}', cold=False),
+    )
+    yield (
         "POST /orders/{id}/returns",
         call("POST", "/orders/seeded/returns", '{"returnedAmount": "10.00"}', cold=False),
     )

@@ -14,7 +14,7 @@ from loyalty.models.types import Shape, Text, bounded_list, text
 from loyalty.routes import ROUTES, SCOPES, STAGE, Route
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
 
-from tools.openapi_examples import NEXT_TOKEN, REQUEST_EXAMPLES, error_message, example_of
+from tools.openapi_examples import NEXT_TOKEN, REQUEST_EXAMPLES, error_message, example_of, preview_example
 from tools.openapi_text import OPERATIONS, TAGS
 
 DOCUMENT_PATH = Path(__file__).resolve().parent.parent / "docs" / "openapi.json"
@@ -252,6 +252,14 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
             responses[str(status)]["headers"] = {
                 "Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true on a replay"}
             }
+    if spec.previews:  # a preview's 200 beside the 201: what the request would do, with no ids
+        responses["200"] = {
+            "description": f"{_SUCCESS_TEXT[200]}: a preview (`dryRun: true`); nothing was written",
+            "content": {
+                "application/json": {**success, "example": {"data": preview_example(success["example"]["data"])}}
+            },
+        }
+        responses = dict(sorted(responses.items()))
     conflicts = conflicts_of(route)
     for status in statuses_of(route, spec):
         responses[str(status)] = _error(status, conflicts if status == 409 else (_ERROR_CODE[status],))

@@ -170,6 +170,15 @@ _ERROR_MESSAGES = {
 }
 
 
+# the fields a preview (`dryRun: true`) answers as null: nothing it would create exists
+PREVIEW_NULLS = ("returnId", "transactionId")
+
+
+def preview_example(answer: dict[str, Any]) -> dict[str, Any]:
+    """A preview's answer made from the real answer's example: no ids of what it would create."""
+    return {**answer, **dict.fromkeys(PREVIEW_NULLS)}
+
+
 def error_message(code: str) -> str:
     return _ERROR_MESSAGES[code]
 

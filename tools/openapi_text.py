@@ -112,7 +112,10 @@ OPERATIONS: dict[str, Words] = {
         "Returns an order in full (no `returnedAmount`) or in part: the points the returned value earned are "
         "taken back, cumulative returns never exceeding the order. Pending points are cancelled first, approved "
         "ones deducted as a `return` transaction; points already spent are reported as `deficitPoints`. An "
-        "order returned in full already is `409 invalid_state`.",
+        'order returned in full already is `409 invalid_state`. With `"dryRun": true` it is a preview: `200` '
+        "with what this return would do (`points`, `cancelledPendingPoints`, `deductedPoints`, `deficitPoints`, "
+        "the order as it would be left; `returnId` and `transactionId` null) or the same 4xx a return would get "
+        "now, and nothing is written: its Idempotency-Key is neither stored nor replayed.",
         ("invalid_state",),
     ),
     "create_reward": Words(

@@ -107,6 +107,7 @@ class EndpointSpec:
     errors: tuple[int, ...]
     bare: bool
     also: tuple[int, ...] = ()  # other success statuses an `Answer` of the handler may carry
+    previews: bool = False  # a body may ask for a preview: answered 200, nothing written (no Idempotency-Key)
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -252,12 +253,14 @@ def endpoint(
     errors: tuple[int, ...] = (),
     bare: bool = False,
     also: tuple[int, ...] = (),
+    preview: Callable[[Any], bool] | None = None,
 ) -> Callable[[Callable[[Request], Any]], Callable[[dict[str, Any], Any], dict[str, Any]]]:
     """Wrap a thin handler: parse and check the event, call, render in the envelope, answer replays.
 
     The handler returns what its service returns: a dict (answered with `status`), a `Page`, or
     an `Answer` (with one of the statuses in `also`); a `Replayed` raised by the service is answered
-    with the stored first answer.
+    with the stored first answer. `preview(body)` true: the request only asks what it would do (`dryRun`),
+    so its Idempotency-Key is dropped here, neither replayed nor stored, and the service answers 200.
     """
 
     for shape in (body, query):  # built now, in init, so the first request does not pay for it
@@ -270,6 +273,8 @@ def endpoint(
         def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
             try:
                 request = parse(event, body, query)
+                if preview is not None and preview(request.body):
+                    request.idempotency_key = None  # a preview writes nothing, not even a replay
                 if request.idempotency_key:
                     from loyalty.operation import replay_first  # POSTs only: GETs never load it
 
@@ -289,7 +294,7 @@ def endpoint(
                 metrics.add_dimensions(**{FUNCTION_DIMENSION: getattr(context, "function_name", None) or "local"})
             return answer.to_proxy()
 
-        spec = EndpointSpec(body, query, response, status, paged, errors, bare, also)
+        spec = EndpointSpec(body, query, response, status, paged, errors, bare, also, preview is not None)
         handler.api = spec  # type: ignore[attr-defined]  # a mark on the function: tools/openapi.py reads it
         handler.operation = operation  # type: ignore[attr-defined]  # likewise: the undecorated call
         return handler

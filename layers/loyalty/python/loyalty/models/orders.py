@@ -9,6 +9,7 @@ from loyalty.models.types import (
     Shape,
     Text,
     UtcDateTime,
+    boolean,
     bounded_list,
     currency,
     integer,
@@ -65,10 +66,14 @@ class Order(Shape):
 
 class OrderReturnCreate(Shape):
     returnedAmount: money(minimum="0.0001", description="Omit for a full return of what is left") = None
+    dryRun: boolean(
+        description="true: a preview, answered 200 with what the return would do (or the same 4xx); nothing "
+        "is written, and an Idempotency-Key is neither stored nor replayed"
+    ) = None
 
 
 class OrderReturn(Shape):
-    returnId: Text
+    returnId: text(description="null on a preview (dryRun)") | None
     orderId: Text
     memberId: Text
     returnedAmount: Money
@@ -76,7 +81,7 @@ class OrderReturn(Shape):
     cancelledPendingPoints: Count
     deductedPoints: Count
     deficitPoints: integer(minimum=0, description="Already spent, so not taken back")
-    transactionId: text(description="The `return` transaction, if any") | None
+    transactionId: text(description="The `return` transaction, if any (null on a preview)") | None
     createdAt: UtcDateTime
     order: Order
 

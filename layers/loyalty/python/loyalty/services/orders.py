@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -156,77 +158,111 @@ class _Clawback:
         return points
 
 
-def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict[str, Any]:
-    """A full (no amount) or partial return of an order; cumulative returns never exceed the order."""
-    tenant_id = caller.tenant_id
+@dataclass(frozen=True)
+class _ReturnPlan:
+    """A return worked out in full from what was read: the writes that make it, and what it answers."""
 
-    def attempt(operation: Operation) -> dict[str, Any]:
-        order = operation.read_existing(orders_db.key(tenant_id, order_id), "order")
-        left = Decimal(order["total"]) - Decimal(order["returnedAmount"])
-        if left <= 0:
-            raise Conflict("invalid_state", "The order has been returned in full already.")
-        if order.get("returns", 0) >= MAX_RETURNS:
-            raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
-        amount = left if body.returnedAmount is None else Decimal(body.returnedAmount)
-        if amount > left:
-            raise ValidationFailed(
-                details=[{"field": "returnedAmount", "message": f"exceeds what is left of the order ({left})"}]
-            )
-        now = clock.now()
-        points = _points_to_return(order, amount)
-        keys: list[store.Key[Any]] = [
-            members_db.key(tenant_id, order["memberId"]),
-            *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
-        ]
-        member, *entries = store.get_many(keys)
-        assert member is not None, "an order's member is never deleted"
-        book = Book(tenant_id, member)
-        clawback = _Clawback(book, tenant_id)
-        awarded = [e for e in entries if e is not None and e["type"] == "award"]
-        wanted = points
-        for entry in [e for e in awarded if e["status"] == "pending"]:
-            wanted -= clawback.cancel_pending(entry, wanted)
-        for entry in [e for e in awarded if e["status"] in transactions.APPROVED]:
-            wanted -= clawback.take_approved(entry, wanted)
-        items = list(clawback.writes)
-        return_tx = None
-        if clawback.deducted:
-            return_tx, posted = transactions.post(
-                book,
-                now,
-                "return",
-                clawback.deducted,
-                "approved",
-                orderId=order_id,
-                reason="order return",
-                deficitPoints=clawback.deficit,
-            )
-            items += posted
-        elif clawback.writes:
-            items += book.writes(now)
-        updated = {
-            **order,
-            "returnedAmount": str(Decimal(order["returnedAmount"]) + amount),
-            "pointsReturned": order["pointsReturned"] + points,
-            "transactionIds": order["transactionIds"] + ([return_tx["transactionId"]] if return_tx else []),
-            "returns": order.get("returns", 0) + 1,
-            "updatedAt": clock.iso(now),
-            "version": order["version"] + 1,
+    order: dict[str, Any]  # the order as read
+    updated: dict[str, Any]  # the order as the return leaves it
+    amount: Decimal
+    points: int
+    clawback: _Clawback
+    return_tx: TransactionRecord | None
+    writes: list[store.TxItem]
+    now: datetime
+
+    def answer(self, *, committed: bool) -> dict[str, Any]:
+        """The return's answer; a preview (not committed) has no returnId nor transaction, and its order
+        names only the transactions that exist."""
+        order = self.updated if committed else {**self.updated, "transactionIds": self.order["transactionIds"]}
+        return {
+            "returnId": ids.ulid() if committed else None,
+            "orderId": self.order["orderId"],
+            "memberId": self.order["memberId"],
+            "returnedAmount": str(self.amount),
+            "points": self.points,
+            "cancelledPendingPoints": self.clawback.cancelled,
+            "deductedPoints": self.clawback.deducted,
+            "deficitPoints": self.clawback.deficit,
+            "transactionId": self.return_tx["transactionId"] if committed and self.return_tx else None,
+            "createdAt": clock.iso(self.now),
+            "order": public(order),
         }
-        items.append(store.put_versioned(orders_db.item(tenant_id, updated), order["version"]))
-        answer = {
-            "returnId": ids.ulid(),
-            "orderId": order_id,
-            "memberId": order["memberId"],
-            "returnedAmount": str(amount),
-            "points": points,
-            "cancelledPendingPoints": clawback.cancelled,
-            "deductedPoints": clawback.deducted,
-            "deficitPoints": clawback.deficit,
-            "transactionId": return_tx["transactionId"] if return_tx else None,
-            "createdAt": clock.iso(now),
-            "order": public(updated),
-        }
-        return operation.commit(items, answer)
+
+
+def _plan_return(tenant_id: str, operation: Operation, order_id: str, body: OrderReturnCreate) -> _ReturnPlan:
+    """Everything a return does, decided and built but not written; refusals are raised here."""
+    order = operation.read_existing(orders_db.key(tenant_id, order_id), "order")
+    left = Decimal(order["total"]) - Decimal(order["returnedAmount"])
+    if left <= 0:
+        raise Conflict("invalid_state", "The order has been returned in full already.")
+    if order.get("returns", 0) >= MAX_RETURNS:
+        raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
+    amount = left if body.returnedAmount is None else Decimal(body.returnedAmount)
+    if amount > left:
+        raise ValidationFailed(
+            details=[{"field": "returnedAmount", "message": f"exceeds what is left of the order ({left})"}]
+        )
+    now = clock.now()
+    points = _points_to_return(order, amount)
+    keys: list[store.Key[Any]] = [
+        members_db.key(tenant_id, order["memberId"]),
+        *(ledger_db.key(tenant_id, t) for t in order["transactionIds"]),
+    ]
+    member, *entries = store.get_many(keys)
+    assert member is not None, "an order's member is never deleted"
+    book = Book(tenant_id, member)
+    clawback = _Clawback(book, tenant_id)
+    awarded = [e for e in entries if e is not None and e["type"] == "award"]
+    wanted = points
+    for entry in [e for e in awarded if e["status"] == "pending"]:
+        wanted -= clawback.cancel_pending(entry, wanted)
+    for entry in [e for e in awarded if e["status"] in transactions.APPROVED]:
+        wanted -= clawback.take_approved(entry, wanted)
+    items = list(clawback.writes)
+    return_tx = None
+    if clawback.deducted:
+        return_tx, posted = transactions.post(
+            book,
+            now,
+            "return",
+            clawback.deducted,
+            "approved",
+            orderId=order_id,
+            reason="order return",
+            deficitPoints=clawback.deficit,
+        )
+        items += posted
+    elif clawback.writes:
+        items += book.writes(now)
+    updated = {
+        **order,
+        "returnedAmount": str(Decimal(order["returnedAmount"]) + amount),
+        "pointsReturned": order["pointsReturned"] + points,
+        "transactionIds": order["transactionIds"] + ([return_tx["transactionId"]] if return_tx else []),
+        "returns": order.get("returns", 0) + 1,
+        "updatedAt": clock.iso(now),
+        "version": order["version"] + 1,
+    }
+    items.append(store.put_versioned(orders_db.item(tenant_id, updated), order["version"]))
+    return _ReturnPlan(order, updated, amount, points, clawback, return_tx, items, now)
+
+
+def return_order(caller: Caller, order_id: str, body: OrderReturnCreate) -> dict[str, Any] | Answer:
+    """A full (no amount) or partial return of an order; cumulative returns never exceed the order.
+
+    With `dryRun` the same plan is answered (200) instead of committed: the same points, deficit and
+    refusals, and nothing written: a preview's Idempotency-Key is neither replayed (the edge drops it,
+    http.endpoint's `preview`) nor read or stored here.
+    """
+    tenant_id = caller.tenant_id
+    if body.dryRun:
+        caller = replace(caller, idempotency_key=None, fingerprint="")
+
+    def attempt(operation: Operation) -> dict[str, Any] | Answer:
+        plan = _plan_return(tenant_id, operation, order_id, body)
+        if body.dryRun:
+            return Answer(plan.answer(committed=False), 200)
+        return operation.commit(plan.writes, plan.answer(committed=True))
 
     return run(caller, attempt)
