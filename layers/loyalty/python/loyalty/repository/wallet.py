@@ -42,7 +42,7 @@ def entry_key(tenant_id: str, member_id: str, voucher_id: str) -> store.Key[Vouc
     return store.key(members.partition(tenant_id, member_id), f"{ENTRY}#{voucher_id}")
 
 
-def _by_status(tenant_id: str, member_id: str) -> store.Collection[VoucherRecord]:
+def by_status(tenant_id: str, member_id: str) -> store.Collection[VoucherRecord]:
     return store.Collection(f"{members.partition(tenant_id, member_id)}#{ENTRY}", PER_PARENT)
 
 
@@ -53,7 +53,7 @@ def _all(tenant_id: str, member_id: str) -> store.Collection[VoucherRecord]:
 def _status_entry(tenant_id: str, voucher: VoucherRecord) -> dict[str, str]:
     member_id = str(voucher["memberId"])
     return store.index_entry(
-        PER_PARENT, _by_status(tenant_id, member_id).partition, f"{voucher['status']}#{voucher['voucherId']}"
+        PER_PARENT, by_status(tenant_id, member_id).partition, f"{voucher['status']}#{voucher['voucherId']}"
     )
 
 
@@ -107,7 +107,7 @@ def page(
 ) -> tuple[list[VoucherRecord], dict[str, Any] | None]:
     """A member's vouchers newest first, one Query: by status from PER_PARENT, else the table's entries."""
     if status:
-        return _by_status(tenant_id, member_id).query(
+        return by_status(tenant_id, member_id).query(
             sort="begins_with(#s, :status)",
             values={":status": f"{status}#"},
             newest_first=True,
