@@ -120,7 +120,7 @@ def test_erasure_blanks_the_name_on_the_members_wallet_entries(tenant):
     assert _wallet(tenant.read, ada["memberId"])[0]["customerName"] is None
     # a cancel that read the voucher before the erasure and commits after it does not bring the name back
     cancelled = {"status": "cancelled", "cancelledAt": "2026-12-06T00:00:00Z"}
-    store.transact(vouchers_db.move(tenant.tenant_id, voucher, cancelled))  # type: ignore[arg-type]
+    store.transact(vouchers_db.move(tenant.tenant_id, voucher, cancelled))
     assert tenant.read.get(f"/vouchers/{voucher['voucherId']}").data["customerName"] is None
     assert wallet_db.entries(tenant.tenant_id, ada["memberId"])[0]["customerName"] is None
     assert_ledger_clean(tenant.tenant_id)
