@@ -397,6 +397,11 @@ def _voucher_scenarios(
         "GET /offers/{id}/vouchers?status=acquired (page)",
         call("GET", f"/offers/{generated}/vouchers?status=acquired", cold=False),
     )
+    yield ("GET /members/{id}/vouchers (page)", call("GET", f"/members/{member_id}/vouchers", cold=False))
+    yield (
+        "GET /members/{id}/vouchers?status=acquired (page)",
+        call("GET", f"/members/{member_id}/vouchers?status=acquired", cold=False),
+    )
     order = json.dumps({"orderId": "bench-order"})
     yield (
         "POST /vouchers/{code}/redeem",

@@ -245,6 +245,17 @@ def cmd_job(args: argparse.Namespace) -> None:
     _print(getattr(jobs, job.function)(now=now, tenant_ids=[args.tenant] if args.tenant else None))
 
 
+def cmd_backfill_wallet(args: argparse.Namespace) -> None:
+    """Give vouchers issued before the wallet existed their members' wallet entries (idempotent)."""
+    _target()
+    from loyalty.services import tenants, vouchers
+
+    if args.tenant:
+        tenants.require_tenant(args.tenant)
+    checked = [args.tenant] if args.tenant else tenants.list_tenants()
+    _print({tenant_id: vouchers.backfill_wallet(tenant_id) for tenant_id in checked})
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     """Recompute every balance from the ledger; exit status 1 (Exit.PROBLEMS) if any member disagrees."""
     _target()
@@ -490,6 +501,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     job.add_argument("--force", action="store_true", help="allow --now or --in-days against a deployed table")
     job.set_defaults(run=cmd_job)
+
+    backfill = commands.add_parser(
+        "backfill-wallet",
+        help="write the wallet entries of vouchers issued before GET /members/{id}/vouchers existed",
+        description="Give every voucher issued to a member its entry in the member's wallet (docs/data-model.md, "
+        '"Wallet"). Idempotent: an entry that exists is kept, so running it again writes nothing.',
+        epilog=TARGET_HELP,
+    )
+    backfill.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    backfill.set_defaults(run=cmd_backfill_wallet)
 
     check = commands.add_parser(
         "check",

@@ -224,6 +224,11 @@ OPERATIONS: dict[str, Words] = {
         ("invalid_state", "duplicate"),
     ),
     "list_offer_vouchers": Words(f"The offer's vouchers; filter `status`. {_PAGED}"),
+    "list_member_vouchers": Words(
+        "The member's wallet: every voucher issued to the member, across offers, newest first; filter `status` "
+        "(`acquired`, `redeemed`, `cancelled`). Vouchers issued to a named customer without a member are not "
+        f"listed. An unknown member is `404`. {_PAGED}"
+    ),
     "get_offer_voucher": Words("One voucher of the offer."),
     "get_voucher": Words(
         "Looks a voucher up by its id or its redemption code (case-insensitive): the point-of-sale case."

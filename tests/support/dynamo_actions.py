@@ -173,6 +173,8 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, read.get(f"/vouchers/{first['redemptionCode']}"))
     ok(200, integration.post(f"/vouchers/{first['voucherId']}/redeem", {"orderId": "o-10"}))
     ok(200, integration.post(f"/vouchers/{second['redemptionCode']}/cancel"))
+    ok(200, read.get(f"/members/{m}/vouchers"))
+    ok(200, read.get(f"/members/{m}/vouchers?status=redeemed"))
     ok(200, admin.delete(f"/members/{other}"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"

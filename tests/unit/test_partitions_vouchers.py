@@ -29,8 +29,10 @@ from loyalty.models.offers import OfferCreate
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.repository import cursor, sharded, store
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
+from loyalty.repository import wallet as wallet_db
 from loyalty.services import checker_vouchers, members, offers, program, tenants, vouchers
 
 from tests.support.write_paths import TABLE, Touch, recording
@@ -172,8 +174,30 @@ def test_a_voucher_is_listed_in_its_holders_shard_and_its_guard_in_its_codes(sce
                 if operation == "issue":  # the guard gets its voucherId (pooled) or is new (generated)
                     expected.add(("gsi2", guard_list.partition(sharded.shard_of(voucher["redemptionCode"]))))
                     expected.add(("gsi3", store.partition_of(vouchers_db.guard_key(TENANT, voucher["redemptionCode"]))))
+                expected.add(("gsi1", wallet_db.by_status(TENANT, voucher["memberId"]).partition))
                 listed = {(t.where, t.partition) for t in touched if t.where != TABLE}
                 assert listed == expected
+
+
+def test_a_wallet_entry_is_written_only_in_its_own_members_partition(scene):
+    """Each issue and move of a member's voucher writes its wallet entry in the member's partition and the
+    member's by-status list; a named customer's voucher writes no wallet; no wallet list is written for
+    two members."""
+    _, _, writes = scene
+    writers: dict[str, set[str]] = defaultdict(set)
+    for name, done in writes.items():
+        for voucher, touched in done:
+            places = {(t.where, t.partition) for t in touched}
+            wallets = {p for where, p in places if where == "gsi1" and p.endswith(f"#{wallet_db.ENTRY}")}
+            if name.startswith("customer"):
+                assert wallets == set(), name
+                continue
+            member_id = voucher["memberId"]
+            assert wallets == {wallet_db.by_status(TENANT, member_id).partition}, name
+            assert (TABLE, members_db.partition(TENANT, member_id)) in places, name
+            for partition in wallets:
+                writers[partition].add(member_id)
+    assert len(writers) == MEMBERS and all(len(who) == 1 for who in writers.values())
 
 
 def test_a_popular_offers_pool_takes_its_issues_at_the_target_rate(scene):

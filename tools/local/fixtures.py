@@ -40,6 +40,7 @@ class Step:
     body: dict[str, Any] | None = None
     pinned_id: str | None = None  # the id the service generates in this step
     check: str | None = None  # a GET that proves the pinned id exists
+    only_for: frozenset[str] | None = None  # run only for these samples (None: for every sample)
 
 
 M = f"/members/{MEMBER_ID}"
@@ -74,6 +75,8 @@ STEPS = [
     Step("voucher codes", "POST", f"/offers/{OFFER_ID}/voucher-codes", {"codes": [VOUCHER_CODE]}),
     Step("voucher", "POST", f"/offers/{OFFER_ID}/vouchers", {"customerName": "Grace Hopper"},
          pinned_id=VOUCHER_ID, check=f"/offers/{OFFER_ID}/vouchers/{VOUCHER_ID}"),
+    Step("member voucher", "POST", f"/offers/{OFFER_ID}/vouchers", {"memberId": MEMBER_ID},
+         only_for=frozenset({"list_member_vouchers"})),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -86,6 +89,7 @@ SKIPPED_FOR = {
     "create_offer_redemption": {"offer redemption"},
     "list_member_offers": {"offer redemption"},  # so the offer is one the member may still use
     "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
+    "list_member_vouchers": {"offer redemption", "voucher codes"},  # the member's one use: its voucher (generated code)
 }
 
 
@@ -124,7 +128,7 @@ def seed_fixtures(skip_for: str) -> None:
     with contextlib.redirect_stdout(sys.stderr):
         gateway = Gateway()
         for step in STEPS:
-            if step.name in skipped:
+            if step.name in skipped or (step.only_for is not None and skip_for not in step.only_for):
                 continue
             body = json.dumps(step.body).encode() if step.body is not None else b""
             with _next_ulid(step.pinned_id):

@@ -173,6 +173,7 @@ SAMPLES: dict = {
         "",
     ),
     "list_offer_vouchers": ({"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3"}, None, "status=acquired&limit=25"),
+    "list_member_vouchers": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "status=acquired&limit=25"),
     "get_offer_voucher": (
         {"offerId": "01JD82D4E5F6G7H8J9K0M1N2P3", "voucherId": "01JD83E5F6G7H8J9K0M1N2P3Q4"},
         None,

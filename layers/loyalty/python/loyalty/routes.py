@@ -211,6 +211,14 @@ ROUTES: tuple[Route, ...] = (
     _r("GET", "/offers/{offerId}/vouchers", "list_offer_vouchers", ANY, "An offer's vouchers by status", "vouchers"),
     _r(
         "GET",
+        "/members/{memberId}/vouchers",
+        "list_member_vouchers",
+        ANY,
+        "A member's wallet: the vouchers issued to the member, newest first",
+        "vouchers",
+    ),
+    _r(
+        "GET",
         "/offers/{offerId}/vouchers/{voucherId}",
         "get_offer_voucher",
         ANY,

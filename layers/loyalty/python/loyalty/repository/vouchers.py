@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
-from loyalty.repository import counters, keys, list_shards, personal, sharded, store
+from loyalty.repository import counters, keys, list_shards, personal, sharded, store, wallet
 from loyalty.repository.pools import CodePool
 from loyalty.repository.table import LOOKUP, PER_PARENT, PROGRAM_WIDE
 
@@ -155,6 +155,8 @@ def create(tenant_id: str, offer: OfferRecord, voucher: VoucherRecord, *, from_p
     code, offer_id, voucher_id = voucher["redemptionCode"], voucher["offerId"], voucher["voucherId"]
     items = [store.put_new({**voucher_key(tenant_id, voucher_id), **voucher, **_index_attributes(tenant_id, voucher)})]
     member_id = voucher.get("memberId")
+    if member_id:  # the member's wallet entry (repository/wallet.py)
+        items.append(wallet.put(tenant_id, voucher))
     if member_id and voucher.get("customerName"):  # the member's name: erased with the member
         items.append(personal.voucher_copy(tenant_id, member_id, voucher_key(tenant_id, voucher_id)))
     if not from_pool:
@@ -171,16 +173,21 @@ def create(tenant_id: str, offer: OfferRecord, voucher: VoucherRecord, *, from_p
     ]
 
 
-def move(tenant_id: str, voucher: VoucherRecord, changes: dict[str, Any]) -> store.TxItem:
-    """Change a voucher on condition its status is still the one read (so a state never goes backwards)."""
+def move(tenant_id: str, voucher: VoucherRecord, changes: dict[str, Any]) -> list[store.TxItem]:
+    """Change a voucher on condition its status is still the one read (so a state never goes backwards),
+    and its member's wallet entry with it."""
     moved = cast("VoucherRecord", {**voucher, **changes})  # its own attributes changed
-    return store.update(
-        voucher_key(tenant_id, voucher["voucherId"]),
-        set_values={**changes, **_index_attributes(tenant_id, moved)},
-        condition="#st = :st",
-        names={"#st": "status"},
-        values={":st": voucher["status"]},
-    )
+    follows = [wallet.follow(tenant_id, moved, changes)] if voucher.get("memberId") else []
+    return [
+        store.update(
+            voucher_key(tenant_id, voucher["voucherId"]),
+            set_values={**changes, **_index_attributes(tenant_id, moved)},
+            condition="#st = :st",
+            names={"#st": "status"},
+            values={":st": voucher["status"]},
+        ),
+        *follows,
+    ]
 
 
 def add_codes(tenant_id: str, offer: OfferRecord, codes: list[str]) -> tuple[int, int]:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import offers as offers_db
 from loyalty.repository import vouchers as vouchers_db
+from loyalty.repository import wallet as wallet_db
 from loyalty.services import checker_pools
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ def check_offer(tenant_id: str, offer: OfferRecord, vouchers: list[VoucherRecord
         guard = guards.get(voucher["redemptionCode"])
         if guard is None or guard.get("voucherId") != voucher_id:
             report("a voucher whose code is not bound to it", voucherId=voucher_id)
+    for problem, facts in wallet_problems(tenant_id, vouchers):
+        report(problem, **facts)
     held = {voucher["voucherId"] for voucher in vouchers}
     codes = Counter(voucher["redemptionCode"] for voucher in vouchers)
     for code in (code for code, count in codes.items() if count > 1):
@@ -66,6 +69,24 @@ def check_offer(tenant_id: str, offer: OfferRecord, vouchers: list[VoucherRecord
 
     # The offer's limits are not compared with the vouchers here: a limit may be lowered below the uses
     # made (docs/decisions.md, "Limits"); the offer checks hold every voucher to a use of its offer.
+    return problems
+
+
+def wallet_problems(tenant_id: str, vouchers: list[VoucherRecord]) -> list[tuple[str, dict[str, Any]]]:
+    """Each voucher of a member has exactly its entry in that member's wallet, showing the voucher as it is
+    (its status in the entry and in the entry's by-status key). One BatchGetItem per 100 vouchers."""
+    held = [voucher for voucher in vouchers if voucher.get("memberId")]
+    problems: list[tuple[str, dict[str, Any]]] = []
+    for voucher, entry in zip(held, wallet_db.entries_of(tenant_id, held), strict=True):
+        facts = {"voucherId": voucher["voucherId"], "memberId": voucher["memberId"]}
+        if entry is None:
+            problems.append(("a member's voucher missing from the member's wallet", facts))
+        elif entry.get("status") != voucher["status"] or wallet_db.status_of_index(entry) != voucher["status"]:
+            problems.append(
+                ("a wallet entry whose status differs from its voucher's", {**facts, "status": entry.get("status")})
+            )
+        elif any(entry.get(name) != voucher.get(name) for name in wallet_db.FIELDS):
+            problems.append(("a wallet entry that differs from its voucher", facts))
     return problems
 
 

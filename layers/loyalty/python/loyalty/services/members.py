@@ -12,6 +12,7 @@ from loyalty.operation import Caller, Operation, run
 from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
 from loyalty.repository import personal as personal_db
+from loyalty.repository import wallet as wallet_db
 from loyalty.results import Page
 from loyalty.services import program
 
@@ -207,6 +208,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
 
     answer = run(caller, attempt)
     _erase_copies(tenant_id, member_id)
+    _erase_wallet_names(tenant_id, member_id)
     return answer
 
 
@@ -227,6 +229,14 @@ def _erase_copies(tenant_id: str, member_id: str) -> None:
                     store.transact(pair)
                 except store.ConditionFailed:
                     store.transact(pair[1:])
+
+
+def _erase_wallet_names(tenant_id: str, member_id: str) -> None:
+    """Blank the name on each entry of the member's wallet (copies of its vouchers, in the member's own
+    partition: no reference item), a chunk per transaction."""
+    named = [entry for entry in wallet_db.entries(tenant_id, member_id) if entry.get(wallet_db.NAME_FIELD)]
+    for start in range(0, len(named), ERASE_CHUNK):
+        store.transact([wallet_db.erase_name(entry) for entry in named[start : start + ERASE_CHUNK]])
 
 
 def _erasure(tenant_id: str, member_id: str, reference: dict[str, Any]) -> list[store.TxItem]:

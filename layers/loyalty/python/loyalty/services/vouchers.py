@@ -16,7 +16,7 @@ from loyalty.operation import Caller, Operation, claimed, run
 from loyalty.repository import activations as activations_db
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
-from loyalty.repository import paging, store
+from loyalty.repository import paging, store, wallet
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.results import Page
 from loyalty.services import code_pools, offer_limits
@@ -192,6 +192,15 @@ def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) 
     return Page([public(item) for item in items], page.next_token(last))
 
 
+def list_member_vouchers(tenant_id: str, member_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
+    """The member's wallet: every voucher issued to the member, newest first, `status` a key condition (one Query)."""
+    page = paging.request(tenant_id, f"wallet:{member_id}", query.given())
+    items, last = wallet.page(tenant_id, member_id, query.status, page.limit, page.start)
+    if not items and page.first and store.get(members_db.key(tenant_id, member_id)) is None:
+        raise NotFound("The member does not exist.")
+    return Page([public(item) for item in items], page.next_token(last))
+
+
 # --- moves --------------------------------------------------------------------------------------
 
 
@@ -219,7 +228,7 @@ def _mover(caller: Caller, id_or_code: str, decide: Any) -> dict[str, Any]:
                 raise NotFound(_UNKNOWN)
         changes = decide(voucher, clock.now())
         return operation.commit(
-            [vouchers_db.move(tenant_id, voucher, changes)], public({**voucher, **changes}), status=200
+            vouchers_db.move(tenant_id, voucher, changes), public({**voucher, **changes}), status=200
         )
 
     return run(caller, attempt)
@@ -255,3 +264,40 @@ def cancel(caller: Caller, id_or_code: str) -> dict[str, Any]:
         return {"status": "cancelled", "cancelledAt": clock.iso(now)}
 
     return _mover(caller, id_or_code, decide)
+
+
+# --- operator tooling ---------------------------------------------------------------------------
+
+
+BACKFILL_ATTEMPTS = 5
+
+
+def backfill_wallet(tenant_id: str) -> dict[str, int]:
+    """Give every voucher issued to a member before the wallet existed its wallet entry (`loyalty
+    backfill-wallet`). Idempotent and resumable: an entry that exists is left as it is (the voucher's
+    moves keep it current), so a second run writes nothing. Returns {vouchers, written, present}."""
+    counts = {"vouchers": 0, "written": 0, "present": 0}
+    for offer, _ in offers_db.everything(tenant_id).values():
+        if offer is None:
+            continue
+        for voucher in vouchers_db.all_vouchers(tenant_id, offer["offerId"]):
+            if voucher.get("memberId"):
+                counts["vouchers"] += 1
+                counts["written" if _backfill_one(tenant_id, voucher["voucherId"]) else "present"] += 1
+    return counts
+
+
+def _backfill_one(tenant_id: str, voucher_id: str) -> bool:
+    """Write one voucher's entry if it has none, from the voucher read strongly consistent; a voucher
+    moved or erased meanwhile is read again. True when this call wrote the entry."""
+    key = vouchers_db.voucher_key(tenant_id, voucher_id)
+    for _ in range(BACKFILL_ATTEMPTS):
+        voucher = store.get_required(key, "voucher")
+        if store.get(wallet.entry_key(tenant_id, str(voucher["memberId"]), voucher_id)) is not None:
+            return False
+        try:
+            store.transact(wallet.backfill(tenant_id, voucher, key))
+            return True
+        except store.ConditionFailed:
+            continue  # the entry was written (next read sees it), or the voucher changed: read again
+    raise Conflict("busy", f"voucher {voucher_id} kept changing; run the backfill again")
