@@ -181,3 +181,17 @@ def without_ids(record):
 
 def give(prog, offer_id, **body):
     return vouchers.issue(prog.caller, offer_id, VoucherIssue.model_validate(body))
+
+
+def foreign_token_refused(
+    listed: Callable[..., Any],
+    query: dict[str, Any],
+    other_query: dict[str, Any],
+    other: Callable[..., Any] | None = None,
+) -> None:
+    """A nextToken is bound to its list and filters: the token after the first item of `listed(**query)` pages on
+    there, and `other(**other_query)` (another list, filter or tenant; default `listed`) refuses it (400 nextToken)."""
+    token = listed(**query, limit=1).next_token
+    assert token is not None
+    listed(**query, limit=1, nextToken=token)
+    assert invalid_fields(lambda: (other or listed)(**other_query, limit=1, nextToken=token)) == ["nextToken"]
