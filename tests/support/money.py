@@ -91,10 +91,23 @@ def book(**balance: int) -> dict[str, int]:
     return {**dict.fromkeys(BALANCE_FIELDS, 0), **balance}
 
 
+def explained(error: ApiError) -> ApiError:
+    """§1: an error's message is a sentence for a human, and a refusal's says why: its own sentence (a full
+    stop last, neither all lower case nor shouted), not the generic one of its status (unless details explain it);
+    each detail's message is a phrase completing its field's name ("codes[1] must not look like a voucher
+    id": lower case first)."""
+    message = error.message
+    assert message.endswith(".") and message not in (message.lower(), message.upper()), message
+    assert error.details or message != type(error).message, f"{error.code}: the generic message"
+    assert all(detail["message"][:1].islower() for detail in error.details), error.details
+    return error
+
+
 def refused(call: Callable[[], Any]) -> tuple[int, str]:
-    """The status and code of the ApiError a call raises (the test fails if it succeeds)."""
+    """The status and code of the ApiError a call raises (the test fails if it succeeds); its message explains it."""
     with pytest.raises(ApiError) as error:
         call()
+    explained(error.value)
     return error.value.status, error.value.code
 
 
@@ -103,6 +116,7 @@ def invalid_fields(call: Callable[[], Any]) -> list[str]:
     with pytest.raises(ApiError) as error:
         call()
     assert (error.value.status, error.value.code) == (400, "validation_error")
+    explained(error.value)
     assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
     return [detail["field"] for detail in error.value.details]
 

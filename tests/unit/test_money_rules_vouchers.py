@@ -1,5 +1,31 @@
 """Exact codes and records of vouchers and their code pools (§9)."""
 
 import pytest
+from loyalty.models.vouchers import VoucherListQuery
+from loyalty.services import vouchers
+
+from tests.support.money import TENANT, foreign_token_refused, give, offer
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
+
+
+def test_an_offer_s_vouchers_are_paged_newest_first_and_a_token_pages_on_only_its_own_list(prog):
+    listed_offer, other_offer = offer(prog, "VPAGE"), offer(prog, "VPAGE2")
+    made = []
+    for name in ("Ada", "Bob", "Cy"):
+        made.append(give(prog, listed_offer, customerName=name))
+        prog.clock.advance(minutes=1)
+    give(prog, other_offer, customerName="Di")
+
+    def listed(offer_id=listed_offer, **query):
+        return vouchers.list_offer_vouchers(TENANT, offer_id, VoucherListQuery.model_validate(query))
+
+    seen, token = [], None
+    for _ in made:
+        page = listed(limit=1, **({"nextToken": token} if token else {}))
+        seen += page.items
+        token = page.next_token
+    assert (seen, token) == (made[::-1], None)  # each page the next voucher; none after the last
+    assert listed(limit=3).next_token is None
+    foreign_token_refused(listed, {}, {}, other=lambda **query: listed(other_offer, **query))
+    foreign_token_refused(listed, {}, {"status": "acquired"})
