@@ -1,10 +1,11 @@
 """Exact codes and records of vouchers and their code pools (§9)."""
 
 import pytest
-from loyalty.models.vouchers import VoucherListQuery
+from loyalty import ids
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherListQuery
 from loyalty.services import vouchers
 
-from tests.support.money import TENANT, foreign_token_refused, give, offer
+from tests.support.money import TENANT, foreign_token_refused, give, invalid_fields, offer
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
@@ -29,3 +30,11 @@ def test_an_offer_s_vouchers_are_paged_newest_first_and_a_token_pages_on_only_it
     assert listed(limit=3).next_token is None
     foreign_token_refused(listed, {}, {}, other=lambda **query: listed(other_offer, **query))
     foreign_token_refused(listed, {}, {"status": "acquired"})
+
+
+def test_codes_shaped_like_ids_are_refused_naming_the_first_twenty(prog):
+    pooled = offer(prog, "VIDS")
+    body = VoucherCodesAdd.model_validate({"codes": ["POOL-OK-1", *(ids.secret_ulid() for _ in range(21))]})
+    assert invalid_fields(lambda: vouchers.add_codes(prog.caller, pooled, body)) == [
+        f"codes[{i}]" for i in range(1, 21)
+    ]
