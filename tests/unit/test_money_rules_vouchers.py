@@ -2,10 +2,10 @@
 
 import pytest
 from loyalty import ids
-from loyalty.models.vouchers import VoucherCodesAdd, VoucherListQuery
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherListQuery, VoucherRedeem
 from loyalty.services import vouchers
 
-from tests.support.money import TENANT, foreign_token_refused, give, invalid_fields, offer
+from tests.support.money import TENANT, foreign_token_refused, give, invalid_fields, offer, refused
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
@@ -38,3 +38,9 @@ def test_codes_shaped_like_ids_are_refused_naming_the_first_twenty(prog):
     assert invalid_fields(lambda: vouchers.add_codes(prog.caller, pooled, body)) == [
         f"codes[{i}]" for i in range(1, 21)
     ]
+
+
+def test_redeeming_or_cancelling_an_unknown_voucher_by_id_or_code_is_a_404(prog):
+    for unknown in (ids.secret_ulid(), "NO-SUCH-CODE"):
+        assert refused(lambda u=unknown: vouchers.redeem(prog.caller, u, VoucherRedeem())) == (404, "not_found")
+        assert refused(lambda u=unknown: vouchers.cancel(prog.caller, u)) == (404, "not_found")
