@@ -204,8 +204,10 @@ def foreign_token_refused(
     other: Callable[..., Any] | None = None,
 ) -> None:
     """A nextToken is bound to its list and filters: the token after the first item of `listed(**query)` pages on
-    there, and `other(**other_query)` (another list, filter or tenant; default `listed`) refuses it (400 nextToken)."""
-    token = listed(**query, limit=1).next_token
-    assert token is not None
-    listed(**query, limit=1, nextToken=token)
+    there (to another item), and `other(**other_query)` (another list, filter or tenant; default `listed`)
+    refuses it (400 nextToken)."""
+    first = listed(**query, limit=1)
+    assert first.next_token is not None
+    token = first.next_token
+    assert listed(**query, limit=1, nextToken=token).items not in (first.items, [])  # the page after the first
     assert invalid_fields(lambda: (other or listed)(**other_query, limit=1, nextToken=token)) == ["nextToken"]

@@ -148,7 +148,7 @@ def test_offer_redemptions_are_listed_newest_first_by_offer_code_and_within_from
 
 
 def test_a_member_s_offer_redemptions_come_with_each_offer_they_reference_once(prog):
-    one, two = offer(prog, "ONE", requiresActivation=True), offer(prog, "TWO")
+    one, two = offer(prog, "ONE", requiresActivation=True), offer(prog, "TWO", endDate="2026-01-20T09:00:00Z")
     member, other = prog.member(), prog.member()
     offers.activate(prog.caller, member, one)
     made = [use(prog, code, member, redeemedAt=f"2026-01-0{day}T12:00:00Z") for code, day in (("ONE", 3), ("TWO", 4))]
@@ -164,6 +164,7 @@ def test_a_member_s_offer_redemptions_come_with_each_offer_they_reference_once(p
     assert [item["offerId"] for item in page.items["offers"]] == [one, two]  # once each, in order of first use
     assert (shown[one]["activated"], shown[one]["activatedAt"]) == (True, "2026-01-07T09:00:00Z")
     assert (shown[two]["activated"], shown[two]["offerCode"]) == (False, "TWO")
+    assert (shown[one]["daysRemaining"], shown[two]["daysRemaining"]) == (None, 13)  # to its endDate, from now
     window = mine(startDate="2026-01-04T12:00:00Z", endDate="2026-01-04T12:00:00Z")
     assert (window.items["redemptions"], [item["offerId"] for item in window.items["offers"]]) == ([made[1]], [two])
     assert invalid_fields(lambda: mine(startDate="2026-01-05T00:00:00Z", endDate="2026-01-04T00:00:00Z")) == ["endDate"]
