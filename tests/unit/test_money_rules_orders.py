@@ -4,6 +4,7 @@ import pytest
 from loyalty.models.ledger import AwardCreate
 from loyalty.models.members import MemberUpdate
 from loyalty.models.orders import OrderListQuery
+from loyalty.repository import ledger as ledger_db
 from loyalty.services import awards, members, orders, transactions
 
 from tests.support.money import TENANT, book, foreign_token_refused, give_back, order, refused
@@ -209,3 +210,19 @@ def test_an_order_takes_at_most_a_hundred_returns(prog):
         give_back(prog, "o-1", returnedAmount="0.01")
     assert refused(lambda: give_back(prog, "o-1", returnedAmount="0.01")) == (409, "invalid_state")
     assert orders.get_order(TENANT, "o-1")["returnedAmount"] == "1.00"
+
+
+def due_for_approval():
+    """The transaction ids on the due-approval index (delayed awards) at any time from now on."""
+    return [entry["transactionId"] for entry in ledger_db.due(TENANT, "2099-01-01T00:00:00Z")[0]]
+
+
+def test_a_delayed_award_stays_due_for_approval_until_a_return_cancels_all_of_it(prog):
+    sale(prog, approvalMethod="delayed")
+    member = prog.member()
+    (transaction_id,) = order(prog, member, "o-1", "20.00")["transactionIds"]
+    assert due_for_approval() == [transaction_id]
+    give_back(prog, "o-1", returnedAmount="5.00")
+    assert due_for_approval() == [transaction_id]  # 15 points still pending: still due
+    give_back(prog, "o-1")
+    assert due_for_approval() == []  # rejected: settled, off the index
