@@ -158,6 +158,7 @@ def test_a_return_answers_its_share_its_moves_and_the_order_as_it_is_after_it(pr
         *made["transactionIds"],
         *(r["transactionId"] for r in (first, second, last)),
     ]
+    assert transactions.get_transaction(TENANT, made["transactionIds"][0])["returnedPoints"] == 10  # 4 + 5 + 1
     assert prog.balance(member) == book()
     assert refused(lambda: give_back(prog, "no-such-order")) == (404, "not_found")
 
@@ -226,3 +227,32 @@ def test_a_delayed_award_stays_due_for_approval_until_a_return_cancels_all_of_it
     assert due_for_approval() == [transaction_id]  # 15 points still pending: still due
     give_back(prog, "o-1")
     assert due_for_approval() == []  # rejected: settled, off the index
+
+
+def test_a_return_transaction_records_the_points_already_spent_as_its_deficit(prog):
+    sale(prog)
+    member = prog.member()
+    order(prog, member, "o-1", "10.00")
+    prog.deduct(member, 8)
+    back = give_back(prog, "o-1")
+    assert (back["points"], back["deductedPoints"], back["deficitPoints"]) == (10, 2, 8)
+    entry = transactions.get_transaction(TENANT, back["transactionId"])
+    assert (entry["points"], entry["deficitPoints"], entry["balanceAfter"]) == (2, 8, {"available": 0, "pending": 0})
+
+
+@pytest.mark.parametrize("approval", ["immediate", "manual"])
+def test_a_return_worth_no_point_moves_nothing_and_one_worth_a_point_moves_exactly_one(prog, approval):
+    sale(prog, approvalMethod=approval)
+    member = prog.member()
+    (transaction_id,) = order(prog, member, "o-1", "20.00")["transactionIds"]
+    before = members.get_member(TENANT, member)
+    prog.clock.advance(hours=1)
+    nothing = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 0.50 / 20.00) = 0
+    assert (nothing["points"], nothing["cancelledPendingPoints"], nothing["deductedPoints"]) == (0, 0, 0)
+    assert members.get_member(TENANT, member) == before  # not even its updatedAt
+    award = transactions.get_transaction(TENANT, transaction_id)
+    assert (award["cancelledPoints"], award["returnedPoints"]) == (0, 0)
+    one = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 1.00 / 20.00) = 1
+    assert (one["points"], one["cancelledPendingPoints"] + one["deductedPoints"]) == (1, 1)
+    award = transactions.get_transaction(TENANT, transaction_id)
+    assert award["cancelledPoints" if approval == "manual" else "returnedPoints"] == 1
