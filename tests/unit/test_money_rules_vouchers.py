@@ -44,3 +44,11 @@ def test_redeeming_or_cancelling_an_unknown_voucher_by_id_or_code_is_a_404(prog)
     for unknown in (ids.secret_ulid(), "NO-SUCH-CODE"):
         assert refused(lambda u=unknown: vouchers.redeem(prog.caller, u, VoucherRedeem())) == (404, "not_found")
         assert refused(lambda u=unknown: vouchers.cancel(prog.caller, u)) == (404, "not_found")
+
+
+def test_a_customer_s_voucher_from_a_pool_stocked_in_every_shard_takes_one_code_and_no_member(prog):
+    pooled = offer(prog, "VFULL")
+    codes = [f"FULL-{n:03d}" for n in range(64)]  # enough to stock every shard of the pool
+    vouchers.add_codes(prog.caller, pooled, VoucherCodesAdd.model_validate({"codes": codes}))
+    issued = give(prog, pooled, customerName="Ada")
+    assert (issued["memberId"], issued["customerName"], issued["redemptionCode"] in codes) == (None, "Ada", True)
