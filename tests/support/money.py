@@ -12,9 +12,29 @@ from loyalty.errors import ApiError
 from loyalty.models.activities import ActivityCreate
 from loyalty.models.ledger import AwardCreate, DeductionCreate
 from loyalty.models.members import MemberCreate
+from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferRedemptionCreate
+from loyalty.models.orders import OrderCreate, OrderReturnCreate
 from loyalty.models.program import ProgramUpdate
+from loyalty.models.rewards import RedemptionCreate, RewardCreate
+from loyalty.models.vouchers import VoucherIssue
 from loyalty.operation import Caller, Replayed
-from loyalty.services import activities, awards, members, program, tenants
+from loyalty.repository import offers as offers_repo
+from loyalty.repository import store
+from loyalty.repository.counters import ShardedCounter
+from loyalty.services import (
+    activities,
+    awards,
+    checker,
+    members,
+    offer_redemptions,
+    offers,
+    orders,
+    program,
+    redemptions,
+    rewards,
+    tenants,
+    vouchers,
+)
 from loyalty.services.members import BALANCE_FIELDS
 
 TENANT = "money"
@@ -71,10 +91,23 @@ def book(**balance: int) -> dict[str, int]:
     return {**dict.fromkeys(BALANCE_FIELDS, 0), **balance}
 
 
+def explained(error: ApiError) -> ApiError:
+    """§1: an error's message is a sentence for a human, and a refusal's says why: its own sentence (a full
+    stop last, neither all lower case nor shouted), not the generic one of its status (unless details explain it);
+    each detail's message is a phrase completing its field's name ("codes[1] must not look like a voucher
+    id": lower case first)."""
+    message = error.message
+    assert message.endswith(".") and message not in (message.lower(), message.upper()), message
+    assert error.details or message != type(error).message, f"{error.code}: the generic message"
+    assert all(detail["message"][:1].islower() for detail in error.details), error.details
+    return error
+
+
 def refused(call: Callable[[], Any]) -> tuple[int, str]:
-    """The status and code of the ApiError a call raises (the test fails if it succeeds)."""
+    """The status and code of the ApiError a call raises (the test fails if it succeeds); its message explains it."""
     with pytest.raises(ApiError) as error:
         call()
+    explained(error.value)
     return error.value.status, error.value.code
 
 
@@ -83,6 +116,7 @@ def invalid_fields(call: Callable[[], Any]) -> list[str]:
     with pytest.raises(ApiError) as error:
         call()
     assert (error.value.status, error.value.code) == (400, "validation_error")
+    explained(error.value)
     assert all(set(detail) == {"field", "message"} and detail["message"] for detail in error.value.details)
     return [detail["field"] for detail in error.value.details]
 
@@ -95,3 +129,85 @@ def replayed_status(call: Callable[[Caller], Any], caller: Caller) -> int:
         call(caller)
     assert replay.value.body == jsontext.envelope(first)
     return replay.value.status
+
+
+# --- the money services, called as the HTTP edge would (each takes the Program first) ----------------------
+
+
+def offer_usage(offer_id: str) -> ShardedCounter:
+    """The offer's usage counter, as stored with the offer."""
+    return offers_repo.usage(TENANT, store.get(offers_repo.offer_key(TENANT, offer_id)))
+
+
+def order(prog, member, order_id, total, **extra):
+    body = {"orderId": order_id, "memberId": member, "total": total, **extra}
+    return orders.create_order(prog.caller, OrderCreate.model_validate(body))
+
+
+def give_back(prog, order_id, **body):
+    return orders.return_order(prog.caller, order_id, OrderReturnCreate.model_validate(body))
+
+
+def reward(prog, reward_id, cost, fulfillment="coupon", **fields):
+    body = {"rewardId": reward_id, "name": reward_id.title(), "pointsCost": cost, "fulfillment": fulfillment}
+    return rewards.create_reward(prog.caller, RewardCreate.model_validate({**body, "isActive": True, **fields}))
+
+
+def redeem(prog, member, reward_id):
+    return redemptions.redeem(prog.caller, member, RedemptionCreate.model_validate({"rewardId": reward_id}))
+
+
+def rich_member(prog, points):
+    """A new member holding `points` available points."""
+    member = prog.member()
+    prog.award(member, prog.activity("gift"), points=points)
+    return member
+
+
+def offer(prog, code, **fields):
+    body = {"offerCode": code, "name": code.title(), "rewardType": "amount", "offerAmount": "5", "status": "published"}
+    return offers.create_offer(prog.caller, OfferCreate.model_validate({**body, **fields}))["offerId"]
+
+
+def use(prog, code, member=None, **body):
+    sent = {"teamId": TENANT, "offerCode": code, **({"memberId": member} if member else {}), **body}
+    return offer_redemptions.redeem(prog.caller, OfferRedemptionCreate.model_validate(sent))
+
+
+def left(member):
+    """Each offer the member may still use: its redemptionsLeft (offers used up are not shown)."""
+    return {
+        item["offerCode"]: item["redemptionsLeft"]
+        for item in offers.member_offers(TENANT, member, MemberOfferQuery()).items
+    }
+
+
+def offer_problems():
+    """The checker's offer problems (those naming an offer), in a fixed order."""
+    found = [p for p in checker.check([TENANT])["problems"] if "offerId" in p]
+    return sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
+
+
+def without_ids(record):
+    """A record without the ids the service generates (compared apart)."""
+    return {k: v for k, v in record.items() if k not in {"redemptionId", "transactionId", "refundTransactionId"}}
+
+
+def give(prog, offer_id, **body):
+    return vouchers.issue(prog.caller, offer_id, VoucherIssue.model_validate(body))
+
+
+def foreign_token_refused(
+    listed: Callable[..., Any],
+    query: dict[str, Any],
+    other_query: dict[str, Any],
+    other: Callable[..., Any] | None = None,
+) -> None:
+    """A nextToken is bound to its list and filters: the token after the first item of `listed(**query)` pages on
+    there (to another item), and `other(**other_query)` (another list, filter or tenant; default `listed`)
+    refuses it (400 nextToken)."""
+    first = listed(**query, limit=1)
+    assert first.next_token is not None
+    token = first.next_token
+    assert listed(**query, limit=1, nextToken=token).items not in (first.items, [])  # the page after the first
+    assert invalid_fields(lambda: (other or listed)(**other_query, limit=1, nextToken=token)) == ["nextToken"]

@@ -5,22 +5,18 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from loyalty.models.ledger import Rejection
 from loyalty.models.members import MemberUpdate
-from loyalty.models.offers import MemberOfferQuery, OfferCreate, OfferRedemptionCreate, OfferUpdate
-from loyalty.models.orders import OrderCreate, OrderReturnCreate
-from loyalty.models.rewards import RedemptionCancel, RedemptionCreate, RedemptionListQuery, RewardCodesAdd, RewardCreate
+from loyalty.models.offers import OfferUpdate
+from loyalty.models.rewards import RedemptionCancel, RedemptionListQuery, RewardCodesAdd
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
-from loyalty.repository import offers as offers_repo
 from loyalty.repository import store
-from loyalty.repository.counters import ShardedCounter
 from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
     checker,
     jobs,
     members,
-    offer_redemptions,
     offers,
     orders,
     redemptions,
@@ -30,22 +26,27 @@ from loyalty.services import (
     vouchers,
 )
 
-from tests.support.money import TENANT, Program, book, invalid_fields, refused, replayed_status
+from tests.support.money import (
+    TENANT,
+    book,
+    give,
+    give_back,
+    invalid_fields,
+    left,
+    offer,
+    offer_problems,
+    offer_usage,
+    order,
+    redeem,
+    refused,
+    replayed_status,
+    reward,
+    rich_member,
+    use,
+    without_ids,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
-
-
-@pytest.fixture
-def prog():
-    """A program on Wednesday 2026-01-07 09:00 UTC with 30-day points and 5 pending days."""
-    world = Program(datetime(2026, 1, 7, 9, 0, tzinfo=UTC))
-    world.settings(pointsExpiryDays=30, pendingDays=5)
-    return world
-
-
-def _usage(offer_id: str) -> ShardedCounter:
-    """The offer's usage counter, as stored with the offer."""
-    return offers_repo.usage(TENANT, store.get(offers_repo.offer_key(TENANT, offer_id)))
 
 
 def test_a_fixed_award_is_approved_with_its_points_its_override_and_its_expiry(prog):
@@ -265,15 +266,6 @@ def test_a_lifetime_cap_never_resets(prog):
     assert refused(lambda: prog.award(member, "signup")) == (409, "frequency_limit_reached")
 
 
-def order(prog, member, order_id, total, **extra):
-    body = {"orderId": order_id, "memberId": member, "total": total, **extra}
-    return orders.create_order(prog.caller, OrderCreate.model_validate(body))
-
-
-def give_back(prog, order_id, **body):
-    return orders.return_order(prog.caller, order_id, OrderReturnCreate.model_validate(body))
-
-
 def test_an_order_earns_the_floor_of_its_total_times_the_sale_multiplier_once(prog):
     member = prog.member()
     assert refused(lambda: order(prog, member, "o-0", "10.00")) == (409, "invalid_state")  # no saleActivityId
@@ -316,22 +308,6 @@ def test_a_return_cancels_pending_points_before_it_deducts_approved_ones(prog):
     rest = give_back(prog, "o-1")
     assert (rest["points"], rest["cancelledPendingPoints"]) == (20, 20)
     assert prog.balance(member)["pending"] == 0
-
-
-def reward(prog, reward_id, cost, fulfillment="coupon", **fields):
-    body = {"rewardId": reward_id, "name": reward_id.title(), "pointsCost": cost, "fulfillment": fulfillment}
-    return rewards.create_reward(prog.caller, RewardCreate.model_validate({**body, "isActive": True, **fields}))
-
-
-def redeem(prog, member, reward_id):
-    return redemptions.redeem(prog.caller, member, RedemptionCreate.model_validate({"rewardId": reward_id}))
-
-
-def rich_member(prog, points):
-    """A new member holding `points` available points."""
-    member = prog.member()
-    prog.award(member, prog.activity("gift"), points=points)
-    return member
 
 
 def test_a_coupon_costs_its_points_takes_one_code_and_moves_the_stock_until_none_is_left(prog):
@@ -402,16 +378,6 @@ def test_cancelling_refunds_the_points_once_and_only_pending_or_issued_redemptio
     assert prog.balance(member)["available"] == 40
 
 
-def offer(prog, code, **fields):
-    body = {"offerCode": code, "name": code.title(), "rewardType": "amount", "offerAmount": "5", "status": "published"}
-    return offers.create_offer(prog.caller, OfferCreate.model_validate({**body, **fields}))["offerId"]
-
-
-def use(prog, code, member=None, **body):
-    sent = {"teamId": TENANT, "offerCode": code, **({"memberId": member} if member else {}), **body}
-    return offer_redemptions.redeem(prog.caller, OfferRedemptionCreate.model_validate(sent))
-
-
 def test_an_offer_s_reward_is_a_capped_percentage_a_fixed_amount_or_points_on_the_ledger(prog):
     offer(prog, "PCT", rewardType="percentage", offerAmount="15", maxRewardAmount="4.00")
     offer(prog, "PCT2", rewardType="percentage", offerAmount="12.5")
@@ -456,14 +422,6 @@ def test_an_offer_is_usable_from_its_start_date_up_to_and_at_its_end_date(prog, 
         assert refused(lambda: use(prog, "DATED", redeemedAt=redeemed_at)) == outcome
     else:
         assert use(prog, "DATED", redeemedAt=redeemed_at)["redeemedAt"] == redeemed_at
-
-
-def left(member):
-    """Each offer the member may still use: its redemptionsLeft (offers used up are not shown)."""
-    return {
-        item["offerCode"]: item["redemptionsLeft"]
-        for item in offers.member_offers(TENANT, member, MemberOfferQuery()).items
-    }
 
 
 def test_offer_limits_per_member_and_in_total_are_exact(prog):
@@ -560,12 +518,6 @@ def test_codes_added_over_several_transactions_count_once_and_the_stock_adds_up(
     assert rewards.get_reward(TENANT, "bulk")["stock"] == {"total": 233, "available": 230, "issued": 3}
 
 
-def offer_problems():
-    """The checker's offer problems (those naming an offer), in a fixed order."""
-    found = [p for p in checker.check([TENANT])["problems"] if "offerId" in p]
-    return sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
-
-
 def test_the_checker_counts_each_voucher_as_a_use_of_its_offer_and_of_its_member(prog):
     limited = offer(prog, "COUNTED", maxRedemptionsPerMember=3, maxRedemptionsTotal=4)
     member = prog.member()
@@ -582,7 +534,7 @@ def test_the_checker_reports_each_offer_problem_with_its_facts_and_checks_every_
     use(prog, "FIRST", member)
     use(prog, "FIRST", member)
     assert offer_problems() == []  # the total limit used exactly is kept, not exceeded
-    store.transact([store.update(_usage(first).key(0), add={"uses": 1})])
+    store.transact([store.update(offer_usage(first).key(0), add={"uses": 1})])
     facts = {"tenantId": TENANT, "offerId": first}
     assert offer_problems() == [
         {**facts, "problem": "a usage shard above its cap", "shard": 0},
@@ -591,7 +543,7 @@ def test_the_checker_reports_each_offer_problem_with_its_facts_and_checks_every_
         {**facts, "problem": "shard caps do not add up to the total limit (or the uses, if more)", "limit": 2},
     ]
     for offer_id in (first, second):
-        store.transact([store.delete(_usage(offer_id).key(5))])
+        store.transact([store.delete(offer_usage(offer_id).key(5))])
     problem = "an offer without its usage shards"
     assert offer_problems() == sorted(
         [{**facts, "problem": problem, "shards": 15}, {**facts, "offerId": second, "problem": problem, "shards": 15}],
@@ -631,17 +583,12 @@ def test_the_checker_reports_a_points_redemption_whose_award_is_not_exactly_its_
 
 def test_the_checker_counts_a_shard_without_a_cap_as_cap_zero_and_reports_caps_not_adding_up(prog):
     capped = offer(prog, "CAPS", maxRedemptionsTotal=2)  # caps 1, 1 and 0 on the other 14 shards
-    last = _usage(capped).key(_usage(capped).shards - 1)
+    last = offer_usage(capped).key(offer_usage(capped).shards - 1)
     store.transact([store.update(last, remove=["cap"])])
     assert offer_problems() == []
     store.transact([store.update(last, set_values={"cap": 1})])
     problem = "shard caps do not add up to the total limit (or the uses, if more)"
     assert offer_problems() == [{"tenantId": TENANT, "offerId": capped, "problem": problem, "limit": 2}]
-
-
-def without_ids(record):
-    """A record without the ids the service generates (compared apart)."""
-    return {k: v for k, v in record.items() if k not in {"redemptionId", "transactionId", "refundTransactionId"}}
 
 
 def test_a_redemption_and_its_transaction_record_the_reward_the_points_and_the_code_exactly(prog):
@@ -723,10 +670,6 @@ def test_a_reward_for_some_tiers_is_refused_to_members_of_other_tiers_and_withou
     assert refused(lambda: redeem(prog, rich_member(prog, 9), "lounge")) == (409, "not_eligible")  # no tier yet
     assert refused(lambda: redeem(prog, rich_member(prog, 49), "lounge")) == (409, "not_eligible")  # silver
     assert redeem(prog, rich_member(prog, 50), "lounge")["points"] == 5  # gold
-
-
-def give(prog, offer_id, **body):
-    return vouchers.issue(prog.caller, offer_id, VoucherIssue.model_validate(body))
 
 
 def test_a_voucher_holds_its_offer_its_holder_s_name_and_its_dates(prog):

@@ -1,0 +1,190 @@
+"""Exact amounts, codes and records of offer redemptions, their limits and the checker's offer part (§8)."""
+
+from datetime import UTC, datetime
+
+import pytest
+from loyalty.models.members import MemberUpdate
+from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery
+from loyalty.repository import ledger as ledger_db
+from loyalty.repository import store
+from loyalty.services import members, offer_redemptions, offers, summary, transactions
+
+from tests.support.money import TENANT, book, foreign_token_refused, invalid_fields, offer, refused, use
+
+pytestmark = pytest.mark.usefixtures("fresh_table")
+
+
+def without_id(record):
+    return {k: v for k, v in record.items() if k != "id"}
+
+
+def test_an_offer_redemption_records_its_order_its_offer_and_its_reward_exactly(prog):
+    offer_id = offer(prog, "REC", rewardType="percentage", offerAmount="10", contentIds=["sku-1", "sku-2"])
+    member = prog.member()
+    sent = {"orderId": "o-1", "value": "25.00", "currency": "USD", "contentIds": ["sku-2", "sku-9"]}
+    made = use(prog, "REC", member, redeemedAt="2026-01-07T08:00:00Z", **sent)
+    assert without_id(made) == {
+        "offerId": offer_id,
+        "offerCode": "REC",
+        "memberId": member,
+        "orderId": "o-1",
+        "redeemedAt": "2026-01-07T08:00:00Z",
+        "currency": "USD",
+        "value": "25.00",
+        "rewardType": "percentage",
+        "rewardAmount": "2.50",
+        "points": None,
+        "contentIds": ["sku-2", "sku-9"],
+        "transactionId": None,
+        "createdAt": "2026-01-07T09:00:00Z",
+    }
+    assert offer_redemptions.get_redemption(TENANT, made["id"]) == made
+    again = use(prog, "REC", member, redeemedAt="2026-01-07T08:00:00Z", **sent)  # the same order: as it was
+    assert (again.status, again.data) == (200, made)
+    assert prog.balance(member) == book()  # a money offer moves no points
+    plain = use(prog, "REC", value="10.00", contentIds=["sku-1"])  # no member, no order: redeemed now
+    assert without_id(plain) == {
+        **without_id(made),
+        "memberId": None,
+        "orderId": None,
+        "redeemedAt": "2026-01-07T09:00:00Z",
+        "value": "10.00",
+        "rewardAmount": "1.00",
+        "contentIds": ["sku-1"],
+    }
+    assert plain["id"] != made["id"]
+    assert refused(lambda: offer_redemptions.get_redemption(TENANT, "no-such-redemption")) == (404, "not_found")
+
+
+def test_a_points_offer_awards_its_points_as_an_approved_award_that_expires_like_any_other(prog):
+    offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = use(prog, "PTS", member, orderId="o-7")
+    assert (made["points"], made["rewardAmount"], made["rewardType"]) == (30, None, "points")
+    entry = transactions.get_transaction(TENANT, made["transactionId"])
+    assert (entry["type"], entry["status"], entry["points"], entry["memberId"]) == ("award", "approved", 30, member)
+    assert (entry["orderId"], entry["reason"], entry["activityId"]) == ("o-7", "offer PTS", None)
+    assert entry["expiresAt"] == "2026-02-06T23:59:59Z"  # earned 2026-01-07, spendable for 30 days
+    assert entry["balanceAfter"] == {"available": 30, "pending": 0}
+    stored = store.get(ledger_db.key(TENANT, made["transactionId"]))
+    assert (stored["offerId"], stored["offerRedemptionId"], stored["qualified"]) == (made["offerId"], made["id"], True)
+    assert summary.summary(TENANT, member)["lastAward"] == {
+        "date": "2026-01-07T09:00:00Z",
+        "points": 30,
+        "activityName": None,
+    }
+    assert prog.balance(member) == book(available=30, lifetime=30, qualified=30)
+
+
+def test_an_offer_redemption_is_refused_with_the_first_rule_it_breaks(prog):
+    offer(prog, "PCT", rewardType="percentage", offerAmount="10", minSpendAmount="20.00", contentIds=["sku-1"])
+    offer(prog, "DRAFT", status="draft")
+    member = prog.member()
+    assert refused(lambda: use(prog, "NO-SUCH-CODE")) == (404, "not_found")
+    assert refused(lambda: use(prog, "PCT", "no-such-member", value="30.00")) == (404, "not_found")
+    assert refused(lambda: use(prog, "DRAFT")) == (409, "offer_not_active")
+    assert invalid_fields(lambda: use(prog, "PCT", value="30.00", currency="EUR")) == ["currency"]
+    assert invalid_fields(lambda: use(prog, "PCT")) == ["value"]  # a percentage needs the order's value
+    assert refused(lambda: use(prog, "PCT", value="19.99", contentIds=["sku-1"])) == (409, "minimum_spend_not_met")
+    assert refused(lambda: use(prog, "PCT", value="30.00", contentIds=["sku-2"])) == (409, "invalid_state")
+    assert refused(lambda: use(prog, "PCT", value="30.00")) == (409, "invalid_state")  # no items named
+    assert use(prog, "PCT", value="30.00", contentIds=["sku-2", "sku-1"])["rewardAmount"] == "3.00"
+    members.update_member(prog.caller, member, MemberUpdate.model_validate({"status": "suspended"}))
+    assert refused(lambda: use(prog, "PCT", member, value="30.00", contentIds=["sku-1"])) == (409, "invalid_state")
+    offer(prog, "MIN", minSpendAmount="1.00")
+    assert refused(lambda: use(prog, "MIN")) == (409, "minimum_spend_not_met")  # no value: not met
+
+
+def test_redeemed_at_may_run_five_minutes_ahead_of_the_server_and_not_a_second_more(prog):
+    offer(prog, "SKEW")
+    assert use(prog, "SKEW", redeemedAt="2026-01-07T09:05:00Z")["redeemedAt"] == "2026-01-07T09:05:00Z"
+    assert invalid_fields(lambda: use(prog, "SKEW", redeemedAt="2026-01-07T09:05:01Z")) == ["redeemedAt"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "value", "reward"),
+    [
+        ({"rewardType": "amount", "offerAmount": "5"}, "3.00", "3.00"),  # never more than the order
+        ({"rewardType": "amount", "offerAmount": "5"}, "4.999", "4.99"),  # taken down to the cent
+        ({"rewardType": "amount", "offerAmount": "5"}, "5.01", "5.00"),
+        ({"rewardType": "amount", "offerAmount": "5", "maxRewardAmount": "4.999"}, "9.00", "4.99"),
+        ({"rewardType": "percentage", "offerAmount": "50", "maxRewardAmount": "2.00"}, "3.98", "1.99"),
+        ({"rewardType": "percentage", "offerAmount": "50"}, "0.01", "0.01"),  # 0.005 half up, held to the value
+        ({"rewardType": "amount", "offerAmount": "500", "currency": "JPY"}, "499", "499"),
+        ({"rewardType": "percentage", "offerAmount": "15", "currency": "JPY"}, "1010", "152"),  # 151.5 half up
+    ],
+)
+def test_a_money_reward_is_rounded_to_the_currency_and_held_to_its_cap_and_the_order(prog, fields, value, reward):
+    offer(prog, "MONEY", **fields)
+    made = use(prog, "MONEY", value=value)
+    assert (made["rewardAmount"], made["points"], made["currency"]) == (reward, None, fields.get("currency", "USD"))
+
+
+def ids_of(page):
+    return [item["id"] for item in page.items]
+
+
+def test_offer_redemptions_are_listed_newest_first_by_offer_code_and_within_from_and_to(prog):
+    offer(prog, "ONE")
+    offer(prog, "TWO")
+    at = [f"2026-01-0{day}T12:00:00Z" for day in (3, 4, 5)]
+    first, second, third = (
+        use(prog, code, redeemedAt=when) for code, when in zip(("ONE", "TWO", "ONE"), at, strict=True)
+    )
+
+    def listed(**query):
+        return offer_redemptions.list_redemptions(TENANT, OfferRedemptionListQuery.model_validate(query))
+
+    assert ids_of(listed()) == [third["id"], second["id"], first["id"]]
+    assert ids_of(listed(offerCode="ONE")) == [third["id"], first["id"]]
+    assert listed(offerCode="NONE").items == []  # an unknown code: an empty page
+    assert ids_of(listed(**{"from": at[1], "to": at[1]})) == [second["id"]]  # both ends included
+    assert ids_of(listed(**{"from": at[1]})) == [third["id"], second["id"]]
+    assert ids_of(listed(to=at[1])) == [second["id"], first["id"]]
+    assert listed(offerCode="ONE").items[0] == third
+    assert invalid_fields(lambda: listed(**{"from": at[2], "to": at[1]})) == ["to"]
+    assert ids_of(listed(offerCode="ONE", limit=1)) == [third["id"]]
+    foreign_token_refused(listed, {"offerCode": "ONE"}, {"offerCode": "TWO"})
+
+
+def test_a_member_s_offer_redemptions_come_with_each_offer_they_reference_once(prog):
+    one, two = offer(prog, "ONE", requiresActivation=True), offer(prog, "TWO", endDate="2026-01-20T09:00:00Z")
+    member, other = prog.member(), prog.member()
+    offers.activate(prog.caller, member, one)
+    made = [use(prog, code, member, redeemedAt=f"2026-01-0{day}T12:00:00Z") for code, day in (("ONE", 3), ("TWO", 4))]
+    made.append(use(prog, "ONE", member, redeemedAt="2026-01-05T12:00:00Z"))
+    use(prog, "TWO", other)
+
+    def mine(who=member, **query):
+        return offer_redemptions.member_redemptions(TENANT, who, MemberRedemptionsQuery.model_validate(query))
+
+    page = mine()
+    assert page.items["redemptions"] == [made[2], made[1], made[0]]  # newest first
+    shown = {item["offerId"]: item for item in page.items["offers"]}
+    assert [item["offerId"] for item in page.items["offers"]] == [one, two]  # once each, in order of first use
+    assert (shown[one]["activated"], shown[one]["activatedAt"]) == (True, "2026-01-07T09:00:00Z")
+    assert (shown[two]["activated"], shown[two]["offerCode"]) == (False, "TWO")
+    assert (shown[one]["daysRemaining"], shown[two]["daysRemaining"]) == (None, 13)  # to its endDate, from now
+    window = mine(startDate="2026-01-04T12:00:00Z", endDate="2026-01-04T12:00:00Z")
+    assert (window.items["redemptions"], [item["offerId"] for item in window.items["offers"]]) == ([made[1]], [two])
+    assert invalid_fields(lambda: mine(startDate="2026-01-05T00:00:00Z", endDate="2026-01-04T00:00:00Z")) == ["endDate"]
+    assert refused(lambda: mine("no-such-member")) == (404, "not_found")
+    assert mine(other).items["redemptions"][0]["memberId"] == other
+    foreign_token_refused(lambda **query: mine(**query), {}, {}, other=lambda **query: mine(other, **query))
+
+
+def test_the_use_a_money_offer_takes_is_its_total_s_and_its_member_s(prog):
+    offer_id = offer(prog, "BOTH", maxRedemptionsPerMember=1, maxRedemptionsTotal=2)
+    member = prog.member()
+    use(prog, "BOTH", member)
+    assert refused(lambda: use(prog, "BOTH", member)) == (409, "offer_limit_reached")
+    assert offers.get_offer(TENANT, offer_id)["redemptionCount"] == 1
+    use(prog, "BOTH", prog.member())
+    assert refused(lambda: use(prog, "BOTH", prog.member())) == (409, "offer_limit_reached")
+
+
+def test_the_offer_s_dates_are_checked_at_the_server_s_time_when_redeemed_at_is_not_given(prog):
+    offer(prog, "NOW", startDate="2026-01-07T09:00:01Z")
+    assert refused(lambda: use(prog, "NOW")) == (409, "offer_not_active")
+    prog.clock.current = datetime(2026, 1, 7, 9, 0, 1, tzinfo=UTC)
+    assert use(prog, "NOW")["redeemedAt"] == "2026-01-07T09:00:01Z"
