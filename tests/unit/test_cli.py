@@ -157,6 +157,7 @@ def _event_file(tmp_path, text):
          "now-and-in-days", "bad-currency", "missing-option", "shards-without-counts", "port-too-high",
          "port-negative"],
 )  # fmt: skip
+@pytest.mark.usefixtures("fresh_table")  # `invoke` seeds the fixture set: on a table another test seeded, a duplicate
 def test_usage_errors_are_one_line_with_exit_status_2(tmp_path, capsys, argv, fragment):
     assert fragment in _one_error_line(capsys, lambda: cli.main(argv(tmp_path)), Exit.USAGE)
 
