@@ -48,6 +48,17 @@ def last_day(interval: str, today: date) -> date:
     return today
 
 
+def first_day(interval: str, today: date) -> date:
+    """The first day of the window of `interval` that `today` is in (a day for 'day')."""
+    if interval == "week":
+        return today - timedelta(days=today.isoweekday() - 1)
+    if interval == "month":
+        return today.replace(day=1)
+    if interval == "year":
+        return today.replace(month=1, day=1)
+    return today
+
+
 @dataclass
 class Member:
     status: str = "active"
@@ -224,6 +235,18 @@ class LedgerModel:
             award = Award(member_id, points, "pending", qualified, due)
         fields["balanceAfter"] = self.after(member)
         return Expect(fields=fields, award=award)
+
+    def window_reset(self, member_id: str, activity_id: str, now: datetime) -> str | None:
+        """The interval of a calendar cap whose window reset for a capped award just granted at `now`: the
+        award is the first of its window and the window before it was full (else None)."""
+        activity = self.activities[activity_id]
+        interval = activity.get("maxAwardFrequencyInterval")
+        if interval in (None, "lifetime"):
+            return None
+        caps = self.members[member_id].caps
+        before = now - timedelta(days=(now.date() - first_day(interval, now.date())).days + 1)
+        full = caps[(activity_id, cap_window(interval, before))] >= activity["maxAwardFrequency"]
+        return interval if full and caps[(activity_id, cap_window(interval, now))] == 1 else None
 
     def deduct(self, member_id: str, points: int) -> Expect:
         member = self.members[member_id]
