@@ -125,13 +125,16 @@ def test_the_operator_raises_and_reads_the_counts_with_the_cli(local_api, tenant
     assert raised["members"]["count"] == raised["due"]["count"] == 32 and raised["transactions"] == {"count": 1}
     cli.main(["tenant", "shards", tenant.tenant_id, "--counters", "8"])
     assert json.loads(capsys.readouterr().out)["counterShards"] == 8
-    for wrong in (["--lists", "16"], ["--counters", "65"], ["--lists", "32", "--counters", "0"], []):
+    for wrong in (["--lists", "16"], ["--counters", "65"], ["--lists", "32", "--counters", "0"]):
         with pytest.raises(SystemExit) as refused:
             cli.main(["tenant", "shards", tenant.tenant_id, *wrong])
         err = capsys.readouterr().err
         assert (
             refused.value.code == Exit.REFUSED and err.startswith("error: validation_error") and err.count("\n") == 1
         ), err
+    with pytest.raises(SystemExit) as refused:  # neither count: a usage error, before any read
+        cli.main(["tenant", "shards", tenant.tenant_id])
+    assert refused.value.code == Exit.USAGE and "--lists, --counters or both" in capsys.readouterr().err
     cli.main(["tenant", "show", tenant.tenant_id])
     shown = json.loads(capsys.readouterr().out)
     assert (shown["listShards"], shown["counterShards"]) == (raised, 8)
