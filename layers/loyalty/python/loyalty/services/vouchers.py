@@ -23,6 +23,8 @@ from loyalty.services import code_pools, offer_limits
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
     from loyalty.repository.records import MemberRecord, OfferRecord, VoucherRecord
 
@@ -185,19 +187,41 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
 
 def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
     """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
-    page = paging.request(tenant_id, f"vouchers:{offer_id}", query.given())
-    items, last = vouchers_db.page(tenant_id, offer_id, query.status, page.limit, page.start)
-    if not items and page.first and store.get(offers_db.offer_key(tenant_id, offer_id)) is None:
-        raise NotFound("The offer does not exist.")
-    return Page([public(item) for item in items], page.next_token(last))
+    return _voucher_page(
+        tenant_id,
+        f"vouchers:{offer_id}",
+        query,
+        lambda status, limit, start: vouchers_db.page(tenant_id, offer_id, status, limit, start),
+        offers_db.offer_key(tenant_id, offer_id),
+        "The offer does not exist.",
+    )
 
 
 def list_member_vouchers(tenant_id: str, member_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
     """The member's wallet: every voucher issued to the member, newest first, `status` a key condition (one Query)."""
-    page = paging.request(tenant_id, f"wallet:{member_id}", query.given())
-    items, last = wallet.page(tenant_id, member_id, query.status, page.limit, page.start)
-    if not items and page.first and store.get(members_db.key(tenant_id, member_id)) is None:
-        raise NotFound("The member does not exist.")
+    return _voucher_page(
+        tenant_id,
+        f"wallet:{member_id}",
+        query,
+        lambda status, limit, start: wallet.page(tenant_id, member_id, status, limit, start),
+        members_db.key(tenant_id, member_id),
+        "The member does not exist.",
+    )
+
+
+def _voucher_page(
+    tenant_id: str,
+    name: str,
+    query: VoucherListQuery,
+    read: Callable[[str | None, int, dict[str, Any] | None], tuple[list[VoucherRecord], dict[str, Any] | None]],
+    owner: store.Key[Any],
+    unknown: str,
+) -> Page[list[dict[str, Any]]]:
+    """A page of vouchers from `read`; an empty first page of an owner (offer, member) that does not exist is a 404."""
+    page = paging.request(tenant_id, name, query.given())
+    items, last = read(query.status, page.limit, page.start)
+    if not items and page.first and store.get(owner) is None:
+        raise NotFound(unknown)
     return Page([public(item) for item in items], page.next_token(last))
 
 
