@@ -256,6 +256,17 @@ def cmd_backfill_wallet(args: argparse.Namespace) -> None:
     _print({tenant_id: vouchers.backfill_wallet(tenant_id) for tenant_id in checked})
 
 
+def cmd_backfill_members(args: argparse.Namespace) -> None:
+    """Give members enrolled before the search and phone/cardId guards existed their entries and guards (idempotent)."""
+    _target()
+    from loyalty.services import members, tenants
+
+    if args.tenant:
+        tenants.require_tenant(args.tenant)
+    checked = [args.tenant] if args.tenant else tenants.list_tenants()
+    _print({tenant_id: members.backfill_members(tenant_id) for tenant_id in checked})
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     """Recompute every balance from the ledger; exit status 1 (Exit.PROBLEMS) if any member disagrees."""
     _target()
@@ -511,6 +522,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--tenant", help="only this tenant (default: every tenant)")
     backfill.set_defaults(run=cmd_backfill_wallet)
+
+    backfill_members = commands.add_parser(
+        "backfill-members",
+        help="write the search entries and phone/cardId guards of members enrolled before GET /members?q= existed",
+        description="Give every member its search entries and a guard for each identifier it has (docs/data-model.md, "
+        '"Member search"). Idempotent: what is right is kept, so running it again writes nothing; a value another '
+        "member's guard holds is reported as a clash.",
+        epilog=TARGET_HELP,
+    )
+    backfill_members.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    backfill_members.set_defaults(run=cmd_backfill_members)
 
     check = commands.add_parser(
         "check",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 # The member's own personal fields (all erased by DELETE /members/{memberId}), in the order a member shows them.
-PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "profileImageUrl")
+PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "cardId", "profileImageUrl")
 MEMBER_FIELDS = ("email", *PROFILE)
 # Personal data copied next to a memberId elsewhere: the name on a voucher.
 COPIED_FIELDS = ("customerName",)

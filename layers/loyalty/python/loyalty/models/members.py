@@ -12,12 +12,20 @@ from loyalty.models.types import (
     Url,
     UtcDateTime,
     client_id,
+    email,
     one_of,
+    phone,
     text,
 )
 
 STATUSES = ("active", "suspended", "erased")
 ExternalId = client_id(description="The merchant's own user id: unique and exact (case-sensitive)")
+CardId = client_id(
+    description="The member's loyalty-card number: unique and exact (case-sensitive)", example="CARD-0042"
+)
+UniquePhone = phone(description="E.164 (+14155550123; %2B for + in a query string): unique in the program")
+# At least one of these identifies a member (POST /members; a PATCH may not clear the last one).
+IDENTIFIERS = ("email", "externalId", "phone", "cardId")
 Name = text(max_len=100)
 Gender = text(max_len=30)
 
@@ -28,20 +36,21 @@ class _Profile(Shape):
     lastName: Name | None = None
     gender: Gender | None = None
     birthdate: Date | None = None
-    phone: Phone | None = None
+    phone: UniquePhone | None = None
+    cardId: CardId | None = None
     profileImageUrl: Url | None = None
 
 
 class _Email(Shape):
-    email: Email
+    email: email(description="Unique in the program, case-insensitive") | None = None
 
 
 class MemberCreate(_Profile, _Email):
-    pass
+    """At least one of email, externalId, phone and cardId (else 400 validation_error); each unique."""
 
 
 class _UpdateEmail(Shape):
-    email: Email = None
+    email: email(description="Unique in the program, case-insensitive") | None = None
 
 
 class MemberUpdate(_Profile, _UpdateEmail):
@@ -72,6 +81,7 @@ class Member(Shape):
     gender: Gender | None
     birthdate: Date | None
     phone: Phone | None
+    cardId: CardId | None
     profileImageUrl: Url | None
     status: one_of(*STATUSES, description="erased: personal data erased; takes no part")
     tier: TierRef | None
@@ -83,8 +93,20 @@ class Member(Shape):
     erasedAt: UtcDateTime | None = None
 
 
+SEARCH_MIN, SEARCH_MAX = 2, 64
+
+
 class MemberListQuery(Paging):
     email: Email = None
     externalId: Id = None
+    phone: phone(description="The member holding this phone (E.164; send + as %2B)") = None
+    cardId: client_id(description="The member holding this loyalty-card number (exact)") = None
+    q: text(
+        min_len=SEARCH_MIN,
+        max_len=SEARCH_MAX,
+        description="Members whose email, last name, first name, externalId, phone or cardId starts with this "
+        "(2-64 characters, case-insensitive), by the matched value then memberId; not with other filters",
+        example="ana",
+    ) = None
     createdFrom: UtcDateTime = None
     createdTo: UtcDateTime = None

@@ -1,4 +1,4 @@
-"""Members: the member item, its email and externalId guards, and its listing item.
+"""Members: the member item, its identifier guards (email, externalId, phone, cardId), and its listing item.
 
 A member's own partition `T#<t>#M#<memberId>` holds the member item (sk MEMBER), its listing item
 (sk LISTING), its point lots (repository.lots), its award counters (repository.awards) and its
@@ -45,11 +45,14 @@ def _caseless(value: str) -> str:
     return value.lower()
 
 
-# The unique fields, each with the tag of its guard and lookup partition and the one normaliser both
-# are built from: email is case-insensitive, externalId exact like every client-chosen id.
+# The unique fields (the member's identifiers), each with the tag of its guard and lookup partition and the
+# one normaliser both are built from: email is case-insensitive; externalId and cardId are exact like every
+# client-chosen id; phone is exact, E.164 being one spelling already (the model refuses any other).
 UNIQUE_FIELDS: dict[str, tuple[str, Callable[[str], str]]] = {
     "email": ("EMAIL", _caseless),
     "externalId": ("EXT", _exact),
+    "phone": ("PHONE", _exact),
+    "cardId": ("CARD", _exact),
 }
 
 
@@ -89,6 +92,12 @@ def claim_guard(guard: store.Key, member_id: str) -> store.TxItem:
     return store.put(
         guard_item(guard, member_id), condition=f"{store.ABSENT} OR memberId = :m", values={":m": member_id}
     )
+
+
+def release_guard(guard: store.Key, member_id: str) -> store.TxItem:
+    """Free a guard the member holds, on condition that it still does (a guard read as held by another
+    member is never released: a phone stored before phones were unique may be another member's)."""
+    return store.delete(guard, condition="memberId = :m", values={":m": member_id})
 
 
 def item(tenant_id: str, member: MemberRecord) -> dict[str, Any]:

@@ -33,6 +33,7 @@ class MemberRecord(TypedDict):
     gender: NotRequired[str | None]
     birthdate: NotRequired[str | None]
     phone: NotRequired[str | None]
+    cardId: NotRequired[str | None]
     profileImageUrl: NotRequired[str | None]
     status: str
     tierOverride: str | None

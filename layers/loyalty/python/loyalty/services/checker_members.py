@@ -1,4 +1,5 @@
-"""The ledger checker's member part: each balance against its ledger and lots, its orders, its unique-field guards."""
+"""The ledger checker's member part: each balance against its ledger and lots, its orders, its identifier guards
+and its search entries."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
+from loyalty.repository import member_search as search_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import store
@@ -104,7 +106,7 @@ def _dangling_lots(member: MemberRecord, lots: list[LotRecord]) -> list[tuple[st
 
 
 def check_guards(tenant_id: str, found: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Each member's email and externalId must be held by a guard that names the member back."""
+    """Each member's identifiers (email, externalId, phone, cardId) must be held by guards naming it back."""
     problems: list[dict[str, Any]] = []
     wanted = [
         (member, name, members_db.guard(tenant_id, name, member[name]))
@@ -122,10 +124,35 @@ def check_guards(tenant_id: str, found: Sequence[Mapping[str, Any]]) -> list[dic
     return problems
 
 
+def check_search(tenant_id: str, found: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each member's search entries must be exactly those its values make (repository.member_search): one
+    per searched value, each with the member's forms and its index keys; none for an erased member."""
+    problems: list[dict[str, Any]] = []
+    stored = search_db.stored(tenant_id, [member["memberId"] for member in found])
+    for member in found:
+        member_id = member["memberId"]
+        expected = {e["field"]: e for e in search_db.entries(tenant_id, member_id, search_db.forms(member))}
+        have = {e["field"]: e for e in stored[member_id]}
+        for field in search_db.SEARCHED:
+            problem = None
+            if field in expected and field not in have:
+                problem = "has no search entry"
+            elif field in have and field not in expected:
+                problem = "has a search entry of a value it does not have"
+            elif field in have and have[field] != expected[field]:
+                problem = "has a search entry that disagrees with it"
+            if problem:
+                problems.append(
+                    {"tenantId": tenant_id, "memberId": member_id, "field": f"search {field}", "problem": problem}
+                )
+    return problems
+
+
 def check_members(tenant_id: str) -> tuple[list[dict[str, Any]], list[str]]:
-    """Every member's problems (balance, lots, orders, then guards), and the tenant's member ids."""
+    """Every member's problems (balance, lots, orders, then guards and search entries), and the tenant's
+    member ids."""
     found = members_db.by_creation(tenant_id).all(limit=500)  # listing entries; the members are read by key
     member_ids = [member["memberId"] for member in found]
     problems = [problem for member_id in member_ids for problem in check_member(tenant_id, member_id)]
-    guarded = check_guards(tenant_id, [m for m in store.get_many(members_db.listed(tenant_id, found)) if m])
-    return problems + guarded, member_ids
+    read = [m for m in store.get_many(members_db.listed(tenant_id, found)) if m] if found else []
+    return problems + check_guards(tenant_id, read) + check_search(tenant_id, read), member_ids
