@@ -23,6 +23,7 @@ ExternalId = client_id(description="The merchant's own user id: unique and exact
 CardId = client_id(
     description="The member's loyalty-card number: unique and exact (case-sensitive)", example="CARD-0042"
 )
+UniqueEmail = email(description="Unique in the program, case-insensitive")
 UniquePhone = phone(description="E.164 (+14155550123; %2B for + in a query string): unique in the program")
 # At least one of these identifies a member (POST /members; a PATCH may not clear the last one).
 IDENTIFIERS = ("email", "externalId", "phone", "cardId")
@@ -42,7 +43,7 @@ class _Profile(Shape):
 
 
 class _Email(Shape):
-    email: email(description="Unique in the program, case-insensitive") | None = None
+    email: UniqueEmail | None = None
 
 
 class MemberCreate(_Profile, _Email):
@@ -50,7 +51,7 @@ class MemberCreate(_Profile, _Email):
 
 
 class _UpdateEmail(Shape):
-    email: email(description="Unique in the program, case-insensitive") | None = None
+    email: UniqueEmail | None = None
 
 
 class MemberUpdate(_Profile, _UpdateEmail):
@@ -94,12 +95,13 @@ class Member(Shape):
 
 
 SEARCH_MIN, SEARCH_MAX = 2, 64
+LookedUpPhone = phone(description="The member holding this phone (E.164; send + as %2B)")
 
 
 class MemberListQuery(Paging):
     email: Email = None
     externalId: Id = None
-    phone: phone(description="The member holding this phone (E.164; send + as %2B)") = None
+    phone: LookedUpPhone = None
     cardId: client_id(description="The member holding this loyalty-card number (exact)") = None
     q: text(
         min_len=SEARCH_MIN,
