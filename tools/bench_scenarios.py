@@ -56,9 +56,8 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     def seed_members() -> str:
         member_id = ""
         for i in range(members):
-            answer = gateway.handle(
-                "POST", f"/{STAGE}/members", "", headers, json.dumps({"email": f"m{i}@x.io"}).encode()
-            )
+            body = {"email": f"m{i}@x.io", "phone": f"+1555{i:07d}"}  # search entries: m…, +1… (q rows)
+            answer = gateway.handle("POST", f"/{STAGE}/members", "", headers, json.dumps(body).encode())
             member_id = json.loads(answer.body)["data"]["memberId"]
         return member_id
 
@@ -98,6 +97,9 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield ("GET /members/{id}", call("GET", f"/members/{member_id}", cold=False))
     yield ("GET /members (page of 25)", call("GET", "/members", cold=False))
     yield ("GET /members?email=", call("GET", "/members?email=m1@x.io", cold=False))
+    # members by any identifier (issue 23 item 1): a guard lookup; a prefix search (six Queries + a BatchGetItem)
+    yield ("GET /members?phone=", call("GET", "/members?phone=%2B15550000001", cold=False))
+    yield ("GET /members?q= (page of 25)", call("GET", "/members?q=m1", cold=False))
     yield ("PATCH /members/{id}", call("PATCH", f"/members/{member_id}", '{"firstName": "Bo"}', cold=False))
     m = f"/members/{member_id}"
     yield ("POST /members/{id}/awards (settings cached)", call("POST", f"{m}/awards", award, cold=False))

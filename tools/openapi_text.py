@@ -47,7 +47,12 @@ OPERATIONS: dict[str, Words] = {
         ("member_exists",),
     ),
     "list_members": Words(
-        f"Members, newest first; filters `email`, `externalId`, `createdFrom`, `createdTo`. {_PAGED}"
+        "Members, newest first, filtered by `createdFrom`, `createdTo`. By an identifier (`email`, `externalId`, "
+        "`phone` with `+` sent as `%2B`, `cardId`): the one member holding it (all of them, if several are given), "
+        "found right after the write. By `q` (2-64 characters, no other filter): members whose email, last name, "
+        "first name, externalId, phone or cardId starts with `q`, any case, ordered by the matched value then "
+        "`memberId`, each once (under the first of those fields it matches); a page may hold fewer than `limit` "
+        f"members and still have a `nextToken`. {_PAGED}"
     ),
     "get_member": Words("One member with its balance and tier."),
     "update_member": Words(
@@ -58,7 +63,8 @@ OPERATIONS: dict[str, Words] = {
     ),
     "erase_member": Words(
         "Erases the member's personal data (name, email, phone, ...) and keeps the ledger, so the program's "
-        "totals stay true; the email becomes free. Erasing again answers the erased member."
+        "totals stay true; its email, externalId, phone and cardId become free and it leaves the search (`q`). "
+        "Erasing again answers the erased member."
     ),
     "get_member_summary": Words(
         "The member's balance, tier with `nextTier` and `pointsToNextTier`, the `expirationSchedule` of its "

@@ -1,4 +1,4 @@
-"""POST /members: enrol a member (email and externalId unique in the program)."""
+"""POST /members: enrol a member (one identifier at least: email, externalId, phone, cardId; each unique)."""
 
 from typing import Any
 

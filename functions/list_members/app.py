@@ -1,4 +1,4 @@
-"""GET /members: members newest first, by email, externalId or creation range."""
+"""GET /members: members newest first (creation range), by an identifier, or by the prefix search `q`."""
 
 from typing import Any
 

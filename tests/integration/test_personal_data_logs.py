@@ -9,7 +9,8 @@ from tests.support.personal import PROFILE, UPDATED, captured_logs, enrol, leaks
 from tests.support.vouchers import issued, offer
 
 COUPON, POOLED = "CPN-ZQ-00017", "VCH-ZQ-00042"
-OTHER = {"email": "zq.other@example.org", "externalId": "ext-zq-other"}  # a second member's unique values
+# a second member's unique values (its phone too: phones are unique, PROFILE's is the first member's)
+OTHER = {"email": "zq.other@example.org", "externalId": "ext-zq-other", "phone": "+15550100001"}
 
 
 def _faults(monkeypatch, throttled: int, condition_failed: int):

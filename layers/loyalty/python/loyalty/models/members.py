@@ -102,7 +102,7 @@ class MemberListQuery(Paging):
     email: Email = None
     externalId: Id = None
     phone: LookedUpPhone = None
-    cardId: client_id(description="The member holding this loyalty-card number (exact)") = None
+    cardId: client_id(description="The member holding this loyalty-card number (exact)", example="CARD-0042") = None
     q: text(
         min_len=SEARCH_MIN,
         max_len=SEARCH_MAX,

@@ -56,6 +56,10 @@ UNIQUE_FIELDS: dict[str, tuple[str, Callable[[str], str]]] = {
 }
 
 
+# The identifiers the listing item carries index entries for (phone and cardId have their guards only).
+LISTED = ("email", "externalId")
+
+
 def unique_form(field: str, value: str) -> str:
     """A unique field's value as its guard and its index see it: equal forms are the same value."""
     return UNIQUE_FIELDS[field][1](value)

@@ -206,18 +206,18 @@ def update_member(caller: Caller, member_id: str, body: MemberUpdate) -> dict[st
         _identified(updated)
         items: list[store.TxItem] = [store.put_versioned(members_db.item(tenant_id, updated), member["version"])]
         claimed: dict[int, str] = {}  # the position of each guard claimed in the transaction: its field
-        moved = False
+        relist = False
         for name in members_db.UNIQUE_FIELDS:
             old, new = fields.get(name), changes.get(name, fields.get(name))
             if (old and members_db.unique_form(name, old)) == (new and members_db.unique_form(name, new)):
                 continue  # the same value to its guard (an email changing case only): the guard stays
-            moved = True
+            relist = relist or name in members_db.LISTED
             if new:
                 claimed[len(items)] = name
                 items.append(members_db.claim_guard(members_db.guard(tenant_id, name, new), member_id))
             if old:
                 items += _released(tenant_id, member_id, name, old)
-        if moved:  # an identifier changed: so do the member's listing entries
+        if relist:  # the email or externalId changed: so do the member's listing entries
             items.append(members_db.relisting(tenant_id, updated))
         items += search_db.rewrite(tenant_id, member_id, search_db.forms(member), search_db.forms(updated))
         try:
