@@ -203,6 +203,20 @@ def test_paging_a_larger_search_shows_every_member_once_in_order(tenant):
     assert_ledger_clean(tenant.tenant_id)
 
 
+def test_a_page_goes_no_further_than_every_field_has_read(tenant):
+    """Two members found by email have last names that sort first ("paa", "pab": passed over, they show
+    under their emails); a page of 2 reads those two last names and must stop there, or the member found
+    by its last name "pac" (not read yet) would be passed by a page ending at "pad" or later."""
+    x = enrol(tenant.integration, email="pax@example.com", lastName="Paa")["memberId"]
+    y = enrol(tenant.integration, email="pay@example.com", lastName="Pab")["memberId"]
+    v = enrol(tenant.integration, externalId="v-1", lastName="Pac")["memberId"]
+    u = enrol(tenant.integration, externalId="u-1", firstName="Pad")["memberId"]
+    expected = [v, u, x, y]
+    assert search(tenant.read, "pa") == expected
+    for limit in (1, 2, 3):
+        assert walk(tenant.read, "/members?q=pa", limit)[0] == expected, limit
+
+
 def test_a_bad_q_is_a_400(tenant):
     enrol(tenant.integration, email="ab@example.com")
     for query in ("q=a", "q=" + "a" * 65, "q=", "q=ab&email=ab@example.com", "q=ab&createdFrom=2026-01-01T00:00:00Z"):
