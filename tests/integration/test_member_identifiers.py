@@ -298,6 +298,19 @@ def test_ten_concurrent_enrolments_with_one_phone_make_one_member(local_api, ten
     assert_ledger_clean(tenant.tenant_id)
 
 
+def test_ten_members_patched_at_once_to_one_card_id_leave_it_to_one(local_api, tenant):
+    made = [enrol(tenant.integration, email=f"p{i}@example.com", cardId=f"OWN-{i}")["memberId"] for i in range(10)]
+    replies = at_once(local_api, 10, lambda i: tenant.integration.patch(f"/members/{made[i]}", {"cardId": "SHARED-1"}))
+    assert sorted(reply.status for reply in replies) == [200] + [409] * 9, [reply.text for reply in replies]
+    (winner,) = [made[i] for i, reply in enumerate(replies) if reply.status == 200]
+    assert ids(tenant.read.get("/members?cardId=SHARED-1")) == [winner]
+    losers = [i for i, reply in enumerate(replies) if reply.status == 409]
+    for i in losers:  # each loser kept its own card (and its guard)
+        assert ids(tenant.read.get(f"/members?cardId=OWN-{i}")) == [made[i]]
+    assert search(tenant.read, "shared") == [winner]
+    assert_ledger_clean(tenant.tenant_id)
+
+
 def test_the_checker_sees_a_lost_or_stale_search_entry_or_guard(tenant):
     m = enrol(tenant.integration, email="check@example.com", phone="+14155550400", firstName="Chuck")["memberId"]
     assert_ledger_clean(tenant.tenant_id)
