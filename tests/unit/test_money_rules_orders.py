@@ -1,11 +1,11 @@
 """Exact amounts, codes and records of orders and returns, the points book, awards and reward redemptions (§4 to §7)."""
 
 import pytest
-from loyalty.models.ledger import AwardCreate
 from loyalty.models.members import MemberUpdate
 from loyalty.models.orders import OrderListQuery
 from loyalty.repository import ledger as ledger_db
-from loyalty.services import awards, members, orders, transactions
+from loyalty.results import Answer
+from loyalty.services import members, orders, transactions
 
 from tests.support.money import TENANT, book, foreign_token_refused, give_back, order, refused
 
@@ -88,13 +88,37 @@ def test_an_order_earns_within_the_sale_activity_s_cap_and_only_while_it_is_acti
     assert prog.balance(member)["available"] == 10
 
 
-def test_an_order_id_that_earned_through_the_sale_activity_by_an_award_is_a_duplicate(prog):
+def test_an_award_through_the_sale_activity_records_its_order_and_posting_it_again_is_a_replay_or_a_duplicate(prog):
     sale(prog)
     member = prog.member()
-    body = AwardCreate.model_validate({"activityId": "sale", "points": 4, "orderId": "o-1"})
-    awards.award(prog.caller, member, body)
-    assert refused(lambda: order(prog, member, "o-1", "4.00")) == (409, "duplicate")
-    assert refused(lambda: orders.get_order(TENANT, "o-1")) == (404, "not_found")
+    made = prog.award(member, "sale", points=4, orderId="o-1")
+    recorded = orders.get_order(TENANT, "o-1")
+    assert recorded == {
+        "orderId": "o-1",
+        "memberId": member,
+        "currency": "USD",
+        "subtotal": None,
+        "total": "4.00",
+        "items": [],
+        "orderedAt": "2026-01-07T09:00:00Z",
+        "channel": "online",
+        "pointsAwarded": 4,
+        "pointsReturned": 0,
+        "returnedAmount": "0.00",
+        "transactionIds": [made["transactionId"]],
+        "createdAt": "2026-01-07T09:00:00Z",
+        "updatedAt": "2026-01-07T09:00:00Z",
+    }
+    for same in ({}, {"currency": "USD", "channel": "online", "orderedAt": "2026-01-07T09:00:00Z", "items": []}):
+        assert order(prog, member, "o-1", "4.00", **same) == Answer(recorded, 200)
+    assert order(prog, member, "o-1", "4") == Answer(recorded, 200)  # the same amount
+    for other in ({"total": "5.00"}, {"currency": "EUR"}, {"subtotal": "4.00"}, {"channel": "mobile"}):
+        assert refused(lambda other=other: order(prog, member, "o-1", **{"total": "4.00", **other})) == (
+            409,
+            "duplicate",
+        )
+    assert refused(lambda: order(prog, prog.member(), "o-1", "4.00")) == (409, "duplicate")
+    assert orders.get_order(TENANT, "o-1") == recorded
     assert prog.balance(member)["available"] == 4
 
 
@@ -121,44 +145,46 @@ def test_a_return_answers_its_share_its_moves_and_the_order_as_it_is_after_it(pr
     member = prog.member()
     made = order(prog, member, "o-1", "10.99")  # 10 points
     prog.clock.advance(hours=1)
-    first = give_back(prog, "o-1", returnedAmount="5.00")  # floor(10 * 5.00 / 10.99) = 4
+    first = give_back(prog, "o-1", returnedAmount="1.00")  # 9.99 left keeps 9: 1 back (seed 001)
     assert {k: v for k, v in first.items() if k not in {"returnId", "transactionId", "order"}} == {
         "orderId": "o-1",
         "memberId": member,
-        "returnedAmount": "5.00",
-        "points": 4,
+        "returnedAmount": "1.00",
+        "points": 1,
         "cancelledPendingPoints": 0,
-        "deductedPoints": 4,
+        "deductedPoints": 1,
         "deficitPoints": 0,
         "createdAt": "2026-01-07T10:00:00Z",
     }
     assert first["order"] == {
         **made,
-        "pointsReturned": 4,
-        "returnedAmount": "5.00",
+        "pointsReturned": 1,
+        "returnedAmount": "1.00",
         "transactionIds": [*made["transactionIds"], first["transactionId"]],
         "updatedAt": "2026-01-07T10:00:00Z",
     }
     assert orders.get_order(TENANT, "o-1") == first["order"]
     entry = transactions.get_transaction(TENANT, first["transactionId"])
-    assert (entry["type"], entry["status"], entry["points"], entry["orderId"]) == ("return", "approved", 4, "o-1")
+    assert (entry["type"], entry["status"], entry["points"], entry["orderId"]) == ("return", "approved", 1, "o-1")
     assert (entry["reason"], entry["deficitPoints"], entry["balanceAfter"]) == (
         "order return",
         0,
-        {"available": 6, "pending": 0},
+        {"available": 9, "pending": 0},
     )
     award = transactions.get_transaction(TENANT, made["transactionIds"][0])
-    assert (award["status"], award["returnedPoints"], award["cancelledPoints"]) == ("approved", 4, 0)
-    second = give_back(prog, "o-1", returnedAmount="5.00")  # cumulative 10.00: floor(9.099) = 9, less the 4
-    assert (second["points"], second["deductedPoints"]) == (5, 5)
+    assert (award["status"], award["returnedPoints"], award["cancelledPoints"]) == ("approved", 1, 0)
+    second = give_back(prog, "o-1", returnedAmount="1.00")  # 8.99 left keeps 8: 1 more, not 2
+    assert (second["points"], second["deductedPoints"]) == (1, 1)
     assert second["returnId"] != first["returnId"]
-    last = give_back(prog, "o-1")  # the 0.99 left completes the order: all 10
-    assert (last["points"], last["returnedAmount"], last["order"]["returnedAmount"]) == (1, "0.99", "10.99")
+    third = give_back(prog, "o-1", returnedAmount="5.00")  # 3.99 left keeps 3: 10 - 3 - 2 = 5
+    assert (third["points"], third["order"]["pointsReturned"]) == (5, 7)
+    last = give_back(prog, "o-1")  # the 3.99 left completes the order: all 10
+    assert (last["points"], last["returnedAmount"], last["order"]["returnedAmount"]) == (3, "3.99", "10.99")
     assert last["order"]["transactionIds"] == [
         *made["transactionIds"],
-        *(r["transactionId"] for r in (first, second, last)),
+        *(r["transactionId"] for r in (first, second, third, last)),
     ]
-    assert transactions.get_transaction(TENANT, made["transactionIds"][0])["returnedPoints"] == 10  # 4 + 5 + 1
+    assert transactions.get_transaction(TENANT, made["transactionIds"][0])["returnedPoints"] == 10  # 1 + 1 + 5 + 3
     assert prog.balance(member) == book()
     assert refused(lambda: give_back(prog, "no-such-order")) == (404, "not_found")
 
@@ -244,15 +270,15 @@ def test_a_return_transaction_records_the_points_already_spent_as_its_deficit(pr
 def test_a_return_worth_no_point_moves_nothing_and_one_worth_a_point_moves_exactly_one(prog, approval):
     sale(prog, approvalMethod=approval)
     member = prog.member()
-    (transaction_id,) = order(prog, member, "o-1", "20.00")["transactionIds"]
+    (transaction_id,) = order(prog, member, "o-1", "20.50")["transactionIds"]  # 20 points
     before = members.get_member(TENANT, member)
     prog.clock.advance(hours=1)
-    nothing = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 0.50 / 20.00) = 0
+    nothing = give_back(prog, "o-1", returnedAmount="0.50")  # 20.00 left keeps all 20
     assert (nothing["points"], nothing["cancelledPendingPoints"], nothing["deductedPoints"]) == (0, 0, 0)
     assert members.get_member(TENANT, member) == before  # not even its updatedAt
     award = transactions.get_transaction(TENANT, transaction_id)
     assert (award["cancelledPoints"], award["returnedPoints"]) == (0, 0)
-    one = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 1.00 / 20.00) = 1
+    one = give_back(prog, "o-1", returnedAmount="0.50")  # 19.50 left keeps 19: 1 back
     assert (one["points"], one["cancelledPendingPoints"] + one["deductedPoints"]) == (1, 1)
     award = transactions.get_transaction(TENANT, transaction_id)
     assert award["cancelledPoints" if approval == "manual" else "returnedPoints"] == 1

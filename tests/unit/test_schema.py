@@ -210,7 +210,9 @@ def test_a_time_without_an_offset_is_utc_whatever_the_local_zone(local_time_far_
     assert given(Sample, {"id": "x", "when": text})["when"] == "2019-03-22T09:39:25Z"
 
 
-@pytest.mark.parametrize("text", ["1969-12-31T23:59:59", "2019-03-22T09:39", "2019-03-22T24:00:00", "2019-03-22T09:39:25+"])
+@pytest.mark.parametrize(
+    "text", ["1969-12-31T23:59:59", "2019-03-22T09:39", "2019-03-22T24:00:00", "2019-03-22T09:39:25+"]
+)
 def test_a_time_without_an_offset_keeps_the_other_rules(text):
     assert "when" in problems({"id": "x", "when": text})
 
