@@ -183,6 +183,8 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         )
         if data is not None and expect.award is not None:
             self.model.awards[data["transactionId"]] = expect.award
+        if data is not None and expect.order_id:  # recorded or joined the order (§10)
+            self.model.orders[expect.order_id].awards.append(data["transactionId"])
         if data is not None and (interval := self.model.window_reset(member_id, body["activityId"], now)):
             self.succeeded(f"window_reset_{interval}")
         return data
@@ -271,7 +273,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         if expect.award is not None:
             assert len(data["transactionIds"]) == 1, data
             self.model.awards[data["transactionIds"][0]] = expect.award
-            self.model.orders[order_id].award = data["transactionIds"][0]
+            self.model.orders[order_id].awards.append(data["transactionIds"][0])
         return order_id
 
     @precondition(lambda self: self.model.orders)
@@ -299,9 +301,10 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         """An order whose points are approved at once, maybe spent, then returned: the return deducts
         points, and what was spent already becomes a deficit."""
         order_id = self._order(m, cents, False)
-        award = order_id and self.model.orders[order_id].award
-        if not award:
+        awards = self.model.orders[order_id].awards if order_id else []
+        if not awards:
             return
+        (award,) = awards
         self.decide(award, approve=True)
         member_id = self.members[m]
         available = self.model.members[member_id].balance["available"]

@@ -24,13 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, currencies
 from loyalty.errors import Conflict
+from loyalty.models.orders import MAX_AWARDS
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from loyalty.repository.records import TransactionRecord
-
-MAX_AWARDS = 10  # awards (activities) on one order: its transactions are these and at most MAX_RETURNS returns
 
 
 def earning(activity: dict[str, Any], base: Decimal | int | None, points: int) -> dict[str, Any]:
