@@ -99,7 +99,7 @@ MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps an
 # window_reset_year (1) and expire_at_edge (0 since the clock rule steps to window edges): to be steered.
 # Award orders (§10: a sale award with an orderId records an order, which returns then draw) changed the
 # derandomized run: redeem_coupon fell to 13 (floor 6 until re-steered) and window_reset_week to 0 (no floor
-# until re-steered; tests/unit/test_award_windows.py and the offers machine still cover week windows).
+# until re-steered; test_money_rules.py, test_award_windows.py and integration/test_ledger.py cover week windows).
 FLOORS = {
     "award": 51,
     "award_pending": 23,
