@@ -1,4 +1,5 @@
-"""Orders and returns over the local API: earn once through the sale activity, claw back in proportion."""
+"""Orders and returns over the local API: earn once through the sale activity; a return takes back what the
+returned value earned, the member keeping what the remaining value earns (§10)."""
 
 import pytest
 
@@ -37,25 +38,28 @@ def test_an_order_needs_a_sale_activity_and_earns_through_it_once(tenant):
     assert tenant.read.get("/orders/o-2").data["orderedAt"] == "2026-01-01T08:00:00Z"
     already = tenant.integration.post(f"/members/{m}/awards", {"activityId": "sale", "points": 5, "orderId": "o-3"})
     assert already.status == 201
-    assert order(tenant, m, "o-3", "5.00").code == "duplicate"  # o-3 earned through the sale activity already
+    # the award recorded o-3 (§10): the same order again is a replay, other data a duplicate
+    assert order(tenant, m, "o-3", "5.00").status == 200
+    assert order(tenant, m, "o-3", "6.00").code == "duplicate"
     assert order(tenant, "01ARZ3NDEKTSV4RRFFQ69G5FAV", "o-4", "5.00").status == 404
     assert tenant.read.get("/orders/nope").status == 404
     assert_ledger_clean(tenant.tenant_id)
 
 
-def test_partial_returns_are_proportional_and_never_exceed_the_order(tenant):
+def test_partial_returns_keep_what_the_rest_earns_and_never_exceed_the_order(tenant):
     sale_program(tenant)
     m = member(tenant.integration, "b@example.com")
     order(tenant, m, "o-1", "100.00")  # 200 points
     first = give_back(tenant, "o-1", "33.33")
     assert first.status == 201, first.text
-    assert (first.data["points"], first.data["deductedPoints"], first.data["deficitPoints"]) == (66, 66, 0)
+    # 66.67 left earns floor(133.34) = 133: 67 back
+    assert (first.data["points"], first.data["deductedPoints"], first.data["deficitPoints"]) == (67, 67, 0)
     assert first.data["order"]["returnedAmount"] == "33.33"
     assert give_back(tenant, "o-1", "70.00").status == 400  # only 66.67 is left
     second = give_back(tenant, "o-1", "33.33").data
-    assert second["points"] == 67  # floor(200 * 66.66 / 100) = 133 in all
+    assert second["points"] == 67  # 33.34 left earns floor(66.68) = 66: 200 - 66 - 67
     rest = give_back(tenant, "o-1").data  # the rest, in full
-    assert rest["returnedAmount"] == "33.34" and rest["points"] == 67
+    assert rest["returnedAmount"] == "33.34" and rest["points"] == 66
     assert rest["order"]["pointsReturned"] == 200 and len(rest["order"]["transactionIds"]) == 4
     done = give_back(tenant, "o-1")
     assert done.status == 409 and done.code == "invalid_state"

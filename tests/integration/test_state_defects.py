@@ -249,4 +249,5 @@ def test_the_checker_reports_guards_and_orders_that_do_not_name_each_other(tenan
         (m, "email"): "has no guard",
         (m, "externalId"): f"has the guard of member {other}",
         (m, "transactionIds"): "order o-1 names transaction 01NOTATRANSACTION000000000, which is not its own",
+        (m, "pointsAwarded"): "order o-1: 3, its awards 0",
     }, found

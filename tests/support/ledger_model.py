@@ -3,8 +3,10 @@
 It knows the rules from the contract and the services, written out again without their code: per
 member balances and lots (spent first-to-expire, expired by the day after their last day), activity
 caps in UTC calendar windows (day, ISO week, month, year) or the lifetime, pending awards and their
-approval (by hand or when due), orders earning once and returns taking points back in proportion
-(pending points first, then approved ones, a shortfall as a deficit), reward redemptions with
+approval (by hand or when due), orders earning once (recorded by POST /orders or by an award with an
+orderId through a multiplier activity, other such awards joining it) and returns taking back what the
+returned value earned, the member keeping what the rest of the order earns (contract §10; pending points
+first, then approved ones, a shortfall as a deficit), reward redemptions with
 per-member holds and a code pool, refunds. Each method says what a call must answer (`Expect`):
 a refusal code, or "ok" with the exact amounts, and applies the change to the model if it succeeds.
 """
@@ -85,7 +87,8 @@ class Order:
     member_id: str
     total: int  # cents
     awarded: int
-    award: str | None = None
+    awards: list[str] = field(default_factory=list)  # the transactionIds of its awards
+    earned: list[Fraction] = field(default_factory=list)  # each award's base * multiplier, before the floor
     returned_cents: int = 0
     returned_points: int = 0
     returns: int = 0
@@ -106,6 +109,7 @@ class Expect:
     code: str = OK
     fields: dict[str, Any] = field(default_factory=dict)
     award: Award | None = None
+    order_id: str | None = None  # the order the new award joins (its transactionId is learnt from the answer)
 
 
 def _iso(moment: datetime) -> str:
@@ -212,7 +216,20 @@ class LedgerModel:
             return Expect("frequency_limit_reached")
         if order_id and (activity_id, order_id) in self.earned_once:
             return Expect("duplicate")
-        return self._grant(member_id, activity_id, amount, order_id, now)
+        if not order_id or activity.get("type") != "multiplier":
+            return self._grant(member_id, activity_id, amount, order_id, now)
+        assert points is not None
+        order = self.orders.get(order_id) or Order(member_id, points * 100, 0)
+        if order.member_id != member_id:
+            return Expect("duplicate")
+        if order.returns or len(order.earned) >= 10:
+            return Expect("invalid_state")
+        self.orders[order_id] = order
+        order.awarded += amount
+        order.earned.append(Fraction(points) * Fraction(str(activity["multiplier"])))
+        expect = self._grant(member_id, activity_id, amount, order_id, now)
+        expect.order_id = order_id
+        return expect
 
     def _grant(self, member_id: str, activity_id: str, points: int, order_id: str | None, now: datetime) -> Expect:
         member, activity = self.members[member_id], self.activities[activity_id]
@@ -312,7 +329,8 @@ class LedgerModel:
         member = self.members[member_id]
         if member.status == "erased":
             return Expect("invalid_state")
-        points = floor(Fraction(cents, 100) * Fraction(str(self.activities[sale_id]["multiplier"])))
+        earned = Fraction(cents, 100) * Fraction(str(self.activities[sale_id]["multiplier"]))
+        points = floor(earned)
         expect = Expect(fields={"pointsAwarded": points, "pointsReturned": 0, "memberId": member_id})
         if points > 0:
             cap = self.cap_of(sale_id, now)
@@ -323,7 +341,7 @@ class LedgerModel:
             if (sale_id, order_id) in self.earned_once:
                 return Expect("duplicate")
             expect.award = self._grant(member_id, sale_id, points, order_id, now).award
-        self.orders[order_id] = Order(member_id, cents, points)
+        self.orders[order_id] = Order(member_id, cents, points, earned=[earned])
         return expect
 
     def order_left(self, order_id: str) -> int:
@@ -339,26 +357,30 @@ class LedgerModel:
         if amount > left:
             return Expect("validation_error")
         cumulative = order.returned_cents + amount
-        target = order.awarded if cumulative >= order.total else order.awarded * cumulative // order.total
-        points = wanted = target - order.returned_points
+        left = order.total - cumulative  # what the member keeps is what this earns, each award by its formula
+        kept = sum(floor(earned * left / order.total) for earned in order.earned) if left > 0 else 0
+        points = wanted = order.awarded - kept - order.returned_points
         cancelled = deducted = deficit = 0
-        award = self.awards.get(order.award or "")
+        awards = [award for award in map(self.awards.get, order.awards) if award is not None]
         member = self.members[order.member_id]
-        if award is not None and award.status == "pending":
-            cancelled = max(0, min(wanted, award.points - award.cancelled))
-            member.balance["pending"] -= cancelled
-            award.cancelled += cancelled
-            if cancelled and award.cancelled == award.points:
+        for award in [award for award in awards if award.status == "pending"]:
+            cancelling = max(0, min(wanted, award.points - award.cancelled))
+            member.balance["pending"] -= cancelling
+            award.cancelled += cancelling
+            if cancelling and award.cancelled == award.points:
                 award.status = "rejected"
-            wanted -= cancelled
-        elif award is not None and award.status in ("approved", "auto_approved"):
+            wanted -= cancelling
+            cancelled += cancelling
+        for award in [award for award in awards if award.status in ("approved", "auto_approved")]:
             taking = max(0, min(wanted, award.points - award.cancelled - award.returned))
-            deducted = min(taking, member.balance["available"])
-            self._consume(member, deducted)
-            deficit = taking - deducted
+            taken = min(taking, member.balance["available"])
+            self._consume(member, taken)
+            deficit += taking - taken
+            deducted += taken
             member.balance["lifetime"] -= taking
             member.balance["qualified"] -= taking if award.qualified else 0
             award.returned += taking
+            wanted -= taking
         order.returned_cents, order.returned_points = cumulative, order.returned_points + points
         order.returns += 1
         return Expect(

@@ -1,11 +1,13 @@
 """Exact amounts, codes and records of orders and returns, the points book, awards and reward redemptions (§4 to §7)."""
 
 import pytest
-from loyalty.models.ledger import AwardCreate
 from loyalty.models.members import MemberUpdate
 from loyalty.models.orders import OrderListQuery
 from loyalty.repository import ledger as ledger_db
-from loyalty.services import awards, members, orders, transactions
+from loyalty.repository import orders as orders_db
+from loyalty.repository import store
+from loyalty.results import Answer
+from loyalty.services import members, orders, transactions
 
 from tests.support.money import TENANT, book, foreign_token_refused, give_back, order, refused
 
@@ -88,13 +90,37 @@ def test_an_order_earns_within_the_sale_activity_s_cap_and_only_while_it_is_acti
     assert prog.balance(member)["available"] == 10
 
 
-def test_an_order_id_that_earned_through_the_sale_activity_by_an_award_is_a_duplicate(prog):
+def test_an_award_through_the_sale_activity_records_its_order_and_posting_it_again_is_a_replay_or_a_duplicate(prog):
     sale(prog)
     member = prog.member()
-    body = AwardCreate.model_validate({"activityId": "sale", "points": 4, "orderId": "o-1"})
-    awards.award(prog.caller, member, body)
-    assert refused(lambda: order(prog, member, "o-1", "4.00")) == (409, "duplicate")
-    assert refused(lambda: orders.get_order(TENANT, "o-1")) == (404, "not_found")
+    made = prog.award(member, "sale", points=4, orderId="o-1")
+    recorded = orders.get_order(TENANT, "o-1")
+    assert recorded == {
+        "orderId": "o-1",
+        "memberId": member,
+        "currency": "USD",
+        "subtotal": None,
+        "total": "4.00",
+        "items": [],
+        "orderedAt": "2026-01-07T09:00:00Z",
+        "channel": "online",
+        "pointsAwarded": 4,
+        "pointsReturned": 0,
+        "returnedAmount": "0.00",
+        "transactionIds": [made["transactionId"]],
+        "createdAt": "2026-01-07T09:00:00Z",
+        "updatedAt": "2026-01-07T09:00:00Z",
+    }
+    for same in ({}, {"currency": "USD", "channel": "online", "orderedAt": "2026-01-07T09:00:00Z", "items": []}):
+        assert order(prog, member, "o-1", "4.00", **same) == Answer(recorded, 200)
+    assert order(prog, member, "o-1", "4") == Answer(recorded, 200)  # the same amount
+    for other in ({"total": "5.00"}, {"currency": "EUR"}, {"subtotal": "4.00"}, {"channel": "mobile"}):
+        assert refused(lambda other=other: order(prog, member, "o-1", **{"total": "4.00", **other})) == (
+            409,
+            "duplicate",
+        )
+    assert refused(lambda: order(prog, prog.member(), "o-1", "4.00")) == (409, "duplicate")
+    assert orders.get_order(TENANT, "o-1") == recorded
     assert prog.balance(member)["available"] == 4
 
 
@@ -121,44 +147,46 @@ def test_a_return_answers_its_share_its_moves_and_the_order_as_it_is_after_it(pr
     member = prog.member()
     made = order(prog, member, "o-1", "10.99")  # 10 points
     prog.clock.advance(hours=1)
-    first = give_back(prog, "o-1", returnedAmount="5.00")  # floor(10 * 5.00 / 10.99) = 4
+    first = give_back(prog, "o-1", returnedAmount="1.00")  # 9.99 left keeps 9: 1 back (seed 001)
     assert {k: v for k, v in first.items() if k not in {"returnId", "transactionId", "order"}} == {
         "orderId": "o-1",
         "memberId": member,
-        "returnedAmount": "5.00",
-        "points": 4,
+        "returnedAmount": "1.00",
+        "points": 1,
         "cancelledPendingPoints": 0,
-        "deductedPoints": 4,
+        "deductedPoints": 1,
         "deficitPoints": 0,
         "createdAt": "2026-01-07T10:00:00Z",
     }
     assert first["order"] == {
         **made,
-        "pointsReturned": 4,
-        "returnedAmount": "5.00",
+        "pointsReturned": 1,
+        "returnedAmount": "1.00",
         "transactionIds": [*made["transactionIds"], first["transactionId"]],
         "updatedAt": "2026-01-07T10:00:00Z",
     }
     assert orders.get_order(TENANT, "o-1") == first["order"]
     entry = transactions.get_transaction(TENANT, first["transactionId"])
-    assert (entry["type"], entry["status"], entry["points"], entry["orderId"]) == ("return", "approved", 4, "o-1")
+    assert (entry["type"], entry["status"], entry["points"], entry["orderId"]) == ("return", "approved", 1, "o-1")
     assert (entry["reason"], entry["deficitPoints"], entry["balanceAfter"]) == (
         "order return",
         0,
-        {"available": 6, "pending": 0},
+        {"available": 9, "pending": 0},
     )
     award = transactions.get_transaction(TENANT, made["transactionIds"][0])
-    assert (award["status"], award["returnedPoints"], award["cancelledPoints"]) == ("approved", 4, 0)
-    second = give_back(prog, "o-1", returnedAmount="5.00")  # cumulative 10.00: floor(9.099) = 9, less the 4
-    assert (second["points"], second["deductedPoints"]) == (5, 5)
+    assert (award["status"], award["returnedPoints"], award["cancelledPoints"]) == ("approved", 1, 0)
+    second = give_back(prog, "o-1", returnedAmount="1.00")  # 8.99 left keeps 8: 1 more, not 2
+    assert (second["points"], second["deductedPoints"]) == (1, 1)
     assert second["returnId"] != first["returnId"]
-    last = give_back(prog, "o-1")  # the 0.99 left completes the order: all 10
-    assert (last["points"], last["returnedAmount"], last["order"]["returnedAmount"]) == (1, "0.99", "10.99")
+    third = give_back(prog, "o-1", returnedAmount="5.00")  # 3.99 left keeps 3: 10 - 3 - 2 = 5
+    assert (third["points"], third["order"]["pointsReturned"]) == (5, 7)
+    last = give_back(prog, "o-1")  # the 3.99 left completes the order: all 10
+    assert (last["points"], last["returnedAmount"], last["order"]["returnedAmount"]) == (3, "3.99", "10.99")
     assert last["order"]["transactionIds"] == [
         *made["transactionIds"],
-        *(r["transactionId"] for r in (first, second, last)),
+        *(r["transactionId"] for r in (first, second, third, last)),
     ]
-    assert transactions.get_transaction(TENANT, made["transactionIds"][0])["returnedPoints"] == 10  # 4 + 5 + 1
+    assert transactions.get_transaction(TENANT, made["transactionIds"][0])["returnedPoints"] == 10  # 1 + 1 + 5 + 3
     assert prog.balance(member) == book()
     assert refused(lambda: give_back(prog, "no-such-order")) == (404, "not_found")
 
@@ -244,15 +272,159 @@ def test_a_return_transaction_records_the_points_already_spent_as_its_deficit(pr
 def test_a_return_worth_no_point_moves_nothing_and_one_worth_a_point_moves_exactly_one(prog, approval):
     sale(prog, approvalMethod=approval)
     member = prog.member()
-    (transaction_id,) = order(prog, member, "o-1", "20.00")["transactionIds"]
+    (transaction_id,) = order(prog, member, "o-1", "20.50")["transactionIds"]  # 20 points
     before = members.get_member(TENANT, member)
     prog.clock.advance(hours=1)
-    nothing = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 0.50 / 20.00) = 0
+    nothing = give_back(prog, "o-1", returnedAmount="0.50")  # 20.00 left keeps all 20
     assert (nothing["points"], nothing["cancelledPendingPoints"], nothing["deductedPoints"]) == (0, 0, 0)
     assert members.get_member(TENANT, member) == before  # not even its updatedAt
     award = transactions.get_transaction(TENANT, transaction_id)
     assert (award["cancelledPoints"], award["returnedPoints"]) == (0, 0)
-    one = give_back(prog, "o-1", returnedAmount="0.50")  # floor(20 * 1.00 / 20.00) = 1
+    one = give_back(prog, "o-1", returnedAmount="0.50")  # 19.50 left keeps 19: 1 back
     assert (one["points"], one["cancelledPendingPoints"] + one["deductedPoints"]) == (1, 1)
     award = transactions.get_transaction(TENANT, transaction_id)
     assert award["cancelledPoints" if approval == "manual" else "returnedPoints"] == 1
+
+
+# Seed rules of contract §10: partial returns keep what the remaining value earns; award orders are orders.
+
+
+def preview(prog, order_id, **body):
+    """A return's dryRun answer (200), which must give the figures the return then gives."""
+    answer = give_back(prog, order_id, dryRun=True, **body)
+    assert isinstance(answer, Answer) and answer.status == 200, answer
+    return answer.data
+
+
+def figures(answer):
+    return {k: answer[k] for k in ("points", "cancelledPendingPoints", "deductedPoints", "deficitPoints")}
+
+
+def returned(prog, order_id, **body):
+    """The points a return takes back, checked against its preview first."""
+    shown = preview(prog, order_id, **body)
+    made = give_back(prog, order_id, **body)
+    assert figures(shown) == figures(made), (shown, made)
+    return made["points"]
+
+
+def test_the_seed_example_a_10_99_order_keeps_9_after_1_00_back_then_8(prog):
+    sale(prog)
+    member = prog.member()
+    order(prog, member, "o-1", "10.99")
+    assert [returned(prog, "o-1", returnedAmount="1.00") for _ in range(2)] == [1, 1]
+    assert prog.balance(member) == book(available=8, lifetime=8, qualified=8)
+
+
+@pytest.mark.parametrize(
+    ("multiplier", "total", "amounts", "points"),
+    [
+        (1, "10.00", ["0.01", "0.99", "0.01"], [1, 0, 1]),  # 9.99 keeps 9; 9.00 keeps 9; 8.99 keeps 8
+        (1, "10.00", ["10.00"], [10]),  # the whole total given as an amount: every point
+        (1, "10.00", ["9.99", "0.01"], [10, 0]),  # 0.01 left keeps nothing
+        (1, "0.01", ["0.01"], [0]),  # an order that earned nothing gives nothing back
+        (1.5, "10.00", ["0.66", "0.01", "0.33", "1.00"], [1, 1, 0, 1]),  # 14.01, 13.995, 13.5, 12.0 kept: floored
+        (2, "100.00", ["33.33", "33.33", "33.34"], [67, 67, 66]),  # 133.34, 66.68, 0 kept
+        (0.5, "3.00", ["1.00", "1.00", "1.00"], [0, 1, 0]),  # 1.0, 0.5, 0 kept of 1 point
+        (3, "0.99", ["0.33", "0.33", "0.33"], [1, 1, 0]),  # of floor(2.97) = 2: 1.98 keeps 1, 0.99 keeps 0
+    ],
+)
+def test_a_return_takes_back_what_the_order_earned_less_what_its_remaining_value_earns(
+    prog, multiplier, total, amounts, points
+):
+    sale(prog, multiplier=multiplier)
+    member = prog.member()
+    made = order(prog, member, "o-1", total)
+    assert [returned(prog, "o-1", returnedAmount=amount) for amount in amounts] == points
+    back = orders.get_order(TENANT, "o-1")
+    assert back["pointsReturned"] == sum(points)
+    assert prog.balance(member)["available"] == made["pointsAwarded"] - sum(points)
+
+
+def test_a_fixed_sale_activity_s_points_are_kept_until_the_order_is_all_returned(prog):
+    sale(prog, type="fixed", points=7)
+    member = prog.member()
+    order(prog, member, "o-1", "10.00")
+    assert returned(prog, "o-1", returnedAmount="9.99") == 0  # 0.01 left still earns the fixed 7
+    assert returned(prog, "o-1", returnedAmount="0.01") == 7  # nothing left: all of it
+    assert prog.balance(member) == book()
+
+
+def test_an_order_recorded_before_earnings_were_stored_gives_back_in_proportion(prog):
+    sale(prog, multiplier=1.5)
+    member = prog.member()
+    order(prog, member, "o-1", "3.00")  # floor(4.5) = 4
+    stored = store.get(orders_db.key(TENANT, "o-1"))
+    store.put_plain({k: v for k, v in stored.items() if k != "earnings"})
+    # the multiplier would keep floor(2.00 * 1.5) = 3; the share keeps floor(4 * 2.00 / 3.00) = 2
+    assert returned(prog, "o-1", returnedAmount="1.00") == 2
+    assert returned(prog, "o-1", returnedAmount="1.00") == 1  # floor(4 * 1.00 / 3.00) = 1 kept
+    assert returned(prog, "o-1") == 1
+    assert prog.balance(member) == book()
+
+
+def test_awards_of_several_activities_on_one_order_each_keep_their_share_and_a_full_return_takes_all(prog):
+    sale(prog, multiplier=2)
+    prog.activity("double", type="multiplier", multiplier=1)
+    prog.activity("half", type="multiplier", multiplier=0.5, approvalMethod="manual")
+    member = prog.member()
+    first = prog.award(member, "sale", points=10, orderId="o-1")  # records o-1, total 10.00: 20 points
+    prog.clock.advance(minutes=1)
+    second = prog.award(member, "double", points=10, orderId="o-1")  # joins: 10 points
+    third = prog.award(member, "half", points=5, orderId="o-1")  # a base of its own, pending: 2 points
+    joined = orders.get_order(TENANT, "o-1")
+    assert (joined["total"], joined["pointsAwarded"], joined["updatedAt"]) == ("10.00", 32, "2026-01-07T09:01:00Z")
+    assert joined["transactionIds"] == [first["transactionId"], second["transactionId"], third["transactionId"]]
+    assert refused(lambda: prog.award(member, "double", points=10, orderId="o-1")) == (409, "duplicate")
+    # 7.50 left keeps floor(15.0) + floor(7.5) + floor(5 * 0.5 * 0.75 = 1.875): 15 + 7 + 1 = 23, so 9 back,
+    # the pending points of the order first
+    back = give_back(prog, "o-1", returnedAmount="2.50")
+    assert (back["points"], back["cancelledPendingPoints"], back["deductedPoints"]) == (9, 2, 7)
+    pending = transactions.get_transaction(TENANT, third["transactionId"])
+    assert (pending["status"], pending["cancelledPoints"]) == ("rejected", 2)
+    assert transactions.get_transaction(TENANT, first["transactionId"])["returnedPoints"] == 7
+    rest = give_back(prog, "o-1")
+    assert (rest["points"], rest["cancelledPendingPoints"], rest["deductedPoints"]) == (23, 0, 23)
+    assert [transactions.get_transaction(TENANT, t["transactionId"])["returnedPoints"] for t in (first, second)] == [
+        20,
+        10,
+    ]
+    assert prog.balance(member) == book()
+
+
+def test_an_award_joins_an_order_recorded_by_post_orders_and_its_return_takes_both_back(prog):
+    sale(prog)
+    prog.activity("promo", type="multiplier", multiplier=3)
+    member = prog.member()
+    made = order(prog, member, "o-1", "5.50")  # 5 points
+    extra = prog.award(member, "promo", points=5, orderId="o-1")  # 15 points on the same order
+    assert orders.get_order(TENANT, "o-1")["transactionIds"] == [*made["transactionIds"], extra["transactionId"]]
+    assert order(prog, member, "o-1", "5.50") == Answer(orders.get_order(TENANT, "o-1"), 200)
+    assert returned(prog, "o-1", returnedAmount="0.50") == 2  # 5.00 keeps 5 + floor(15 * 5.00 / 5.50) = 13
+    assert returned(prog, "o-1") == 18
+    assert prog.balance(member) == book()
+
+
+def test_an_award_can_not_join_another_member_s_order_a_returned_one_or_an_eleventh_activity(prog):
+    sale(prog)
+    member, other = prog.member(), prog.member()
+    order(prog, member, "o-1", "5.00")
+    for n in range(10):
+        prog.activity(f"a{n}", type="multiplier", multiplier=1)
+    assert refused(lambda: prog.award(other, "a0", points=5, orderId="o-1")) == (409, "duplicate")
+    for n in range(9):
+        prog.award(member, f"a{n}", points=5, orderId="o-1")
+    assert refused(lambda: prog.award(member, "a9", points=5, orderId="o-1")) == (409, "invalid_state")
+    order(prog, member, "o-2", "5.00")
+    give_back(prog, "o-2", returnedAmount="0.01")
+    assert refused(lambda: prog.award(member, "a0", points=5, orderId="o-2")) == (409, "invalid_state")
+    assert len(orders.get_order(TENANT, "o-2")["transactionIds"]) == 2  # its award and its return only
+    assert prog.balance(other) == book() and prog.balance(member)["available"] == 5 + 45 + 5 - 1
+
+
+def test_a_fixed_activity_s_award_with_an_order_id_records_no_order(prog):
+    prog.activity("visit", points=5)
+    member = prog.member()
+    prog.award(member, "visit", orderId="o-1")
+    assert refused(lambda: orders.get_order(TENANT, "o-1")) == (404, "not_found")
+    assert refused(lambda: prog.award(member, "visit", orderId="o-1")) == (409, "duplicate")

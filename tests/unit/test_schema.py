@@ -114,7 +114,7 @@ def test_every_problem_is_reported_with_its_field():
         "id": "is required",
         "count": "must be an integer",
         "flag": "must be true or false",
-        "when": "must be an ISO-8601 date-time with Z or an offset, such as 2019-05-05T11:20:49Z",
+        "when": "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z (no offset: UTC)",
         "day": "must be a date such as 2019-05-05",
         "price": 'must be a decimal string such as "13.33"',
         "tags[0]": "must be 0 to 5 characters long",
@@ -171,7 +171,6 @@ def test_json_schema_forbids_unknown_fields_lists_required_ones_and_lets_null_th
         ("when", "1970-01-01T00:30:00+01:00"),  # 1969 once normalised to UTC
         ("when", "9998-12-31T23:30:00-01:00"),  # 9999 in UTC
         ("when", "9999-12-31T23:59:59-23:59"),  # beyond datetime's range once normalised
-        ("when", "2019-05-05T11:20:49"),  # no offset
         ("when", "2019-05-05 11:20:49Z"),
         ("when", "2019-05-05T11:20:49z"),
         ("when", "2019-W01-1T11:20:49Z"),
@@ -203,6 +202,19 @@ def test_a_naive_datetime_given_in_code_is_utc_whatever_the_local_zone(local_tim
     aware = datetime(2019, 5, 5, 13, 20, 49, tzinfo=timezone(timedelta(hours=2)))
     assert given(Sample, {"id": "x", "when": naive})["when"] == "2019-05-05T11:20:49Z"
     assert given(Sample, {"id": "x", "when": aware})["when"] == "2019-05-05T11:20:49Z"
+
+
+@pytest.mark.parametrize("text", ["2019-03-22T09:39:25", "2019-03-22T09:39:25.999", "2019-03-22T09:39:25Z"])
+def test_a_time_without_an_offset_is_utc_whatever_the_local_zone(local_time_far_from_utc, text):
+    """Seed 002's own example time has no offset: it is read as UTC (contract §10), never as local time."""
+    assert given(Sample, {"id": "x", "when": text})["when"] == "2019-03-22T09:39:25Z"
+
+
+@pytest.mark.parametrize(
+    "text", ["1969-12-31T23:59:59", "2019-03-22T09:39", "2019-03-22T24:00:00", "2019-03-22T09:39:25+"]
+)
+def test_a_time_without_an_offset_keeps_the_other_rules(text):
+    assert "when" in problems({"id": "x", "when": text})
 
 
 def test_times_are_normalised_to_utc_seconds_and_multiline_text_keeps_line_breaks():

@@ -32,7 +32,10 @@ class AwardCreate(Shape):
         maximum=10**9,
         description="Fixed activity: overrides its points. Multiplier activity: the base value (required)",
     ) = None
-    orderId: client_id(description="Earns once per activity, permanently") = None
+    orderId: client_id(
+        description="Earns once per activity, permanently. Through a multiplier activity the award records this "
+        "order (total: the base value `points`) or joins it, and returns take it back"
+    ) = None
     reason: Reason = None
 
 

@@ -20,7 +20,8 @@ from loyalty.models.types import (
 )
 
 CHANNELS = ("online", "in-store", "mobile")
-MAX_RETURNS = 100  # returns per order: an order's transactions are its award and at most this many returns
+MAX_RETURNS = 100  # returns per order: an order's transactions are its awards and at most this many returns
+MAX_AWARDS = 10  # awards (of as many activities) on one order (contract §10: award orders are orders)
 ProgramCurrency = currency(description="Default: the program's currency")
 
 
@@ -59,13 +60,17 @@ class Order(Shape):
     pointsAwarded: Count
     pointsReturned: Count
     returnedAmount: Money
-    transactionIds: bounded_list(Text, max_items=1 + MAX_RETURNS)
+    transactionIds: bounded_list(Text, max_items=MAX_AWARDS + MAX_RETURNS)
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
 
 
 class OrderReturnCreate(Shape):
-    returnedAmount: money(minimum="0.0001", description="Omit for a full return of what is left") = None
+    returnedAmount: money(
+        minimum="0.0001",
+        description="Omit for a full return of what is left. The member keeps what the order's remaining value "
+        "earns (cumulative over the order's returns)",
+    ) = None
     dryRun: boolean(
         description="true: a preview, answered 200 with what the return would do (or the same 4xx); nothing "
         "is written, and an Idempotency-Key is neither stored nor replayed"
@@ -77,7 +82,11 @@ class OrderReturn(Shape):
     orderId: Text
     memberId: Text
     returnedAmount: Money
-    points: integer(minimum=0, description="Points of the order taken back by this return")
+    points: integer(
+        minimum=0,
+        description="Points of the order taken back by this return: pointsAwarded - what the remaining value earns "
+        "- pointsReturned before it",
+    )
     cancelledPendingPoints: Count
     deductedPoints: Count
     deficitPoints: integer(minimum=0, description="Already spent, so not taken back")

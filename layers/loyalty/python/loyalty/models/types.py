@@ -28,8 +28,8 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _CONTROL_EXCEPT_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _MONEY = r"-?[0-9]{1,12}(\.[0-9]{1,4})?"
 _DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-# Second precision with an optional fraction (dropped), and an explicit UTC designator or offset.
-_DATE_TIME = _DATE + r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})"
+# Second precision with an optional fraction (dropped), and a UTC designator, an offset or neither (then UTC).
+_DATE_TIME = _DATE + r"T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:?[0-9]{2})?"
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 MAX_PROBLEMS = 20
 
@@ -185,11 +185,12 @@ def factor(*, maximum: int = 1000, **schema: Any) -> Any:
 
 
 def utc_datetime(**schema: Any) -> Any:
-    """ISO-8601 time with Z or an offset, normalised to UTC with a Z suffix, second precision, 1970 to 9998.
+    """ISO-8601 time, normalised to UTC with a Z suffix, second precision, 1970 to 9998.
 
-    Text without an offset is refused (ambiguous); a naive `datetime` given in code is read as UTC.
+    A time without an offset (`2019-03-22T09:39:25`, seed 002's own example) is read as UTC, as text
+    and as a naive `datetime` given in code alike: never as the server's local time (contract §10).
     """
-    message = "must be an ISO-8601 date-time with Z or an offset, such as 2019-05-05T11:20:49Z"
+    message = "must be an ISO-8601 date-time such as 2019-05-05T11:20:49Z (no offset: UTC)"
 
     def check(value: Any) -> Any:
         if isinstance(value, datetime):
@@ -198,7 +199,8 @@ def utc_datetime(**schema: Any) -> Any:
             if not isinstance(value, str) or not re.fullmatch(_DATE_TIME, value):
                 raise problem(message)
             try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
             except (ValueError, OverflowError) as exc:
                 raise problem(message) from exc
         if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # judged in UTC: an offset can cross a bound

@@ -11,8 +11,9 @@ from loyalty.errors import Conflict, ValidationFailed
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import awards as awards_db
 from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
 from loyalty.repository import store
-from loyalty.services import activities, program, transactions
+from loyalty.services import activities, order_points, program, transactions
 from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
@@ -114,6 +115,9 @@ def award(caller: Caller, member_id: str, body: AwardCreate) -> dict[str, Any]:
     if points < 1:
         raise ValidationFailed(details=[{"field": "points", "message": "the award would be less than 1 point"}])
 
+    # §10: an award with an orderId through a multiplier activity records that order, or joins it
+    order_key = orders_db.key(tenant_id, order_id) if order_id and activity["type"] == "multiplier" else None
+
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
         wanted: list[store.Key[Any]] = [members_db.key(tenant_id, member_id)]
@@ -121,16 +125,43 @@ def award(caller: Caller, member_id: str, body: AwardCreate) -> dict[str, Any]:
         wanted += [counter_at] if counter_at else []
         if order_id:
             wanted.append(awards_db.awarded_guard(tenant_id, activity["activityId"], order_id))
+        wanted += [order_key] if order_key else []
         member, *found = operation.read(wanted)
+        counter = found.pop(0) if counter_at else None
+        guard = found.pop(0) if order_id else None
+        order = found.pop(0) if order_key else None
         book = Book(tenant_id, store.required(member, "member"))
         book.require_active()
-        check_can_earn(activity, found[0] if counter_at else None)
-        if order_id and found[-1] is not None:
+        check_can_earn(activity, counter)
+        if guard is not None:
             raise Conflict("duplicate", "This orderId has already earned points through this activity.")
+        if order is not None:
+            order_points.check_joinable(order, member_id)
         items, entry = grant(book, activity, points, now, order_id=order_id, reason=body.reason)
+        if order_id and order_key:
+            items.append(_recorded(tenant_id, order_id, order, activity, body.points, entry, now))
         return operation.commit(items, transactions.public(entry))
 
     return run(caller, attempt)
+
+
+def _recorded(
+    tenant_id: str,
+    order_id: str,
+    order: dict[str, Any] | None,
+    activity: dict[str, Any],
+    base: int | None,
+    entry: TransactionRecord,
+    now: datetime,
+) -> store.TxItem:
+    """The order an award records (new, its total the award's base value) or joins (on its version as read)."""
+    made = order_points.earning(activity, base, entry["points"])
+    if order is None:
+        currency = program.load(tenant_id)["currency"]
+        fresh = order_points.award_order(currency, entry["memberId"], order_id, base or 0, now)
+        return store.put_new(orders_db.item(tenant_id, order_points.join(fresh, entry, made, now)))
+    joined = {**order_points.join(order, entry, made, now), "version": order["version"] + 1}
+    return store.put_versioned(orders_db.item(tenant_id, joined), order["version"])
 
 
 def deduct(caller: Caller, member_id: str, body: DeductionCreate) -> dict[str, Any]:

@@ -75,14 +75,34 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
 
 
 def _dangling_orders(tenant_id: str, member_id: str, entries: list[TransactionRecord]) -> list[tuple[str, str]]:
-    """Every transaction a member's order names must be one of the member's own (its ledger, read already)."""
-    own = {entry["transactionId"] for entry in entries}
-    return [
-        ("transactionIds", f"order {order['orderId']} names transaction {transaction_id}, which is not its own")
-        for order in orders_db.of_member(tenant_id, member_id).all(limit=500)
-        for transaction_id in order["transactionIds"]
-        if transaction_id not in own
-    ]
+    """Each of a member's orders and its transactions agree: every transaction it names is one of the member's
+    own (its ledger, read already) and names the order back; its awards add up to `pointsAwarded`; what the
+    returns took from them stays within `pointsReturned`, and that within `pointsAwarded`."""
+    own = {entry["transactionId"]: entry for entry in entries}
+    out = []
+    for order in orders_db.of_member(tenant_id, member_id).all(limit=500):
+        name = f"order {order['orderId']}"
+        named = [own.get(t) for t in order["transactionIds"]]
+        out += [
+            ("transactionIds", f"{name} names transaction {t}, which is not its own")
+            for t, entry in zip(order["transactionIds"], named, strict=True)
+            if entry is None
+        ]
+        found = [entry for entry in named if entry is not None]
+        out += [
+            ("transactionIds", f"{name} names transaction {e['transactionId']} of order {e.get('orderId')}")
+            for e in found
+            if e.get("orderId") != order["orderId"]
+        ]
+        awarded = [e for e in found if e["type"] == "award"]
+        if sum(e["points"] for e in awarded) != order["pointsAwarded"]:
+            out.append(
+                ("pointsAwarded", f"{name}: {order['pointsAwarded']}, its awards {sum(e['points'] for e in awarded)}")
+            )
+        taken = sum((e.get("cancelledPoints") or 0) + (e.get("returnedPoints") or 0) for e in awarded)
+        if not taken <= order["pointsReturned"] <= order["pointsAwarded"]:
+            out.append(("pointsReturned", f"{name}: {order['pointsReturned']}, taken from its awards {taken}"))
+    return out
 
 
 def _dangling_lots(member: MemberRecord, lots: list[LotRecord]) -> list[tuple[str, str]]:

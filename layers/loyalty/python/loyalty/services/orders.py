@@ -1,10 +1,13 @@
-"""Orders earn through the program's sale activity, once per orderId; returns claw points back in proportion."""
+"""Orders earn through the program's sale activity, once per orderId; a return takes back what the returned
+value earned (the order's formula, services.order_points), all points of the order when it is all returned."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
+from fractions import Fraction
+from math import floor
 from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, ids, jsontext
@@ -18,7 +21,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
-from loyalty.services import activities, awards, members, program, transactions
+from loyalty.services import activities, awards, members, order_points, program, transactions
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
@@ -48,9 +51,14 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
             *([counter_at] if counter_at else []),
         ]
         existing, member, *found = operation.read(wanted)
-        # An order recorded already is answered as it was, whatever the settings are now.
+        # An order recorded already is answered as it was, whatever the settings are now; one an award
+        # recorded (§10) has no request to compare with: its data is compared field by field.
         if existing is not None:
-            if existing["inputHash"] != fingerprint:
+            if existing.get("recordedBy") == "award":
+                same = order_points.same_as_posted(existing, body.given(), settings["currency"])
+            else:
+                same = existing["inputHash"] == fingerprint
+            if not same:
                 raise Conflict("duplicate", "This orderId was recorded already with other data.")
             return Answer(public(existing), 200)
         if activity is None:
@@ -76,6 +84,7 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
             "pointsReturned": 0,
             "returnedAmount": "0.00",
             "transactionIds": [],
+            "earnings": [order_points.earning(activity, base, points)],
             "createdAt": clock.iso(now),
             "updatedAt": clock.iso(now),
             "inputHash": fingerprint,
@@ -105,14 +114,28 @@ def list_member_orders(tenant_id: str, member_id: str, query: OrderListQuery) ->
     return Page([public(item) for item in items], page.next_token(last))
 
 
+def _kept(order: dict[str, Any], remaining: Decimal) -> int:
+    """The points the order keeps while `remaining` of its total is not returned (none once nothing is)."""
+    if remaining <= 0:
+        return 0
+    share = Fraction(remaining) / Fraction(Decimal(order["total"]))
+    out = 0
+    for each in order_points.earnings(order):
+        if each["kind"] == "fixed":
+            out += each["points"]
+        elif each["kind"] == "multiplier":
+            out += floor(Fraction(each["base"]) * Fraction(each["multiplier"]) * share)
+        else:
+            out += floor(each["points"] * share)
+    return out
+
+
 def _points_to_return(order: dict[str, Any], amount: Decimal) -> int:
-    """This return's share: cumulative floor(pointsAwarded * returned / total), less what was returned before."""
-    total, cumulative = Decimal(order["total"]), Decimal(order["returnedAmount"]) + amount
-    target: int = order["pointsAwarded"]
-    if cumulative < total:
-        target = int((order["pointsAwarded"] * cumulative / total).to_integral_value(ROUND_FLOOR))
+    """This return's points: what the order earned, less what its remaining value keeps, less what went before."""
+    remaining = Decimal(order["total"]) - Decimal(order["returnedAmount"]) - amount
+    awarded: int = order["pointsAwarded"]
     returned: int = order["pointsReturned"]
-    return target - returned
+    return awarded - _kept(order, remaining) - returned
 
 
 def _entry_update(tenant_id: str, entry: TransactionRecord, changes: dict[str, Any], field: str) -> store.TxItem:
