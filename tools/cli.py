@@ -256,6 +256,17 @@ def cmd_backfill_wallet(args: argparse.Namespace) -> None:
     _print({tenant_id: vouchers.backfill_wallet(tenant_id) for tenant_id in checked})
 
 
+def cmd_backfill_referral_codes(args: argparse.Namespace) -> None:
+    """Give members enrolled before referral-code guards existed their guard (idempotent)."""
+    _target()
+    from loyalty.services import referrals, tenants
+
+    if args.tenant:
+        tenants.require_tenant(args.tenant)
+    checked = [args.tenant] if args.tenant else tenants.list_tenants()
+    _print({tenant_id: referrals.backfill_codes(tenant_id) for tenant_id in checked})
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     """Recompute every balance from the ledger; exit status 1 (Exit.PROBLEMS) if any member disagrees."""
     _target()
@@ -511,6 +522,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill.add_argument("--tenant", help="only this tenant (default: every tenant)")
     backfill.set_defaults(run=cmd_backfill_wallet)
+
+    codes = commands.add_parser(
+        "backfill-referral-codes",
+        help="write the referral-code guards of members enrolled before POST /members/{id}/referral existed",
+        description="Give every member's referral code its guard, which makes it unique in the program and lets "
+        'POST /members/{id}/referral find its member (docs/data-model.md, "Referrals"). Idempotent: a guard that '
+        "exists is kept, so running it again writes nothing; an erased member gets none; a member whose code "
+        "another member holds gets a new code.",
+        epilog=TARGET_HELP,
+    )
+    codes.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    codes.set_defaults(run=cmd_backfill_referral_codes)
 
     check = commands.add_parser(
         "check",

@@ -63,6 +63,11 @@ class Balance(Shape):
     qualified: Count
 
 
+class ReferredBy(Shape):
+    memberId: Text
+    at: UtcDateTime
+
+
 class Member(Shape):
     memberId: Text
     email: Text | None
@@ -78,6 +83,8 @@ class Member(Shape):
     tierOverride: Text | None
     balance: Balance
     referralCode: Text
+    referredBy: ReferredBy | None
+    referralCount: Count
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
     erasedAt: UtcDateTime | None = None
