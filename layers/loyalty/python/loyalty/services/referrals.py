@@ -81,7 +81,8 @@ def refer(caller: Caller, member_id: str, body: ReferralCreate) -> dict[str, Any
     tenant_id, code = caller.tenant_id, body.referralCode
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        now = clock.now()
+        precise = clock.precise_now()  # the referral's id and time, so that newest first agrees with `at`
+        now = precise.replace(microsecond=0)
         settings = program.load(tenant_id)
         referrer_activity = _activity(tenant_id, settings.get("referrerActivityId"))
         referee_activity = _activity(tenant_id, settings.get("refereeActivityId"))
@@ -108,7 +109,7 @@ def refer(caller: Caller, member_id: str, body: ReferralCreate) -> dict[str, Any
         items, to_referrer = _award(referrer_book, referrer_activity, counter, now, f"Referred {member_id}")
         referee_items, to_referee = _award(referee_book, referee_activity, found[2:], now, f"Referred by {referrer_id}")
         referral: ReferralRecord = {
-            "referralId": ids.ulid(now),
+            "referralId": ids.ulid(precise),
             "referrerId": referrer_id,
             "refereeId": member_id,
             "at": at,
