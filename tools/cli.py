@@ -526,10 +526,10 @@ def _parser() -> argparse.ArgumentParser:
     codes = commands.add_parser(
         "backfill-referral-codes",
         help="write the referral-code guards of members enrolled before POST /members/{id}/referral existed",
-        description="Give every member's referral code its guard, which makes it unique in the program and lets "
-        'POST /members/{id}/referral find its member (docs/data-model.md, "Referrals"). Idempotent: a guard that '
-        "exists is kept, so running it again writes nothing; an erased member gets none; a member whose code "
-        "another member holds gets a new code.",
+        description="Give every member's referral code its guard: codes are unique in the program, and "
+        "POST /members/{id}/referral finds the member of a code through it. Idempotent: a guard that exists is "
+        "kept, so running it again writes nothing; an erased member gets none; a member whose code another "
+        "member holds gets a new code.",
         epilog=TARGET_HELP,
     )
     codes.add_argument("--tenant", help="only this tenant (default: every tenant)")
