@@ -97,9 +97,13 @@ def refer(caller: Caller, member_id: str, body: ReferralCreate) -> dict[str, Any
         if guard is None:
             raise NotFound(UNKNOWN_CODE)
         referrer_id = str(guard["memberId"])
+        if referee.get("referredBy"):
+            raise Conflict("already_referred", "The member was referred already: a member is referred once.")
+        if referrer_id == member_id:
+            raise Conflict("self_referral", "A member can't refer itself.")
         referrer_counter = _counter(tenant_id, referrer_id, referrer_activity, now)
         referrer, *counter = store.get_many([members_db.key(tenant_id, referrer_id), *referrer_counter])
-        if referrer is None or referrer.get("erasedAt"):
+        if referrer is None or referrer.get("erasedAt"):  # (its erasure deletes the guard: a stale read only)
             raise NotFound(UNKNOWN_CODE)
         _check(settings, referee, cast("MemberRecord", referrer), now)
         at = clock.iso(now)
@@ -122,10 +126,7 @@ def refer(caller: Caller, member_id: str, body: ReferralCreate) -> dict[str, Any
 
 
 def _check(settings: dict[str, Any], referee: MemberRecord, referrer: MemberRecord, now: datetime) -> None:
-    if referee.get("referredBy"):
-        raise Conflict("already_referred", "The member was referred already: a member is referred once.")
-    if referrer["memberId"] == referee["memberId"]:
-        raise Conflict("self_referral", "A member can't refer itself.")
+    """The checks that need the referrer: not the member's own referee, and the program's window."""
     if (referrer.get("referredBy") or {}).get("memberId") == referee["memberId"]:
         raise Conflict("self_referral", "A member can't be referred by the member it referred.")
     days = settings.get("referralWindowDays")
