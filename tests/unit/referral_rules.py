@@ -49,7 +49,7 @@ class ReferralRules:
 
     @rule(
         referee=st.sampled_from((0, 1, 2, "new", "new", "new")),
-        referrer=st.sampled_from((0, 0, 1, 2, "erased", "unknown")),
+        referrer=st.sampled_from((0, 0, 0, 1, 2, "erased", "unknown")),
         lower=st.booleans(),
         keyed=st.booleans(),
     )
