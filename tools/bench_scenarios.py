@@ -172,6 +172,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     )
     yield from _offer_scenarios(seed, call, member_id, counter)
     yield from _voucher_scenarios(seed, call, member_id, counter)
+    yield from _referral_scenarios(seed, call, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -214,6 +215,35 @@ def _seeder(gateway: Any, headers: dict[str, str]) -> Callable[..., Any]:
         return json.loads(answer.body)["data"]
 
     return seed
+
+
+def _referral_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], counter: Pausable
+) -> Iterator[Scenario]:
+    """Referrals: a referrer and new members it refers, both awarded (visit: fixed; checkin: capped)."""
+    import json
+
+    counting, counter.active = counter.active, False
+    seed("PATCH", "/program", {"referrerActivityId": "checkin", "refereeActivityId": "visit"})
+    referrer = seed("POST", "/members", {"email": "referrer@x.io"})
+    referees = [seed("POST", "/members", {"email": f"referee{i}@x.io"})["memberId"] for i in range(3)]
+    counter.active = counting
+    code = json.dumps({"referralCode": referrer["referralCode"]})
+    key = {"Idempotency-Key": "bench-referral"}
+    yield (
+        "POST /members/{id}/referral (both awards)",
+        call("POST", f"/members/{referees[0]}/referral", code, cold=False),
+    )
+    yield (
+        "POST /members/{id}/referral with Idempotency-Key",
+        call("POST", f"/members/{referees[1]}/referral", code, key, False),
+    )
+    yield ("POST /members/{id}/referral replay", call("POST", f"/members/{referees[1]}/referral", code, key, False))
+    yield (
+        "POST /members/{id}/referral (already referred)",
+        call("POST", f"/members/{referees[0]}/referral", code, cold=False),
+    )
+    yield ("GET /members/{id}/referrals (page)", call("GET", f"/members/{referrer['memberId']}/referrals", cold=False))
 
 
 WIDE = 32  # the list shard count of the second tenant (the first has the default, 1)

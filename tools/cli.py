@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import textwrap
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from loyalty.routes import STAGE
@@ -245,26 +246,38 @@ def cmd_job(args: argparse.Namespace) -> None:
     _print(getattr(jobs, job.function)(now=now, tenant_ids=[args.tenant] if args.tenant else None))
 
 
-def cmd_backfill_wallet(args: argparse.Namespace) -> None:
-    """Give vouchers issued before the wallet existed their members' wallet entries (idempotent)."""
-    _target()
-    from loyalty.services import tenants, vouchers
+def _backfill_each_tenant(args: argparse.Namespace, backfill: Callable[[str], object]) -> None:
+    """Run one idempotent backfill for --tenant, or for every tenant."""
+    from loyalty.services import tenants
 
     if args.tenant:
         tenants.require_tenant(args.tenant)
     checked = [args.tenant] if args.tenant else tenants.list_tenants()
-    _print({tenant_id: vouchers.backfill_wallet(tenant_id) for tenant_id in checked})
+    _print({tenant_id: backfill(tenant_id) for tenant_id in checked})
+
+
+def cmd_backfill_wallet(args: argparse.Namespace) -> None:
+    """Give vouchers issued before the wallet existed their members' wallet entries (idempotent)."""
+    _target()
+    from loyalty.services import vouchers
+
+    _backfill_each_tenant(args, vouchers.backfill_wallet)
 
 
 def cmd_backfill_members(args: argparse.Namespace) -> None:
     """Give members enrolled before the search and phone/cardId guards existed their entries and guards (idempotent)."""
     _target()
-    from loyalty.services import members, tenants
+    from loyalty.services import members
 
-    if args.tenant:
-        tenants.require_tenant(args.tenant)
-    checked = [args.tenant] if args.tenant else tenants.list_tenants()
-    _print({tenant_id: members.backfill_members(tenant_id) for tenant_id in checked})
+    _backfill_each_tenant(args, members.backfill_members)
+
+
+def cmd_backfill_referral_codes(args: argparse.Namespace) -> None:
+    """Give members enrolled before referral-code guards existed their guard (idempotent)."""
+    _target()
+    from loyalty.services import referrals
+
+    _backfill_each_tenant(args, referrals.backfill_codes)
 
 
 def cmd_check(args: argparse.Namespace) -> None:
@@ -533,6 +546,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     backfill_members.add_argument("--tenant", help="only this tenant (default: every tenant)")
     backfill_members.set_defaults(run=cmd_backfill_members)
+    codes = commands.add_parser(
+        "backfill-referral-codes",
+        help="write the referral-code guards of members enrolled before POST /members/{id}/referral existed",
+        description="Give every member's referral code its guard: codes are unique in the program, and "
+        "POST /members/{id}/referral finds the member of a code through it. Idempotent: a guard that exists is "
+        "kept, so running it again writes nothing; an erased member gets none; a member whose code another "
+        "member holds gets a new code.",
+        epilog=TARGET_HELP,
+    )
+    codes.add_argument("--tenant", help="only this tenant (default: every tenant)")
+    codes.set_defaults(run=cmd_backfill_referral_codes)
 
     check = commands.add_parser(
         "check",

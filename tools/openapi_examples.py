@@ -82,12 +82,14 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "VoucherIssue": {"memberId": MEMBER_ID},
     "VoucherCodesAdd": {"codes": ["SPRING-4HK7P2QX", "SPRING-9TW3M8RB"]},
     "VoucherRedeem": {"orderId": "o-1001"},
+    "ReferralCreate": {"referralCode": "BEN4M7QX2T"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
 FIELD_EXAMPLES: dict[str, Any] = {
     "memberId": MEMBER_ID,
     "refereeId": MEMBER_ID,
+    "referrerId": "01JD8Y5WX3K9Q2M7R4T6V8Z0B1",
     "transactionId": TRANSACTION_ID,
     "transactionIds": [TRANSACTION_ID],
     "redemptionId": "01JD8YA1B3D5F7H9K1M3P5R7T9",
@@ -173,6 +175,8 @@ _ERROR_MESSAGES = {
     "duplicate": "This id was used already with other data.",
     "request_in_progress": "Retry this request with the same Idempotency-Key.",
     "not_eligible": "The member's tier may not redeem this reward.",
+    "already_referred": "The member was referred already: a member is referred once.",
+    "self_referral": "A member can't refer itself.",
 }
 
 

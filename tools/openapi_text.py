@@ -38,7 +38,8 @@ OPERATIONS: dict[str, Words] = {
     ),
     "update_program": Words(
         "Changes the given settings; the others keep their values. Tiers still named by a reward can't be "
-        "removed (`409 invalid_state`).",
+        "removed (`409 invalid_state`). `saleActivityId` must name an activity, `referrerActivityId` and "
+        "`refereeActivityId` a fixed one (`400`).",
         ("invalid_state",),
     ),
     "create_member": Words(
@@ -55,6 +56,20 @@ OPERATIONS: dict[str, Words] = {
         f"members and still have a `nextToken`. {_PAGED}"
     ),
     "get_member": Words("One member with its balance and tier."),
+    "create_referral": Words(
+        "Records that the member holding `referralCode` (case-insensitive) referred this member, once: a member "
+        "referred already is `409 already_referred`; its own code, or the code of the member it referred, is "
+        "`409 self_referral`; after the program's `referralWindowDays` since its enrolment, or for an erased "
+        "member, `409 invalid_state`. An unknown code, another program's or an erased member's is `404`. In the "
+        "same transaction the referrer earns the program's `referrerActivityId` and the member its "
+        "`refereeActivityId` (each when set), with the activity's caps and approval method; an award that a cap, "
+        "an inactive activity or a suspended member refuses is skipped and the referral still counts. "
+        "`transactionIds` are the awards made (the referrer's first).",
+        ("already_referred", "self_referral", "invalid_state"),
+    ),
+    "list_member_referrals": Words(
+        f"The members this member referred, newest first (one Query). An unknown member is `404`. {_PAGED}"
+    ),
     "update_member": Words(
         "Changes the given profile fields and `status` (`active` / `suspended`); only an admin key may set "
         "`tierOverride` (`403 forbidden` otherwise). An identifier another member holds is `409 member_exists`; "

@@ -76,6 +76,7 @@ def _calls(tenant, m, offer_id, offer_code):
     member = f"/members/{m}"
     activation = f"{member}/offers/{offer_id}/activation"
     redemption = {"teamId": tenant.tenant_id, "offerCode": offer_code, "memberId": m, "orderId": order, "value": "9"}
+    code = ok(201, tenant.integration.post("/members", {"email": f"{order}@example.com"})).data["referralCode"]
     return {
         "get_member": (tenant.read, "GET", member, None),
         "get_member_summary": (tenant.read, "GET", f"{member}/summary", None),
@@ -85,6 +86,8 @@ def _calls(tenant, m, offer_id, offer_code):
         "list_member_offer_redemptions": (tenant.read, "GET", f"{member}/offer-redemptions", None),
         "list_member_offers": (tenant.read, "GET", f"{member}/offers", None),
         "list_member_vouchers": (tenant.read, "GET", f"{member}/vouchers", None),
+        "list_member_referrals": (tenant.read, "GET", f"{member}/referrals", None),
+        "create_referral": (tenant.integration, "POST", f"{member}/referral", {"referralCode": code}),
         "update_member": (tenant.integration, "PATCH", member, {"lastName": "Q"}),
         "create_award": (tenant.integration, "POST", f"{member}/awards", {"activityId": "sale", "points": 50}),
         "create_deduction": (tenant.integration, "POST", f"{member}/deductions", {"points": 1, "reason": "x"}),
@@ -109,6 +112,7 @@ AFTER_ERASURE = {
     "list_member_redemptions": 200,
     "list_member_offer_redemptions": 200,
     "list_member_vouchers": 200,
+    "list_member_referrals": 200,
     "erase_member": 200,
     "list_member_offers": 409,
     "update_member": 409,
@@ -120,6 +124,7 @@ AFTER_ERASURE = {
     "create_order": 409,
     "create_offer_redemption": 409,
     "issue_voucher": 409,
+    "create_referral": 409,
 }
 
 

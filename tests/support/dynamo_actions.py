@@ -175,6 +175,11 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, integration.post(f"/vouchers/{second['redemptionCode']}/cancel"))
     ok(200, read.get(f"/members/{m}/vouchers"))
     ok(200, read.get(f"/members/{m}/vouchers?status=redeemed"))
+    # referrals: other refers m, both earn
+    ok(200, admin.patch("/program", {"referrerActivityId": "visit", "refereeActivityId": "visit"}))
+    code = ok(200, read.get(f"/members/{other}")).data["referralCode"]
+    ok(201, integration.post(f"/members/{m}/referral", {"referralCode": code}))
+    ok(200, read.get(f"/members/{other}/referrals"))
     ok(200, admin.delete(f"/members/{other}"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"

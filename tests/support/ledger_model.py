@@ -437,3 +437,53 @@ class LedgerModel:
             member.balance["redeemed"] -= redemption.points
             self._credit(member, redemption.points, now)
         return Expect(fields={"status": "cancelled"})
+
+
+# --- referrals (issue 23, item 4): POST /members/{id}/referral -----------------------------------------
+
+
+@dataclass
+class Referrals:
+    """Who referred whom (and when), each referrer's count, and the program's referral settings; `refer`
+    predicts a referral through the ledger model, whose members, caps and lots its awards move."""
+
+    referrer_activity: str | None
+    referee_activity: str | None
+    window_days: int | None
+    referred_by: dict[str, tuple[str, str]] = field(default_factory=dict)  # referee → (referrer, at)
+    counts: Counter[str] = field(default_factory=Counter)  # referrer → members it referred
+
+    def refer(
+        self, ledger: LedgerModel, referee_id: str, referrer_id: str | None, enrolled: datetime, now: datetime
+    ) -> tuple[Expect, list[Expect]]:
+        """The answer, and each award made (the referrer's, then the referee's); `referrer_id` None is a code no
+        member holds, `enrolled` the referee's enrolment. The checks in the service's order (docs/decisions.md)."""
+        if ledger.members[referee_id].status == "erased":
+            return Expect("invalid_state"), []
+        if referrer_id is None or ledger.members[referrer_id].status == "erased":
+            return Expect("not_found"), []
+        if referee_id in self.referred_by:
+            return Expect("already_referred"), []
+        if referrer_id == referee_id or self.referred_by.get(referrer_id, ("",))[0] == referee_id:
+            return Expect("self_referral"), []
+        if self.window_days is not None and now > enrolled + timedelta(days=self.window_days):
+            return Expect("invalid_state"), []
+        grants = [
+            granted
+            for member_id, activity_id in ((referrer_id, self.referrer_activity), (referee_id, self.referee_activity))
+            if (granted := self._award(ledger, member_id, activity_id, now)) is not None
+        ]
+        self.referred_by[referee_id] = (referrer_id, _iso(now))
+        self.counts[referrer_id] += 1
+        return Expect(fields={"referrerId": referrer_id, "refereeId": referee_id, "at": _iso(now)}), grants
+
+    @staticmethod
+    def _award(ledger: LedgerModel, member_id: str, activity_id: str | None, now: datetime) -> Expect | None:
+        """A referral award as the award rules grant it, or None when they refuse it (then it is skipped)."""
+        if activity_id is None or ledger.members[member_id].status != "active":
+            return None
+        activity = ledger.activities[activity_id]
+        cap = ledger.cap_of(activity_id, now)
+        if cap is not None and ledger.members[member_id].caps[cap] >= activity["maxAwardFrequency"]:
+            return None
+        return ledger._grant(member_id, activity_id, activity.get("points", 1), None, now)

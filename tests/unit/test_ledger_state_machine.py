@@ -48,6 +48,7 @@ from loyalty.services import (
 
 from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, Redemption, last_day
 from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, valid
+from tests.unit.referral_rules import ReferralRules
 from tests.unit.voucher_rules import VoucherRules
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36
@@ -124,7 +125,7 @@ FLOORS = {
 REFUSAL_FLOORS = {"frequency_limit_reached": 92}
 
 
-class LedgerMachine(VoucherRules, CheckedMachine):
+class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:
@@ -134,6 +135,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         update = {"pointsExpiryDays": EXPIRY_DAYS, "pendingDays": PENDING_DAYS, "saleActivityId": "sale"}
         program.update_program(caller(), valid(ProgramUpdate, update))
         self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS)
+        self.setup_referrals()  # tests/unit/referral_rules.py
         self.ids = itertools.count()
         self.members = [self._new_member() for _ in range(3)]
         self.order_ids: list[str] = []  # orderIds given to awards (earn once per activity)

@@ -30,6 +30,8 @@ OFFER_REDEMPTION = SAMPLES["create_offer_redemption"][1]
 OFFER_REDEMPTION_ID = SAMPLES["get_offer_redemption"][0]["id"]
 VOUCHER_ID = SAMPLES["get_offer_voucher"][0]["voucherId"]
 VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
+REFERRER_ID = SAMPLES["list_member_referrals"][0]["memberId"]
+REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Step:
     pinned_id: str | None = None  # the id the service generates in this step
     check: str | None = None  # a GET that proves the pinned id exists
     only_for: frozenset[str] | None = None  # run only for these samples (None: for every sample)
+    pinned_code: str | None = None  # the referral code the service generates in this step
 
 
 M = f"/members/{MEMBER_ID}"
@@ -77,6 +80,10 @@ STEPS = [
          pinned_id=VOUCHER_ID, check=f"/offers/{OFFER_ID}/vouchers/{VOUCHER_ID}"),
     Step("member voucher", "POST", f"/offers/{OFFER_ID}/vouchers", {"memberId": MEMBER_ID},
          only_for=frozenset({"list_member_vouchers"})),
+    Step("referrer", "POST", "/members", {"email": "ben@example.com", "firstName": "Ben"},
+         pinned_id=REFERRER_ID, check=f"/members/{REFERRER_ID}", pinned_code=REFERRAL_CODE),
+    Step("referral", "POST", f"{M}/referral", {"referralCode": REFERRAL_CODE},
+         only_for=frozenset({"list_member_referrals"})),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -114,6 +121,23 @@ def _next_ulid(wanted: str | None) -> Iterator[None]:
             setattr(ids, name, original)
 
 
+@contextlib.contextmanager
+def _next_code(wanted: str | None) -> Iterator[None]:
+    """The step's first random code (a member's referral code) is `wanted`."""
+    from loyalty import ids
+
+    original, pending = ids.random_code, [wanted] if wanted else []
+
+    def pinned(length: int, alphabet: str = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ") -> str:
+        return pending.pop() if pending else original(length, alphabet)
+
+    ids.random_code = pinned
+    try:
+        yield
+    finally:
+        ids.random_code = original
+
+
 def seed_fixtures(skip_for: str) -> None:
     """Seed the demo tenant, its example admin key and the fixture steps (handlers' logs go to stderr)."""
     from loyalty.services import tenants
@@ -131,7 +155,7 @@ def seed_fixtures(skip_for: str) -> None:
             if step.name in skipped or (step.only_for is not None and skip_for not in step.only_for):
                 continue
             body = json.dumps(step.body).encode() if step.body is not None else b""
-            with _next_ulid(step.pinned_id):
+            with _next_ulid(step.pinned_id), _next_code(step.pinned_code):
                 answer = gateway.handle(step.method, f"/Production{step.path}", "", headers, body)
             if answer.status >= 300:
                 raise RuntimeError(f"fixture step {step.name!r}: {answer.status} {answer.body}")

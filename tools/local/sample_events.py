@@ -29,6 +29,9 @@ SAMPLES: dict = {
         "",
     ),
     "get_member_summary": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
+    # 10. Referrals: the fixture member is referred by Ben (01JD7Z9B..., referral code BEN4M7QX2T)
+    "create_referral": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"referralCode": "BEN4M7QX2T"}, ""),
+    "list_member_referrals": ({"memberId": "01JD7Z9B4W6Y8A0C2E4G6J8M0P"}, None, "limit=10"),
     "create_award": (
         {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
         {"activityId": "newsletter-signup", "reason": "Joined the newsletter"},

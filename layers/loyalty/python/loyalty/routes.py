@@ -65,6 +65,23 @@ ROUTES: tuple[Route, ...] = (
         "Balance, tier progress, expiration schedule and last award",
         "members",
     ),
+    # 10. Referrals
+    _r(
+        "POST",
+        "/members/{memberId}/referral",
+        "create_referral",
+        INTEGRATION,
+        "Record who referred the member (a referral code), with the referral awards",
+        "members",
+    ),
+    _r(
+        "GET",
+        "/members/{memberId}/referrals",
+        "list_member_referrals",
+        ANY,
+        "The members this member referred, newest first",
+        "members",
+    ),
     # 4. Points ledger
     _r("POST", "/members/{memberId}/awards", "create_award", INTEGRATION, "Award points for an activity", "points"),
     _r("POST", "/members/{memberId}/deductions", "create_deduction", INTEGRATION, "Deduct points", "points"),

@@ -73,6 +73,11 @@ class Balance(Shape):
     qualified: Count
 
 
+class ReferredBy(Shape):
+    memberId: Text
+    at: UtcDateTime
+
+
 class Member(Shape):
     memberId: Text
     email: Text | None
@@ -89,6 +94,8 @@ class Member(Shape):
     tierOverride: Text | None
     balance: Balance
     referralCode: Text
+    referredBy: ReferredBy | None
+    referralCount: Count
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
     erasedAt: UtcDateTime | None = None

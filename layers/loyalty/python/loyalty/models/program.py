@@ -6,6 +6,11 @@ Name = text(min_len=1, max_len=200)
 ExpiryDays = integer(minimum=1, maximum=3650, description="Days until points expire; null = never")
 PendingDays = integer(minimum=0, maximum=365, description="Days a delayed award stays pending")
 SaleActivity = client_id(description="The activity that orders earn through")
+ReferrerActivity = client_id(description="The fixed activity a referral awards to the referrer; null = none")
+RefereeActivity = client_id(description="The fixed activity a referral awards to the referred member; null = none")
+ReferralWindowDays = integer(
+    minimum=1, maximum=3650, description="Days after enrolment a member may still be referred; null = any time"
+)
 
 
 class Tier(Shape):
@@ -24,6 +29,9 @@ class ProgramUpdate(Shape):
     pendingDays: PendingDays = None
     tiers: Tiers = None
     saleActivityId: SaleActivity | None = None
+    referrerActivityId: ReferrerActivity | None = None
+    refereeActivityId: RefereeActivity | None = None
+    referralWindowDays: ReferralWindowDays | None = None
 
 
 class Program(Shape):
@@ -33,4 +41,7 @@ class Program(Shape):
     pendingDays: PendingDays
     tiers: Tiers
     saleActivityId: SaleActivity | None
+    referrerActivityId: ReferrerActivity | None
+    refereeActivityId: RefereeActivity | None
+    referralWindowDays: ReferralWindowDays | None
     updatedAt: UtcDateTime

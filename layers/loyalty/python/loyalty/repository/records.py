@@ -39,6 +39,8 @@ class MemberRecord(TypedDict):
     tierOverride: str | None
     balance: BalanceRecord
     referralCode: str
+    referredBy: NotRequired[dict[str, str] | None]  # {memberId, at}: who referred the member (services.referrals)
+    referralCount: NotRequired[int]  # how many members it referred (its REFERRAL# entries)
     createdAt: str
     updatedAt: str
     erasedAt: NotRequired[str | None]

@@ -14,6 +14,7 @@ from loyalty.repository import member_search as search_db
 from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
 from loyalty.repository import personal as personal_db
+from loyalty.repository import referrals as referrals_db
 from loyalty.repository import wallet as wallet_db
 from loyalty.results import Page
 from loyalty.services import program
@@ -46,6 +47,8 @@ def public(tenant_id: str, member: MemberRecord) -> dict[str, Any]:
         "tierOverride": member.get("tierOverride"),
         "balance": {name: balance[name] for name in BALANCE_FIELDS},
         "referralCode": member["referralCode"],
+        "referredBy": member.get("referredBy"),
+        "referralCount": member.get("referralCount", 0),
         "createdAt": member["createdAt"],
         "updatedAt": member["updatedAt"],
     }
@@ -106,6 +109,7 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
         ]
         items += [store.put_new(members_db.guard_item(guard, member_id)) for guard in wanted]
         items += search_db.rewrite(tenant_id, member_id, None, search_db.forms(member))
+        items.append(referrals_db.claim_code(tenant_id, member["referralCode"], member_id))  # unique per tenant
         return operation.commit(items, public(tenant_id, member))
 
     return run(caller, attempt)
@@ -263,6 +267,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         }
         erased = cast("MemberRecord", nulled)  # the personal fields nulled by name
         items.append(members_db.relisting(tenant_id, erased))
+        items.append(referrals_db.release_code(tenant_id, member["referralCode"], member_id))  # its code: 404
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 

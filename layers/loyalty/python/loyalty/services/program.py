@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty import cache
-from loyalty.errors import Conflict, ValidationFailed
+from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.models.program import Program, ProgramUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, update_versioned
@@ -22,6 +22,9 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
         "pendingDays": 30,
         "tiers": [],
         "saleActivityId": None,
+        "referrerActivityId": None,
+        "refereeActivityId": None,
+        "referralWindowDays": None,
         "updatedAt": now,
         "version": 0,
     }
@@ -91,6 +94,26 @@ def _tier_removal(tenant_id: str, current: dict[str, Any], updated: dict[str, An
     return [program_db.tier_unused(tenant_id, tier_id) for tier_id in removed]
 
 
+REFERRAL_ACTIVITIES = ("referrerActivityId", "refereeActivityId")
+
+
+def _check_referral_activities(tenant_id: str, changes: dict[str, Any]) -> None:
+    """A referral activity must exist and be fixed (a referral has no base value to multiply): 400 otherwise."""
+    problems = []
+    for field in REFERRAL_ACTIVITIES:
+        if not changes.get(field):
+            continue
+        try:
+            activity = activities.load(tenant_id, changes[field])
+        except NotFound:
+            problems.append({"field": field, "message": "is not an activity"})
+            continue
+        if activity["type"] != "fixed":
+            problems.append({"field": field, "message": "must be a fixed activity (a referral has no base value)"})
+    if problems:
+        raise ValidationFailed(details=problems)
+
+
 def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
     """Apply an admin's changes to the settings (optimistic on the settings' version)."""
     tenant_id, changes = caller.tenant_id, body.given()
@@ -100,6 +123,7 @@ def update_program(caller: Caller, body: ProgramUpdate) -> dict[str, Any]:
     def check(updated: dict[str, Any]) -> None:
         if changes.get("saleActivityId"):
             activities.require(tenant_id, changes["saleActivityId"])
+        _check_referral_activities(tenant_id, changes)
 
     updated = update_versioned(
         caller,
