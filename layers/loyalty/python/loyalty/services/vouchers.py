@@ -266,9 +266,12 @@ def _refuse_unless_acquired(voucher: VoucherRecord) -> None:
 
 
 def redeem(caller: Caller, id_or_code: str, body: VoucherRedeem) -> dict[str, Any]:
-    """acquired → redeemed, once, inside [activationDate, expirationDate]."""
+    """acquired → redeemed, once, inside [activationDate, expirationDate]; with `offerId`, only a voucher of
+    that offer (another offer's answers the same 404 as an unknown voucher, seed 004)."""
 
     def decide(voucher: VoucherRecord, now: Any) -> dict[str, Any]:
+        if body.offerId is not None and voucher["offerId"] != body.offerId:
+            raise NotFound(_UNKNOWN)
         _refuse_unless_acquired(voucher)
         today = clock.day(now)
         if voucher["activationDate"] and today < voucher["activationDate"]:
