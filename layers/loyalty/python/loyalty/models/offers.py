@@ -1,5 +1,6 @@
 """Offer, activation and offer-redemption shapes (contract section 8; seeds 000, 002, 003)."""
 
+from loyalty.models.activities import INTERVALS
 from loyalty.models.common import Paging, TimeRange
 from loyalty.models.types import (
     Count,
@@ -43,6 +44,10 @@ Start = utc_datetime(description="Redeemable from (null: at once)")
 End = utc_datetime(description="Redeemable until (null: no end)")
 Status = one_of(*STATUSES, description="Moves forward only: draft → published → archived")
 PerMember = integer(minimum=1, maximum=10**6, description="null = no limit")
+PerMemberInterval = one_of(
+    *INTERVALS,
+    description="The UTC calendar window maxRedemptionsPerMember counts in (default lifetime), by the server's clock",
+)
 Total = integer(minimum=1, maximum=10**9, description="null = no limit")
 Activation = boolean(description="A member must activate (clip) it before redeeming")
 Channels = bounded_list(one_of(*CHANNELS), max_items=2)
@@ -84,6 +89,7 @@ class OfferUpdate(Shape):
     status: Status = None
     requiresActivation: Activation = None
     maxRedemptionsPerMember: PerMember | None = None
+    maxRedemptionsPerMemberInterval: PerMemberInterval = None
     maxRedemptionsTotal: Total | None = None
     channels: Channels = None
     categoryId: Category | None = None
@@ -120,6 +126,7 @@ class _OfferCore(Shape):
     status: one_of(*STATUSES)
     requiresActivation: Activation
     maxRedemptionsPerMember: PerMember | None
+    maxRedemptionsPerMemberInterval: PerMemberInterval
     maxRedemptionsTotal: Total | None
     channels: Channels
     categoryId: Category | None

@@ -100,10 +100,13 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
+        at = clock.now()  # the member's limit window: the server's clock, not redeemedAt
+        counter_key = offer_limits.counter_key(tenant_id, member_id, offer, at)
         wanted: list[store.Key[Any]] = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
             wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
-        found = operation.read(wanted)
+        found = operation.read([*wanted, *([counter_key] if counter_key else [])])
+        counter = found.pop() if counter_key else None
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
         if guard is not None:
@@ -117,7 +120,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
         if book is not None:
             book.require_active()
         _check(offer, body, redeemed_at, state)
-        items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
+        items = offer_limits.claim(tenant_id, offer, shards, member_id, state, counter, at)
         reward_amount, points = reward_of(offer, body.value)
         redemption: OfferRedemptionRecord = {
             "id": ids.ulid(),
@@ -134,6 +137,8 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
             "contentIds": body.contentIds or [],
             "transactionId": None,
             "createdAt": clock.iso(now),
+            "status": "redeemed",
+            **offer_limits.window_name(offer, member_id, at),  # type: ignore[typeddict-item]
         }
         if points is not None:
             assert book is not None
