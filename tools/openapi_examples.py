@@ -76,6 +76,8 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "VoucherIssue": {"memberId": MEMBER_ID},
     "VoucherCodesAdd": {"codes": ["SPRING-4HK7P2QX", "SPRING-9TW3M8RB"]},
     "VoucherRedeem": {"orderId": "o-1001"},
+    # issue 23: offer redemption reversal
+    "OfferRedemptionReverse": {"reason": "Order cancelled at the till"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -129,6 +131,10 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "profileImageUrl": "https://example.com/ana.png",
     "logo": "https://example.com/logo.png",
     "hero": "https://example.com/hero.png",
+    # issue 23: offer redemption reversal
+    "reversalReason": "Order cancelled at the till",
+    "reversalTransactionId": TRANSACTION_ID,
+    "deficitPoints": 0,
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,

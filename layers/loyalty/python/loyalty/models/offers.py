@@ -25,6 +25,7 @@ from loyalty.models.types import (
 
 REWARD_TYPES = ("percentage", "amount", "points")
 STATUSES = ("draft", "published", "archived")
+REDEMPTION_STATUSES = ("redeemed", "reversed")
 CHANNELS = ("online", "in-store")
 OfferAmount = money(
     integers=True,
@@ -213,6 +214,20 @@ class OfferRedemption(Shape):
     contentIds: bounded_list(Text, max_items=500)
     transactionId: text(description="Points offers: the ledger award") | None
     createdAt: UtcDateTime
+    status: one_of(*REDEMPTION_STATUSES, description="redeemed, or reversed (POST /offer-redemptions/{id}/reverse)")
+    reversedAt: UtcDateTime | None
+    reversalReason: text(max_len=500) | None
+    reversalTransactionId: text(description="Points offers: the `return` transaction of the reversal") | None
+    deficitPoints: (
+        integer(
+            minimum=0, description="Reversed: points not taken back because the member had spent them (money offers: 0)"
+        )
+        | None
+    )
+
+
+class OfferRedemptionReverse(Shape):
+    reason: text(min_len=1, max_len=500, description="Why the redemption is reversed") = None
 
 
 class OfferRedemptionListQuery(TimeRange):
