@@ -357,10 +357,10 @@ def _offer_scenarios(
     yield ("GET /members/{id}/offer-redemptions (page)", call("GET", f"{m}/offer-redemptions", cold=False))
     # issue 23: reversing an offer redemption (points taken back), then a later call answering it again
     reverse, why = f"/offer-redemptions/{to_reverse['id']}/reverse", '{"reason": "bench"}'
-    yield ("POST /offer-redemptions/{id}/reverse (points)", call("POST", reverse, why, cold=False))
+    yield ("POST /offer-redemptions/{id}/reverse (pts)", call("POST", reverse, why, cold=False))
     yield ("POST /offer-redemptions/{id}/reverse replay", call("POST", reverse, why, cold=False))
     yield (
-        "POST /offer-redemptions/{id}/reverse (amount)",
+        "POST /offer-redemptions/{id}/reverse (amt)",
         call("POST", f"/offer-redemptions/{first['id']}/reverse", cold=False),
     )
 

@@ -98,7 +98,8 @@ def give_back(
     up to the uses, more than the limit), the shard's cap goes down with its uses, so the caps keep adding
     up to the larger of the limit and the uses: the use comes back to the total only below the limit."""
     holding = [shard for shard in shards if shard["uses"] > 0]
-    assert holding, "a reversed use was counted"
+    if not holding:  # read after a racing reversal committed, the redemption before it: re-read (operation.run)
+        raise store.ConditionFailed([])
     lowered = total is not None and caps_total(shards) > total
     return usage.add(
         usage.pick(holding),

@@ -228,18 +228,16 @@ def _give_back_member(
     offer_id, window = redemption["offerId"], redemption.get("limitWindow")
     counter_key = activations_db.window_key(tenant_id, member_id, offer_id, window) if window else None
     points = redemption.get("points")
-    wanted: list[store.Key[Any]] = [members_db.key(tenant_id, member_id)]
-    if points:
-        wanted.append(ledger_db.key(tenant_id, str(redemption["transactionId"])))
-    if counter_key is not None:
-        wanted.append(counter_key)
-    found = store.get_many(wanted)
+    wanted: list[store.Key[Any]] = [counter_key] if counter_key is not None else []
+    if points:  # the member's book and the award to take back (a money offer reads neither)
+        wanted += [members_db.key(tenant_id, member_id), ledger_db.key(tenant_id, str(redemption["transactionId"]))]
+    found = store.get_many(wanted) if wanted else []
     items = [activations_db.give_back_item(tenant_id, member_id, offer_id)]
-    if counter_key is not None and found[-1] is not None:  # a past window's counter may be forgotten (TTL)
+    if counter_key is not None and found.pop(0) is not None:  # a past window's counter may be forgotten (TTL)
         items.append(activations_db.give_back_window_item(counter_key))
     if not points:
         return items
-    member, award = found[0], found[1]
+    member, award = found
     assert member is not None and award is not None, "a points redemption's member and award are kept"
     book = Book(tenant_id, member)
     clawback = _Clawback(book, tenant_id)
