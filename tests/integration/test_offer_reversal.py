@@ -10,7 +10,7 @@ from loyalty import clock
 
 from tests.support.concurrency import at_once
 from tests.support.ledger import activity, assert_ledger_clean, award, member
-from tests.support.local import ok
+from tests.support.local import ok, tenant_digest
 
 pytestmark = pytest.mark.xdist_group("concurrency")
 
@@ -150,6 +150,7 @@ def test_unknown_foreign_and_bad_input_are_refused_and_store_nothing(tenant, loc
     m = member(tenant.integration, "b@example.com")
     made = ok(201, redeem(tenant, "BAD", memberId=m, orderId="o-1")).data
     stranger = local_api.new_tenant()
+    before = tenant_digest(tenant.tenant_id)
     for client, ref in (
         (tenant.integration, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
         (tenant.integration, "nope"),
@@ -163,6 +164,7 @@ def test_unknown_foreign_and_bad_input_are_refused_and_store_nothing(tenant, loc
         )
         assert reply.status == 400 and reply.code == "validation_error", (bad, reply.text)
     assert tenant.read.post(f"/offer-redemptions/{made['id']}/reverse", {}).status == 403
+    assert tenant_digest(tenant.tenant_id) == before  # no 4xx wrote anything, not even an idempotency record
     assert tenant.read.get(f"/offer-redemptions/{made['id']}").data == made
     assert balance(tenant, m)["available"] == 10 and returns(tenant, m) == []
     keyed = ok(200, reverse(tenant, made["id"], {"reason": "ok"}, headers={"Idempotency-Key": "k"}))

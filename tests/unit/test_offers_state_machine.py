@@ -426,9 +426,12 @@ class OffersReversalMachine(OffersMachine):
         self.offer_ids["DAILY"] = created["offerId"]
         self.model.offers["DAILY"] = ModelOffer.of(DAILY)
 
-    @rule(m=st.integers(0, 2), order=ORDERS, keyed=st.booleans())
-    def checkout_daily(self, m: int, order: int | None, keyed: bool) -> None:
-        """One use a day per member, by the server's clock; a new UTC day (time_passes) gives one more."""
+    @rule(m=st.sampled_from([0, 0, 1, 2]), order=ORDERS, keyed=st.booleans(), next_day=st.sampled_from([0, 0, 1]))
+    def checkout_daily(self, m: int, order: int | None, keyed: bool, next_day: int) -> None:
+        """One use a day per member, by the server's clock; a new UTC day (here, or time_passes) gives one more."""
+        if next_day:  # to a second or so after the next UTC midnight
+            now = clock.now()
+            self.clock.advance(seconds=86400 - (now.hour * 3600 + now.minute * 60 + now.second) + 1)
         daily, member_id = self.model.offers["DAILY"], self.members[m]
         before = daily.uses
         self._redeem(m, "DAILY", "none", None, None if order is None else 100 + order, None, keyed)
@@ -442,7 +445,10 @@ class OffersReversalMachine(OffersMachine):
         """Reverse any redemption made (again: the same answer): the model predicts the deficit and whether a
         return transaction is posted; the offer's count, the member's points (and so the limits) follow."""
         made = sorted(self.model.made)
-        redemption_id = data.draw(st.sampled_from(made[-4:] + made))  # the newest often: their points are left
+        live = [i for i in made if self.model.made[i][1]["status"] != "reversed"]
+        done = [i for i in made if i not in live]
+        # mostly one not reversed yet, the newest often (their points are left); now and then one again
+        redemption_id = data.draw(st.sampled_from(live[-3:] + live + done[-2:] if live else done))
         body, before, _ = self.model.made[redemption_id]
         again = before["status"] == "reversed"
         expected, posts = self.model.reverse(redemption_id, reason)
