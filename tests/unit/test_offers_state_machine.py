@@ -440,8 +440,13 @@ class OffersReversalMachine(OffersMachine):
             self.succeeded("redeem_daily_again", int(daily.member_uses[member_id] > 1))  # another day, or reversed
 
     @precondition(lambda self: bool(self.model.made))
-    @rule(data=st.data(), reason=st.none() | st.sampled_from(["void", "till error"]), keyed=st.booleans())
-    def reverse(self, data: st.DataObject, reason: str | None, keyed: bool) -> None:
+    @rule(
+        data=st.data(),
+        reason=st.none() | st.sampled_from(["void", "till error"]),
+        keyed=st.booleans(),
+        spent=st.sampled_from([0, 0, 1]),
+    )
+    def reverse(self, data: st.DataObject, reason: str | None, keyed: bool, spent: int) -> None:
         """Reverse any redemption made (again: the same answer): the model predicts the deficit and whether a
         return transaction is posted; the offer's count, the member's points (and so the limits) follow."""
         made = sorted(self.model.made)
@@ -451,6 +456,9 @@ class OffersReversalMachine(OffersMachine):
         redemption_id = data.draw(st.sampled_from(live[-3:] + live + done[-2:] if live else done))
         body, before, _ = self.model.made[redemption_id]
         again = before["status"] == "reversed"
+        member_id = body.get("memberId")
+        if spent and member_id and before["points"] and self.model.points[member_id].available:
+            self._spend_all(member_id)  # the points were spent first: the reversal's deficit
         expected, posts = self.model.reverse(redemption_id, reason)
         sent = {} if reason is None else {"reason": reason}
         answer = self._expect(
@@ -475,6 +483,13 @@ class OffersReversalMachine(OffersMachine):
         else:
             self.succeeded("reverse_points" if before["points"] else "reverse_money")
             self.succeeded("reverse_deficit", int(answer["deficitPoints"] > 0))
+
+    def _spend_all(self, member_id: str) -> None:
+        points = self.model.points[member_id].available
+        assert self.model.spend(member_id, points) == OK
+        entry = awards.deduct(caller(), member_id, valid(DeductionCreate, {"points": points, "reason": "spend"}))
+        assert (entry["type"], entry["points"]) == ("deduct", points)
+        self._check_points(member_id)
 
 
 @pytest.mark.slow
