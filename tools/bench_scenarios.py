@@ -317,6 +317,11 @@ def _offer_scenarios(
         "/offer-redemptions",
         {"teamId": "bench", "offerCode": "BENCH-AMT", "memberId": member_id, "orderId": "seeded"},
     )
+    to_reverse = seed(  # issue 23: reversed below
+        "POST",
+        "/offer-redemptions",
+        {"teamId": "bench", "offerCode": "BENCH-PTS", "memberId": member_id, "orderId": "seeded-pts"},
+    )
     counter.active = counting
 
     def redemption(code: str, order_id: str, **fields: Any) -> str:
@@ -382,6 +387,14 @@ def _offer_scenarios(
     )
     yield ("GET /offer-redemptions/{id}", call("GET", f"/offer-redemptions/{first['id']}", cold=False))
     yield ("GET /members/{id}/offer-redemptions (page)", call("GET", f"{m}/offer-redemptions", cold=False))
+    # issue 23: reversing an offer redemption (points taken back), then a later call answering it again
+    reverse, why = f"/offer-redemptions/{to_reverse['id']}/reverse", '{"reason": "bench"}'
+    yield ("POST /offer-redemptions/{id}/reverse (pts)", call("POST", reverse, why, cold=False))
+    yield ("POST /offer-redemptions/{id}/reverse replay", call("POST", reverse, why, cold=False))
+    yield (
+        "POST /offer-redemptions/{id}/reverse (amt)",
+        call("POST", f"/offer-redemptions/{first['id']}/reverse", cold=False),
+    )
 
 
 def _voucher_scenarios(

@@ -83,6 +83,8 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "VoucherCodesAdd": {"codes": ["SPRING-4HK7P2QX", "SPRING-9TW3M8RB"]},
     "VoucherRedeem": {"orderId": "o-1001"},
     "ReferralCreate": {"referralCode": "BEN4M7QX2T"},
+    # issue 23: offer redemption reversal
+    "OfferRedemptionReverse": {"reason": "Order cancelled at the till"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -137,6 +139,10 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "profileImageUrl": "https://example.com/ana.png",
     "logo": "https://example.com/logo.png",
     "hero": "https://example.com/hero.png",
+    # issue 23: offer redemption reversal
+    "reversalReason": "Order cancelled at the till",
+    "reversalTransactionId": TRANSACTION_ID,
+    "deficitPoints": 0,
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,

@@ -228,6 +228,14 @@ OPERATIONS: dict[str, Words] = {
         f"The program's offer redemptions, newest first; filters `offerCode`, `from`, `to`. {_PAGED}"
     ),
     "get_offer_redemption": Words("One offer redemption."),
+    "reverse_offer_redemption": Words(
+        "Reverses an offer redemption once: `redeemed` -> `reversed`. The use goes back to the offer's total "
+        "limit and to the member's per-member limit in the window it was counted in; a points offer's points "
+        "come back out of the ledger as a `return` transaction (`reversalTransactionId`), points the member "
+        "already spent reported as `deficitPoints`. The (`offerCode`, `orderId`) pair stays used. Every later "
+        "call answers the same reversed redemption with `200`.",
+        ("invalid_state",),
+    ),
     "list_member_offer_redemptions": Words(
         "The member's offer redemptions between `startDate` and `endDate`, and each offer they reference "
         f'once: `{{"data": {{"redemptions": [...], "offers": [...]}}}}`. {_PAGED}'

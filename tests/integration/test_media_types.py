@@ -35,6 +35,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     pooled = offer(admin, offerCode="MEDIA-POOL")
     redeemed, dropped = (issued(integration, pooled, memberId=m)["voucherId"] for _ in "12")
     spring_redemption = {"teamId": tenant.tenant_id, "offerCode": "MEDIA-SPRING", "memberId": m, "orderId": "o-9"}
+    to_reverse = ok(201, integration.post("/offer-redemptions", {**spring_redemption, "orderId": "o-11"})).data["id"]
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -63,6 +64,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "add_voucher_codes": (f"/offers/{pooled}/voucher-codes", {"codes": ["MEDIACODE-1"]}),
         "redeem_voucher": (f"/vouchers/{redeemed}/redeem", {"orderId": "o-10"}),
         "cancel_voucher": (f"/vouchers/{dropped}/cancel", {}),
+        "reverse_offer_redemption": (f"/offer-redemptions/{to_reverse}/reverse", {"reason": "media"}),  # issue 23
     }
 
 

@@ -200,3 +200,29 @@ def test_lists_by_status_are_key_conditions_with_full_pages(tenant):
     assert tenant.read.get(f"/offers/{offer_id}/vouchers?status=acquired&nextToken={token}").status == 400
     assert tenant.read.get("/offers/01ARZ3NDEKTSV4RRFFQ69G5FAV/vouchers").status == 404
     assert_ledger_clean(tenant.tenant_id)
+
+
+# --- redeem names the voucher's offer (issue 23, seed 004) -------------------------------------------
+
+
+def test_redeem_with_an_offer_id_only_redeems_a_voucher_of_that_offer(tenant, local_api):
+    offer_id, other = offer(tenant.admin), offer(tenant.admin)
+    voucher = issued(tenant.integration, offer_id)
+    unknown = tenant.integration.post("/vouchers/NOPE-NOPE-NOPE/redeem", {})
+    for ref in (voucher["redemptionCode"], voucher["voucherId"]):
+        for offer_ref in (other, "01ARZ3NDEKTSV4RRFFQ69G5FAV"):
+            reply = tenant.integration.post(f"/vouchers/{ref}/redeem", {"offerId": offer_ref, "orderId": "o-1"})
+            assert reply.status == 404 and reply.code == "not_found", reply.text
+            assert reply.text == unknown.text  # the same answer as an unknown voucher
+    assert tenant.read.get(f"/vouchers/{voucher['voucherId']}").data == voucher  # nothing changed
+    for bad in ({"offerId": ""}, {"offerId": 7}, {"offerId": "x" * 129}):
+        assert tenant.integration.post(f"/vouchers/{voucher['voucherId']}/redeem", bad).status == 400, bad
+    assert tenant.read.get(f"/vouchers/{voucher['voucherId']}").data == voucher
+    stranger = local_api.new_tenant()
+    foreign = stranger.integration.post(f"/vouchers/{voucher['redemptionCode']}/redeem", {"offerId": offer_id})
+    assert foreign.status == 404
+    redeemed = tenant.integration.post(
+        f"/vouchers/{voucher['redemptionCode']}/redeem", {"offerId": offer_id, "orderId": "o-1"}
+    )
+    assert redeemed.status == 200 and redeemed.data["status"] == "redeemed", redeemed.text
+    assert_ledger_clean(tenant.tenant_id)

@@ -163,6 +163,7 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, read.get("/offer-redemptions"))
     ok(200, read.get(f"/offer-redemptions/{offer_redemption}"))
     ok(200, read.get(f"/members/{m}/offer-redemptions"))
+    ok(200, integration.post(f"/offer-redemptions/{offer_redemption}/reverse", {"reason": "perm"}))  # issue 23
     # vouchers: a pooled offer and one with generated codes
     pooled = offer(admin, offerCode="PERM-POOL")
     ok(200, admin.post(f"/offers/{pooled}/voucher-codes", {"codes": ["PERMCODE-1", "PERMCODE-2"]}))

@@ -36,6 +36,8 @@ class ModelOffer:
     content_ids: list[str] = field(default_factory=list)
     uses: int = 0
     member_uses: Counter[str] = field(default_factory=Counter)
+    interval: str = "lifetime"  # issue 23: the window maxRedemptionsPerMember counts in (the model knows day)
+    window_uses: Counter[tuple[str, str]] = field(default_factory=Counter)  # (member, UTC day) → uses
 
     @classmethod
     def of(cls, body: dict[str, Any]) -> ModelOffer:
@@ -58,7 +60,17 @@ class ModelOffer:
             per_member=body.get("maxRedemptionsPerMember"),
             total=body.get("maxRedemptionsTotal"),
             content_ids=list(body.get("contentIds", [])),
+            interval=body.get("maxRedemptionsPerMemberInterval", "lifetime"),
         )
+
+    def window(self, now: datetime) -> str:
+        """The member's limit window a use at the server's `now` counts in (issue 23: day or lifetime)."""
+        assert self.interval in ("day", "lifetime"), self.interval
+        return now.date().isoformat() if self.interval == "day" else "lifetime"
+
+    def member_used(self, member: str, now: datetime) -> int:
+        """The member's uses the per-member limit counts now: in today's window, or ever."""
+        return self.window_uses[(member, self.window(now))] if self.interval == "day" else self.member_uses[member]
 
     def usable_at(self, at: datetime) -> bool:
         """Started and not ended: usable from its startDate up to AND at its endDate."""
@@ -115,6 +127,7 @@ class OfferModel:
         self.orders: dict[tuple[str, str], tuple[dict[str, Any], dict[str, Any]]] = {}  # (code, orderId) → first
         self.points = {member: Points() for member in members}
         self.expiry_days = expiry_days
+        self.made: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {}  # id → (body, answer, window)
 
     # --- the catalog ---------------------------------------------------------------------------
 
@@ -174,7 +187,7 @@ class OfferModel:
             return "invalid_state"
         if offer.requires_activation and (member is None or not self.activated.get((member, offer.code))):
             return "offer_not_activated"
-        if member is not None and offer.per_member is not None and offer.member_uses[member] >= offer.per_member:
+        if member is not None and offer.per_member is not None and offer.member_used(member, now) >= offer.per_member:
             return "offer_limit_reached"
         if offer.total is not None and offer.uses >= offer.total:
             return "offer_limit_reached"
@@ -186,8 +199,10 @@ class OfferModel:
         offer.uses += 1
         if body.get("memberId"):
             offer.member_uses[body["memberId"]] += 1
+            offer.window_uses[(body["memberId"], offer.window(now))] += 1
         if body.get("orderId"):
             self.orders[(offer.code, body["orderId"])] = (body, redemption)
+        self.made[redemption["id"]] = (body, redemption, offer.window(now))
         _, points = offer.reward(None)
         if points is not None:
             self.points[body["memberId"]].earn(points, (now + timedelta(days=self.expiry_days)).date().isoformat())
@@ -222,3 +237,33 @@ class OfferModel:
         """(lots, points) the expiry job settles today over every member."""
         settled = [book.expire(today) for book in self.points.values()]
         return sum(lots for lots, _ in settled), sum(points for _, points in settled)
+
+    # --- reversals (issue 23 item 5) -----------------------------------------------------------
+
+    def reverse(self, redemption_id: str, reason: str | None) -> tuple[dict[str, Any], bool]:
+        """(the fields a reversal answers, whether it posts a return transaction). A reversed redemption
+        answers as it is; else its use goes back to the offer's total, to the member's uses and to the
+        window it was counted in, and a points offer's points are taken back from what the member has,
+        first to expire first, the rest reported as deficitPoints."""
+        body, answer, window = self.made[redemption_id]
+        if answer["status"] == "reversed":
+            return answer, answer["reversalTransactionId"] is not None
+        offer, member, points = self.offers[body["offerCode"]], body.get("memberId"), answer["points"]
+        offer.uses -= 1
+        if member is not None:
+            offer.member_uses[member] -= 1
+            offer.window_uses[(member, window)] -= 1
+        taken = 0
+        if points is not None:
+            assert member is not None
+            taken = min(points, self.points[member].available)
+            self.points[member].spend(taken)
+        expected = {"status": "reversed", "reversalReason": reason, "deficitPoints": (points or 0) - taken}
+        return expected, taken > 0
+
+    def reversed(self, redemption_id: str, answer: dict[str, Any]) -> None:
+        """Take in the reversal's answer: later calls and the same order again answer it."""
+        body, _, window = self.made[redemption_id]
+        self.made[redemption_id] = (body, answer, window)
+        if body.get("orderId"):
+            self.orders[(body["offerCode"], body["orderId"])] = (body, answer)

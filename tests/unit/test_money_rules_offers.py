@@ -14,6 +14,15 @@ from tests.support.money import TENANT, book, foreign_token_refused, invalid_fie
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
 
+NOT_REVERSED = {  # issue 23: a redemption's reversal fields until it is reversed
+    "status": "redeemed",
+    "reversedAt": None,
+    "reversalReason": None,
+    "reversalTransactionId": None,
+    "deficitPoints": None,
+}
+
+
 def without_id(record):
     return {k: v for k, v in record.items() if k != "id"}
 
@@ -37,6 +46,7 @@ def test_an_offer_redemption_records_its_order_its_offer_and_its_reward_exactly(
         "contentIds": ["sku-2", "sku-9"],
         "transactionId": None,
         "createdAt": "2026-01-07T09:00:00Z",
+        **NOT_REVERSED,
     }
     assert offer_redemptions.get_redemption(TENANT, made["id"]) == made
     again = use(prog, "REC", member, redeemedAt="2026-01-07T08:00:00Z", **sent)  # the same order: as it was

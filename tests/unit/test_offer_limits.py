@@ -97,3 +97,53 @@ def test_a_full_shard_refuses_a_claim_read_before_it_filled():
     store.transact(first)
     with pytest.raises(store.ConditionFailed):
         store.transact(second)  # both picked the only shard with room; the second finds it full
+
+
+# --- issue 23: period limits' windows and reversals' give-back --------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("interval", "at", "window"),
+    [
+        ("day", "2026-03-10T23:59:59", "2026-03-10"),
+        ("day", "2026-03-11T00:00:00", "2026-03-11"),
+        ("week", "2026-03-15T23:59:59", "2026-W11"),  # ISO weeks from Monday: Sunday still W11
+        ("week", "2026-03-16T00:00:00", "2026-W12"),
+        ("week", "2027-01-01T12:00:00", "2026-W53"),  # the ISO year, not the calendar year
+        ("month", "2026-02-28T23:59:59", "2026-02"),
+        ("year", "2026-12-31T23:59:59", "2026"),
+        ("year", "2027-01-01T00:00:00", "2027"),
+    ],
+)
+def test_period_windows_are_the_activity_caps_utc_windows(interval, at, window):
+    from datetime import UTC, datetime
+
+    now = datetime.fromisoformat(at).replace(tzinfo=UTC)
+    limited = {**offer(per_member=1), "maxRedemptionsPerMemberInterval": interval}
+    name, forget_at = offer_limits.window(limited, now)
+    assert name == window and forget_at is not None and forget_at > now.timestamp() + 86400 - 1
+    assert store.sort_key(offer_limits.counter_key(TENANT, "m1", limited, now)) == f"OFFERUSE#O1#{window}"
+    assert offer_limits.window_name(limited, "m1", now) == {"limitWindow": window}
+    assert offer_limits.window_name(limited, None, now) == {}  # no member: no member window
+    for unwindowed in (offer(per_member=1), {**offer(), "maxRedemptionsPerMemberInterval": interval}):
+        assert offer_limits.window(unwindowed, now) is None  # lifetime, or no per-member limit
+        assert offer_limits.counter_key(TENANT, "m1", unwindowed, now) is None
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_give_back_lowers_a_cap_only_while_the_caps_are_above_the_limit():
+    current = offer(total=4)
+    store.transact(repo.create_items(TENANT, current))
+    for _ in range(4):
+        _, shards = repo.read_offer(TENANT, "O1")
+        store.transact([repo.take_use(TENANT, current, shards)])
+    _, shards = repo.read_offer(TENANT, "O1")
+    lowered = {**current, "maxRedemptionsTotal": 2, "version": 1, "rulesVersion": 1}
+    store.transact(usage_db.cap_items(repo.usage(TENANT, lowered), shards, 2, 1))
+    for expected_caps in (3, 2, 2):  # caps follow the uses down to the limit, then stay
+        _, shards = repo.read_offer(TENANT, "O1")
+        store.transact([repo.give_back_use(TENANT, lowered, shards)])
+        _, shards = repo.read_offer(TENANT, "O1")
+        assert usage_db.caps_total(shards) == expected_caps
+        assert not usage_db.over_cap(shards)
+    assert usage_db.used(shards) == 1 and len(usage_db.with_room(shards)) >= 1

@@ -159,6 +159,7 @@ SAMPLES: dict = {
     ),
     "list_offer_redemptions": ({}, None, "offerCode=SPRING_2019_50_PERCENT_OFF&from=2026-04-01T00:00:00Z"),
     "get_offer_redemption": ({"id": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
+    "reverse_offer_redemption": ({"id": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, {"reason": "Order cancelled at the till"}, ""),
     "list_member_offer_redemptions": (
         {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
         None,

@@ -207,6 +207,15 @@ ROUTES: tuple[Route, ...] = (
         "offers",
     ),
     _r("GET", "/offer-redemptions/{id}", "get_offer_redemption", ANY, "Read one offer redemption", "offers"),
+    # 10. Reversing an offer redemption (issue 23 item 5)
+    _r(
+        "POST",
+        "/offer-redemptions/{id}/reverse",
+        "reverse_offer_redemption",
+        INTEGRATION,
+        "Reverse an offer redemption: its use and points given back, once",
+        "offers",
+    ),
     _r(
         "GET",
         "/members/{memberId}/offer-redemptions",

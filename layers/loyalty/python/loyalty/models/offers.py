@@ -1,5 +1,6 @@
 """Offer, activation and offer-redemption shapes (contract section 8; seeds 000, 002, 003)."""
 
+from loyalty.models.activities import INTERVALS
 from loyalty.models.common import Paging, TimeRange
 from loyalty.models.types import (
     Count,
@@ -24,6 +25,7 @@ from loyalty.models.types import (
 
 REWARD_TYPES = ("percentage", "amount", "points")
 STATUSES = ("draft", "published", "archived")
+REDEMPTION_STATUSES = ("redeemed", "reversed")
 CHANNELS = ("online", "in-store")
 OfferAmount = money(
     integers=True,
@@ -43,6 +45,10 @@ Start = utc_datetime(description="Redeemable from (null: at once)")
 End = utc_datetime(description="Redeemable until (null: no end)")
 Status = one_of(*STATUSES, description="Moves forward only: draft → published → archived")
 PerMember = integer(minimum=1, maximum=10**6, description="null = no limit")
+PerMemberInterval = one_of(
+    *INTERVALS,
+    description="The UTC calendar window maxRedemptionsPerMember counts in (default lifetime), by the server's clock",
+)
 Total = integer(minimum=1, maximum=10**9, description="null = no limit")
 Activation = boolean(description="A member must activate (clip) it before redeeming")
 Channels = bounded_list(one_of(*CHANNELS), max_items=2)
@@ -84,6 +90,7 @@ class OfferUpdate(Shape):
     status: Status = None
     requiresActivation: Activation = None
     maxRedemptionsPerMember: PerMember | None = None
+    maxRedemptionsPerMemberInterval: PerMemberInterval = None
     maxRedemptionsTotal: Total | None = None
     channels: Channels = None
     categoryId: Category | None = None
@@ -120,6 +127,7 @@ class _OfferCore(Shape):
     status: one_of(*STATUSES)
     requiresActivation: Activation
     maxRedemptionsPerMember: PerMember | None
+    maxRedemptionsPerMemberInterval: PerMemberInterval
     maxRedemptionsTotal: Total | None
     channels: Channels
     categoryId: Category | None
@@ -206,6 +214,20 @@ class OfferRedemption(Shape):
     contentIds: bounded_list(Text, max_items=500)
     transactionId: text(description="Points offers: the ledger award") | None
     createdAt: UtcDateTime
+    status: one_of(*REDEMPTION_STATUSES, description="redeemed, or reversed (POST /offer-redemptions/{id}/reverse)")
+    reversedAt: UtcDateTime | None
+    reversalReason: text(max_len=500) | None
+    reversalTransactionId: text(description="Points offers: the `return` transaction of the reversal") | None
+    deficitPoints: (
+        integer(
+            minimum=0, description="Reversed: points not taken back because the member had spent them (money offers: 0)"
+        )
+        | None
+    )
+
+
+class OfferRedemptionReverse(Shape):
+    reason: text(min_len=1, max_len=500, description="Why the redemption is reversed") = None
 
 
 class OfferRedemptionListQuery(TimeRange):

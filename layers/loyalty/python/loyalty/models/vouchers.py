@@ -73,3 +73,6 @@ class VoucherListQuery(Paging):
 
 class VoucherRedeem(Shape):
     orderId: client_id(description="The order the voucher is redeemed on") = None
+    offerId: text(
+        min_len=1, max_len=128, description="The offer the voucher must belong to; a voucher of another offer is a 404"
+    ) = None

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from loyalty.repository.records import OfferRecord
 
 PREFIX = "OFFER#"
+WINDOW_PREFIX = "OFFERUSE#"  # a member's uses of an offer in one window of a period limit (not under PREFIX)
 
 
 def key(tenant_id: str, member_id: str, offer_id: str) -> store.Key:
@@ -42,9 +43,16 @@ def activation_item(
     )
 
 
-def use_item(tenant_id: str, member_id: str, offer: OfferRecord) -> store.TxItem:
-    """+1 on the member's uses of the offer, on condition `uses < maxRedemptionsPerMember` when it has one."""
-    per_member = offer.get("maxRedemptionsPerMember")
+def window_key(tenant_id: str, member_id: str, offer_id: str, window: str) -> store.Key:
+    """The member's count of uses of an offer in one window of its period limit (`count`, forgotten by TTL
+    after the window; written with `repository.awards.count_one`, as activity caps are)."""
+    return store.key(members.partition(tenant_id, member_id), f"{WINDOW_PREFIX}{offer_id}#{window}")
+
+
+def use_item(tenant_id: str, member_id: str, offer: OfferRecord, *, limited: bool = True) -> store.TxItem:
+    """+1 on the member's uses of the offer, on condition `uses < maxRedemptionsPerMember` when it has one
+    and it counts here (`limited`: a lifetime limit; a period limit counts in a window counter)."""
+    per_member = offer.get("maxRedemptionsPerMember") if limited else None
     return store.update(
         key(tenant_id, member_id, offer["offerId"]),
         set_values={"memberId": member_id, "offerId": offer["offerId"]},
@@ -73,6 +81,35 @@ def offers_and_states(
     offers = {item["offerId"]: item for item in rest if store.sort_key(item) == offers_db.OFFER}
     states = {item["offerId"]: item for item in rest if store.sort_key(item).startswith(PREFIX)}
     return found[: len(also)], offers, states
+
+
+def give_back_item(tenant_id: str, member_id: str, offer_id: str) -> store.TxItem:
+    """-1 on the member's uses of the offer (a reversal), on condition there is one."""
+    return store.update(
+        key(tenant_id, member_id, offer_id),
+        add={"uses": -1},
+        condition="#uses >= :one",
+        names={"#uses": "uses"},
+        values={":one": 1},
+    )
+
+
+def give_back_window_item(counter: store.Key) -> store.TxItem:
+    """-1 on a window counter read present (a reversal), on condition it still is and counts one."""
+    return store.update(counter, add={"count": -1}, condition="#c >= :one", names={"#c": "count"}, values={":one": 1})
+
+
+def windows_of_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
+    """A member's window counters of every offer (the checker's read)."""
+    return store.Collection(members.partition(tenant_id, member_id)).all(
+        sort="begins_with(#s, :prefix)", values={":prefix": WINDOW_PREFIX}, limit=500
+    )
+
+
+def window_of(counter: dict[str, Any]) -> tuple[str, str]:
+    """(offerId, window) of a window counter read back."""
+    offer_id, window = store.sort_key(counter)[len(WINDOW_PREFIX) :].split("#", 1)
+    return offer_id, window
 
 
 def of_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:

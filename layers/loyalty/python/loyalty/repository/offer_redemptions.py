@@ -59,6 +59,18 @@ def put(tenant_id: str, redemption: OfferRedemptionRecord) -> store.TxItem:
     return store.put_new(item)
 
 
+def reverse(tenant_id: str, redemption: OfferRedemptionRecord, changes: dict[str, Any]) -> store.TxItem:
+    """The reversal's fields on the redemption (its lists keep it), on condition it is not reversed yet:
+    of racing reversals exactly one commits."""
+    return store.update(
+        key(tenant_id, redemption["id"]),
+        set_values=changes,
+        condition="attribute_exists(#id) AND (attribute_not_exists(#st) OR #st = :redeemed)",
+        names={"#id": "id", "#st": "status"},
+        values={":redeemed": "redeemed"},
+    )
+
+
 def page(
     tenant_id: str,
     *,

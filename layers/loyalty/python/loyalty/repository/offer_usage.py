@@ -90,6 +90,26 @@ def take(usage: counters.ShardedCounter, shards: list[dict[str, Any]], version: 
     )
 
 
+def give_back(
+    usage: counters.ShardedCounter, shards: list[dict[str, Any]], total: int | None, version: int
+) -> store.TxItem:
+    """-1 on a random shard holding a use (a reversal), on condition it still holds one and carries the
+    offer's rules `version` read. When a limit lowered under the uses left every shard full (caps adding
+    up to the uses, more than the limit), the shard's cap goes down with its uses, so the caps keep adding
+    up to the larger of the limit and the uses: the use comes back to the total only below the limit."""
+    holding = [shard for shard in shards if shard["uses"] > 0]
+    if not holding:  # read after a racing reversal committed, the redemption before it: re-read (operation.run)
+        raise store.ConditionFailed([])
+    lowered = total is not None and caps_total(shards) > total
+    return usage.add(
+        usage.pick(holding),
+        {"uses": -1, **({"cap": -1} if lowered else {})},
+        condition="#uses >= :one AND (attribute_not_exists(#ov) OR #ov = :ov)",
+        names={"#uses": "uses", "#ov": VERSION},
+        values={":one": 1, ":ov": version},
+    )
+
+
 def used(shards: list[dict[str, Any]]) -> int:
     """How often the offer was used: its shards' sum."""
     return counters.ShardedCounter.total(shards, "uses")

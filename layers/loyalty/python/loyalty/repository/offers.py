@@ -114,6 +114,11 @@ def take_use(tenant_id: str, offer: OfferRecord, shards: list[dict[str, Any]]) -
     return offer_usage.take(usage(tenant_id, offer), shards, rules_version(offer))
 
 
+def give_back_use(tenant_id: str, offer: OfferRecord, shards: list[dict[str, Any]]) -> store.TxItem:
+    """One use of the offer's total given back (a reversal): -1 on a shard holding one."""
+    return offer_usage.give_back(usage(tenant_id, offer), shards, offer["maxRedemptionsTotal"], rules_version(offer))
+
+
 def missing_shards(tenant_id: str, offer: OfferRecord, shards: list[dict[str, Any]]) -> int:
     """How many of the offer's usage shards were not read back (the checker)."""
     return offer_usage.missing(usage(tenant_id, offer), shards)

@@ -149,6 +149,7 @@ class OfferRecord(TypedDict):
     status: str
     requiresActivation: bool
     maxRedemptionsPerMember: int | None
+    maxRedemptionsPerMemberInterval: NotRequired[str]  # day / week / month / year / lifetime (absent: lifetime)
     maxRedemptionsTotal: int | None
     channels: list[str]
     categoryId: str | None
@@ -182,6 +183,12 @@ class OfferRedemptionRecord(TypedDict):
     contentIds: list[str]
     transactionId: str | None
     createdAt: str
+    limitWindow: NotRequired[str]  # the member's limit window the use was counted in (day/week/... limits only)
+    status: NotRequired[str]  # redeemed / reversed (absent: redeemed)
+    reversedAt: NotRequired[str | None]
+    reversalReason: NotRequired[str | None]
+    reversalTransactionId: NotRequired[str | None]
+    deficitPoints: NotRequired[int | None]
 
 
 class VoucherRecord(TypedDict):
@@ -199,3 +206,4 @@ class VoucherRecord(TypedDict):
     activationDate: str | None
     expirationDate: str | None
     orderId: str | None
+    limitWindow: NotRequired[str]  # the member's limit window its issue was counted in (day/week/... limits only)

@@ -90,15 +90,15 @@ def wallet_problems(tenant_id: str, vouchers: list[VoucherRecord]) -> list[tuple
     return problems
 
 
-def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None]]]:
+def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None, str | None]]]:
     """Every offer of the tenant (its catalog) checked as above, and the uses its vouchers account
-    for, (offerId, memberId or None) per voucher issued, for the offer checks."""
+    for, (offerId, memberId or None, limitWindow or None) per voucher issued, for the offer checks."""
     problems: list[dict[str, Any]] = []
-    uses: list[tuple[str, str | None]] = []
+    uses: list[tuple[str, str | None, str | None]] = []
     for offer, _ in offers_db.everything(tenant_id).values():
         if offer is None:
             continue
         vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
-        uses += [(offer["offerId"], voucher.get("memberId")) for voucher in vouchers]
+        uses += [(offer["offerId"], voucher.get("memberId"), voucher.get("limitWindow")) for voucher in vouchers]
     return problems, uses

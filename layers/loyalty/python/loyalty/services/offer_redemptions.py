@@ -14,23 +14,32 @@ from loyalty.models.offers import OfferRedemption
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, run
 from loyalty.repository import activations as activations_db
+from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import offer_redemptions as offer_redemptions_db
+from loyalty.repository import offers as offers_db
 from loyalty.repository import order_guards as order_guards_db
 from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
+from loyalty.services.orders import _Clawback
 
 if TYPE_CHECKING:
-    from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionCreate, OfferRedemptionListQuery
+    from loyalty.models.offers import (
+        MemberRedemptionsQuery,
+        OfferRedemptionCreate,
+        OfferRedemptionListQuery,
+        OfferRedemptionReverse,
+    )
     from loyalty.repository.records import OfferRecord, OfferRedemptionRecord
 
 CLOCK_SKEW = timedelta(minutes=5)  # a till's clock may run a little ahead
 
 
 def public(item: OfferRedemptionRecord) -> dict[str, Any]:
-    return fields_of(OfferRedemption, item)
+    """As answered: a redemption stored before reversals existed is `redeemed`."""
+    return fields_of(OfferRedemption, {**item, "status": item.get("status") or "redeemed"})
 
 
 def reward_of(offer: OfferRecord, value: str | None) -> tuple[str | None, int | None]:
@@ -100,10 +109,13 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
 
     def attempt(operation: Operation) -> dict[str, Any] | Answer:
         offer, shards = offers.load(tenant_id, offer_id)
+        at = clock.now()  # the member's limit window: the server's clock, not redeemedAt
+        counter_key = offer_limits.counter_key(tenant_id, member_id, offer, at)
         wanted: list[store.Key[Any]] = [order_guards_db.key(tenant_id, body.offerCode, order_id)] if order_id else []
         if member_id:
             wanted += [members_db.key(tenant_id, member_id), activations_db.key(tenant_id, member_id, offer_id)]
-        found = operation.read(wanted)
+        found = operation.read([*wanted, *([counter_key] if counter_key else [])])
+        counter = found.pop() if counter_key else None
         guard = found.pop(0) if order_id else None
         member, state = found if member_id else (None, None)
         if guard is not None:
@@ -117,7 +129,7 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
         if book is not None:
             book.require_active()
         _check(offer, body, redeemed_at, state)
-        items = offer_limits.claim(tenant_id, offer, shards, member_id, state)
+        items = offer_limits.claim(tenant_id, offer, shards, member_id, state, counter, at)
         reward_amount, points = reward_of(offer, body.value)
         redemption: OfferRedemptionRecord = {
             "id": ids.ulid(),
@@ -134,6 +146,8 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
             "contentIds": body.contentIds or [],
             "transactionId": None,
             "createdAt": clock.iso(now),
+            "status": "redeemed",
+            **offer_limits.window_name(offer, member_id, at),  # type: ignore[typeddict-item]
         }
         if points is not None:
             assert book is not None
@@ -169,6 +183,83 @@ def _award(book: Book, offer: OfferRecord, redemption: OfferRedemptionRecord, po
     )
     redemption["transactionId"] = entry["transactionId"]
     return items
+
+
+# --- reversal (issue 23 item 5) ------------------------------------------------------------------
+
+
+def reverse(caller: Caller, redemption_id: str, body: OfferRedemptionReverse) -> dict[str, Any]:
+    """redeemed → reversed, once: the use goes back to the offer's total and to the member's limit in the
+    window it was counted in; a points offer's points come back out of the ledger as a `return`
+    transaction, with the shortfall the member already spent as `deficitPoints` (as an order return's,
+    by the same take-back); the (offerCode, orderId) guard stays. One transaction, on condition the
+    redemption is still `redeemed`: of racing reversals one commits, the rest re-read and answer it."""
+    tenant_id = caller.tenant_id
+
+    def attempt(operation: Operation) -> dict[str, Any]:
+        redemption = operation.read_existing(offer_redemptions_db.key(tenant_id, redemption_id), "offer redemption")
+        if redemption.get("status") == "reversed":
+            return public(redemption)  # every later call answers the same redemption
+        now = clock.now()
+        offer, shards = offers.load(tenant_id, redemption["offerId"])
+        items = [offers_db.give_back_use(tenant_id, offer, shards)]
+        changes: dict[str, Any] = {
+            "status": "reversed",
+            "reversedAt": clock.iso(now),
+            "reversalReason": body.reason,
+            "reversalTransactionId": None,
+            "deficitPoints": 0,
+        }
+        member_id = redemption.get("memberId")
+        if member_id:
+            items += _give_back_member(tenant_id, member_id, redemption, changes, now)
+        items.append(offer_redemptions_db.reverse(tenant_id, redemption, changes))
+        reversed_: OfferRedemptionRecord = {**redemption, **changes}  # type: ignore[typeddict-item]
+        return operation.commit(items, public(reversed_), status=200)
+
+    return run(caller, attempt)
+
+
+def _give_back_member(
+    tenant_id: str, member_id: str, redemption: OfferRedemptionRecord, changes: dict[str, Any], now: Any
+) -> list[store.TxItem]:
+    """The member's side of a reversal: the use back to the member's state (and window counter, when it is
+    still kept), the points of a points offer taken back. Fills `changes` with the return transaction."""
+    offer_id, window = redemption["offerId"], redemption.get("limitWindow")
+    counter_key = activations_db.window_key(tenant_id, member_id, offer_id, window) if window else None
+    points = redemption.get("points")
+    wanted: list[store.Key[Any]] = [counter_key] if counter_key is not None else []
+    if points:  # the member's book and the award to take back (a money offer reads neither)
+        wanted += [members_db.key(tenant_id, member_id), ledger_db.key(tenant_id, str(redemption["transactionId"]))]
+    found = store.get_many(wanted) if wanted else []
+    items = [activations_db.give_back_item(tenant_id, member_id, offer_id)]
+    if counter_key is not None and found.pop(0) is not None:  # a past window's counter may be forgotten (TTL)
+        items.append(activations_db.give_back_window_item(counter_key))
+    if not points:
+        return items
+    member, award = found
+    assert member is not None and award is not None, "a points redemption's member and award are kept"
+    book = Book(tenant_id, member)
+    clawback = _Clawback(book, tenant_id)
+    clawback.take_approved(award, points)
+    items += clawback.writes
+    changes["deficitPoints"] = clawback.deficit
+    if not clawback.deducted:
+        return [*items, *book.writes(now)]
+    entry, posted = transactions.post(
+        book,
+        now,
+        "return",
+        clawback.deducted,
+        "approved",
+        orderId=redemption.get("orderId"),
+        reason=f"offer redemption {redemption['id']} reversed",
+        deficitPoints=clawback.deficit,
+        offerId=offer_id,
+        offerRedemptionId=redemption["id"],
+    )
+    changes["reversalTransactionId"] = entry["transactionId"]
+    return [*items, *posted]
 
 
 def get_redemption(tenant_id: str, redemption_id: str) -> dict[str, Any]:

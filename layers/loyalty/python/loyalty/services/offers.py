@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "status": "draft",
     "requiresActivation": False,
     "maxRedemptionsPerMember": None,
+    "maxRedemptionsPerMemberInterval": offer_limits.LIFETIME,
     "maxRedemptionsTotal": None,
     "channels": ["online", "in-store"],
     "categoryId": None,
@@ -50,8 +51,13 @@ DISPLAY_ONLY = frozenset(
 )
 
 
+def _shown(offer: OfferRecord) -> dict[str, Any]:
+    """The offer as answered: one stored before period limits counts per member over its lifetime."""
+    return {**offer, "maxRedemptionsPerMemberInterval": offer_limits.interval(offer)}
+
+
 def public(offer: OfferRecord, usage: list[dict[str, Any]]) -> dict[str, Any]:
-    return fields_of(Offer, {**offer, "redemptionCount": usage_db.used(usage)})
+    return fields_of(Offer, {**_shown(offer), "redemptionCount": usage_db.used(usage)})
 
 
 def _check_rules(offer: OfferRecord) -> None:
@@ -161,18 +167,23 @@ def is_current(offer: OfferRecord, at: str) -> bool:
 
 
 def for_member(
-    offer: OfferRecord, shards: list[dict[str, Any]] | None, state: dict[str, Any] | None, now: datetime
+    offer: OfferRecord,
+    shards: list[dict[str, Any]] | None,
+    state: dict[str, Any] | None,
+    now: datetime,
+    counter: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An offer as a member sees it: activation, days and (with its shards) redemptions left."""
+    """An offer as a member sees it: activation, days and (with its shards, and the member's counter of
+    the current window under a period limit) redemptions left."""
     shown = {
-        **offer,
+        **_shown(offer),
         "activated": bool((state or {}).get("activatedAt")),
         "activatedAt": (state or {}).get("activatedAt"),
         "daysRemaining": days_remaining(offer, now),
     }
     if shards is None:
         return fields_of(ReferencedOffer, shown)
-    left = offer_limits.left(offer, shards, state)
+    left = offer_limits.left(offer, shards, state, counter)
     return fields_of(MemberOffer, {**shown, "redemptionCount": usage_db.used(shards), "redemptionsLeft": left})
 
 
@@ -180,21 +191,29 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     """Published, current offers the member may still use, soonest ending first.
 
     One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member
-    and the member's state for the offers on the page (page size + 1 keys; two calls above 99).
+    and the member's state for the offers on the page, with its counters of the current window for offers
+    with a period limit (page size + 1 keys, + 1 per such offer; more calls above 100 keys).
     Offers not started yet or used up are left out, so a page may hold fewer than `limit`.
     """
     now = clock.now()
     page = paging.request(tenant_id, f"member-offers:{member_id}", query.given())
     groups, last = offers_db.live_page(tenant_id, clock.iso(now), page.limit, page.start)
-    (member,), _, states = activations_db.offers_and_states(
-        tenant_id, member_id, [offer["offerId"] for offer, _ in groups], also=[members_db.key(tenant_id, member_id)]
+    windows = {offer["offerId"]: offer_limits.counter_key(tenant_id, member_id, offer, now) for offer, _ in groups}
+    counter_keys = [key for key in windows.values() if key is not None]
+    (member, *counters), _, states = activations_db.offers_and_states(
+        tenant_id,
+        member_id,
+        [offer["offerId"] for offer, _ in groups],
+        also=[members_db.key(tenant_id, member_id), *counter_keys],
     )
     if member is None:
         raise NotFound("The member does not exist.")
     Book(tenant_id, member).require_not_erased()  # an erased member takes no part: no offers for it
+    counted = dict(zip([i for i, key in windows.items() if key is not None], counters, strict=True))
     shown = []
     for offer, shards in groups:
-        item = for_member(offer, shards, states.get(offer["offerId"]), now)
+        offer_id = offer["offerId"]
+        item = for_member(offer, shards, states.get(offer_id), now, counted.get(offer_id))
         if is_current(offer, clock.iso(now)) and item["redemptionsLeft"] != 0:
             shown.append(item)
     return Page(shown, page.next_token(last))

@@ -97,14 +97,18 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
             members_db.key(tenant_id, member_id),
             activations_db.key(tenant_id, member_id, offer_id),
         ]
-        found = operation.read([*(holder if member_id else []), *pool.stock.keys()])
+        counter_key = offer_limits.counter_key(tenant_id, member_id, offer, now)
+        found = operation.read(
+            [*(holder if member_id else []), *pool.stock.keys(), *([counter_key] if counter_key else [])]
+        )
+        counter = found.pop() if counter_key else None
         member, state = found[:2] if member_id else (None, None)
         if member_id and member is None:
             raise NotFound("The member does not exist.")
         if member is not None:
             Book(tenant_id, member).require_active()  # a suspended or erased member takes no vouchers
         activation, expiration = _validity(offer, body, clock.day(now))
-        claims = offer_limits.claim(tenant_id, offer, usage, member_id, state)
+        claims = offer_limits.claim(tenant_id, offer, usage, member_id, state, counter, now)
         from_pool = pool.totals(found)["total"] > 0
         code = pool.claim() if from_pool else codes.generate()
         if code is None:
@@ -122,6 +126,7 @@ def issue(caller: Caller, offer_id: str, body: VoucherIssue) -> dict[str, Any]:
             "activationDate": activation,
             "expirationDate": expiration,
             "orderId": None,
+            **offer_limits.window_name(offer, member_id, now),  # type: ignore[typeddict-item]
         }
         items = [*vouchers_db.create(tenant_id, offer, voucher, from_pool=from_pool), *claims]
         if member is not None:
@@ -266,9 +271,12 @@ def _refuse_unless_acquired(voucher: VoucherRecord) -> None:
 
 
 def redeem(caller: Caller, id_or_code: str, body: VoucherRedeem) -> dict[str, Any]:
-    """acquired → redeemed, once, inside [activationDate, expirationDate]."""
+    """acquired → redeemed, once, inside [activationDate, expirationDate]; with `offerId`, only a voucher of
+    that offer (another offer's answers the same 404 as an unknown voucher, seed 004)."""
 
     def decide(voucher: VoucherRecord, now: Any) -> dict[str, Any]:
+        if body.offerId is not None and voucher["offerId"] != body.offerId:
+            raise NotFound(_UNKNOWN)
         _refuse_unless_acquired(voucher)
         today = clock.day(now)
         if voucher["activationDate"] and today < voucher["activationDate"]:
