@@ -76,9 +76,17 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     seed("PATCH", "/program", {"saleActivityId": "sale"})
     pending = [seed("POST", f"/members/{member_id}/awards", {"activityId": "photo"})["transactionId"] for _ in "ab"]
     seed("POST", "/orders", {"orderId": "seeded", "memberId": member_id, "total": "80.00"})
-    seed("POST", "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"})
+    seed(
+        "POST",
+        "/rewards",
+        {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True},
+    )
     seed("POST", "/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(200)]})
-    seed("POST", "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"})
+    seed(
+        "POST",
+        "/rewards",
+        {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual", "isActive": True},
+    )
     seed("POST", f"/members/{member_id}/awards", {"activityId": "visit"})
     manual = [seed("POST", f"/members/{member_id}/redemptions", {"rewardId": "mug"})["redemptionId"] for _ in "ab"]
     counter.active = counting
@@ -158,7 +166,10 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield (
         "POST /rewards",
         call(
-            "POST", "/rewards", '{"rewardId": "new", "name": "N", "pointsCost": 5, "fulfillment": "coupon"}', cold=False
+            "POST",
+            "/rewards",
+            '{"rewardId": "new", "name": "N", "pointsCost": 5, "fulfillment": "coupon", "isActive": true}',
+            cold=False,
         ),
     )
     yield ("GET /rewards/{id}", call("GET", "/rewards/coffee", cold=False))

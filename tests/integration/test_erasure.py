@@ -127,7 +127,12 @@ def test_every_member_scoped_route_refuses_an_erased_member_or_shows_no_personal
     assert _member_scoped() == set(AFTER_ERASURE)  # a new member-scoped route must be placed here
     activity(tenant.admin, "sale", type="fixed", points=100)
     ok(200, tenant.admin.patch("/program", {"saleActivityId": "sale"}))
-    ok(201, tenant.admin.post("/rewards", {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual"}))
+    ok(
+        201,
+        tenant.admin.post(
+            "/rewards", {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual", "isActive": True}
+        ),
+    )
     offer_id = offer(tenant.admin, requiresActivation=False)
     offer_code = ok(200, tenant.read.get(f"/offers/{offer_id}")).data["offerCode"]
     m = enrol(tenant.integration)["memberId"]

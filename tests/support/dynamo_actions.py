@@ -136,8 +136,19 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, read.get("/orders/o-1"))
     ok(200, read.get(f"/members/{m}/orders"))
     ok(201, integration.post("/orders/o-1/returns", {"returnedAmount": "5.00"}))
-    ok(201, admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"}))
-    ok(201, admin.post("/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"}))
+    ok(
+        201,
+        admin.post(
+            "/rewards",
+            {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True},
+        ),
+    )
+    ok(
+        201,
+        admin.post(
+            "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual", "isActive": True}
+        ),
+    )
     ok(200, admin.post("/rewards/coffee/codes", {"codes": ["C1", "C2"]}))
     ok(200, read.get("/rewards"))
     ok(200, read.get("/rewards/coffee"))

@@ -28,6 +28,18 @@ def count(tenant_id: str, member_id: str, reward_id: str, delta: int) -> store.T
     return store.update(count_key(tenant_id, member_id, reward_id), add={"count": delta})
 
 
+def window_count_key(tenant_id: str, member_id: str, reward_id: str, window: str) -> store.Key:
+    """How many live redemptions of a reward a member made in one UTC window of its maxPerMemberInterval
+    (`window` as services.awards.window names it: 2026-05-01, 2026-W18, 2026-05, 2026)."""
+    return store.key(members.partition(tenant_id, member_id), f"RWDCOUNT#{reward_id}#{window}")
+
+
+def counters_of(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
+    """Every reward counter of a member, lifetime and per window (the ledger checker reads them; a few Queries)."""
+    collection: store.Collection[dict[str, Any]] = store.Collection(members.partition(tenant_id, member_id))
+    return collection.all(sort="begins_with(#s, :counter)", values={":counter": "RWDCOUNT#"}, limit=500)
+
+
 def item(tenant_id: str, redemption: RedemptionRecord) -> dict[str, Any]:
     """The stored redemption, listed under its member and program-wide by redemptionId (a ULID)."""
     redemption_id = redemption["redemptionId"]
