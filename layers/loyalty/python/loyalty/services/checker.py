@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.services import checker_members, checker_offers, checker_pools, checker_tiers, checker_vouchers, tenants
+from loyalty.services import (
+    checker_members,
+    checker_offers,
+    checker_pools,
+    checker_rewards,
+    checker_tiers,
+    checker_vouchers,
+    tenants,
+)
 
 
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
@@ -17,6 +25,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_tiers.check_tier_uses(tenant_id)
         + checker_offers.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems
+        + checker_rewards.check_reward_counts(tenant_id, member_ids)
     )
 
 
