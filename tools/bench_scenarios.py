@@ -162,6 +162,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     )
     yield ("GET /redemptions/{id}", call("GET", f"/redemptions/{manual[0]}", cold=False))
     yield ("GET /members/{id}/redemptions (page)", call("GET", f"{m}/redemptions", cold=False))
+    yield ("GET /members/{id}/rewards (page)", call("GET", f"{m}/rewards", cold=False))
     yield ("GET /redemptions?status=issued (page)", call("GET", "/redemptions?status=issued", cold=False))
     yield (
         "POST /rewards",
