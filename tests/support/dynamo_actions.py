@@ -159,6 +159,7 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, admin.post(f"/redemptions/{manual}/complete"))
     ok(200, admin.post(f"/redemptions/{manual_too}/cancel", {"reason": "gone"}))
     ok(200, read.get(f"/members/{m}/redemptions"))
+    ok(200, read.get(f"/members/{m}/rewards"))
     ok(200, read.get("/redemptions"))
     ok(200, read.get(f"/redemptions/{coupon}"))
     # offers and offer redemptions
