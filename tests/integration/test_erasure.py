@@ -85,6 +85,7 @@ def _calls(tenant, m, offer_id, offer_code):
         "list_member_offer_redemptions": (tenant.read, "GET", f"{member}/offer-redemptions", None),
         "list_member_offers": (tenant.read, "GET", f"{member}/offers", None),
         "list_member_vouchers": (tenant.read, "GET", f"{member}/vouchers", None),
+        "list_member_rewards": (tenant.read, "GET", f"{member}/rewards", None),
         "update_member": (tenant.integration, "PATCH", member, {"lastName": "Q"}),
         "create_award": (tenant.integration, "POST", f"{member}/awards", {"activityId": "sale", "points": 50}),
         "create_deduction": (tenant.integration, "POST", f"{member}/deductions", {"points": 1, "reason": "x"}),
@@ -109,6 +110,7 @@ AFTER_ERASURE = {
     "list_member_redemptions": 200,
     "list_member_offer_redemptions": 200,
     "list_member_vouchers": 200,
+    "list_member_rewards": 200,  # every reward with member_inactive first: what a redemption would answer
     "erase_member": 200,
     "list_member_offers": 409,
     "update_member": 409,
