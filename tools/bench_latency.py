@@ -83,7 +83,11 @@ def measure(engine: str) -> dict[str, list[float]]:
 def _scenarios(call: _Caller) -> dict[str, list[float]]:
     rounds = REQUESTS + WARM_UP
     call("POST", "/activities", {"activityId": "visit", "name": "Visit", "points": 10})
-    call("POST", "/rewards", {"rewardId": "sticker", "name": "Sticker", "pointsCost": 1, "fulfillment": "manual"})
+    call(
+        "POST",
+        "/rewards",
+        {"rewardId": "sticker", "name": "Sticker", "pointsCost": 1, "fulfillment": "manual", "isActive": True},
+    )
     member = call("POST", "/members", {"email": "bench@example.com"})[1]["data"]["memberId"]
     operations: dict[str, tuple[str, str, Any]] = {
         "award (POST /members/{id}/awards)": ("POST", f"/members/{member}/awards", {"activityId": "visit"}),

@@ -75,9 +75,17 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     seed("PATCH", "/program", {"saleActivityId": "sale"})
     pending = [seed("POST", f"/members/{member_id}/awards", {"activityId": "photo"})["transactionId"] for _ in "ab"]
     seed("POST", "/orders", {"orderId": "seeded", "memberId": member_id, "total": "80.00"})
-    seed("POST", "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"})
+    seed(
+        "POST",
+        "/rewards",
+        {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True},
+    )
     seed("POST", "/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(200)]})
-    seed("POST", "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"})
+    seed(
+        "POST",
+        "/rewards",
+        {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual", "isActive": True},
+    )
     seed("POST", f"/members/{member_id}/awards", {"activityId": "visit"})
     manual = [seed("POST", f"/members/{member_id}/redemptions", {"rewardId": "mug"})["redemptionId"] for _ in "ab"]
     counter.active = counting
@@ -156,11 +164,15 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     )
     yield ("GET /redemptions/{id}", call("GET", f"/redemptions/{manual[0]}", cold=False))
     yield ("GET /members/{id}/redemptions (page)", call("GET", f"{m}/redemptions", cold=False))
+    yield ("GET /members/{id}/rewards (page)", call("GET", f"{m}/rewards", cold=False))
     yield ("GET /redemptions?status=issued (page)", call("GET", "/redemptions?status=issued", cold=False))
     yield (
         "POST /rewards",
         call(
-            "POST", "/rewards", '{"rewardId": "new", "name": "N", "pointsCost": 5, "fulfillment": "coupon"}', cold=False
+            "POST",
+            "/rewards",
+            '{"rewardId": "new", "name": "N", "pointsCost": 5, "fulfillment": "coupon", "isActive": true}',
+            cold=False,
         ),
     )
     yield ("GET /rewards/{id}", call("GET", "/rewards/coffee", cold=False))

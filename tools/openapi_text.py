@@ -140,20 +140,29 @@ OPERATIONS: dict[str, Words] = {
         ("invalid_state",),
     ),
     "create_reward": Words(
-        "Creates a reward of the catalog (inactive unless `isActive`); a `rewardId` in use is `409 duplicate`.",
+        "Creates a reward of the catalog, inactive unless `isActive` is true (seed 001); a `rewardId` in use is "
+        "`409 duplicate`. `startDate` / `endDate` bound when it may be redeemed (`endDate` after `startDate`); "
+        "`maxPerMember` counts in the UTC calendar window `maxPerMemberInterval` names (`day`, `week`, `month`, "
+        "`year` or `lifetime`, the default), by the server's clock when the redemption commits.",
         ("duplicate",),
     ),
     "list_rewards": Words(f"The reward catalog with stock; filter `isActive`. {_PAGED}"),
     "get_reward": Words("One reward with its stock."),
-    "update_reward": Words("Changes the given fields of a reward; the others keep their values."),
+    "update_reward": Words(
+        "Changes the given fields of a reward; the others keep their values. `endDate` must stay after "
+        "`startDate`. A new `maxPerMemberInterval` counts from the redemptions made after the change."
+    ),
     "add_reward_codes": Words(
         "Adds up to 1,000 coupon codes to a coupon reward's pool; codes already in the pool are skipped and "
         "counted. A reward that is not a coupon reward has no pool (`409 invalid_state`).",
         ("invalid_state",),
     ),
     "create_redemption": Words(
-        "Redeems a reward with points, all or nothing: checks that it is active (`409 reward_inactive`), the "
-        "member's tier (`409 not_eligible`), the per-member limit (`409 frequency_limit_reached`), the balance "
+        "Redeems a reward with points, all or nothing. Checks, in this order (the order of `ineligibleReasons` "
+        "in `GET /members/{memberId}/rewards`): the member is active (`409 invalid_state`); the reward is "
+        "active, inside its `startDate` / `endDate` and, for a coupon reward, before its `couponExpiry` "
+        "(`409 reward_inactive`); the member's tier (`409 not_eligible`); the per-member limit in the current "
+        "UTC window of `maxPerMemberInterval` (`409 frequency_limit_reached`); the balance "
         "(`409 insufficient_points`) and the stock (`409 out_of_stock`); then deducts the points, takes one "
         f"coupon code and records the redemption. {_MEMBER_STATE}",
         (
@@ -164,6 +173,15 @@ OPERATIONS: dict[str, Words] = {
             "out_of_stock",
             "invalid_state",
         ),
+    ),
+    "list_member_rewards": Words(
+        "What the member can redeem: each active reward, by `rewardId`, with `eligible` and `ineligibleReasons` "
+        "in the order `POST /members/{memberId}/redemptions` checks them, the first being the refusal that POST "
+        "would answer now: `member_inactive` (`409 invalid_state`), `not_started` / `ended` / `coupon_expired` "
+        "(`409 reward_inactive`), `tier` (`409 not_eligible`), `member_limit_reached` "
+        "(`409 frequency_limit_reached`), `insufficient_points`, `out_of_stock` (the stock may be a second "
+        "old). `eligible=true` keeps the rewards the member may redeem, so a page may hold fewer than `limit`: "
+        f"follow `nextToken`. An unknown member is `404`. {_PAGED}"
     ),
     "list_member_redemptions": Words(
         f"The member's reward redemptions, newest first; filters `status`, `from`, `to`. {_PAGED}"

@@ -88,6 +88,7 @@ def _calls(tenant, m, offer_id, offer_code):
         "list_member_vouchers": (tenant.read, "GET", f"{member}/vouchers", None),
         "list_member_referrals": (tenant.read, "GET", f"{member}/referrals", None),
         "create_referral": (tenant.integration, "POST", f"{member}/referral", {"referralCode": code}),
+        "list_member_rewards": (tenant.read, "GET", f"{member}/rewards", None),
         "update_member": (tenant.integration, "PATCH", member, {"lastName": "Q"}),
         "create_award": (tenant.integration, "POST", f"{member}/awards", {"activityId": "sale", "points": 50}),
         "create_deduction": (tenant.integration, "POST", f"{member}/deductions", {"points": 1, "reason": "x"}),
@@ -113,6 +114,7 @@ AFTER_ERASURE = {
     "list_member_offer_redemptions": 200,
     "list_member_vouchers": 200,
     "list_member_referrals": 200,
+    "list_member_rewards": 200,  # every reward with member_inactive first: what a redemption would answer
     "erase_member": 200,
     "list_member_offers": 409,
     "update_member": 409,
@@ -132,7 +134,12 @@ def test_every_member_scoped_route_refuses_an_erased_member_or_shows_no_personal
     assert _member_scoped() == set(AFTER_ERASURE)  # a new member-scoped route must be placed here
     activity(tenant.admin, "sale", type="fixed", points=100)
     ok(200, tenant.admin.patch("/program", {"saleActivityId": "sale"}))
-    ok(201, tenant.admin.post("/rewards", {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual"}))
+    ok(
+        201,
+        tenant.admin.post(
+            "/rewards", {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual", "isActive": True}
+        ),
+    )
     offer_id = offer(tenant.admin, requiresActivation=False)
     offer_code = ok(200, tenant.read.get(f"/offers/{offer_id}")).data["offerCode"]
     m = enrol(tenant.integration)["memberId"]

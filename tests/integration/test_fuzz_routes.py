@@ -212,7 +212,10 @@ def world(local_api):
     member_id = member(admin, "fuzz@example.com")
     assert admin.post("/orders", {"orderId": "o-1", "memberId": member_id, "total": "500.00"}).status == 201
     pending = admin.post(f"/members/{member_id}/awards", {"activityId": "photo"}).data["transactionId"]
-    admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"})
+    admin.post(
+        "/rewards",
+        {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True},
+    )
     admin.post("/rewards/coffee/codes", {"codes": [f"C-{i}" for i in range(20)]})
     redemption = admin.post(f"/members/{member_id}/redemptions", {"rewardId": "coffee"}).data["redemptionId"]
     ids = {

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.xdist_group("concurrency")
 
 
 def _coupon(tenant, reward_id="coffee"):
-    body = {"rewardId": reward_id, "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"}
+    body = {"rewardId": reward_id, "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True}
     assert tenant.admin.post("/rewards", body).status == 201
 
 

@@ -26,6 +26,7 @@ def _reward(reward_id, *tier_ids):
         "name": reward_id,
         "pointsCost": 1,
         "fulfillment": "manual",
+        "isActive": True,
         "tierIds": list(tier_ids),
     }
 

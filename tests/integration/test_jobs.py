@@ -113,7 +113,8 @@ def test_the_checker_reports_a_balance_or_a_pool_that_disagrees_with_the_ledger(
     ok(
         201,
         tenant.admin.post(
-            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon"}
+            "/rewards",
+            {"rewardId": "coffee", "name": "Coffee", "pointsCost": 5, "fulfillment": "coupon", "isActive": True},
         ),
     )
     ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": ["A1", "A2"]}))

@@ -26,8 +26,18 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     ok(201, award(integration, m, "visit", points=500))
     approved, rejected = (ok(201, award(integration, m, "manual")).data["transactionId"] for _ in "12")
     ok(201, integration.post("/orders", {"orderId": "o-1", "memberId": m, "total": "20.00"}))
-    ok(201, admin.post("/rewards", {"rewardId": "cup", "name": "Cup", "pointsCost": 10, "fulfillment": "coupon"}))
-    ok(201, admin.post("/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"}))
+    ok(
+        201,
+        admin.post(
+            "/rewards", {"rewardId": "cup", "name": "Cup", "pointsCost": 10, "fulfillment": "coupon", "isActive": True}
+        ),
+    )
+    ok(
+        201,
+        admin.post(
+            "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual", "isActive": True}
+        ),
+    )
     completed, cancelled = (
         ok(201, integration.post(f"/members/{m}/redemptions", {"rewardId": "mug"})).data["redemptionId"] for _ in "12"
     )
@@ -49,7 +59,10 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_activity": ("/activities/visit", {"points": 12}),
         "create_order": ("/orders", {"orderId": "o-2", "memberId": m, "total": "10.00"}),
         "create_return": ("/orders/o-1/returns", {"returnedAmount": "5.00"}),
-        "create_reward": ("/rewards", {"rewardId": "tea", "name": "Tea", "pointsCost": 5, "fulfillment": "manual"}),
+        "create_reward": (
+            "/rewards",
+            {"rewardId": "tea", "name": "Tea", "pointsCost": 5, "fulfillment": "manual", "isActive": True},
+        ),
         "update_reward": ("/rewards/mug", {"name": "Mug!"}),
         "add_reward_codes": ("/rewards/cup/codes", {"codes": ["CUP-1"]}),
         "create_redemption": (f"/members/{m}/redemptions", {"rewardId": "mug"}),

@@ -40,7 +40,7 @@ def test_a_scenario_with_retries_and_failures_logs_no_personal_data_and_no_code(
         ok(200, tenant.integration.patch(f"/members/{m}", UPDATED))
         activity(tenant.admin, "seed", points=100)
         ok(201, tenant.integration.post(f"/members/{m}/awards", {"activityId": "seed"}))
-        reward = {"rewardId": "cpn", "name": "C", "pointsCost": 10, "fulfillment": "coupon"}
+        reward = {"rewardId": "cpn", "name": "C", "pointsCost": 10, "fulfillment": "coupon", "isActive": True}
         ok(201, tenant.admin.post("/rewards", reward))
         ok(200, tenant.admin.post("/rewards/cpn/codes", {"codes": [COUPON]}))
         coupon = ok(201, tenant.integration.post(f"/members/{m}/redemptions", {"rewardId": "cpn"}))

@@ -41,10 +41,18 @@ def _member_offers(outcome: Outcome, earlier: list[tuple[Command, Outcome]]) -> 
     return len(created) == 2 and all(code in listed and all(f in listed[code] for f in fields) for code in created)
 
 
+def _eligible_coffee(outcome: Outcome, earlier: list[tuple[Command, Outcome]]) -> bool:
+    made = [o.json["data"]["rewardId"] for c, o in earlier if c.text.endswith("$API/rewards")]
+    listed = {reward["rewardId"]: reward for reward in outcome.json["data"]}
+    return bool(made) and made[-1] in listed and listed[made[-1]]["eligible"] is True
+
+
 PROSE: dict[str, Callable[[Outcome, list[tuple[Command, Outcome]]], Any]] = {
     "wait until the API answers": lambda o, _: o.statuses[-1] == 401,  # it answers; the wait sends no key
     "119 points": lambda o, _: o.json["data"]["pointsAwarded"] == 119,
     "60 points back": lambda o, _: o.json["data"]["points"] == 60,  # the 29.95 left keeps floor(59.9)
+    "created inactive (seed 001)": lambda o, _: o.json["data"]["isActive"] is False,
+    "what the member can redeem: the coffee": _eligible_coffee,
     "added 2, skipped 1": lambda o, _: (o.json["data"]["added"], o.json["data"]["skipped"]) == (2, 1),
     "50 points and one code": lambda o, _: o.json["data"]["points"] == 50 and o.json["data"]["couponCode"],
     "the scheduled jobs, by hand: 400 days on, today's points have expired": lambda o, _: o.json["points"] > 0,

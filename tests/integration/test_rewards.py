@@ -5,7 +5,14 @@ from tests.support.local import ok
 
 
 def reward(tenant, reward_id, **fields):
-    body = {"rewardId": reward_id, "name": reward_id.title(), "pointsCost": 100, "fulfillment": "coupon", **fields}
+    body = {
+        "rewardId": reward_id,
+        "name": reward_id.title(),
+        "pointsCost": 100,
+        "fulfillment": "coupon",
+        "isActive": True,
+        **fields,
+    }
     reply = tenant.admin.post("/rewards", body)
     assert reply.status == 201, reply.text
     return reply.data
@@ -28,7 +35,7 @@ def test_catalog_create_read_list_update(tenant):
     assert created["stock"] == {"total": 0, "available": 0, "issued": 0} and created["currency"] == "USD"
     assert (
         tenant.admin.post(
-            "/rewards", {"rewardId": "coffee", "name": "x", "pointsCost": 1, "fulfillment": "coupon"}
+            "/rewards", {"rewardId": "coffee", "name": "x", "pointsCost": 1, "fulfillment": "coupon", "isActive": True}
         ).code
         == "duplicate"
     )

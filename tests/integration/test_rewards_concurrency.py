@@ -16,7 +16,8 @@ def test_30_members_race_for_a_pool_of_10_codes(local_api, tenant):
     ok(
         201,
         tenant.admin.post(
-            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"}
+            "/rewards",
+            {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon", "isActive": True},
         ),
     )
     ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(10)]}))
@@ -41,7 +42,8 @@ def test_one_member_with_points_for_5_sends_20_redemptions(local_api, tenant):
     ok(
         201,
         tenant.admin.post(
-            "/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon"}
+            "/rewards",
+            {"rewardId": "coffee", "name": "Coffee", "pointsCost": 100, "fulfillment": "coupon", "isActive": True},
         ),
     )
     ok(200, tenant.admin.post("/rewards/coffee/codes", {"codes": [f"CODE-{i}" for i in range(50)]}))

@@ -14,7 +14,9 @@ def _earning_program(tenant, **settings):
     activity(tenant.admin, "visit", points=10)
     activity(tenant.admin, "sale", type="multiplier", multiplier=1, isSaleActivity=True)
     assert tenant.admin.patch("/program", {"saleActivityId": "sale"}).status == 200
-    tenant.admin.post("/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 5, "fulfillment": "manual"})
+    tenant.admin.post(
+        "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 5, "fulfillment": "manual", "isActive": True}
+    )
 
 
 # --- defect 1: a job removes what a member's record points at -------------------------------------
@@ -196,7 +198,14 @@ def test_a_coupon_reward_past_its_expiry_does_not_redeem(tenant, frozen):
     activity(tenant.admin, "grant", points=100)
     m = member(tenant.integration, "coupon@example.com")
     award(tenant.integration, m, "grant")
-    body = {"rewardId": "c", "name": "C", "pointsCost": 10, "fulfillment": "coupon", "couponExpiry": "2026-05-01"}
+    body = {
+        "rewardId": "c",
+        "name": "C",
+        "pointsCost": 10,
+        "fulfillment": "coupon",
+        "isActive": True,
+        "couponExpiry": "2026-05-01",
+    }
     assert tenant.admin.post("/rewards", body).status == 201
     ok(200, tenant.admin.post("/rewards/c/codes", {"codes": ["A", "B"]}))
     assert tenant.integration.post(f"/members/{m}/redemptions", {"rewardId": "c"}).status == 201  # its last day
@@ -213,7 +222,14 @@ def test_a_coupon_reward_past_its_expiry_does_not_redeem(tenant, frozen):
 def test_tier_ids_must_name_tiers_of_the_program(tenant):
     tiers = [{"tierId": "silver", "name": "Silver", "threshold": 0}, {"tierId": "gold", "name": "Gold", "threshold": 9}]
     ok(200, tenant.admin.patch("/program", {"tiers": tiers}))
-    bad = {"rewardId": "r", "name": "R", "pointsCost": 1, "fulfillment": "manual", "tierIds": ["gold", "platinum"]}
+    bad = {
+        "rewardId": "r",
+        "name": "R",
+        "pointsCost": 1,
+        "fulfillment": "manual",
+        "isActive": True,
+        "tierIds": ["gold", "platinum"],
+    }
     reply = tenant.admin.post("/rewards", bad)
     assert reply.status == 400 and reply.json["error"]["details"][0]["field"] == "tierIds[1]", reply.text
     assert tenant.read.get("/rewards/r").status == 404

@@ -136,8 +136,19 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, read.get("/orders/o-1"))
     ok(200, read.get(f"/members/{m}/orders"))
     ok(201, integration.post("/orders/o-1/returns", {"returnedAmount": "5.00"}))
-    ok(201, admin.post("/rewards", {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon"}))
-    ok(201, admin.post("/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual"}))
+    ok(
+        201,
+        admin.post(
+            "/rewards",
+            {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True},
+        ),
+    )
+    ok(
+        201,
+        admin.post(
+            "/rewards", {"rewardId": "mug", "name": "Mug", "pointsCost": 10, "fulfillment": "manual", "isActive": True}
+        ),
+    )
     ok(200, admin.post("/rewards/coffee/codes", {"codes": ["C1", "C2"]}))
     ok(200, read.get("/rewards"))
     ok(200, read.get("/rewards/coffee"))
@@ -148,6 +159,7 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, admin.post(f"/redemptions/{manual}/complete"))
     ok(200, admin.post(f"/redemptions/{manual_too}/cancel", {"reason": "gone"}))
     ok(200, read.get(f"/members/{m}/redemptions"))
+    ok(200, read.get(f"/members/{m}/rewards"))
     ok(200, read.get("/redemptions"))
     ok(200, read.get(f"/redemptions/{coupon}"))
     # offers and offer redemptions

@@ -28,7 +28,7 @@ def caller() -> Caller:
 def _reward(shards: int | None, reward_id: str = "mug") -> dict[str, Any]:
     """A coupon reward created by the service for a tenant whose counters get `shards` (None: the default)."""
     tenants.create_tenant(TENANT, "Counted", **({} if shards is None else {"counter_shards": shards}))
-    body = {"rewardId": reward_id, "name": "Mug", "pointsCost": 5, "fulfillment": "coupon"}
+    body = {"rewardId": reward_id, "name": "Mug", "pointsCost": 5, "fulfillment": "coupon", "isActive": True}
     rewards.create_reward(caller(), RewardCreate.model_validate(body))
     return store.get_required(rewards_db.key(TENANT, reward_id), "reward")
 
@@ -61,7 +61,7 @@ def test_a_rewards_and_an_offers_counts_are_the_tenants_setting_fixed_on_the_ent
 
 def _created_counts(reward_id: str, offer_code: str) -> tuple[int, int, int]:
     """A new coupon reward's pool and a new offer's usage and voucher pool: their shard counts as stored."""
-    body = {"rewardId": reward_id, "name": "Mug", "pointsCost": 5, "fulfillment": "coupon"}
+    body = {"rewardId": reward_id, "name": "Mug", "pointsCost": 5, "fulfillment": "coupon", "isActive": True}
     rewards.create_reward(caller(), RewardCreate.model_validate(body))
     offer = {"offerCode": offer_code, "name": "Ten off", "rewardType": "amount", "offerAmount": "10"}
     offer_id = offers.create_offer(caller(), OfferCreate.model_validate(offer))["offerId"]

@@ -91,8 +91,8 @@ ACTIVITIES = [
     {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 2, "approvalMethod": "delayed"},
 ]
 REWARDS = [
-    {"rewardId": "coffee", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon"},
-    {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "maxPerMember": 2},
+    {"rewardId": "coffee", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon", "isActive": True},
+    {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "isActive": True, "maxPerMember": 2},
 ]
 MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
 # Fewer successes than these in CI's derandomized run fail the test: about half of the counts of the run of

@@ -76,8 +76,8 @@ def _busy_tenant(members_count: int) -> list[tuple[str, list[Touch]]]:
     ):  # fmt: skip
         activities.create_activity(caller(), ActivityCreate.model_validate(activity))
     for reward in (
-        {"rewardId": "popular", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon"},
-        {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual"},
+        {"rewardId": "popular", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon", "isActive": True},
+        {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "isActive": True},
     ):
         rewards.create_reward(caller(), RewardCreate.model_validate(reward))
     codes = {"codes": [f"CODE{i:05d}" for i in range(members_count)]}

@@ -68,7 +68,7 @@ STEPS = [
     Step("reward", "POST", "/rewards", REWARD),
     Step("codes", "POST", "/rewards/coffee-5/codes", {"codes": ["CAFE-FIXT-0001", "CAFE-FIXT-0002", "CAFE-FIXT-0003"]}),
     Step("manual reward", "POST", "/rewards", {"rewardId": "tote-bag", "name": "Tote bag", "pointsCost": 300,
-                                               "fulfillment": "manual"}),
+                                               "fulfillment": "manual", "isActive": True}),
     Step("redemption", "POST", f"{M}/redemptions", {"rewardId": "tote-bag"},
          pinned_id=REDEMPTION_ID, check=f"/redemptions/{REDEMPTION_ID}"),
     Step("offer", "POST", "/offers", OFFER, pinned_id=OFFER_ID, check=f"/offers/{OFFER_ID}"),

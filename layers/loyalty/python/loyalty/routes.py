@@ -143,6 +143,14 @@ ROUTES: tuple[Route, ...] = (
         "A member's redemptions, newest first",
         "rewards",
     ),
+    _r(
+        "GET",
+        "/members/{memberId}/rewards",
+        "list_member_rewards",
+        ANY,
+        "What a member can redeem: each active reward with eligible and ineligibleReasons",
+        "rewards",
+    ),
     _r("GET", "/redemptions", "list_redemptions", ANY, "The program's redemptions, newest first", "rewards"),
     _r("GET", "/redemptions/{redemptionId}", "get_redemption", ANY, "Read one redemption", "rewards"),
     _r(

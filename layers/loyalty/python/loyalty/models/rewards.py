@@ -18,6 +18,7 @@ from loyalty.models.types import (
     integer,
     one_of,
     text,
+    utc_datetime,
 )
 
 FULFILMENTS = ("coupon", "manual")
@@ -35,6 +36,12 @@ Fulfilment = one_of(*FULFILMENTS, description="coupon: a code from the pool; man
 CouponExpiry = calendar_date(description="The last day the coupon codes are valid")
 TierIds = bounded_list(Id, max_items=20, description="Tiers that may redeem; empty = every tier")
 PerMember = integer(minimum=1, maximum=10**6, description="Redemptions per member; null = no limit")
+# Period limits and dates (contract section 10): maxPerMember counts in the UTC calendar window of the
+# server's clock at commit, as activity caps do (services.awards.window).
+INTERVALS = ("day", "week", "month", "year", "lifetime")
+PerMemberInterval = one_of(*INTERVALS, description="The UTC calendar window maxPerMember counts in (default lifetime)")
+Start = utc_datetime(description="Redeemable from (null: at once)")
+End = utc_datetime(description="Redeemable until (null: no end); after startDate")
 ProgramCurrency = currency(description="Default: the program's currency")
 
 
@@ -50,6 +57,9 @@ class RewardUpdate(Shape):
     couponExpiry: CouponExpiry | None = None
     tierIds: TierIds = None
     maxPerMember: PerMember | None = None
+    maxPerMemberInterval: PerMemberInterval = None
+    startDate: Start | None = None
+    endDate: End | None = None
 
 
 class _RewardId(Shape):
@@ -81,6 +91,9 @@ class Reward(Shape):
     couponExpiry: CouponExpiry | None
     tierIds: TierIds
     maxPerMember: PerMember | None
+    maxPerMemberInterval: PerMemberInterval
+    startDate: Start | None
+    endDate: End | None
     fulfillment: one_of(*FULFILMENTS)
     stock: RewardStock
     createdAt: UtcDateTime
@@ -89,6 +102,31 @@ class Reward(Shape):
 
 class RewardListQuery(Paging):
     isActive: boolean(query=True) = None
+
+
+# GET /members/{memberId}/rewards (contract section 10): the reasons in the order POST /members/{id}/redemptions
+# checks them (services.redemptions.ineligible_reasons); the first is the refusal that POST would answer.
+REASONS = (
+    "member_inactive",
+    "not_started",
+    "ended",
+    "coupon_expired",
+    "tier",
+    "member_limit_reached",
+    "insufficient_points",
+    "out_of_stock",
+)
+
+
+class MemberRewardListQuery(Paging):
+    eligible: boolean(query=True, description="true: only the rewards the member may redeem now") = None
+
+
+class MemberReward(Reward):
+    eligible: boolean(description="Whether POST /members/{memberId}/redemptions would redeem it now")
+    ineligibleReasons: bounded_list(
+        one_of(*REASONS), max_items=len(REASONS), description="In the order the redemption checks them"
+    )
 
 
 class RewardCodesAdd(Shape):

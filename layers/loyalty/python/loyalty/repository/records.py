@@ -104,6 +104,9 @@ class RewardRecord(TypedDict):
     couponExpiry: str | None
     tierIds: list[str]
     maxPerMember: int | None
+    maxPerMemberInterval: NotRequired[str]  # day / week / month / year / lifetime (older rewards: lifetime)
+    startDate: NotRequired[str | None]
+    endDate: NotRequired[str | None]
     fulfillment: str
     createdAt: str
     updatedAt: str
@@ -129,6 +132,9 @@ class RedemptionRecord(TypedDict):
     cancelReason: str | None
     createdAt: str
     updatedAt: str
+    # the UTC window of maxPerMember the redemption was counted in (services.redemptions), when the reward had one
+    limitInterval: NotRequired[str]
+    limitWindow: NotRequired[str]
 
 
 class OfferRecord(TypedDict):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from loyalty.repository import keys, list_shards, members, sharded, store
-from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE
+from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE, SORT_KEY
 
 if TYPE_CHECKING:
     from loyalty.repository.records import RedemptionRecord
@@ -26,6 +26,23 @@ def count_key(tenant_id: str, member_id: str, reward_id: str) -> store.Key:
 
 def count(tenant_id: str, member_id: str, reward_id: str, delta: int) -> store.TxItem:
     return store.update(count_key(tenant_id, member_id, reward_id), add={"count": delta})
+
+
+def window_count_key(tenant_id: str, member_id: str, reward_id: str, window: str) -> store.Key:
+    """How many live redemptions of a reward a member made in one UTC window of its maxPerMemberInterval
+    (`window` as services.awards.window names it: 2026-05-01, 2026-W18, 2026-05, 2026)."""
+    return store.key(members.partition(tenant_id, member_id), f"RWDCOUNT#{reward_id}#{window}")
+
+
+def counters_of(tenant_id: str, member_id: str) -> dict[tuple[str, str | None], int]:
+    """Every reward counter of a member by (rewardId, window; None: lifetime): the ledger checker reads them."""
+    collection: store.Collection[dict[str, Any]] = store.Collection(members.partition(tenant_id, member_id))
+    found = collection.all(sort="begins_with(#s, :counter)", values={":counter": "RWDCOUNT#"}, limit=500)
+    out: dict[tuple[str, str | None], int] = {}
+    for counter in found:
+        reward_id, _, window = counter[SORT_KEY].removeprefix("RWDCOUNT#").partition("#")
+        out[(reward_id, window or None)] = int(counter.get("count", 0))
+    return out
 
 
 def item(tenant_id: str, redemption: RedemptionRecord) -> dict[str, Any]:

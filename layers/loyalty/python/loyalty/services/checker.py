@@ -9,6 +9,7 @@ from loyalty.services import (
     checker_offers,
     checker_pools,
     checker_referrals,
+    checker_rewards,
     checker_tiers,
     checker_vouchers,
     tenants,
@@ -26,6 +27,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_offers.check_offers(tenant_id, member_ids, voucher_uses)
         + voucher_problems
         + checker_referrals.check_referrals(tenant_id, member_ids)
+        + checker_rewards.check_reward_counts(tenant_id, member_ids)
     )
 
 

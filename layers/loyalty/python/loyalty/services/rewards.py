@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from loyalty import cache, clock, codes
-from loyalty.errors import Conflict
+from loyalty.errors import Conflict, ValidationFailed
 from loyalty.models.rewards import Reward, RewardCodesAdd, RewardCreate, RewardListQuery, RewardUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
@@ -27,18 +27,34 @@ EMPTY_STOCK = {"total": 0, "available": 0, "issued": 0}
 DEFAULTS: dict[str, Any] = {
     "description": None,
     "value": None,
-    "isActive": True,
+    "isActive": False,  # seed 001: a reward created without isActive is inactive (contract section 10)
     "termsText": None,
     "instructions": None,
     "couponExpiry": None,
     "tierIds": [],
     "maxPerMember": None,
+    "maxPerMemberInterval": "lifetime",
+    "startDate": None,
+    "endDate": None,
 }
+
+
+def interval_of(reward: RewardRecord) -> str:
+    """The window maxPerMember counts in (a reward stored before intervals existed: lifetime)."""
+    return reward.get("maxPerMemberInterval") or "lifetime"
+
+
+def _check_dates(reward: RewardRecord) -> None:
+    """A reward's dates as it will be stored (after a create or an update): endDate after startDate."""
+    start, end = reward.get("startDate"), reward.get("endDate")
+    if start and end and start >= end:
+        raise ValidationFailed(details=[{"field": "endDate", "message": "must be after startDate"}])
 
 
 def public(reward: RewardRecord, stock: dict[str, int]) -> dict[str, Any]:
     """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(Reward, reward, without=("stock",))
+    out["maxPerMemberInterval"] = interval_of(reward)
     if reward["fulfillment"] == "coupon":
         out["stock"] = dict(stock)
     else:
@@ -84,6 +100,7 @@ def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
         now = clock.iso(clock.now())
         fields = {**DEFAULTS, "currency": settings["currency"], **body.given(), "createdAt": now, "updatedAt": now}
         reward = rewards_db.new(tenant_id, {**fields, "version": 0})
+        _check_dates(reward)
         reward_id = reward["rewardId"]
         (existing,) = operation.read([rewards_db.key(tenant_id, reward_id)])
         if existing is not None:
@@ -105,6 +122,7 @@ def update_reward(caller: Caller, reward_id: str, changes: RewardUpdate) -> dict
         "reward",
         changes.given(),
         lambda item: rewards_db.item(tenant_id, item),
+        check=_check_dates,
         conditions=lambda current, updated: _name_tiers(
             tenant_id, current.get("tierIds") or [], updated.get("tierIds") or []
         ),
