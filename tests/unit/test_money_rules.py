@@ -3,6 +3,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from loyalty.errors import ApiError
 from loyalty.models.ledger import Rejection
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import OfferUpdate
@@ -801,3 +802,55 @@ def test_an_erased_member_is_credited_nothing_by_a_refund_or_an_order(prog):
     assert refused(lambda: redemptions.cancel(prog.caller, made["redemptionId"], refund)) == (409, "invalid_state")
     assert refused(lambda: order(prog, member, "o-erased", "10.00")) == (409, "invalid_state")
     assert refused(lambda: orders.get_order(TENANT, "o-erased")) == (404, "not_found")  # nothing recorded
+
+
+# --- issue 18: refusals of awards and reward redemptions, word for word (mutation testing's survivors) ----------
+
+
+def said(call):
+    """(status, code, message, details) of the ApiError a call raises (the test fails if it succeeds)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    return error.value.status, error.value.code, error.value.message, error.value.details
+
+
+def test_each_refused_award_says_why_with_its_limit_and_window(prog):
+    prog.activity("checkin", points=5, maxAwardFrequency=2, maxAwardFrequencyInterval="day")
+    prog.activity("review", type="multiplier", multiplier=0.5)
+    prog.activity("closed", points=10, isActive=False)
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "checkin")
+    prog.award(member, "checkin")
+    limit = "The member has reached the limit of 2 awards of this activity per day."
+    assert said(lambda: prog.award(member, "checkin")) == (409, "frequency_limit_reached", limit, [])
+    inactive = (409, "activity_inactive", "The activity is not active.", [])
+    assert said(lambda: prog.award(member, "closed")) == inactive
+    base = [{"field": "points", "message": "is required for a multiplier activity"}]
+    assert said(lambda: prog.award(member, "review"))[::3] == (400, base)
+    tiny = [{"field": "points", "message": "the award would be less than 1 point"}]
+    assert said(lambda: prog.award(member, "review", points=1))[::3] == (400, tiny)
+    prog.award(member, "visit", orderId="o-1")
+    twice = (409, "duplicate", "This orderId has already earned points through this activity.", [])
+    assert said(lambda: prog.award(member, "visit", orderId="o-1")) == twice
+    assert prog.balance(member)["available"] == 20
+
+
+def test_each_refused_redemption_says_why_with_its_date_or_limit(prog):
+    reward(prog, "closed", 10, "manual", isActive=False)
+    reward(prog, "dated", 10, couponExpiry="2026-01-07")
+    reward(prog, "empty", 10)
+    reward(prog, "mug", 10, "manual", maxPerMember=1)
+    member = rich_member(prog, 100)
+    assert said(lambda: redeem(prog, member, "closed")) == (409, "reward_inactive", "The reward is not active.", [])
+    assert said(lambda: redeem(prog, member, "empty")) == (409, "out_of_stock", "The reward has no codes left.", [])
+    held = redeem(prog, member, "mug")
+    again = (409, "frequency_limit_reached", "The member holds 1 redemptions of this reward already.", [])
+    assert said(lambda: redeem(prog, member, "mug")) == again
+    assert redemptions.complete(prog.caller, held["redemptionId"])["status"] == "completed"
+    moved = (409, "invalid_state", "A redemption that is completed can't move this way.", [])
+    assert said(lambda: redemptions.complete(prog.caller, held["redemptionId"])) == moved
+    prog.clock.current = datetime(2026, 1, 8, 0, 0, tzinfo=UTC)
+    until = (409, "reward_inactive", "The reward's coupon codes were valid until 2026-01-07.", [])
+    assert said(lambda: redeem(prog, member, "dated")) == until
+    assert prog.balance(member)["available"] == 90
