@@ -342,7 +342,7 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         reward=st.sampled_from(REWARDS),
         keyed=st.booleans(),
         fund=st.booleans(),
-        then=st.sampled_from((None, None, "complete", "cancel", "refund")),
+        then=st.sampled_from((None, "complete", "complete", "cancel", "refund")),
     )
     def redeem(self, m: int | None, reward: dict[str, Any], keyed: bool, fund: bool, then: str | None) -> None:
         """A member (without `m`: the one with the most points) redeems a reward: with `fund`, first
@@ -382,6 +382,9 @@ class LedgerMachine(VoucherRules, CheckedMachine):
     def settle_redemption(self, data: st.DataObject, refund: bool, complete: bool, stale: bool) -> None:
         """Complete a manual redemption or cancel one (now and then one that is settled already)."""
         open_ = [r for r, red in self.model.redemptions.items() if (red.status in ("issued", "pending")) != stale]
+        pending = [r for r in open_ if self.model.redemptions[r].status == "pending"]
+        if complete and not stale and pending:  # completes the manual ones (a coupon's is only cancelled)
+            open_ = pending
         if not open_:
             return
         redemption_id = data.draw(st.sampled_from(open_))
@@ -471,9 +474,9 @@ class LedgerMachine(VoucherRules, CheckedMachine):
         often full), then an hour on (00:30, the next window) and again (`_award` counts the awards
         that find their cap reset)."""
         member_id, today = self.members[m], self.clock.current.date()
-        if kind == "expiry":
+        if kind == "expiry":  # the soonest lot that still holds points (a spent one expires nothing)
             soonest = self.model.expiring(
-                member_id, (today + timedelta(days=self.clock.current.hour >= 23)).isoformat()
+                member_id, (today + timedelta(days=self.clock.current.hour >= 23)).isoformat(), unspent=True
             )
             if soonest is None:
                 return
@@ -489,7 +492,8 @@ class LedgerMachine(VoucherRules, CheckedMachine):
             self.succeeded("expire_at_edge", self._expire()["points"] > 0)
             return
         body = {"activityId": CAPPED[kind]}
-        for _ in range(self.model.activities[CAPPED[kind]]["maxAwardFrequency"] - 1 + extra):
+        # at least one before the edge: a cap of one (the year's) is then full, and the award after it resets
+        for _ in range(max(1, self.model.activities[CAPPED[kind]]["maxAwardFrequency"] - 1 + extra)):
             self._award("award_capped", member_id, body)
         self.clock.advance(hours=1)
         for _ in range(after):

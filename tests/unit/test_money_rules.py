@@ -854,3 +854,19 @@ def test_each_refused_redemption_says_why_with_its_date_or_limit(prog):
     until = (409, "reward_inactive", "The reward's coupon codes were valid until 2026-01-07.", [])
     assert said(lambda: redeem(prog, member, "dated")) == until
     assert prog.balance(member)["available"] == 90
+
+
+def test_a_member_who_may_not_move_points_is_told_why_and_how_many_are_available(prog):
+    prog.activity("visit", points=10)
+    member, suspended, erased = prog.member(), prog.member(), prog.member()
+    for each in (member, suspended, erased):
+        prog.award(each, "visit")
+    members.update_member(prog.caller, suspended, MemberUpdate.model_validate({"status": "suspended"}))
+    members.erase_member(prog.caller, erased)
+    short = (409, "insufficient_points", "The member has 10 points available.", [])
+    assert said(lambda: prog.deduct(member, 11)) == short
+    paused = (409, "invalid_state", "The member is suspended: it can't earn or spend points.", [])
+    assert said(lambda: prog.award(suspended, "visit")) == paused
+    gone = (409, "invalid_state", "The member was erased: it can't earn, spend or receive points.", [])
+    assert said(lambda: prog.award(erased, "visit")) == gone
+    assert said(lambda: prog.deduct(erased, 1)) == gone
