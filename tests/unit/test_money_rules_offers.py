@@ -6,6 +6,7 @@ import pytest
 from loyalty.errors import ApiError
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery
+from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
 from loyalty.services import members, offer_redemptions, offers, summary, transactions
@@ -217,3 +218,10 @@ def test_a_limit_refusal_names_the_uses_so_far_and_the_limit_it_reached(prog):
         "offer_limit_reached",
         "The offer has been used 3 times already (the limit is 3).",
     )
+
+
+def test_a_redemption_without_a_member_counts_a_use_of_the_offer_and_none_of_any_member(prog):
+    offer_id = offer(prog, "ANON", maxRedemptionsTotal=5)
+    use(prog, "ANON", value="20.00")
+    assert store.get(activations_db.key(TENANT, None, offer_id)) is None  # no state item for "member None"
+    assert offers.get_offer(TENANT, offer_id)["redemptionCount"] == 1
