@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from loyalty.errors import ApiError
-from loyalty.models.ledger import Rejection
+from loyalty.models.ledger import Rejection, TransactionListQuery
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import OfferUpdate
 from loyalty.models.rewards import RedemptionCancel, RedemptionListQuery, RewardCodesAdd
@@ -23,6 +23,7 @@ from loyalty.services import (
     redemptions,
     rewards,
     summary,
+    tenants,
     transactions,
     vouchers,
 )
@@ -30,6 +31,7 @@ from loyalty.services import (
 from tests.support.money import (
     TENANT,
     book,
+    foreign_token_refused,
     give,
     give_back,
     invalid_fields,
@@ -870,3 +872,25 @@ def test_a_member_who_may_not_move_points_is_told_why_and_how_many_are_available
     gone = (409, "invalid_state", "The member was erased: it can't earn, spend or receive points.", [])
     assert said(lambda: prog.award(erased, "visit")) == gone
     assert said(lambda: prog.deduct(erased, 1)) == gone
+
+
+def test_a_redemptions_page_token_pages_on_only_its_own_tenant_member_and_list(prog):
+    reward(prog, "mug", 10, "manual")
+    member, other = rich_member(prog, 100), rich_member(prog, 100)
+    for each in (member, member, other, other):
+        redeem(prog, each, "mug")
+    tenants.create_tenant("money2", "Other tenant")
+
+    def listed(member_id=member, tenant_id=TENANT, **query):
+        return redemptions.list_redemptions(tenant_id, RedemptionListQuery.model_validate(query), member_id)
+
+    foreign_token_refused(listed, {}, {}, other=lambda **query: listed(other, **query))
+    ledger = lambda **query: transactions.list_transactions(  # noqa: E731
+        TENANT, TransactionListQuery.model_validate(query), member
+    )
+    foreign_token_refused(listed, {}, {}, other=ledger)
+    program_wide = lambda **query: listed(None, **query)  # noqa: E731
+    foreign_token_refused(program_wide, {}, {}, other=lambda **query: listed(None, "money2", **query))
+    assert said(lambda: listed("no-such-member")) == (404, "not_found", "The member does not exist.", [])
+    missing = (404, "not_found", "The redemption does not exist.", [])
+    assert said(lambda: redemptions.get_redemption(TENANT, "no-such-redemption")) == missing
