@@ -894,3 +894,6 @@ def test_a_redemptions_page_token_pages_on_only_its_own_tenant_member_and_list(p
     assert said(lambda: listed("no-such-member")) == (404, "not_found", "The member does not exist.", [])
     missing = (404, "not_found", "The redemption does not exist.", [])
     assert said(lambda: redemptions.get_redemption(TENANT, "no-such-redemption")) == missing
+    assert said(lambda: redemptions.complete(prog.caller, "no-such-redemption")) == missing
+    cancel = RedemptionCancel.model_validate({"reason": "changed mind"})
+    assert said(lambda: redemptions.cancel(prog.caller, "no-such-redemption", cancel)) == missing
