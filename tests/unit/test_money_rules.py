@@ -891,7 +891,9 @@ def test_a_redemptions_page_token_pages_on_only_its_own_tenant_member_and_list(p
     foreign_token_refused(listed, {}, {}, other=ledger)
     program_wide = lambda **query: listed(None, **query)  # noqa: E731
     foreign_token_refused(program_wide, {}, {}, other=lambda **query: listed(None, "money2", **query))
-    assert said(lambda: listed("no-such-member")) == (404, "not_found", "The member does not exist.", [])
+    no_member = (404, "not_found", "The member does not exist.", [])
+    assert said(lambda: listed("no-such-member")) == no_member
+    assert said(lambda: redeem(prog, "no-such-member", "mug")) == no_member
     missing = (404, "not_found", "The redemption does not exist.", [])
     assert said(lambda: redemptions.get_redemption(TENANT, "no-such-redemption")) == missing
     assert said(lambda: redemptions.complete(prog.caller, "no-such-redemption")) == missing
