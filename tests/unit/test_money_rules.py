@@ -12,6 +12,7 @@ from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQu
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
@@ -899,3 +900,18 @@ def test_a_redemptions_page_token_pages_on_only_its_own_tenant_member_and_list(p
     assert said(lambda: redemptions.complete(prog.caller, "no-such-redemption")) == missing
     cancel = RedemptionCancel.model_validate({"reason": "changed mind"})
     assert said(lambda: redemptions.cancel(prog.caller, "no-such-redemption", cancel)) == missing
+
+
+def test_a_coupon_handed_out_is_recorded_with_its_redemption_and_member(prog):
+    reward(prog, "coffee", 10)
+    rewards.add_codes(prog.caller, "coffee", RewardCodesAdd.model_validate({"codes": ["CUP-1"]}))
+    member = rich_member(prog, 10)
+    made = redeem(prog, member, "coffee")
+    pool = rewards_db.code_pool(TENANT, rewards.load(TENANT, "coffee"))
+    handed = store.get(pool.issued_key("CUP-1"))
+    assert handed is not None
+    assert {name: handed[name] for name in ("code", "redemptionId", "memberId")} == {
+        "code": "CUP-1",
+        "redemptionId": made["redemptionId"],
+        "memberId": member,
+    }
