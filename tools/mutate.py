@@ -6,8 +6,8 @@ mutant on when the two names agree. `python -m tools.mutate mutmut ARGS` runs mu
 line with that path prefix dropped as well; `python -m tools.mutate [MODULE…]` runs each module's
 mutants (a glob on its name) in turn with at most MUTATE_CHILDREN processes (2) and prints the table.
 The configuration (the files, the tests) is `[tool.mutmut]` in pyproject.toml; results stay in
-mutants/ (git-ignored). MUTATE_LEFT=1 retries only the mutants a former run left alive (after adding tests:
-seconds per mutant instead of the whole module).
+mutants/ (git-ignored). MUTATE_LEFT=1 retries only the mutants a former run left alive or did not
+reach (after adding tests: seconds per mutant instead of the whole module; after a stopped run: the rest).
 """
 
 from __future__ import annotations
@@ -106,6 +106,11 @@ def main(argv: list[str]) -> int:
         return 2
     children = os.environ.get("MUTATE_CHILDREN", "2")
     left_only = os.environ.get("MUTATE_LEFT") == "1"
+    if not left_only:
+        # mutmut keeps which tests call which function from its first run and learns only of new test
+        # names; forget it once per invocation (not per module: each stats run costs minutes), so that a
+        # test changed since then is counted for the functions it calls now
+        Path("mutants/mutmut-stats.json").unlink(missing_ok=True)
     for module in modules:
         if left_only:
             # only the mutants a former run did not kill (or did not reach), against the tests as they are now:
@@ -114,9 +119,6 @@ def main(argv: list[str]) -> int:
             if not names and (Path("mutants") / (MODULES[module] + ".meta")).exists():
                 continue
         else:
-            # mutmut keeps which tests call which function from its first run and learns only of new test
-            # names; forget it, so that a test changed since then is counted for the functions it calls now
-            Path("mutants/mutmut-stats.json").unlink(missing_ok=True)
             names = []
         started = time.monotonic()
         command = [sys.executable, "-m", "tools.mutate", "mutmut", "run", "--max-children", children]

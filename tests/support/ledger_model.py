@@ -168,9 +168,11 @@ class LedgerModel:
     def after(member: Member) -> dict[str, int]:
         return {"available": member.balance["available"], "pending": member.balance["pending"]}
 
-    def expiring(self, member_id: str, after: str) -> str | None:
-        """The soonest expiry date of a member's lots on or after `after` (YYYY-MM-DD)."""
-        return next((lot[0] for lot in self.members[member_id].lots if lot[0] >= after), None)
+    def expiring(self, member_id: str, after: str, unspent: bool = False) -> str | None:
+        """The soonest expiry date of a member's lots on or after `after` (YYYY-MM-DD); with `unspent`, of
+        those that still hold points."""
+        lots = self.members[member_id].lots
+        return next((lot[0] for lot in lots if lot[0] >= after and (lot[1] > 0 or not unspent)), None)
 
     # members
 

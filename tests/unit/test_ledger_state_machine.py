@@ -96,11 +96,9 @@ REWARDS = [
 ]
 MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
 # Fewer successes than these in CI's derandomized run fail the test: about half of the counts of the run of
-# 2026-12-06 (docs/testing.md), which repeats exactly (tests/support/machines.py). None yet for complete (1),
-# window_reset_year (1) and expire_at_edge (0 since the clock rule steps to window edges): to be steered.
-# Award orders (§10: a sale award with an orderId records an order, which returns then draw) changed the
-# derandomized run: redeem_coupon fell to 13 (floor 6 until re-steered) and window_reset_week to 0 (no floor
-# until re-steered; test_money_rules.py, test_award_windows.py and integration/test_ledger.py cover week windows).
+# 2026-12-06 (docs/testing.md), which repeats exactly (tests/support/machines.py); complete, window_reset_year,
+# redeem_coupon and window_reset_day from the steered run of 06:00 UTC (6, 16, 15, 4). None yet for
+# expire_at_edge (still 0 in that run although the edge rule now picks a lot that holds points).
 FLOORS = {
     "award": 51,
     "award_pending": 23,
@@ -112,15 +110,18 @@ FLOORS = {
     "credit_after_job": 103,
     "order": 121,
     "return": 76,
-    "redeem_coupon": 6,
+    "redeem_coupon": 7,
     "redeem_manual": 9,
     "top_up": 80,
     "return_deducted": 36,
     "return_deficit": 32,
-    "window_reset_day": 6,
+    "window_reset_day": 2,
+    "window_reset_week": 6,
     "window_reset_month": 7,
     "cancel_refund": 3,
     "auto_approve": 15,
+    "complete": 3,
+    "window_reset_year": 8,
 }
 REFUSAL_FLOORS = {"frequency_limit_reached": 92}
 
@@ -349,7 +350,7 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
         reward=st.sampled_from(REWARDS),
         keyed=st.booleans(),
         fund=st.booleans(),
-        then=st.sampled_from((None, None, "complete", "cancel", "refund")),
+        then=st.sampled_from((None, "complete", "complete", "cancel", "refund")),
     )
     def redeem(self, m: int | None, reward: dict[str, Any], keyed: bool, fund: bool, then: str | None) -> None:
         """A member (without `m`: the one with the most points) redeems a reward: with `fund`, first
@@ -389,6 +390,9 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
     def settle_redemption(self, data: st.DataObject, refund: bool, complete: bool, stale: bool) -> None:
         """Complete a manual redemption or cancel one (now and then one that is settled already)."""
         open_ = [r for r, red in self.model.redemptions.items() if (red.status in ("issued", "pending")) != stale]
+        pending = [r for r in open_ if self.model.redemptions[r].status == "pending"]
+        if complete and not stale and pending:  # completes the manual ones (a coupon's is only cancelled)
+            open_ = pending
         if not open_:
             return
         redemption_id = data.draw(st.sampled_from(open_))
@@ -478,9 +482,9 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
         often full), then an hour on (00:30, the next window) and again (`_award` counts the awards
         that find their cap reset)."""
         member_id, today = self.members[m], self.clock.current.date()
-        if kind == "expiry":
+        if kind == "expiry":  # the soonest lot that still holds points (a spent one expires nothing)
             soonest = self.model.expiring(
-                member_id, (today + timedelta(days=self.clock.current.hour >= 23)).isoformat()
+                member_id, (today + timedelta(days=self.clock.current.hour >= 23)).isoformat(), unspent=True
             )
             if soonest is None:
                 return
@@ -496,7 +500,8 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
             self.succeeded("expire_at_edge", self._expire()["points"] > 0)
             return
         body = {"activityId": CAPPED[kind]}
-        for _ in range(self.model.activities[CAPPED[kind]]["maxAwardFrequency"] - 1 + extra):
+        # at least one before the edge: a cap of one (the year's) is then full, and the award after it resets
+        for _ in range(max(1, self.model.activities[CAPPED[kind]]["maxAwardFrequency"] - 1 + extra)):
             self._award("award_capped", member_id, body)
         self.clock.advance(hours=1)
         for _ in range(after):

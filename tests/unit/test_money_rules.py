@@ -3,7 +3,8 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from loyalty.models.ledger import Rejection
+from loyalty.errors import ApiError
+from loyalty.models.ledger import Rejection, TransactionListQuery
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import OfferUpdate
 from loyalty.models.rewards import RedemptionCancel, RedemptionListQuery, RewardCodesAdd
@@ -11,6 +12,7 @@ from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQu
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import (
@@ -22,6 +24,7 @@ from loyalty.services import (
     redemptions,
     rewards,
     summary,
+    tenants,
     transactions,
     vouchers,
 )
@@ -29,6 +32,7 @@ from loyalty.services import (
 from tests.support.money import (
     TENANT,
     book,
+    foreign_token_refused,
     give,
     give_back,
     invalid_fields,
@@ -801,3 +805,113 @@ def test_an_erased_member_is_credited_nothing_by_a_refund_or_an_order(prog):
     assert refused(lambda: redemptions.cancel(prog.caller, made["redemptionId"], refund)) == (409, "invalid_state")
     assert refused(lambda: order(prog, member, "o-erased", "10.00")) == (409, "invalid_state")
     assert refused(lambda: orders.get_order(TENANT, "o-erased")) == (404, "not_found")  # nothing recorded
+
+
+# --- issue 18: refusals of awards and reward redemptions, word for word (mutation testing's survivors) ----------
+
+
+def said(call):
+    """(status, code, message, details) of the ApiError a call raises (the test fails if it succeeds)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    return error.value.status, error.value.code, error.value.message, error.value.details
+
+
+def test_each_refused_award_says_why_with_its_limit_and_window(prog):
+    prog.activity("checkin", points=5, maxAwardFrequency=2, maxAwardFrequencyInterval="day")
+    prog.activity("review", type="multiplier", multiplier=0.5)
+    prog.activity("closed", points=10, isActive=False)
+    prog.activity("visit", points=10)
+    member = prog.member()
+    prog.award(member, "checkin")
+    prog.award(member, "checkin")
+    limit = "The member has reached the limit of 2 awards of this activity per day."
+    assert said(lambda: prog.award(member, "checkin")) == (409, "frequency_limit_reached", limit, [])
+    inactive = (409, "activity_inactive", "The activity is not active.", [])
+    assert said(lambda: prog.award(member, "closed")) == inactive
+    base = [{"field": "points", "message": "is required for a multiplier activity"}]
+    assert said(lambda: prog.award(member, "review"))[::3] == (400, base)
+    tiny = [{"field": "points", "message": "the award would be less than 1 point"}]
+    assert said(lambda: prog.award(member, "review", points=1))[::3] == (400, tiny)
+    prog.award(member, "visit", orderId="o-1")
+    twice = (409, "duplicate", "This orderId has already earned points through this activity.", [])
+    assert said(lambda: prog.award(member, "visit", orderId="o-1")) == twice
+    assert prog.balance(member)["available"] == 20
+
+
+def test_each_refused_redemption_says_why_with_its_date_or_limit(prog):
+    reward(prog, "closed", 10, "manual", isActive=False)
+    reward(prog, "dated", 10, couponExpiry="2026-01-07")
+    reward(prog, "empty", 10)
+    reward(prog, "mug", 10, "manual", maxPerMember=1)
+    member = rich_member(prog, 100)
+    assert said(lambda: redeem(prog, member, "closed")) == (409, "reward_inactive", "The reward is not active.", [])
+    assert said(lambda: redeem(prog, member, "empty")) == (409, "out_of_stock", "The reward has no codes left.", [])
+    held = redeem(prog, member, "mug")
+    again = (409, "frequency_limit_reached", "The member holds 1 redemptions of this reward already.", [])
+    assert said(lambda: redeem(prog, member, "mug")) == again
+    assert redemptions.complete(prog.caller, held["redemptionId"])["status"] == "completed"
+    moved = (409, "invalid_state", "A redemption that is completed can't move this way.", [])
+    assert said(lambda: redemptions.complete(prog.caller, held["redemptionId"])) == moved
+    prog.clock.current = datetime(2026, 1, 8, 0, 0, tzinfo=UTC)
+    until = (409, "reward_inactive", "The reward's coupon codes were valid until 2026-01-07.", [])
+    assert said(lambda: redeem(prog, member, "dated")) == until
+    assert prog.balance(member)["available"] == 90
+
+
+def test_a_member_who_may_not_move_points_is_told_why_and_how_many_are_available(prog):
+    prog.activity("visit", points=10)
+    member, suspended, erased = prog.member(), prog.member(), prog.member()
+    for each in (member, suspended, erased):
+        prog.award(each, "visit")
+    members.update_member(prog.caller, suspended, MemberUpdate.model_validate({"status": "suspended"}))
+    members.erase_member(prog.caller, erased)
+    short = (409, "insufficient_points", "The member has 10 points available.", [])
+    assert said(lambda: prog.deduct(member, 11)) == short
+    paused = (409, "invalid_state", "The member is suspended: it can't earn or spend points.", [])
+    assert said(lambda: prog.award(suspended, "visit")) == paused
+    gone = (409, "invalid_state", "The member was erased: it can't earn, spend or receive points.", [])
+    assert said(lambda: prog.award(erased, "visit")) == gone
+    assert said(lambda: prog.deduct(erased, 1)) == gone
+
+
+def test_a_redemptions_page_token_pages_on_only_its_own_tenant_member_and_list(prog):
+    reward(prog, "mug", 10, "manual")
+    member, other = rich_member(prog, 100), rich_member(prog, 100)
+    for each in (member, member, other, other):
+        redeem(prog, each, "mug")
+    tenants.create_tenant("money2", "Other tenant")
+
+    def listed(member_id=member, tenant_id=TENANT, **query):
+        return redemptions.list_redemptions(tenant_id, RedemptionListQuery.model_validate(query), member_id)
+
+    foreign_token_refused(listed, {}, {}, other=lambda **query: listed(other, **query))
+    ledger = lambda **query: transactions.list_transactions(  # noqa: E731
+        TENANT, TransactionListQuery.model_validate(query), member
+    )
+    foreign_token_refused(listed, {}, {}, other=ledger)
+    program_wide = lambda **query: listed(None, **query)  # noqa: E731
+    foreign_token_refused(program_wide, {}, {}, other=lambda **query: listed(None, "money2", **query))
+    no_member = (404, "not_found", "The member does not exist.", [])
+    assert said(lambda: listed("no-such-member")) == no_member
+    assert said(lambda: redeem(prog, "no-such-member", "mug")) == no_member
+    missing = (404, "not_found", "The redemption does not exist.", [])
+    assert said(lambda: redemptions.get_redemption(TENANT, "no-such-redemption")) == missing
+    assert said(lambda: redemptions.complete(prog.caller, "no-such-redemption")) == missing
+    cancel = RedemptionCancel.model_validate({"reason": "changed mind"})
+    assert said(lambda: redemptions.cancel(prog.caller, "no-such-redemption", cancel)) == missing
+
+
+def test_a_coupon_handed_out_is_recorded_with_its_redemption_and_member(prog):
+    reward(prog, "coffee", 10)
+    rewards.add_codes(prog.caller, "coffee", RewardCodesAdd.model_validate({"codes": ["CUP-1"]}))
+    member = rich_member(prog, 10)
+    made = redeem(prog, member, "coffee")
+    pool = rewards_db.code_pool(TENANT, rewards.load(TENANT, "coffee"))
+    handed = store.get(pool.issued_key("CUP-1"))
+    assert handed is not None
+    assert {name: handed[name] for name in ("code", "redemptionId", "memberId")} == {
+        "code": "CUP-1",
+        "redemptionId": made["redemptionId"],
+        "memberId": member,
+    }

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from loyalty.errors import ApiError
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery
+from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
 from loyalty.services import members, offer_redemptions, offers, summary, transactions
@@ -198,3 +200,38 @@ def test_the_offer_s_dates_are_checked_at_the_server_s_time_when_redeemed_at_is_
     assert refused(lambda: use(prog, "NOW")) == (409, "offer_not_active")
     prog.clock.current = datetime(2026, 1, 7, 9, 0, 1, tzinfo=UTC)
     assert use(prog, "NOW")["redeemedAt"] == "2026-01-07T09:00:01Z"
+
+
+# --- issue 18: the survivors of mutation testing in offer_limits, redemptions, awards and book ---------------------
+
+
+def refusal_message(call):
+    """The message of the ApiError a call raises (the test fails if it succeeds)."""
+    with pytest.raises(ApiError) as error:
+        call()
+    return error.value.status, error.value.code, error.value.message
+
+
+def test_a_limit_refusal_names_the_uses_so_far_and_the_limit_it_reached(prog):
+    offer(prog, "LIM", maxRedemptionsPerMember=2, maxRedemptionsTotal=3)
+    first, second = prog.member(), prog.member()
+    use(prog, "LIM", first, value="20.00")
+    use(prog, "LIM", first, value="20.00")
+    assert refusal_message(lambda: use(prog, "LIM", first, value="20.00")) == (
+        409,
+        "offer_limit_reached",
+        "The member has used this offer 2 times already (the limit is 2).",
+    )
+    use(prog, "LIM", second, value="20.00")
+    assert refusal_message(lambda: use(prog, "LIM", second, value="20.00")) == (
+        409,
+        "offer_limit_reached",
+        "The offer has been used 3 times already (the limit is 3).",
+    )
+
+
+def test_a_redemption_without_a_member_counts_a_use_of_the_offer_and_none_of_any_member(prog):
+    offer_id = offer(prog, "ANON", maxRedemptionsTotal=5)
+    use(prog, "ANON", value="20.00")
+    assert store.get(activations_db.key(TENANT, None, offer_id)) is None  # no state item for "member None"
+    assert offers.get_offer(TENANT, offer_id)["redemptionCount"] == 1

@@ -29,7 +29,7 @@ from loyalty.results import Answer
 from loyalty.services import awards, jobs, members, offer_redemptions, offers, program
 
 from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
-from tests.support.offer_model import OK, SAME, ModelOffer, OfferModel, moment
+from tests.support.offer_model import OK, SAME, SKEW, ModelOffer, OfferModel, moment
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 30, 18, 22
 EXPIRY_DAYS = 10
@@ -91,12 +91,11 @@ FLOORS = {  # CI's least successes per rule: about a third of the fewest seen ov
     "redeem_pct_uncapped": 8,
     "redeem_amt": 2,
     "redeem_pts": 20,
-    # redeem_at_end: none; 0 in the run after the machines' draws left out the project's constants (the
-    # end boundary is pinned by test_offer_boundaries and test_money_rules)
+    "redeem_at_end": 9,  # 19 in the run of 2026-12-06 with checkout_at_end (0 before it)
     "redeem_min_exact": 8,
     "same_order": 4,
     "activate": 20,
-    "limits": 8,
+    "limits": 2,  # 4 in that run (the rule checkout_at_end takes some of change_limits' draws)
     "spend": 10,  # 32 in a run
 }
 # limits reached; minimum_spend_not_met was 2 in a run of main (its floor of 3 failed)
@@ -259,6 +258,18 @@ class OffersMachine(CheckedMachine):
         """A member's order with the offer's items: points to the member's balance."""
         self._redeem(m, code, "none", ["A"], order, when, keyed)
 
+    @rule(m=st.sampled_from([0, 0, 1, 2]), code=st.sampled_from(["AMT", "AMT", "LATE"]), ahead=st.sampled_from([0, 60]))
+    def checkout_at_end(self, m: int, code: str, ahead: int) -> None:
+        """A checkout stamped with the offer's endDate itself (an offer is usable up to and at its end): the
+        clock moved on to `ahead` seconds before the end if it is further away (a till's redeemedAt may run
+        up to SKEW ahead of the server's clock), or left where it is once the end is past."""
+        end = self.model.offers[code].end
+        assert end is not None
+        to_go = (end - timedelta(seconds=ahead) - clock.now()).total_seconds()
+        if to_go > 0:
+            self.clock.advance(seconds=to_go)
+        self._redeem(m, code, "min", ["A"], None, ("end", 0), False)
+
     def _value(self, code: str, value: str | int) -> str | None:
         """An order value: cents as drawn, or one relative to the offer's minimum spend or cap."""
         if isinstance(value, int):
@@ -276,13 +287,13 @@ class OffersMachine(CheckedMachine):
 
     def _when(self, code: str, when: tuple[str, int] | None) -> str | None:
         """redeemedAt at, just before or just after one of the offer's dates; None (now) if it has no such
-        date or that moment is in the future."""
+        date or that moment is further ahead than a till's clock may run (SKEW)."""
         offer = self.model.offers[code]
         edge = None if when is None else {"start": offer.start, "end": offer.end}[when[0]]
         if edge is None or when is None:
             return None
         at = edge + timedelta(seconds=when[1])
-        return clock.iso(at) if at <= clock.now() else None
+        return clock.iso(at) if at <= clock.now() + SKEW else None
 
     def _redeem(
         self,
