@@ -353,7 +353,7 @@ class LedgerModel:
     def return_order(self, order_id: str, cents: int | None) -> Expect:
         order = self.orders[order_id]
         left = order.total - order.returned_cents
-        if left <= 0 or order.returns >= 100:
+        if (left <= 0 and order.returned_points >= order.awarded) or order.returns >= 100:
             return Expect("invalid_state")
         amount = left if cents is None else cents
         if amount > left:

@@ -217,7 +217,9 @@ def _plan_return(tenant_id: str, operation: Operation, order_id: str, body: Orde
     """Everything a return does, decided and built but not written; refusals are raised here."""
     order = operation.read_existing(orders_db.key(tenant_id, order_id), "order")
     left = Decimal(order["total"]) - Decimal(order["returnedAmount"])
-    if left <= 0:
+    # Returned in full: no money left and no points left to take back. An order of total 0 may still
+    # have earned (a fixed sale activity, an award joining it); its full return takes those back.
+    if left <= 0 and order["pointsReturned"] >= order["pointsAwarded"]:
         raise Conflict("invalid_state", "The order has been returned in full already.")
     if order.get("returns", 0) >= MAX_RETURNS:
         raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
