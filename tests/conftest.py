@@ -70,9 +70,6 @@ def frozen():
     """The clock stopped at 2026-05-01 09:00 UTC for this test (services and the local API read it)."""
     from datetime import UTC, datetime
 
-    from loyalty import clock
+    from tests.support.offers import frozen_at
 
-    moment = clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
+    yield from frozen_at(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))

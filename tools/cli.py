@@ -280,6 +280,35 @@ def cmd_backfill_referral_codes(args: argparse.Namespace) -> None:
     _backfill_each_tenant(args, referrals.backfill_codes)
 
 
+# name, command, help, description of each idempotent backfill an upgrade may need
+BACKFILLS: list[tuple[str, Callable[[argparse.Namespace], None], str, str]] = [
+    (
+        "backfill-wallet",
+        cmd_backfill_wallet,
+        "write the wallet entries of vouchers issued before GET /members/{id}/vouchers existed",
+        "Give every voucher issued to a member its entry in the member's wallet (docs/data-model.md, "
+        '"Wallet"). Idempotent: an entry that exists is kept, so running it again writes nothing.',
+    ),
+    (
+        "backfill-members",
+        cmd_backfill_members,
+        "write the search entries and phone/cardId guards of members enrolled before GET /members?q= existed",
+        "Give every member its search entries and a guard for each identifier it has (docs/data-model.md, "
+        '"Member search"). Idempotent: what is right is kept, so running it again writes nothing; a value another '
+        "member's guard holds is reported as a clash.",
+    ),
+    (
+        "backfill-referral-codes",
+        cmd_backfill_referral_codes,
+        "write the referral-code guards of members enrolled before POST /members/{id}/referral existed",
+        "Give every member's referral code its guard: codes are unique in the program, and "
+        "POST /members/{id}/referral finds the member of a code through it. Idempotent: a guard that exists is "
+        "kept, so running it again writes nothing; an erased member gets none; a member whose code another "
+        "member holds gets a new code.",
+    ),
+]
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     """Recompute every balance from the ledger; exit status 1 (Exit.PROBLEMS) if any member disagrees."""
     _target()
@@ -526,37 +555,10 @@ def _parser() -> argparse.ArgumentParser:
     job.add_argument("--force", action="store_true", help="allow --now or --in-days against a deployed table")
     job.set_defaults(run=cmd_job)
 
-    backfill = commands.add_parser(
-        "backfill-wallet",
-        help="write the wallet entries of vouchers issued before GET /members/{id}/vouchers existed",
-        description="Give every voucher issued to a member its entry in the member's wallet (docs/data-model.md, "
-        '"Wallet"). Idempotent: an entry that exists is kept, so running it again writes nothing.',
-        epilog=TARGET_HELP,
-    )
-    backfill.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    backfill.set_defaults(run=cmd_backfill_wallet)
-
-    backfill_members = commands.add_parser(
-        "backfill-members",
-        help="write the search entries and phone/cardId guards of members enrolled before GET /members?q= existed",
-        description="Give every member its search entries and a guard for each identifier it has (docs/data-model.md, "
-        '"Member search"). Idempotent: what is right is kept, so running it again writes nothing; a value another '
-        "member's guard holds is reported as a clash.",
-        epilog=TARGET_HELP,
-    )
-    backfill_members.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    backfill_members.set_defaults(run=cmd_backfill_members)
-    codes = commands.add_parser(
-        "backfill-referral-codes",
-        help="write the referral-code guards of members enrolled before POST /members/{id}/referral existed",
-        description="Give every member's referral code its guard: codes are unique in the program, and "
-        "POST /members/{id}/referral finds the member of a code through it. Idempotent: a guard that exists is "
-        "kept, so running it again writes nothing; an erased member gets none; a member whose code another "
-        "member holds gets a new code.",
-        epilog=TARGET_HELP,
-    )
-    codes.add_argument("--tenant", help="only this tenant (default: every tenant)")
-    codes.set_defaults(run=cmd_backfill_referral_codes)
+    for name, run, short, long in BACKFILLS:
+        backfill = commands.add_parser(name, help=short, description=long, epilog=TARGET_HELP)
+        backfill.add_argument("--tenant", help="only this tenant (default: every tenant)")
+        backfill.set_defaults(run=run)
 
     check = commands.add_parser(
         "check",

@@ -3,22 +3,19 @@
 from datetime import UTC, datetime, time
 
 import pytest
-from loyalty import clock
 from loyalty.services import jobs
 
 from tests.support.boundaries import CROSSING_IDS, CROSSINGS, INTERVALS
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member, outcome
 from tests.support.local import ok
+from tests.support.offers import frozen_at
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def frozen():
-    moment = clock.FrozenClock(START)
-    clock.use(moment)
-    yield moment
-    clock.reset()
+    yield from frozen_at(START)
 
 
 def test_activities_crud_and_validation(tenant):

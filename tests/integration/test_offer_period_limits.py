@@ -1,15 +1,15 @@
 """Offers' period limits over the local API (issue 23 item 7): maxRedemptionsPerMember counted per UTC calendar
 window of maxRedemptionsPerMemberInterval, by the server's clock (not redeemedAt), vouchers counting as uses."""
 
-from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from loyalty import clock
 
+from tests.support import offers
 from tests.support.concurrency import at_once
 from tests.support.ledger import assert_ledger_clean, member
 from tests.support.local import tenant_digest
+from tests.support.offers import frozen_at, outcome, redeem
 from tests.support.vouchers import issue
 
 pytestmark = pytest.mark.xdist_group("concurrency")
@@ -19,25 +19,11 @@ START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)  # a Tuesday
 
 @pytest.fixture
 def frozen():
-    moment = clock.FrozenClock(START)
-    clock.use(moment)
-    yield moment
-    clock.reset()
+    yield from frozen_at(START)
 
 
 def publish(tenant, code, **fields):
-    body = {"offerCode": code, "name": code, "rewardType": "amount", "offerAmount": "5.00", "status": "published"}
-    reply = tenant.admin.post("/offers", {**body, **fields})
-    assert reply.status == 201, reply.text
-    return reply.data
-
-
-def redeem(tenant, code, **fields):
-    return tenant.integration.post("/offer-redemptions", {"teamId": tenant.tenant_id, "offerCode": code, **fields})
-
-
-def outcome(replies):
-    return Counter((r.status, r.code) for r in replies)
+    return offers.publish(tenant, code, **{"rewardType": "amount", "offerAmount": "5.00", **fields})
 
 
 def left(tenant, member_id, offer_id):

@@ -2,34 +2,21 @@
 member's limit in the window it was counted in, a points offer's points taken back as a `return` transaction
 (deficit as for order returns), the (offerCode, orderId) pair still used, once."""
 
-from collections import Counter
 from datetime import UTC, datetime
 
 import pytest
-from loyalty import clock
 
 from tests.support.concurrency import at_once
 from tests.support.ledger import activity, assert_ledger_clean, award, member
 from tests.support.local import ok, tenant_digest
+from tests.support.offers import frozen_at, outcome, publish, redeem
 
 pytestmark = pytest.mark.xdist_group("concurrency")
 
 
 @pytest.fixture
 def frozen():
-    moment = clock.FrozenClock(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
-    clock.use(moment)
-    yield moment
-    clock.reset()
-
-
-def publish(tenant, code, **fields):
-    body = {"offerCode": code, "name": code, "rewardType": "points", "offerAmount": "10", "status": "published"}
-    return ok(201, tenant.admin.post("/offers", {**body, **fields})).data
-
-
-def redeem(tenant, code, **fields):
-    return tenant.integration.post("/offer-redemptions", {"teamId": tenant.tenant_id, "offerCode": code, **fields})
+    yield from frozen_at(datetime(2026, 3, 10, 12, 0, tzinfo=UTC))
 
 
 def reverse(tenant, redemption_id, body=None, **kwargs):
@@ -44,10 +31,6 @@ def balance(tenant, member_id):
 
 def returns(tenant, member_id):
     return tenant.read.get(f"/members/{member_id}/transactions?type=return").data
-
-
-def outcome(replies):
-    return Counter((r.status, r.code) for r in replies)
 
 
 def test_reversing_a_points_redemption_takes_the_points_back_once(tenant):

@@ -1,28 +1,12 @@
 """Offer limits and once-per-order under real concurrency over the local API (real threads, real HTTP)."""
 
-from collections import Counter
-
 import pytest
 
 from tests.support.concurrency import at_once
 from tests.support.ledger import assert_ledger_clean, member
+from tests.support.offers import outcome, publish, redeem
 
 pytestmark = pytest.mark.xdist_group("concurrency")
-
-
-def publish(tenant, code, **fields):
-    body = {"offerCode": code, "name": code, "rewardType": "points", "offerAmount": "10", "status": "published"}
-    reply = tenant.admin.post("/offers", {**body, **fields})
-    assert reply.status == 201, reply.text
-    return reply.data
-
-
-def redeem(tenant, code, **fields):
-    return tenant.integration.post("/offer-redemptions", {"teamId": tenant.tenant_id, "offerCode": code, **fields})
-
-
-def outcome(replies):
-    return Counter((r.status, r.code) for r in replies)
 
 
 def test_60_members_race_for_an_offer_limited_to_10(local_api, tenant):

@@ -1,0 +1,33 @@
+"""Offer helpers shared by the integration tests: publish an offer, redeem it, count outcomes, stop the clock."""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from loyalty import clock
+
+from tests.support.local import ok
+
+
+def publish(tenant: Any, code: str, **fields: Any) -> dict[str, Any]:
+    """A published points offer (10 points) with `fields` on top; asserts the 201."""
+    body = {"offerCode": code, "name": code, "rewardType": "points", "offerAmount": "10", "status": "published"}
+    return ok(201, tenant.admin.post("/offers", {**body, **fields})).data
+
+
+def redeem(tenant: Any, code: str, **fields: Any) -> Any:
+    return tenant.integration.post("/offer-redemptions", {"teamId": tenant.tenant_id, "offerCode": code, **fields})
+
+
+def outcome(replies: list[Any]) -> Counter[tuple[int, str | None]]:
+    """How many replies had each (status, error code): the mix a race ended in."""
+    return Counter((r.status, r.code) for r in replies)
+
+
+def frozen_at(moment: datetime) -> Iterator[clock.FrozenClock]:
+    """The body of a `frozen` fixture: the clock stopped at `moment` for the test (services and the local API)."""
+    stopped = clock.FrozenClock(moment)
+    clock.use(stopped)
+    yield stopped
+    clock.reset()
