@@ -46,6 +46,8 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     redeemed, dropped = (issued(integration, pooled, memberId=m)["voucherId"] for _ in "12")
     spring_redemption = {"teamId": tenant.tenant_id, "offerCode": "MEDIA-SPRING", "memberId": m, "orderId": "o-9"}
     to_reverse = ok(201, integration.post("/offer-redemptions", {**spring_redemption, "orderId": "o-11"})).data["id"]
+    referee = member(integration, "referee@example.com")
+    referral_code = ok(200, integration.get(f"/members/{m}")).data["referralCode"]
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -78,6 +80,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "redeem_voucher": (f"/vouchers/{redeemed}/redeem", {"orderId": "o-10"}),
         "cancel_voucher": (f"/vouchers/{dropped}/cancel", {}),
         "reverse_offer_redemption": (f"/offer-redemptions/{to_reverse}/reverse", {"reason": "media"}),  # issue 23
+        "create_referral": (f"/members/{referee}/referral", {"referralCode": referral_code}),
     }
 
 
