@@ -70,6 +70,6 @@ def frozen():
     """The clock stopped at 2026-05-01 09:00 UTC for this test (services and the local API read it)."""
     from datetime import UTC, datetime
 
-    from tests.support.offers import frozen_at
+    from tests.support.frozen_clock import frozen_at
 
     yield from frozen_at(datetime(2026, 5, 1, 9, 0, tzinfo=UTC))

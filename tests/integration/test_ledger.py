@@ -6,9 +6,9 @@ import pytest
 from loyalty.services import jobs
 
 from tests.support.boundaries import CROSSING_IDS, CROSSINGS, INTERVALS
+from tests.support.frozen_clock import frozen_at
 from tests.support.ledger import activity, assert_ledger_clean, award, balance, member, outcome
 from tests.support.local import ok
-from tests.support.offers import frozen_at
 
 START = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 

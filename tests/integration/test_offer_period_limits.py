@@ -7,9 +7,10 @@ import pytest
 
 from tests.support import offers
 from tests.support.concurrency import at_once
+from tests.support.frozen_clock import frozen_at
 from tests.support.ledger import assert_ledger_clean, member
 from tests.support.local import tenant_digest
-from tests.support.offers import frozen_at, outcome, redeem
+from tests.support.offers import outcome, redeem
 from tests.support.vouchers import issue
 
 pytestmark = pytest.mark.xdist_group("concurrency")

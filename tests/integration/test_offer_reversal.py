@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.concurrency import at_once
+from tests.support.frozen_clock import frozen_at
 from tests.support.ledger import activity, assert_ledger_clean, award, member
 from tests.support.local import ok, tenant_digest
-from tests.support.offers import frozen_at, outcome, publish, redeem
+from tests.support.offers import outcome, publish, redeem
 
 pytestmark = pytest.mark.xdist_group("concurrency")
 

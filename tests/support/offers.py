@@ -1,11 +1,7 @@
-"""Offer helpers shared by the integration tests: publish an offer, redeem it, count outcomes, stop the clock."""
+"""Offer helpers shared by the integration tests: publish an offer, redeem it, count the outcomes of a race."""
 
 from collections import Counter
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
-
-from loyalty import clock
 
 from tests.support.local import ok
 
@@ -23,11 +19,3 @@ def redeem(tenant: Any, code: str, **fields: Any) -> Any:
 def outcome(replies: list[Any]) -> Counter[tuple[int, str | None]]:
     """How many replies had each (status, error code): the mix a race ended in."""
     return Counter((r.status, r.code) for r in replies)
-
-
-def frozen_at(moment: datetime) -> Iterator[clock.FrozenClock]:
-    """The body of a `frozen` fixture: the clock stopped at `moment` for the test (services and the local API)."""
-    stopped = clock.FrozenClock(moment)
-    clock.use(stopped)
-    yield stopped
-    clock.reset()

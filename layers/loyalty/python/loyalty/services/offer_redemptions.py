@@ -23,7 +23,7 @@ from loyalty.repository import paging, store
 from loyalty.results import Answer, Page
 from loyalty.services import offer_limits, offers, program, transactions
 from loyalty.services.book import Book, expires_at
-from loyalty.services.orders import _Clawback
+from loyalty.services.orders import Clawback
 
 if TYPE_CHECKING:
     from loyalty.models.offers import (
@@ -240,7 +240,7 @@ def _give_back_member(
     member, award = found
     assert member is not None and award is not None, "a points redemption's member and award are kept"
     book = Book(tenant_id, member)
-    clawback = _Clawback(book, tenant_id)
+    clawback = Clawback(book, tenant_id)
     clawback.take_approved(award, points)
     items += clawback.writes
     changes["deficitPoints"] = clawback.deficit

@@ -145,7 +145,7 @@ def _entry_update(tenant_id: str, entry: TransactionRecord, changes: dict[str, A
     return ledger_db.update_if(tenant_id, entry["transactionId"], expected, changes, settled=settled)
 
 
-class _Clawback:
+class Clawback:
     """Takes an order's points back: pending awards are cancelled first, then approved ones deducted."""
 
     def __init__(self, book: Book, tenant_id: str) -> None:
@@ -189,7 +189,7 @@ class _ReturnPlan:
     updated: dict[str, Any]  # the order as the return leaves it
     amount: Decimal
     points: int
-    clawback: _Clawback
+    clawback: Clawback
     return_tx: TransactionRecord | None
     writes: list[store.TxItem]
     now: datetime
@@ -237,7 +237,7 @@ def _plan_return(tenant_id: str, operation: Operation, order_id: str, body: Orde
     member, *entries = store.get_many(keys)
     assert member is not None, "an order's member is never deleted"
     book = Book(tenant_id, member)
-    clawback = _Clawback(book, tenant_id)
+    clawback = Clawback(book, tenant_id)
     awarded = [e for e in entries if e is not None and e["type"] == "award"]
     wanted = points
     for entry in [e for e in awarded if e["status"] == "pending"]:
