@@ -4,7 +4,13 @@ each test failed before its fix."""
 
 from __future__ import annotations
 
+import copy
+import json
+from typing import Any
+
+from tests.support.faults import intercept
 from tests.support.ledger import activity, award, member
+from tests.support.vouchers import issued, offer
 
 
 def test_eligible_false_lists_only_the_rewards_the_member_may_not_redeem(tenant):
@@ -25,3 +31,38 @@ def test_eligible_false_lists_only_the_rewards_the_member_may_not_redeem(tenant)
     assert verdicts[""] == {"cheap": True, "dear": False}
     assert verdicts["?eligible=true"] == {"cheap": True}
     assert verdicts["?eligible=false"] == {"dear": False}
+
+
+def test_a_wallet_page_by_status_never_shows_a_voucher_in_a_status_it_has_left(tenant, monkeypatch):
+    """`GET /members/{id}/vouchers?status=` reads the status index, which on AWS lags a write: right after a
+    redeem it may still hold the voucher's `acquired` copy. The page showed that copy, so a member app
+    listing what is still usable showed a voucher just redeemed as `acquired` (the guide promises the new
+    state right after a write). A page now shows each voucher as its entry is (read by key, strongly
+    consistent) and leaves out one that has left the status, as the member search does with its index."""
+    m = member(tenant.integration, "stale@example.com")
+    voucher = issued(tenant.integration, offer(tenant.admin), memberId=m)
+    before: list[dict[str, Any]] = []
+
+    def remember(name: str, params: dict[str, Any], original: Any) -> Any:
+        answer = original(name, params)
+        if name == "Query" and params.get("IndexName") and "acquired#" in json.dumps(params):
+            before.append(copy.deepcopy(answer))
+        return answer
+
+    intercept(monkeypatch, remember)
+    listed = tenant.read.get(f"/members/{m}/vouchers?status=acquired")
+    assert [v["voucherId"] for v in listed.data] == [voucher["voucherId"]] and before
+    monkeypatch.undo()
+    assert tenant.integration.post(f"/vouchers/{voucher['voucherId']}/redeem", {}).status == 200
+
+    def lagging(name: str, params: dict[str, Any], original: Any) -> Any:
+        if name == "Query" and params.get("IndexName") and "acquired#" in json.dumps(params):
+            return copy.deepcopy(before[0])  # the index has not caught up with the redeem yet
+        return original(name, params)
+
+    intercept(monkeypatch, lagging)
+    stale = tenant.read.get(f"/members/{m}/vouchers?status=acquired")
+    assert stale.status == 200, stale.text
+    assert [v["status"] for v in stale.data] == [], stale.text
+    shown = tenant.read.get(f"/members/{m}/vouchers")  # the table: strongly consistent, as before
+    assert [v["status"] for v in shown.data] == ["redeemed"]
