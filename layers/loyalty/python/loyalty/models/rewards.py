@@ -119,7 +119,9 @@ REASONS = (
 
 
 class MemberRewardListQuery(Paging):
-    eligible: boolean(query=True, description="true: only the rewards the member may redeem now") = None
+    eligible: boolean(
+        query=True, description="true: only the rewards the member may redeem now; false: only those it may not"
+    ) = None
 
 
 class MemberReward(Reward):

@@ -105,15 +105,21 @@ def erase_name(entry: Mapping[str, Any]) -> store.TxItem:
 def page(
     tenant_id: str, member_id: str, status: str | None, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[VoucherRecord], dict[str, Any] | None]:
-    """A member's vouchers newest first, one Query: by status from PER_PARENT, else the table's entries."""
+    """A member's vouchers newest first, one Query: by status from PER_PARENT, else the table's entries.
+
+    The status index lags a write on AWS: right after a redeem it may still hold the voucher's `acquired`
+    copy. So a status page shows each entry as the table holds it (one BatchGetItem, strongly consistent)
+    and leaves out an entry that has left the status (the page may then be shorter than `limit`)."""
     if status:
-        return by_status(tenant_id, member_id).query(
+        indexed, last = by_status(tenant_id, member_id).query(
             sort="begins_with(#s, :status)",
             values={":status": f"{status}#"},
             newest_first=True,
             limit=limit,
             start=start,
         )
+        found = store.get_many([entry_key(tenant_id, member_id, e["voucherId"]) for e in indexed]) if indexed else []
+        return [entry for entry in found if entry is not None and entry.get("status") == status], last
     return _all(tenant_id, member_id).query(
         sort="begins_with(#s, :entry)", values={":entry": f"{ENTRY}#"}, newest_first=True, limit=limit, start=start
     )

@@ -292,9 +292,9 @@ def _moved(redemption: RedemptionRecord, changes: dict[str, Any]) -> RedemptionR
 
 def list_member_rewards(tenant_id: str, member_id: str, query: MemberRewardListQuery) -> Page[list[dict[str, Any]]]:
     """Each active reward, by rewardId, with whether the member may redeem it now and why not
-    (`ineligible_reasons`, the redemption's own rules); `eligible=true` keeps those it may (a page may
-    then hold fewer than `limit`: follow nextToken). One Query of the catalog, then the member and the
-    page's limit counters in one BatchGetItem, and the page's stock counters by key."""
+    (`ineligible_reasons`, the redemption's own rules); `eligible=true` keeps those it may, `false` those it
+    may not (a page may then hold fewer than `limit`: follow nextToken). One Query of the catalog, then the
+    member and the page's limit counters in one BatchGetItem, and the page's stock counters by key."""
     page = paging.request(tenant_id, f"member-rewards:{member_id}", query.given())
     items, last = rewards_db.catalog(tenant_id).query(limit=page.limit, equals={"isActive": True}, start=page.start)
     now, settings = clock.now(), program.load(tenant_id)
@@ -308,7 +308,7 @@ def list_member_rewards(tenant_id: str, member_id: str, query: MemberRewardListQ
     for reward, stock, counter_key in zip(items, rewards_db.stock_of(tenant_id, items), keys, strict=True):
         counter = next(counters) if counter_key is not None else None
         reasons = ineligible_reasons(reward, member, counter, tier, now, stock["available"])
-        if query.eligible and reasons:
-            continue
+        if query.eligible is not None and query.eligible == bool(reasons):
+            continue  # eligible=true keeps the rewards it may redeem, eligible=false those it may not
         shown.append({**rewards.public(reward, stock), "eligible": not reasons, "ineligibleReasons": reasons})
     return Page(shown, page.next_token(last))

@@ -203,7 +203,8 @@ def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) 
 
 
 def list_member_vouchers(tenant_id: str, member_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
-    """The member's wallet: every voucher issued to the member, newest first, `status` a key condition (one Query)."""
+    """The member's wallet: every voucher issued to the member, newest first, `status` a key condition (one Query;
+    by status, the entries then read by key: wallet.page)."""
     return _voucher_page(
         tenant_id,
         f"wallet:{member_id}",
