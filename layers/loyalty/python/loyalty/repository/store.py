@@ -166,6 +166,13 @@ def get_many(keys: list[Key[R]], *, consistent: bool = True) -> list[R | None]:
     return [by_key.get((k[PARTITION_KEY], k[SORT_KEY])) for k in keys]
 
 
+def current(keys: list[Key[R]], field: str, value: Any) -> list[R]:
+    """The items at `keys` as the table holds them now (strongly consistent), in order, leaving out those gone
+    or whose `field` is no longer `value`: an index page (eventually consistent) with its lag undone."""
+    found = get_many(keys) if keys else []
+    return [item for item in found if item is not None and item.get(field) == value]
+
+
 def get_groups(groups: list[list[Key[R]]], *, consistent: bool = True) -> list[list[R]]:
     """The items of each group of keys that exist, group by group, read together (`get_many`)."""
     found = iter(get_many([k for group in groups for k in group], consistent=consistent)) if groups else iter([])

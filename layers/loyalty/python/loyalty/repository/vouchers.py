@@ -126,15 +126,20 @@ def page(
 ) -> tuple[list[VoucherRecord], dict[str, Any] | None]:
     """An offer's vouchers, newest first, a scatter-gather of its shards: by status a key condition
     on each shard of gsi1 (a page's entries share the status prefix, so they merge by voucherId),
-    else all of them from gsi2. The positions returned are each shard's."""
+    else all of them from gsi2. The positions returned are each shard's.
+
+    The status index lags a write on AWS (right after a redeem it may still hold the `acquired` copy), so a
+    status page shows each voucher as the table holds it (one BatchGetItem, strongly consistent) and leaves
+    out one that has left the status: the page may then be shorter than `limit`."""
     if status:
-        return by_status(tenant_id, offer_id).query(
+        indexed, last = by_status(tenant_id, offer_id).query(
             sort="begins_with(#s, :status)",
             values={":status": f"{status}#"},
             newest_first=True,
             limit=limit,
             start=start,
         )
+        return store.current([voucher_key(tenant_id, v["voucherId"]) for v in indexed], "status", status), last
     return of_offer(tenant_id, offer_id).query(newest_first=True, limit=limit, start=start)
 
 

@@ -118,8 +118,7 @@ def page(
             limit=limit,
             start=start,
         )
-        found = store.get_many([entry_key(tenant_id, member_id, e["voucherId"]) for e in indexed]) if indexed else []
-        return [entry for entry in found if entry is not None and entry.get("status") == status], last
+        return store.current([entry_key(tenant_id, member_id, e["voucherId"]) for e in indexed], "status", status), last
     return _all(tenant_id, member_id).query(
         sort="begins_with(#s, :entry)", values={":entry": f"{ENTRY}#"}, newest_first=True, limit=limit, start=start
     )

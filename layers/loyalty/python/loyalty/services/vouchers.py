@@ -191,7 +191,8 @@ def get_offer_voucher(tenant_id: str, offer_id: str, voucher_id: str) -> dict[st
 
 
 def list_offer_vouchers(tenant_id: str, offer_id: str, query: VoucherListQuery) -> Page[list[dict[str, Any]]]:
-    """An offer's vouchers, newest first; `status` is a key condition, so every page is full."""
+    """An offer's vouchers, newest first; `status` a key condition on the status index, the vouchers then read by
+    key (vouchers_db.page), so a page leaves out a voucher that has just left the status."""
     return _voucher_page(
         tenant_id,
         f"vouchers:{offer_id}",
