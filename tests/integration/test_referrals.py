@@ -315,3 +315,15 @@ def test_one_member_referring_20_at_once_counts_20_and_earns_20_awards(local_api
     assert sorted(r["refereeId"] for r in listed) == sorted(m["memberId"] for m in referees)
     assert [r["at"] for r in listed] == sorted((r["at"] for r in listed), reverse=True)
     assert_ledger_clean(tenant.tenant_id)
+
+
+def test_erasure_leaves_a_code_guard_another_member_holds(tenant):
+    """Two members stored with one random code before codes had guards: the guard names one of them until the
+    backfill gives the other a new code. Erasing the other member frees nothing of the holder's (the erasure
+    read the guard and deleted it only on "absent or mine", so the whole erasure failed)."""
+    ada, ben = enrol(tenant.integration, "ada@example.com"), enrol(tenant.integration, "ben@example.com")
+    held = {**referrals_db.code_guard(tenant.tenant_id, ada["referralCode"]), "memberId": ben["memberId"]}
+    store.transact([store.put(held)])
+    ok(200, tenant.admin.delete(f"/members/{ada['memberId']}"))
+    assert referrals_db.holder(tenant.tenant_id, ada["referralCode"]) == ben["memberId"]
+    assert tenant.read.get(f"/members/{ada['memberId']}").data["status"] == "erased"

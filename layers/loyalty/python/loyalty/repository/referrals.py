@@ -44,7 +44,8 @@ def claim_code(tenant_id: str, code: str, member_id: str) -> store.TxItem:
 
 
 def release_code(tenant_id: str, code: str, member_id: str) -> store.TxItem:
-    """Delete a member's code guard (erasure); a guard that names another member is left alone."""
+    """Delete a member's code guard (erasure), on condition that it is still the member's: the caller reads the
+    holder first and leaves a guard that names another member alone (two old random codes that collided)."""
     return store.delete(
         code_guard(tenant_id, code),
         condition=f"{store.ABSENT} OR memberId = :m",

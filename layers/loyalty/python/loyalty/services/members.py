@@ -267,7 +267,8 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         }
         erased = cast("MemberRecord", nulled)  # the personal fields nulled by name
         items.append(members_db.relisting(tenant_id, erased))
-        items.append(referrals_db.release_code(tenant_id, member["referralCode"], member_id))  # its code: 404
+        if referrals_db.holder(tenant_id, member["referralCode"]) == member_id:  # its code answers 404 from now;
+            items.append(referrals_db.release_code(tenant_id, member["referralCode"], member_id))  # not another's
         store.transact([store.put_versioned(members_db.item(tenant_id, erased), member["version"]), *items])
         return public(tenant_id, erased)
 
