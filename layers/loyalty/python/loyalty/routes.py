@@ -276,6 +276,9 @@ ROUTES: tuple[Route, ...] = (
         "Cancel a voucher that is not redeemed",
         "vouchers",
     ),
+    # 13. Events (made from the table's change stream, services/events.py)
+    _r("GET", "/events", "list_events", ANY, "The program's events of the last 30 days, newest first", "events"),
+    _r("GET", "/events/{eventId}", "get_event", ANY, "Read one event", "events"),
 )
 
 

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from pydantic import Field
+
 from loyalty.models.common import TimeRange
 from loyalty.models.types import Shape, Text, UtcDateTime, one_of, text
 
@@ -33,11 +35,26 @@ EVENT_TYPES = (
 
 
 class Event(Shape):
-    id: text(description="evt_ and a ULID of the event's time: one state change, one id (however often delivered)")
+    id: text(
+        description="evt_ and a ULID of the event's time: one state change, one id (however often delivered)",
+        example="evt_01JD8Y7C2N4P6R8T0V2X4Z6B8D",
+    )
     type: one_of(*EVENT_TYPES)
     timestamp: UtcDateTime
     tenantId: Text
-    data: dict[str, Any]
+    data: dict[str, Any] = Field(
+        description="The resource as the API shows it (a member, a transaction, a redemption, a voucher, ...); "
+        "tier.changed: the member with its `previousTier`",
+        json_schema_extra={
+            "example": {
+                "transactionId": "01JD8Y7C2N4P6R8T0V2X4Z6B8D",
+                "memberId": "01JD8Y6ZQ4M0W3E5R7T9V1X2YA",
+                "type": "award",
+                "points": 120,
+                "status": "approved",
+            }
+        },
+    )
 
 
 class EventListQuery(TimeRange):

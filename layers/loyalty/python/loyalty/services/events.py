@@ -101,7 +101,9 @@ def change_of(record: Mapping[str, Any]) -> Change | None:
     """A stream record (Lambda's event or GetRecords' answer, typed attribute values) as a Change."""
     body = record.get("dynamodb") or {}
     item_key = from_item(body.get("Keys")) or {}
-    if "pk" not in item_key or "sk" not in item_key:
+    try:
+        pk, sk = store.partition_of(item_key), store.sort_key(item_key)
+    except KeyError:
         return None
     when = body.get("ApproximateCreationDateTime")
     if isinstance(when, datetime):
@@ -110,9 +112,7 @@ def change_of(record: Mapping[str, Any]) -> Change | None:
         at = clock.iso(datetime.fromtimestamp(float(when), UTC))
     else:
         at = clock.iso(clock.now())
-    return Change(
-        str(item_key["pk"]), str(item_key["sk"]), from_item(body.get("OldImage")), from_item(body.get("NewImage")), at
-    )
+    return Change(str(pk), str(sk), from_item(body.get("OldImage")), from_item(body.get("NewImage")), at)
 
 
 def _encode(number: int, length: int) -> str:
