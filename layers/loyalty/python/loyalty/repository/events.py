@@ -13,6 +13,8 @@ entry, a reward redemption, an offer redemption, a voucher; our own event items 
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from loyalty.repository import (
@@ -33,6 +35,11 @@ from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE, TTL_ATTRIBUTE
 EVENT = "EVENT"
 PREFIX = "evt_"  # an event id: evt_ + a ULID whose time is the event's (see services/events.py)
 RETENTION_DAYS = 30
+BODY = "body"  # the event as JSON text: its fields keep their order (a DynamoDB map does not)
+
+
+def _text(event: Mapping[str, Any]) -> str:
+    return json.dumps(event, separators=(",", ":"), ensure_ascii=False)
 
 
 class Entity(NamedTuple):
@@ -68,7 +75,7 @@ def item(
 ) -> dict[str, Any]:
     """The stored event: key, the event, its member (if any), its TTL, and its lists' entries."""
     sort = event["id"].removeprefix(PREFIX)
-    out = {**key(tenant_id, event["id"]), "event": event, "type": event["type"], TTL_ATTRIBUTE: expires_epoch}
+    out = {**key(tenant_id, event["id"]), BODY: _text(event), "type": event["type"], TTL_ATTRIBUTE: expires_epoch}
     out.update(of_program(tenant_id).entry(owner, sort))
     if member_id:
         out["memberId"] = member_id
@@ -87,7 +94,13 @@ def put_new(stored: dict[str, Any]) -> bool:
 
 def replace_event(tenant_id: str, event_id: str, event: dict[str, Any]) -> store.TxItem:
     """Rewrite a stored event's body (an erasure's redaction), on condition that it is stored."""
-    return store.update(key(tenant_id, event_id), set_values={"event": event}, condition=store.PRESENT)
+    return store.update(key(tenant_id, event_id), set_values={BODY: _text(event)}, condition=store.PRESENT)
+
+
+def event_of(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The event a stored item holds."""
+    event: dict[str, Any] = json.loads(stored[BODY])
+    return event
 
 
 def entity(pk: str, sk: str) -> Entity | None:

@@ -55,9 +55,10 @@ def redact(tenant_id: str, member_id: str) -> int:
     """Null the member's personal data in its stored events (every one, by its per-member list); how many changed."""
     changed = 0
     for entry in events_db.of_member(tenant_id, member_id).all():
-        redacted = personal.erased(entry["event"], member_id)
-        if redacted != entry["event"]:
-            store.transact([events_db.replace_event(tenant_id, entry["event"]["id"], redacted)])
+        event = events_db.event_of(entry)
+        redacted = personal.erased(event, member_id)
+        if redacted != event:
+            store.transact([events_db.replace_event(tenant_id, event["id"], redacted)])
             changed += 1
     return changed
 
@@ -88,11 +89,12 @@ def list_events(tenant_id: str, query: EventListQuery) -> Page[list[dict[str, An
         limit=page.limit,
         start=page.start,
     )
-    return Page([item["event"] for item in items], page.next_token(last))
+    return Page([events_db.event_of(item) for item in items], page.next_token(last))
 
 
 def get_event(tenant_id: str, event_id: str) -> dict[str, Any]:
     found = store.get(events_db.key(tenant_id, event_id)) if event_id.startswith(events_db.PREFIX) else None
-    if not found or found["event"]["timestamp"] < _window_start(clock.iso(clock.now())):
+    event = events_db.event_of(found) if found else None
+    if event is None or event["timestamp"] < _window_start(clock.iso(clock.now())):
         raise NotFound("The event does not exist (events are kept 30 days).")
-    return dict(found["event"])
+    return event
