@@ -86,3 +86,31 @@ def test_list_filters_window_and_pages(prog):
     assert stored is not None and stored["expiresAtEpoch"] == int(
         (clock.parse_iso(all_[0]["timestamp"]) + timedelta(days=30)).timestamp()
     )
+
+
+class FakeBus:
+    def __init__(self):
+        self.entries = []
+
+    def put_events(self, Entries):
+        self.entries += Entries
+        return {"FailedEntryCount": 0}
+
+
+def test_the_stream_function_stores_and_puts_every_event_on_the_bus_again_on_a_retry(prog, monkeypatch):
+    from functions.build_events import app
+    from tools.local.gateway import LambdaContext
+
+    bus = FakeBus()
+    monkeypatch.setattr(app, "_bus", [bus])
+    monkeypatch.setenv("EVENT_BUS_NAME", "loyalty-events")
+    member_id = prog.member()
+    records = Stream().changes(lambda: prog.award(member_id, "gift"))
+    answer = app.handler({"Records": records}, LambdaContext("build_events", "test"))
+    assert answer == {"records": len(records), "events": 1, "stored": 1}
+    assert [(e["DetailType"], e["Source"], e["EventBusName"]) for e in bus.entries] == [
+        ("points.awarded", "loyalty.api", "loyalty-events")
+    ]
+    again = app.handler({"Records": records}, LambdaContext("build_events", "test"))  # a retried batch
+    assert again == {"records": len(records), "events": 1, "stored": 0}
+    assert bus.entries[0] == bus.entries[1]  # the same event, the same id: consumers dedupe by it

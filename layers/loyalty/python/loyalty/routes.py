@@ -302,6 +302,8 @@ JOBS: tuple[Job, ...] = (
 )
 
 AUTHORIZER_FUNCTION = "authorizer"
+# The consumer of the table's change stream: builds and stores the events (§13), puts them on the event bus.
+STREAM_FUNCTION = "build_events"
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:

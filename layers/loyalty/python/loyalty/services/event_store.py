@@ -36,19 +36,27 @@ def _expires(event: Mapping[str, Any]) -> int:
     return int((clock.parse_iso(event["timestamp"]) + RETENTION).timestamp())
 
 
-def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
-    """Store each event unless stored already; the events stored now (redacted where their member is erased)."""
+def store_all(built: list[builder.Built]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Store each event unless stored already: the events stored now, and every event of the batch as stored
+    (redacted where its member is erased), which the deployed consumer puts on the event bus (again when a
+    batch is retried: at least once, the same ids)."""
     erased = _erased_members(built)
-    stored = []
+    stored, every = [], []
     for one in built:
         event = one.event
         if one.member_id and (one.tenant_id, one.member_id) in erased:
             event = personal.erased(event, one.member_id)
         if events_db.put_new(events_db.item(one.tenant_id, event, one.owner, one.member_id, _expires(event))):
             stored.append(event)
+        every.append(event)
         if event["type"] == "member.erased" and one.member_id:
             redact(one.tenant_id, one.member_id)
-    return stored
+    return stored, every
+
+
+def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
+    """Store each event unless stored already; the events stored now (redacted where their member is erased)."""
+    return store_all(built)[0]
 
 
 def redact(tenant_id: str, member_id: str) -> int:
@@ -63,13 +71,19 @@ def redact(tenant_id: str, member_id: str) -> int:
     return changed
 
 
-def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[dict[str, Any]]:
-    """A batch of stream records (Lambda's or GetRecords'): build and store their events; the events stored."""
+def built_of(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[builder.Built]:
+    """The events of a batch of stream records (Lambda's or GetRecords'), in the records' order."""
     built = []
     for record in records:
         change = builder.change_of(record)
         if change is not None:
             built += builder.build(change, lookups)
+    return built
+
+
+def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[dict[str, Any]]:
+    """A batch of stream records: build and store their events; the events stored now."""
+    built = built_of(records, lookups)
     return store_built(built) if built else []
 
 
