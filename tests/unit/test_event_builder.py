@@ -64,13 +64,18 @@ def test_member_created_then_updated_only_by_patchable_fields(prog):
     patch = MemberUpdate.model_validate({"lastName": "Lee"})
     records = stream.changes(lambda: members.update_member(prog.caller, member_id, patch))
     assert types(records) == ["member.updated"]
-    assert only(records, "member.updated").event["data"]["lastName"] == "Lee"
+    first = only(records, "member.updated").event
+    assert first["data"]["lastName"] == "Lee"
+    # another change of the same item, of the same type, in the same second: another id
+    again = MemberUpdate.model_validate({"lastName": "Li"})
+    second = only(stream.changes(lambda: members.update_member(prog.caller, member_id, again)), "member.updated")
+    assert second.event["timestamp"] == first["timestamp"] and second.event["id"] != first["id"]
 
     # nothing: a balance move below the next tier (the member item changes, no PATCH-able field does)
     records = stream.changes(lambda: prog.award(member_id, "gift", points=5))
     assert types(records) == ["points.awarded"]
     # nothing: a PATCH that sets what is already there writes nothing
-    records = stream.changes(lambda: members.update_member(prog.caller, member_id, patch))
+    records = stream.changes(lambda: members.update_member(prog.caller, member_id, again))
     assert types(records) == []
 
 
