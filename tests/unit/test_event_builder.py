@@ -12,7 +12,17 @@ from loyalty.models.referrals import ReferralCreate
 from loyalty.models.rewards import RedemptionCancel
 from loyalty.models.vouchers import VoucherRedeem
 from loyalty.repository import events as events_db
-from loyalty.services import events, members, offer_redemptions, offers, redemptions, referrals, transactions, vouchers
+from loyalty.services import (
+    events,
+    jobs,
+    members,
+    offer_redemptions,
+    offers,
+    redemptions,
+    referrals,
+    transactions,
+    vouchers,
+)
 
 from tests.support import money
 from tests.support.money import TENANT, Program
@@ -228,3 +238,14 @@ def test_the_same_change_reprocessed_has_the_same_id(prog):
     )
     later = events.event_id("member.created", events.change_of(records[0]), "2026-01-07T09:00:01Z")
     assert later > first[0]["id"]
+
+
+def test_points_expired_from_the_expiry_job(prog):
+    member_id = prog.member()
+    prog.award(member_id, "gift", points=40)
+    prog.clock.advance(days=40)
+
+    records = Stream().changes(lambda: jobs.expire_points(tenant_ids=[TENANT]))
+    expired = only(records, "points.expired").event["data"]
+    assert (expired["type"], expired["points"], expired["memberId"]) == ("expire", 40, member_id)
+    assert types(records) == ["points.expired"]  # the member item moves too: no PATCH-able field, tier kept
