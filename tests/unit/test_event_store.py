@@ -114,3 +114,20 @@ def test_the_stream_function_stores_and_puts_every_event_on_the_bus_again_on_a_r
     again = app.handler({"Records": records}, LambdaContext("build_events", "test"))  # a retried batch
     assert again == {"records": len(records), "events": 1, "stored": 0}
     assert bus.entries[0] == bus.entries[1]  # the same event, the same id: consumers dedupe by it
+
+
+def test_tail_prints_each_event_once_oldest_first(prog):
+    import io
+    import json
+
+    from tools.local.tail import tail
+
+    stream = Stream()
+    for _ in range(2):
+        event_store.consume(stream.changes(lambda: prog.member()))
+        prog.clock.advance(seconds=1)
+    out = io.StringIO()
+    tail(TENANT, follow=False, out=out)
+    printed = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [e["type"] for e in printed] == ["member.created"] * 2
+    assert [e["id"] for e in printed] == sorted(e["id"] for e in listed().items)
