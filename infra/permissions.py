@@ -19,6 +19,9 @@ AUTHORIZER = ("dynamodb:GetItem",)
 # The jobs settle lots and delayed awards through the points book: no write of theirs carries a
 # ConditionCheck (only voucher issue, offer redemption and code upload do), so they are not granted one.
 JOB = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+# The event builder (functions/build_events) reads the program, offers and members, and writes only event items:
+# a new one (Put on condition it is absent) or a redacted one (Update).
+STREAM = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
 # Functions that answer without touching the table.

@@ -12,6 +12,7 @@ from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, Job, Route
 from infra import config, permissions
 from infra.constructs.api import LoyaltyApi, default_usage_key
 from infra.constructs.docs import ReferencePage
+from infra.constructs.event_stream import EventStream
 from infra.constructs.jobs import ScheduledJobs
 from infra.constructs.lambdas import build_function, code_layer
 from infra.constructs.observability import Monitoring, alarm_topic
@@ -76,6 +77,7 @@ class LoyaltyStack(Stack):
         scheduled = ScheduledJobs(
             self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment, topic=topic
         )
+        stream = EventStream(self, "Events", table=table, layers=layers, environment=environment, topic=topic)
         Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
         reference = ReferencePage(self, "Reference", api=api)
         api.deploy(
@@ -87,6 +89,10 @@ class LoyaltyStack(Stack):
         CfnOutput(self, "TableName", value=table.table_name, description="The single DynamoDB table")
         CfnOutput(self, "AlarmTopic", value=topic.topic_arn, description="Every alarm notifies this topic")
         CfnOutput(self, "JobDeadLetters", value=scheduled.dead_letters.queue_url, description="Failed job runs")
+        CfnOutput(self, "EventBus", value=stream.bus.event_bus_name, description="Every event (§13), for rules")
+        CfnOutput(
+            self, "EventDeadLetters", value=stream.dead_letters.queue_url, description="Stream batches that failed"
+        )
 
     def _powertools_layer_arn(self) -> str:
         """The public Powertools layer of exactly the pinned library version, from AWS's SSM parameter."""

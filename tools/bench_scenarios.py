@@ -185,6 +185,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _offer_scenarios(seed, call, member_id, counter)
     yield from _voucher_scenarios(seed, call, member_id, counter)
     yield from _referral_scenarios(seed, call, counter)
+    yield from _event_scenarios(call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -256,6 +257,26 @@ def _referral_scenarios(
         call("POST", f"/members/{referees[0]}/referral", code, cold=False),
     )
     yield ("GET /members/{id}/referrals (page)", call("GET", f"/members/{referrer['memberId']}/referrals", cold=False))
+
+
+def _event_scenarios(call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable) -> Iterator[Scenario]:
+    """Events (§13): the member's ledger entries' events, stored as the stream consumer stores them (the bench's
+    engine has no stream), then a page and one event read."""
+    from loyalty import clock
+    from loyalty.repository import ledger, store
+    from loyalty.services import event_store, events
+
+    counting, counter.active = counter.active, False
+    built = []
+    for entry in ledger.of_member("bench", member_id).all():
+        entry_key = ledger.key("bench", entry["transactionId"])
+        change = events.Change(entry_key["pk"], entry_key["sk"], None, dict(store.plain(entry)), clock.iso(clock.now()))
+        built += events.build(change)
+    stored = event_store.store_built(built)
+    counter.active = counting
+    yield ("GET /events (page)", call("GET", "/events", cold=False))
+    yield ("GET /events?type=points.awarded (page)", call("GET", "/events?type=points.awarded", cold=False))
+    yield ("GET /events/{id}", call("GET", f"/events/{stored[0]['id']}", cold=False))
 
 
 WIDE = 32  # the list shard count of the second tenant (the first has the default, 1)

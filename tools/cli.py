@@ -322,6 +322,17 @@ def cmd_check(args: argparse.Namespace) -> None:
         sys.exit(Exit.PROBLEMS)
 
 
+def cmd_events(args: argparse.Namespace) -> None:
+    """events tail: print the tenant's events (one JSON line each) as the stream consumer stores them."""
+    _target()
+    from loyalty.services import tenants
+
+    from tools.local.tail import tail
+
+    tenants.require_tenant(args.tenant)
+    tail(args.tenant, follow=not args.once, since_seconds=args.since)
+
+
 def cmd_openapi(args: argparse.Namespace) -> None:
     from tools.openapi import write_document
 
@@ -569,6 +580,22 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--tenant", help="only this tenant (default: every tenant)")
     check.set_defaults(run=cmd_check)
+
+    events = commands.add_parser(
+        "events", help="the tenant's events (§13)", description="Read a tenant's events as they are stored."
+    )
+    event_actions = events.add_subparsers(dest="action", required=True, metavar="action")
+    tail = event_actions.add_parser(
+        "tail",
+        help="print events as they arrive (Ctrl-C stops)",
+        description="Print the tenant's events, oldest first, one JSON line each, then each new one as the stream "
+        "consumer stores it (under `make serve`: within a second of the change).",
+        epilog=TARGET_HELP,
+    )
+    tail.add_argument("--tenant", required=True, help="the tenant whose events to print")
+    tail.add_argument("--since", type=int, default=300, help="start with the events of the last SINCE seconds")
+    tail.add_argument("--once", action="store_true", help="print what is stored now and stop")
+    tail.set_defaults(run=cmd_events)
 
     openapi = commands.add_parser(
         "openapi", help="write docs/openapi.json from the code", description="Write docs/openapi.json from the code."

@@ -22,6 +22,7 @@ TAGS: dict[str, str] = {
     "rewards": "The reward catalog and reward redemptions paid with points.",
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
+    "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -291,4 +292,11 @@ OPERATIONS: dict[str, Words] = {
         "(`409 already_redeemed`); a cancelled one is `409 voucher_cancelled`.",
         ("already_redeemed", "voucher_cancelled"),
     ),
+    # 13. Events
+    "list_events": Words(
+        "The program's events of the last 30 days (an earlier `from` reads from 30 days ago), newest first; "
+        "filters `type`, `from`, `to`. Events are made from the table's change stream within seconds of the "
+        "change; an erased member's personal data is nulled in its events. " + _PAGED
+    ),
+    "get_event": Words("One event of the last 30 days; an older one, or an unknown id, is `404`."),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
-from loyalty.repository.table import INDEXES, PARTITION_KEY, PROJECTIONS, SORT_KEY, TTL_ATTRIBUTE
+from loyalty.repository.table import INDEXES, PARTITION_KEY, PROJECTIONS, SORT_KEY, STREAM_VIEW, TTL_ATTRIBUTE
 
 
 class LoyaltyTable(Construct):
@@ -19,6 +19,7 @@ class LoyaltyTable(Construct):
             sort_key=dynamodb.Attribute(name=SORT_KEY, type=string),
             billing=dynamodb.Billing.on_demand(),
             time_to_live_attribute=TTL_ATTRIBUTE,
+            dynamo_stream=dynamodb.StreamViewType(STREAM_VIEW),  # the event builder's source (event_stream.py)
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),

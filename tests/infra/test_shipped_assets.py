@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
+from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, STREAM_FUNCTION
 
 from infra import build
 from tools import coldstart
@@ -95,7 +95,7 @@ def assert_valid_bytecode(source: Path) -> None:
 
 
 def test_every_function_of_the_route_table_is_deployed(deployed):
-    expected = {r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION}
+    expected = {r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION, STREAM_FUNCTION}
     assert set(deployed) == expected
 
 

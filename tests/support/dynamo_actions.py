@@ -194,6 +194,9 @@ def _every_route(tenant: Tenant) -> None:
     ok(201, integration.post(f"/members/{m}/referral", {"referralCode": code}))
     ok(200, read.get(f"/members/{other}/referrals"))
     ok(200, admin.delete(f"/members/{other}"))
+    # events (made by the stream consumer, not by a route: none here is fine for what the routes call)
+    ok(200, read.get("/events?type=points.awarded"))
+    ok(404, read.get("/events/evt_01ARZ3NDEKTSV4RRFFQ69G5FAV"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"
     replay = {"Idempotency-Key": "perm-1"}  # (award() would send a headers= in the body)

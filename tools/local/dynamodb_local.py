@@ -215,12 +215,17 @@ def client(endpoint: str, creds: Credentials) -> Any:
 
 
 def ensure_table(dynamodb: Any, name: str = TABLE) -> bool:
-    """Create the table from the stack's definition unless it exists; True when it was created."""
-    from loyalty.repository.table import create_table_request
+    """Create the table from the stack's definition unless it exists, with its change stream (NEW_AND_OLD_IMAGES,
+    turned on for a table kept from before events existed); True when it was created."""
+    from loyalty.repository.table import STREAM_VIEW, create_table_request
+
+    from tools.local import stream
 
     if name in dynamodb.list_tables()["TableNames"]:
+        stream.enable(dynamodb, name)
         return False
-    dynamodb.create_table(**create_table_request(name))
+    spec = {"StreamEnabled": True, "StreamViewType": STREAM_VIEW}
+    dynamodb.create_table(**create_table_request(name), StreamSpecification=spec)
     return True
 
 

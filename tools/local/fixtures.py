@@ -32,6 +32,7 @@ VOUCHER_ID = SAMPLES["get_offer_voucher"][0]["voucherId"]
 VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
 REFERRER_ID = SAMPLES["list_member_referrals"][0]["memberId"]
 REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
+EVENT_ID = SAMPLES["get_event"][0]["eventId"]
 
 
 @dataclass(frozen=True)
@@ -161,6 +162,27 @@ def seed_fixtures(skip_for: str) -> None:
                 raise RuntimeError(f"fixture step {step.name!r}: {answer.status} {answer.body}")
             if step.check and gateway.handle("GET", f"/Production{step.check}", "", headers, b"").status != 200:
                 raise RuntimeError(f"fixture step {step.name!r} did not make {step.pinned_id}")
+    _seed_event(pinned=skip_for == "get_event")
+
+
+def _seed_event(pinned: bool) -> None:
+    """The points.awarded event of the fixture's pending award, as the stream would store it (the embedded
+    engine has no stream); for the get_event sample under its id (whose ULID time is not in the list's window)."""
+    from loyalty import clock
+    from loyalty.repository import ledger, store
+    from loyalty.services import event_store, events
+
+    from tools.local.seed import DEMO_TENANT
+
+    entry_key = ledger.key(DEMO_TENANT, TRANSACTION_ID)
+    entry = store.get(entry_key)
+    if entry is None:
+        return
+    change = events.Change(entry_key["pk"], entry_key["sk"], None, dict(entry), clock.iso(clock.now()))
+    built = events.build(change)
+    if pinned:
+        built = [events.Built(b.tenant_id, {**b.event, "id": EVENT_ID}, b.member_id, b.owner) for b in built]
+    event_store.store_built(built)
 
 
 def invoke(function: str, event: dict[str, Any], seed: bool = True) -> Any:

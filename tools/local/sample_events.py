@@ -190,6 +190,9 @@ SAMPLES: dict = {
     "get_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, None, ""),
     "redeem_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, {"orderId": "order-1001"}, ""),
     "cancel_voucher": ({"voucherIdOrCode": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
+    # 13. Events
+    "list_events": ({}, None, "type=points.awarded&from=2026-01-01T00:00:00Z&limit=25"),
+    "get_event": ({"eventId": "evt_01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
 }
 
 HEADERS = {

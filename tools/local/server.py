@@ -314,12 +314,22 @@ def serve(port: int | None = None) -> None:
             raise
         engine.announce(api.url)
         print(f"Loyalty API on {api.url} ({engine.description}), ready in {time.monotonic() - started:.2f}s")
+        if not engine.endpoint:
+            print("Events (GET /events) are made from DynamoDB Local's stream: none on this engine.")
         if not os.environ.get("LOYALTY_API_KEY"):
             print(f"Admin API key for tenant '{DEMO_TENANT}' (shown once): {key}")
         print(f"Try: curl -H 'Authorization: Bearer <key>' {api.url}/status   (Ctrl-C stops it)", flush=True)
+        poller = None
         try:
+            if engine.endpoint:  # DynamoDB Local: its change stream feeds the event builder, as Lambda does deployed
+                from tools.local.dynamodb_local import TABLE
+                from tools.local.stream import poller_for
+
+                poller = poller_for(engine.endpoint, TABLE).start()
             api.serve_forever()
         except KeyboardInterrupt:
             print("\nstopping", file=sys.stderr)
         finally:
+            if poller is not None:
+                poller.stop()
             api.server_close()

@@ -276,6 +276,9 @@ ROUTES: tuple[Route, ...] = (
         "Cancel a voucher that is not redeemed",
         "vouchers",
     ),
+    # 13. Events (made from the table's change stream, services/events.py)
+    _r("GET", "/events", "list_events", ANY, "The program's events of the last 30 days, newest first", "events"),
+    _r("GET", "/events/{eventId}", "get_event", ANY, "Read one event", "events"),
 )
 
 
@@ -299,6 +302,8 @@ JOBS: tuple[Job, ...] = (
 )
 
 AUTHORIZER_FUNCTION = "authorizer"
+# The consumer of the table's change stream: builds and stores the events (§13), puts them on the event bus.
+STREAM_FUNCTION = "build_events"
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:

@@ -15,6 +15,7 @@ FAMILIES: dict[str, str] = {
     "offerRedemptions": "the program's and each offer's offer redemptions",
     "vouchers": "each offer's vouchers and voucher codes",
     "due": "the jobs' due-date entries (expiring lots, delayed awards)",
+    "events": "the program's events (GET /events)",
 }
 DEFAULT = 1  # a new tenant's count
 MOST = 32  # the largest count: a page's nextToken carries one position per shard

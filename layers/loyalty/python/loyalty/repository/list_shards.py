@@ -57,11 +57,19 @@ def initial(lists: int, counters: int) -> dict[str, Any]:
     return {_ATTRIBUTE: {family: _stored(lists, lists, "") for family in FAMILIES}, _COUNTERS: counters}
 
 
+# A family added after a tenant's counts were stored takes the count of the family it grew from (the events
+# are written at the rate of the ledger entries they mostly come from), until the operator sets its own.
+_GREW_FROM = {"events": "transactions"}
+
+
 def _families(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """Each family's stored count (LEGACY for a record that has none, or for no record)."""
     stored = (record or {}).get(_ATTRIBUTE) or {}
     legacy = _stored(LEGACY, LEGACY, "")
-    return {family: {**legacy, **stored.get(family, {})} for family in FAMILIES}
+    return {
+        family: {**legacy, **stored.get(_GREW_FROM.get(family, family), {}), **stored.get(family, {})}
+        for family in FAMILIES
+    }
 
 
 def _count(stored: dict[str, Any]) -> Count:

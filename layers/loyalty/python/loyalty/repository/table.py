@@ -9,6 +9,8 @@ LOCAL_TABLE_NAME = "loyalty-local"
 PARTITION_KEY = "pk"
 SORT_KEY = "sk"
 TTL_ATTRIBUTE = "expiresAtEpoch"
+# The table's change stream (the event builder reads it: services/events.py), deployed and on DynamoDB Local.
+STREAM_VIEW = "NEW_AND_OLD_IMAGES"
 
 # The three indexes by purpose (repository modules name them by these, never by "gsiN").
 PER_PARENT, PROGRAM_WIDE, LOOKUP = "gsi1", "gsi2", "gsi3"

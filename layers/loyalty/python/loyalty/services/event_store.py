@@ -1,0 +1,114 @@
+"""Events stored and read (§13): what the stream consumer does with a batch of records, and GET /events.
+
+`consume(records)` builds each record's events (services/events.py) and stores each one unless its id is
+stored already (a batch processed again stores nothing new), then answers the events it stored, for the
+stack's event bus. Events of a member that is erased by then are stored redacted; a member.erased event
+redacts the member's stored events (found by key, repository/events.of_member). Both run here, off the
+request path: the erasure request itself writes nothing for events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from loyalty import clock, ids, personal
+from loyalty.errors import NotFound
+from loyalty.models.events import EventListQuery
+from loyalty.repository import events as events_db
+from loyalty.repository import members as members_db
+from loyalty.repository import paging, store
+from loyalty.results import Page
+from loyalty.services import events as builder
+
+RETENTION = timedelta(days=events_db.RETENTION_DAYS)
+
+
+def _erased_members(built: list[builder.Built]) -> set[tuple[str, str]]:
+    """The (tenant, member) of the batch's events whose member is erased now (one BatchGetItem)."""
+    wanted = sorted({(b.tenant_id, b.member_id) for b in built if b.member_id})
+    found = store.get_many([members_db.key(t, m) for t, m in wanted])
+    return {pair for pair, member in zip(wanted, found, strict=True) if member and member.get("erasedAt")}
+
+
+def _expires(event: Mapping[str, Any]) -> int:
+    return int((clock.parse_iso(event["timestamp"]) + RETENTION).timestamp())
+
+
+def store_all(built: list[builder.Built]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Store each event unless stored already: the events stored now, and every event of the batch as stored
+    (redacted where its member is erased), which the deployed consumer puts on the event bus (again when a
+    batch is retried: at least once, the same ids)."""
+    erased = _erased_members(built)
+    stored, every = [], []
+    for one in built:
+        event = one.event
+        if one.member_id and (one.tenant_id, one.member_id) in erased:
+            event = personal.erased(event, one.member_id)
+        if events_db.put_new(events_db.item(one.tenant_id, event, one.owner, one.member_id, _expires(event))):
+            stored.append(event)
+        every.append(event)
+        if event["type"] == "member.erased" and one.member_id:
+            redact(one.tenant_id, one.member_id)
+    return stored, every
+
+
+def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
+    """Store each event unless stored already; the events stored now (redacted where their member is erased)."""
+    return store_all(built)[0]
+
+
+def redact(tenant_id: str, member_id: str) -> int:
+    """Null the member's personal data in its stored events (every one, by its per-member list); how many changed."""
+    changed = 0
+    for entry in events_db.of_member(tenant_id, member_id).all():
+        event = events_db.event_of(entry)
+        redacted = personal.erased(event, member_id)
+        if redacted != event:
+            store.transact([events_db.replace_event(tenant_id, event["id"], redacted)])
+            changed += 1
+    return changed
+
+
+def built_of(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[builder.Built]:
+    """The events of a batch of stream records (Lambda's or GetRecords'), in the records' order."""
+    built = []
+    for record in records:
+        change = builder.change_of(record)
+        if change is not None:
+            built += builder.build(change, lookups)
+    return built
+
+
+def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[dict[str, Any]]:
+    """A batch of stream records: build and store their events; the events stored now."""
+    built = built_of(records, lookups)
+    return store_built(built) if built else []
+
+
+def _window_start(now_iso: str) -> str:
+    return clock.iso(clock.parse_iso(now_iso) - RETENTION)
+
+
+def list_events(tenant_id: str, query: EventListQuery) -> Page[list[dict[str, Any]]]:
+    """The tenant's events of the last 30 days, newest first, by type and time (a scatter-gather of its shards)."""
+    page = paging.request(tenant_id, "events", query.given(), bounds=("from", "to"))
+    oldest = _window_start(clock.iso(clock.now()))
+    low = max(query.from_ or oldest, oldest)
+    items, last = events_db.of_program(tenant_id).query(
+        between=ids.ulid_range(low, query.to),
+        equals={"type": query.type},
+        newest_first=True,
+        limit=page.limit,
+        start=page.start,
+    )
+    return Page([events_db.event_of(item) for item in items], page.next_token(last))
+
+
+def get_event(tenant_id: str, event_id: str) -> dict[str, Any]:
+    found = store.get(events_db.key(tenant_id, event_id)) if event_id.startswith(events_db.PREFIX) else None
+    event = events_db.event_of(found) if found else None
+    if event is None or event["timestamp"] < _window_start(clock.iso(clock.now())):
+        raise NotFound("The event does not exist (events are kept 30 days).")
+    return event
