@@ -753,6 +753,4 @@ def test_ledger_state_machine(part: int) -> None:
     machine = type(f"LedgerMachine{part}", (LedgerMachine,), {"__module__": __name__})
     if not FUZZ:
         machine = seed(SEED + part)(machine)
-    run_machine(
-        machine, EXAMPLES, (MIN_STEPS, MAX_STEPS), FLOORS[part], REFUSAL_FLOORS[part], derandomize=not FUZZ
-    )
+    run_machine(machine, EXAMPLES, (MIN_STEPS, MAX_STEPS), FLOORS[part], REFUSAL_FLOORS[part], derandomize=not FUZZ)
