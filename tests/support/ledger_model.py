@@ -6,8 +6,11 @@ caps in UTC calendar windows (day, ISO week, month, year) or the lifetime, pendi
 approval (by hand or when due), orders earning once (recorded by POST /orders or by an award with an
 orderId through a multiplier activity, other such awards joining it) and returns taking back what the
 returned value earned, the member keeping what the rest of the order earns (contract §10; pending points
-first, then approved ones, a shortfall as a deficit), reward redemptions with
-per-member holds and a code pool, refunds. Each method says what a call must answer (`Expect`):
+first, then approved ones, a shortfall as a deficit; a preview is the same prediction on a copy), reward
+redemptions with the reasons of contract §10 in the service's order (member inactive, reward inactive, before
+its startDate or after its endDate, another tier, maxPerMember in the UTC day / ISO week / month / year of
+maxPerMemberInterval or the lifetime, points, the code pool), refunds, a cancel giving a use back to its
+window while that window lasts. Each method says what a call must answer (`Expect`):
 a refusal code, or "ok" with the exact amounts, and applies the change to the model if it succeeds.
 """
 
