@@ -556,15 +556,18 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
     )
     def reward_dates(self, m: int, edge: str, offset: int, length: int) -> None:
         """The dated reward gets a start an hour on and an end `length` seconds after it; the clock goes to
-        its start or end, a second before, at it or a second after, and a member redeems it (funded):
-        at either date it may, before its start or after its end `reward_inactive`."""
+        its start or end, a second before, at it or a second after, and a member redeems it (funded), then
+        again each second on up to a second after the date: at either date it may, before its start or
+        after its end `reward_inactive`."""
         start = self.clock.current.replace(microsecond=0) + timedelta(hours=1)
         end = start + timedelta(seconds=length)
         changes = {"startDate": clock.iso(start), "endDate": clock.iso(end), "isActive": True}
         self._update_reward("seasonal", changes)
-        self.clock.current = (start if edge == "start" else end) + timedelta(seconds=offset)
-        data = self._redeem(self.members[m], "seasonal", False, True, None)
-        self.succeeded(f"redeem_at_{edge}", data is not None and offset == 0)
+        at = start if edge == "start" else end
+        for second in range(offset, 2):  # from `offset` on to a second after the date: every call tries that one
+            self.clock.current = at + timedelta(seconds=second)
+            data = self._redeem(self.members[m], "seasonal", False, True, None)
+            self.succeeded(f"redeem_at_{edge}", data is not None and second == 0)
 
     @rule(reward_id=st.sampled_from(("draft", "draft", "seasonal", "lounge", "daily")), active=st.booleans())
     def toggle_reward(self, reward_id: str, active: bool) -> None:
