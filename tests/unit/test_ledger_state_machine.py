@@ -140,10 +140,47 @@ LIMITED = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly
 REDEEM = ["coffee", "coffee", "coffee", "coffee", "mug", "mug", *(r["rewardId"] for r in REWARDS[2:])]
 MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
 # Fewer successes (refusals, by code, for the rows in parentheses) than these in a part of CI's derandomized
-# run fail that part: about half of the counts of the run of 2026-12-06 ~09:10 UTC (docs/testing.md), which
-# repeats exactly (an explicit seed per part, tests/support/machines.py). One row per rule, one column per part.
+# run fail that part (a part repeats exactly: an explicit seed, tests/support/machines.py). One row per rule, one
+# column per part. PROVISIONAL (2026-12-06 09:45 UTC): no part's full run finished on the busy machine before
+# the deadline, so these are about a quarter of the counts expected per part (a run of 8 examples of part 1,
+# and the single machine's run of 107 examples divided by four): they catch a rule that stops succeeding at
+# all; set them to half of each part's counts from a full derandomized run (docs/testing.md).
 FLOOR_TABLE = """
-TABLE
+rule                         1    2    3    4
+award                        5    5    5    5
+award_pending                3    3    3    3
+award_capped                20   20   20   20
+deduct                       8    8    8    8
+approve                      8    8    8    8
+reject                       2    2    2    2
+expire                       8    8    8    8
+credit_after_job             8    8    8    8
+order                       15   15   15   15
+return                      10   10   10   10
+return_deducted              5    5    5    5
+return_deficit               3    3    3    3
+redeem_coupon                2    2    2    2
+redeem_manual                1    1    1    1
+top_up                       5    5    5    5
+window_reset_day             1    1    1    1
+window_reset_month           1    1    1    1
+complete                     1    1    1    1
+refer                        4    4    4    4
+refer_awarded                6    6    6    6
+limit_reset_day              1    1    1    1
+limit_reset_week             1    1    1    1
+limit_reset_month            1    1    1    1
+member_rewards               2    2    2    2
+preview                      1    1    1    1
+redeem_at_end                1    1    1    1
+redeem_daily                 2    2    2    2
+redeem_weekly                1    1    1    1
+redeem_monthly               3    3    3    3
+redeem_yearly                1    1    1    1
+redeem_seasonal              3    3    3    3
+reward_update                3    3    3    3
+(frequency_limit_reached)    6    6    6    6
+(reward_inactive)            1    1    1    1
 """
 
 
