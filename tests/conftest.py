@@ -22,6 +22,13 @@ embedded_dynamodb.start()
 import pytest  # noqa: E402
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `early` (the parts of the ledger state machine, minutes each) first, in their order:
+    `--dist loadgroup` hands work out in collection order, so they start at once on every worker and
+    the short tests fill in around them, instead of one long test running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("early") is None)
+
+
 @pytest.fixture(scope="session")
 def local_api():
     """The local API on a free port over DynamoDB Local (in memory, one JVM per test process)."""

@@ -6,8 +6,11 @@ caps in UTC calendar windows (day, ISO week, month, year) or the lifetime, pendi
 approval (by hand or when due), orders earning once (recorded by POST /orders or by an award with an
 orderId through a multiplier activity, other such awards joining it) and returns taking back what the
 returned value earned, the member keeping what the rest of the order earns (contract §10; pending points
-first, then approved ones, a shortfall as a deficit), reward redemptions with
-per-member holds and a code pool, refunds. Each method says what a call must answer (`Expect`):
+first, then approved ones, a shortfall as a deficit; a preview is the same prediction on a copy), reward
+redemptions with the reasons of contract §10 in the service's order (member inactive, reward inactive, before
+its startDate or after its endDate, another tier, maxPerMember in the UTC day / ISO week / month / year of
+maxPerMemberInterval or the lifetime, points, the code pool), refunds, a cancel giving a use back to its
+window while that window lasts. Each method says what a call must answer (`Expect`):
 a refusal code, or "ok" with the exact amounts, and applies the change to the model if it succeeds.
 """
 
@@ -69,6 +72,8 @@ class Member:
     last_lot: str | None = None  # the expiry of the last lot credited (lastLotExpiry)
     caps: Counter[tuple[str, Any]] = field(default_factory=Counter)  # (activityId, window) → awards
     holds: Counter[str] = field(default_factory=Counter)  # rewardId → redemptions not cancelled
+    # (rewardId, window) → redemptions not cancelled counted in that window of the reward's maxPerMemberInterval
+    windows: Counter[tuple[str, Any]] = field(default_factory=Counter)
 
 
 @dataclass
@@ -100,6 +105,7 @@ class Redemption:
     reward_id: str
     points: int
     status: str
+    window: Any = None  # the window of the reward's maxPerMemberInterval it counted in (None: lifetime or no limit)
 
 
 @dataclass
@@ -116,14 +122,37 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _parse(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# The refusal POST /members/{id}/redemptions answers for the first reason (contract section 10).
+REASON_CODES = {
+    "member_inactive": "invalid_state",
+    "inactive": "reward_inactive",
+    "not_started": "reward_inactive",
+    "ended": "reward_inactive",
+    "tier": "not_eligible",
+    "member_limit_reached": "frequency_limit_reached",
+    "insufficient_points": "insufficient_points",
+    "out_of_stock": "out_of_stock",
+}
+
+
 class LedgerModel:
     """One tenant: its activities, rewards and settings (given), and everything the calls change."""
 
     def __init__(
-        self, activities: list[dict[str, Any]], rewards: list[dict[str, Any]], expiry_days: int, pending_days: int
+        self,
+        activities: list[dict[str, Any]],
+        rewards: list[dict[str, Any]],
+        expiry_days: int,
+        pending_days: int,
+        tiers: list[dict[str, Any]] | None = None,
     ) -> None:
         self.activities = {a["activityId"]: a for a in activities}
-        self.rewards = {r["rewardId"]: r for r in rewards}
+        self.rewards = {r["rewardId"]: dict(r) for r in rewards}  # as stored: updated by `update_reward`
+        self.tiers = tiers or []  # ascending thresholds of qualified points
         self.expiry_days, self.pending_days = expiry_days, pending_days
         self.members: dict[str, Member] = {}
         self.awards: dict[str, Award] = {}
@@ -404,20 +433,62 @@ class LedgerModel:
         stock = {"total": len(self.codes), "available": self.codes_available, "issued": self.issued[reward_id]}
         return Expect(fields={"added": len(fresh), "skipped": len(codes) - len(fresh), "stock": stock})
 
-    def redeem(self, member_id: str, reward_id: str) -> Expect:
+    def update_reward(self, reward_id: str, changes: dict[str, Any]) -> None:
+        """A PATCH of a reward's isActive, startDate or endDate (null clears a date)."""
+        self.rewards[reward_id].update(changes)
+
+    def tier(self, member_id: str) -> str | None:
+        """The member's tier: the highest whose threshold its qualified points reach."""
+        qualified = self.members[member_id].balance["qualified"]
+        reached = [tier["tierId"] for tier in self.tiers if tier["threshold"] <= qualified]
+        return reached[-1] if reached else None
+
+    def reward_window(self, reward_id: str, now: datetime) -> Any:
+        """The window of the reward's maxPerMemberInterval a redemption at `now` counts in (None: lifetime or
+        no limit)."""
+        reward = self.rewards[reward_id]
+        interval = reward.get("maxPerMemberInterval", "lifetime")
+        if reward.get("maxPerMember") is None or interval == "lifetime":
+            return None
+        return cap_window(interval, now)
+
+    def reward_used(self, member_id: str, reward_id: str, now: datetime) -> int:
+        """The member's redemptions of the reward that count against maxPerMember at `now`."""
+        member, window = self.members[member_id], self.reward_window(reward_id, now)
+        return member.holds[reward_id] if window is None else member.windows[(reward_id, window)]
+
+    def reasons(self, member_id: str, reward_id: str, now: datetime) -> list[str]:
+        """Why the member may not redeem the reward at `now`, in the order of contract section 10 (the first
+        is the refusal; `REASON_CODES`); empty: it may."""
+        member, reward = self.members[member_id], self.rewards[reward_id]
+        moment = now.replace(microsecond=0)
+        start, end = reward.get("startDate"), reward.get("endDate")
+        checks = [
+            ("member_inactive", member.status != "active"),
+            ("inactive", not reward.get("isActive", False)),
+            ("not_started", start is not None and moment < _parse(start)),
+            ("ended", end is not None and moment > _parse(end)),
+            ("tier", bool(reward.get("tierIds")) and self.tier(member_id) not in reward["tierIds"]),
+            (
+                "member_limit_reached",
+                reward.get("maxPerMember") is not None
+                and self.reward_used(member_id, reward_id, now) >= reward["maxPerMember"],
+            ),
+            ("insufficient_points", reward["pointsCost"] > member.balance["available"]),
+            ("out_of_stock", reward["fulfillment"] == "coupon" and self.codes_available == 0),
+        ]
+        return [reason for reason, holds in checks if holds]
+
+    def redeem(self, member_id: str, reward_id: str, now: datetime) -> Expect:
         member, reward = self.members[member_id], self.rewards[reward_id]
         coupon = reward["fulfillment"] == "coupon"
-        if refused := self._refused_member(member):
-            return Expect(refused)
-        if reward.get("maxPerMember") is not None and member.holds[reward_id] >= reward["maxPerMember"]:
-            return Expect("frequency_limit_reached")
-        if reward["pointsCost"] > member.balance["available"]:
-            return Expect("insufficient_points")
-        if coupon and self.codes_available == 0:
-            return Expect("out_of_stock")
+        if reasons := self.reasons(member_id, reward_id, now):
+            return Expect(REASON_CODES[reasons[0]])
         self._consume(member, reward["pointsCost"])
         member.balance["redeemed"] += reward["pointsCost"]
         member.holds[reward_id] += 1
+        if (window := self.reward_window(reward_id, now)) is not None:
+            member.windows[(reward_id, window)] += 1
         self.issued[reward_id] += 1
         self.codes_available -= 1 if coupon else 0
         status = "issued" if coupon else "pending"
@@ -435,6 +506,8 @@ class LedgerModel:
             return Expect("invalid_state")
         redemption.status = "cancelled"
         member.holds[redemption.reward_id] -= 1
+        if redemption.window is not None and redemption.window == self.reward_window(redemption.reward_id, now):
+            member.windows[(redemption.reward_id, redemption.window)] -= 1  # a window that ended gets nothing back
         if refund:
             member.balance["redeemed"] -= redemption.points
             self._credit(member, redemption.points, now)

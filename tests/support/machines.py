@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import providers
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -33,8 +33,12 @@ FUZZ = os.environ.get("LOYALTY_FUZZ", "") not in ("", "0")
 
 
 def fuzz_examples(examples: int) -> int:
-    """How many examples to run: CI's count, or LOYALTY_FUZZ_EXAMPLES (default 10x) under LOYALTY_FUZZ."""
-    return int(os.environ.get("LOYALTY_FUZZ_EXAMPLES") or examples * 10) if FUZZ else examples
+    """How many examples to run: CI's count, or LOYALTY_FUZZ_EXAMPLES (default 10x) under LOYALTY_FUZZ.
+    LOYALTY_MACHINE_EXAMPLES=N (without LOYALTY_FUZZ) runs CI's derandomized draws with N examples
+    instead, floors scaled, and a failure reported as found (not shrunk): a quick local check of a machine."""
+    if FUZZ:
+        return int(os.environ.get("LOYALTY_FUZZ_EXAMPLES") or examples * 10)
+    return int(os.environ.get("LOYALTY_MACHINE_EXAMPLES") or examples)
 
 
 def caller(key: str | None = None, what: Any = None) -> Caller:
@@ -217,6 +221,8 @@ def run_machine(
 def _run(machine: type[CheckedMachine], examples: int, steps: tuple[int, int], **extra: Any) -> None:
     if FUZZ:
         extra["derandomize"] = False
+    elif os.environ.get("LOYALTY_MACHINE_EXAMPLES"):  # a quick local check: a failure as found, not shrunk
+        extra["phases"] = [Phase.explicit, Phase.reuse, Phase.generate]
     run_state_machine_as_test(
         machine,
         settings=settings(

@@ -2,13 +2,15 @@
 ledger checker runs after every step.
 
 Awards of every kind (caps per UTC day, ISO week, month, year and lifetime, earn-once orderIds),
-deductions, approvals, rejections, orders, full and partial returns, redemptions (coupon and
-manual), completions, cancels with and without refund, pool top-ups, time moving (across the
-edges of the cap windows: 23:30 → 00:30, Sunday → Monday, the last of a month → the 1st,
-31 Dec → 1 Jan; and across a lot's last day), the scheduled jobs (also run ahead of time, then a
-credit at once), erasure (after which the member takes no part), and retries with the same
-Idempotency-Key. tests/support/ledger_model.py predicts each call's status or refusal code and
-its amounts; after every step each member's balance and lots must be the model's, and the
+deductions, approvals, rejections, orders, full and partial returns and their previews (dryRun: the real
+return's answer, nothing written), redemptions (coupon, manual, limited per UTC day / week / month / year
+/ lifetime and across those windows' edges, for a tier, at and around a reward's start and end dates,
+switched off; `GET /members/{id}/rewards` compared with the model's reasons), completions, cancels with
+and without refund, pool top-ups, time moving (across the edges of the cap windows: 23:30 → 00:30, Sunday
+→ Monday, the last of a month → the 1st, 31 Dec → 1 Jan; and across a lot's last day), the scheduled jobs
+(also run ahead of time, then a credit at once), erasure (after which the member takes no part), and
+retries with the same Idempotency-Key. tests/support/ledger_model.py predicts each call's status or refusal
+code and its amounts; after every step each member's balance and lots must be the model's, and the
 ledger must agree with itself (the checker). Vouchers (tests/unit/voucher_rules.py) answer as
 their own model predicts. The strategies lean to calls that succeed, so caps, windows, limits and
 expiry are reached often; the successes per rule are printed, and each important rule has a floor.
@@ -16,24 +18,35 @@ expiry are reached often; the successes per rule are printed, and each important
 
 from __future__ import annotations
 
+import copy
 import itertools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import seed
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
+from loyalty import clock
 from loyalty.errors import ApiError
 from loyalty.models.activities import ActivityCreate
 from loyalty.models.ledger import AwardCreate, DeductionCreate, Rejection
 from loyalty.models.members import MemberCreate, MemberUpdate
 from loyalty.models.orders import OrderCreate, OrderReturnCreate
 from loyalty.models.program import ProgramUpdate
-from loyalty.models.rewards import RedemptionCancel, RedemptionCreate, RewardCodesAdd, RewardCreate
+from loyalty.models.rewards import (
+    MemberRewardListQuery,
+    RedemptionCancel,
+    RedemptionCreate,
+    RewardCodesAdd,
+    RewardCreate,
+    RewardUpdate,
+)
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import store
+from loyalty.results import Answer
 from loyalty.services import (
     activities,
     awards,
@@ -46,12 +59,17 @@ from loyalty.services import (
     transactions,
 )
 
-from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, Redemption, last_day
-from tests.support.machines import TENANT, CheckedMachine, caller, run_machine, valid
+from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, Redemption, first_day, last_day
+from tests.support.local import tenant_digest
+from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
 from tests.unit.referral_rules import ReferralRules
 from tests.unit.voucher_rules import VoucherRules
 
-EXAMPLES, MIN_STEPS, MAX_STEPS = 100, 30, 36
+# CI runs the machine as PARTS tests of EXAMPLES examples each (100 in all), every part with draws of its own
+# (an explicit seed, SEED + part; `make fuzz`: random ones) and its own floors, so that xdist spreads them over
+# its workers; marked `early`, they start first (tests/conftest.py) instead of trailing the run.
+EXAMPLES, MIN_STEPS, MAX_STEPS = 25, 30, 36
+PARTS, SEED = 4, 2318
 EXPIRY_DAYS, PENDING_DAYS = 20, 5
 CAPPED = {"day": "checkin", "week": "share", "month": "survey", "year": "birthday", "lifetime": "signup"}
 ACTIVITIES = [
@@ -90,44 +108,101 @@ ACTIVITIES = [
     {"activityId": "bonus", "name": "Bonus", "points": 40, "qualifiedPoints": False},
     {"activityId": "sale", "name": "Sale", "type": "multiplier", "multiplier": 2, "approvalMethod": "delayed"},
 ]
+TIERS = [{"tierId": "silver", "name": "Silver", "threshold": 0}, {"tierId": "gold", "name": "Gold", "threshold": 120}]
+
+
+def _limited(reward_id: str, cost: int, most: int, interval: str) -> dict[str, Any]:
+    name = reward_id.title()
+    return {"rewardId": reward_id, "name": name, "pointsCost": cost, "fulfillment": "manual", "isActive": True} | {
+        "maxPerMember": most,
+        "maxPerMemberInterval": interval,
+    }
+
+
+# Rewards (contract section 10): a coupon, a manual one limited to 2 (lifetime), one limited per UTC day, ISO
+# week, month and year, one for the gold tier, one with dates (moved by `reward_dates`), and one created
+# without isActive (inactive; `toggle_reward` switches it and others on and off).
 REWARDS = [
     {"rewardId": "coffee", "name": "Coffee", "pointsCost": 30, "fulfillment": "coupon", "isActive": True},
     {"rewardId": "mug", "name": "Mug", "pointsCost": 50, "fulfillment": "manual", "isActive": True, "maxPerMember": 2},
+    _limited("daily", 4, 1, "day"),
+    _limited("weekly", 6, 1, "week"),
+    _limited("monthly", 8, 2, "month"),
+    _limited("yearly", 10, 1, "year"),
+    {"rewardId": "lounge", "name": "Lounge", "pointsCost": 20, "fulfillment": "manual", "isActive": True}
+    | {"tierIds": ["gold"]},
+    {"rewardId": "seasonal", "name": "Seasonal", "pointsCost": 5, "fulfillment": "manual", "isActive": True}
+    | {"startDate": "2026-01-10T00:00:00Z", "endDate": "2026-03-31T23:59:59Z"},
+    {"rewardId": "draft", "name": "Draft", "pointsCost": 5, "fulfillment": "manual"},
 ]
+LIMITED = {"day": "daily", "week": "weekly", "month": "monthly", "year": "yearly", "lifetime": "mug"}
+# the redeem rule's draw: the coupon most, every reward now and then
+REDEEM = ["coffee", "coffee", "coffee", "coffee", "mug", "mug", *(r["rewardId"] for r in REWARDS[2:])]
 MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
-# Fewer successes than these in CI's derandomized run fail the test: about half of the counts of the merged
-# run of 2026-12-06 07:30 UTC (docs/testing.md), which repeats exactly (tests/support/machines.py). Award orders,
-# reward dates and referrals changed the draws: redeem_coupon fell to 2 (floor 1 until re-steered; every reward
-# refusal is also pinned word for word in test_money_rules.py) and window_reset_week to 0 (no floor;
-# test_money_rules.py, test_award_windows.py and integration/test_ledger.py cover week windows).
-FLOORS = {
-    "award": 39,
-    "award_pending": 40,
-    "award_capped": 226,
-    "deduct": 95,
-    "approve": 94,
-    "reject": 26,
-    "expire": 86,
-    "credit_after_job": 85,
-    "order": 197,
-    "return": 113,
-    "redeem_coupon": 1,
-    "redeem_manual": 15,
-    "top_up": 113,
-    "return_deducted": 73,
-    "return_deficit": 47,
-    "window_reset_day": 12,
-    "window_reset_month": 9,
-    "cancel_refund": 2,
-    "auto_approve": 33,
-    "complete": 9,
-    "window_reset_year": 5,
-    "expire_at_edge": 10,
-    "refer": 55,
-    "refer_awarded": 90,
-    "refer_skipped": 19,
-}
-REFUSAL_FLOORS = {"frequency_limit_reached": 74}
+# Fewer successes (refusals, by code, for the rows in parentheses) than these in a part of CI's derandomized
+# run fail that part (a part repeats exactly: an explicit seed, tests/support/machines.py). One row per rule, one
+# column per part. Parts 1 and 2: half of their counts in the run of 2026-12-06 09:07-09:53 UTC (docs/testing.md;
+# 0 where a count was under 4: that run preceded reward_dates' extra seconds, which moves the draws' states a
+# little). Parts 3 and 4 had no full run before the session's deadline: PROVISIONAL, a quarter of the smaller
+# of parts 1 and 2 (0 under 8); set them (and re-check 1 and 2) from a full derandomized run.
+FLOOR_TABLE = """
+rule                         1    2    3    4
+approve                      8   20    4    4
+auto_approve                 2    3    0    0
+award                       64   63   31   31
+award_capped                11   77    5    5
+award_pending                0    7    0    0
+cancel                      10   15    5    5
+cancel_refund               12    5    2    2
+complete                     0    5    0    0
+credit_after_job            25    3    0    0
+deduct                       6   19    3    3
+expire                      15    5    2    2
+limit_reset_day              6    5    2    2
+limit_reset_month            6    0    0    0
+limit_reset_week             0    4    0    0
+limit_reset_year             0    3    0    0
+member_rewards               5    7    2    2
+order                       17   24    8    8
+preview                      6    0    0    0
+preview_then_return          5    0    0    0
+redeem_at_end                3    0    0    0
+redeem_at_start              0    0    0    0
+redeem_coupon               23   26   11   11
+redeem_daily                14   11    5    5
+redeem_manual                5    7    2    2
+redeem_monthly              21    0    0    0
+redeem_seasonal              7    3    0    0
+redeem_weekly                5    9    2    2
+redeem_yearly                6    8    3    3
+refer                       49   11    5    5
+refer_awarded               65   17    8    8
+refer_skipped               33    5    2    2
+return                      17   22    8    8
+return_deducted              7   11    3    3
+return_deficit               5    9    2    2
+reward_update               15   10    5    5
+top_up                      36   29   14   14
+window_reset_day             0    7    0    0
+window_reset_month           0    3    0    0
+window_reset_week            0    0    0    0
+window_reset_year            0    6    0    0
+(frequency_limit_reached)   30   23   11   11
+(reward_inactive)            2    4    0    0
+(insufficient_points)        6   11    3    3
+"""
+
+
+def _floors(table: str) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, int]]]:
+    """FLOOR_TABLE as run_machine's floors per part: successes by rule, and refusals by code."""
+    successes: dict[int, dict[str, int]] = {part: {} for part in range(1, PARTS + 1)}
+    refusals: dict[int, dict[str, int]] = {part: {} for part in range(1, PARTS + 1)}
+    for line in table.strip().splitlines()[1:]:
+        name, *counts = line.split()
+        floors = refusals if name.startswith("(") else successes
+        for part, count in enumerate(counts, 1):
+            floors[part][name.strip("()")] = int(count)
+    return successes, refusals
 
 
 class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
@@ -135,11 +210,16 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
         super().__init__()
         for activity in ACTIVITIES:
             activities.create_activity(caller(), valid(ActivityCreate, activity))
+        update = {
+            "pointsExpiryDays": EXPIRY_DAYS,
+            "pendingDays": PENDING_DAYS,
+            "saleActivityId": "sale",
+            "tiers": TIERS,
+        }
+        program.update_program(caller(), valid(ProgramUpdate, update))
         for reward in REWARDS:
             rewards.create_reward(caller(), valid(RewardCreate, reward))
-        update = {"pointsExpiryDays": EXPIRY_DAYS, "pendingDays": PENDING_DAYS, "saleActivityId": "sale"}
-        program.update_program(caller(), valid(ProgramUpdate, update))
-        self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS)
+        self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS, TIERS)
         self.setup_referrals()  # tests/unit/referral_rules.py
         self.ids = itertools.count()
         self.members = [self._new_member() for _ in range(3)]
@@ -323,21 +403,77 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
         self._return(order_id, how, share, False)
 
     def _return(self, order_id: str, how: str, share: int, keyed: bool) -> None:
+        self._return_cents(order_id, self._returned(order_id, how, share), self._key(keyed, "return"))
+
+    def _returned(self, order_id: str, how: str, share: int) -> int | None:
+        """The cents a return of `how` sends (None: no amount, the rest of the order)."""
         left = self.model.order_left(order_id)
-        cents = {"part": left * share // 100 or None, "over": left + 1}.get(how)
-        body = {} if cents is None else {"returnedAmount": f"{cents // 100}.{cents % 100:02d}"}
+        return {"part": left * share // 100 or None, "over": left + 1}.get(how)
+
+    @staticmethod
+    def _return_body(cents: int | None) -> dict[str, Any]:
+        return {} if cents is None else {"returnedAmount": f"{cents // 100}.{cents % 100:02d}"}
+
+    def _return_cents(self, order_id: str, cents: int | None, key: str | None) -> Any:
+        body = self._return_body(cents)
         expect = self.model.return_order(order_id, cents)
         answer = self._call(
             "return",
             expect,
             lambda key: orders.return_order(caller(key, body), order_id, valid(OrderReturnCreate, body)),
-            self._key(keyed, "return"),
+            key,
         )
         if answer is not None:
             assert answer["order"]["pointsReturned"] == self.model.orders[order_id].returned_points, answer
             assert (answer["transactionId"] is None) == (answer["deductedPoints"] == 0), answer
             self.succeeded("return_deducted", answer["deductedPoints"] > 0)
             self.succeeded("return_deficit", answer["deficitPoints"] > 0)
+        return answer
+
+    @precondition(lambda self: self.model.orders)
+    @rule(
+        data=st.data(),
+        how=st.sampled_from(("part", "part", "part", "full", "full", "over", "stale")),
+        share=st.integers(1, 99),
+        then=st.sampled_from((False, True, True)),
+        keyed=st.booleans(),
+    )
+    def preview_return(self, data: st.DataObject, how: str, share: int, then: bool, keyed: bool) -> None:
+        """A return preview (`dryRun`, contract section 10) answers 200 in the real return's shape with the
+        model's amounts and no returnId nor transaction, or the refusal a real return would get, and writes
+        nothing (the tenant's items are the same, its Idempotency-Key is not stored); `then` the real return
+        of the same amount, under the same key, answers the previewed points."""
+        candidates = [o for o in self.model.orders if (self.model.order_left(o) > 0) != (how == "stale")]
+        if not candidates:
+            return
+        order_id = data.draw(st.sampled_from(candidates))
+        cents, key = self._returned(order_id, how, share), self._key(keyed, "preview")
+        body = {**self._return_body(cents), "dryRun": True}
+        before, returned = tenant_digest(TENANT), self.model.orders[order_id].returned_points
+        expect = copy.deepcopy(self.model).return_order(order_id, cents)  # the model as it is: nothing changes
+        try:
+            answer = orders.return_order(caller(key, body), order_id, valid(OrderReturnCreate, body))
+        except ApiError as error:
+            assert error.code == expect.code, ("preview", error.code, error.message, expect)
+            self.refused(error.code)
+            preview = None
+        else:
+            assert expect.code == OK, ("preview succeeded", answer, expect)
+            assert isinstance(answer, Answer) and answer.status == 200, answer
+            preview = answer.data
+            wanted = {**expect.fields, "returnId": None, "transactionId": None, "orderId": order_id}
+            wrong = {name: (preview.get(name), value) for name, value in wanted.items() if preview.get(name) != value}
+            assert not wrong, ("preview (answered, predicted)", wrong)
+            assert preview["order"]["pointsReturned"] == returned + expect.fields["points"], preview
+            self.succeeded("preview")
+        assert tenant_digest(TENANT) == before, "a return preview wrote"
+        if not then or preview is None:
+            return
+        real = self._return_cents(order_id, cents, key)  # the same key: the preview stored none to replay
+        assert real is not None, ("the real return of a preview", preview)
+        same = ("points", "cancelledPendingPoints", "deductedPoints", "deficitPoints", "returnedAmount")
+        assert {name: real[name] for name in same} == {name: preview[name] for name in same}, (real, preview)
+        self.succeeded("preview_then_return")
 
     # rewards
 
@@ -351,38 +487,163 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
 
     @rule(
         m=st.none() | MEMBER,
-        reward=st.sampled_from(REWARDS),
+        reward_id=st.sampled_from(REDEEM),
         keyed=st.booleans(),
-        fund=st.booleans(),
+        fund=st.sampled_from((False, True, True)),
         then=st.sampled_from((None, "complete", "complete", "cancel", "refund")),
     )
-    def redeem(self, m: int | None, reward: dict[str, Any], keyed: bool, fund: bool, then: str | None) -> None:
-        """A member (without `m`: the one with the most points) redeems a reward: with `fund`, first
-        awarded the points it lacks and, for a coupon, a code for an empty pool; `then` settles it at
-        once (completes a manual one, or cancels it, with or without a refund)."""
+    def redeem(self, m: int | None, reward_id: str, keyed: bool, fund: bool, then: str | None) -> None:
+        """A member (without `m`: the one with the most points) redeems a reward: with `fund`, first made
+        active, awarded the points it lacks and, for a coupon, given a code for an empty pool; `then` settles
+        it at once (completes a manual one, or cancels it, with or without a refund)."""
         if m is None:
             m = max(range(3), key=lambda i: self.model.members[self.members[i]].balance["available"])
-        body, member_id = {"rewardId": reward["rewardId"]}, self.members[m]
-        if fund and self.model.members[member_id].balance["available"] < reward["pointsCost"]:
+        self._redeem(self.members[m], reward_id, keyed, fund, then)
+
+    def _ready(self, member_id: str, reward_id: str) -> None:
+        """Make a redemption likely: the member active, with the points, a code in the pool of a coupon."""
+        reward = self.model.rewards[reward_id]
+        self._activate(member_id)
+        if self.model.members[member_id].balance["available"] < reward["pointsCost"]:
             self._award("award", member_id, {"activityId": "bonus", "points": reward["pointsCost"]})
-        if fund and reward["fulfillment"] == "coupon" and not self.model.codes_available:
+        if reward["fulfillment"] == "coupon" and not self.model.codes_available:
             self.top_up_pool(1, False)
+
+    def _activate(self, member_id: str) -> None:
+        """A suspended member made active again (a steer: awards and redemptions of a suspended one fail)."""
+        if self.model.members[member_id].status == "suspended":
+            body = valid(MemberUpdate, {"status": "active"})
+            expect = self.model.set_status(member_id, "active")
+            self._call("set_status", expect, lambda key: members.update_member(caller(), member_id, body))
+
+    @rule(m=st.none() | MEMBER, keyed=st.booleans(), then=st.sampled_from((None, None, "cancel", "refund")))
+    def redeem_coupon(self, m: int | None, keyed: bool, then: str | None) -> None:
+        """The coupon reward redeemed (funded: the member active, with the points, a code in the pool)."""
+        if m is None:
+            m = max(range(3), key=lambda i: self.model.members[self.members[i]].balance["available"])
+        self._redeem(self.members[m], "coffee", keyed, True, then)
+
+    def _redeem(self, member_id: str, reward_id: str, keyed: bool, fund: bool, then: str | None) -> Any:
+        reward, body, now = self.model.rewards[reward_id], {"rewardId": reward_id}, self.clock.current
+        if fund:
+            self._ready(member_id, reward_id)
+        window = self.model.reward_window(reward_id, now)
+        reset = window is not None and self._limit_was_full(member_id, reward_id, now)
+        name = {"coffee": "redeem_coupon", "mug": "redeem_manual"}.get(reward_id, f"redeem_{reward_id}")
         data = self._call(
-            f"redeem_{reward['fulfillment']}",
-            self.model.redeem(member_id, reward["rewardId"]),
+            name,
+            self.model.redeem(member_id, reward_id, now),
             lambda key: redemptions.redeem(caller(key, body), member_id, valid(RedemptionCreate, body)),
             self._key(keyed, "redeem"),
         )
-        if data is not None:
-            coupon = data["couponCode"]
-            assert (coupon in self.model.codes) if reward["fulfillment"] == "coupon" else coupon is None, data
-            assert coupon is None or coupon not in self.handed, data  # each code handed out once
-            self.handed.add(coupon)
-            self.model.redemptions[data["redemptionId"]] = Redemption(
-                member_id, reward["rewardId"], reward["pointsCost"], data["status"]
-            )
-            if then:
-                self._settle(data["redemptionId"], then == "complete" and data["status"] == "pending", then == "refund")
+        if data is None:
+            return None
+        coupon = data["couponCode"]
+        assert (coupon in self.model.codes) if reward["fulfillment"] == "coupon" else coupon is None, data
+        assert coupon is None or coupon not in self.handed, data  # each code handed out once
+        self.handed.add(coupon)
+        self.model.redemptions[data["redemptionId"]] = Redemption(
+            member_id, reward_id, reward["pointsCost"], data["status"], window
+        )
+        if reset:  # the first of its window after a full one: the limit's window moved on
+            self.succeeded(f"limit_reset_{reward['maxPerMemberInterval']}")
+        if then:
+            self._settle(data["redemptionId"], then == "complete" and data["status"] == "pending", then == "refund")
+        return data
+
+    def _limit_was_full(self, member_id: str, reward_id: str, now: datetime) -> bool:
+        """Whether the window of the reward's limit before the one of `now` was full, and this one is empty."""
+        reward, member = self.model.rewards[reward_id], self.model.members[member_id]
+        interval = reward["maxPerMemberInterval"]
+        before = now - timedelta(days=(now.date() - first_day(interval, now.date())).days + 1)
+        full = member.windows[(reward_id, self.model.reward_window(reward_id, before))] >= reward["maxPerMember"]
+        return full and self.model.reward_used(member_id, reward_id, now) == 0
+
+    @rule(
+        m=MEMBER,
+        interval=st.sampled_from(sorted(LIMITED)),
+        times=st.integers(1, 3),
+        settle=st.sampled_from((None, None, "cancel", "refund")),
+    )
+    def redeem_limited(self, m: int, interval: str, times: int, settle: str | None) -> None:
+        """A burst of redemptions of a reward limited per UTC day, week, month, year or lifetime (funded):
+        the limit is often reached; `settle` cancels the last one (its use back to its window)."""
+        member_id, reward_id = self.members[m], LIMITED[interval]
+        made = [self._redeem(member_id, reward_id, False, True, None) for _ in range(times)]
+        if settle and (last := [data for data in made if data is not None][-1:]):
+            self._settle(last[0]["redemptionId"], False, settle == "refund")
+
+    @rule(
+        m=MEMBER,
+        interval=st.sampled_from(("day", "day", "week", "week", "month", "year")),
+        extra=st.integers(0, 1),
+        after=st.integers(1, 2),
+    )
+    def reward_edge(self, m: int, interval: str, extra: int, after: int) -> None:
+        """To 23:30 UTC on the last day of the reward limit's window, redemptions up to its limit and `extra`
+        more (refused), then an hour on (00:30, the next window) and again: the limit is the new window's."""
+        member_id, reward_id, today = self.members[m], LIMITED[interval], self.clock.current.date()
+        day = last_day(interval, today)
+        if self.clock.current >= datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC):
+            day = last_day(interval, day + timedelta(days=1))
+        self.clock.current = datetime(day.year, day.month, day.day, 23, 30, tzinfo=UTC)
+        most = self.model.rewards[reward_id]["maxPerMember"]
+        for _ in range(max(0, most - self.model.reward_used(member_id, reward_id, self.clock.current)) + extra):
+            self._redeem(member_id, reward_id, False, True, None)
+        self.clock.advance(hours=1)
+        for _ in range(after):
+            self._redeem(member_id, reward_id, False, True, None)
+
+    @rule(
+        m=MEMBER,
+        edge=st.sampled_from(("start", "end")),
+        offset=st.sampled_from((-1, 0, 0, 1)),
+        length=st.sampled_from((1, 7200, 86400 * 3)),
+    )
+    def reward_dates(self, m: int, edge: str, offset: int, length: int) -> None:
+        """The dated reward gets a start an hour on and an end `length` seconds after it; the clock goes to
+        its start or end, a second before, at it or a second after, and a member redeems it (funded), then
+        again each second on up to a second after the date: at either date it may, before its start or
+        after its end `reward_inactive`."""
+        start = self.clock.current.replace(microsecond=0) + timedelta(hours=1)
+        end = start + timedelta(seconds=length)
+        changes = {"startDate": clock.iso(start), "endDate": clock.iso(end), "isActive": True}
+        self._update_reward("seasonal", changes)
+        at = start if edge == "start" else end
+        for second in range(offset, 2):  # from `offset` on to a second after the date: every call tries that one
+            self.clock.current = at + timedelta(seconds=second)
+            data = self._redeem(self.members[m], "seasonal", False, True, None)
+            self.succeeded(f"redeem_at_{edge}", data is not None and second == 0)
+
+    @rule(reward_id=st.sampled_from(("draft", "draft", "seasonal", "lounge", "daily")), active=st.booleans())
+    def toggle_reward(self, reward_id: str, active: bool) -> None:
+        """A reward switched on or off (PATCH isActive): an inactive one answers `reward_inactive`."""
+        self._update_reward(reward_id, {"isActive": active})
+
+    def _update_reward(self, reward_id: str, changes: dict[str, Any]) -> None:
+        answer = rewards.update_reward(caller(), reward_id, valid(RewardUpdate, changes))
+        self.model.update_reward(reward_id, changes)
+        wrong = {name: (answer[name], value) for name, value in changes.items() if answer[name] != value}
+        assert not wrong, ("reward update (answered, sent)", wrong)
+        self.succeeded("reward_update")
+
+    @rule(m=MEMBER, eligible=st.booleans())
+    def member_rewards(self, m: int, eligible: bool) -> None:
+        """GET /members/{id}/rewards: every active reward (or the eligible ones) with the model's reasons, the
+        first being what a redemption would answer now (the redeem rules check that against the service)."""
+        member_id, now = self.members[m], self.clock.current
+        query = valid(MemberRewardListQuery, {"eligible": True} if eligible else {})
+        page = redemptions.list_member_rewards(TENANT, member_id, query)
+        shown = {reward["rewardId"]: (reward["eligible"], reward["ineligibleReasons"]) for reward in page.items}
+        wanted: dict[str, tuple[bool, list[str]]] = {}
+        for reward_id, reward in sorted(self.model.rewards.items()):
+            reasons = self.model.reasons(member_id, reward_id, now)
+            if reward.get("isActive", False) and not (eligible and reasons):
+                wanted[reward_id] = (not reasons, reasons)
+        assert shown == wanted, (member_id, shown, wanted)
+        assert list(shown) == sorted(shown), shown  # by rewardId
+        self.succeeded("member_rewards")
+        self.succeeded("member_rewards_eligible", sum(ok for ok, _ in shown.values()))
 
     @precondition(lambda self: self.model.redemptions)
     @rule(
@@ -503,6 +764,7 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
             self.clock.advance(hours=1)
             self.succeeded("expire_at_edge", self._expire()["points"] > 0)
             return
+        self._activate(member_id)  # a suspended member's awards would all be refused
         body = {"activityId": CAPPED[kind]}
         # at least one before the edge: a cap of one (the year's) is then full, and the award after it resets
         for _ in range(max(1, self.model.activities[CAPPED[kind]]["maxAwardFrequency"] - 1 + extra)):
@@ -543,6 +805,12 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
 
 
 @pytest.mark.slow
+@pytest.mark.early
 @pytest.mark.usefixtures("fresh_table")
-def test_ledger_state_machine() -> None:
-    run_machine(LedgerMachine, EXAMPLES, (MIN_STEPS, MAX_STEPS), FLOORS, REFUSAL_FLOORS, derandomize=True)
+@pytest.mark.parametrize("part", range(1, PARTS + 1))
+def test_ledger_state_machine(part: int) -> None:
+    machine = type(f"LedgerMachine{part}", (LedgerMachine,), {"__module__": __name__})
+    if not FUZZ:
+        machine = seed(SEED + part)(machine)
+    floors, refusal_floors = _floors(FLOOR_TABLE)
+    run_machine(machine, EXAMPLES, (MIN_STEPS, MAX_STEPS), floors[part], refusal_floors[part], derandomize=not FUZZ)
