@@ -38,6 +38,7 @@ FLOORS = {
     "voucher_redeem": 13,
     "voucher_redeem_last_day": 7,
     "wallet_walked": 130,
+    "wallet_walked_paged": 14,
 }
 REFUSAL_FLOORS = {
     "invalid_state": 63,
@@ -56,7 +57,6 @@ SECOND_OFFER = {
     "maxRedemptionsPerMember": 4,
     "maxRedemptionsTotal": None,
 }
-REFUSAL_FLOORS = {"voucher_expired": 4, "voucher_not_active": 8, "out_of_stock": 56}
 
 
 class VoucherMachine(VoucherRules, CheckedMachine):
