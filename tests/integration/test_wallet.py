@@ -3,14 +3,16 @@
 import json
 from typing import Any
 
+import pytest
 from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository import wallet as wallet_db
 from loyalty.services import checker
 from loyalty.services import vouchers as vouchers_service
 
+from tests.support.concurrency import at_once
 from tests.support.ledger import assert_ledger_clean, member
-from tests.support.vouchers import issued, offer
+from tests.support.vouchers import issue, issued, offer
 from tools import cli
 
 
@@ -126,4 +128,118 @@ def test_erasure_blanks_the_name_on_the_members_wallet_entries(tenant):
     store.transact(vouchers_db.move(tenant.tenant_id, voucher, cancelled))
     assert tenant.read.get(f"/vouchers/{voucher['voucherId']}").data["customerName"] is None
     assert wallet_db.entries(tenant.tenant_id, ada["memberId"])[0]["customerName"] is None
+    assert_ledger_clean(tenant.tenant_id)
+
+
+# --- odd input (issue 23 item 2): page sizes at the edges, tokens of other lists, erased members, races ---
+
+
+def _token(client: Any, path: str) -> str:
+    """The nextToken of the first page of `path` (which must have a second page)."""
+    reply = client.get(path)
+    assert reply.status == 200 and reply.json["nextToken"], reply.text
+    return str(reply.json["nextToken"])
+
+
+def test_page_sizes_1_and_100_walk_vouchers_of_three_offers_and_the_edges_answer_400(tenant):
+    offers = [offer(tenant.admin) for _ in range(3)]
+    ada = member(tenant.integration, "ada@example.com")
+    mine = [issued(tenant.integration, offers[i % 3], memberId=ada)["voucherId"] for i in range(7)]
+    newest_first = sorted(mine, reverse=True)
+    one_by_one = _wallet(tenant.read, ada, "limit=1&")
+    assert _ids(one_by_one) == newest_first and {v["offerId"] for v in one_by_one} == set(offers)
+    whole = tenant.read.get(f"/members/{ada}/vouchers?limit=100")
+    assert (_ids(whole.data), whole.json["nextToken"]) == (newest_first, None)
+    assert _ids(_wallet(tenant.read, ada, "limit=7&")) == newest_first  # a last page exactly full
+    assert _ids(_wallet(tenant.read, ada, "status=acquired&limit=1&")) == newest_first
+    for query in ("limit=0", "limit=101", "limit=-1", "limit=1.5", "limit=ten", "limit=", "limit=1&limit=2"):
+        reply = tenant.read.get(f"/members/{ada}/vouchers?{query}")
+        assert (reply.status, reply.code) == (400, "validation_error"), (query, reply.text)
+
+
+def test_a_bad_status_and_a_token_of_another_list_member_filter_or_tenant_answer_400(tenant, local_api):
+    offer_id = offer(tenant.admin)
+    ada, bob = member(tenant.integration, "ada@example.com"), member(tenant.integration, "bob@example.com")
+    for owner in (ada, ada, bob, bob):
+        issued(tenant.integration, offer_id, memberId=owner)
+    stranger = local_api.new_tenant()
+    strangers = member(stranger.integration, "ada@example.com")
+    for _ in range(2):
+        issued(stranger.integration, offer(stranger.admin), memberId=strangers)
+
+    for status in ("used", "expired", "REDEEMED", "Acquired", "acquired,redeemed", "%20acquired", "null"):
+        reply = tenant.read.get(f"/members/{ada}/vouchers?status={status}")
+        assert (reply.status, reply.code) == (400, "validation_error"), (status, reply.text)
+    adas = _token(tenant.read, f"/members/{ada}/vouchers?limit=1")
+    foreign = {
+        "bob's wallet": (tenant.read, f"/members/{bob}/vouchers?nextToken={adas}&limit=1"),
+        "ada's wallet by status": (tenant.read, f"/members/{ada}/vouchers?status=acquired&nextToken={adas}"),
+        "the offer's vouchers": (tenant.read, f"/offers/{offer_id}/vouchers?nextToken={adas}"),
+        "another tenant's member": (stranger.read, f"/members/{strangers}/vouchers?nextToken={adas}"),
+        "ada's wallet, token of the offer": (
+            tenant.read,
+            f"/members/{ada}/vouchers?nextToken={_token(tenant.read, f'/offers/{offer_id}/vouchers?limit=1')}",
+        ),
+        "ada's wallet, token of another tenant": (
+            tenant.read,
+            f"/members/{ada}/vouchers?nextToken={_token(stranger.read, f'/members/{strangers}/vouchers?limit=1')}",
+        ),
+        "ada's wallet, token altered": (tenant.read, f"/members/{ada}/vouchers?nextToken={adas[:-2]}{adas[-2:][::-1]}"),
+        "ada's wallet, token cut short": (tenant.read, f"/members/{ada}/vouchers?nextToken={adas[:-4]}"),
+    }
+    for name, (client, path) in foreign.items():
+        reply = client.get(path)
+        assert (reply.status, reply.code) == (400, "validation_error"), (name, reply.text)
+    assert (
+        tenant.read.get(f"/members/{ada}/vouchers?limit=1&nextToken={adas}").status == 200
+    )  # the token itself is good
+    unknown = "01ARZ3NDEKTSV4RRFFQ69G5FAV"
+    for path in (f"/members/{unknown}/vouchers?status=redeemed", f"/members/{strangers}/vouchers?status=acquired"):
+        reply = tenant.read.get(path)
+        assert (reply.status, reply.code) == (404, "not_found"), (path, reply.text)
+
+
+def test_an_erased_members_wallet_keeps_its_vouchers_nameless_and_still_follows_their_moves(tenant):
+    offers = [offer(tenant.admin) for _ in range(2)]
+    body = {"email": "ada@example.com", "firstName": "Ada", "lastName": "L"}
+    ada = tenant.integration.post("/members", body).data["memberId"]
+    mine = [issued(tenant.integration, offers[i % 2], memberId=ada)["voucherId"] for i in range(3)]
+    assert tenant.admin.delete(f"/members/{ada}").status == 200
+    wallet = _wallet(tenant.read, ada, "limit=1&")
+    assert _ids(wallet) == sorted(mine, reverse=True)
+    assert {v["customerName"] for v in wallet} == {None}
+    refused = tenant.integration.post(f"/offers/{offers[0]}/vouchers", {"memberId": ada})
+    assert (refused.status, refused.code) == (409, "invalid_state"), refused.text
+    assert tenant.integration.post(f"/vouchers/{mine[0]}/redeem", {"orderId": "o-1"}).status == 200
+    assert tenant.integration.post(f"/vouchers/{mine[1]}/cancel", {}).status == 200
+    assert _ids(_wallet(tenant.read, ada, "status=redeemed&")) == [mine[0]]
+    assert _ids(_wallet(tenant.read, ada, "status=cancelled&")) == [mine[1]]
+    assert _ids(_wallet(tenant.read, ada, "status=acquired&")) == [mine[2]]
+    assert {v["customerName"] for v in _wallet(tenant.read, ada)} == {None}
+    assert_ledger_clean(tenant.tenant_id)
+
+
+@pytest.mark.xdist_group("concurrency")
+def test_vouchers_issued_to_a_member_while_others_page_its_wallet_appear_once_each(local_api, tenant):
+    """20 issues to one member from two offers at once with 6 walks of its wallet (3 a page): each walk
+    sees every voucher issued before, once, newest first, plus some of the new ones; the wallet after,
+    all of them."""
+    offers = [offer(tenant.admin) for _ in range(2)]
+    ada = member(tenant.integration, "ada@example.com")
+    before = [issued(tenant.integration, offers[i % 2], memberId=ada)["voucherId"] for i in range(10)]
+    issues, walks = 20, 6
+
+    def call(i: int) -> Any:
+        if i < issues:
+            return issue(tenant.integration, offers[i % 2], memberId=ada)
+        return _wallet(tenant.read, ada, "limit=3&")  # its first request joins the burst, the rest follow
+
+    replies = at_once(local_api, issues + walks, call)
+    new = [reply.data["voucherId"] for reply in replies[:issues] if reply.status == 201]
+    assert len(new) == issues, [r.text for r in replies[:issues] if r.status != 201]
+    for walk in replies[issues:]:
+        seen = _ids(walk)
+        assert len(seen) == len(set(seen)) and seen == sorted(seen, reverse=True), seen
+        assert set(before) <= set(seen) <= set(before) | set(new), seen
+    assert _ids(_wallet(tenant.read, ada, "limit=3&")) == sorted(before + new, reverse=True)
     assert_ledger_clean(tenant.tenant_id)

@@ -19,7 +19,7 @@ from loyalty.services import (
 def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
     """Every part's problems for one tenant (the member and voucher parts also hand on what the offer part counts)."""
     member_problems, member_ids = checker_members.check_members(tenant_id)
-    voucher_problems, voucher_uses = checker_vouchers.check_vouchers(tenant_id)
+    voucher_problems, voucher_uses = checker_vouchers.check_vouchers(tenant_id, member_ids)
     return (
         member_problems
         + checker_pools.check_pools(tenant_id)

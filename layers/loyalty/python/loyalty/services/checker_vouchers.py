@@ -1,4 +1,5 @@
-"""The ledger checker's voucher part: codes ↔ vouchers one to one, pool counts exact, one state per voucher."""
+"""The ledger checker's voucher part: codes ↔ vouchers one to one, pool counts exact, one state per voucher,
+each member's wallet exactly its vouchers."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 from loyalty.models.vouchers import VOUCHER_STATUSES
+from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
+from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository import wallet as wallet_db
 from loyalty.services import checker_pools
@@ -90,15 +93,43 @@ def wallet_problems(tenant_id: str, vouchers: list[VoucherRecord]) -> list[tuple
     return problems
 
 
-def check_vouchers(tenant_id: str) -> tuple[list[dict[str, Any]], list[tuple[str, str | None, str | None]]]:
-    """Every offer of the tenant (its catalog) checked as above, and the uses its vouchers account
-    for, (offerId, memberId or None, limitWindow or None) per voucher issued, for the offer checks."""
+def wallet_extras(tenant_id: str, member_ids: list[str], held: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Each entry in a member's wallet must be a voucher of that member (`held`: (memberId, voucherId) of every
+    voucher issued to a member): an entry of a voucher that does not exist, of a named customer's voucher or
+    of another member's is an extra the wallet would list. One Query per member."""
+    problems: list[dict[str, Any]] = []
+    for member_id in member_ids:
+        for entry in wallet_db.entries(tenant_id, member_id):
+            voucher_id = store.sort_key(entry).removeprefix(f"{wallet_db.ENTRY}#")
+            if (member_id, voucher_id) not in held:
+                problems.append(
+                    {
+                        "tenantId": tenant_id,
+                        "memberId": member_id,
+                        "voucherId": voucher_id,
+                        "problem": "a wallet entry of no voucher of the member",
+                    }
+                )
+    return problems
+
+
+def check_vouchers(
+    tenant_id: str, member_ids: list[str] | None = None
+) -> tuple[list[dict[str, Any]], list[tuple[str, str | None, str | None]]]:
+    """Every offer of the tenant (its catalog) checked as above, then every member's wallet for entries
+    beyond its vouchers (`member_ids`: the tenant's members, read here when not given), and the uses its
+    vouchers account for, (offerId, memberId or None, limitWindow or None) per voucher issued, for the
+    offer checks."""
     problems: list[dict[str, Any]] = []
     uses: list[tuple[str, str | None, str | None]] = []
+    held: set[tuple[str, str]] = set()
     for offer, _ in offers_db.everything(tenant_id).values():
         if offer is None:
             continue
         vouchers = vouchers_db.all_vouchers(tenant_id, offer["offerId"])
         problems += check_offer(tenant_id, offer, vouchers)
         uses += [(offer["offerId"], voucher.get("memberId"), voucher.get("limitWindow")) for voucher in vouchers]
-    return problems, uses
+        held |= {(str(v["memberId"]), v["voucherId"]) for v in vouchers if v.get("memberId")}
+    if member_ids is None:
+        member_ids = [member["memberId"] for member in members_db.by_creation(tenant_id).all(limit=500)]
+    return problems + wallet_extras(tenant_id, member_ids, held), uses
