@@ -20,11 +20,17 @@ from tools.local import embedded_dynamodb
 embedded_dynamodb.start()
 
 import pytest  # noqa: E402
+from hypothesis import HealthCheck, settings  # noqa: E402
+
+# Hypothesis's timing checks (too_slow, deadlines) fail a correct test on a loaded machine: the shared CI
+# and laptop cores decide nothing here (DEVELOPERS: no timed assertions). Every other health check stays.
+settings.register_profile("shared-cores", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+settings.load_profile("shared-cores")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Tests marked `early` (the parts of the ledger state machine, minutes each) first, in their order:
-    `--dist loadgroup` hands work out in collection order, so they start at once on every worker and
+    """Tests marked `early` (the state machines: the ledger's parts, the offers' and vouchers', minutes each)
+    first, in their order: `--dist loadgroup` hands work out in collection order, so they start at once on every worker and
     the short tests fill in around them, instead of one long test running alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("early") is None)
 

@@ -548,6 +548,7 @@ class OffersReversalMachine(OffersMachine):
 
 
 @pytest.mark.slow
+@pytest.mark.early
 @pytest.mark.usefixtures("fresh_table")
 def test_offers_state_machine() -> None:
     floors, refusal_floors = ({}, {}) if FUZZ else (FLOORS, REFUSAL_FLOORS)  # random seeds reach other counts
@@ -571,6 +572,7 @@ REVERSAL_REFUSAL_FLOORS = {"offer_limit_reached": 3}
 
 
 @pytest.mark.slow
+@pytest.mark.early
 @pytest.mark.usefixtures("fresh_table")
 def test_offers_reversal_state_machine() -> None:
     floors, refusal_floors = ({}, {}) if FUZZ else (REVERSAL_FLOORS, REVERSAL_REFUSAL_FLOORS)

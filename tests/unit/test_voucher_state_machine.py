@@ -163,6 +163,7 @@ class VoucherMachine(VoucherRules, CheckedMachine):
 
 
 @pytest.mark.slow
+@pytest.mark.early
 @pytest.mark.usefixtures("fresh_table")
 def test_voucher_state_machine() -> None:
     run_machine(VoucherMachine, EXAMPLES, (STEPS, STEPS), FLOORS, REFUSAL_FLOORS, derandomize=True)
