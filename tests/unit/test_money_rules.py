@@ -947,3 +947,21 @@ def test_an_award_order_stores_each_award_s_formula_and_moves_its_version_by_one
     assert stored() == (1, [{"kind": "multiplier", "base": "10", "multiplier": "2", "points": 20}, half])
     give_back(prog, "o-1", returnedAmount="1.00")
     assert stored()[0] == 2
+
+
+def test_a_member_s_version_moves_by_exactly_one_with_each_write_of_its_points(prog):
+    """docs/data-model.md: every change writes the member on condition its `version` is the one read, and moves it
+    by one (the next writer's condition); a version left as it was would let a stale writer through."""
+    prog.activity("visit", points=10)
+    member = prog.member()
+
+    def version():
+        item = store.get(members_db.key(TENANT, member))
+        assert item is not None
+        return item["version"]
+
+    created = version()
+    prog.award(member, "visit")
+    assert version() == created + 1
+    prog.deduct(member, 4)
+    assert version() == created + 2
