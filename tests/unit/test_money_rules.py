@@ -12,6 +12,7 @@ from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQu
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
+from loyalty.repository import orders as orders_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
@@ -915,3 +916,52 @@ def test_a_coupon_handed_out_is_recorded_with_its_redemption_and_member(prog):
         "redemptionId": made["redemptionId"],
         "memberId": member,
     }
+
+
+# --- issue 18, fourth session: the survivors of awards, book, checker_offers and orders on today's code ----------
+
+
+def test_an_award_or_a_deduction_for_an_unknown_member_is_a_404_naming_the_member(prog):
+    prog.activity("visit", points=10)
+    no_member = (404, "not_found", "The member does not exist.", [])
+    assert said(lambda: prog.award("no-such-member", "visit")) == no_member
+    assert said(lambda: prog.deduct("no-such-member", 1)) == no_member
+
+
+def test_an_award_order_stores_each_award_s_formula_and_moves_its_version_by_one_per_write(prog):
+    """docs/data-model.md: the order's `earnings` (each award's formula, what a return keeps); its `version`,
+    the condition of its next write, one more after each (recorded 0, joined 1, returned 2)."""
+    prog.activity("sale", type="multiplier", multiplier=2)
+    prog.activity("half", type="multiplier", multiplier=0.5)
+    member = prog.member()
+    prog.award(member, "sale", points=10, orderId="o-1")
+
+    def stored():
+        item = store.get(orders_db.key(TENANT, "o-1"))
+        assert item is not None
+        return item["version"], item["earnings"]
+
+    assert stored() == (0, [{"kind": "multiplier", "base": "10", "multiplier": "2", "points": 20}])
+    prog.award(member, "half", points=5, orderId="o-1")
+    half = {"kind": "multiplier", "base": "5", "multiplier": "0.5", "points": 2}
+    assert stored() == (1, [{"kind": "multiplier", "base": "10", "multiplier": "2", "points": 20}, half])
+    give_back(prog, "o-1", returnedAmount="1.00")
+    assert stored()[0] == 2
+
+
+def test_a_member_s_version_moves_by_exactly_one_with_each_write_of_its_points(prog):
+    """docs/data-model.md: every change writes the member on condition its `version` is the one read, and moves it
+    by one (the next writer's condition); a version left as it was would let a stale writer through."""
+    prog.activity("visit", points=10)
+    member = prog.member()
+
+    def version():
+        item = store.get(members_db.key(TENANT, member))
+        assert item is not None
+        return item["version"]
+
+    created = version()
+    prog.award(member, "visit")
+    assert version() == created + 1
+    prog.deduct(member, 4)
+    assert version() == created + 2

@@ -5,13 +5,23 @@ from datetime import UTC, datetime
 import pytest
 from loyalty.errors import ApiError
 from loyalty.models.members import MemberUpdate
-from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery
+from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery, OfferRedemptionReverse
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
 from loyalty.services import members, offer_redemptions, offers, summary, transactions
 
-from tests.support.money import TENANT, book, foreign_token_refused, invalid_fields, offer, refused, use
+from tests.support.money import (
+    TENANT,
+    book,
+    foreign_token_refused,
+    give,
+    invalid_fields,
+    offer,
+    offer_problems,
+    refused,
+    use,
+)
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 
@@ -235,3 +245,90 @@ def test_a_redemption_without_a_member_counts_a_use_of_the_offer_and_none_of_any
     use(prog, "ANON", value="20.00")
     assert store.get(activations_db.key(TENANT, None, offer_id)) is None  # no state item for "member None"
     assert offers.get_offer(TENANT, offer_id)["redemptionCount"] == 1
+
+
+# --- issue 18, fourth session: the checker's offer part on reversals and period limits (checker_offers) ---------
+
+
+def reverse(prog, redemption_id):
+    body = OfferRedemptionReverse.model_validate({"reason": "changed mind"})
+    return offer_redemptions.reverse(prog.caller, redemption_id, body)
+
+
+def test_the_checker_finds_each_points_reversal_whose_award_or_return_transaction_is_not_exactly_its_own(prog):
+    """A reversed points redemption's award has all its points returned and its return transaction (if the
+    member had any points left) holds what was taken back, the rest being the redemption's deficitPoints; a
+    redemption not reversed has nothing returned of its award. Each wrong in one way only is reported."""
+    points_offer = offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = [use(prog, "PTS", member) for _ in range(10)]  # 300 points
+    full = [reverse(prog, redemption["id"]) for redemption in made[:5]]  # each takes its 30 back
+    prog.deduct(member, 130)  # 20 left
+    short, spent = reverse(prog, made[5]["id"]), reverse(prog, made[6]["id"])
+    assert [(r["deficitPoints"], r["reversalTransactionId"] is None) for r in (short, spent)] == [
+        (10, False),
+        (30, True),
+    ]
+    assert offer_problems() == []  # 20 + 10, 0 + 30, and 30 + 0 five times; the one without a transaction is fine
+    returns = [redemption["reversalTransactionId"] for redemption in full]
+    store.transact([store.delete(ledger_db.key(TENANT, returns[0]))])
+    for transaction_id, change in zip(
+        returns[1:4], [{"type": "deduct"}, {"memberId": prog.member()}, {"points": 31}], strict=True
+    ):
+        store.transact([store.update(ledger_db.key(TENANT, transaction_id), set_values=change)])
+    award_of = {redemption["id"]: redemption["transactionId"] for redemption in made}
+    store.transact([store.update(ledger_db.key(TENANT, award_of[made[4]["id"]]), set_values={"returnedPoints": 29})])
+    store.transact([store.update(ledger_db.key(TENANT, award_of[made[7]["id"]]), set_values={"returnedPoints": 1})])
+    facts = {"tenantId": TENANT, "offerId": points_offer}
+    no_return = "a reversal without its return transaction"
+    assert offer_problems() == sorted(
+        [
+            *({**facts, "problem": no_return, "redemptionId": r["id"]} for r in made[:4]),
+            {**facts, "problem": "a reversed redemption whose award was not returned", "redemptionId": made[4]["id"]},
+            {**facts, "problem": "a redemption whose award was returned", "redemptionId": made[7]["id"]},
+        ],
+        key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))),
+    )
+
+
+def test_the_checker_compares_each_member_s_current_window_counters_with_the_uses_counted_in_them(prog):
+    """Per member and offer with a day/week/month/year limit: the counter of each window = the uses (and vouchers)
+    counted in it, less those reversed; a past window's counter may be gone (TTL), a current one may not."""
+    day = offer(prog, "DAY", maxRedemptionsPerMember=3, maxRedemptionsPerMemberInterval="day")
+    longer = {
+        interval: offer(prog, interval.upper(), maxRedemptionsPerMember=5, maxRedemptionsPerMemberInterval=interval)
+        for interval in ("week", "month", "year")
+    }
+    member, other = prog.member(), prog.member()
+    first = use(prog, "DAY", member)
+    use(prog, "DAY", member)
+    use(prog, "DAY", other)
+    for interval in longer:
+        use(prog, interval.upper(), member)
+    give(prog, day, memberId=member)
+    give(prog, day, customerName="Ada")
+    reverse(prog, first["id"])
+    assert offer_problems() == []  # the member's day: 2 uses + 1 voucher - 1 reversed = 2, the other's 1
+    prog.clock.current = datetime(2026, 1, 8, 9, 0, tzinfo=UTC)
+    assert offer_problems() == []  # yesterday's counters, still kept, still agree
+    store.transact([store.delete(activations_db.window_key(TENANT, member, day, "2026-01-07"))])
+    assert offer_problems() == []  # a past window's counter forgotten
+    use(prog, "DAY", member)
+    use(prog, "DAY", other)
+    store.transact([store.update(activations_db.window_key(TENANT, member, day, "2026-01-08"), add={"count": 1})])
+    store.transact([store.delete(activations_db.window_key(TENANT, other, day, "2026-01-08"))])
+    store.transact([store.update(activations_db.window_key(TENANT, other, day, "2026-01-05"), add={"count": 1})])
+    current = {"week": "2026-W02", "month": "2026-01", "year": "2026"}
+    for interval, window in current.items():
+        store.transact([store.delete(activations_db.window_key(TENANT, member, longer[interval], window))])
+    problem = {"tenantId": TENANT, "problem": "a member's window counter differs from the uses counted in that window"}
+    found = [
+        {**problem, "offerId": day, "memberId": other, "window": "2026-01-05", "stored": 1, "counted": 0},
+        {**problem, "offerId": day, "memberId": member, "window": "2026-01-08", "stored": 2, "counted": 1},
+        {**problem, "offerId": day, "memberId": other, "window": "2026-01-08", "stored": 0, "counted": 1},
+        *(
+            {**problem, "offerId": longer[interval], "memberId": member, "window": window, "stored": 0, "counted": 1}
+            for interval, window in current.items()
+        ),
+    ]
+    assert offer_problems() == sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))

@@ -2,7 +2,7 @@
 
 import pytest
 from loyalty.models.members import MemberUpdate
-from loyalty.models.orders import OrderListQuery
+from loyalty.models.orders import OrderListQuery, OrderReturnCreate
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import orders as orders_db
 from loyalty.repository import store
@@ -428,3 +428,69 @@ def test_a_fixed_activity_s_award_with_an_order_id_records_no_order(prog):
     prog.award(member, "visit", orderId="o-1")
     assert refused(lambda: orders.get_order(TENANT, "o-1")) == (404, "not_found")
     assert refused(lambda: prog.award(member, "visit", orderId="o-1")) == (409, "duplicate")
+
+
+# --- issue 18, fourth session: the survivors of orders on today's code (award orders, cumulative returns) --------
+
+
+def test_a_return_preview_answers_the_return_without_ids_and_writes_nothing_whatever_its_key(prog):
+    """dryRun: the figures and the order as the return would leave them, but no returnId, no transaction and the
+    order's transactions as they are; nothing is written; its Idempotency-Key is neither replayed nor stored."""
+    sale(prog)
+    member = prog.member()
+    made = order(prog, member, "o-1", "10.00")
+    prog.deduct(member, 8)
+    before = (orders.get_order(TENANT, "o-1"), members.get_member(TENANT, member))
+    prog.clock.advance(hours=1)
+    shown = orders.return_order(prog.keyed("k-1"), "o-1", OrderReturnCreate.model_validate({"dryRun": True}))
+    assert isinstance(shown, Answer) and shown.status == 200
+    assert shown.data == {
+        "returnId": None,
+        "orderId": "o-1",
+        "memberId": member,
+        "returnedAmount": "10.00",
+        "points": 10,
+        "cancelledPendingPoints": 0,
+        "deductedPoints": 2,
+        "deficitPoints": 8,
+        "transactionId": None,
+        "createdAt": "2026-01-07T10:00:00Z",
+        "order": {
+            **made,
+            "pointsReturned": 10,
+            "returnedAmount": "10.00",
+            "updatedAt": "2026-01-07T10:00:00Z",
+        },
+    }
+    assert (orders.get_order(TENANT, "o-1"), members.get_member(TENANT, member)) == before
+    done = orders.return_order(prog.keyed("k-1"), "o-1", OrderReturnCreate.model_validate({"returnedAmount": "5.00"}))
+    assert (done["points"], done["returnId"] is not None) == (5, True)  # the key was not taken by the preview
+    again = orders.return_order(prog.keyed("k-1"), "o-1", OrderReturnCreate.model_validate({"dryRun": True}))
+    assert isinstance(again, Answer) and again.data["points"] == 5  # nor does a preview replay the key's answer
+
+
+def test_a_return_adds_up_what_it_cancels_takes_and_finds_spent_over_every_award_of_the_order(prog):
+    """Several awards on one order (§10): a return cancels each pending one in turn, then takes each approved one
+    in turn, and answers the sums: cancelled, deducted, and the deficit of each approved award spent already."""
+    sale(prog, approvalMethod="manual")
+    prog.activity("extra", type="multiplier", multiplier=1, approvalMethod="manual")
+    prog.activity("bonus", type="multiplier", multiplier=1)
+    prog.activity("more", type="multiplier", multiplier=2)
+    member = prog.member()
+    made = order(prog, member, "o-1", "10.00")  # 10 pending
+    awarded = [prog.award(member, name, points=10, orderId="o-1") for name in ("extra", "bonus", "more")]
+    assert [a["points"] for a in awarded] == [10, 10, 20]  # 10 more pending, 30 approved
+    prog.deduct(member, 25)  # 5 of the 30 left
+    back = give_back(prog, "o-1")
+    assert figures(back) == {"points": 50, "cancelledPendingPoints": 20, "deductedPoints": 5, "deficitPoints": 25}
+    entries = [
+        transactions.get_transaction(TENANT, t)
+        for t in [*made["transactionIds"], *(a["transactionId"] for a in awarded)]
+    ]
+    assert [(e["status"], e["cancelledPoints"], e["returnedPoints"]) for e in entries] == [
+        ("rejected", 10, 0),
+        ("rejected", 10, 0),
+        ("approved", 0, 10),
+        ("approved", 0, 20),
+    ]
+    assert prog.balance(member) == book(available=0)
