@@ -30,8 +30,8 @@ settings.load_profile("shared-cores")
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `early` (the state machines: the ledger's parts, the offers' and vouchers', minutes each)
-    first, in their order: `--dist loadgroup` hands work out in collection order, so they start at once on every worker and
-    the short tests fill in around them, instead of one long test running alone at the end."""
+    first, in their order: `--dist loadgroup` hands work out in collection order, so they start at once on
+    every worker and the short tests fill in around them, instead of one long test running alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("early") is None)
 
 
