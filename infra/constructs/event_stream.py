@@ -21,7 +21,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from loyalty.routes import STREAM_FUNCTION
 
-from infra.constructs.lambdas import alarm, build_function
+from infra.constructs.lambdas import alarm, build_function, dead_letters_alarm
 from infra.permissions import STREAM
 
 BATCH_SIZE = 100
@@ -85,12 +85,9 @@ class EventStream(Construct):
             parallelization_factor=PARALLELIZATION,
             on_failure=sources.SqsDlq(self.dead_letters),
         )
-        alarm(
+        dead_letters_alarm(
             self,
-            "DeadLettersAlarm",
-            self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            self.dead_letters,
             "Stream records the event builder failed on after its retries: read the message in its dead-letter queue",
             topic=topic,
         )

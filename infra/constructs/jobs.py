@@ -23,7 +23,7 @@ from constructs import Construct
 from loyalty.routes import Job
 
 from infra import config
-from infra.constructs.lambdas import alarm, build_function, construct_name
+from infra.constructs.lambdas import alarm, build_function, construct_name, dead_letters_alarm
 from infra.permissions import JOB
 
 BACKLOG_RUNS = 3
@@ -61,12 +61,9 @@ class ScheduledJobs(Construct):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
         )
-        alarm(
+        dead_letters_alarm(
             self,
-            "DeadLettersAlarm",
-            self.dead_letters.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(5), statistic="Maximum"
-            ),
+            self.dead_letters,
             "A scheduled job failed or could not be started: read the message in the jobs' dead-letter queue",
             topic=topic,
         )

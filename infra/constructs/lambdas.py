@@ -11,6 +11,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from loyalty.http import FUNCTION_DIMENSION
 
@@ -48,6 +49,12 @@ def alarm(
     created.add_alarm_action(cloudwatch_actions.SnsAction(topic))
     created.add_ok_action(cloudwatch_actions.SnsAction(topic))
     return created
+
+
+def dead_letters_alarm(scope: Construct, queue: sqs.IQueue, description: str, *, topic: sns.ITopic) -> cloudwatch.Alarm:
+    """`DeadLettersAlarm`: a message waiting in `queue`, a dead-letter queue (something failed for good)."""
+    visible = queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5), statistic="Maximum")
+    return alarm(scope, "DeadLettersAlarm", visible, description, topic=topic)
 
 
 def server_errors(function: lambda_.IFunction) -> cloudwatch.Metric:

@@ -14,10 +14,11 @@ from loyalty.models.members import MemberCreate
 from loyalty.models.types import checked
 from loyalty.models.vouchers import VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
-from loyalty.repository import offers as offers_repo
 from loyalty.repository import store, wallet
 from loyalty.repository.table import PER_PARENT
 from loyalty.services import checker, members, tenants, vouchers
+
+from tests.unit.test_vouchers import published_offer
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 TENANT = "wc"
@@ -37,17 +38,7 @@ def scene() -> dict[str, Any]:
     tenants.create_tenant(TENANT, "Wallet checker")
     clock.use(clock.FrozenClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC)))
     for offer_id in ("O1", "O2"):
-        offer = {
-            "offerId": offer_id,
-            "offerCode": f"CODE-{offer_id}",
-            "status": "published",
-            "startDate": "2026-01-01T00:00:00Z",
-            "endDate": "2026-12-31T23:59:59Z",
-            "maxRedemptionsTotal": None,
-            "maxRedemptionsPerMember": None,
-            "version": 0,
-        }
-        store.transact(offers_repo.create_items(TENANT, offer))
+        published_offer(offer_id, tenant=TENANT)
     ada, bob = (
         members.create_member(_caller(), checked(MemberCreate, {"email": f"{name}@example.com"}))["memberId"]
         for name in ("ada", "bob")

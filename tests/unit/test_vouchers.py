@@ -21,7 +21,8 @@ def caller():
     return Caller(TENANT, admin=True)
 
 
-def published_offer(offer_id="O1", **fields):
+def published_offer(offer_id="O1", tenant=TENANT, **fields):
+    """A published offer written straight to the table (no route): the vouchers' tests' and the wallet checker's."""
     offer = {
         "offerId": offer_id,
         "offerCode": f"CODE-{offer_id}",
@@ -33,7 +34,7 @@ def published_offer(offer_id="O1", **fields):
         "version": 0,
         **fields,
     }
-    store.transact(offers_repo.create_items(TENANT, offer))
+    store.transact(offers_repo.create_items(tenant, offer))
     return offer_id
 
 

@@ -32,6 +32,11 @@ def ulid(at: datetime | None = None) -> str:
         else:
             randomness = int.from_bytes(os.urandom(10), "big") >> 1  # room to count up
         _last[:] = [millis, randomness]
+    return ulid_of(millis, randomness)
+
+
+def ulid_of(millis: int, randomness: int) -> str:
+    """The ULID of a moment (Unix milliseconds) and an 80-bit number: its time part, then the number."""
     return _encode(millis, 10) + _encode(randomness, 16)
 
 

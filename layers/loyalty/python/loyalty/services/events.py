@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from loyalty import clock
+from loyalty import clock, ids
 from loyalty.models.members import MemberUpdate
 from loyalty.repository import events as events_db
 from loyalty.repository import offers as offers_db
@@ -60,8 +60,6 @@ POINTS = {
 SETTLED = {"approved": "points.approved", "auto_approved": "points.approved", "rejected": "points.rejected"}
 REDEMPTION = {"completed": "redemption.completed", "cancelled": "redemption.cancelled"}
 VOUCHER = {"redeemed": ("voucher.redeemed", "redeemedAt"), "cancelled": ("voucher.cancelled", "cancelledAt")}
-
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base 32, as loyalty/ids.py
 
 
 @dataclass(frozen=True)
@@ -115,20 +113,12 @@ def change_of(record: Mapping[str, Any]) -> Change | None:
     return Change(str(pk), str(sk), from_item(body.get("OldImage")), from_item(body.get("NewImage")), at)
 
 
-def _encode(number: int, length: int) -> str:
-    chars = []
-    for _ in range(length):
-        number, rest = divmod(number, 32)
-        chars.append(_ALPHABET[rest])
-    return "".join(reversed(chars))
-
-
 def event_id(type_: str, change: Change, timestamp: str) -> str:
     """The event's id by the rule of the module's docstring."""
     canonical = json.dumps([type_, change.pk, change.sk, change.old, change.new], sort_keys=True, default=str)
     digest = int.from_bytes(hashlib.sha256(canonical.encode()).digest()[:10], "big")
     millis = int(clock.parse_iso(timestamp).timestamp() * 1000)
-    return events_db.PREFIX + _encode(millis, 10) + _encode(digest, 16)
+    return events_db.PREFIX + ids.ulid_of(millis, digest)
 
 
 class _Builder:
