@@ -129,6 +129,11 @@ def entries(tenant_id: str, member_id: str) -> list[VoucherRecord]:
     return _all(tenant_id, member_id).all(sort="begins_with(#s, :entry)", values={":entry": f"{ENTRY}#"})
 
 
+def voucher_of(entry: Mapping[str, Any]) -> str:
+    """The voucherId a wallet entry's key names (the checker compares it with the member's vouchers)."""
+    return store.sort_key(entry).removeprefix(f"{ENTRY}#")
+
+
 def entries_of(tenant_id: str, vouchers: list[VoucherRecord]) -> list[VoucherRecord | None]:
     """Each member voucher's entry or None (the checker), in the vouchers' order."""
     return store.get_many([entry_key(tenant_id, str(v["memberId"]), v["voucherId"]) for v in vouchers])

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Any
 from loyalty.models.vouchers import VOUCHER_STATUSES
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
-from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.repository import wallet as wallet_db
 from loyalty.services import checker_pools
@@ -100,7 +99,7 @@ def wallet_extras(tenant_id: str, member_ids: list[str], held: set[tuple[str, st
     problems: list[dict[str, Any]] = []
     for member_id in member_ids:
         for entry in wallet_db.entries(tenant_id, member_id):
-            voucher_id = store.sort_key(entry).removeprefix(f"{wallet_db.ENTRY}#")
+            voucher_id = wallet_db.voucher_of(entry)
             if (member_id, voucher_id) not in held:
                 problems.append(
                     {
