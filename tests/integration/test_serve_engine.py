@@ -76,7 +76,7 @@ class Serve:
 
     def stop(self):
         self.process.send_signal(signal.SIGTERM)
-        assert self.process.wait(timeout=30) == 0, self.process.stdout.read().decode()
+        assert self.process.wait(timeout=90) == 0, self.process.stdout.read().decode()
 
 
 def _alive(pid):

@@ -37,6 +37,8 @@ START_TIMEOUT_SECONDS = 60
 TELEMETRY_OFF = {"DDB_LOCAL_TELEMETRY": "0"}
 _ALPHANUMERIC = string.ascii_uppercase + string.digits  # DynamoDB Local accepts only letters and digits
 
+STOP_SECONDS = 60  # a SIGKILL after this long; measured: a write just before a SIGKILL is gone at restart
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -193,8 +195,8 @@ class Engine:
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
+            try:  # generous: DynamoDB Local killed before its own shutdown loses the last writes it acknowledged
+                self.process.wait(timeout=STOP_SECONDS)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
