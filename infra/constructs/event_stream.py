@@ -17,11 +17,10 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from loyalty.routes import STREAM_FUNCTION
 
-from infra.constructs.lambdas import alarm, build_function, dead_letters_alarm
+from infra.constructs.lambdas import alarm, build_function, dead_letters
 from infra.permissions import STREAM
 
 BATCH_SIZE = 100
@@ -44,12 +43,10 @@ class EventStream(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.bus = events.EventBus(self, "Bus", description="Loyalty API events (§13), one per state change")
-        self.dead_letters = sqs.Queue(
+        self.dead_letters = dead_letters(
             self,
-            "DeadLetters",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            "Stream records the event builder failed on after its retries: read the message in its dead-letter queue",
+            topic=topic,
         )
         self.function = build_function(
             self,
@@ -84,12 +81,6 @@ class EventStream(Construct):
             retry_attempts=RETRY_ATTEMPTS,
             parallelization_factor=PARALLELIZATION,
             on_failure=sources.SqsDlq(self.dead_letters),
-        )
-        dead_letters_alarm(
-            self,
-            self.dead_letters,
-            "Stream records the event builder failed on after its retries: read the message in its dead-letter queue",
-            topic=topic,
         )
         alarm(
             self,

@@ -18,12 +18,11 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_sns as sns
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 from loyalty.routes import Job
 
 from infra import config
-from infra.constructs.lambdas import alarm, build_function, construct_name, dead_letters_alarm
+from infra.constructs.lambdas import alarm, build_function, construct_name, dead_letters
 from infra.permissions import JOB
 
 BACKLOG_RUNS = 3
@@ -54,16 +53,8 @@ class ScheduledJobs(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
-        self.dead_letters = sqs.Queue(
+        self.dead_letters = dead_letters(
             self,
-            "DeadLetters",
-            retention_period=Duration.days(14),
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-        )
-        dead_letters_alarm(
-            self,
-            self.dead_letters,
             "A scheduled job failed or could not be started: read the message in the jobs' dead-letter queue",
             topic=topic,
         )

@@ -51,10 +51,19 @@ def alarm(
     return created
 
 
-def dead_letters_alarm(scope: Construct, queue: sqs.IQueue, description: str, *, topic: sns.ITopic) -> cloudwatch.Alarm:
-    """`DeadLettersAlarm`: a message waiting in `queue`, a dead-letter queue (something failed for good)."""
+def dead_letters(scope: Construct, description: str, *, topic: sns.ITopic) -> sqs.Queue:
+    """`DeadLetters`, an encrypted queue that keeps what failed for good 14 days, and `DeadLettersAlarm`, which
+    notifies `topic` (with `description`) as soon as a message waits in it."""
+    queue = sqs.Queue(
+        scope,
+        "DeadLetters",
+        retention_period=Duration.days(14),
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+    )
     visible = queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(5), statistic="Maximum")
-    return alarm(scope, "DeadLettersAlarm", visible, description, topic=topic)
+    alarm(scope, "DeadLettersAlarm", visible, description, topic=topic)
+    return queue
 
 
 def server_errors(function: lambda_.IFunction) -> cloudwatch.Metric:
