@@ -87,14 +87,15 @@ def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | Non
     return store_built(built) if built else []
 
 
-def _window_start(now_iso: str) -> str:
-    return clock.iso(clock.parse_iso(now_iso) - RETENTION)
+def _window_start() -> str:
+    """The time of the oldest event still kept (30 days before now)."""
+    return clock.iso(clock.now() - RETENTION)
 
 
 def list_events(tenant_id: str, query: EventListQuery) -> Page[list[dict[str, Any]]]:
     """The tenant's events of the last 30 days, newest first, by type and time (a scatter-gather of its shards)."""
     page = paging.request(tenant_id, "events", query.given(), bounds=("from", "to"))
-    oldest = _window_start(clock.iso(clock.now()))
+    oldest = _window_start()
     low = max(query.from_ or oldest, oldest)
     items, last = events_db.of_program(tenant_id).query(
         between=ids.ulid_range(low, query.to),
@@ -109,6 +110,6 @@ def list_events(tenant_id: str, query: EventListQuery) -> Page[list[dict[str, An
 def get_event(tenant_id: str, event_id: str) -> dict[str, Any]:
     found = store.get(events_db.key(tenant_id, event_id)) if event_id.startswith(events_db.PREFIX) else None
     event = events_db.event_of(found) if found else None
-    if event is None or event["timestamp"] < _window_start(clock.iso(clock.now())):
+    if event is None or event["timestamp"] < _window_start():
         raise NotFound("The event does not exist (events are kept 30 days).")
     return event
