@@ -4,9 +4,11 @@ dropped connection, and nothing stored."""
 import http.client
 import json
 import socket
+from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
+from loyalty import clock
 from loyalty.routes import ROUTES
 
 from tests.support.ledger import activity, balance, member
@@ -258,3 +260,14 @@ def test_what_http_server_refuses_itself_is_answered_in_the_envelope(local_api, 
     head, _, body = received.partition(b"\r\n\r\n")
     assert head.startswith(f"HTTP/1.1 {status} ".encode()) and b"Content-Type: application/json" in head, received
     assert json.loads(body)["error"]["code"], body
+
+
+def test_a_birthdate_in_the_future_is_refused(tenant):
+    m = member(tenant.integration, "born@example.com")
+    today = clock.now().date()
+    for day in (today + timedelta(days=2), today + timedelta(days=400), date(9998, 1, 1)):
+        _bad_request(tenant.integration.patch(f"/members/{m}", {"birthdate": day.isoformat()}))
+        _bad_request(tenant.integration.post("/members", {"email": "future@example.com", "birthdate": day.isoformat()}))
+    assert tenant.read.get(f"/members/{m}").data["birthdate"] is None
+    for day in (today + timedelta(days=1), today, date(1900, 1, 1)):  # UTC+14 is a day ahead of UTC
+        assert tenant.integration.patch(f"/members/{m}", {"birthdate": day.isoformat()}).data["birthdate"] == str(day)

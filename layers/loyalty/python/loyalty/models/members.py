@@ -11,6 +11,7 @@ from loyalty.models.types import (
     Text,
     Url,
     UtcDateTime,
+    calendar_date,
     client_id,
     email,
     one_of,
@@ -28,6 +29,7 @@ UniquePhone = phone(description="E.164 (+14155550123; %2B for + in a query strin
 # At least one of these identifies a member (POST /members; a PATCH may not clear the last one).
 IDENTIFIERS = ("email", "externalId", "phone", "cardId")
 Name = text(max_len=100)
+Birthdate = calendar_date(past=True, description="Not in the future", example="1990-05-05")
 Gender = text(max_len=30)
 
 
@@ -36,7 +38,7 @@ class _Profile(Shape):
     firstName: Name | None = None
     lastName: Name | None = None
     gender: Gender | None = None
-    birthdate: Date | None = None
+    birthdate: Birthdate | None = None
     phone: UniquePhone | None = None
     cardId: CardId | None = None
     profileImageUrl: Url | None = None

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from loyalty import currencies
+from loyalty import clock, currencies
 from loyalty.jsontext import has_surrogates
 
 CLIENT_ID = r"^[A-Za-z0-9._:@$-]{1,128}$"
@@ -211,8 +211,9 @@ def utc_datetime(**schema: Any) -> Any:
     return Annotated[str, WithJsonSchema(json_schema), checking(check)]
 
 
-def calendar_date(**schema: Any) -> Any:
-    """A calendar date, exactly YYYY-MM-DD (no week or ordinal dates), 1900 to 9998."""
+def calendar_date(*, past: bool = False, **schema: Any) -> Any:
+    """A calendar date, exactly YYYY-MM-DD (no week or ordinal dates), 1900 to 9998; `past`: not after
+    today anywhere on Earth (the UTC date + 1 day, since UTC+14 is a day ahead), e.g. a birthdate."""
 
     def check(value: Any) -> Any:
         try:
@@ -223,6 +224,8 @@ def calendar_date(**schema: Any) -> Any:
             raise problem("must be a date such as 2019-05-05") from exc
         if not 1900 <= parsed.year <= LAST_YEAR:
             raise problem(f"must be between the years 1900 and {LAST_YEAR}")
+        if past and parsed > clock.now().date() + timedelta(days=1):
+            raise problem("must not be in the future")
         return value
 
     json_schema = {"type": "string", "format": "date", "pattern": f"^{_DATE}$", **schema}
