@@ -120,3 +120,13 @@ def test_an_order_too_small_to_earn_is_recorded_without_a_transaction(tenant, to
     assert created["pointsAwarded"] == 0 and created["transactionIds"] == []
     assert give_back(tenant, "o-1").data["points"] == 0
     assert_ledger_clean(tenant.tenant_id)
+
+
+def test_returned_amount_is_written_in_the_orders_currency(tenant):
+    m = member(tenant.integration, "yen@example.com")
+    sale_program(tenant)
+    for order_id, currency, zero in (("o-jpy", "JPY", "0"), ("o-usd", "USD", "0.00"), ("o-bhd", "BHD", "0.000")):
+        created = order(tenant, m, order_id, "100", currency=currency)
+        assert created.status == 201, created.text
+        assert created.data["returnedAmount"] == zero and tenant.read.get(f"/orders/{order_id}").data == created.data
+    assert give_back(tenant, "o-jpy", "40").data["order"]["returnedAmount"] == "40"

@@ -42,3 +42,8 @@ def rounded(amount: Decimal, currency: str) -> Decimal:
 def at_most(amount: Decimal, currency: str) -> Decimal:
     """Down to the currency's minor unit: the largest amount it can express that does not exceed `amount`."""
     return amount.quantize(_unit(currency), rounding=ROUND_DOWN)
+
+
+def zero(currency: str) -> str:
+    """Nothing, written in the currency's minor unit ("0" for JPY, "0.00" for USD, "0.000" for BHD)."""
+    return str(_unit(currency) * 0)

@@ -59,7 +59,7 @@ def award_order(currency: str, member_id: str, order_id: str, base: int, now: da
         "channel": "online",
         "pointsAwarded": 0,
         "pointsReturned": 0,
-        "returnedAmount": "0.00",
+        "returnedAmount": currencies.zero(currency),
         "transactionIds": [],
         "earnings": [],
         "recordedBy": "award",  # POST /orders compares its data with this order's, field by field

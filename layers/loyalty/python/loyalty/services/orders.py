@@ -10,7 +10,7 @@ from fractions import Fraction
 from math import floor
 from typing import TYPE_CHECKING, Any
 
-from loyalty import clock, ids, jsontext
+from loyalty import clock, currencies, ids, jsontext
 from loyalty.errors import Conflict, ValidationFailed
 from loyalty.models.orders import MAX_RETURNS, Order, OrderCreate, OrderListQuery, OrderReturnCreate
 from loyalty.models.types import fields_of
@@ -71,10 +71,11 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
         book.require_not_erased()
         if guard is not None:
             raise Conflict("duplicate", "This orderId has already earned points through the sale activity.")
+        currency = body.currency or settings["currency"]
         order = {
             "orderId": order_id,
             "memberId": member_id,
-            "currency": body.currency or settings["currency"],
+            "currency": currency,
             "subtotal": body.subtotal,
             "total": body.total,
             "items": body.given().get("items") or [],
@@ -82,7 +83,7 @@ def create_order(caller: Caller, body: OrderCreate) -> dict[str, Any] | Answer:
             "channel": body.channel or "online",
             "pointsAwarded": points,
             "pointsReturned": 0,
-            "returnedAmount": "0.00",
+            "returnedAmount": currencies.zero(currency),
             "transactionIds": [],
             "earnings": [order_points.earning(activity, base, points)],
             "createdAt": clock.iso(now),
