@@ -193,6 +193,17 @@ SAMPLES: dict = {
     # 13. Events
     "list_events": ({}, None, "type=points.awarded&from=2026-01-01T00:00:00Z&limit=25"),
     "get_event": ({"eventId": "evt_01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
+    # 13. Webhook endpoints: the fixture's endpoint is a receiver on this machine (`loyalty invoke` serves locally)
+    "create_webhook": (
+        {},
+        {"url": "http://127.0.0.1:4000/webhooks", "events": ["points.awarded", "tier.changed"], "description": "CRM"},
+        "",
+    ),
+    "list_webhooks": ({}, None, "limit=20"),
+    "get_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    "update_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, {"events": ["*"], "enabled": True}, ""),
+    "delete_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    "rotate_webhook_secret": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
 }
 
 HEADERS = {
