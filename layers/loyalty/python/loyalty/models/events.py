@@ -7,7 +7,8 @@ from pydantic import Field
 from loyalty.models.common import TimeRange
 from loyalty.models.types import Shape, Text, UtcDateTime, one_of, text
 
-# Every event type the builder makes today (services/events.py); §13 names more, added with their entities.
+# Every event type made today (the builder, services/events.py, and the expiring-soon job); §13 names more,
+# added with their entities.
 EVENT_TYPES = (
     "member.created",
     "member.updated",
@@ -20,6 +21,7 @@ EVENT_TYPES = (
     "points.returned",
     "points.refunded",
     "points.expired",
+    "points.expiring_soon",  # the daily job's (services/expiring_soon.py), not the builder's
     "tier.changed",
     "redemption.created",
     "redemption.completed",
@@ -44,7 +46,8 @@ class Event(Shape):
     tenantId: Text
     data: dict[str, Any] = Field(
         description="The resource as the API shows it (a member, a transaction, a redemption, a voucher, ...); "
-        "tier.changed: the member with its `previousTier`",
+        "tier.changed: the member with its `previousTier`; points.expiring_soon: `memberId`, `points` (unspent), "
+        "`date` (the lot's last day), `expiresAt`, `expiryNoticeDays`",
         json_schema_extra={
             "example": {
                 "transactionId": "01JD8Y7C2N4P6R8T0V2X4Z6B8D",
