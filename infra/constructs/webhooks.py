@@ -9,7 +9,8 @@ WEBHOOK_QUEUE_URL) takes up to BATCH_SIZE messages an invocation and answers the
 times without being handled (the function crashing on it, not a receiver failing: a receiver's failure is an
 attempt recorded and re-enqueued) goes to the dead-letter queue.
 
-Bounded: the event source's maximum concurrency (MAX_CONCURRENCY) caps the invocations the queue makes, so slow
+Bounded: the event source's maximum concurrency (MAX_CONCURRENCY, 50; `-c webhookMaxConcurrency=N` up to 1000:
+about 500 for 10,000 deliveries/s, docs/deploy.md) caps the invocations the queue makes, so slow
 or failing receivers (10 s timeout each) hold at most that many executions of the account's concurrency; the
 rest waits in the queue. `-c webhookReservedConcurrency=N` also reserves N (opt-in, like the jobs': Lambda
 refuses a reservation on accounts with little unreserved concurrency and the whole stack rolls back).
@@ -35,23 +36,35 @@ from infra.permissions import WEBHOOK_DELIVERY
 DELIVERY_FUNCTION = "deliver_webhooks"  # functions/deliver_webhooks/app.py (the deliver branch's handler)
 QUEUE_URL_VARIABLE = "WEBHOOK_QUEUE_URL"
 RESERVED_CONCURRENCY_CONTEXT = "webhookReservedConcurrency"
+MAX_CONCURRENCY_CONTEXT = "webhookMaxConcurrency"
 RECEIVER_TIMEOUT_SECONDS = 10  # §13: a 2xx within 10 s is success
 BATCH_SIZE = 10  # messages an invocation: attempted concurrently by the handler, so ~one receiver timeout each
 TIMEOUT_SECONDS = 60  # the function's: a batch's attempts (10 s each at worst) with room for the table writes
 VISIBILITY_TIMEOUT_SECONDS = 6 * TIMEOUT_SECONDS  # AWS's advice for a Lambda event source: 6 x the function timeout
 MAX_RECEIVES = 5  # a message the function failed on this often goes to the dead-letter queue
-MAX_CONCURRENCY = 50  # invocations the queue may run at once (the event source's cap, 2 to 1000)
+MAX_CONCURRENCY = 50  # invocations the queue may run at once by default (the event source's cap, 2 to 1000)
 RETENTION_DAYS = 4  # a message waits at most this long (re-enqueued retries are new messages)
 OLDEST_MESSAGE_SECONDS = 30 * 60  # alarm: a delivery waiting longer than twice the longest delay hop
 
 
-def reserved_concurrency(scope: Construct) -> int | None:
-    """`-c webhookReservedConcurrency=N` reserves N for the delivery function; off by default."""
+def max_concurrency(scope: Construct) -> int:
+    """`-c webhookMaxConcurrency=N` (2 to 1000) caps the invocations the queue runs at once; MAX_CONCURRENCY else."""
+    value = scope.node.try_get_context(MAX_CONCURRENCY_CONTEXT)
+    if value in (None, ""):
+        return MAX_CONCURRENCY
+    if not str(value).isdigit() or not 2 <= int(value) <= 1000:
+        raise ValueError(f"-c {MAX_CONCURRENCY_CONTEXT}= takes a whole number from 2 to 1000, not {value!r}")
+    return int(value)
+
+
+def reserved_concurrency(scope: Construct, maximum: int) -> int | None:
+    """`-c webhookReservedConcurrency=N` reserves N (at least the maximum concurrency, or the event source's
+    invocations beyond the reservation are throttled) for the delivery function; off by default."""
     value = scope.node.try_get_context(RESERVED_CONCURRENCY_CONTEXT)
     if value in (None, "", "0", 0, False, "false"):
         return None
-    if not str(value).isdigit() or int(value) < MAX_CONCURRENCY:
-        raise ValueError(f"-c {RESERVED_CONCURRENCY_CONTEXT}= takes a whole number ≥ {MAX_CONCURRENCY}, not {value!r}")
+    if not str(value).isdigit() or int(value) < maximum:
+        raise ValueError(f"-c {RESERVED_CONCURRENCY_CONTEXT}= takes a whole number ≥ {maximum}, not {value!r}")
     return int(value)
 
 
@@ -67,6 +80,7 @@ class WebhookDeliveries(Construct):
         topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.max_concurrency = max_concurrency(self)
         self.dead_letters = dead_letters(
             self,
             "A webhook delivery message failed the delivery function repeatedly: read it in its dead-letter queue",
@@ -91,14 +105,14 @@ class WebhookDeliveries(Construct):
             environment={**environment, QUEUE_URL_VARIABLE: self.queue.queue_url},
             description="Webhook delivery: signed POSTs to the endpoints, retried with backoff",
             timeout_seconds=TIMEOUT_SECONDS,
-            reserved_concurrency=reserved_concurrency(self),
+            reserved_concurrency=reserved_concurrency(self, self.max_concurrency),
         )
         self.function.add_event_source(
             sources.SqsEventSource(
                 self.queue,
                 batch_size=BATCH_SIZE,
                 report_batch_item_failures=True,
-                max_concurrency=MAX_CONCURRENCY,
+                max_concurrency=self.max_concurrency,
             )
         )
         self.grant_enqueue(self.function)  # the retries of the backoff schedule

@@ -73,12 +73,16 @@ def test_the_delivery_function_reads_the_queue_in_bounded_batches_reporting_each
     assert variables[webhooks.QUEUE_URL_VARIABLE] == {"Ref": queue} and "TABLE_NAME" in variables
 
 
-def test_reserved_concurrency_for_deliveries_is_an_opt_in_at_least_the_maximum(tmp_path):
-    reserved = Synthesized(tmp_path, ROUTES[:1], webhookReservedConcurrency=str(webhooks.MAX_CONCURRENCY))
-    _, _, function = functions_by_description(reserved)[DESCRIPTION]
-    assert function["Properties"]["ReservedConcurrentExecutions"] == webhooks.MAX_CONCURRENCY
+def test_the_maximum_is_a_context_value_and_a_reservation_an_opt_in_at_least_the_maximum(tmp_path):
+    reserved = Synthesized(tmp_path, ROUTES[:1], webhookMaxConcurrency="500", webhookReservedConcurrency="500")
+    _, logical, function = functions_by_description(reserved)[DESCRIPTION]
+    assert function["Properties"]["ReservedConcurrentExecutions"] == 500
+    (mapping,) = [m for m in reserved.props("AWS::Lambda::EventSourceMapping") if m["FunctionName"] == {"Ref": logical}]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": 500}
     with pytest.raises(ValueError, match="webhookReservedConcurrency"):
-        Synthesized(tmp_path / "low", ROUTES[:1], webhookReservedConcurrency="1")
+        Synthesized(tmp_path / "low", ROUTES[:1], webhookReservedConcurrency=str(webhooks.MAX_CONCURRENCY - 1))
+    with pytest.raises(ValueError, match="webhookMaxConcurrency"):
+        Synthesized(tmp_path / "high", ROUTES[:1], webhookMaxConcurrency="1001")
 
 
 def test_least_privilege_the_table_for_deliveries_and_send_message_on_the_queue_alone(synthesized):
