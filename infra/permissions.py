@@ -24,6 +24,9 @@ JOB = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 STREAM = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
 
 
+# The webhook delivery function (functions/deliver_webhooks, infra/constructs/webhooks.py) reads endpoints, events
+# and deliveries and writes deliveries, their attempts and an endpoint's health: puts and conditional updates.
+WEBHOOK_DELIVERY = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
 # Functions that answer without touching the table.
 NO_TABLE = frozenset({"get_status"})
 

@@ -18,6 +18,7 @@ from infra.constructs.lambdas import build_function, code_layer
 from infra.constructs.observability import Monitoring, alarm_topic
 from infra.constructs.routes import RouteFunctions, group_routes
 from infra.constructs.table import LoyaltyTable
+from infra.constructs.webhooks import WebhookDeliveries
 
 
 class LoyaltyStack(Stack):
@@ -74,10 +75,13 @@ class LoyaltyStack(Stack):
             )
             for stack_id, grouped in group_routes(routes).items()
         ]
-        scheduled = ScheduledJobs(
-            self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment, topic=topic
-        )
         stream = EventStream(self, "Events", table=table, layers=layers, environment=environment, topic=topic)
+        scheduled = ScheduledJobs(
+            self, "Jobs", jobs=jobs, table=table, layers=layers, environment=environment, topic=topic, bus=stream.bus
+        )
+        webhooks = WebhookDeliveries(self, "Webhooks", table=table, layers=layers, environment=environment, topic=topic)
+        for gives_events in (stream.function, *(scheduled.functions[j.function] for j in jobs if j.publishes)):
+            webhooks.grant_enqueue(gives_events)  # what stores events enqueues their deliveries
         Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
         reference = ReferencePage(self, "Reference", api=api)
         api.deploy(
@@ -92,6 +96,13 @@ class LoyaltyStack(Stack):
         CfnOutput(self, "EventBus", value=stream.bus.event_bus_name, description="Every event (§13), for rules")
         CfnOutput(
             self, "EventDeadLetters", value=stream.dead_letters.queue_url, description="Stream batches that failed"
+        )
+        CfnOutput(self, "WebhookQueue", value=webhooks.queue.queue_url, description="Webhook deliveries waiting")
+        CfnOutput(
+            self,
+            "WebhookDeadLetters",
+            value=webhooks.dead_letters.queue_url,
+            description="Webhook delivery messages the function failed on",
         )
 
     def _powertools_layer_arn(self) -> str:

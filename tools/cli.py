@@ -548,7 +548,8 @@ def _parser() -> argparse.ArgumentParser:
         "job",
         help="run a scheduled job now (idempotent, resumable)",
         description="Run a scheduled job by hand: expire-points settles lots past their expiry, approve-delayed "
-        "approves pending points whose waiting time is over.",
+        "approves pending points whose waiting time is over, and notify-expiring sends the events "
+        "points.expiring_soon.",
         epilog=TARGET_HELP,
     )
     job.add_argument("name", choices=[job.name for job in JOBS], help="the job")

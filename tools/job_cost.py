@@ -1,7 +1,8 @@
 """Measure the scheduled jobs' cost per due item on the embedded table: `python -m tools.job_cost [N]`.
 
-Creates a tenant with N members, each with one points lot and one delayed award, moves the clock
-past their dates and runs both jobs on one thread, printing milliseconds and DynamoDB calls per
+Creates a tenant with N members, each with one points lot and one delayed award, runs the expiring-soon
+notices (twice: giving, then finding them given), moves the clock past their dates and runs the other jobs on
+one thread, printing milliseconds and DynamoDB calls per
 item (docs/deploy.md uses these). moto serialises calls and does the server's work in-process, so
 the time is an upper bound, not AWS's.
 """
@@ -30,7 +31,10 @@ def main(count: int) -> None:
 
     clock.use(clock.FrozenClock(datetime(2026, 5, 1, 9, 0, tzinfo=UTC)))
     tenants.create_tenant("jobcost", "Job cost")
-    auth = {"Authorization": "Bearer " + tenants.issue_key("jobcost", ["admin"])["key"]}
+    auth = {
+        "Authorization": "Bearer " + tenants.issue_key("jobcost", ["admin"])["key"],
+        "Content-Type": "application/json",
+    }
     gateway = Gateway()
 
     def call(method: str, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -52,6 +56,14 @@ def main(count: int) -> None:
 
     client.meta.events.register("before-parameter-build.dynamodb", counted)
     jobs.WORKERS = 1
+    soon = datetime(2026, 5, 5, 9, 0, tzinfo=UTC)  # the lots (10-day points) expire within the notice window
+    for run in ("gives", "skips"):  # the expiring-soon notices: a first run gives each, a second reads only
+        calls.clear()
+        started = time.perf_counter()
+        result = jobs.notify_expiring(now=soon, tenant_ids=["jobcost"])
+        per_item = (time.perf_counter() - started) / count * 1000
+        per_call = {op: round(n / count, 2) for op, n in sorted(calls.items())}
+        print(f"notify_expiring ({run}): {result}; {per_item:.1f} ms per item on moto; DynamoDB calls {per_call}")
     later = datetime(2026, 5, 13, 9, 0, tzinfo=UTC)
     for name in ("approve_delayed", "expire_points"):
         calls.clear()

@@ -20,6 +20,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
             {"tierId": "gold", "name": "Gold", "threshold": 1000},
         ],
         "saleActivityId": "purchase",
+        "expiryNoticeDays": 14,
     },
     "MemberCreate": {
         "email": "ana@example.com",

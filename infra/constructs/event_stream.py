@@ -26,7 +26,7 @@ from infra.permissions import STREAM
 BATCH_SIZE = 100
 BATCH_WINDOW_SECONDS = 1
 RETRY_ATTEMPTS = 5
-PARALLELIZATION = 2  # concurrent batches per stream shard (order is not promised, §13)
+PARALLELIZATION = 4  # concurrent batches per stream shard (order is not promised, §13); 4: docs/deploy.md, 10k/s
 LATE_MS = 60_000  # the iterator-age alarm's threshold
 
 

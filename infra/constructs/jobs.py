@@ -5,7 +5,8 @@ concurrency, which Lambda refuses on accounts with little unreserved concurrency
 whole stack back; `-c jobReservedConcurrency=1` reserves it as well, opt-in), stops before its
 timeout and is resumed by the next run; a run that fails (or cannot be delivered) lands in the jobs' dead-letter queue.
 Alarms: errors, throttles, a backlog (runs that use their whole time budget, run after run) and
-any message in the dead-letter queue.
+any message in the dead-letter queue. A job that gives events itself (`Job.publishes`: the daily expiring-soon
+notices) gets the stack's event bus (EVENT_BUS_NAME) and events:PutEvents on that bus only.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from infra.constructs.lambdas import alarm, build_function, construct_name, dead
 from infra.permissions import JOB
 
 BACKLOG_RUNS = 3
+MAX_EVENT_AGE_MINUTES = 6 * 60  # Lambda's limit for an async invocation's age
+ALARM_WINDOW_MINUTES = 24 * 60  # CloudWatch: an alarm evaluates at most a day of periods
 RESERVED_CONCURRENCY_CONTEXT = "jobReservedConcurrency"
 
 
@@ -50,6 +53,7 @@ class ScheduledJobs(Construct):
         layers: list[lambda_.ILayerVersion],
         environment: dict[str, str],
         topic: sns.ITopic,
+        bus: events.IEventBus | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.functions: dict[str, lambda_.Function] = {}
@@ -60,6 +64,10 @@ class ScheduledJobs(Construct):
         )
         for job in jobs:
             name = construct_name(job.function)
+            variables = {**environment, "JOB_RESERVE_SECONDS": str(config.JOB_RESERVE_SECONDS)}
+            if job.publishes:
+                assert bus is not None, f"{job.name} puts events on the bus: the stack passes it"
+                variables["EVENT_BUS_NAME"] = bus.event_bus_name
             function = build_function(
                 self,
                 name,
@@ -67,16 +75,18 @@ class ScheduledJobs(Construct):
                 table=table,
                 layers=layers,
                 actions=JOB,
-                environment={**environment, "JOB_RESERVE_SECONDS": str(config.JOB_RESERVE_SECONDS)},
+                environment=variables,
                 description=job.summary,
                 timeout_seconds=config.JOB_TIMEOUT_SECONDS,
                 reserved_concurrency=reserved_concurrency(self),
                 memory_mb=config.JOB_MEMORY_MB,
             )
+            if job.publishes and bus is not None:
+                bus.grant_put_events_to(function)
             # A failed run is not retried at once: the next scheduled run resumes where it stopped.
             function.configure_async_invoke(
                 retry_attempts=0,
-                max_event_age=Duration.minutes(job.schedule_minutes),
+                max_event_age=Duration.minutes(min(job.schedule_minutes, MAX_EVENT_AGE_MINUTES)),
                 on_failure=destinations.SqsDestination(self.dead_letters),
             )
             events.Rule(
@@ -99,12 +109,13 @@ class ScheduledJobs(Construct):
             topic=topic,
         )
         budget_ms = (config.JOB_TIMEOUT_SECONDS - config.JOB_RESERVE_SECONDS - 30) * 1000
+        runs = max(1, min(BACKLOG_RUNS, ALARM_WINDOW_MINUTES // job.schedule_minutes))  # a daily job: its one run
         alarm(
             self,
             f"{name}Backlog",
             function.metric_duration(period=period, statistic=cloudwatch.Stats.MAXIMUM),
-            f"{job.name}: {BACKLOG_RUNS} runs in a row used their whole time budget; the due backlog is not shrinking",
+            f"{job.name}: {runs} run(s) in a row used their whole time budget; the due backlog is not shrinking",
             topic=topic,
             threshold=budget_ms,
-            periods=BACKLOG_RUNS,
+            periods=runs,
         )

@@ -12,6 +12,7 @@ import pytest
 from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, STREAM_FUNCTION
 
 from infra import build
+from infra.constructs import webhooks
 from tools import coldstart
 
 pytestmark = [
@@ -96,6 +97,7 @@ def assert_valid_bytecode(source: Path) -> None:
 
 def test_every_function_of_the_route_table_is_deployed(deployed):
     expected = {r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION, STREAM_FUNCTION}
+    expected.add(webhooks.DELIVERY_FUNCTION)
     assert set(deployed) == expected
 
 

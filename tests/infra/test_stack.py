@@ -39,7 +39,7 @@ def test_the_authorizer_validates_the_header_shape_caches_briefly_and_answers_fa
 
 def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
     functions = [p for p in synthesized.props("AWS::Lambda::Function") if p.get("Description") != docs.DESCRIPTION]
-    assert len(functions) == len(ROUTES) + len(JOBS) + 2  # and the authorizer and the event builder
+    assert len(functions) == len(ROUTES) + len(JOBS) + 3  # and the authorizer, the event builder, the webhooks'
     for props in functions:
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == config.PYTHON_RUNTIME

@@ -89,15 +89,18 @@ def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
 
 
 def _every_job(tenant: Tenant) -> None:
-    """Each scheduled job's handler, 40 days on: the tenant's lots are past expiry and its delayed award due.
+    """Each scheduled job's handler, 40 days on: the tenant's lots are past expiry and its delayed award due (the
+    expiring-soon notices 10 days on, before: the lots are then about to expire).
 
     The job lists every tenant (that call is recorded) and settles only this one's entries.
     """
     every_tenant = tenants.list_tenants
     tenants.list_tenants = lambda: [t for t in every_tenant() if t == tenant.tenant_id]
-    clock.use(clock.FrozenClock(clock.now() + timedelta(days=40)))
+    start = clock.now()
     try:
-        for job in JOBS:
+        # The expiring-soon notices first, 10 days on: the lots (30-day points) expire within their window then.
+        for job in sorted(JOBS, key=lambda job: job.function != "notify_expiring"):
+            clock.use(clock.FrozenClock(start + timedelta(days=10 if job.function == "notify_expiring" else 40)))
             result = gateway.load_handler(job.function)({}, gateway.LambdaContext(job.function, job.name))
             assert result["complete"] is True and result[next(iter(result))] > 0, (job.name, result)
     finally:

@@ -8,6 +8,7 @@ import pytest
 from loyalty import clock
 from loyalty.errors import NotFound
 from loyalty.models.events import EventListQuery
+from loyalty.models.members import MemberUpdate
 from loyalty.repository import events as events_db
 from loyalty.repository import store
 from loyalty.services import event_store, members
@@ -131,3 +132,67 @@ def test_tail_prints_each_event_once_oldest_first(prog):
     printed = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [e["type"] for e in printed] == ["member.created"] * 2
     assert [e["id"] for e in printed] == sorted(e["id"] for e in listed().items)
+
+
+# --- the redaction gap: no event of an erased member stays unredacted, whatever the timing ---
+
+
+def _ann_with_points(prog, stream):
+    """A member (its member.created stored) and the records of an update of it, not processed yet."""
+    records = stream.changes(lambda: prog.member(firstName="Ann", lastName="Lee", email="ann@example.com"))
+    event_store.consume(records)
+    member_id = events_of(records)[0]
+    change = MemberUpdate.model_validate({"firstName": "Anna"})
+    return member_id, stream.changes(lambda: members.update_member(prog.caller, member_id, change))
+
+
+def _unredacted(member_id):
+    """The member's stored events that still hold a personal field of the member."""
+    found = [
+        events_db.event_of(store.get(events_db.key(TENANT, i))) for i in events_db.ids_of_member(TENANT, member_id)
+    ]
+    return [e for e in found if e["data"].get("email") or e["data"].get("firstName")]
+
+
+def test_an_erasure_between_a_batchs_check_and_its_write_is_caught(prog, monkeypatch):
+    """The batch reads the member (not erased), the member is erased and its member.erased processed (nothing of
+    the batch stored yet to redact), then the batch stores its event: it reads the member again and redacts it."""
+    stream = Stream()
+    member_id, update = _ann_with_points(prog, stream)
+    real_put_new = events_db.put_new
+    erased_first = []
+
+    def erase_then_put(stored):
+        if not erased_first:
+            erased_first.append([])
+            erasure = stream.changes(lambda: members.erase_member(prog.caller, member_id))  # after the batch's check
+            erased_first[0] = event_store.consume(erasure)  # the other shard's batch, done in between
+        return real_put_new(stored)
+
+    monkeypatch.setattr(events_db, "put_new", erase_then_put)
+    stored = event_store.consume(update)
+    assert [e["type"] for e in erased_first[0]] == ["member.erased"]
+    assert [e["type"] for e in stored] == ["member.updated"] and stored[0]["data"]["firstName"] is None
+    assert _unredacted(member_id) == []
+
+
+def test_the_redaction_reads_no_index(prog, monkeypatch):
+    """An index lags its writes on AWS: with every index query answering nothing (a lag of any length), an
+    erasure still redacts every stored event of the member (its list and the events are read from the table)."""
+    stream = Stream()
+    member_id, update = _ann_with_points(prog, stream)
+    event_store.consume(update)
+    real_query = store.query
+
+    def lagging(partition, **options):
+        return ([], None) if options.get("index") else real_query(partition, **options)
+
+    monkeypatch.setattr(store, "query", lagging)
+    assert len(_unredacted(member_id)) == 2
+    event_store.consume(stream.changes(lambda: members.erase_member(prog.caller, member_id)))
+    assert _unredacted(member_id) == [] and len(events_db.ids_of_member(TENANT, member_id)) == 3
+
+
+def test_the_members_event_list_makes_no_event():
+    entry = events_db.member_entry(TENANT, "m1", "evt_01KEBTYCM0HM7Z683K0TYX78RZ", 0)
+    assert events_db.entity(entry["pk"], entry["sk"]) is None

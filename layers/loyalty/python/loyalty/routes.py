@@ -304,6 +304,7 @@ class Job:
     function: str
     schedule_minutes: int
     summary: str
+    publishes: bool = False  # puts events on the stack's event bus (EVENT_BUS_NAME, events:PutEvents)
 
     @property
     def module(self) -> str:
@@ -313,6 +314,13 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("expire-points", "expire_points", 60, "Expire the unspent points of lots past their last day"),
     Job("approve-delayed", "approve_delayed", 15, "Approve delayed awards whose autoApprovalDate has come"),
+    Job(
+        "notify-expiring",
+        "notify_expiring",
+        24 * 60,
+        "Send points.expiring_soon for lots expiring within the program's expiryNoticeDays",
+        publishes=True,
+    ),
 )
 
 AUTHORIZER_FUNCTION = "authorizer"

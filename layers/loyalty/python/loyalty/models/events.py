@@ -49,7 +49,8 @@ class Event(Shape):
     tenantId: Text
     data: dict[str, Any] = Field(
         description="The resource as the API shows it (a member, a transaction, a redemption, a voucher, ...); "
-        "tier.changed: the member with its `previousTier`",
+        "tier.changed: the member with its `previousTier`; points.expiring_soon: `memberId`, `points` (unspent), "
+        "`date` (the lot's last day), `expiresAt`, `expiryNoticeDays`",
         json_schema_extra={
             "example": {
                 "transactionId": "01JD8Y7C2N4P6R8T0V2X4Z6B8D",

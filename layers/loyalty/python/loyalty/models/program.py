@@ -11,6 +11,13 @@ RefereeActivity = client_id(description="The fixed activity a referral awards to
 ReferralWindowDays = integer(
     minimum=1, maximum=3650, description="Days after enrolment a member may still be referred; null = any time"
 )
+# §13: points.expiring_soon is sent (once per member and lot date) for lots expiring within this many days.
+EXPIRY_NOTICE_DAYS = 30
+ExpiryNoticeDays = integer(
+    minimum=1,
+    maximum=365,
+    description="Days before a lot of points expires that points.expiring_soon is sent (daily job; default 30)",
+)
 
 
 class Tier(Shape):
@@ -32,6 +39,7 @@ class ProgramUpdate(Shape):
     referrerActivityId: ReferrerActivity | None = None
     refereeActivityId: RefereeActivity | None = None
     referralWindowDays: ReferralWindowDays | None = None
+    expiryNoticeDays: ExpiryNoticeDays = None
 
 
 class Program(Shape):
@@ -44,4 +52,5 @@ class Program(Shape):
     referrerActivityId: ReferrerActivity | None
     refereeActivityId: RefereeActivity | None
     referralWindowDays: ReferralWindowDays | None
+    expiryNoticeDays: ExpiryNoticeDays
     updatedAt: UtcDateTime

@@ -1,10 +1,12 @@
 """Events (§13): the stored event items, their lists, and what kind of entity a changed item of the table is.
 
 An event is `T#<t>#EVT#<eventId>` / EVENT. It is listed tenant-wide (PROGRAM_WIDE under `T#<t>#EVENTS#S<k>`,
-one of the tenant's "events" shards by a hash of its member, else of its entity), and, when it concerns a
-member, per member (PER_PARENT under `T#<t>#M#<memberId>#EVT`: an erasure finds the member's events by key),
-both sorted by the id's ULID (the event's time: newest first is one scatter-gather). An event is kept
-RETENTION_DAYS: pages bound the window themselves, the TTL attribute only cleans up.
+one of the tenant's "events" shards by a hash of its member, else of its entity), sorted by the id's ULID
+(the event's time: newest first is one scatter-gather). An event that concerns a member is also listed in
+the table itself, not in an index: one small item `T#<t>#M#<memberId>#EVT` / `<eventId>` per event, written
+before the event (`member_entry`), so that an erasure reads the member's events strongly consistently
+(`ids_of_member`; an index lags its writes on AWS, and an event it did not show yet would stay unredacted).
+An event is kept RETENTION_DAYS: pages bound the window themselves, the TTL attribute only cleans up.
 
 `entity(pk, sk)` names what a changed item is (the event builder, services/events.py, reads the stream
 through it, so the keys stay spelled here): a member, a member's state for an offer, a referral, a ledger
@@ -30,7 +32,7 @@ from loyalty.repository import (
     store,
     vouchers,
 )
-from loyalty.repository.table import PER_PARENT, PROGRAM_WIDE, TTL_ATTRIBUTE
+from loyalty.repository.table import PROGRAM_WIDE, TTL_ATTRIBUTE
 
 EVENT = "EVENT"
 PREFIX = "evt_"  # an event id: evt_ + a ULID whose time is the event's (see services/events.py)
@@ -66,20 +68,26 @@ def of_program(tenant_id: str) -> sharded.ShardedCollection[dict[str, Any]]:
     )
 
 
-def of_member(tenant_id: str, member_id: str) -> store.Collection[dict[str, Any]]:
-    return store.Collection(_of_member(tenant_id, member_id), PER_PARENT)
+def member_entry(tenant_id: str, member_id: str, event_id: str, expires_epoch: int) -> dict[str, Any]:
+    """The table item that lists an event of a member (no personal data: the key and a TTL)."""
+    return {**store.key(_of_member(tenant_id, member_id), event_id), TTL_ATTRIBUTE: expires_epoch}
+
+
+def ids_of_member(tenant_id: str, member_id: str) -> list[str]:
+    """The ids of the member's stored events, read from the table (strongly consistent, every page)."""
+    return [store.sort_key(entry) for entry in store.Collection(_of_member(tenant_id, member_id)).all()]
 
 
 def item(
     tenant_id: str, event: dict[str, Any], owner: str, member_id: str | None, expires_epoch: int
 ) -> dict[str, Any]:
-    """The stored event: key, the event, its member (if any), its TTL, and its lists' entries."""
+    """The stored event: key, the event, its member (if any), its TTL, and its tenant-wide list's entry (the
+    member's list is an item of its own, `member_entry`)."""
     sort = event["id"].removeprefix(PREFIX)
     out = {**key(tenant_id, event["id"]), BODY: _text(event), "type": event["type"], TTL_ATTRIBUTE: expires_epoch}
     out.update(of_program(tenant_id).entry(owner, sort))
     if member_id:
         out["memberId"] = member_id
-        out.update(store.index_entry(PER_PARENT, _of_member(tenant_id, member_id), sort))
     return out
 
 

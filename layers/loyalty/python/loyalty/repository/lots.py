@@ -68,3 +68,10 @@ def due(
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """One page of the lots whose last day is before `day` (YYYY-MM-DD), oldest first, and the next page's start."""
     return _due(tenant_id).query(sort="#s < :b", values={":b": day}, limit=limit, start=start)
+
+
+def expiring(
+    tenant_id: str, first: str, last: str, start: dict[str, Any] | None = None, limit: int = 100
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """One page of the lots whose last day is from `first` to `last` (YYYY-MM-DD, both included), soonest first."""
+    return _due(tenant_id).query(between=(first, f"{last}#\uffff"), limit=limit, start=start)

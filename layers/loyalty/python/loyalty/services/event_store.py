@@ -3,8 +3,16 @@
 `consume(records)` builds each record's events (services/events.py) and stores each one unless its id is
 stored already (a batch processed again stores nothing new), then answers the events it stored, for the
 stack's event bus. Events of a member that is erased by then are stored redacted; a member.erased event
-redacts the member's stored events (found by key, repository/events.of_member). Both run here, off the
-request path: the erasure request itself writes nothing for events.
+redacts the member's stored events. Both run here, off the request path: the erasure request itself writes
+nothing for events.
+
+No event of an erased member stays unredacted, whatever the timing (a batch of the member's changes may be
+processed at the same time as its erasure, on another shard): an event of a member is listed in the table
+(repository/events.member_entry) *before* it is stored, and the member is read again (strongly consistent)
+*after* the batch's events are stored. If that read sees the erasure, the batch redacts what it stored
+itself; if it does not, the erasure committed after the event and its list entry, so the redaction of the
+member.erased event, which reads the list from the table (not from an index, which may lag), finds the event
+and rewrites it by key.
 """
 
 from __future__ import annotations
@@ -41,17 +49,25 @@ def store_all(built: list[builder.Built]) -> tuple[list[dict[str, Any]], list[di
     (redacted where its member is erased), which the deployed consumer puts on the event bus (again when a
     batch is retried: at least once, the same ids)."""
     erased = _erased_members(built)
-    stored, every = [], []
+    outcome: list[tuple[dict[str, Any], bool]] = []
     for one in built:
         event = one.event
         if one.member_id and (one.tenant_id, one.member_id) in erased:
             event = personal.erased(event, one.member_id)
-        if events_db.put_new(events_db.item(one.tenant_id, event, one.owner, one.member_id, _expires(event))):
-            stored.append(event)
-        every.append(event)
+        expires = _expires(event)
+        if one.member_id:  # listed first: an erasure that reads the list after this finds the event
+            store.put_plain(events_db.member_entry(one.tenant_id, one.member_id, event["id"], expires))
+        outcome.append(
+            (event, events_db.put_new(events_db.item(one.tenant_id, event, one.owner, one.member_id, expires)))
+        )
         if event["type"] == "member.erased" and one.member_id:
             redact(one.tenant_id, one.member_id)
-    return stored, every
+    late = _erased_members([one for one in built if (one.tenant_id, one.member_id) not in erased])
+    for index, one in enumerate(built):  # erased while the batch was stored: redact what it stored, by key
+        if one.member_id and (one.tenant_id, one.member_id) in late:
+            redact_one(one.tenant_id, one.event["id"], one.member_id)
+            outcome[index] = (personal.erased(outcome[index][0], one.member_id), outcome[index][1])
+    return [event for event, new in outcome if new], [event for event, _ in outcome]
 
 
 def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
@@ -59,16 +75,23 @@ def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
     return store_all(built)[0]
 
 
+def redact_one(tenant_id: str, event_id: str, member_id: str) -> bool:
+    """Null the member's personal data in one stored event, read by key; False if there was nothing to change."""
+    found = store.get(events_db.key(tenant_id, event_id))
+    if found is None:
+        return False
+    event = events_db.event_of(found)
+    redacted = personal.erased(event, member_id)
+    if redacted == event:
+        return False
+    store.transact([events_db.replace_event(tenant_id, event_id, redacted)])
+    return True
+
+
 def redact(tenant_id: str, member_id: str) -> int:
-    """Null the member's personal data in its stored events (every one, by its per-member list); how many changed."""
-    changed = 0
-    for entry in events_db.of_member(tenant_id, member_id).all():
-        event = events_db.event_of(entry)
-        redacted = personal.erased(event, member_id)
-        if redacted != event:
-            store.transact([events_db.replace_event(tenant_id, event["id"], redacted)])
-            changed += 1
-    return changed
+    """Null the member's personal data in its stored events (every one its list in the table names, each read
+    by key, strongly consistent); how many changed."""
+    return sum(redact_one(tenant_id, event_id, member_id) for event_id in events_db.ids_of_member(tenant_id, member_id))
 
 
 def built_of(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[builder.Built]:

@@ -1,4 +1,4 @@
-"""Scheduled jobs: expire due lots, auto-approve delayed awards. Idempotent and resumable.
+"""Scheduled jobs: expire due lots, auto-approve delayed awards, give expiring-soon notices. Idempotent and resumable.
 
 Each job walks a sparse due-date index per tenant (repository.lots / repository.ledger `due`) and
 settles one item per transaction.
@@ -34,7 +34,7 @@ from loyalty.repository import leases, retry, store
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
-from loyalty.services import members, tenants, transactions
+from loyalty.services import expiring_soon, members, program, tenants, transactions
 from loyalty.services.book import Book
 
 T = TypeVar("T")
@@ -263,3 +263,36 @@ def approve_delayed(
         tenant_ids,
         budget,
     )
+
+
+# --- points.expiring_soon (§13): a notice per member and lot date, services/expiring_soon.py ---
+
+
+def notify_expiring(
+    now: datetime | None = None,
+    tenant_ids: list[str] | None = None,
+    budget: Budget = UNLIMITED,
+    publish: Callable[[dict[str, Any]], None] | None = None,
+) -> dict[str, Any]:
+    """Give points.expiring_soon for every lot expiring within each program's expiryNoticeDays (once per member
+    and lot date, however often it runs); `publish` gets each event given (the event bus, deployed)."""
+    now = now or clock.now()
+    days: dict[str, int] = {}
+
+    def due(tenant_id: str, start: dict[str, Any] | None) -> Page:
+        if tenant_id not in days:  # read once a run, strongly consistent (a change of N counts from the next run)
+            days[tenant_id] = expiring_soon.notice_days(program.fresh(tenant_id))
+        first, last = expiring_soon.window(now, days[tenant_id])
+        return lots_db.expiring(tenant_id, first, last, start, PAGE_SIZE)
+
+    def notify(tenant_id: str, lot: dict[str, Any]) -> dict[str, int]:
+        event = _settle(
+            lambda: expiring_soon.notify(tenant_id, lot["memberId"], lot["expiresOn"], now, days[tenant_id]),
+            None,
+            budget,
+        )
+        if event is not None and publish is not None:
+            publish(event)
+        return {"lots": 1, "notices": int(event is not None)}
+
+    return _run("notify_expiring", {"lots": 0, "notices": 0}, notify, due, tenant_ids, budget)

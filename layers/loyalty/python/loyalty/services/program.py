@@ -6,7 +6,7 @@ from typing import Any
 
 from loyalty import cache
 from loyalty.errors import Conflict, NotFound, ValidationFailed
-from loyalty.models.program import Program, ProgramUpdate
+from loyalty.models.program import EXPIRY_NOTICE_DAYS, Program, ProgramUpdate
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, update_versioned
 from loyalty.repository import program as program_db
@@ -25,13 +25,14 @@ def default_program(name: str, currency: str, now: str) -> dict[str, Any]:
         "referrerActivityId": None,
         "refereeActivityId": None,
         "referralWindowDays": None,
+        "expiryNoticeDays": EXPIRY_NOTICE_DAYS,
         "updatedAt": now,
         "version": 0,
     }
 
 
 def public(item: dict[str, Any]) -> dict[str, Any]:
-    return fields_of(Program, item)
+    return fields_of(Program, {"expiryNoticeDays": EXPIRY_NOTICE_DAYS, **item})  # a program stored before it: 30
 
 
 def load(tenant_id: str) -> dict[str, Any]:
