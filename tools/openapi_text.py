@@ -23,6 +23,7 @@ TAGS: dict[str, str] = {
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
+    "webhooks": "Webhook endpoints and their deliveries: events pushed, signed (Standard Webhooks), retried.",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -299,4 +300,16 @@ OPERATIONS: dict[str, Words] = {
         "change; an erased member's personal data is nulled in its events. " + _PAGED
     ),
     "get_event": Words("One event of the last 30 days; an older one, or an unknown id, is `404`."),
+    # 13. Webhook deliveries
+    "list_webhook_deliveries": Words(
+        "The endpoint's deliveries, newest first: one per event and endpoint (`deliveryId`), the event's id "
+        "(sent as `webhook-id` on every attempt), `status` (`pending` until a 2xx or the schedule is spent), "
+        "`attempts`, `lastStatusCode`, `nextAttemptAt` and each attempt's outcome (`attemptLog`). An unknown "
+        "or deleted endpoint is `404`. " + _PAGED
+    ),
+    "retry_webhook_delivery": Words(
+        "Sends the delivery again now with the same event id (`webhook-id`), signed afresh, whatever its status; "
+        "the retry schedule starts over. Answers `202` with the delivery as it is now (`pending`). A delivery of "
+        "another endpoint or tenant, or an unknown endpoint, is `404`."
+    ),
 }

@@ -3,7 +3,7 @@
 import json
 import sys
 
-from loyalty.routes import JOBS, ROUTES, STAGE
+from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, STAGE
 
 from tools.local.constants import DEMO_TENANT
 from tools.local.gateway import build_event
@@ -193,6 +193,13 @@ SAMPLES: dict = {
     # 13. Events
     "list_events": ({}, None, "type=points.awarded&from=2026-01-01T00:00:00Z&limit=25"),
     "get_event": ({"eventId": "evt_01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
+    # 13. Webhook deliveries
+    "list_webhook_deliveries": ({"webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0"}, None, "limit=25"),
+    "retry_webhook_delivery": (
+        {"webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0", "deliveryId": "dlv_01JD80A1B2C3D4E5F6G7H8J9K0"},
+        None,
+        "",
+    ),
 }
 
 HEADERS = {
@@ -263,6 +270,35 @@ def main() -> None:
             "detail": {},
         }
         json.dump(scheduled, open(f"events/{job.function}.json", "w"), indent=2)
+    _delivery_sample()
+
+
+def _delivery_sample() -> None:
+    """What SQS gives the webhook delivery consumer (functions/deliver_webhooks): one attempt per message."""
+    body = {
+        "tenantId": DEMO_TENANT,
+        "webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0",
+        "deliveryId": "dlv_01JD80A1B2C3D4E5F6G7H8J9K0",
+        "attempt": 0,
+        "notBefore": 1767225600.0,
+    }
+    record = {
+        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+        "body": json.dumps(body),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1767225600000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1767225600010",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveries",
+        "awsRegion": "us-east-1",
+    }
+    json.dump({"Records": [record]}, open(f"events/{DELIVERY_FUNCTION}.json", "w"), indent=2)
 
 
 if __name__ == "__main__":

@@ -214,6 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 SERVE_LABEL = "make serve"
+LOCAL_SCHEDULE = "1,2,5,10,30,60"  # the webhook retry delays of `make serve`, seconds (deployed: about 3 days)
 
 
 def prepare(api_key: str | None) -> str:
@@ -302,6 +303,9 @@ def serve(port: int | None = None) -> None:
     _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
+    # Webhooks locally: receivers on 127.0.0.1 / localhost, retries after seconds instead of hours (§13)
+    os.environ.setdefault("LOYALTY_WEBHOOKS_ALLOW_LOCAL", "1")
+    os.environ.setdefault("LOYALTY_WEBHOOK_SCHEDULE", LOCAL_SCHEDULE)
     with open_engine() as engine:
         try:
             api = LocalApi(port, serialise=engine.embedded)  # bound before a key is issued
@@ -320,16 +324,21 @@ def serve(port: int | None = None) -> None:
             print(f"Admin API key for tenant '{DEMO_TENANT}' (shown once): {key}")
         print(f"Try: curl -H 'Authorization: Bearer <key>' {api.url}/status   (Ctrl-C stops it)", flush=True)
         poller = None
+        deliverer = None
         try:
             if engine.endpoint:  # DynamoDB Local: its change stream feeds the event builder, as Lambda does deployed
+                from tools.local.delivery import DeliveryWorker
                 from tools.local.dynamodb_local import TABLE
                 from tools.local.stream import poller_for
 
                 poller = poller_for(engine.endpoint, TABLE).start()
+                deliverer = DeliveryWorker().start()  # webhook attempts from the durable queue on the table
             api.serve_forever()
         except KeyboardInterrupt:
             print("\nstopping", file=sys.stderr)
         finally:
             if poller is not None:
                 poller.stop()
+            if deliverer is not None:
+                deliverer.stop()
             api.server_close()

@@ -279,6 +279,23 @@ ROUTES: tuple[Route, ...] = (
     # 13. Events (made from the table's change stream, services/events.py)
     _r("GET", "/events", "list_events", ANY, "The program's events of the last 30 days, newest first", "events"),
     _r("GET", "/events/{eventId}", "get_event", ANY, "Read one event", "events"),
+    # 13. Webhook deliveries (services/webhook_delivery.py)
+    _r(
+        "GET",
+        "/webhooks/{webhookId}/deliveries",
+        "list_webhook_deliveries",
+        ADMIN,
+        "An endpoint's deliveries with each attempt's outcome, newest first",
+        "webhooks",
+    ),
+    _r(
+        "POST",
+        "/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+        "retry_webhook_delivery",
+        ADMIN,
+        "Send a delivery again now (the same event id)",
+        "webhooks",
+    ),
 )
 
 
@@ -304,6 +321,8 @@ JOBS: tuple[Job, ...] = (
 AUTHORIZER_FUNCTION = "authorizer"
 # The consumer of the table's change stream: builds and stores the events (§13), puts them on the event bus.
 STREAM_FUNCTION = "build_events"
+# The webhook delivery queue's consumer (SQS WebhookDeliveries, WEBHOOK_QUEUE_URL): one attempt per message (§13).
+DELIVERY_FUNCTION = "deliver_webhooks"
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
