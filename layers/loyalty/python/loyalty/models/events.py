@@ -7,7 +7,9 @@ from pydantic import Field
 from loyalty.models.common import TimeRange
 from loyalty.models.types import Shape, Text, UtcDateTime, one_of, text
 
-# Every event type the builder makes today (services/events.py); §13 names more, added with their entities.
+# Every event type of §13, in the contract's order: what an event's `type` may be and what a webhook may subscribe
+# to (models/webhooks.py). The builder (services/events.py) makes most; `points.expiring_soon` comes from the daily
+# job, `challenge.responded` and `import.completed` with their entities.
 EVENT_TYPES = (
     "member.created",
     "member.updated",
@@ -20,6 +22,7 @@ EVENT_TYPES = (
     "points.returned",
     "points.refunded",
     "points.expired",
+    "points.expiring_soon",
     "tier.changed",
     "redemption.created",
     "redemption.completed",
@@ -30,7 +33,9 @@ EVENT_TYPES = (
     "voucher.issued",
     "voucher.redeemed",
     "voucher.cancelled",
+    "challenge.responded",
     "referral.completed",
+    "import.completed",
 )
 
 

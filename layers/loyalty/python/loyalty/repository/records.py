@@ -213,3 +213,22 @@ class VoucherRecord(TypedDict):
     expirationDate: str | None
     orderId: str | None
     limitWindow: NotRequired[str]  # the member's limit window its issue was counted in (day/week/... limits only)
+
+
+class WebhookRecord(TypedDict):
+    """`T#<t>#WEBHOOKS` / `wh_<ULID>`: a webhook endpoint (§13; repository.webhooks). `secret` signs now;
+    after a rotation `previousSecret` signs beside it until `previousSecretExpiresAt`."""
+
+    webhookId: str
+    url: str
+    events: list[str]  # event types, or ["*"]
+    description: str | None
+    enabled: bool
+    disabledReason: str | None  # paused (PATCH), failing (5 days), gone (410); None while enabled
+    failingSince: str | None  # the first failure of the current failing streak; None when healthy
+    secret: str
+    previousSecret: str | None
+    previousSecretExpiresAt: str | None
+    createdAt: str
+    updatedAt: str
+    version: int

@@ -12,6 +12,7 @@ from loyalty.services import (
     checker_rewards,
     checker_tiers,
     checker_vouchers,
+    checker_webhooks,
     tenants,
 )
 
@@ -28,6 +29,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + voucher_problems
         + checker_referrals.check_referrals(tenant_id, member_ids)
         + checker_rewards.check_reward_counts(tenant_id, member_ids)
+        + checker_webhooks.check_webhooks(tenant_id)
     )
 
 
