@@ -309,7 +309,7 @@ OPERATIONS: dict[str, Words] = {
     ),
     "retry_webhook_delivery": Words(
         "Sends the delivery again now with the same event id (`webhook-id`), signed afresh, whatever its status; "
-        "the retry schedule starts over. Answers `202` with the delivery as it is now (`pending`). A delivery of "
+        "the retry schedule starts over. Answers `200` with the delivery as it is now (`pending`). A delivery of "
         "another endpoint or tenant, or an unknown endpoint, is `404`."
     ),
 }

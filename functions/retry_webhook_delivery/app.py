@@ -7,6 +7,6 @@ from loyalty.models.deliveries import Delivery
 from loyalty.services import webhook_delivery
 
 
-@endpoint(response=Delivery, status=202, errors=(404,))
+@endpoint(response=Delivery, errors=(404,))
 def handler(request: Request) -> Any:
     return webhook_delivery.retry(request.tenant_id, request.params["webhookId"], request.params["deliveryId"])

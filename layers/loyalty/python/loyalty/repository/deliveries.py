@@ -48,6 +48,11 @@ def key(tenant_id: str, delivery: str) -> store.Key[dict[str, Any]]:
     return store.key(f"{keys.tenant(tenant_id)}#DLV#{delivery}", DELIVERY)
 
 
+def slot(tenant_id: str, webhook_id: str, number: int) -> str:
+    """The lease (repository/leases.py) of one of an endpoint's attempts in flight."""
+    return f"webhook-slot#{tenant_id}#{webhook_id}#{number}"
+
+
 def of_webhook(tenant_id: str, webhook_id: str) -> sharded.ShardedCollection[dict[str, Any]]:
     """An endpoint's deliveries by the ULID of their id (newest first is one scatter-gather)."""
     return list_shards.collection(

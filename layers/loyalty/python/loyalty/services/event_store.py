@@ -4,7 +4,9 @@
 stored already (a batch processed again stores nothing new), then answers the events it stored, for the
 stack's event bus. Events of a member that is erased by then are stored redacted; a member.erased event
 redacts the member's stored events (found by key, repository/events.of_member). Both run here, off the
-request path: the erasure request itself writes nothing for events.
+request path: the erasure request itself writes nothing for events. After storing a batch it hands every
+event of it to the webhook fan-out (services/webhook_delivery.fan_out: one delivery per subscribed endpoint,
+at most once).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import events as builder
+from loyalty.services import webhook_delivery
 
 RETENTION = timedelta(days=events_db.RETENTION_DAYS)
 
@@ -51,6 +54,7 @@ def store_all(built: list[builder.Built]) -> tuple[list[dict[str, Any]], list[di
         every.append(event)
         if event["type"] == "member.erased" and one.member_id:
             redact(one.tenant_id, one.member_id)
+    webhook_delivery.fan_out(every)  # every event of the batch: one stored before a crash is delivered still
     return stored, every
 
 

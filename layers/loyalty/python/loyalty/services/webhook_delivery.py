@@ -140,7 +140,7 @@ def post(url: str, body: str, headers: Mapping[str, str]) -> tuple[int | None, s
 
 def _take_slot(tenant_id: str, webhook_id: str, holder: str) -> str | None:
     for slot in range(SLOTS):
-        name = f"webhook-slot#{tenant_id}#{webhook_id}#{slot}"
+        name = deliveries.slot(tenant_id, webhook_id, slot)
         if leases.take(name, holder, SLOT_SECONDS):
             return name
     return None
