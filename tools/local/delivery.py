@@ -10,13 +10,15 @@ delivers everything (a receiver may see an attempt twice: the same webhook-id).
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 WORKERS = 8
-VISIBILITY = 30.0  # longer than an attempt (its 10 s timeout) and a busy endpoint's requeue
+# A claimed message is hidden this long: longer than an attempt (its 10 s timeout); a killed worker's come back then
+VISIBILITY = float(os.environ.get("LOYALTY_WEBHOOK_VISIBILITY", "30"))
 IDLE_SECONDS = 0.05  # the longest pause when nothing was due (a send in this process wakes it at once)
 
 

@@ -5,16 +5,18 @@ from loyalty.models.events import EVENT_TYPES
 from loyalty.models.types import Shape, Text, integer, one_of, text, utc_datetime
 
 
+StatusCode = integer(minimum=100, maximum=599, description="The receiver's HTTP status; null when it did not answer")
+AttemptError = text(
+    description="Why no status came back (a timeout, a refused connection, a refused URL)",
+    example="TimeoutError: timed out",
+)
+
+
 class DeliveryAttempt(Shape):
     at: utc_datetime(description="When the attempt ended")
-    statusCode: integer(
-        minimum=100, maximum=599, description="The receiver's HTTP status; null when it did not answer"
-    ) = None
+    statusCode: StatusCode | None = None
     durationMs: integer(minimum=0, description="How long the attempt took")
-    error: text(
-        description="Why no status came back (a timeout, a refused connection, a refused URL)",
-        example="TimeoutError: timed out",
-    ) = None
+    error: AttemptError | None = None
 
 
 class Delivery(Shape):
@@ -28,8 +30,8 @@ class Delivery(Shape):
     type: one_of(*EVENT_TYPES)
     status: one_of("pending", "succeeded", "failed")
     attempts: integer(minimum=0, description="Attempts made")
-    lastStatusCode: integer(minimum=100, maximum=599, description="The last attempt's HTTP status") = None
-    nextAttemptAt: utc_datetime(description="When the next attempt is due (pending only)") = None
+    lastStatusCode: integer(minimum=100, maximum=599, description="The last attempt's HTTP status") | None = None
+    nextAttemptAt: utc_datetime(description="When the next attempt is due (pending only)") | None = None
     attemptLog: list[DeliveryAttempt]
 
 

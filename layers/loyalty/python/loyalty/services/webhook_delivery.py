@@ -5,7 +5,8 @@ event and enabled endpoint subscribed to its type it creates the delivery (repos
 deterministic id, a conditional put: at most once) and sends its first attempt to the queue
 (repository/delivery_queue.py). A batch processed again creates nothing new; a delivery that exists with no
 attempt yet is queued again (the process may have died between the put and the send: a duplicate message is
-harmless, see below). An endpoint gets the events of changes made from its creation on (its id's ULID time).
+harmless, see below). An endpoint gets the events of changes made from its creation on (its id's ULID time,
+less CREATION_MARGIN), so a stream read again from its start after a restart sends no old event to a new endpoint.
 
 `handle(messages)` is the queue's consumer (deployed: functions/deliver_webhooks on SQS; locally the delivery
 worker of `make serve`, tools/local/delivery.py). Per message:
@@ -50,6 +51,9 @@ RETRY_AFTER_MOST = 86400.0
 SLOTS = 4  # attempts in flight per endpoint
 SLOT_SECONDS = int(TIMEOUT) + 20  # a slot's lease outlives an attempt; a killed holder's lapses by then
 BUSY_SECONDS = 1.0
+# An event whose time is up to this much before an endpoint's creation is still its: an event's time may be the
+# stream record's approximate time, which DynamoDB Local gives to the minute (points.rejected, points.approved).
+CREATION_MARGIN = 120.0
 _BODY_READ = 4096  # what is read of a receiver's answer (it is not kept)
 
 
@@ -71,10 +75,10 @@ def _message(tenant_id: str, webhook_id: str, delivery_id: str, attempt: int) ->
     return {"tenantId": tenant_id, "webhookId": webhook_id, "deliveryId": delivery_id, "attempt": attempt}
 
 
-def _created_second(webhook_id: str) -> str:
-    """The endpoint's creation time (its id's ULID), to the second, as ISO."""
+def _first_delivered(webhook_id: str) -> str:
+    """The oldest event time an endpoint gets: its creation (its id's ULID) less CREATION_MARGIN, as ISO."""
     millis = deliveries._millis(webhook_id.partition("_")[2])
-    return clock.iso(datetime.fromtimestamp(millis // 1000, UTC))
+    return clock.iso(datetime.fromtimestamp(millis / 1000 - CREATION_MARGIN, UTC))
 
 
 # --- fan-out -----------------------------------------------------------------------------------------------
@@ -89,8 +93,8 @@ def fan_out(events: Iterable[Mapping[str, Any]]) -> int:
         if (tenant_id, type_) not in subscribed:
             subscribed[tenant_id, type_] = _webhooks().endpoints_for(tenant_id, type_)
         for endpoint in subscribed[tenant_id, type_]:
-            if event["timestamp"] < _created_second(endpoint.webhook_id):
-                continue  # a change from before the endpoint existed
+            if event["timestamp"] < _first_delivered(endpoint.webhook_id):
+                continue  # a change from before the endpoint existed (a stream read again after a restart)
             stored = deliveries.item(tenant_id, endpoint.webhook_id, event, clock.iso(clock.now()))
             if deliveries.put_new(stored):
                 made += 1
