@@ -4,7 +4,6 @@ from loyalty.models.common import Paging
 from loyalty.models.events import EVENT_TYPES
 from loyalty.models.types import Shape, Text, integer, one_of, text, utc_datetime
 
-
 StatusCode = integer(minimum=100, maximum=599, description="The receiver's HTTP status; null when it did not answer")
 AttemptError = text(
     description="Why no status came back (a timeout, a refused connection, a refused URL)",
