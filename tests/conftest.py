@@ -41,6 +41,7 @@ def local_api():
     from tests.support.local import LocalApiServer
 
     os.environ["LOYALTY_ACCESS_LOG"] = "0"
+    os.environ["LOYALTY_WEBHOOKS_ALLOW_LOCAL"] = "1"  # as `make serve`: receivers on 127.0.0.1 (loyalty/url_guard.py)
     server = LocalApiServer()
     yield server
     server.stop()

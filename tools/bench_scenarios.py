@@ -186,6 +186,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _voucher_scenarios(seed, call, member_id, counter)
     yield from _referral_scenarios(seed, call, counter)
     yield from _event_scenarios(call, member_id, counter)
+    yield from _webhook_scenarios(seed, call, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -277,6 +278,33 @@ def _event_scenarios(call: Callable[..., Callable[[], int]], member_id: str, cou
     yield ("GET /events (page)", call("GET", "/events", cold=False))
     yield ("GET /events?type=points.awarded (page)", call("GET", "/events?type=points.awarded", cold=False))
     yield ("GET /events/{id}", call("GET", f"/events/{stored[0]['id']}", cold=False))
+
+
+def _webhook_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], counter: Pausable
+) -> Iterator[Scenario]:
+    """Webhook endpoints (§13, issue 24): 19 registered, so the measured create is the 20th and the next one
+    meets the limit; then a page of the 20, one read, a change, a rotation and a delete."""
+    import json
+    import os
+
+    from loyalty.url_guard import ALLOW_LOCAL_ENV
+
+    os.environ.setdefault(ALLOW_LOCAL_ENV, "1")  # the bench serves locally: receivers on 127.0.0.1
+    endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["points.awarded", "tier.changed"]}
+    counting, counter.active = counter.active, False
+    first = seed("POST", "/webhooks", endpoint)["webhookId"]
+    for _ in range(18):
+        seed("POST", "/webhooks", endpoint)
+    counter.active = counting
+    w = f"/webhooks/{first}"
+    yield ("POST /webhooks (the 20th)", call("POST", "/webhooks", json.dumps(endpoint), cold=False))
+    yield ("POST /webhooks (limit reached)", call("POST", "/webhooks", json.dumps(endpoint), cold=False))
+    yield ("GET /webhooks (page of 20)", call("GET", "/webhooks", cold=False))
+    yield ("GET /webhooks/{id}", call("GET", w, cold=False))
+    yield ("PATCH /webhooks/{id}", call("PATCH", w, '{"enabled": false}', cold=False))
+    yield ("POST /webhooks/{id}/rotate-secret", call("POST", f"{w}/rotate-secret", cold=False))
+    yield ("DELETE /webhooks/{id}", call("DELETE", w, cold=False))
 
 
 WIDE = 32  # the list shard count of the second tenant (the first has the default, 1)

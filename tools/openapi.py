@@ -88,6 +88,7 @@ _ERROR_CODE = {
 _SUCCESS_TEXT = {
     200: "OK",
     201: "Created",
+    204: "No Content: done, nothing to answer",
 }
 # Every POST takes an Idempotency-Key: a duplicate under the same key that arrives while the first runs gets this.
 IN_PROGRESS = "request_in_progress"
@@ -248,6 +249,8 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
         if status != spec.status:
             text += ": the same request was made before; this is what it did"
         responses[str(status)] = {"description": text, "content": {"application/json": success}}
+        if status == 204:  # no body (a delete)
+            del responses[str(status)]["content"]
         if idempotent:
             responses[str(status)]["headers"] = {
                 "Idempotent-Replayed": {"schema": {"type": "string"}, "description": "true on a replay"}

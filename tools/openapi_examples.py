@@ -88,6 +88,13 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "ReferralCreate": {"referralCode": "BEN4M7QX2T"},
     # issue 23: offer redemption reversal
     "OfferRedemptionReverse": {"reason": "Order cancelled at the till"},
+    # issue 24: webhook endpoints
+    "WebhookCreate": {
+        "url": "https://example.com/webhooks/loyalty",
+        "events": ["points.awarded", "tier.changed"],
+        "description": "CRM sync",
+    },
+    "WebhookUpdate": {"events": ["*"], "enabled": True},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -147,6 +154,10 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "reversalReason": "Order cancelled at the till",
     "reversalTransactionId": TRANSACTION_ID,
     "deficitPoints": 0,
+    # issue 24: webhook endpoints
+    "webhookId": "wh_01JD8YD4E6G8J0L2N4Q6S8U0W2",
+    "events": ["points.awarded", "tier.changed"],
+    "description": "CRM sync",
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
@@ -187,6 +198,7 @@ _ERROR_MESSAGES = {
     "not_eligible": "The member's tier may not redeem this reward.",
     "already_referred": "The member was referred already: a member is referred once.",
     "self_referral": "A member can't refer itself.",
+    "limit_reached": "A tenant has at most 20 webhook endpoints; delete one to add another.",
 }
 
 

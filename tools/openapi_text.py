@@ -23,7 +23,8 @@ TAGS: dict[str, str] = {
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
-    "webhooks": "Webhook endpoints and their deliveries: events pushed, signed (Standard Webhooks), retried.",
+    "webhooks": "Webhook endpoints and their deliveries: where events are POSTed, signed per Standard Webhooks, "
+    "retried (admin keys only).",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -300,6 +301,36 @@ OPERATIONS: dict[str, Words] = {
         "change; an erased member's personal data is nulled in its events. " + _PAGED
     ),
     "get_event": Words("One event of the last 30 days; an older one, or an unknown id, is `404`."),
+    # 13. Webhook endpoints
+    "create_webhook": Words(
+        'Registers an endpoint for the given event types (`["*"]`: every type, also those added later). The '
+        "answer holds the endpoint's `secret`: `whsec_` and the standard base64 of 32 random bytes, the key of "
+        "the `webhook-signature` HMAC (Standard Webhooks). The `url` must be `https` and resolve only to public "
+        "addresses (no private, loopback, link-local or metadata address, no numeric host spellings, no "
+        "user:password@; locally http://127.0.0.1 and localhost are allowed), else `400` and nothing is stored; "
+        "an unknown event type or an empty list is `400` too. At most 20 endpoints per program: the 21st is "
+        "`409 limit_reached` (delete one first).",
+        ("limit_reached",),
+    ),
+    "list_webhooks": Words("The program's endpoints (at most 20), newest first, with their secrets. " + _PAGED),
+    "get_webhook": Words(
+        "One endpoint with its secret, `enabled`, and why it is disabled (`paused` by PATCH, `failing` after "
+        "5 days of failed deliveries, `gone` after a `410`)."
+    ),
+    "update_webhook": Words(
+        "Changes the given fields: `url` (checked as on create), `events`, `description`, `enabled`. "
+        "`enabled: false` pauses the endpoint (nothing is sent to it); `enabled: true` enables a paused or "
+        "disabled one again and clears `disabledReason` and `failingSince`."
+    ),
+    "delete_webhook": Words(
+        "Deletes the endpoint (`204`, no body): nothing more is sent to it, and its slot of the 20 is free."
+    ),
+    "rotate_webhook_secret": Words(
+        "Makes a new secret and answers the endpoint with it. The previous secret keeps signing beside the new "
+        "one for 24 hours (`previousSecretExpiresAt`): deliveries carry both signatures, space-separated, so "
+        "receivers can switch without losing a delivery. A second rotation within the 24 hours ends the first "
+        "secret's overlap at once."
+    ),
     # 13. Webhook deliveries
     "list_webhook_deliveries": Words(
         "The endpoint's deliveries, newest first: one per event and endpoint (`deliveryId`), the event's id "

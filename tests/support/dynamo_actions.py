@@ -197,6 +197,13 @@ def _every_route(tenant: Tenant) -> None:
     # events (made by the stream consumer, not by a route: none here is fine for what the routes call)
     ok(200, read.get("/events?type=points.awarded"))
     ok(404, read.get("/events/evt_01ARZ3NDEKTSV4RRFFQ69G5FAV"))
+    # webhook endpoints (issue 24)
+    hook = ok(201, admin.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"]})).data["webhookId"]
+    ok(200, admin.get("/webhooks"))
+    ok(200, admin.get(f"/webhooks/{hook}"))
+    ok(200, admin.patch(f"/webhooks/{hook}", {"enabled": False}))
+    ok(200, admin.post(f"/webhooks/{hook}/rotate-secret"))
+    ok(204, admin.delete(f"/webhooks/{hook}"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"
     replay = {"Idempotency-Key": "perm-1"}  # (award() would send a headers= in the body)

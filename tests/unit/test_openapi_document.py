@@ -71,7 +71,9 @@ def examples(document: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], An
         for method, operation in item.items():
             media = {"request": operation.get("requestBody", {}).get("content", {}).get("application/json")}
             media |= {
-                status: answer["content"]["application/json"] for status, answer in operation["responses"].items()
+                status: answer["content"]["application/json"]
+                for status, answer in operation["responses"].items()
+                if status != "204"  # no content: nothing to exemplify
             }
             for label, content in media.items():
                 if content is None:

@@ -1,8 +1,9 @@
 """The fixture set for `loyalty invoke`: the data every events/ sample refers to, made through the API itself.
 
 The samples (tools/local/sample_events.py) name tenant `demo`, its example key, one member, one
-pending transaction, order `order-1001`, reward `coffee-5` with codes, one pending redemption, and the
-spring offer with its member's activation, one offer redemption and one voucher from its code pool. Each step is a real
+pending transaction, order `order-1001`, reward `coffee-5` with codes, one pending redemption, the
+spring offer with its member's activation, one offer redemption and one voucher from its code pool, and one
+webhook endpoint (a receiver on 127.0.0.1: `invoke` serves locally, LOYALTY_WEBHOOKS_ALLOW_LOCAL=1). Each step is a real
 request through the local gateway and handlers; the three ids the services generate are pinned to
 the samples' ids. A sample that creates something runs without the step that would create it first.
 """
@@ -33,6 +34,8 @@ VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
 REFERRER_ID = SAMPLES["list_member_referrals"][0]["memberId"]
 REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
 EVENT_ID = SAMPLES["get_event"][0]["eventId"]
+WEBHOOK_ID = SAMPLES["get_webhook"][0]["webhookId"]
+WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample makes
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,8 @@ STEPS = [
          pinned_id=REFERRER_ID, check=f"/members/{REFERRER_ID}", pinned_code=REFERRAL_CODE),
     Step("referral", "POST", f"{M}/referral", {"referralCode": REFERRAL_CODE},
          only_for=frozenset({"list_member_referrals"})),
+    Step("webhook", "POST", "/webhooks", WEBHOOK, pinned_id=WEBHOOK_ID.removeprefix("wh_"),
+         check=f"/webhooks/{WEBHOOK_ID}"),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -98,6 +103,7 @@ SKIPPED_FOR = {
     "list_member_offers": {"offer redemption"},  # so the offer is one the member may still use
     "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
     "list_member_vouchers": {"offer redemption", "voucher codes"},  # the member's one use: its voucher (generated code)
+    "create_webhook": {"webhook"},
 }
 
 
@@ -163,6 +169,7 @@ def seed_fixtures(skip_for: str) -> None:
             if step.check and gateway.handle("GET", f"/Production{step.check}", "", headers, b"").status != 200:
                 raise RuntimeError(f"fixture step {step.name!r} did not make {step.pinned_id}")
     _seed_event(pinned=skip_for == "get_event")
+    _seed_delivery()
 
 
 def _seed_event(pinned: bool) -> None:
@@ -185,10 +192,31 @@ def _seed_event(pinned: bool) -> None:
     event_store.store_built(built)
 
 
+def _seed_delivery() -> None:
+    """The delivery the webhook delivery samples name: the get_event sample's event to the fixture's endpoint."""
+    from loyalty import clock
+    from loyalty.repository import deliveries, store
+    from loyalty.repository import webhooks as webhooks_db
+
+    from tools.local.seed import DEMO_TENANT
+
+    if store.get(webhooks_db.key(DEMO_TENANT, WEBHOOK_ID)) is None:
+        return
+    event = {"id": EVENT_ID, "type": "points.awarded", "timestamp": clock.iso(clock.now()), "tenantId": DEMO_TENANT}
+    stored = deliveries.item(DEMO_TENANT, WEBHOOK_ID, {**event, "data": {}}, clock.iso(clock.now()))
+    assert stored["deliveryId"] == SAMPLES["retry_webhook_delivery"][0]["deliveryId"], stored["deliveryId"]
+    deliveries.put_new(stored)
+
+
 def invoke(function: str, event: dict[str, Any], seed: bool = True) -> Any:
     """Run one handler with one event on the current (fresh) table, seeded with the fixture set unless asked not to."""
+    import os
+
+    from loyalty.url_guard import ALLOW_LOCAL_ENV
+
     from tools.local.gateway import LambdaContext, load_handler
 
+    os.environ.setdefault(ALLOW_LOCAL_ENV, "1")  # runs locally, as `make serve` does: a webhook to 127.0.0.1 is fine
     if seed:
         seed_fixtures(skip_for=function)
     else:

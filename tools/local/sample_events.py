@@ -193,10 +193,21 @@ SAMPLES: dict = {
     # 13. Events
     "list_events": ({}, None, "type=points.awarded&from=2026-01-01T00:00:00Z&limit=25"),
     "get_event": ({"eventId": "evt_01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),
-    # 13. Webhook deliveries
-    "list_webhook_deliveries": ({"webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0"}, None, "limit=25"),
+    # 13. Webhook endpoints: the fixture's endpoint is a receiver on this machine (`loyalty invoke` serves locally)
+    "create_webhook": (
+        {},
+        {"url": "http://127.0.0.1:4000/webhooks", "events": ["points.awarded", "tier.changed"], "description": "CRM"},
+        "",
+    ),
+    "list_webhooks": ({}, None, "limit=20"),
+    "get_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    "update_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, {"events": ["*"], "enabled": True}, ""),
+    "delete_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    "rotate_webhook_secret": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    # 13. Webhook deliveries: the fixture's delivery of the get_event sample's event to the fixture's endpoint
+    "list_webhook_deliveries": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, "limit=25"),
     "retry_webhook_delivery": (
-        {"webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0", "deliveryId": "dlv_01JD80A1B2C3D4E5F6G7H8J9K0"},
+        {"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5", "deliveryId": "dlv_01JD80A1B23CQJRHH1642X5DCP"},
         None,
         "",
     ),
@@ -277,8 +288,8 @@ def _delivery_sample() -> None:
     """What SQS gives the webhook delivery consumer (functions/deliver_webhooks): one attempt per message."""
     body = {
         "tenantId": DEMO_TENANT,
-        "webhookId": "wh_01JD84A1B2C3D4E5F6G7H8J9K0",
-        "deliveryId": "dlv_01JD80A1B2C3D4E5F6G7H8J9K0",
+        "webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5",
+        "deliveryId": "dlv_01JD80A1B23CQJRHH1642X5DCP",
         "attempt": 0,
         "notBefore": 1767225600.0,
     }

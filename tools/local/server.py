@@ -120,7 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
         reason = self.responses.get(status, ("",))[0]
         lines = [f"{self.protocol_version} {status} {reason}", f"Date: {self.date_time_string()}"]
         lines += [f"{name}: {value}" for name, value in headers.items() if name.lower() != "content-length"]
-        lines.append(f"Content-Length: {len(body)}")
+        if status != 204:  # a 204 has no body and says so by its status alone (RFC 9110 8.6)
+            lines.append(f"Content-Length: {len(body)}")
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
@@ -303,9 +304,9 @@ def serve(port: int | None = None) -> None:
     _stop_on_sigterm()
     # EMF metrics are for CloudWatch; locally they would only flood the terminal.
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-    # Webhooks locally: receivers on 127.0.0.1 / localhost, retries after seconds instead of hours (§13)
+    # Webhooks may go to a receiver on this machine (http://127.0.0.1, localhost): loyalty/url_guard.py.
     os.environ.setdefault("LOYALTY_WEBHOOKS_ALLOW_LOCAL", "1")
-    os.environ.setdefault("LOYALTY_WEBHOOK_SCHEDULE", LOCAL_SCHEDULE)
+    os.environ.setdefault("LOYALTY_WEBHOOK_SCHEDULE", LOCAL_SCHEDULE)  # webhook retries after seconds, not hours
     with open_engine() as engine:
         try:
             api = LocalApi(port, serialise=engine.embedded)  # bound before a key is issued

@@ -21,6 +21,7 @@ from loyalty.observability import logger, metrics
 from loyalty.results import Answer, Page
 
 MAX_BODY_BYTES = 64 * 1024
+NO_CONTENT = 204
 JSON_MEDIA_TYPE = "application/json"
 MAX_DEPTH = 32  # JSON nesting levels; the deepest request shape needs 4
 _PATH_VALUE = re.compile(r"[A-Za-z0-9._:@$-]{1,128}")
@@ -72,11 +73,8 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
 
     def to_proxy(self) -> dict[str, Any]:
-        return {
-            "statusCode": self.status,
-            "headers": {"Content-Type": "application/json", **self.headers},
-            "body": self.body,
-        }
+        typed = {"Content-Type": "application/json"} if self.status != NO_CONTENT else {}
+        return {"statusCode": self.status, "headers": {**typed, **self.headers}, "body": self.body}
 
 
 render = jsontext.render
@@ -92,6 +90,8 @@ def render_result(result: Any, status: int, bare: bool) -> Response:
         return Response(200, render({"data": result.items, "nextToken": result.next_token}))
     if isinstance(result, Answer):
         return Response(result.status, jsontext.envelope(result.data))
+    if status == NO_CONTENT:  # a delete: nothing to answer (the service returned None)
+        return Response(NO_CONTENT, "")
     return Response(status, render(result) if bare else jsontext.envelope(result))
 
 

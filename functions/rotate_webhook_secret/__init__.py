@@ -1,0 +1,1 @@
+"""Function rotate_webhook_secret."""
