@@ -58,6 +58,8 @@ class Endpoints:
 
     def record_outcome(self, tenant_id, webhook_id, ok, at):
         self.outcomes.append(ok)
+        failing = None if ok else (self.by_id[webhook_id].failing_since or at)
+        self.by_id[webhook_id] = replace(self.by_id[webhook_id], failing_since=failing)
 
     def disable(self, tenant_id, webhook_id, reason):
         self.disabled.append(reason)

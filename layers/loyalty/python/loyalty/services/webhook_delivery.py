@@ -227,7 +227,8 @@ def _send(endpoint: Any, delivery: Mapping[str, Any], started_from: int) -> str:
     if not deliveries.record_attempt(tenant_id, delivery_id, started_from, outcome, result, due):
         return "dropped"  # another handler of the same message recorded this attempt
     webhooks = _webhooks()
-    webhooks.record_outcome(tenant_id, webhook_id, ok, at)
+    if not ok or endpoint.failing_since:  # a success of a healthy endpoint changes nothing: no read, no write
+        webhooks.record_outcome(tenant_id, webhook_id, ok, at)
     if status == 410:
         webhooks.disable(tenant_id, webhook_id, "gone")
     if delay is not None:
