@@ -316,6 +316,7 @@ def _delivery_scenarios(
     attempt: the delivery, the endpoint, a slot's lease taken and given back, the record, the endpoint's health,
     the next attempt queued). Latency and fan-out throughput are measured by tools/bench_webhooks.py."""
     from loyalty import ids
+    from loyalty.repository import deliveries
     from loyalty.services import webhook_delivery
 
     counting, counter.active = counter.active, False
@@ -325,7 +326,7 @@ def _delivery_scenarios(
         for _ in range(30)
     ]
     webhook_delivery.fan_out([{**event, "data": {"points": 5}} for event in events])
-    delivery = webhook_delivery.deliveries.delivery_id(events[0]["id"], hook)
+    delivery = deliveries.delivery_id(events[0]["id"], hook)
     counter.active = counting
     yield ("GET /webhooks/{id}/deliveries (page)", call("GET", f"/webhooks/{hook}/deliveries", cold=False))
     yield (
@@ -334,7 +335,7 @@ def _delivery_scenarios(
     )
 
     def attempt() -> int:
-        made = webhook_delivery.deliveries.get("bench", delivery) or {}
+        made = deliveries.get("bench", delivery) or {}
         message = {"tenantId": "bench", "webhookId": hook, "deliveryId": delivery, "attempt": made.get("attempts", 0)}
         return 200 if webhook_delivery.attempt(message) == "pending" else 500
 

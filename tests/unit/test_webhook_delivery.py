@@ -106,7 +106,7 @@ class Receiver:
 def world(monkeypatch):
     store = Endpoints()
     monkeypatch.setattr(webhook_delivery, "_webhooks", lambda: store)
-    monkeypatch.setattr(webhook_delivery, "_check_url", lambda url: None)
+    monkeypatch.setattr(webhook_delivery, "_check_url", lambda url: ["127.0.0.1"])
     monkeypatch.setenv("LOYALTY_WEBHOOK_SCHEDULE", "0.1,0.1,0.1")
     receiver = Receiver()
     endpoint = store.add(receiver.url)

@@ -17,7 +17,8 @@ worker of `make serve`, tools/local/delivery.py). Per message:
 - at most SLOTS attempts per endpoint are in flight (a lease per slot, repository/leases.py); with every slot
   taken the message goes back BUSY_SECONDS later, without an attempt: a slow receiver holds at most SLOTS
   concurrent executions however many of its deliveries are queued, and the others' deliveries go on;
-- the URL is checked again (url_guard.check_url: a URL that now resolves privately fails the attempt);
+- the URL is checked again (url_guard.check_url: a URL that now resolves privately fails the attempt) and the
+  request goes to the address it checked (no second DNS answer in between; https verifies the host's name);
 - a POST of the event JSON with `webhook-id` (the event id), `webhook-timestamp` (now) and `webhook-signature`
   signed afresh with every live secret, TIMEOUT seconds, redirects not followed (a 3xx is a failure);
 - 2xx → succeeded; 410 → the endpoint is disabled ("gone") and the delivery fails; else the next attempt after
@@ -32,6 +33,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import socket
+import ssl
 import time
 import urllib.parse
 import uuid
@@ -125,11 +128,37 @@ def retry_after(value: str | None, now: float) -> float | None:
     return min(max(when.timestamp() - now, 0.0), RETRY_AFTER_MOST)
 
 
-def post(url: str, body: str, headers: Mapping[str, str]) -> tuple[int | None, str | None, str | None]:
-    """POST once, no redirect followed: (status, Retry-After, error). A connection failure is (None, None, why)."""
+class _PinnedHttp(http.client.HTTPConnection):
+    """An HTTP connection to the address the URL guard checked (no second resolution: DNS rebinding)."""
+
+    def __init__(self, host: str, port: int | None, address: str | None, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address or self.host, self.port), self.timeout)
+
+
+class _PinnedHttps(http.client.HTTPSConnection):
+    """HTTPS to the checked address, the certificate verified for the URL's host name (SNI)."""
+
+    def __init__(self, host: str, port: int | None, address: str | None, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self.address = address
+
+    def connect(self) -> None:
+        raw = socket.create_connection((self.address or self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def post(
+    url: str, body: str, headers: Mapping[str, str], address: str | None = None
+) -> tuple[int | None, str | None, str | None]:
+    """POST once to `address` (else the URL's host), no redirect followed: (status, Retry-After, error).
+    A connection failure or a timeout is (None, None, why)."""
     parts = urllib.parse.urlsplit(url)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = kind(parts.hostname or "", parts.port, timeout=TIMEOUT)
+    kind = _PinnedHttps if parts.scheme == "https" else _PinnedHttp
+    connection = kind(parts.hostname or "", parts.port, address, TIMEOUT)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     try:
         connection.request("POST", target, body=body.encode(), headers=dict(headers))
@@ -190,10 +219,10 @@ def attempt(message: Mapping[str, Any]) -> str:
         leases.give_back(slot, holder)
 
 
-def _check_url(url: str) -> None:
+def _check_url(url: str) -> list[str]:
     from loyalty import url_guard  # the endpoint store's SSRF guard (loyalty/url_guard.py)
 
-    url_guard.check_url(url)
+    return url_guard.check_url(url)
 
 
 def _send(endpoint: Any, delivery: Mapping[str, Any], started_from: int) -> str:
@@ -202,13 +231,14 @@ def _send(endpoint: Any, delivery: Mapping[str, Any], started_from: int) -> str:
     status: int | None = None
     asked_header: str | None = None
     try:
-        _check_url(endpoint.url)
+        addresses = _check_url(endpoint.url)
     except Exception as refused:  # the URL resolves to an address it may not (deployed): this attempt fails
         error: str | None = f"url refused: {refused}"[:200]
     else:
         timestamp = int(time.time())
         headers = webhook_signing.headers(endpoint.secrets, delivery["eventId"], timestamp, delivery["body"])
-        status, asked_header, error = post(endpoint.url, delivery["body"], headers)
+        address = addresses[0] if addresses else None  # connect where the guard looked, not where DNS says now
+        status, asked_header, error = post(endpoint.url, delivery["body"], headers, address)
     ended = time.time()
     at = clock.iso(datetime.fromtimestamp(ended, UTC))
     outcome = {"at": at, "statusCode": status, "durationMs": int((ended - began) * 1000)}
