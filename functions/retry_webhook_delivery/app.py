@@ -9,4 +9,4 @@ from loyalty.services import webhook_delivery
 
 @endpoint(response=Delivery, errors=(404,))
 def handler(request: Request) -> Any:
-    return webhook_delivery.retry(request.tenant_id, request.params["webhookId"], request.params["deliveryId"])
+    return webhook_delivery.retry(request.caller, request.params["webhookId"], request.params["deliveryId"])

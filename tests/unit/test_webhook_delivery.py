@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from loyalty import ids
+from loyalty.caller import Caller
 from loyalty.errors import NotFound
 from loyalty.repository import deliveries, delivery_queue
 from loyalty.services import webhook_delivery
@@ -242,14 +243,14 @@ def test_a_retry_by_hand_sends_again_with_the_same_id_and_another_endpoints_deli
     webhook_delivery.fan_out([one])
     drain()
     delivery = only_delivery(endpoint)["deliveryId"]
-    again = webhook_delivery.retry(TENANT, endpoint.webhook_id, delivery)
+    again = webhook_delivery.retry(Caller(TENANT, admin=True), endpoint.webhook_id, delivery)
     assert again["status"] == "pending"
     drain()
     assert [h["webhook-id"] for h, _, _ in receiver.seen] == [one["id"], one["id"]]
     assert only_delivery(endpoint)["attempts"] == 2
     other = store.add(receiver.url)
     with pytest.raises(NotFound):
-        webhook_delivery.retry(TENANT, other.webhook_id, delivery)
+        webhook_delivery.retry(Caller(TENANT, admin=True), other.webhook_id, delivery)
 
 
 def test_a_deleted_endpoint_stops_its_deliveries(world):

@@ -44,6 +44,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from loyalty import clock
+from loyalty.caller import Caller
 from loyalty.errors import NotFound
 from loyalty.repository import deliveries, delivery_queue, leases
 from loyalty.services import webhook_signing
@@ -320,8 +321,10 @@ def list_deliveries(tenant_id: str, webhook_id: str, query: Any) -> Any:
     return Page([shown(item) for item in items], page.next_token(last))
 
 
-def retry(tenant_id: str, webhook_id: str, delivery_id: str) -> dict[str, Any]:
-    """POST …/deliveries/{deliveryId}/retry: send again now (same event id), the schedule starting over."""
+def retry(caller: Caller, webhook_id: str, delivery_id: str) -> dict[str, Any]:
+    """POST …/deliveries/{deliveryId}/retry: send again now (same event id), the schedule starting over. Sent
+    twice (a client's retry), it sends twice: each is a request to send now, and receivers dedupe by id."""
+    tenant_id = caller.tenant_id
     _webhooks().endpoint(tenant_id, webhook_id)
     for _ in range(3):
         delivery = deliveries.get(tenant_id, delivery_id)
