@@ -261,3 +261,45 @@ def test_a_deleted_endpoint_stops_its_deliveries(world):
     [item] = deliveries.of_webhook(TENANT, endpoint.webhook_id).all()
     assert (item["status"], item["attempts"], item["stoppedReason"]) == ("failed", 0, "endpoint_deleted")
     assert receiver.seen == []
+
+
+class FakeSqs:
+    def __init__(self):
+        self.sent = []
+
+    def send_message(self, **request):
+        self.sent.append(request)
+
+
+def test_deployed_the_queue_is_sqs_with_at_most_15_minutes_of_delay_and_the_rest_waits_again(world, monkeypatch):
+    sqs = FakeSqs()
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", "https://sqs.us-east-1.amazonaws.com/123456789012/WebhookDeliveries")
+    monkeypatch.setattr(delivery_queue, "_sqs", [sqs])
+    _store, receiver, _endpoint = world
+    webhook_delivery.fan_out([event()])
+    [first] = sqs.sent
+    assert first["DelaySeconds"] == 0 and first["QueueUrl"].endswith("/WebhookDeliveries")
+    message = json.loads(first["MessageBody"])
+    delivery_queue.send(message, 3 * 3600)  # a 3-hour backoff: SQS delays 15 minutes, the consumer the rest
+    later = sqs.sent[-1]
+    assert later["DelaySeconds"] == 900
+    assert webhook_delivery.attempt(json.loads(later["MessageBody"])) == "later"
+    again = sqs.sent[-1]
+    assert again["DelaySeconds"] == 900 and json.loads(again["MessageBody"])["notBefore"] > time.time() + 3 * 3600 - 60
+    assert receiver.seen == []
+
+
+def test_the_consumer_reports_only_the_messages_that_failed(world):
+    from functions.deliver_webhooks import app
+    from tools.local.gateway import LambdaContext
+
+    _store, receiver, _endpoint = world
+    webhook_delivery.fan_out([event()])
+    [message] = delivery_queue.receive(10, 30)
+    records = [
+        {"messageId": "good", "body": message["body"]},
+        {"messageId": "bad", "body": "not json"},
+    ]
+    answer = app.handler({"Records": records}, LambdaContext("deliver_webhooks", "test"))
+    assert answer == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
+    assert len(receiver.seen) == 1
