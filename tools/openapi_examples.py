@@ -215,9 +215,20 @@ def error_message(code: str) -> str:
     return _ERROR_MESSAGES[code]
 
 
+# nullable fields whose example is null (a healthy, enabled webhook endpoint that was never rotated)
+NULL_EXAMPLES = frozenset({"disabledReason", "failingSince", "previousSecretExpiresAt"})
+
+
+def _nullable(schema: dict[str, Any]) -> bool:
+    kinds = schema.get("type")
+    return (isinstance(kinds, list) and "null" in kinds) or {"type": "null"} in schema.get("anyOf", [])
+
+
 def example_of(schema: dict[str, Any], components: dict[str, Any], name: str | None = None) -> Any:
     """A value that fits `schema` (refs resolved in `components`): the field's example by name, else the
     schema's own example, else the first enum value, else one built from the type."""
+    if name in NULL_EXAMPLES and _nullable(schema):
+        return None
     if "$ref" in schema:
         return example_of(components[schema["$ref"].rsplit("/", 1)[1]], components, name)
     if "anyOf" in schema:

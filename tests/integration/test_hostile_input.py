@@ -23,14 +23,15 @@ def _bad_request(reply):
 def test_a_non_ascii_or_malformed_next_token_is_a_400_on_every_list(tenant):
     m = member(tenant.integration, "t@example.com")
     ids = {"{memberId}": m, "{offerId}": offer(tenant.admin)}
-    lists = [r.path for r in ROUTES if r.method == "GET" and r.function.startswith("list")]
+    routes = [r for r in ROUTES if r.method == "GET" and r.function.startswith("list")]
+    lists = [(r.path, tenant.read if "read" in r.scopes else tenant.admin) for r in routes]  # webhooks: admin
     for placeholder, value in ids.items():
-        lists = [path.replace(placeholder, value) for path in lists]
-    assert not [path for path in lists if "{" in path], "every list's path parameters are filled"
+        lists = [(path.replace(placeholder, value), reader) for path, reader in lists]
+    assert not [path for path, _ in lists if "{" in path], "every list's path parameters are filled"
     assert len(lists) >= 6
-    for path in lists:
+    for path, reader in lists:
         for token in ("%C3%A9", "abc%C3%A9.def", "a.b.c", "%F0%9F%92%A9." + "A" * 24, "%00", "." * 3):
-            _bad_request(tenant.read.get(f"{path}?nextToken={token}"))
+            _bad_request(reader.get(f"{path}?nextToken={token}"))
 
 
 def test_deeply_nested_bodies_are_a_400(tenant):

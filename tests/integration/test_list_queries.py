@@ -83,7 +83,8 @@ def test_the_routes_cover_every_list_and_time_range():
 @pytest.mark.parametrize(("route", "filtered"), CASES)
 def test_a_forged_next_token_is_a_400_whatever_the_filters_match(tenant, route, filtered):
     query = {**(filters(route) if filtered else {}), "nextToken": FORGED_TOKEN}
-    reply = tenant.read.get(f"{concrete(route.path)}?{urlencode(query)}")
+    reader = tenant.read if "read" in route.scopes else tenant.admin  # the webhooks' list is admin only
+    reply = reader.get(f"{concrete(route.path)}?{urlencode(query)}")
     assert (reply.status, reply.code) == (400, "validation_error"), reply.text
     assert_error_envelope(reply)
     assert [d["field"] for d in reply.json["error"]["details"]] == ["nextToken"]

@@ -48,6 +48,8 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     to_reverse = ok(201, integration.post("/offer-redemptions", {**spring_redemption, "orderId": "o-11"})).data["id"]
     referee = member(integration, "referee@example.com")
     referral_code = ok(200, integration.get(f"/members/{m}")).data["referralCode"]
+    endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}  # issue 24: webhook endpoints
+    hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -81,6 +83,11 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "cancel_voucher": (f"/vouchers/{dropped}/cancel", {}),
         "reverse_offer_redemption": (f"/offer-redemptions/{to_reverse}/reverse", {"reason": "media"}),  # issue 23
         "create_referral": (f"/members/{referee}/referral", {"referralCode": referral_code}),
+        # issue 24: webhook endpoints
+        "create_webhook": ("/webhooks", endpoint),
+        "update_webhook": (f"/webhooks/{hook}", {"enabled": False}),
+        "rotate_webhook_secret": (f"/webhooks/{hook}/rotate-secret", {}),
+        "delete_webhook": (f"/webhooks/{doomed}", {}),
     }
 
 

@@ -214,9 +214,10 @@ LOCAL = ["http://127.0.0.1:8080/hook", "https://127.0.0.1/hook", "http://[::1]:9
 @pytest.mark.parametrize("url", LOCAL)
 def test_loopback_is_refused_deployed_and_allowed_only_when_serving_locally(url, monkeypatch):
     local_names = resolver("127.0.0.1", "::1")
-    assert "must not resolve to" in refused(url, resolve=local_names)
+    deployed_refusal = "https URL" if url.startswith("http://localhost") else "must not resolve to"
+    assert deployed_refusal in refused(url, resolve=local_names)
     monkeypatch.setenv(url_guard.ALLOW_LOCAL_ENV, "0")
-    assert "must not resolve to" in refused(url, resolve=local_names)
+    assert deployed_refusal in refused(url, resolve=local_names)
     monkeypatch.setenv(url_guard.ALLOW_LOCAL_ENV, "1")
     assert check_url(url, resolve=local_names)
 
@@ -238,9 +239,20 @@ def test_serving_locally_loosens_nothing_but_loopback(url, monkeypatch):
     refused(url)
 
 
-def test_serving_locally_a_name_must_resolve_to_loopback_only(monkeypatch):
+def test_serving_locally_only_localhost_resolving_to_loopback_only_is_local(monkeypatch):
     monkeypatch.setenv(url_guard.ALLOW_LOCAL_ENV, "1")
     assert "must not resolve to" in refused("http://localhost/", resolve=resolver("127.0.0.1", "10.0.0.1"))
+    assert "must not resolve to" in refused("https://localhost/", resolve=resolver("10.0.0.1"))
+    loopback = resolver("127.0.0.1")
+    assert "https URL" in refused("http://dev.example.com/", resolve=loopback)  # another name: never local
+    assert "must not resolve to" in refused("https://dev.example.com/", resolve=loopback)
+    assert loopback.asked == [("dev.example.com", 443)]  # type: ignore[attr-defined]  # http: never looked up
+
+
+def test_an_http_url_naming_a_host_is_refused_before_any_lookup():
+    never = resolver("93.184.215.14")
+    assert "https URL" in refused("http://hooks.example.com/", resolve=never)
+    assert never.asked == []  # type: ignore[attr-defined]
 
 
 def test_the_system_resolver_reads_numeric_spellings_as_loopback_which_is_why_they_are_refused():

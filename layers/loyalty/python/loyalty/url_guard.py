@@ -8,8 +8,10 @@ shared (100.64/10) or a cloud metadata address, also when the address is an IPv4
 (`::ffff:10.0.0.1`, 6to4, Teredo, NAT64, IPv4-compatible). `check_url` answers the resolved addresses.
 
 With `LOYALTY_WEBHOOKS_ALLOW_LOCAL=1` (`make serve`, `loyalty invoke` and the integration suite set it)
-`http` and `https` to loopback (`127.0.0.1`, `::1`, `localhost`) are allowed as well, so a receiver on the
-developer's machine gets the webhooks; nothing else is loosened. The resolver is injectable (`resolve=`)
+`http` and `https` to loopback (a loopback literal such as `127.0.0.1` or `[::1]`, or `localhost` resolving
+only to loopback) are allowed as well, so a receiver on the developer's machine gets the webhooks; nothing
+else is loosened (another name is judged as deployed). An `http` URL naming any other host is refused
+before its name is looked up. The resolver is injectable (`resolve=`)
 for tests; the default asks the system's (`getaddrinfo`).
 """
 
@@ -39,6 +41,7 @@ _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")
 
+LOCALHOST = "localhost"
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], Iterable[str]]
 
@@ -141,6 +144,8 @@ def check_url(url: str, *, resolve: Resolver | None = None) -> list[str]:
     literal = _literal(host)
     if literal is None:
         _check_name(host)
+        if scheme != "https" and not (local_mode and host.rstrip(".") == LOCALHOST):
+            raise _refuse("must be an https URL")  # decided before any lookup
         found = (resolve or system_resolve)(host, port or (443 if scheme == "https" else 80))
         try:
             addresses = [ipaddress.ip_address(str(address).split("%", 1)[0]) for address in found]
@@ -150,7 +155,8 @@ def check_url(url: str, *, resolve: Resolver | None = None) -> list[str]:
             raise _refuse("must name a host that resolves")
     else:
         addresses = [literal]
-    if local_mode and all(is_loopback(address) for address in addresses):
+    local_host = literal is not None or host.rstrip(".") == LOCALHOST  # another name is never local
+    if local_mode and local_host and all(is_loopback(address) for address in addresses):
         return [str(address) for address in addresses]  # a receiver on this machine, while serving locally
     for address in addresses:
         if not is_public(address):
