@@ -270,6 +270,12 @@ class FakeSqs:
     def send_message(self, **request):
         self.sent.append(request)
 
+    def send_message_batch(self, QueueUrl, Entries):
+        assert len(Entries) <= 10
+        for entry in Entries:
+            self.sent.append({"QueueUrl": QueueUrl, "MessageBody": entry["MessageBody"], "DelaySeconds": 0})
+        return {"Successful": [{"Id": e["Id"]} for e in Entries]}
+
 
 def test_deployed_the_queue_is_sqs_with_at_most_15_minutes_of_delay_and_the_rest_waits_again(world, monkeypatch):
     sqs = FakeSqs()

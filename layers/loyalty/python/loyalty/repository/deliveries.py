@@ -70,6 +70,7 @@ def item(tenant_id: str, webhook_id: str, event: Mapping[str, Any], due: str) ->
     return {
         **key(tenant_id, delivery),
         "deliveryId": delivery,
+        "tenantId": tenant_id,
         "webhookId": webhook_id,
         "eventId": event["id"],
         "type": event["type"],
@@ -91,6 +92,21 @@ def put_new(stored: dict[str, Any]) -> bool:
     except store.ConditionFailed:
         return False
     return True
+
+
+def put_new_many(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Create deliveries unless they exist, a transaction per chunk (one round trip for a batch's fan-out); a
+    chunk with one that exists (a batch read again) falls back to one put each. The deliveries created now."""
+    made: list[dict[str, Any]] = []
+    for start in range(0, len(items), store.TRANSACT_LIMIT):
+        chunk = items[start : start + store.TRANSACT_LIMIT]
+        try:
+            store.transact([store.put_new(one) for one in chunk])
+        except store.ConditionFailed:
+            made += [one for one in chunk if put_new(one)]
+        else:
+            made += chunk
+    return made
 
 
 def get(tenant_id: str, delivery: str) -> dict[str, Any] | None:

@@ -23,6 +23,7 @@ from typing import Any
 from loyalty.repository import store
 
 SQS_MOST_DELAY = 900
+SQS_BATCH = 10  # SendMessageBatch's most entries
 LOCAL_PARTITION = "QUEUE#WEBHOOKS"
 _arrived = threading.Event()  # set by a local send: the worker in this process looks at once
 _sqs: list[Any] = []
@@ -47,6 +48,30 @@ def send(message: dict[str, Any], delay: float = 0.0) -> None:
         )
         return
     store.transact([store.put({**_local_key(due, uuid.uuid4().hex), "body": json.dumps(body)})])
+    _arrived.set()
+
+
+def send_many(messages: list[dict[str, Any]]) -> None:
+    """Put messages due now on the queue, batched (SQS: 10 per SendMessageBatch; locally 100 per transaction)."""
+    if not messages:
+        return
+    due = time.time()
+    bodies = [json.dumps({**message, "notBefore": round(due, 3)}) for message in messages]
+    url = queue_url()
+    if url:
+        if not _sqs:
+            from loyalty.repository.client import aws_client
+
+            _sqs.append(aws_client("sqs"))
+        for start in range(0, len(bodies), SQS_BATCH):
+            entries = [{"Id": str(i), "MessageBody": body} for i, body in enumerate(bodies[start : start + SQS_BATCH])]
+            answer = _sqs[0].send_message_batch(QueueUrl=url, Entries=entries)
+            if answer.get("Failed"):
+                raise RuntimeError(f"SQS refused {len(answer['Failed'])} of {len(entries)} delivery messages")
+        return
+    for start in range(0, len(bodies), store.TRANSACT_LIMIT):
+        chunk = bodies[start : start + store.TRANSACT_LIMIT]
+        store.transact([store.put({**_local_key(due, uuid.uuid4().hex), "body": body}) for body in chunk])
     _arrived.set()
 
 

@@ -89,9 +89,10 @@ def _first_delivered(webhook_id: str) -> str:
 
 
 def fan_out(events: Iterable[Mapping[str, Any]]) -> int:
-    """Create and queue the deliveries of stored events (at most once each); how many were created now."""
-    made = 0
+    """Create and queue the deliveries of stored events (at most once each); how many were created now.
+    The batch's deliveries are written together (repository/deliveries.put_new_many) and queued together."""
     subscribed: dict[tuple[str, str], list[Any]] = {}
+    wanted: list[dict[str, Any]] = []
     for event in events:
         tenant_id, type_ = event["tenantId"], event["type"]
         if (tenant_id, type_) not in subscribed:
@@ -99,15 +100,22 @@ def fan_out(events: Iterable[Mapping[str, Any]]) -> int:
         for endpoint in subscribed[tenant_id, type_]:
             if event["timestamp"] < _first_delivered(endpoint.webhook_id):
                 continue  # a change from before the endpoint existed (a stream read again after a restart)
-            stored = deliveries.item(tenant_id, endpoint.webhook_id, event, clock.iso(clock.now()))
-            if deliveries.put_new(stored):
-                made += 1
-            else:
-                existing = deliveries.get(tenant_id, stored["deliveryId"])
-                if not existing or existing["status"] != deliveries.PENDING or existing["attempts"]:
-                    continue
-            delivery_queue.send(_message(tenant_id, endpoint.webhook_id, stored["deliveryId"], 0))
-    return made
+            wanted.append(deliveries.item(tenant_id, endpoint.webhook_id, event, clock.iso(clock.now())))
+    made = deliveries.put_new_many(wanted)
+    created = {id(one) for one in made}
+    queued = list(made)
+    for stored in wanted:
+        if id(stored) in created:
+            continue
+        existing = deliveries.get(_tenant_of(stored), stored["deliveryId"])
+        if existing and existing["status"] == deliveries.PENDING and not existing["attempts"]:
+            queued.append(stored)  # made before a crash that may have lost its first message: queued again
+    delivery_queue.send_many([_message(_tenant_of(one), one["webhookId"], one["deliveryId"], 0) for one in queued])
+    return len(made)
+
+
+def _tenant_of(stored: Mapping[str, Any]) -> str:
+    return str(stored["tenantId"])
 
 
 # --- attempts ----------------------------------------------------------------------------------------------
