@@ -134,7 +134,7 @@ def drain(seconds=10.0):
         messages = delivery_queue.receive(10, 30)
         for message in messages:
             if not webhook_delivery.handle([message]):
-                delivery_queue.delete(message["receipt"])
+                delivery_queue.ack(message["receipt"])
         if not messages:
             if not delivery_queue.pending():
                 return
@@ -233,7 +233,7 @@ def test_a_message_handled_twice_records_one_attempt(world):
     body = json.loads(message["body"])
     assert webhook_delivery.attempt(body) == "succeeded"
     assert webhook_delivery.attempt(body) == "dropped"  # SQS delivered it again: no second send, no second count
-    delivery_queue.delete(message["receipt"])
+    delivery_queue.ack(message["receipt"])
     assert only_delivery(endpoint)["attempts"] == 1 and len(receiver.seen) == 1
 
 

@@ -37,7 +37,7 @@ class DeliveryWorker:
 
         try:
             if not webhook_delivery.handle([message]):
-                delivery_queue.delete(message["receipt"])
+                delivery_queue.ack(message["receipt"])
                 self.handled += 1
         except Exception as error:  # the engine stopping: the message is due again after its visibility
             if not self.stopping.is_set():

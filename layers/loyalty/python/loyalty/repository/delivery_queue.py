@@ -7,7 +7,7 @@ up to SQS's 900; a longer wait is handled by the consumer, which sends it again 
 Locally (no queue URL: `make serve`, the tests) a message is an item of the platform partition QUEUE#WEBHOOKS
 whose sort key is `<due, Unix ms, 13 digits>#<messageId>`: `receive` reads the due ones (a strongly consistent
 Query) and claims each by moving it to `now + visibility` in one transaction (delete on condition it is still
-there, put at the new time), so two workers never hold one message at once; `delete` removes it once handled.
+there, put at the new time), so two workers never hold one message at once; `ack` removes it once handled.
 A worker killed mid-attempt leaves its message, which is due again when its visibility lapses (at least once).
 """
 
@@ -99,7 +99,7 @@ def receive(most: int, visibility: float) -> list[dict[str, Any]]:
     return claimed
 
 
-def delete(receipt: str) -> None:
+def ack(receipt: str) -> None:
     """Local: a handled message leaves the queue (gone already: nothing to do)."""
     store.transact([store.delete(store.key(LOCAL_PARTITION, receipt))])
 
