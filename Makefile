@@ -69,6 +69,7 @@ mutate: $(STAMP) $(ENGINE)
 bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authorizer --only cold" (python -m tools.bench --help)
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 	$(BIN)/python -m tools.bench_latency
+	$(BIN)/python -m tools.bench_webhooks
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi

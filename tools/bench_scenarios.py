@@ -187,6 +187,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _referral_scenarios(seed, call, counter)
     yield from _event_scenarios(call, member_id, counter)
     yield from _webhook_scenarios(seed, call, counter)
+    yield from _delivery_scenarios(seed, call, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -305,6 +306,40 @@ def _webhook_scenarios(
     yield ("PATCH /webhooks/{id}", call("PATCH", w, '{"enabled": false}', cold=False))
     yield ("POST /webhooks/{id}/rotate-secret", call("POST", f"{w}/rotate-secret", cold=False))
     yield ("DELETE /webhooks/{id}", call("DELETE", w, cold=False))
+
+
+def _delivery_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], counter: Pausable
+) -> Iterator[Scenario]:
+    """Webhook deliveries (§13, issue 24): 30 events fanned out to an endpoint (a receiver that refuses), then a
+    page of its deliveries, a retry by hand, and one attempt as the queue's consumer makes it (DynamoDB calls per
+    attempt: the delivery, the endpoint, a slot's lease taken and given back, the record, the endpoint's health,
+    the next attempt queued). Latency and fan-out throughput are measured by tools/bench_webhooks.py."""
+    from loyalty import ids
+    from loyalty.repository import deliveries
+    from loyalty.services import webhook_delivery
+
+    counting, counter.active = counter.active, False
+    hook = seed("POST", "/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["points.awarded"]})["webhookId"]
+    events = [
+        {"id": f"evt_{ids.ulid()}", "type": "points.awarded", "timestamp": "2099-01-01T00:00:00Z", "tenantId": "bench"}
+        for _ in range(30)
+    ]
+    webhook_delivery.fan_out([{**event, "data": {"points": 5}} for event in events])
+    delivery = deliveries.delivery_id(events[0]["id"], hook)
+    counter.active = counting
+    yield ("GET /webhooks/{id}/deliveries (page)", call("GET", f"/webhooks/{hook}/deliveries", cold=False))
+    yield (
+        "POST /webhooks/{id}/deliveries/{id}/retry",
+        call("POST", f"/webhooks/{hook}/deliveries/{delivery}/retry", cold=False),
+    )
+
+    def attempt() -> int:
+        made = deliveries.get("bench", delivery) or {}
+        message = {"tenantId": "bench", "webhookId": hook, "deliveryId": delivery, "attempt": made.get("attempts", 0)}
+        return 200 if webhook_delivery.attempt(message) == "pending" else 500
+
+    yield ("deliver_webhooks: one attempt (refused, retried later)", attempt)
 
 
 WIDE = 32  # the list shard count of the second tenant (the first has the default, 1)

@@ -100,6 +100,11 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
 FIELD_EXAMPLES: dict[str, Any] = {
+    # a webhook delivery: its first attempt answered 503, the second due (issue 24)
+    "attempts": 1,
+    "statusCode": 503,
+    "lastStatusCode": 503,
+    "durationMs": 212,
     "memberId": MEMBER_ID,
     "refereeId": MEMBER_ID,
     "referrerId": "01JD8Y5WX3K9Q2M7R4T6V8Z0B1",
@@ -217,7 +222,7 @@ def error_message(code: str) -> str:
 
 
 # nullable fields whose example is null (a healthy, enabled webhook endpoint that was never rotated)
-NULL_EXAMPLES = frozenset({"disabledReason", "failingSince", "previousSecretExpiresAt"})
+NULL_EXAMPLES = frozenset({"disabledReason", "failingSince", "previousSecretExpiresAt", "error"})
 
 
 def _nullable(schema: dict[str, Any]) -> bool:

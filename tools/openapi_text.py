@@ -23,7 +23,8 @@ TAGS: dict[str, str] = {
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
-    "webhooks": "Webhook endpoints: where events are POSTed, signed per Standard Webhooks (admin keys only).",
+    "webhooks": "Webhook endpoints and their deliveries: where events are POSTed, signed per Standard Webhooks, "
+    "retried (admin keys only).",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -329,5 +330,17 @@ OPERATIONS: dict[str, Words] = {
         "one for 24 hours (`previousSecretExpiresAt`): deliveries carry both signatures, space-separated, so "
         "receivers can switch without losing a delivery. A second rotation within the 24 hours ends the first "
         "secret's overlap at once."
+    ),
+    # 13. Webhook deliveries
+    "list_webhook_deliveries": Words(
+        "The endpoint's deliveries, newest first: one per event and endpoint (`deliveryId`), the event's id "
+        "(sent as `webhook-id` on every attempt), `status` (`pending` until a 2xx or the schedule is spent), "
+        "`attempts`, `lastStatusCode`, `nextAttemptAt` and each attempt's outcome (`attemptLog`). An unknown "
+        "or deleted endpoint is `404`. " + _PAGED
+    ),
+    "retry_webhook_delivery": Words(
+        "Sends the delivery again now with the same event id (`webhook-id`), signed afresh, whatever its status; "
+        "the retry schedule starts over. Answers `200` with the delivery as it is now (`pending`). A delivery of "
+        "another endpoint or tenant, or an unknown endpoint, is `404`."
     ),
 }

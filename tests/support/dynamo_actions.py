@@ -72,6 +72,17 @@ def recording() -> Iterator[dict[str, set[str]]]:
         gateway.load_handler = original
 
 
+def _delivery_of(tenant_id: str, webhook_id: str) -> str:
+    """A delivery of a made-up event to the endpoint, made by the fan-out (outside any route)."""
+    from loyalty import ids
+    from loyalty.repository import deliveries
+    from loyalty.services import webhook_delivery
+
+    event = {"id": f"evt_{ids.ulid()}", "type": "points.awarded", "timestamp": "2099-01-01T00:00:00Z"}
+    webhook_delivery.fan_out([{**event, "tenantId": tenant_id, "data": {}}])
+    return deliveries.delivery_id(event["id"], webhook_id)
+
+
 def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
     """Run every route (successes, a refusal, a replay), every job and the authorizer; the actions each called."""
     with recording() as seen:
@@ -204,6 +215,10 @@ def _every_route(tenant: Tenant) -> None:
     hook = ok(201, admin.post("/webhooks", {"url": "http://127.0.0.1:9/hook", "events": ["*"]})).data["webhookId"]
     ok(200, admin.get("/webhooks"))
     ok(200, admin.get(f"/webhooks/{hook}"))
+    # webhook deliveries (issue 24): one made as the stream consumer's fan-out makes it, then listed and retried
+    delivery = _delivery_of(tenant.tenant_id, hook)
+    ok(200, admin.get(f"/webhooks/{hook}/deliveries"))
+    ok(200, admin.post(f"/webhooks/{hook}/deliveries/{delivery}/retry"))
     ok(200, admin.patch(f"/webhooks/{hook}", {"enabled": False}))
     ok(200, admin.post(f"/webhooks/{hook}/rotate-secret"))
     ok(204, admin.delete(f"/webhooks/{hook}"))

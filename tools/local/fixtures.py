@@ -169,6 +169,7 @@ def seed_fixtures(skip_for: str) -> None:
             if step.check and gateway.handle("GET", f"/Production{step.check}", "", headers, b"").status != 200:
                 raise RuntimeError(f"fixture step {step.name!r} did not make {step.pinned_id}")
     _seed_event(pinned=skip_for == "get_event")
+    _seed_delivery()
 
 
 def _seed_event(pinned: bool) -> None:
@@ -189,6 +190,22 @@ def _seed_event(pinned: bool) -> None:
     if pinned:
         built = [events.Built(b.tenant_id, {**b.event, "id": EVENT_ID}, b.member_id, b.owner) for b in built]
     event_store.store_built(built)
+
+
+def _seed_delivery() -> None:
+    """The delivery the webhook delivery samples name: the get_event sample's event to the fixture's endpoint."""
+    from loyalty import clock
+    from loyalty.repository import deliveries, store
+    from loyalty.repository import webhooks as webhooks_db
+
+    from tools.local.seed import DEMO_TENANT
+
+    if store.get(webhooks_db.key(DEMO_TENANT, WEBHOOK_ID)) is None:
+        return
+    event = {"id": EVENT_ID, "type": "points.awarded", "timestamp": clock.iso(clock.now()), "tenantId": DEMO_TENANT}
+    stored = deliveries.item(DEMO_TENANT, WEBHOOK_ID, {**event, "data": {}}, clock.iso(clock.now()))
+    assert stored["deliveryId"] == SAMPLES["retry_webhook_delivery"][0]["deliveryId"], stored["deliveryId"]
+    deliveries.put_new(stored)
 
 
 def invoke(function: str, event: dict[str, Any], seed: bool = True) -> Any:

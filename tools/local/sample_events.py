@@ -3,7 +3,7 @@
 import json
 import sys
 
-from loyalty.routes import JOBS, ROUTES, STAGE
+from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, STAGE
 
 from tools.local.constants import DEMO_TENANT
 from tools.local.gateway import build_event
@@ -204,6 +204,13 @@ SAMPLES: dict = {
     "update_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, {"events": ["*"], "enabled": True}, ""),
     "delete_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
     "rotate_webhook_secret": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
+    # 13. Webhook deliveries: the fixture's delivery of the get_event sample's event to the fixture's endpoint
+    "list_webhook_deliveries": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, "limit=25"),
+    "retry_webhook_delivery": (
+        {"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5", "deliveryId": "dlv_01JD80A1B23CQJRHH1642X5DCP"},
+        None,
+        "",
+    ),
 }
 
 HEADERS = {
@@ -274,6 +281,35 @@ def main() -> None:
             "detail": {},
         }
         json.dump(scheduled, open(f"events/{job.function}.json", "w"), indent=2)
+    _delivery_sample()
+
+
+def _delivery_sample() -> None:
+    """What SQS gives the webhook delivery consumer (functions/deliver_webhooks): one attempt per message."""
+    body = {
+        "tenantId": DEMO_TENANT,
+        "webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5",
+        "deliveryId": "dlv_01JD80A1B23CQJRHH1642X5DCP",
+        "attempt": 0,
+        "notBefore": 1767225600.0,
+    }
+    record = {
+        "messageId": "059f36b4-87a3-44ab-83d2-661975830a7d",
+        "receiptHandle": "AQEBwJnKyrHigUMZj6rYigCgxlaS3SLy0a",
+        "body": json.dumps(body),
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1767225600000",
+            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+            "ApproximateFirstReceiveTimestamp": "1767225600010",
+        },
+        "messageAttributes": {},
+        "md5OfBody": "e4e68fb7bd0e697a0ae8f1bb342846b3",
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:WebhookDeliveries",
+        "awsRegion": "us-east-1",
+    }
+    json.dump({"Records": [record]}, open(f"events/{DELIVERY_FUNCTION}.json", "w"), indent=2)
 
 
 if __name__ == "__main__":

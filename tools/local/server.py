@@ -215,6 +215,7 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 SERVE_LABEL = "make serve"
+LOCAL_SCHEDULE = "1,2,5,10,30,60"  # the webhook retry delays of `make serve`, seconds (deployed: about 3 days)
 
 
 def prepare(api_key: str | None) -> str:
@@ -305,6 +306,7 @@ def serve(port: int | None = None) -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
     # Webhooks may go to a receiver on this machine (http://127.0.0.1, localhost): loyalty/url_guard.py.
     os.environ.setdefault("LOYALTY_WEBHOOKS_ALLOW_LOCAL", "1")
+    os.environ.setdefault("LOYALTY_WEBHOOK_SCHEDULE", LOCAL_SCHEDULE)  # webhook retries after seconds, not hours
     with open_engine() as engine:
         try:
             api = LocalApi(port, serialise=engine.embedded)  # bound before a key is issued
@@ -323,16 +325,21 @@ def serve(port: int | None = None) -> None:
             print(f"Admin API key for tenant '{DEMO_TENANT}' (shown once): {key}")
         print(f"Try: curl -H 'Authorization: Bearer <key>' {api.url}/status   (Ctrl-C stops it)", flush=True)
         poller = None
+        deliverer = None
         try:
             if engine.endpoint:  # DynamoDB Local: its change stream feeds the event builder, as Lambda does deployed
+                from tools.local.delivery import DeliveryWorker
                 from tools.local.dynamodb_local import TABLE
                 from tools.local.stream import poller_for
 
                 poller = poller_for(engine.endpoint, TABLE).start()
+                deliverer = DeliveryWorker().start()  # webhook attempts from the durable queue on the table
             api.serve_forever()
         except KeyboardInterrupt:
             print("\nstopping", file=sys.stderr)
         finally:
             if poller is not None:
                 poller.stop()
+            if deliverer is not None:
+                deliverer.stop()
             api.server_close()

@@ -293,6 +293,23 @@ ROUTES: tuple[Route, ...] = (
         "A new secret; the old one signs beside it for 24 hours",
         "webhooks",
     ),
+    # 13. Webhook deliveries (services/webhook_delivery.py)
+    _r(
+        "GET",
+        "/webhooks/{webhookId}/deliveries",
+        "list_webhook_deliveries",
+        ADMIN,
+        "An endpoint's deliveries with each attempt's outcome, newest first",
+        "webhooks",
+    ),
+    _r(
+        "POST",
+        "/webhooks/{webhookId}/deliveries/{deliveryId}/retry",
+        "retry_webhook_delivery",
+        ADMIN,
+        "Send a delivery again now (the same event id)",
+        "webhooks",
+    ),
 )
 
 
@@ -326,6 +343,8 @@ JOBS: tuple[Job, ...] = (
 AUTHORIZER_FUNCTION = "authorizer"
 # The consumer of the table's change stream: builds and stores the events (§13), puts them on the event bus.
 STREAM_FUNCTION = "build_events"
+# The webhook delivery queue's consumer (SQS WebhookDeliveries, WEBHOOK_QUEUE_URL): one attempt per message (§13).
+DELIVERY_FUNCTION = "deliver_webhooks"
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:

@@ -4,7 +4,8 @@
 stored already (a batch processed again stores nothing new), then answers the events it stored, for the
 stack's event bus. Events of a member that is erased by then are stored redacted; a member.erased event
 redacts the member's stored events. Both run here, off the request path: the erasure request itself writes
-nothing for events.
+nothing for events. After storing a batch it hands every event of it to the webhook fan-out
+(services/webhook_delivery.fan_out: one delivery per subscribed endpoint, at most once).
 
 No event of an erased member stays unredacted, whatever the timing (a batch of the member's changes may be
 processed at the same time as its erasure, on another shard): an event of a member is listed in the table
@@ -29,6 +30,7 @@ from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
 from loyalty.results import Page
 from loyalty.services import events as builder
+from loyalty.services import webhook_delivery
 
 RETENTION = timedelta(days=events_db.RETENTION_DAYS)
 
@@ -67,7 +69,9 @@ def store_all(built: list[builder.Built]) -> tuple[list[dict[str, Any]], list[di
         if one.member_id and (one.tenant_id, one.member_id) in late:
             redact_one(one.tenant_id, one.event["id"], one.member_id)
             outcome[index] = (personal.erased(outcome[index][0], one.member_id), outcome[index][1])
-    return [event for event, new in outcome if new], [event for event, _ in outcome]
+    every = [event for event, _ in outcome]
+    webhook_delivery.fan_out(every)  # every event of the batch: one stored before a crash is delivered still
+    return [event for event, new in outcome if new], every
 
 
 def store_built(built: list[builder.Built]) -> list[dict[str, Any]]:
