@@ -34,7 +34,7 @@ def _publish(events: list[dict[str, Any]]) -> None:
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, int]:
     records = event.get("Records", [])
-    stored, every = event_store.store_all(event_store.built_of(records))
+    stored, every = event_store.store_batch(records)
     _publish(every)
     result = {"records": len(records), "events": len(every), "stored": len(stored)}
     logger.info("build_events done", extra=result)

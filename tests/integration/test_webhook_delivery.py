@@ -9,13 +9,15 @@ then up gets everything; 410 disables the endpoint; Retry-After is honoured; a r
 import itertools
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 from botocore.session import Session
+from loyalty import clock
 from loyalty.caller import Caller
 from loyalty.models.webhooks import WebhookCreate
 from loyalty.repository.client import client, table_name
-from loyalty.services import webhooks
+from loyalty.services import jobs, webhooks
 
 from tests.integration.test_events import EXPECTED, scenario
 from tests.support.local import ok
@@ -154,3 +156,19 @@ def test_retry_after_is_honoured(tenant, delivering):
     receiver.wait_for(lambda r: r.delivered())
     first, second = receiver.seen
     assert second["at"] - first["at"] >= 2.5  # the schedule alone would have tried again after 0.3 s
+
+
+def test_an_expiring_soon_notice_of_the_daily_job_is_delivered(tenant, delivering):
+    receiver = Receiver()
+    delivering.append(receiver)
+    endpoint_for(tenant, receiver, ["points.expiring_soon"])
+    ok(200, tenant.admin.patch("/program", {"pointsExpiryDays": 20, "expiryNoticeDays": 7}))
+    ok(201, tenant.admin.post("/activities", {"activityId": "visit", "name": "Visit", "points": 5}))
+    member = _member(tenant)
+    ok(201, tenant.admin.post(f"/members/{member}/awards", {"activityId": "visit"}))
+    later = clock.now() + timedelta(days=14)  # 6 days left of the lot
+    assert jobs.notify_expiring(now=later, tenant_ids=[tenant.tenant_id])["notices"] == 1
+    receiver.wait_for(lambda r: r.delivered())
+    (event,) = ok(200, tenant.read.get("/events?type=points.expiring_soon")).data
+    assert [s["id"] for s in receiver.delivered()] == [event["id"]] and all(s["verified"] for s in receiver.seen)
+    assert receiver.delivered()[0]["event"] == event and event["data"]["memberId"] == member

@@ -108,10 +108,41 @@ def built_of(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | No
     return built
 
 
-def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[dict[str, Any]]:
-    """A batch of stream records: build and store their events; the events stored now."""
+def stored_by_jobs(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The events a job stored itself (points.expiring_soon: services/expiring_soon.py), read from their own
+    items' insertions in a batch of stream records. The builder makes nothing of our event items; these go to
+    the webhook fan-out from here, so a job that stops after storing its event still has it delivered (the
+    stream hands the insertion on at least once; a delivery is made once)."""
+    made = []
+    for record in records:
+        change = builder.change_of(record)
+        if change is None or change.old is not None or change.new is None:
+            continue
+        found = events_db.entity(change.pk, change.sk)
+        if found is not None and found.kind == "event":
+            event = events_db.event_of(change.new)
+            if event["type"] in builder.MADE_BY_JOBS:
+                made.append(event)
+    return made
+
+
+def store_batch(
+    records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A batch of stream records: build and store their events (store_all) and fan out the events jobs stored;
+    the events stored now and every event built of the batch (for the event bus: the jobs put theirs there)."""
+    records = list(records)
     built = built_of(records, lookups)
-    return store_built(built) if built else []
+    stored, every = store_all(built) if built else ([], [])
+    by_jobs = stored_by_jobs(records)
+    if by_jobs:
+        webhook_delivery.fan_out(by_jobs)
+    return stored, every
+
+
+def consume(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[dict[str, Any]]:
+    """A batch of stream records: its events stored now (store_batch)."""
+    return store_batch(records, lookups)[0]
 
 
 def _window_start() -> str:

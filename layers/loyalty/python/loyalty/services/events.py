@@ -57,6 +57,9 @@ POINTS = {
     "refund": "points.refunded",
     "expire": "points.expired",
 }
+# Events a job stores itself, not the builder (services/expiring_soon.py): fanned out to webhooks from their
+# own items' insertions on the stream (services/event_store.stored_by_jobs).
+MADE_BY_JOBS = ("points.expiring_soon",)
 SETTLED = {"approved": "points.approved", "auto_approved": "points.approved", "rejected": "points.rejected"}
 REDEMPTION = {"completed": "redemption.completed", "cancelled": "redemption.cancelled"}
 VOUCHER = {"redeemed": ("voucher.redeemed", "redeemedAt"), "cancelled": ("voucher.cancelled", "cancelledAt")}
