@@ -16,6 +16,8 @@ from loyalty import ids
 from loyalty.caller import Caller
 from loyalty.errors import NotFound
 from loyalty.repository import deliveries, delivery_queue
+from loyalty.repository import events as events_db
+from loyalty.repository import store as table
 from loyalty.services import webhook_delivery
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
@@ -117,14 +119,17 @@ def world(monkeypatch):
 
 
 def event(n=1, type_="points.awarded"):
+    """An event, stored as the stream consumer stores it (a delivery reads it by key at each attempt)."""
     moment = ids.ulid()
-    return {
+    made = {
         "id": f"evt_{moment}",
         "type": type_,
         "timestamp": "2099-01-01T00:00:00Z",
         "tenantId": TENANT,
         "data": {"points": n},
     }
+    assert events_db.put_new(events_db.item(TENANT, made, moment, None, 4102444800))
+    return made
 
 
 def drain(seconds=10.0):
@@ -309,3 +314,28 @@ def test_the_consumer_reports_only_the_messages_that_failed(world):
     answer = app.handler({"Records": records}, LambdaContext("deliver_webhooks", "test"))
     assert answer == {"batchItemFailures": [{"itemIdentifier": "bad"}]}
     assert len(receiver.seen) == 1
+
+
+def test_each_attempt_sends_the_event_as_stored_then_an_erasure_redacted_it(world):
+    _store, receiver, endpoint = world
+    receiver.script = [(500, {})]
+    one = event()
+    webhook_delivery.fan_out([one])
+    (first,) = delivery_queue.receive(10, 30)
+    assert webhook_delivery.handle([first]) == []  # the first attempt: 500
+    delivery_queue.ack(first["receipt"])
+    redacted = {**one, "data": {"points": 1, "email": None}}
+    table.transact([events_db.replace_event(TENANT, one["id"], redacted)])
+    drain()
+    assert [body for _, body, ok in receiver.seen if ok] == [one, redacted]
+    assert "body" not in deliveries.get(TENANT, only_delivery(endpoint)["deliveryId"])  # no copy of the event
+
+
+def test_a_delivery_whose_event_is_gone_fails_without_an_attempt(world):
+    _store, receiver, endpoint = world
+    one = event()
+    webhook_delivery.fan_out([one])
+    table.transact([table.delete(events_db.key(TENANT, one["id"]))])  # past the 30 days (TTL)
+    drain()
+    shown = only_delivery(endpoint)
+    assert (shown["status"], shown["attempts"], receiver.seen) == ("failed", 0, [])

@@ -16,7 +16,6 @@ that `attempts` is still the count the attempt started from: a queue message han
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -74,7 +73,6 @@ def item(tenant_id: str, webhook_id: str, event: Mapping[str, Any], due: str) ->
         "webhookId": webhook_id,
         "eventId": event["id"],
         "type": event["type"],
-        "body": json.dumps(event, separators=(",", ":"), ensure_ascii=False),
         "status": PENDING,
         "attempts": 0,
         "since": 0,

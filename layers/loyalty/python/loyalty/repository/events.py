@@ -105,6 +105,11 @@ def replace_event(tenant_id: str, event_id: str, event: dict[str, Any]) -> store
     return store.update(key(tenant_id, event_id), set_values={BODY: _text(event)}, condition=store.PRESENT)
 
 
+def text_of(stored: Mapping[str, Any]) -> str:
+    """The event a stored item holds, as its JSON text (what a webhook delivery sends)."""
+    return str(stored[BODY])
+
+
 def event_of(stored: Mapping[str, Any]) -> dict[str, Any]:
     """The event a stored item holds."""
     event: dict[str, Any] = json.loads(stored[BODY])

@@ -14,6 +14,9 @@ worker of `make serve`, tools/local/delivery.py). Per message:
   is dropped: SQS delivers at least once and a retry by hand sends a second message;
 - a message not yet due (an SQS delay is at most 15 minutes) goes back with the delay that remains;
 - the endpoint deleted or disabled → the delivery fails without an attempt (`stoppedReason`);
+- the event is read from its stored item, by key, at each attempt (a delivery keeps no copy): an erasure's
+  redaction reaches every attempt after it, and the table holds the member's data in one place; an event
+  past its 30 days (a retry by hand of an old delivery) → the delivery fails without an attempt;
 - at most SLOTS attempts per endpoint are in flight (a lease per slot, repository/leases.py); with every slot
   taken the message goes back BUSY_SECONDS later, without an attempt: a slow receiver holds at most SLOTS
   concurrent executions however many of its deliveries are queued, and the others' deliveries go on;
@@ -46,7 +49,8 @@ from typing import Any
 from loyalty import clock
 from loyalty.caller import Caller
 from loyalty.errors import NotFound
-from loyalty.repository import deliveries, delivery_queue, leases
+from loyalty.repository import deliveries, delivery_queue, leases, store
+from loyalty.repository import events as events_db
 from loyalty.services import webhook_signing
 
 DEFAULT_SCHEDULE = (5, 300, 1800, 7200, 18000, 36000, 36000, 86400, 86400)  # 10 attempts over about 3.1 days
@@ -217,13 +221,17 @@ def attempt(message: Mapping[str, Any]) -> str:
     if not endpoint.enabled:
         deliveries.stop(tenant_id, delivery_id, started_from, "endpoint_disabled")
         return "stopped"
+    stored_event = store.get(events_db.key(tenant_id, delivery["eventId"]))
+    if stored_event is None:  # past the 30 days events are kept (a retry by hand of an old delivery)
+        deliveries.stop(tenant_id, delivery_id, started_from, "event_expired")
+        return "stopped"
     holder = uuid.uuid4().hex
     slot = _take_slot(tenant_id, webhook_id, holder)
     if slot is None:
         delivery_queue.send(dict(message), BUSY_SECONDS)
         return "busy"
     try:
-        return _send(endpoint, delivery, started_from)
+        return _send(endpoint, delivery, events_db.text_of(stored_event), started_from)
     finally:
         leases.give_back(slot, holder)
 
@@ -234,7 +242,7 @@ def _check_url(url: str) -> list[str]:
     return url_guard.check_url(url)
 
 
-def _send(endpoint: Any, delivery: Mapping[str, Any], started_from: int) -> str:
+def _send(endpoint: Any, delivery: Mapping[str, Any], body: str, started_from: int) -> str:
     tenant_id, webhook_id, delivery_id = endpoint.tenant_id, endpoint.webhook_id, delivery["deliveryId"]
     began = time.time()
     status: int | None = None
@@ -245,9 +253,9 @@ def _send(endpoint: Any, delivery: Mapping[str, Any], started_from: int) -> str:
         error: str | None = f"url refused: {refused}"[:200]
     else:
         timestamp = int(time.time())
-        headers = webhook_signing.headers(endpoint.secrets, delivery["eventId"], timestamp, delivery["body"])
+        headers = webhook_signing.headers(endpoint.secrets, delivery["eventId"], timestamp, body)
         address = addresses[0] if addresses else None  # connect where the guard looked, not where DNS says now
-        status, asked_header, error = post(endpoint.url, delivery["body"], headers, address)
+        status, asked_header, error = post(endpoint.url, body, headers, address)
     ended = time.time()
     at = clock.iso(datetime.fromtimestamp(ended, UTC))
     outcome = {"at": at, "statusCode": status, "durationMs": int((ended - began) * 1000)}
