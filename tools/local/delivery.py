@@ -16,16 +16,19 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from tools.local.background import Polling
+
 WORKERS = 8
 # A claimed message is hidden this long: longer than an attempt (its 10 s timeout); a killed worker's come back then
 VISIBILITY = float(os.environ.get("LOYALTY_WEBHOOK_VISIBILITY", "30"))
 IDLE_SECONDS = 0.05  # the longest pause when nothing was due (a send in this process wakes it at once)
 
 
-class DeliveryWorker:
+class DeliveryWorker(Polling):
+    name = "webhook-delivery"
+
     def __init__(self, workers: int = WORKERS) -> None:
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
+        super().__init__()
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="webhook-delivery")
         self.workers = workers
         self.in_flight = threading.Semaphore(workers)
@@ -67,28 +70,11 @@ class DeliveryWorker:
             self.pool.submit(self._one, message)
         return len(messages)
 
-    def _run(self) -> None:
+    def idle(self) -> None:
         from loyalty.repository import delivery_queue
 
-        while not self.stopping.is_set():
-            try:
-                started = self.poll()
-            except Exception as error:
-                if self.stopping.is_set():
-                    return
-                print(f"webhook delivery: {type(error).__name__}: {error}", file=sys.stderr)
-                self.stopping.wait(1.0)
-                continue
-            if not started:
-                delivery_queue.wait(IDLE_SECONDS)
-
-    def start(self) -> DeliveryWorker:
-        self.thread = threading.Thread(target=self._run, name="webhook-delivery", daemon=True)
-        self.thread.start()
-        return self
+        delivery_queue.wait(IDLE_SECONDS)
 
     def stop(self) -> None:
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+        super().stop()
         self.pool.shutdown(wait=False, cancel_futures=True)

@@ -9,12 +9,12 @@ twice stores nothing twice. A batch that fails is read again from the same place
 
 from __future__ import annotations
 
-import sys
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from loyalty.repository.table import STREAM_VIEW
+
+from tools.local.background import Polling
 
 BATCH = 100  # records per GetRecords (Lambda's default batch size for a DynamoDB stream)
 IDLE_SECONDS = 0.2  # the pause when every shard was read to its end
@@ -37,8 +37,10 @@ def _consume(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return event_store.consume(records)
 
 
-class StreamPoller:
+class StreamPoller(Polling):
     """Reads every shard of the table's latest stream, batch by batch, and hands the records to `consume`."""
+
+    name = "event stream"
 
     def __init__(
         self,
@@ -47,11 +49,10 @@ class StreamPoller:
         table: str,
         consume: Callable[[list[dict[str, Any]]], list[dict[str, Any]]] | None = None,
     ) -> None:
+        super().__init__()
         self.dynamodb, self.streams, self.table = dynamodb, streams, table
         self.consume = consume or _consume
         self.iterators: dict[str, str | None] = {}  # shard → next iterator (None: the shard is closed and read)
-        self.stopping = threading.Event()
-        self.thread: threading.Thread | None = None
         self.stored = 0
 
     def _shards(self) -> list[str]:
@@ -91,33 +92,12 @@ class StreamPoller:
         self.stored += stored
         return stored
 
-    def _run(self) -> None:
-        while not self.stopping.is_set():
-            try:
-                stored = self.poll()
-            except Exception as error:  # the engine stopping, a failed batch: try again after a pause
-                if self.stopping.is_set():
-                    return
-                print(f"event stream: {type(error).__name__}: {error}", file=sys.stderr)
-                self._forget_open_iterators()
-                self.stopping.wait(1.0)
-                continue
-            if not stored:
-                self.stopping.wait(IDLE_SECONDS)
-
-    def _forget_open_iterators(self) -> None:
+    def recover(self) -> None:
         """After a failure, read each shard again from its start (an iterator may have expired; ids dedupe)."""
         self.iterators = {shard: None for shard, it in self.iterators.items() if it is None}
 
-    def start(self) -> StreamPoller:
-        self.thread = threading.Thread(target=self._run, name="event-stream", daemon=True)
-        self.thread.start()
-        return self
-
-    def stop(self) -> None:
-        self.stopping.set()
-        if self.thread is not None:
-            self.thread.join(timeout=5)
+    def idle(self) -> None:
+        self.stopping.wait(IDLE_SECONDS)
 
 
 def poller_for(endpoint: str, table: str) -> StreamPoller:

@@ -85,11 +85,7 @@ def item(tenant_id: str, webhook_id: str, event: Mapping[str, Any], due: str) ->
 
 def put_new(stored: dict[str, Any]) -> bool:
     """Create a delivery unless it exists (the event fanned out again); False when it did."""
-    try:
-        store.transact([store.put_new(stored)])
-    except store.ConditionFailed:
-        return False
-    return True
+    return store.create(stored)
 
 
 def put_new_many(items: list[dict[str, Any]]) -> list[dict[str, Any]]:

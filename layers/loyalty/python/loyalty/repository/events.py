@@ -93,11 +93,7 @@ def item(
 
 def put_new(stored: dict[str, Any]) -> bool:
     """Store an event unless it is stored already (a change reprocessed: same id); False when it was."""
-    try:
-        store.transact([store.put_new(stored)])
-    except store.ConditionFailed:
-        return False
-    return True
+    return store.create(stored)
 
 
 def replace_event(tenant_id: str, event_id: str, event: dict[str, Any]) -> store.TxItem:

@@ -317,6 +317,15 @@ def put_plain(item: dict[str, Any]) -> None:
     _call(client.put_item, TableName=table_name(), Item=to_item(item))
 
 
+def create(item: dict[str, Any]) -> bool:
+    """Write the item unless one with its key exists; False when one did (a write made at most once)."""
+    try:
+        transact([put_new(item)])
+    except ConditionFailed:
+        return False
+    return True
+
+
 # --- transaction item builders -------------------------------------------------------------------
 
 
