@@ -116,3 +116,18 @@ def test_an_event_made_while_the_endpoint_was_paused_is_not_sent_after_a_restart
     time.sleep(5)
     sent = [s["event"]["data"]["memberId"] for s in receiver.seen]
     assert member not in sent  # fails: the event of the paused period is delivered after the "restart"
+
+
+def test_slow_receivers_of_one_tenant_do_not_hold_up_another_endpoints_deliveries(tenant, delivering):  # noqa: F811
+    """SLOTS (4) bounds the attempts in flight per endpoint, not per tenant: three endpoints whose receivers take
+    12 s hold 12 attempts, more than the worker's 8 threads (deployed: 13 such endpoints of one tenant fill the
+    event source's maximum concurrency of 50, for every tenant), so a healthy endpoint waits 10-20 s per batch."""
+    slow = [Receiver(delay=12.0) for _ in range(3)]
+    fast = Receiver()
+    delivering.extend([*slow, fast])
+    for receiver in slow:
+        endpoint_for(tenant, receiver, ["member.created"])
+    endpoint_for(tenant, fast, ["member.created"])
+    for i in range(10):
+        ok(201, tenant.admin.post("/members", {"email": f"head-of-line{i}@example.com"}))
+    fast.wait_for(lambda r: len(r.delivered()) >= 10, 8)  # fails: 10-20 s for the last ones
