@@ -22,16 +22,13 @@ JOB = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 # The event builder (functions/build_events) reads the program, offers and members, and writes only event items:
 # a new one (Put on condition it is absent) or a redacted one (Update).
 STREAM = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
-# The webhook delivery consumer (functions/deliver_webhooks) reads a delivery and its endpoint, takes and gives back
-# an endpoint's slot lease (Put, Delete), records the attempt (Update) and the endpoint's health (a versioned Put).
+# The webhook delivery consumer (functions/deliver_webhooks) reads a delivery, its endpoint and its event by key,
+# takes and gives back an endpoint's slot lease (Put, Delete), records the attempt (Update) and the endpoint's health
+# (a versioned Put): no Query, no BatchGetItem.
 # It, the event builder (the fan-out queues first attempts) and the retry route also need sqs:SendMessage on the
 # WebhookDeliveries queue and WEBHOOK_QUEUE_URL (services/webhook_delivery.py, repository/delivery_queue.py).
-DELIVERY = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
+DELIVERY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
-
-# The webhook delivery function (functions/deliver_webhooks, infra/constructs/webhooks.py) reads endpoints, events
-# and deliveries and writes deliveries, their attempts and an endpoint's health: puts and conditional updates.
-WEBHOOK_DELIVERY = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
 # Functions that answer without touching the table.
 NO_TABLE = frozenset({"get_status"})
 

@@ -7,7 +7,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
-from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, Job, Route
+from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, QUEUES_DELIVERIES, ROUTES, Job, Route
 
 from infra import config, permissions
 from infra.constructs.api import LoyaltyApi, default_usage_key
@@ -82,6 +82,10 @@ class LoyaltyStack(Stack):
         webhooks = WebhookDeliveries(self, "Webhooks", table=table, layers=layers, environment=environment, topic=topic)
         for gives_events in (stream.function, *(scheduled.functions[j.function] for j in jobs if j.publishes)):
             webhooks.grant_enqueue(gives_events)  # what stores events enqueues their deliveries
+        for routes_stack in nested:
+            for name, function in routes_stack.functions.items():
+                if name in QUEUES_DELIVERIES:
+                    webhooks.grant_enqueue(function)  # a retry by hand queues the attempt
         Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
         reference = ReferencePage(self, "Reference", api=api)
         api.deploy(

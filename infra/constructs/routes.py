@@ -78,7 +78,7 @@ class RouteFunctions(NestedStack):
                 description=f"{route.method} {route.path}",
                 **self._cursor_secret(route, environment, secret),
             )
-            self.functions[name] = function
+            self.functions[route.function] = function  # by the route table's function name
             function.add_permission(
                 "InvokedByApi",
                 principal=iam.ServicePrincipal("apigateway.amazonaws.com"),

@@ -31,10 +31,11 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lambdas import alarm, build_function, dead_letters
-from infra.permissions import WEBHOOK_DELIVERY
+from infra.permissions import DELIVERY
 
 DELIVERY_FUNCTION = "deliver_webhooks"  # functions/deliver_webhooks/app.py (the deliver branch's handler)
 QUEUE_URL_VARIABLE = "WEBHOOK_QUEUE_URL"
+DESCRIPTION = "Webhook delivery: signed POSTs to the endpoints, retried with backoff"
 RESERVED_CONCURRENCY_CONTEXT = "webhookReservedConcurrency"
 MAX_CONCURRENCY_CONTEXT = "webhookMaxConcurrency"
 RECEIVER_TIMEOUT_SECONDS = 10  # §13: a 2xx within 10 s is success
@@ -101,9 +102,9 @@ class WebhookDeliveries(Construct):
             function=DELIVERY_FUNCTION,
             table=table,
             layers=layers,
-            actions=WEBHOOK_DELIVERY,
+            actions=DELIVERY,
             environment={**environment, QUEUE_URL_VARIABLE: self.queue.queue_url},
-            description="Webhook delivery: signed POSTs to the endpoints, retried with backoff",
+            description=DESCRIPTION,
             timeout_seconds=TIMEOUT_SECONDS,
             reserved_concurrency=reserved_concurrency(self, self.max_concurrency),
         )

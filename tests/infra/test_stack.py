@@ -6,10 +6,10 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 from loyalty.apikeys import BEARER_PATTERN
 from loyalty.repository.table import create_table_request
-from loyalty.routes import JOBS, ROUTES, Route
+from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, Route
 
 from infra import config, permissions
-from infra.constructs import docs
+from infra.constructs import docs, webhooks
 from tests.infra.synth import Synthesized, dynamo_actions, functions_by_description
 from tests.support.dynamo_actions import every_function_run
 
@@ -61,6 +61,7 @@ def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function
     functions = functions_by_description(synthesized)
     described = {route.function: f"{route.method} {route.path}" for route in ROUTES}
     described |= {job.function: job.summary for job in JOBS} | {"authorizer": "API key authorizer"}
+    described |= {DELIVERY_FUNCTION: webhooks.DESCRIPTION}
     granted = {name: dynamo_actions(synthesized, functions[d][0], functions[d][2]) for name, d in described.items()}
     assert set(seen) == set(granted)
     for name, used in seen.items():
@@ -72,6 +73,7 @@ def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function
         "write": [r.function for r in ROUTES if r.writes],
         "authorizer": ["authorizer"],
         "job": [job.function for job in JOBS],
+        "delivery": [DELIVERY_FUNCTION],
     }
     for members in kinds.values():
         called = set().union(*(seen[name] for name in members))

@@ -6,15 +6,16 @@ alarms; the daily notify-expiring job with the event bus."""
 from typing import Any
 
 import pytest
-from loyalty.routes import JOBS, ROUTES
+from loyalty.routes import JOBS, QUEUES_DELIVERIES, ROUTES
 
 from infra.constructs import webhooks
-from infra.permissions import JOB, WEBHOOK_DELIVERY
+from infra.permissions import DELIVERY, JOB
 from tests.infra.synth import Synthesized, dynamo_actions, functions_by_description
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("cdk")]
 
-DESCRIPTION = "Webhook delivery: signed POSTs to the endpoints, retried with backoff"
+DESCRIPTION = webhooks.DESCRIPTION
+RETRY = [f"{r.method} {r.path}" for r in ROUTES if r.function in QUEUES_DELIVERIES]  # in a nested stack
 (NOTIFY,) = [job for job in JOBS if job.function == "notify_expiring"]
 
 
@@ -88,7 +89,7 @@ def test_the_maximum_is_a_context_value_and_a_reservation_an_opt_in_at_least_the
 def test_least_privilege_the_table_for_deliveries_and_send_message_on_the_queue_alone(synthesized):
     functions = functions_by_description(synthesized)
     template, _, delivery = functions[DESCRIPTION]
-    assert dynamo_actions(synthesized, template, delivery) == set(WEBHOOK_DELIVERY)
+    assert dynamo_actions(synthesized, template, delivery) == set(DELIVERY)
     queue, _ = _queue(synthesized)
     builder = functions["Event builder: the table's change stream to events"]
     job = functions[NOTIFY.summary]
@@ -103,7 +104,7 @@ def test_least_privilege_the_table_for_deliveries_and_send_message_on_the_queue_
     others = [
         f
         for d, f in functions.items()
-        if d not in {DESCRIPTION, NOTIFY.summary, builder[2]["Properties"]["Description"]}
+        if d not in {DESCRIPTION, NOTIFY.summary, builder[2]["Properties"]["Description"], *RETRY}
     ]
     for _, _, function in others:
         assert not [s for s in _statements(synthesized, function) if s["Resource"] == {"Fn::GetAtt": [queue, "Arn"]}]
@@ -155,3 +156,12 @@ def test_the_expiring_soon_job_runs_daily_and_may_put_events_on_the_bus_alone(sy
         c for c in synthesized.props("AWS::Lambda::EventInvokeConfig") if c["FunctionName"] == {"Ref": logical}
     ]
     assert invoke["MaximumEventAgeInSeconds"] == 6 * 3600
+
+
+def test_the_retry_route_may_queue_an_attempt(synthesized):
+    """The route's function lives in a nested stack: the queue's ARN and URL reach it as stack parameters."""
+    (description,) = RETRY
+    _, _, function = functions_by_description(synthesized)[description]
+    sends = [s for s in _statements(synthesized, function) if "sqs:SendMessage" in _actions(s)]
+    assert len(sends) == 1 and sends[0]["Effect"] == "Allow" and "Ref" in sends[0]["Resource"]
+    assert webhooks.QUEUE_URL_VARIABLE in function["Properties"]["Environment"]["Variables"]

@@ -76,11 +76,31 @@ def _delivery_of(tenant_id: str, webhook_id: str) -> str:
     """A delivery of a made-up event to the endpoint, made by the fan-out (outside any route)."""
     from loyalty import ids
     from loyalty.repository import deliveries
+    from loyalty.repository import events as events_db
     from loyalty.services import webhook_delivery
 
     event = {"id": f"evt_{ids.ulid()}", "type": "points.awarded", "timestamp": "2099-01-01T00:00:00Z"}
-    webhook_delivery.fan_out([{**event, "tenantId": tenant_id, "data": {}}])
+    event = {**event, "tenantId": tenant_id, "data": {}}
+    assert events_db.put_new(events_db.item(tenant_id, event, "perm", None, 4102444800))  # as the builder stores it
+    webhook_delivery.fan_out([event])
     return deliveries.delivery_id(event["id"], webhook_id)
+
+
+def _deliver_queued() -> None:
+    """The webhook delivery consumer's handler on what is queued (an attempt to a closed port: it fails, is
+    recorded, the endpoint's health written, the next attempt queued; the local queue stands in for SQS)."""
+    from loyalty.repository import delivery_queue
+    from loyalty.routes import DELIVERY_FUNCTION
+
+    messages = delivery_queue.receive(10, 30)
+    assert messages
+    records = [{"messageId": m["messageId"], "body": m["body"]} for m in messages]
+    handler = gateway.load_handler(DELIVERY_FUNCTION)
+    assert handler({"Records": records}, gateway.LambdaContext(DELIVERY_FUNCTION, "deliver")) == {
+        "batchItemFailures": []
+    }
+    for message in messages:
+        delivery_queue.ack(message["receipt"])
 
 
 def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
@@ -219,6 +239,7 @@ def _every_route(tenant: Tenant) -> None:
     delivery = _delivery_of(tenant.tenant_id, hook)
     ok(200, admin.get(f"/webhooks/{hook}/deliveries"))
     ok(200, admin.post(f"/webhooks/{hook}/deliveries/{delivery}/retry"))
+    _deliver_queued()
     ok(200, admin.patch(f"/webhooks/{hook}", {"enabled": False}))
     ok(200, admin.post(f"/webhooks/{hook}/rotate-secret"))
     ok(204, admin.delete(f"/webhooks/{hook}"))

@@ -345,6 +345,8 @@ AUTHORIZER_FUNCTION = "authorizer"
 STREAM_FUNCTION = "build_events"
 # The webhook delivery queue's consumer (SQS WebhookDeliveries, WEBHOOK_QUEUE_URL): one attempt per message (§13).
 DELIVERY_FUNCTION = "deliver_webhooks"
+# Route functions that queue a webhook delivery's attempt (deployed: sqs:SendMessage on that queue, its URL).
+QUEUES_DELIVERIES = frozenset({"retry_webhook_delivery"})
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
