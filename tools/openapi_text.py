@@ -341,6 +341,9 @@ OPERATIONS: dict[str, Words] = {
     "retry_webhook_delivery": Words(
         "Sends the delivery again now with the same event id (`webhook-id`), signed afresh, whatever its status; "
         "the retry schedule starts over. Answers `200` with the delivery as it is now (`pending`). A delivery of "
-        "another endpoint or tenant, or an unknown endpoint, is `404`."
+        "another endpoint or tenant, or an unknown endpoint, is `404`; a disabled endpoint (paused, gone or "
+        "failing) is `409 invalid_state` (enable it first); an attempt of the delivery running at that moment is "
+        "`409 request_in_progress` (try again).",
+        ("invalid_state", "request_in_progress"),
     ),
 }

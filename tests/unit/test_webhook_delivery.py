@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from loyalty import ids
 from loyalty.caller import Caller
-from loyalty.errors import NotFound
+from loyalty.errors import Conflict, NotFound
 from loyalty.repository import deliveries, delivery_queue
 from loyalty.repository import events as events_db
 from loyalty.repository import store as table
@@ -338,4 +338,50 @@ def test_a_delivery_whose_event_is_gone_fails_without_an_attempt(world):
     table.transact([table.delete(events_db.key(TENANT, one["id"]))])  # past the 30 days (TTL)
     drain()
     shown = only_delivery(endpoint)
-    assert (shown["status"], shown["attempts"], receiver.seen) == ("failed", 0, [])
+    assert (shown["status"], shown["attempts"], shown["stoppedReason"], receiver.seen) == (
+        "failed",
+        0,
+        "event_expired",
+        [],
+    )
+
+
+def test_an_answer_trickled_past_the_timeout_fails_the_attempt(monkeypatch):
+    """TIMEOUT bounds the whole attempt, not each read: a status line, then a header every 0.3 s, forever."""
+    import socket
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    stop = threading.Event()
+
+    def trickle():
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\n")
+        while not stop.wait(0.3):
+            try:
+                conn.sendall(b"X-Slow: 1\r\n")
+            except OSError:
+                break
+        conn.close()
+
+    threading.Thread(target=trickle, daemon=True).start()
+    monkeypatch.setattr(webhook_delivery, "TIMEOUT", 1.0)
+    began = time.monotonic()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hook"
+    status, _, error = webhook_delivery.post(url, "{}", {"content-type": "application/json"})
+    took = time.monotonic() - began
+    stop.set()
+    listener.close()
+    assert (status, error) == (None, "no whole answer within 1 s") and 1.0 <= took < 3.0
+
+
+def test_a_retry_on_a_disabled_endpoint_is_refused_and_changes_nothing(world):
+    store, receiver, endpoint = world
+    webhook_delivery.fan_out([event()])
+    drain()
+    before = only_delivery(endpoint)
+    store.disable(TENANT, endpoint.webhook_id, "paused")
+    with pytest.raises(Conflict) as refused:
+        webhook_delivery.retry(Caller(TENANT, admin=True), endpoint.webhook_id, before["deliveryId"])
+    assert refused.value.code == "invalid_state"
+    assert only_delivery(endpoint) == before and before["status"] == "succeeded" and not delivery_queue.pending()

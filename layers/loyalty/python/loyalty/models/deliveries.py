@@ -32,6 +32,15 @@ class Delivery(Shape):
     lastStatusCode: integer(minimum=100, maximum=599, description="The last attempt's HTTP status") | None = None
     nextAttemptAt: utc_datetime(description="When the next attempt is due (pending only)") | None = None
     attemptLog: list[DeliveryAttempt]
+    stoppedReason: (
+        one_of(
+            "endpoint_deleted",
+            "endpoint_disabled",
+            "event_expired",
+            description="Why a failed delivery ended without another attempt (null otherwise)",
+        )
+        | None
+    ) = None
 
 
 class DeliveryListQuery(Paging):

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
-from loyalty import ids
-from loyalty.repository import keys, list_shards, sharded, store
-from loyalty.repository.table import PROGRAM_WIDE
+from loyalty import clock, ids
+from loyalty.repository import events, keys, list_shards, sharded, store
+from loyalty.repository.table import PROGRAM_WIDE, TTL_ATTRIBUTE
 
 DELIVERY = "DELIVERY"
 PREFIX = "dlv_"
@@ -80,7 +81,12 @@ def item(tenant_id: str, webhook_id: str, event: Mapping[str, Any], due: str) ->
         "nextAttemptAt": due,
         "log": [],
         **of_webhook(tenant_id, webhook_id).entry(event["id"], delivery.removeprefix(PREFIX)),
+        TTL_ATTRIBUTE: _kept_until(event["timestamp"]),  # as long as its event (TTL only cleans up)
     }
+
+
+def _kept_until(timestamp: str) -> int:
+    return int((clock.parse_iso(timestamp) + timedelta(days=events.RETENTION_DAYS)).timestamp())
 
 
 def put_new(stored: dict[str, Any]) -> bool:

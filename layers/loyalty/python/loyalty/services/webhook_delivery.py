@@ -23,7 +23,8 @@ worker of `make serve`, tools/local/delivery.py). Per message:
 - the URL is checked again (url_guard.check_url: a URL that now resolves privately fails the attempt) and the
   request goes to the address it checked (no second DNS answer in between; https verifies the host's name);
 - a POST of the event JSON with `webhook-id` (the event id), `webhook-timestamp` (now) and `webhook-signature`
-  signed afresh with every live secret, TIMEOUT seconds, redirects not followed (a 3xx is a failure);
+  signed afresh with every live secret, TIMEOUT seconds for the whole attempt (connect to the answer's status,
+  headers and the first bytes of its body), redirects not followed (a 3xx is a failure);
 - 2xx → succeeded; 410 → the endpoint is disabled ("gone") and the delivery fails; else the next attempt after
   the `Retry-After` the receiver asked for (seconds or an HTTP date, at most RETRY_AFTER_MOST) or the schedule's
   next delay (LOYALTY_WEBHOOK_SCHEDULE, comma-separated seconds; DEFAULT_SCHEDULE is about 3 days), then failed;
@@ -38,6 +39,7 @@ import json
 import os
 import socket
 import ssl
+import threading
 import time
 import urllib.parse
 import uuid
@@ -48,7 +50,7 @@ from typing import Any
 
 from loyalty import clock
 from loyalty.caller import Caller
-from loyalty.errors import NotFound
+from loyalty.errors import Conflict, NotFound
 from loyalty.repository import deliveries, delivery_queue, leases, store
 from loyalty.repository import events as events_db
 from loyalty.services import webhook_signing
@@ -173,15 +175,35 @@ def post(
     kind = _PinnedHttps if parts.scheme == "https" else _PinnedHttp
     connection = kind(parts.hostname or "", parts.port, address, TIMEOUT)
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    began = time.monotonic()
+    # TIMEOUT bounds each socket operation; this bounds the whole attempt (a receiver that trickles its answer a
+    # header a few seconds apart would hold it for as long as it likes): at the deadline the socket is shut.
+    deadline = threading.Timer(TIMEOUT, _cut, (connection,))
+    deadline.start()
     try:
         connection.request("POST", target, body=body.encode(), headers=dict(headers))
         answer = connection.getresponse()
         answer.read(_BODY_READ)
+        if time.monotonic() - began > TIMEOUT:
+            return None, None, f"no whole answer within {TIMEOUT:g} s"
         return answer.status, answer.getheader("Retry-After"), None
-    except (OSError, http.client.HTTPException) as error:
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        if time.monotonic() - began >= TIMEOUT:
+            return None, None, f"no whole answer within {TIMEOUT:g} s"
         return None, None, f"{type(error).__name__}: {error}"[:200]
     finally:
+        deadline.cancel()
         connection.close()
+
+
+def _cut(connection: http.client.HTTPConnection) -> None:
+    """Shut the attempt's socket: a read blocked on it returns at once."""
+    sock = connection.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # closed already
 
 
 def _take_slot(tenant_id: str, webhook_id: str, holder: str) -> str | None:
@@ -321,6 +343,7 @@ def shown(delivery: Mapping[str, Any]) -> dict[str, Any]:
             }
             for one in delivery.get("log") or []
         ],
+        "stoppedReason": delivery.get("stoppedReason"),
     }
 
 
@@ -341,7 +364,8 @@ def retry(caller: Caller, webhook_id: str, delivery_id: str) -> dict[str, Any]:
     """POST …/deliveries/{deliveryId}/retry: send again now (same event id), the schedule starting over. Sent
     twice (a client's retry), it sends twice: each is a request to send now, and receivers dedupe by id."""
     tenant_id = caller.tenant_id
-    _webhooks().endpoint(tenant_id, webhook_id)
+    if not _webhooks().endpoint(tenant_id, webhook_id).enabled:  # it would stop at once, a success shown failed
+        raise Conflict("invalid_state", "The endpoint is disabled; enable it (PATCH enabled: true) to send again.")
     for _ in range(3):
         delivery = deliveries.get(tenant_id, delivery_id)
         if not delivery or delivery["webhookId"] != webhook_id:
@@ -350,4 +374,4 @@ def retry(caller: Caller, webhook_id: str, delivery_id: str) -> dict[str, Any]:
         if deliveries.restart(tenant_id, delivery_id, attempts, clock.iso(clock.now())):
             delivery_queue.send(_message(tenant_id, webhook_id, delivery_id, attempts))
             return shown(deliveries.get(tenant_id, delivery_id) or delivery)
-    raise NotFound("The delivery is being attempted now; try again.")
+    raise Conflict("request_in_progress", "The delivery is being attempted now; try again.")
