@@ -1,10 +1,12 @@
-"""Findings of the outside review of issue 24 (review24), as failing tests over the local API.
+"""Findings of the outside review of issue 24 (review24) over the local API, each a test that failed first.
 
-1. A delivery keeps the event body as it was fanned out: after the member is erased, GET /events shows the
-   member.created event redacted, but POST …/retry (and any pending retry) sends the original personal data.
-2. An attempt has no overall deadline: a receiver that answers 2xx after more than 10 s (its bytes trickling in
-   under the per-read timeout) is recorded as a success, contrary to "a 2xx within 10 s is success"."""
+1. An erased member's data in webhooks: a retry after the erasure sends the redacted event (a delivery keeps no
+   copy; each attempt reads the stored event).
+2. 10 s bounds a whole attempt: a receiver trickling a 2xx answer past it is not a success.
+3. A restart of `make serve` sends no event an endpoint did not get while running (paused at the time).
+4. Hung receivers of one tenant leave the delivery worker threads for its other endpoints."""
 
+import contextlib
 import socket
 import threading
 import time
@@ -33,7 +35,9 @@ def test_a_retry_after_the_member_is_erased_sends_the_redacted_event(tenant, del
     receiver.wait_for(lambda r: len(r.delivered()) == 2)
     again = receiver.delivered()[1]["event"]
     assert again["id"] == delivery["eventId"]
-    assert again["data"]["email"] is None and again["data"]["firstName"] is None  # fails: the erased email is sent
+    assert (
+        again["data"]["email"] is None and again["data"]["firstName"] is None
+    )  # each attempt reads the redacted event
 
 
 class _SlowAnswer:
@@ -56,7 +60,7 @@ class _SlowAnswer:
             threading.Thread(target=self._answer, args=(connection,), daemon=True).start()
 
     def _answer(self, connection: socket.socket) -> None:
-        with connection:
+        with connection, contextlib.suppress(OSError):  # the sender gives up at its deadline: a broken pipe
             connection.recv(65536)
             self.requests += 1
             connection.sendall(b"HTTP/1.1 200 OK\r\n")
@@ -82,7 +86,7 @@ def test_a_2xx_that_takes_longer_than_10_s_is_not_a_success(tenant, delivering):
     Receiver.wait_for(receiver, attempted, 60)  # type: ignore[arg-type]
     [delivery] = ok(200, tenant.admin.get(f"/webhooks/{webhook}/deliveries")).data
     first = delivery["attemptLog"][0]
-    assert first["durationMs"] <= 11_000 or first["statusCode"] != 200, first  # fails: 200 after ~20 s, "succeeded"
+    assert first["durationMs"] <= 11_000 or first["statusCode"] != 200, first  # 10 s bounds the whole attempt
 
 
 def test_an_event_made_while_the_endpoint_was_paused_is_not_sent_after_a_restart(tenant, delivering, local_api):  # noqa: F811
@@ -115,7 +119,7 @@ def test_an_event_made_while_the_endpoint_was_paused_is_not_sent_after_a_restart
     StreamPoller(client, streams, table_name()).poll()  # what a restarted `make serve` does first
     time.sleep(5)
     sent = [s["event"]["data"]["memberId"] for s in receiver.seen]
-    assert member not in sent  # fails: the event of the paused period is delivered after the "restart"
+    assert member not in sent  # the poller resumes after its checkpoint
 
 
 def test_slow_receivers_of_one_tenant_do_not_hold_up_another_endpoints_deliveries(tenant, delivering):  # noqa: F811
@@ -130,4 +134,4 @@ def test_slow_receivers_of_one_tenant_do_not_hold_up_another_endpoints_deliverie
     endpoint_for(tenant, fast, ["member.created"])
     for i in range(10):
         ok(201, tenant.admin.post("/members", {"email": f"head-of-line{i}@example.com"}))
-    fast.wait_for(lambda r: len(r.delivered()) >= 10, 8)  # fails: 10-20 s for the last ones
+    fast.wait_for(lambda r: len(r.delivered()) >= 10, 8)  # 16 worker threads: 12 held by the hung receivers
