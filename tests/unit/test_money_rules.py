@@ -1014,34 +1014,37 @@ def reward_counters(member):
 
 @pytest.mark.parametrize(("interval", "window"), [("day", "2026-01-07"), ("week", "2026-W02")])
 def test_a_cancel_within_the_window_gives_its_use_back_to_that_window(prog, interval, window):
-    reward(prog, "mug", 10, "manual", maxPerMember=1, maxPerMemberInterval=interval)
+    """Two a window: the second redemption moves the window's counter from 1 to 2 (on condition it is below
+    2), a third is refused; a cancel in the same window gives one use back, and it can be used again."""
+    reward(prog, "mug", 10, "manual", maxPerMember=2, maxPerMemberInterval=interval)
     member, other = rich_member(prog, 100), rich_member(prog, 100)
     first = redeem(prog, member, "mug")
     redeem(prog, other, "mug")
     assert reward_counters(member) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}
-    assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    redeem(prog, member, "mug")
+    assert reward_counters(member) == {"RWDCOUNT#mug": 2, f"RWDCOUNT#mug#{window}": 2}
+    held = f"The member holds 2 redemptions of this reward already this {interval} (UTC)."
+    assert said(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached", held, [])
     prog.clock.advance(hours=1)
     redemptions.cancel(prog.caller, first["redemptionId"], RedemptionCancel.model_validate({"reason": "x"}))
-    assert reward_counters(member) == {"RWDCOUNT#mug": 0, f"RWDCOUNT#mug#{window}": 0}
+    assert reward_counters(member) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}
     assert reward_counters(other) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}  # another member's kept
     again = redeem(prog, member, "mug")  # the use came back: the member may redeem once more this window
     stored = store.get(redemptions_db.key(TENANT, again["redemptionId"]))
     assert (stored["limitInterval"], stored["limitWindow"]) == (interval, window)  # where a cancel gives it back
-    assert reward_counters(member) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}
+    assert reward_counters(member) == {"RWDCOUNT#mug": 2, f"RWDCOUNT#mug#{window}": 2}
     assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    assert prog.balance(member)["available"] == 80  # three redeemed, one refunded
     assert checker.check([TENANT])["problems"] == []
 
 
 def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_the_redemption_s_order(prog):
     """GET /members/{id}/rewards (services.redemptions.list_member_rewards): each active reward by rewardId with
     its stock, whether the member may redeem it now and every reason why not, in the order the redemption
-    checks them (its first is the redemption's refusal); `eligible` keeps one kind; paged; 404 without member."""
-    prog.settings(
-        tiers=[
-            {"tierId": "base", "name": "Base", "threshold": 0},
-            {"tierId": "gold", "name": "Gold", "threshold": 10**6},
-        ]
-    )
+    checks them (its first is the redemption's refusal); `eligible` keeps one kind; paged, the page token bound
+    to its member; 404 without member."""
+    tiers = [{"tierId": "base", "name": "Base", "threshold": 0}, {"tierId": "gold", "name": "Gold", "threshold": 1000}]
+    prog.settings(tiers=tiers)
     reward(prog, "a-gold", 100, "manual", tierIds=["gold"])
     reward(prog, "b-once", 10, "manual", maxPerMember=1, maxPerMemberInterval="day")
     reward(prog, "c-dear", 5000, "manual")
@@ -1054,32 +1057,35 @@ def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_th
     reward(prog, "i-ended", 10, "manual", endDate="2026-01-07T08:59:59Z")
     reward(prog, "j-stale", 10, couponExpiry="2026-01-06")
     rewards.add_codes(prog.caller, "j-stale", RewardCodesAdd.model_validate({"codes": ["J-1"]}))
-    rich, poor = rich_member(prog, 1000), prog.member()
+    rich, plain, poor = rich_member(prog, 1000), rich_member(prog, 100), prog.member()  # gold, base, base
     redeem(prog, rich, "b-once")
     redeem(prog, rich, "h-stock")
     members.update_member(prog.caller, poor, MemberUpdate.model_validate({"status": "suspended"}))
 
+    def page(member, **query):
+        return redemptions.list_member_rewards(TENANT, member, MemberRewardListQuery.model_validate(query))
+
     def listed(member, limit=3, **query):
         out, token = [], None
-        while True:
-            page = redemptions.list_member_rewards(
-                TENANT,
-                member,
-                MemberRewardListQuery.model_validate(
-                    {"limit": limit, **({"nextToken": token} if token else {}), **query}
-                ),
-            )
-            out += page.items
-            if not (token := page.next_token):
+        for _ in range(10):  # 10 rewards: at most 4 pages of 3 (a token that never ends fails here)
+            answer = page(member, limit=limit, **({"nextToken": token} if token else {}), **query)
+            out += answer.items
+            if not (token := answer.next_token):
                 return out
+        raise AssertionError("the pages never end")
 
+    first = page(rich, limit=3)
+    assert ([r["rewardId"] for r in first.items], first.next_token is not None) == (
+        ["a-gold", "b-once", "c-dear"],
+        True,
+    )
     everything = listed(rich)
     assert {r["rewardId"]: r["ineligibleReasons"] for r in everything} == {
-        "a-gold": ["tier"],
+        "a-gold": [],
         "b-once": ["member_limit_reached"],
         "c-dear": ["insufficient_points"],
         "d-empty": ["out_of_stock"],
-        "e-late": ["not_started", "tier", "insufficient_points"],
+        "e-late": ["not_started", "insufficient_points"],
         "f-fine": [],
         "h-stock": [],
         "i-ended": ["ended"],
@@ -1094,9 +1100,8 @@ def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_th
         "eligible": False,
         "ineligibleReasons": ["insufficient_points"],
     }
-    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["f-fine", "h-stock"]
+    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["a-gold", "f-fine", "h-stock"]
     assert [r["rewardId"] for r in listed(rich, limit=100, eligible=False)] == [
-        "a-gold",
         "b-once",
         "c-dear",
         "d-empty",
@@ -1104,6 +1109,8 @@ def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_th
         "i-ended",
         "j-stale",
     ]
+    reasons = {r["rewardId"]: r["ineligibleReasons"] for r in listed(plain)}
+    assert (reasons["a-gold"], reasons["e-late"]) == (["tier"], ["not_started", "tier", "insufficient_points"])
     redeem(prog, rich, "h-stock")  # the second of two: h-stock's limit reached too
     assert [r["ineligibleReasons"] for r in listed(rich) if r["rewardId"] in ("b-once", "h-stock")] == [
         ["member_limit_reached"],
@@ -1114,8 +1121,9 @@ def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_th
         "member_inactive",
     )
     assert listed(poor, eligible=True) == []
+    foreign_token_refused(lambda **query: page(rich, **query), {}, {}, other=lambda **query: page(plain, **query))
     with pytest.raises(ApiError) as missing:
         listed("no-such-member")
     assert (missing.value.status, missing.value.message) == (404, "The member does not exist.")
     prog.clock.advance(days=1)  # a new day: b-once's window has turned
-    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["b-once", "f-fine"]
+    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["a-gold", "b-once", "f-fine"]
