@@ -332,3 +332,38 @@ def test_the_checker_compares_each_member_s_current_window_counters_with_the_use
         ),
     ]
     assert offer_problems() == sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
+
+
+# --- issue 18, fifth session: the survivors of offer_redemptions on the code of 745ab97 ------------------------
+
+
+def test_a_reversal_again_answers_the_reversed_redemption_and_gives_nothing_back_twice(prog):
+    """A second reversal of one redemption answers it as the first left it (200 in the service's terms: the same
+    record) and moves nothing: the offer's count and the member's limit are given back once."""
+    offer(prog, "ONCE", maxRedemptionsPerMember=1)
+    member = prog.member()
+    made = use(prog, "ONCE", member)
+    prog.clock.advance(minutes=5)
+    first = reverse(prog, made["id"])
+    assert (first["status"], first["reversedAt"], first["reversalReason"]) == (
+        "reversed",
+        "2026-01-07T09:05:00Z",
+        "changed mind",
+    )
+    prog.clock.advance(minutes=5)
+    assert reverse(prog, made["id"]) == first
+    assert offer_redemptions.get_redemption(TENANT, made["id"]) == first
+    again = use(prog, "ONCE", member)  # the one use given back once: one more, then the limit
+    assert refused(lambda: use(prog, "ONCE", member)) == (409, "offer_limit_reached")
+    assert reverse(prog, again["id"])["status"] == "reversed"
+    assert offer_problems() == []
+
+
+def test_an_unknown_offer_redemption_read_or_reversed_is_a_404_naming_it(prog):
+    for call in (
+        lambda: offer_redemptions.get_redemption(TENANT, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+        lambda: reverse(prog, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+    ):
+        with pytest.raises(ApiError) as missing:
+            call()
+        assert (missing.value.status, missing.value.message) == (404, "The offer redemption does not exist.")
