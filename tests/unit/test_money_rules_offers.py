@@ -20,6 +20,7 @@ from tests.support.money import (
     offer,
     offer_problems,
     refused,
+    replayed_status,
     use,
 )
 
@@ -350,12 +351,14 @@ def test_a_reversal_again_answers_the_reversed_redemption_and_gives_nothing_back
         "2026-01-07T09:05:00Z",
         "changed mind",
     )
+    assert (first["reversalTransactionId"], first["deficitPoints"]) == (None, 0)  # no points offer: nothing owed
     prog.clock.advance(minutes=5)
     assert reverse(prog, made["id"]) == first
     assert offer_redemptions.get_redemption(TENANT, made["id"]) == first
     again = use(prog, "ONCE", member)  # the one use given back once: one more, then the limit
     assert refused(lambda: use(prog, "ONCE", member)) == (409, "offer_limit_reached")
-    assert reverse(prog, again["id"])["status"] == "reversed"
+    body = OfferRedemptionReverse.model_validate({"reason": "changed mind"})
+    assert replayed_status(lambda c: offer_redemptions.reverse(c, again["id"], body), prog.keyed("k-1")) == 200
     assert offer_problems() == []
 
 
