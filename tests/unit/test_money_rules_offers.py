@@ -370,3 +370,24 @@ def test_an_unknown_offer_redemption_read_or_reversed_is_a_404_naming_it(prog):
         with pytest.raises(ApiError) as missing:
             call()
         assert (missing.value.status, missing.value.message) == (404, "The offer redemption does not exist.")
+
+
+def test_a_points_offer_s_reversal_records_a_return_transaction_naming_the_offer_redemption_and_its_deficit(prog):
+    offer_id = offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = use(prog, "PTS", member, orderId="o-1")
+    prog.deduct(member, 10)  # 20 of the 30 left
+    back = reverse(prog, made["id"])
+    assert (back["status"], back["deficitPoints"]) == ("reversed", 10)
+    entry = transactions.get_transaction(TENANT, back["reversalTransactionId"])
+    assert {k: entry.get(k) for k in ("type", "status", "points", "memberId", "orderId", "reason")} == {
+        "type": "return",
+        "status": "approved",
+        "points": 20,
+        "memberId": member,
+        "orderId": "o-1",
+        "reason": f"offer redemption {made['id']} reversed",
+    }
+    stored = store.get(ledger_db.key(TENANT, back["reversalTransactionId"]))
+    assert (stored["deficitPoints"], stored["offerId"], stored["offerRedemptionId"]) == (10, offer_id, made["id"])
+    assert prog.balance(member)["available"] == 0
