@@ -7,12 +7,13 @@ from loyalty.errors import ApiError
 from loyalty.models.ledger import Rejection, TransactionListQuery
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import OfferUpdate
-from loyalty.models.rewards import RedemptionCancel, RedemptionListQuery, RewardCodesAdd
+from loyalty.models.rewards import MemberRewardListQuery, RedemptionCancel, RedemptionListQuery, RewardCodesAdd
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import members as members_db
 from loyalty.repository import orders as orders_db
+from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
 from loyalty.repository.table import TTL_ATTRIBUTE
@@ -965,3 +966,164 @@ def test_a_member_s_version_moves_by_exactly_one_with_each_write_of_its_points(p
     assert version() == created + 1
     prog.deduct(member, 4)
     assert version() == created + 2
+
+
+# --- issue 18, fifth session: the survivors of redemptions on the code of 745ab97 ------------------------------
+
+
+def test_a_redemption_refused_for_its_member_tier_dates_or_window_says_why_word_for_word(prog):
+    """Each refusal of POST /members/{id}/redemptions not checked word for word above, and the dates' edges:
+    a reward is redeemable from its startDate (that second on) up to and at its endDate."""
+    prog.settings(tiers=[{"tierId": "gold", "name": "Gold", "threshold": 1000}])
+    reward(prog, "mug", 10, "manual")
+    reward(prog, "lounge", 10, "manual", tierIds=["gold"])
+    reward(prog, "later", 10, "manual", startDate="2026-01-07T10:00:00Z", endDate="2026-01-07T11:00:00Z")
+    reward(prog, "daily", 10, "manual", maxPerMember=1, maxPerMemberInterval="day")
+    member, suspended, erased, poor = (rich_member(prog, points) for points in (100, 100, 100, 9))
+    members.update_member(prog.caller, suspended, MemberUpdate.model_validate({"status": "suspended"}))
+    members.erase_member(prog.caller, erased)
+    paused = (409, "invalid_state", "The member is suspended: it can't earn or spend points.", [])
+    assert said(lambda: redeem(prog, suspended, "mug")) == paused
+    gone = (409, "invalid_state", "The member was erased: it can't earn, spend or receive points.", [])
+    assert said(lambda: redeem(prog, erased, "mug")) == gone
+    short = (409, "insufficient_points", "The member has 9 points available.", [])
+    assert said(lambda: redeem(prog, poor, "mug")) == short
+    tier = (409, "not_eligible", "The member's tier may not redeem this reward.", [])
+    assert said(lambda: redeem(prog, member, "lounge")) == tier
+    prog.clock.current = datetime(2026, 1, 7, 9, 59, 59, tzinfo=UTC)
+    early = (409, "reward_inactive", "The reward may be redeemed from 2026-01-07T10:00:00Z.", [])
+    assert said(lambda: redeem(prog, member, "later")) == early
+    prog.clock.advance(seconds=1)
+    assert redeem(prog, member, "later")["status"] == "pending"  # its first second
+    prog.clock.current = datetime(2026, 1, 7, 11, 0, 0, tzinfo=UTC)
+    assert redeem(prog, member, "later")["status"] == "pending"  # its last second
+    prog.clock.advance(seconds=1)
+    late = (409, "reward_inactive", "The reward could be redeemed until 2026-01-07T11:00:00Z.", [])
+    assert said(lambda: redeem(prog, member, "later")) == late
+    redeem(prog, member, "daily")
+    held = (409, "frequency_limit_reached", "The member holds 1 redemptions of this reward already this day (UTC).", [])
+    assert said(lambda: redeem(prog, member, "daily")) == held
+    assert prog.balance(member)["available"] == 70
+
+
+def reward_counters(member):
+    """The member's reward limit counters, by sort key: their counts."""
+    items, _ = store.query(("pk", members_db.partition(TENANT, member)))
+    return {item["sk"]: item["count"] for item in items if item["sk"].startswith("RWDCOUNT#")}
+
+
+@pytest.mark.parametrize(("interval", "window"), [("day", "2026-01-07"), ("week", "2026-W02")])
+def test_a_cancel_within_the_window_gives_its_use_back_to_that_window(prog, interval, window):
+    """Two a window: the second redemption moves the window's counter from 1 to 2 (on condition it is below
+    2), a third is refused; a cancel in the same window gives one use back, and it can be used again."""
+    reward(prog, "mug", 10, "manual", maxPerMember=2, maxPerMemberInterval=interval)
+    member, other = rich_member(prog, 100), rich_member(prog, 100)
+    first = redeem(prog, member, "mug")
+    redeem(prog, other, "mug")
+    assert reward_counters(member) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}
+    redeem(prog, member, "mug")
+    assert reward_counters(member) == {"RWDCOUNT#mug": 2, f"RWDCOUNT#mug#{window}": 2}
+    held = f"The member holds 2 redemptions of this reward already this {interval} (UTC)."
+    assert said(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached", held, [])
+    prog.clock.advance(hours=1)
+    redemptions.cancel(prog.caller, first["redemptionId"], RedemptionCancel.model_validate({"reason": "x"}))
+    assert reward_counters(member) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}
+    assert reward_counters(other) == {"RWDCOUNT#mug": 1, f"RWDCOUNT#mug#{window}": 1}  # another member's kept
+    again = redeem(prog, member, "mug")  # the use came back: the member may redeem once more this window
+    stored = store.get(redemptions_db.key(TENANT, again["redemptionId"]))
+    assert (stored["limitInterval"], stored["limitWindow"]) == (interval, window)  # where a cancel gives it back
+    assert reward_counters(member) == {"RWDCOUNT#mug": 2, f"RWDCOUNT#mug#{window}": 2}
+    assert refused(lambda: redeem(prog, member, "mug")) == (409, "frequency_limit_reached")
+    assert prog.balance(member)["available"] == 80  # three redeemed, one refunded
+    assert checker.check([TENANT])["problems"] == []
+
+
+def test_a_member_s_reward_list_gives_each_active_reward_with_every_reason_in_the_redemption_s_order(prog):
+    """GET /members/{id}/rewards (services.redemptions.list_member_rewards): each active reward by rewardId with
+    its stock, whether the member may redeem it now and every reason why not, in the order the redemption
+    checks them (its first is the redemption's refusal); `eligible` keeps one kind; paged, the page token bound
+    to its member; 404 without member."""
+    tiers = [{"tierId": "base", "name": "Base", "threshold": 0}, {"tierId": "gold", "name": "Gold", "threshold": 1000}]
+    prog.settings(tiers=tiers)
+    reward(prog, "a-gold", 100, "manual", tierIds=["gold"])
+    reward(prog, "b-once", 10, "manual", maxPerMember=1, maxPerMemberInterval="day")
+    reward(prog, "c-dear", 5000, "manual")
+    reward(prog, "d-empty", 10)
+    reward(prog, "e-late", 5000, "manual", startDate="2026-06-01T00:00:00Z", tierIds=["gold"])
+    reward(prog, "f-fine", 10, "manual")
+    reward(prog, "g-off", 10, "manual", isActive=False)
+    reward(prog, "h-stock", 10, maxPerMember=2)
+    rewards.add_codes(prog.caller, "h-stock", RewardCodesAdd.model_validate({"codes": ["H-1", "H-2", "H-3"]}))
+    reward(prog, "i-ended", 10, "manual", endDate="2026-01-07T08:59:59Z")
+    reward(prog, "j-stale", 10, couponExpiry="2026-01-06")
+    rewards.add_codes(prog.caller, "j-stale", RewardCodesAdd.model_validate({"codes": ["J-1"]}))
+    rich, plain, poor = rich_member(prog, 1000), rich_member(prog, 100), prog.member()  # gold, base, base
+    redeem(prog, rich, "b-once")
+    redeem(prog, rich, "h-stock")
+    members.update_member(prog.caller, poor, MemberUpdate.model_validate({"status": "suspended"}))
+
+    def page(member, **query):
+        return redemptions.list_member_rewards(TENANT, member, MemberRewardListQuery.model_validate(query))
+
+    def listed(member, limit=3, **query):
+        out, token = [], None
+        for _ in range(10):  # 10 rewards: at most 4 pages of 3 (a token that never ends fails here)
+            answer = page(member, limit=limit, **({"nextToken": token} if token else {}), **query)
+            out += answer.items
+            if not (token := answer.next_token):
+                return out
+        raise AssertionError("the pages never end")
+
+    first = page(rich, limit=3)
+    assert ([r["rewardId"] for r in first.items], first.next_token is not None) == (
+        ["a-gold", "b-once", "c-dear"],
+        True,
+    )
+    everything = listed(rich)
+    assert {r["rewardId"]: r["ineligibleReasons"] for r in everything} == {
+        "a-gold": [],
+        "b-once": ["member_limit_reached"],
+        "c-dear": ["insufficient_points"],
+        "d-empty": ["out_of_stock"],
+        "e-late": ["not_started", "insufficient_points"],
+        "f-fine": [],
+        "h-stock": [],
+        "i-ended": ["ended"],
+        "j-stale": ["coupon_expired"],
+    }
+    assert [r["rewardId"] for r in everything] == sorted(r["rewardId"] for r in everything)  # by rewardId
+    by_id = {r["rewardId"]: r for r in everything}
+    assert by_id["h-stock"] == {**rewards.get_reward(TENANT, "h-stock"), "eligible": True, "ineligibleReasons": []}
+    assert by_id["h-stock"]["stock"] == {"total": 3, "available": 2, "issued": 1}
+    assert by_id["c-dear"] == {
+        **rewards.get_reward(TENANT, "c-dear"),
+        "eligible": False,
+        "ineligibleReasons": ["insufficient_points"],
+    }
+    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["a-gold", "f-fine", "h-stock"]
+    assert [r["rewardId"] for r in listed(rich, limit=100, eligible=False)] == [
+        "b-once",
+        "c-dear",
+        "d-empty",
+        "e-late",
+        "i-ended",
+        "j-stale",
+    ]
+    reasons = {r["rewardId"]: r["ineligibleReasons"] for r in listed(plain)}
+    assert (reasons["a-gold"], reasons["e-late"]) == (["tier"], ["not_started", "tier", "insufficient_points"])
+    redeem(prog, rich, "h-stock")  # the second of two: h-stock's limit reached too
+    assert [r["ineligibleReasons"] for r in listed(rich) if r["rewardId"] in ("b-once", "h-stock")] == [
+        ["member_limit_reached"],
+        ["member_limit_reached"],
+    ]
+    assert {r["rewardId"]: r["ineligibleReasons"][0] for r in listed(poor)} == dict.fromkeys(
+        ["a-gold", "b-once", "c-dear", "d-empty", "e-late", "f-fine", "h-stock", "i-ended", "j-stale"],
+        "member_inactive",
+    )
+    assert listed(poor, eligible=True) == []
+    foreign_token_refused(lambda **query: page(rich, **query), {}, {}, other=lambda **query: page(plain, **query))
+    with pytest.raises(ApiError) as missing:
+        listed("no-such-member")
+    assert (missing.value.status, missing.value.message) == (404, "The member does not exist.")
+    prog.clock.advance(days=1)  # a new day: b-once's window has turned
+    assert [r["rewardId"] for r in listed(rich, eligible=True)] == ["a-gold", "b-once", "f-fine"]

@@ -20,6 +20,7 @@ from tests.support.money import (
     offer,
     offer_problems,
     refused,
+    replayed_status,
     use,
 )
 
@@ -332,3 +333,61 @@ def test_the_checker_compares_each_member_s_current_window_counters_with_the_use
         ),
     ]
     assert offer_problems() == sorted(found, key=lambda p: (p["offerId"], p["problem"], str(sorted(p.items()))))
+
+
+# --- issue 18, fifth session: the survivors of offer_redemptions on the code of 745ab97 ------------------------
+
+
+def test_a_reversal_again_answers_the_reversed_redemption_and_gives_nothing_back_twice(prog):
+    """A second reversal of one redemption answers it as the first left it (200 in the service's terms: the same
+    record) and moves nothing: the offer's count and the member's limit are given back once."""
+    offer(prog, "ONCE", maxRedemptionsPerMember=1)
+    member = prog.member()
+    made = use(prog, "ONCE", member)
+    prog.clock.advance(minutes=5)
+    first = reverse(prog, made["id"])
+    assert (first["status"], first["reversedAt"], first["reversalReason"]) == (
+        "reversed",
+        "2026-01-07T09:05:00Z",
+        "changed mind",
+    )
+    assert (first["reversalTransactionId"], first["deficitPoints"]) == (None, 0)  # no points offer: nothing owed
+    prog.clock.advance(minutes=5)
+    assert reverse(prog, made["id"]) == first
+    assert offer_redemptions.get_redemption(TENANT, made["id"]) == first
+    again = use(prog, "ONCE", member)  # the one use given back once: one more, then the limit
+    assert refused(lambda: use(prog, "ONCE", member)) == (409, "offer_limit_reached")
+    body = OfferRedemptionReverse.model_validate({"reason": "changed mind"})
+    assert replayed_status(lambda c: offer_redemptions.reverse(c, again["id"], body), prog.keyed("k-1")) == 200
+    assert offer_problems() == []
+
+
+def test_an_unknown_offer_redemption_read_or_reversed_is_a_404_naming_it(prog):
+    for call in (
+        lambda: offer_redemptions.get_redemption(TENANT, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+        lambda: reverse(prog, "01ARZ3NDEKTSV4RRFFQ69G5FAV"),
+    ):
+        with pytest.raises(ApiError) as missing:
+            call()
+        assert (missing.value.status, missing.value.message) == (404, "The offer redemption does not exist.")
+
+
+def test_a_points_offer_s_reversal_records_a_return_transaction_naming_the_offer_redemption_and_its_deficit(prog):
+    offer_id = offer(prog, "PTS", rewardType="points", offerAmount="30")
+    member = prog.member()
+    made = use(prog, "PTS", member, orderId="o-1")
+    prog.deduct(member, 10)  # 20 of the 30 left
+    back = reverse(prog, made["id"])
+    assert (back["status"], back["deficitPoints"]) == ("reversed", 10)
+    entry = transactions.get_transaction(TENANT, back["reversalTransactionId"])
+    assert {k: entry.get(k) for k in ("type", "status", "points", "memberId", "orderId", "reason")} == {
+        "type": "return",
+        "status": "approved",
+        "points": 20,
+        "memberId": member,
+        "orderId": "o-1",
+        "reason": f"offer redemption {made['id']} reversed",
+    }
+    stored = store.get(ledger_db.key(TENANT, back["reversalTransactionId"]))
+    assert (stored["deficitPoints"], stored["offerId"], stored["offerRedemptionId"]) == (10, offer_id, made["id"])
+    assert prog.balance(member)["available"] == 0

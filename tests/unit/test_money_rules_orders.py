@@ -1,6 +1,7 @@
 """Exact amounts, codes and records of orders and returns, the points book, awards and reward redemptions (§4 to §7)."""
 
 import pytest
+from loyalty.errors import Conflict, NotFound
 from loyalty.models.members import MemberUpdate
 from loyalty.models.orders import OrderListQuery, OrderReturnCreate
 from loyalty.repository import ledger as ledger_db
@@ -494,3 +495,109 @@ def test_a_return_adds_up_what_it_cancels_takes_and_finds_spent_over_every_award
         ("approved", 0, 20),
     ]
     assert prog.balance(member) == book(available=0)
+
+
+# --- issue 18, fifth session: the survivors of orders on the code of 745ab97 ------------------------------------
+
+
+def test_an_unknown_order_read_or_returned_or_an_order_of_an_unknown_member_is_a_404_naming_it(prog):
+    sale(prog)
+    calls = {
+        "order": (lambda: orders.get_order(TENANT, "no-such-order"), lambda: give_back(prog, "no-such-order")),
+        "member": (lambda: order(prog, "no-such-member", "o-1", "5.00"),),
+    }
+    for what, each in calls.items():
+        for call in each:
+            with pytest.raises(NotFound) as missing:
+                call()
+            assert missing.value.message == f"The {what} does not exist."
+
+
+def test_an_order_stored_before_returns_were_counted_counts_its_returns_from_nought(prog):
+    """A new order is stored with 0 returns at version 0. An order item without `returns` (written before the
+    count was kept) reads as 0 returns: it is returned, and its count is stored as 1 after its first return,
+    2 after its second (its version moving by one with each)."""
+    sale(prog)
+    member = prog.member()
+    order(prog, member, "o-1", "10.00")
+    stored = store.get(orders_db.key(TENANT, "o-1"))
+    assert (stored["returns"], stored["version"]) == (0, 0)  # returns: what MAX_RETURNS bounds
+    store.put_plain({k: v for k, v in stored.items() if k != "returns"})
+
+    def counted():
+        again = store.get(orders_db.key(TENANT, "o-1"))
+        return again["returns"], again["version"]
+
+    assert returned(prog, "o-1", returnedAmount="1.00") == 1
+    assert counted() == (1, 1)
+    assert returned(prog, "o-1") == 9
+    assert counted() == (2, 2)
+
+
+def test_a_return_cancels_of_a_partly_cancelled_pending_award_only_what_is_left_then_the_next_award(prog):
+    """Two pending awards on one order; a partial return cancels part of the first, the full return then
+    cancels the first's rest (not more) and all of the second."""
+    sale(prog, approvalMethod="manual")
+    prog.activity("extra", type="multiplier", multiplier=1, approvalMethod="manual")
+    member = prog.member()
+    made = order(prog, member, "o-1", "20.00")  # 20 pending
+    extra = prog.award(member, "extra", points=10, orderId="o-1")  # 10 more pending
+    # 15.00 left keeps 15 + floor(10 * 15 / 20) = 22 of 30: 8 back, all of the first award
+    first = give_back(prog, "o-1", returnedAmount="5.00")
+    assert figures(first) == {"points": 8, "cancelledPendingPoints": 8, "deductedPoints": 0, "deficitPoints": 0}
+    rest = give_back(prog, "o-1")
+    assert figures(rest) == {"points": 22, "cancelledPendingPoints": 22, "deductedPoints": 0, "deficitPoints": 0}
+    entries = [transactions.get_transaction(TENANT, t) for t in [*made["transactionIds"], extra["transactionId"]]]
+    assert [(e["status"], e["cancelledPoints"]) for e in entries] == [("rejected", 20), ("rejected", 10)]
+    assert prog.balance(member) == book()
+
+
+def test_an_order_whose_id_earned_through_a_fixed_sale_activity_already_is_a_duplicate(prog):
+    """An award through a fixed sale activity with an orderId records no order but marks the orderId earned:
+    POST /orders of that orderId then earns nothing more and records nothing (409 duplicate)."""
+    sale(prog, type="fixed", points=7)
+    member = prog.member()
+    prog.award(member, "sale", orderId="o-1")
+    with pytest.raises(Conflict) as earned:
+        order(prog, member, "o-1", "5.00")
+    assert (earned.value.code, earned.value.message) == (
+        "duplicate",
+        "This orderId has already earned points through the sale activity.",
+    )
+    assert refused(lambda: orders.get_order(TENANT, "o-1")) == (404, "not_found")
+    assert order(prog, member, "o-2", "5.00")["pointsAwarded"] == 7  # another orderId earns
+    assert prog.balance(member)["available"] == 14
+
+
+def test_a_return_takes_of_each_approved_award_only_what_is_left_of_it_then_the_next_award(prog):
+    """Two approved awards on one order: the first partly cancelled while pending, then approved; a full
+    return takes its rest (its points less those cancelled), then the second. A first award all taken back
+    by one return gives nothing to the next, which takes all of it from the second award."""
+    sale(prog, approvalMethod="manual")
+    prog.activity("bonus", type="multiplier", multiplier=1)
+    member = prog.member()
+    (first,) = order(prog, member, "o-1", "20.00")["transactionIds"]  # 20 pending
+    second = prog.award(member, "bonus", points=10, orderId="o-1")["transactionId"]  # 10 approved
+    # 15.00 left keeps 15 + floor(10 * 15 / 20) = 22 of 30: 8 back, the pending ones first
+    assert figures(give_back(prog, "o-1", returnedAmount="5.00"))["cancelledPendingPoints"] == 8
+    transactions.approve(prog.caller, first)
+    rest = give_back(prog, "o-1")
+    assert figures(rest) == {"points": 22, "cancelledPendingPoints": 0, "deductedPoints": 22, "deficitPoints": 0}
+    entries = [transactions.get_transaction(TENANT, t) for t in (first, second)]
+    assert [(e["status"], e["cancelledPoints"], e["returnedPoints"]) for e in entries] == [
+        ("approved", 8, 12),
+        ("approved", 0, 10),
+    ]
+    assert prog.balance(member) == book()
+
+    prog.activity("shop", type="multiplier", multiplier=1)  # immediate
+    prog.settings(saleActivityId="shop")
+    other = prog.member()
+    (third,) = order(prog, other, "o-2", "10.00")["transactionIds"]  # 10 approved
+    fourth = prog.award(other, "bonus", points=10, orderId="o-2")["transactionId"]  # 10 more
+    # 5.00 left keeps 5 + 5 = 10 of 20: 10 back, all of the first award
+    assert figures(give_back(prog, "o-2", returnedAmount="5.00"))["deductedPoints"] == 10
+    last = give_back(prog, "o-2")  # the first has nothing left: all 10 of the second
+    assert figures(last) == {"points": 10, "cancelledPendingPoints": 0, "deductedPoints": 10, "deficitPoints": 0}
+    assert [transactions.get_transaction(TENANT, t)["returnedPoints"] for t in (third, fourth)] == [10, 10]
+    assert prog.balance(other) == book()
