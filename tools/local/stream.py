@@ -24,6 +24,8 @@ from tools.local.background import Polling
 
 BATCH = 100  # records per GetRecords (Lambda's default batch size for a DynamoDB stream)
 IDLE_SECONDS = 0.2  # the pause when every shard was read to its end
+# What GetShardIterator answers for a checkpoint it can't start after (DynamoDB Local: ValidationException)
+_REFUSED = {"TrimmedDataAccessException", "ValidationException", "ResourceNotFoundException"}
 
 
 def enable(dynamodb: Any, table: str) -> bool:
@@ -74,8 +76,9 @@ class StreamPoller(Polling):
                         StreamArn=arn, ShardId=shard, ShardIteratorType="AFTER_SEQUENCE_NUMBER", SequenceNumber=after
                     )["ShardIterator"]
                 )
-            except ClientError:  # trimmed past it (TrimmedDataAccessException), or not of this stream
-                pass
+            except ClientError as refused:  # trimmed past it, or not a record of this shard: from the oldest
+                if refused.response.get("Error", {}).get("Code") not in _REFUSED:
+                    raise  # the engine failing (InternalFailure, …): recover() tries again, never skips to the oldest
         return str(
             self.streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
                 "ShardIterator"

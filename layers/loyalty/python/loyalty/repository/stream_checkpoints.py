@@ -29,13 +29,14 @@ def key(stream_arn: str, shard_id: str) -> store.Key:
 def is_checkpoint(keys: Mapping[str, Any]) -> bool:
     """Whether a stream record's Keys (DynamoDB JSON) are a checkpoint's: a batch of only those is no progress
     worth recording (recording it would write a checkpoint, whose record would be the next batch, and so on)."""
-    return keys.get("sk", {}).get("S") == SORT and keys.get("pk", {}).get("S", "").startswith(PREFIX)
+    partition, sort = keys.get("pk", {}).get("S", ""), keys.get("sk", {}).get("S", "")
+    return sort == SORT and str(partition).startswith(PREFIX)
 
 
 def last(stream_arn: str, shard_id: str) -> str | None:
     """The SequenceNumber of the last record consumed from the shard, None when none was."""
     item = store.get(key(stream_arn, shard_id))
-    return item["sequenceNumber"] if item else None
+    return str(item["sequenceNumber"]) if item else None
 
 
 def record(stream_arn: str, shard_id: str, sequence_number: str, at: str) -> bool:
