@@ -1,5 +1,5 @@
 """`loyalty serve` killed mid-delivery and started again still delivers every event (duplicates allowed, the same
-webhook-id): the deliveries and their queue are items of the table, the stream is read again from its start, and a
+webhook-id): the deliveries and their queue are items of the table, the stream is read again from its checkpoint, and a
 message the killed worker had claimed is due again once its visibility lapses (tools/local/delivery.py)."""
 
 import os
