@@ -376,7 +376,7 @@ def test_an_answer_trickled_past_the_timeout_fails_the_attempt(monkeypatch):
 
 
 def test_a_retry_on_a_disabled_endpoint_is_refused_and_changes_nothing(world):
-    store, receiver, endpoint = world
+    store, _receiver, endpoint = world
     webhook_delivery.fan_out([event()])
     drain()
     before = only_delivery(endpoint)
