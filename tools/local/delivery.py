@@ -18,7 +18,7 @@ from typing import Any
 
 from tools.local.background import Polling
 
-WORKERS = 16  # more than one endpoint's slots × 3: three hung receivers leave threads for the rest
+WORKERS = 16  # more than one endpoint's slots times 3: three hung receivers leave threads for the rest
 # A claimed message is hidden this long: longer than an attempt (its 10 s timeout); a killed worker's come back then
 VISIBILITY = float(os.environ.get("LOYALTY_WEBHOOK_VISIBILITY", "30"))
 IDLE_SECONDS = 0.05  # the longest pause when nothing was due (a send in this process wakes it at once)
