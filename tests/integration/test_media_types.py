@@ -5,6 +5,7 @@ from typing import Any
 
 from loyalty.routes import ROUTES
 
+from tests.support.dynamo_actions import delivery_of
 from tests.support.ledger import activity, award, member
 from tests.support.local import Tenant, ok, tenant_digest
 from tests.support.vouchers import issued, offer
@@ -50,6 +51,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     referral_code = ok(200, integration.get(f"/members/{m}")).data["referralCode"]
     endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}  # issue 24: webhook endpoints
     hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
+    delivery = delivery_of(tenant.tenant_id, hook)
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -85,6 +87,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "create_referral": (f"/members/{referee}/referral", {"referralCode": referral_code}),
         # issue 24: webhook endpoints
         "create_webhook": ("/webhooks", endpoint),
+        "retry_webhook_delivery": (f"/webhooks/{hook}/deliveries/{delivery}/retry", {}),  # before the pause
         "update_webhook": (f"/webhooks/{hook}", {"enabled": False}),
         "rotate_webhook_secret": (f"/webhooks/{hook}/rotate-secret", {}),
         "delete_webhook": (f"/webhooks/{doomed}", {}),

@@ -72,7 +72,7 @@ def recording() -> Iterator[dict[str, set[str]]]:
         gateway.load_handler = original
 
 
-def _delivery_of(tenant_id: str, webhook_id: str) -> str:
+def delivery_of(tenant_id: str, webhook_id: str) -> str:
     """A delivery of a made-up event to the endpoint, made by the fan-out (outside any route)."""
     from loyalty import ids
     from loyalty.repository import deliveries
@@ -236,7 +236,7 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, admin.get("/webhooks"))
     ok(200, admin.get(f"/webhooks/{hook}"))
     # webhook deliveries (issue 24): one made as the stream consumer's fan-out makes it, then listed and retried
-    delivery = _delivery_of(tenant.tenant_id, hook)
+    delivery = delivery_of(tenant.tenant_id, hook)
     ok(200, admin.get(f"/webhooks/{hook}/deliveries"))
     ok(200, admin.post(f"/webhooks/{hook}/deliveries/{delivery}/retry"))
     _deliver_queued()

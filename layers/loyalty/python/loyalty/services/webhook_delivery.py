@@ -352,8 +352,8 @@ def list_deliveries(tenant_id: str, webhook_id: str, query: Any) -> Any:
     from loyalty.repository import paging
     from loyalty.results import Page
 
+    page = paging.request(tenant_id, f"deliveries/{webhook_id}", query.given())  # a bad token: 400 before 404
     _webhooks().endpoint(tenant_id, webhook_id)
-    page = paging.request(tenant_id, f"deliveries/{webhook_id}", query.given())
     items, last = deliveries.of_webhook(tenant_id, webhook_id).query(
         newest_first=True, limit=page.limit, start=page.start
     )
