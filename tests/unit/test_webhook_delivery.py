@@ -35,6 +35,9 @@ class Endpoint:
     secrets: tuple
     failing_since: str | None
 
+    def subscribes_to(self, event_type):
+        return "*" in self.events or event_type in self.events
+
 
 class Endpoints:
     """The agreed interface of services/webhooks.py, in memory."""
@@ -48,11 +51,8 @@ class Endpoints:
         self.by_id[made.webhook_id] = made
         return made
 
-    def endpoints_for(self, tenant_id, event_type):
-        return [
-            e for e in self.by_id.values()
-            if e.tenant_id == tenant_id and e.enabled and ("*" in e.events or event_type in e.events)
-        ]  # fmt: skip
+    def enabled_endpoints(self, tenant_id):
+        return [e for e in self.by_id.values() if e.tenant_id == tenant_id and e.enabled]
 
     def endpoint(self, tenant_id, webhook_id):
         if webhook_id not in self.by_id:

@@ -122,63 +122,45 @@ def record_attempt(
     next_attempt_at: str | None,
 ) -> bool:
     """Record one attempt on condition that none was recorded since it started; False when one was (a duplicate)."""
-    write = store.update(
-        key(tenant_id, delivery),
-        set_values={
-            "attempts": started_from + 1,
-            "status": status,
-            "lastStatusCode": outcome.get("statusCode"),
-            "nextAttemptAt": next_attempt_at,
-        },
-        condition="#n = :n AND #st = :pending",
-        names={"#n": "attempts", "#st": "status", "#log": "log"},
-        values={":n": started_from, ":pending": PENDING, ":one": [outcome], ":none": []},
+    return store.applied(
+        store.update(
+            key(tenant_id, delivery),
+            set_values={
+                "attempts": started_from + 1,
+                "status": status,
+                "lastStatusCode": outcome.get("statusCode"),
+                "nextAttemptAt": next_attempt_at,
+            },
+            append={"log": [outcome]},
+            condition="#n = :n AND #st = :pending",
+            names={"#n": "attempts", "#st": "status"},
+            values={":n": started_from, ":pending": PENDING},
+        )
     )
-    body = write["Update"]
-    body["UpdateExpression"] = body["UpdateExpression"].replace(
-        "SET ", "SET #log = list_append(if_not_exists(#log, :none), :one), ", 1
-    )
-    try:
-        store.transact([write])
-    except store.ConditionFailed:
-        return False
-    return True
 
 
 def stop(tenant_id: str, delivery: str, started_from: int, reason: str) -> bool:
     """Fail a pending delivery without an attempt (its endpoint was deleted or disabled)."""
-    try:
-        store.transact(
-            [
-                store.update(
-                    key(tenant_id, delivery),
-                    set_values={"status": FAILED, "nextAttemptAt": None, "stoppedReason": reason},
-                    condition="#n = :n AND #st = :pending",
-                    names={"#n": "attempts", "#st": "status"},
-                    values={":n": started_from, ":pending": PENDING},
-                )
-            ]
+    return store.applied(
+        store.update(
+            key(tenant_id, delivery),
+            set_values={"status": FAILED, "nextAttemptAt": None, "stoppedReason": reason},
+            condition="#n = :n AND #st = :pending",
+            names={"#n": "attempts", "#st": "status"},
+            values={":n": started_from, ":pending": PENDING},
         )
-    except store.ConditionFailed:
-        return False
-    return True
+    )
 
 
 def restart(tenant_id: str, delivery: str, attempts: int, due: str) -> bool:
     """Make a delivery pending again from its `attempts` (POST …/retry): the schedule starts over."""
-    try:
-        store.transact(
-            [
-                store.update(
-                    key(tenant_id, delivery),
-                    set_values={"status": PENDING, "since": attempts, "nextAttemptAt": due},
-                    remove=["stoppedReason"],
-                    condition="#n = :n",
-                    names={"#n": "attempts"},
-                    values={":n": attempts},
-                )
-            ]
+    return store.applied(
+        store.update(
+            key(tenant_id, delivery),
+            set_values={"status": PENDING, "since": attempts, "nextAttemptAt": due},
+            remove=["stoppedReason"],
+            condition="#n = :n",
+            names={"#n": "attempts"},
+            values={":n": attempts},
         )
-    except store.ConditionFailed:
-        return False
-    return True
+    )

@@ -24,30 +24,19 @@ def key(job: str) -> store.Key:
 def take(job: str, holder: str, seconds: int, now: float | None = None) -> bool:
     """Take the job's lease for `seconds`, or extend it if `holder` has it; False while another run holds it."""
     at = int(time.time() if now is None else now)
-    try:
-        store.transact(
-            [
-                store.put(
-                    {**key(job), "holder": holder, "takenAt": at, TTL_ATTRIBUTE: at + seconds},
-                    condition=f"{_FREE} OR {_MINE}",
-                    names={"#ttl": TTL_ATTRIBUTE, "#holder": "holder"},
-                    values={":now": at, ":holder": holder},
-                )
-            ]
+    return store.applied(
+        store.put(
+            {**key(job), "holder": holder, "takenAt": at, TTL_ATTRIBUTE: at + seconds},
+            condition=f"{_FREE} OR {_MINE}",
+            names={"#ttl": TTL_ATTRIBUTE, "#holder": "holder"},
+            values={":now": at, ":holder": holder},
         )
-    except store.ConditionFailed:
-        return False
-    return True
+    )
 
 
 def give_back(job: str, holder: str) -> None:
     """End the lease at once (the run is over); a lease taken over by another run since is left alone."""
-    try:
-        store.transact(
-            [store.delete(key(job), condition=_MINE, names={"#holder": "holder"}, values={":holder": holder})]
-        )
-    except store.ConditionFailed:
-        pass
+    store.applied(store.delete(key(job), condition=_MINE, names={"#holder": "holder"}, values={":holder": holder}))
 
 
 def holder_of(job: str) -> str | None:

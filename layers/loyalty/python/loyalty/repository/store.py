@@ -317,13 +317,18 @@ def put_plain(item: dict[str, Any]) -> None:
     _call(client.put_item, TableName=table_name(), Item=to_item(item))
 
 
-def create(item: dict[str, Any]) -> bool:
-    """Write the item unless one with its key exists; False when one did (a write made at most once)."""
+def applied(write: TxItem) -> bool:
+    """Make one conditional write; False when its condition refused it (nothing written)."""
     try:
-        transact([put_new(item)])
+        transact([write])
     except ConditionFailed:
         return False
     return True
+
+
+def create(item: dict[str, Any]) -> bool:
+    """Write the item unless one with its key exists; False when one did (a write made at most once)."""
+    return applied(put_new(item))
 
 
 # --- transaction item builders -------------------------------------------------------------------
@@ -391,19 +396,31 @@ def update(
     values: dict[str, Any] | None = None,
     set_if_missing: dict[str, Any] | None = None,
     grow: dict[str, tuple[int, int]] | None = None,
+    append: dict[str, list[Any]] | None = None,
 ) -> TxItem:
     """An update of named attributes; `condition` may use its own #names and :values.
 
     `set_if_missing` sets attributes the item does not have yet; `grow` maps an attribute to
     (start, amount): it becomes start + amount if missing, else grows by amount — so one update
-    creates an item or extends it, whichever is needed.
+    creates an item or extends it, whichever is needed; `append` adds entries at the end of a list
+    attribute (created when missing).
     """
     all_names = dict(names or {})
     all_values = dict(values or {})
     for i, (_, amount) in enumerate((grow or {}).values()):
         all_values[f":g{i}d"] = amount
+    if append:
+        all_values[":nolist"] = []
     sets = [
         _clause("SET", "u", "{n} = {v}", (set_values or {}).items(), all_names, all_values),
+        _clause(
+            "SET",
+            "l",
+            "{n} = list_append(if_not_exists({n}, :nolist), {v})",
+            (append or {}).items(),
+            all_names,
+            all_values,
+        ),
         _clause("SET", "m", "{n} = if_not_exists({n}, {v})", (set_if_missing or {}).items(), all_names, all_values),
         _clause(
             "SET",

@@ -43,22 +43,16 @@ def record(stream_arn: str, shard_id: str, sequence_number: str, at: str) -> boo
     """The shard was consumed up to `sequence_number` (inclusive); False when a checkpoint as far or further is
     kept already (it is left alone)."""
     position = sequence_number.zfill(_DIGITS)
-    try:
-        store.transact(
-            [
-                store.put(
-                    {
-                        **key(stream_arn, shard_id),
-                        "sequenceNumber": sequence_number,
-                        "position": position,
-                        "updatedAt": at,
-                    },
-                    condition=f"{store.ABSENT} OR #position < :position",
-                    names={"#position": "position"},
-                    values={":position": position},
-                )
-            ]
+    return store.applied(
+        store.put(
+            {
+                **key(stream_arn, shard_id),
+                "sequenceNumber": sequence_number,
+                "position": position,
+                "updatedAt": at,
+            },
+            condition=f"{store.ABSENT} OR #position < :position",
+            names={"#position": "position"},
+            values={":position": position},
         )
-    except store.ConditionFailed:
-        return False
-    return True
+    )

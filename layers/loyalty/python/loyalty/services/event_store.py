@@ -98,25 +98,22 @@ def redact(tenant_id: str, member_id: str) -> int:
     return sum(redact_one(tenant_id, event_id, member_id) for event_id in events_db.ids_of_member(tenant_id, member_id))
 
 
-def built_of(records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None) -> list[builder.Built]:
-    """The events of a batch of stream records (Lambda's or GetRecords'), in the records' order."""
+def built_of(changes: Iterable[builder.Change], lookups: builder.Lookups | None = None) -> list[builder.Built]:
+    """The events of a batch of changed items, in the batch's order."""
     built = []
-    for record in records:
-        change = builder.change_of(record)
-        if change is not None:
-            built += builder.build(change, lookups)
+    for change in changes:
+        built += builder.build(change, lookups)
     return built
 
 
-def stored_by_jobs(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+def stored_by_jobs(changes: Iterable[builder.Change]) -> list[dict[str, Any]]:
     """The events a job stored itself (points.expiring_soon: services/expiring_soon.py), read from their own
-    items' insertions in a batch of stream records. The builder makes nothing of our event items; these go to
+    items' insertions in a batch of changes. The builder makes nothing of our event items; these go to
     the webhook fan-out from here, so a job that stops after storing its event still has it delivered (the
     stream hands the insertion on at least once; a delivery is made once)."""
     made = []
-    for record in records:
-        change = builder.change_of(record)
-        if change is None or change.old is not None or change.new is None:
+    for change in changes:
+        if change.old is not None or change.new is None:
             continue
         found = events_db.entity(change.pk, change.sk)
         if found is not None and found.kind == "event":
@@ -129,12 +126,13 @@ def stored_by_jobs(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]
 def store_batch(
     records: Iterable[Mapping[str, Any]], lookups: builder.Lookups | None = None
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A batch of stream records: build and store their events (store_all) and fan out the events jobs stored;
-    the events stored now and every event built of the batch (for the event bus: the jobs put theirs there)."""
-    records = list(records)
-    built = built_of(records, lookups)
+    """A batch of stream records (Lambda's or GetRecords'), each parsed once: build and store their events
+    (store_all) and fan out the events jobs stored; the events stored now and every event built of the batch
+    (for the event bus: the jobs put theirs there)."""
+    changes = [change for change in map(builder.change_of, records) if change is not None]
+    built = built_of(changes, lookups)
     stored, every = store_all(built) if built else ([], [])
-    by_jobs = stored_by_jobs(records)
+    by_jobs = stored_by_jobs(changes)
     if by_jobs:
         webhook_delivery.fan_out(by_jobs)
     return stored, every

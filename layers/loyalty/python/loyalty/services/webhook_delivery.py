@@ -97,13 +97,15 @@ def _first_delivered(webhook_id: str) -> str:
 def fan_out(events: Iterable[Mapping[str, Any]]) -> int:
     """Create and queue the deliveries of stored events (at most once each); how many were created now.
     The batch's deliveries are written together (repository/deliveries.put_new_many) and queued together."""
-    subscribed: dict[tuple[str, str], list[Any]] = {}
+    enabled: dict[str, list[Any]] = {}  # each tenant's endpoints read once per batch, whatever its event types
     wanted: list[dict[str, Any]] = []
     for event in events:
-        tenant_id, type_ = event["tenantId"], event["type"]
-        if (tenant_id, type_) not in subscribed:
-            subscribed[tenant_id, type_] = _webhooks().endpoints_for(tenant_id, type_)
-        for endpoint in subscribed[tenant_id, type_]:
+        tenant_id = event["tenantId"]
+        if tenant_id not in enabled:
+            enabled[tenant_id] = _webhooks().enabled_endpoints(tenant_id)
+        for endpoint in enabled[tenant_id]:
+            if not endpoint.subscribes_to(event["type"]):
+                continue
             if event["timestamp"] < _first_delivered(endpoint.webhook_id):
                 continue  # a change from before the endpoint existed (a stream read again after a restart)
             wanted.append(deliveries.item(tenant_id, endpoint.webhook_id, event, clock.iso(clock.now())))

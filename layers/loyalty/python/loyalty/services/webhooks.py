@@ -6,7 +6,7 @@ the event types it subscribes to (or "*"), and a secret (`whsec_` + standard bas
 (`Endpoint.secrets` holds both until then). At most MAX_ENDPOINTS per tenant, held by a guard item counted
 in the create's and the delete's transaction (repository.webhooks).
 
-Delivery (services/webhook_delivery.py) reads endpoints with `endpoints_for` and `endpoint`, by key and
+Delivery (services/webhook_delivery.py) reads endpoints with `enabled_endpoints` and `endpoint`, by key and
 strongly consistent, with no cache: a deleted, paused or disabled endpoint gets nothing from the next
 read on. It reports outcomes with `record_outcome` and `disable`, which write only on a transition.
 """
@@ -215,12 +215,16 @@ def rotate_secret(caller: Caller, webhook_id: str) -> dict[str, Any]:
 # --- what delivery reads and records ------------------------------------------------------------------
 
 
-def endpoints_for(tenant_id: str, event_type: str) -> list[Endpoint]:
-    """The enabled endpoints subscribed to `event_type`: one strongly consistent Query of the tenant's
-    endpoints (no index, no cache)."""
+def enabled_endpoints(tenant_id: str) -> list[Endpoint]:
+    """The tenant's enabled endpoints: one strongly consistent Query of its endpoints (no index, no cache)."""
     now = clock.iso(clock.now())
     found = [_endpoint(tenant_id, webhook, now) for webhook in webhooks_db.all_endpoints(tenant_id)]
-    return [endpoint for endpoint in found if endpoint.enabled and endpoint.subscribes_to(event_type)]
+    return [endpoint for endpoint in found if endpoint.enabled]
+
+
+def endpoints_for(tenant_id: str, event_type: str) -> list[Endpoint]:
+    """The enabled endpoints subscribed to `event_type`."""
+    return [endpoint for endpoint in enabled_endpoints(tenant_id) if endpoint.subscribes_to(event_type)]
 
 
 def endpoint(tenant_id: str, webhook_id: str) -> Endpoint:
