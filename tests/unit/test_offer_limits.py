@@ -9,6 +9,7 @@ from loyalty.repository import activations as activations_db
 from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as repo
 from loyalty.repository import store
+from loyalty.repository.table import TTL_ATTRIBUTE
 from loyalty.services import offer_limits
 
 TENANT = "lim"
@@ -147,3 +148,56 @@ def test_give_back_lowers_a_cap_only_while_the_caps_are_above_the_limit():
         assert usage_db.caps_total(shards) == expected_caps
         assert not usage_db.over_cap(shards)
     assert usage_db.used(shards) == 1 and len(usage_db.with_room(shards)) >= 1
+
+
+def claim_in_window(item: dict, member_id: str, now) -> list:
+    """One period-limited claim as offer redemptions make it: the state and the window's counter read by key."""
+    current, shards = repo.read_offer(TENANT, item["offerId"])
+    state = store.get(activations_db.key(TENANT, member_id, item["offerId"]))
+    counter_key = offer_limits.counter_key(TENANT, member_id, current, now)
+    counter = store.get(counter_key) if counter_key else None
+    return offer_limits.claim(TENANT, current, shards, member_id, state, counter, now)
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_a_period_limit_is_decided_on_the_windows_counter_and_lifetime_uses_do_not_count():
+    from datetime import UTC, datetime
+
+    item = {**offer(per_member=2), "maxRedemptionsPerMemberInterval": "day"}
+    store.transact(repo.create_items(TENANT, item))
+    days = [datetime(2026, 3, d, 12, tzinfo=UTC) for d in (10, 11)]
+    for day in days:  # two a day on two days: four lifetime uses, which a day's limit of 2 never counts
+        for _ in range(2):
+            store.transact(claim_in_window(item, "m1", day))
+        with pytest.raises(Conflict) as refused:  # refused on the read (the counter), before any write
+            claim_in_window(item, "m1", day)
+        assert refused.value.code == "offer_limit_reached"
+        assert "2 times this day" in refused.value.message and "(the limit is 2)" in refused.value.message
+    state = store.get(activations_db.key(TENANT, "m1", "O1"))
+    assert offer_limits.member_uses(state) == 4
+    counter_key = offer_limits.counter_key(TENANT, "m1", item, days[1])
+    assert store.partition_of(counter_key).startswith(f"T#{TENANT}#")  # the tenant's own key
+    counter = store.get(counter_key)
+    assert counter is not None and counter["count"] == 2
+    assert counter[TTL_ATTRIBUTE] == offer_limits.window(item, days[1])[1]  # forgotten after its window
+    _, shards = repo.read_offer(TENANT, "O1")
+    assert offer_limits.left(item, shards, state, counter) == 0
+    assert offer_limits.left(item, shards, state, {**counter, "count": 1}) == 1
+    assert offer_limits.left(item, shards, state, None) == 2  # a new window: the lifetime uses don't count
+    offer_limits.check(item, shards, state, None)  # nor in the check
+    with pytest.raises(AssertionError):  # a period limit can't be claimed without the time it counts at
+        offer_limits.claim(TENANT, item, shards, "m1", state, None)
+    anonymous = offer_limits.claim(TENANT, item, shards, None, state, counter, days[1])
+    assert len(anonymous) == 1  # no member: the offer's own use only, whatever the member's counter says
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_a_claim_without_a_member_is_not_limited_by_a_members_state():
+    item = offer(total=10, per_member=1)
+    store.transact(repo.create_items(TENANT, item))
+    store.transact(claim_in_window(item, "m1", None))
+    current, shards = repo.read_offer(TENANT, "O1")
+    state = store.get(activations_db.key(TENANT, "m1", "O1"))
+    with pytest.raises(Conflict):  # m1 has used its one
+        offer_limits.claim(TENANT, current, shards, "m1", state)
+    assert len(offer_limits.claim(TENANT, current, shards, None, state)) == 1  # no member: only the offer's use
