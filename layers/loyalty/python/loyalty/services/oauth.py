@@ -17,7 +17,7 @@ import time
 from typing import Any
 
 from loyalty import clock, ids
-from loyalty.errors import NotFound, ValidationFailed
+from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.repository import clients, store
 from loyalty.routes import SCOPES
 from loyalty.services import oauth_tokens
@@ -118,8 +118,11 @@ def _public(record: dict[str, Any]) -> dict[str, Any]:
     return {name: record[name] for name in fields if name in record}
 
 
-def create_client(tenant_id: str, scopes: list[str], name: str = "") -> dict[str, Any]:
-    """A new client of the tenant with these scopes; its secret is in the answer and nowhere else."""
+def create_client(
+    tenant_id: str, scopes: list[str], name: str = "", client_id: str | None = None, secret: str | None = None
+) -> dict[str, Any]:
+    """A new client of the tenant with these scopes; its secret is in the answer and nowhere else.
+    `client_id` and `secret` are for fixtures (the events/ sample's demo client): by default both are random."""
     from loyalty.services.tenants import require_tenant
 
     require_tenant(tenant_id)
@@ -128,9 +131,9 @@ def create_client(tenant_id: str, scopes: list[str], name: str = "") -> dict[str
         raise ValidationFailed(f"Scopes must be some of {', '.join(SCOPES)}.")
     if len(name) > 200:
         raise ValidationFailed("A client name is at most 200 characters.")
-    secret = "cs_" + secrets.token_urlsafe(32)
+    secret = secret or "cs_" + secrets.token_urlsafe(32)
     record: dict[str, Any] = {
-        "clientId": "oc_" + ids.secret_ulid(),
+        "clientId": client_id or "oc_" + ids.secret_ulid(),
         "tenantId": tenant_id,
         "name": name,
         "scopes": sorted(set(scopes)),
@@ -138,12 +141,17 @@ def create_client(tenant_id: str, scopes: list[str], name: str = "") -> dict[str
         "createdAt": clock.iso(clock.now()),
         "secretHash": digest(secret),
     }
-    store.transact(
-        [
-            store.put_new({**clients.client_index(record["clientId"]), **record}),
-            store.put_new({**clients.tenant_client(tenant_id, record["clientId"]), **record}),
-        ]
-    )
+    if not 0 < len(record["clientId"]) <= oauth_tokens.MAX_CLIENT_ID:
+        raise ValidationFailed(f"A client id is 1 to {oauth_tokens.MAX_CLIENT_ID} characters.")
+    try:
+        store.transact(
+            [
+                store.put_new({**clients.client_index(record["clientId"]), **record}),
+                store.put_new({**clients.tenant_client(tenant_id, record["clientId"]), **record}),
+            ]
+        )
+    except store.ConditionFailed:
+        raise Conflict("duplicate", "This client exists already.") from None
     return {**_public(record), "clientSecret": secret}
 
 
