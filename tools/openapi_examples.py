@@ -99,7 +99,7 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     # 12. OAuth client credentials (the form body takes the same fields)
     "TokenRequest": {
         "grant_type": "client_credentials",
-        "client_id": "oc_01JE6Z3Q7V0M5W8K2T9R4B1N6C",
+        "client_id": "oc_01JDEMOC11ENT0000000000000",
         "client_secret": "cs_bW9ja3NlY3JldG1vY2tzZWNyZXRtb2Nrc2VjcmV0",
         "scope": "read",
     },

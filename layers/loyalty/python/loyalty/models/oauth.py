@@ -3,10 +3,14 @@
 from loyalty.models.types import Shape, integer, one_of, text
 
 GrantType = one_of("client_credentials", description="Always client_credentials")
-ClientId = text(max_len=64, description="The client's id (or in HTTP Basic)", example="oc_01JE6Z3Q7V0M5W8K2T9R4B1N6C")
+ClientId = text(max_len=64, description="The client's id (or in HTTP Basic)", example="oc_01JDEMOC11ENT0000000000000")
 ClientSecret = text(max_len=128, description="The client's secret (or in HTTP Basic)", example="cs_q4V7...")
 Scope = text(max_len=200, description="Space-separated scopes: a subset of the client's (default: all)", example="read")
-AccessToken = text(max_len=512, description="One base64url string of at most 512 characters", example="oat1AAEAAAAA")
+AccessToken = text(
+    max_len=512,
+    description="One base64url string of at most 512 characters",
+    example="oat1AAFpVbkAaVXHEAQEZGVtbx1vY18wMUpERU1PQzExRU5UMDAwMDAwMDAwMDAwML54YHeZkKYyKW1869KJ_ShEAGEvAM5gZFEHON8FVb4s",
+)
 ExpiresIn = integer(minimum=1, maximum=3600, description="Seconds until the token expires", example=3600)
 ErrorCode = one_of("invalid_request", "invalid_client", "unsupported_grant_type", "invalid_scope")
 
@@ -25,7 +29,7 @@ class TokenAnswer(Shape):
     """RFC 6749 §4.4.3 / §5.1, bare (no data envelope), sent with Cache-Control: no-store."""
 
     access_token: AccessToken
-    token_type: one_of("Bearer")
+    token_type: one_of("Bearer", example="Bearer")
     expires_in: ExpiresIn
     scope: text(description="The token's scopes, space-separated", example="read")
 
