@@ -190,7 +190,7 @@ class LoyaltyApi(Construct):
                 *(
                     apigw.CfnStage.MethodSettingProperty(
                         http_method=route.method,
-                        resource_path=route.path.replace("/", "~1"),
+                        resource_path="/" + route.path.replace("/", "~1"),  # AWS: /~1oauth~1token
                         logging_level="ERROR",
                         metrics_enabled=False,
                         throttling_rate_limit=config.TOKEN_THROTTLE_RATE_PER_SECOND,
