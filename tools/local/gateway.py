@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import re
 import threading
@@ -224,11 +225,16 @@ class Gateway:
             denied, context = self._authorize(method, path, headers)
             if denied is not None:
                 return denied
+        encoded = False
         try:
             text = body.decode("utf-8") if body else None
         except UnicodeDecodeError:
-            return _gateway("BAD_REQUEST_BODY")
+            if not route.public:
+                return _gateway("BAD_REQUEST_BODY")
+            # the token route answers every body itself (RFC 6749 errors): the bytes as they came, base64
+            text, encoded = base64.b64encode(body).decode("ascii"), True
         event = build_event(route, params, method, path, query, headers, text, context)
+        event["isBase64Encoded"] = encoded
         handler = load_handler(route.function)
         try:
             with self.in_flight:
