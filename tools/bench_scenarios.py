@@ -597,7 +597,7 @@ def _oauth_scenarios(gateway: Any, counter: Pausable, member_id: str) -> Iterato
         decision = authorize("Bearer " + tokens[-1], arn)
         return 200 if decision["policyDocument"]["Statement"][0]["Effect"] == "Allow" else 403
 
-    yield ("POST /oauth/token (first ever: makes signing key)", token(fields, cold=True))
+    yield ("POST /oauth/token (first: makes signing key)", token(fields, cold=True))
     yield ("POST /oauth/token (cold container)", token(fields, cold=True))
     yield ("POST /oauth/token", token(fields, cold=False))
     yield ("POST /oauth/token (scope=read)", token({**fields, "scope": "read"}, cold=False))
