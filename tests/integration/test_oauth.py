@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from loyalty.apikeys import BEARER_PATTERN
 from loyalty.repository import clients
 from loyalty.services import oauth, oauth_tokens
 from loyalty.services.authorizer import authorize
@@ -46,6 +47,7 @@ def _assert_token_answer(reply, scope: str) -> str:
     assert answer["token_type"] == "Bearer" and answer["expires_in"] == 3600 and answer["scope"] == scope
     token = answer["access_token"]
     assert TOKEN_TEXT.fullmatch(token) and len(token) <= 512 and "." not in token and "=" not in token
+    assert re.fullmatch(BEARER_PATTERN, f"Bearer {token}")  # the deployed authorizer's identity validation
     return str(token)
 
 
@@ -278,6 +280,15 @@ def test_clients_are_listed_without_secrets_and_need_a_tenant(tenant):
         oauth.create_client(tenant.tenant_id, ["superuser"])
     with pytest.raises(NotFound):
         oauth.revoke_client("oc_unknown")
+
+
+def test_no_api_key_can_be_taken_for_a_token(tenant):
+    from loyalty.errors import ValidationFailed
+    from loyalty.services import tenants
+
+    with pytest.raises(ValidationFailed):
+        tenants.issue_key(tenant.tenant_id, ["read"], key="oat1" + "A" * 40)
+    assert not oauth_tokens.is_token(tenants.issue_key(tenant.tenant_id, ["read"])["key"])
 
 
 def test_every_token_fits_the_gateways_pattern():
