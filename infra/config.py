@@ -35,6 +35,14 @@ METHOD_THROTTLE_BURST = 5000  # the account's default burst; a method's burst ca
 # plan's rate applies to each of its keys, so every tenant gets this much for itself.
 DEFAULT_TENANT_RATE_PER_SECOND = 50
 DEFAULT_TENANT_BURST = 100
+# POST /oauth/token, the one public route (no authorizer, no tenant plan): its own method throttle for the whole
+# stage, far below the others'. A client needs a token an hour; a secret has 256 random bits, so guessing is hopeless
+# at any rate, and this bounds what a flood of bad credentials costs (docs/deploy.md).
+TOKEN_THROTTLE_RATE_PER_SECOND = 50
+TOKEN_THROTTLE_BURST = 100
+# The id of the key new access tokens are signed with (a table item made at random on first use). Rotate by raising
+# it and deploying: tokens signed with the old key stay valid until they expire (1 h), then delete its item.
+OAUTH_SIGNING_KEY_ID = 1
 # A revoked key is refused within this many seconds; the authorizer answers within its timeout.
 AUTHORIZER_CACHE_SECONDS = 60
 AUTHORIZER_TIMEOUT_SECONDS = 5

@@ -14,7 +14,8 @@ from loyalty.routes import Route
 
 READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query")
 WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem")
-# The authorizer looks up the key's hash, then the tenant's usage-plan key: two GetItems.
+# The authorizer looks up the key's hash (or, for an access token, its client and signing key), then the tenant's
+# usage-plan key: GetItems only.
 AUTHORIZER = ("dynamodb:GetItem",)
 # The jobs settle lots and delayed awards through the points book: no write of theirs carries a
 # ConditionCheck (only voucher issue, offer redemption and code upload do), so they are not granted one.
@@ -29,6 +30,10 @@ STREAM = (*READ, "dynamodb:PutItem", "dynamodb:UpdateItem")
 # WebhookDeliveries queue and WEBHOOK_QUEUE_URL (services/webhook_delivery.py, repository/delivery_queue.py).
 DELIVERY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")
 
+# The token route (POST /oauth/token, the public route) reads a client and a signing key by key, and creates the
+# signing key once (a conditional put in a one-item transaction: services/oauth.py, repository/clients.py).
+OAUTH = ("dynamodb:GetItem", "dynamodb:PutItem")
+
 # Functions that answer without touching the table.
 NO_TABLE = frozenset({"get_status"})
 
@@ -37,6 +42,8 @@ def route_actions(route: Route) -> tuple[str, ...]:
     """A GET reads; every other method may also write; a function that never touches the table, nothing."""
     if route.function in NO_TABLE:
         return ()
+    if route.public:
+        return OAUTH
     return READ + WRITE if route.writes else READ
 
 

@@ -184,6 +184,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     )
     yield from _offer_scenarios(seed, call, member_id, counter)
     yield from _voucher_scenarios(seed, call, member_id, counter)
+    yield from _oauth_scenarios(gateway, counter, member_id)
     yield from _referral_scenarios(seed, call, counter)
     yield from _event_scenarios(call, member_id, counter)
     yield from _webhook_scenarios(seed, call, counter)
@@ -558,3 +559,48 @@ def _voucher_scenarios(
         "POST /vouchers/{code}/cancel",
         call("POST", f"/vouchers/{made[3]['redemptionCode']}/cancel", "{}", cold=False),
     )
+
+
+def _oauth_scenarios(gateway: Any, counter: Pausable, member_id: str) -> Iterator[Scenario]:
+    """§12: POST /oauth/token (the public route: a form, no Bearer) and the authorizer's work for a token."""
+    from urllib.parse import urlencode
+
+    from loyalty.services import oauth
+    from loyalty.services.authorizer import authorize
+
+    counting, counter.active = counter.active, False
+    client = oauth.create_client("bench", ["integration", "read"], "bench")
+    counter.active = counting
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    fields = {
+        "grant_type": "client_credentials",
+        "client_id": client["clientId"],
+        "client_secret": client["clientSecret"],
+    }
+    tokens: list[str] = []
+
+    def token(body: dict[str, str], cold: bool) -> Callable[[], int]:
+        def run() -> int:
+            if cold:
+                oauth.forget_keys()
+            answer = gateway.handle("POST", f"/{STAGE}/oauth/token", "", form, urlencode(body).encode())
+            if answer.status == 200:
+                import json
+
+                tokens.append(json.loads(answer.body)["access_token"])
+            return int(answer.status)
+
+        return run
+
+    def authorizer() -> int:
+        arn = f"arn:aws:execute-api:us-east-1:1:a/{STAGE}/GET/members/{member_id}"
+        decision = authorize("Bearer " + tokens[-1], arn)
+        return 200 if decision["policyDocument"]["Statement"][0]["Effect"] == "Allow" else 403
+
+    yield ("POST /oauth/token (first: makes signing key)", token(fields, cold=True))
+    yield ("POST /oauth/token (cold container)", token(fields, cold=True))
+    yield ("POST /oauth/token", token(fields, cold=False))
+    yield ("POST /oauth/token (scope=read)", token({**fields, "scope": "read"}, cold=False))
+    yield ("POST /oauth/token (wrong secret: 401)", token({**fields, "client_secret": "cs_wrong"}, cold=False))
+    yield ("POST /oauth/token (unknown client: 401)", token({**fields, "client_id": "oc_nobody"}, cold=False))
+    yield ("authorizer: access token (uncached)", authorizer)

@@ -185,6 +185,21 @@ def cmd_key(args: argparse.Namespace) -> None:
         _print(tenants.revoke_key(args.tenant_id, args.key_id))
 
 
+def cmd_client(args: argparse.Namespace) -> None:
+    """§12 OAuth clients: create (the secret printed once), list, revoke."""
+    _target()
+    from loyalty.services import oauth
+
+    if args.action == "create":
+        created = oauth.create_client(args.tenant_id, args.scope, args.name or "")
+        _print(created)
+        print("The clientSecret above is shown once; only its SHA-256 is stored.", file=sys.stderr)
+    elif args.action == "list":
+        _print(oauth.list_clients(args.tenant_id))
+    else:
+        _print(oauth.revoke_client(args.client_id))
+
+
 def _functions() -> list[str]:
     """Every function `invoke` can run: one per route, the scheduled jobs and the authorizer."""
     from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
@@ -531,6 +546,41 @@ def _parser() -> argparse.ArgumentParser:
     revoke.add_argument("tenant_id", help="the tenant the key belongs to")
     revoke.add_argument("key_id", help="the keyId shown by `key issue` or `key list`")
     key.set_defaults(run=cmd_key)
+
+    client = commands.add_parser(
+        "client",
+        help="create, list or revoke OAuth clients (client credentials for POST /oauth/token)",
+        description="Manage a tenant's OAuth clients: a client exchanges its id and secret for 1-hour access "
+        "tokens at POST /oauth/token (docs/guide.md, 'OAuth client credentials').",
+    )
+    client_actions = client.add_subparsers(dest="action", required=True, metavar="action")
+    client_create = client_actions.add_parser(
+        "create",
+        help="create a client (clientId and clientSecret printed once; only the secret's SHA-256 is stored)",
+        description="Create an OAuth client of a tenant. The scope is required (repeat --scope to combine); its "
+        "tokens carry these scopes, or the subset a token request asks for.",
+        epilog=TARGET_HELP,
+    )
+    client_create.add_argument("tenant_id", help="the tenant the client belongs to")
+    client_create.add_argument(
+        "--scope", action="append", required=True, choices=list(SCOPES), help="what its tokens may do"
+    )
+    client_create.add_argument("--name", help="a note to recognise the client by (e.g. 'pos-integration')")
+    client_list = client_actions.add_parser(
+        "list",
+        help="list a tenant's clients (ids, scopes, names, status; never the secrets)",
+        description="List a tenant's OAuth clients (a secret is never stored, so never shown).",
+    )
+    client_list.add_argument("tenant_id", help="the tenant whose clients to list")
+    client_revoke = client_actions.add_parser(
+        "revoke",
+        help="revoke a client: no new tokens, and its tokens " + REVOKE_HELP.removeprefix("revoke a key "),
+        description="Revoke an OAuth client: no new tokens, and its tokens "
+        + REVOKE_HELP.removeprefix("revoke a key ")
+        + ".",
+    )
+    client_revoke.add_argument("client_id", help="the clientId shown by `client create` or `client list`")
+    client.set_defaults(run=cmd_client)
 
     invoke = commands.add_parser(
         "invoke",

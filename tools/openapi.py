@@ -10,6 +10,7 @@ from typing import Any
 
 from loyalty import VERSION
 from loyalty.http import EndpointSpec
+from loyalty.models.oauth import TokenError
 from loyalty.models.types import Shape, Text, bounded_list, text
 from loyalty.routes import ROUTES, SCOPES, STAGE, Route
 from pydantic.json_schema import GenerateJsonSchema, models_json_schema
@@ -285,6 +286,73 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
     return operation
 
 
+_OAUTH_ERRORS = {
+    "invalid_request": "A parameter is missing, repeated or malformed, or the body is neither a form nor JSON.",
+    "unsupported_grant_type": "Only grant_type client_credentials is supported.",
+    "invalid_scope": "scope must be space-separated scopes of this client: integration read.",
+    "invalid_client": "The client is unknown, revoked, or its secret is wrong.",
+}
+
+
+def _oauth_error(status: int, codes: tuple[str, ...], description: str) -> dict[str, Any]:
+    examples = {
+        code: {"summary": code, "value": {"error": code, "error_description": _OAUTH_ERRORS[code]}} for code in codes
+    }
+    answer: dict[str, Any] = {
+        "description": description,
+        "headers": {"Cache-Control": {"schema": {"type": "string"}, "description": "no-store"}},
+        "content": {"application/json": {"schema": {"$ref": REF.format(model="TokenError")}, "examples": examples}},
+    }
+    if status == 401:
+        answer["headers"]["WWW-Authenticate"] = {
+            "schema": {"type": "string"},
+            "description": "Basic realm=..., when the client sent HTTP Basic",
+        }
+    return answer
+
+
+def _public_operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> dict[str, Any]:
+    """The one public route (POST /oauth/token): no security, a form or JSON body, bare RFC 6749 answers."""
+    assert spec.body is not None and spec.response is not None
+    example = REQUEST_EXAMPLES[spec.body.__name__]
+    no_store = {"schema": {"type": "string"}, "description": "no-store"}
+    responses: dict[str, Any] = {
+        "200": {
+            "description": "OK: the access token (RFC 6749 §5.1)",
+            "headers": {"Cache-Control": no_store, "Pragma": {"schema": {"type": "string"}, "description": "no-cache"}},
+            "content": {
+                "application/json": {
+                    "schema": _ref(spec.response),
+                    "example": example_of(_ref(spec.response), components),
+                }
+            },
+        },
+        "400": _oauth_error(
+            400, ("invalid_request", "unsupported_grant_type", "invalid_scope"), "RFC 6749 §5.2: the request is refused"
+        ),
+        "401": _oauth_error(401, ("invalid_client",), "invalid_client: unknown client, wrong secret or revoked client"),
+    }
+    for status in (413, 429, 503):
+        responses[str(status)] = _error(status, (_ERROR_CODE[status],))
+    return {
+        "operationId": route.function,
+        "summary": route.summary,
+        "description": OPERATIONS[route.function].description,
+        "tags": [route.tag],
+        "security": [],
+        "parameters": [],
+        "requestBody": {
+            "required": True,
+            "content": {
+                # JSON first: the reference page shows the first media type, and JSON as on every other route
+                "application/json": {"schema": _ref(spec.body), "example": example},
+                "application/x-www-form-urlencoded": {"schema": _ref(spec.body), "example": example},
+            },
+        },
+        "responses": responses,
+    }
+
+
 DEPLOYED_SERVER = {
     "url": f"https://{{apiId}}.execute-api.{{region}}.amazonaws.com/{STAGE}",
     "description": "deployed (the stack's ApiUrl output)",
@@ -300,6 +368,7 @@ def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[st
     specs = [(route, spec_of(route)) for route in ROUTES]
     models: set[type[Shape]] = {
         Error,
+        *(TokenError for route, _ in specs if route.public),
         *(model for _, spec in specs for model in (spec.body, spec.response) if model is not None),
     }
     _, schemas = models_json_schema(
@@ -310,7 +379,8 @@ def build_document(local_url: str = f"http://127.0.0.1:3000/{STAGE}") -> dict[st
     components = schemas["$defs"]
     paths: dict[str, dict[str, Any]] = {}
     for route, spec in specs:
-        paths.setdefault(route.path, {})[route.method.lower()] = _operation(route, spec, components)
+        build = _public_operation if route.public else _operation
+        paths.setdefault(route.path, {})[route.method.lower()] = build(route, spec, components)
     return {
         "openapi": "3.1.0",
         "info": {

@@ -96,6 +96,13 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "description": "CRM sync",
     },
     "WebhookUpdate": {"events": ["*"], "enabled": True},
+    # 12. OAuth client credentials (the form body takes the same fields)
+    "TokenRequest": {
+        "grant_type": "client_credentials",
+        "client_id": "oc_01JDEMOC11ENT0000000000000",
+        "client_secret": "cs_bW9ja3NlY3JldG1vY2tzZWNyZXRtb2Nrc2VjcmV0",
+        "scope": "read",
+    },
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema

@@ -25,6 +25,7 @@ TAGS: dict[str, str] = {
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
     "webhooks": "Webhook endpoints and their deliveries: where events are POSTed, signed per Standard Webhooks, "
     "retried (admin keys only).",
+    "oauth": "OAuth 2.0 client credentials (RFC 6749 §4.4): access tokens for integrations, used like API keys.",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -345,5 +346,19 @@ OPERATIONS: dict[str, Words] = {
         "failing) is `409 invalid_state` (enable it first); an attempt of the delivery running at that moment is "
         "`409 request_in_progress` (try again).",
         ("invalid_state", "request_in_progress"),
+    ),
+    # 12. OAuth client credentials (the one public route; tools/openapi.py describes it on its own)
+    "create_token": Words(
+        "Exchanges a client's credentials for an access token (RFC 6749 §4.4). No API key: the client "
+        "authenticates with HTTP Basic (`client_id:client_secret`, each form-encoded) or with `client_id` and "
+        "`client_secret` in the body, which is `application/x-www-form-urlencoded` or JSON (this route takes no "
+        "other `Content-Type` and never answers 415). `grant_type` is `client_credentials`; `scope` (optional) is "
+        "a space-separated subset of the client's scopes (default: all of them). The answer is bare, with "
+        "`Cache-Control: no-store`: the token is one base64url string of at most 512 characters, valid for "
+        "`expires_in` seconds (1 hour) wherever an API key is, with the client's tenant and the granted scopes. "
+        "Errors are RFC 6749 §5.2, bare: `invalid_request`, `unsupported_grant_type`, `invalid_scope` (400) and "
+        "`invalid_client` (401, with `WWW-Authenticate: Basic` when Basic was sent) — one answer for an unknown "
+        "client, a wrong secret and a revoked client. Unrecognised parameters are ignored (RFC 6749 §3.2). "
+        "Throttled per route (429). Not idempotent (each call issues a new token) and takes no `Idempotency-Key`."
     ),
 }

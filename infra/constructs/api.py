@@ -19,6 +19,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 from loyalty.apikeys import BEARER_PATTERN
+from loyalty.routes import ROUTES
 
 from infra import config
 from infra.gateway_responses import GATEWAY_RESPONSES, body, retry_after
@@ -184,7 +185,20 @@ class LoyaltyApi(Construct):
                     # per method: each route gets this much, the stage's total is the account's limit
                     throttling_rate_limit=config.METHOD_THROTTLE_RATE_PER_SECOND,
                     throttling_burst_limit=config.METHOD_THROTTLE_BURST,
-                )
+                ),
+                # The public token route: no authorizer, no tenant usage plan, so its own tight limit.
+                *(
+                    apigw.CfnStage.MethodSettingProperty(
+                        http_method=route.method,
+                        resource_path="/" + route.path.replace("/", "~1"),  # AWS: /~1oauth~1token
+                        logging_level="ERROR",
+                        metrics_enabled=False,
+                        throttling_rate_limit=config.TOKEN_THROTTLE_RATE_PER_SECOND,
+                        throttling_burst_limit=config.TOKEN_THROTTLE_BURST,
+                    )
+                    for route in ROUTES
+                    if route.public
+                ),
             ],
         )
         self.stage.node.add_dependency(self.account)

@@ -46,6 +46,11 @@ class RouteFunctions(NestedStack):
             return {"environment": environment, "secret": None}
         return {"environment": {**environment, "CURSOR_SECRET_ARN": secret.secret_arn}, "secret": secret}
 
+    @staticmethod
+    def _token_key(route: Route) -> dict[str, str]:
+        """The token route signs with the signing key of this id (rotation: docs/decisions.md)."""
+        return {"OAUTH_SIGNING_KEY_ID": str(config.OAUTH_SIGNING_KEY_ID)} if route.public else {}
+
     def __init__(
         self,
         scope: Construct,
@@ -76,7 +81,7 @@ class RouteFunctions(NestedStack):
                 layers=layers,
                 actions=route_actions(route),
                 description=f"{route.method} {route.path}",
-                **self._cursor_secret(route, environment, secret),
+                **self._cursor_secret(route, {**environment, **self._token_key(route)}, secret),
             )
             self.functions[route.function] = function  # by the route table's function name
             function.add_permission(
@@ -94,10 +99,12 @@ class RouteFunctions(NestedStack):
                     rest_api_id=rest_api_id,
                     resource_id=resource_ids[route.path],
                     http_method=route.method,
-                    authorization_type="CUSTOM",
-                    authorizer_id=authorizer_id,
+                    # The public route (POST /oauth/token) has no authorizer and no usage plan (no tenant yet):
+                    # the stage throttles it per method instead (infra/constructs/api.py, docs/deploy.md).
+                    authorization_type="NONE" if route.public else "CUSTOM",
+                    authorizer_id=None if route.public else authorizer_id,
                     # The tenant's usage plan applies: the authorizer answers its usageIdentifierKey.
-                    api_key_required=True,
+                    api_key_required=not route.public,
                     operation_name=route.function,
                     integration=apigw.CfnMethod.IntegrationProperty(
                         type="AWS_PROXY",

@@ -22,10 +22,14 @@ def test_every_route_has_a_keyed_method_with_the_authorizer_and_its_own_function
     for route in ROUTES:
         method = by_operation[route.function]
         assert method["HttpMethod"] == route.method
+        assert method["Integration"]["Type"] == "AWS_PROXY"
+        if route.public:  # POST /oauth/token: no authorizer, no usage plan (throttled per method instead)
+            assert method["AuthorizationType"] == "NONE" and "AuthorizerId" not in method, route
+            assert method["ApiKeyRequired"] is False
+            continue
         assert method["AuthorizationType"] == "CUSTOM"
         assert method["AuthorizerId"]
         assert method["ApiKeyRequired"] is True  # the tenant's usage plan applies to every route
-        assert method["Integration"]["Type"] == "AWS_PROXY"
 
 
 def test_the_authorizer_validates_the_header_shape_caches_briefly_and_answers_fast(synthesized):
@@ -70,7 +74,8 @@ def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function
     # functions of its kind were seen to call (not per function: one run cannot reach every path of each).
     kinds = {
         "read": [r.function for r in ROUTES if not r.writes and r.function not in permissions.NO_TABLE],
-        "write": [r.function for r in ROUTES if r.writes],
+        "write": [r.function for r in ROUTES if r.writes and not r.public],
+        "oauth": [r.function for r in ROUTES if r.public],
         "authorizer": ["authorizer"],
         "job": [job.function for job in JOBS],
         "delivery": [DELIVERY_FUNCTION],

@@ -221,7 +221,13 @@ def test_the_access_log_is_json_for_any_error_message(synthesized, message):
 def test_tracing_on_detailed_per_method_metrics_off_as_decided(synthesized):
     (stage,) = synthesized.props("AWS::ApiGateway::Stage")
     assert stage["TracingEnabled"] is True
-    (settings,) = stage["MethodSettings"]
+    settings, *public = stage["MethodSettings"]
+    # the public token route (no authorizer, no tenant plan) has its own, tighter limit (docs/deploy.md)
+    assert [(s["HttpMethod"], s["ResourcePath"]) for s in public] == [("POST", "/~1oauth~1token")]
+    for token_route in public:
+        assert token_route["MetricsEnabled"] is False
+        assert token_route["ThrottlingRateLimit"] == config.TOKEN_THROTTLE_RATE_PER_SECOND
+        assert token_route["ThrottlingBurstLimit"] == config.TOKEN_THROTTLE_BURST <= config.METHOD_THROTTLE_BURST
     assert settings["MetricsEnabled"] is False
     # `*/*` applies to each method on its own: the award route alone must reach the target
     assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")

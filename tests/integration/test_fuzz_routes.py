@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from loyalty.models import types
-from loyalty.routes import ROUTES
+from loyalty.routes import PROTECTED
 
 from tests.support.ledger import activity, member
 from tests.support.local import tenant_digest
@@ -233,7 +233,7 @@ def _path(template: str, ids: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", lambda m: ids.get(m.group(1), "unknown-id"), template)
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: f"{r.method} {r.path}")  # token: test_oauth.py
 def test_every_route_answers_hostile_bodies_and_queries_in_the_contract(route, world):
     tenant, ids = world
     spec = importlib.import_module(route.module).handler.api

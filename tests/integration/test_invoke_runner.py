@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("function", ["get_status", "create_award", "authorizer"])
+@pytest.mark.parametrize("function", ["get_status", "create_award", "authorizer", "create_token"])
 def test_invoke_prints_the_handlers_answer(function):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "TABLE_NAME"}
     output = subprocess.run(

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
-from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES
+from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, PROTECTED, ROUTES
 
 from tools.openapi import DOCUMENT_PATH, render_document
 
@@ -36,7 +36,7 @@ def test_every_route_is_unique_and_declares_a_spec():
         assert importlib.import_module(route.module).handler.api is not None
 
 
-@pytest.mark.parametrize("route", [r for r in ROUTES if r.function != "get_status"], ids=lambda r: r.function)
+@pytest.mark.parametrize("route", [r for r in PROTECTED if r.function != "get_status"], ids=lambda r: r.function)
 def test_every_handler_is_one_call_of_one_service_function(route):
     """Handlers are uniform: `return service.fn(request.caller | request.tenant_id, …)`, nothing else."""
     tree = ast.parse((ROOT / "functions" / route.function / "app.py").read_text())
@@ -66,11 +66,14 @@ def test_openapi_lists_every_route_with_its_scopes():
     for route in ROUTES:
         operation = document["paths"][route.path][route.method.lower()]
         assert operation["operationId"] == route.function
+        if route.public:  # no API key: no security, no scopes, no 403 (POST /oauth/token)
+            assert operation["security"] == [] and "x-scopes" not in operation and "403" not in operation["responses"]
+            continue
         assert set(operation["x-scopes"]) == route.scopes
         assert {"401", "403"} <= set(operation["responses"])
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: f"{r.method} {r.path}")
 def test_every_route_refuses_missing_malformed_unknown_and_revoked_keys(route, local_api, tenant):
     from loyalty.services import tenants
 
@@ -91,7 +94,7 @@ def test_every_route_refuses_missing_malformed_unknown_and_revoked_keys(route, l
     assert reply.status == 401 and reply.code == "unauthorized"
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.path}")
+@pytest.mark.parametrize("route", PROTECTED, ids=lambda r: f"{r.method} {r.path}")
 def test_every_route_refuses_keys_without_its_scope(route, tenant):
     """Every scope the route allows gets the very answer admin gets; the others get 403 forbidden.
 

@@ -106,6 +106,7 @@ def _deliver_queued() -> None:
 def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
     """Run every route (successes, a refusal, a replay), every job and the authorizer; the actions each called."""
     with recording() as seen:
+        token = _token_route(tenant)
         _every_route(tenant)
         _every_job(tenant)
         seen["authorizer"] = set()
@@ -113,10 +114,29 @@ def every_function_run(tenant: Tenant) -> dict[str, set[str]]:
         try:
             key = "Bearer " + tenant.keys["read"]["key"]
             decision = authorize(key, "arn:aws:execute-api:us-east-1:1:a/Production/GET/status")
+            by_token = authorize("Bearer " + token, "arn:aws:execute-api:us-east-1:1:a/Production/GET/status")
         finally:
             _Running.function = None
-    assert {s["Effect"] for s in decision["policyDocument"]["Statement"]} == {"Allow"}, decision
+    for answer in (decision, by_token):
+        assert {s["Effect"] for s in answer["policyDocument"]["Statement"]} == {"Allow"}, answer
     return seen
+
+
+def _token_route(tenant: Tenant) -> str:
+    """POST /oauth/token (the public route): a refusal, and a token under a fresh signing key (its one-time put)."""
+    from tests.support.local import Client
+    from tests.support.oauth import fresh_signing_key, new_client, token_for
+
+    client = new_client(tenant.tenant_id, ["read"])
+    anonymous = Client(tenant.read.port, None)
+    ok(
+        401,
+        anonymous.call(
+            "POST", "/oauth/token", {"grant_type": "client_credentials", "client_id": "oc_x", "client_secret": "x"}
+        ),
+    )
+    with fresh_signing_key():
+        return token_for(anonymous, client)
 
 
 def _every_job(tenant: Tenant) -> None:

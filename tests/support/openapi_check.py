@@ -55,7 +55,9 @@ def _validator(path: str, method: str, status: str) -> Draft202012Validator | No
 def documented_codes(path: str, method: str, status: str) -> set[str]:
     """The error codes the document gives for one route and status (its examples name them all)."""
     media = document()["paths"][path][method]["responses"][status].get("content", {}).get("application/json", {})
-    return {example["value"]["error"]["code"] for example in media.get("examples", {}).values()}
+    values = [example["value"] for example in media.get("examples", {}).values()]
+    # the envelope's {"error": {"code": ...}}, or RFC 6749's bare {"error": "..."} (the public token route)
+    return {value["error"]["code"] if isinstance(value["error"], dict) else value["error"] for value in values}
 
 
 def problems(method: str, raw_path: str, status: int, text: str) -> tuple[str | None, list[str]]:
@@ -79,8 +81,9 @@ def problems(method: str, raw_path: str, status: int, text: str) -> tuple[str | 
     ]
     if status >= 400 and not found:
         codes = documented_codes(route.path, route.method.lower(), str(status))
-        if body["error"]["code"] not in codes:
-            found.append(f"{where} with code {body['error']['code']!r}, not one of {sorted(codes)}")
+        code = body["error"]["code"] if isinstance(body["error"], dict) else body["error"]
+        if code not in codes:
+            found.append(f"{where} with code {code!r}, not one of {sorted(codes)}")
     return route.function, found
 
 

@@ -174,6 +174,8 @@ def on_the_table(fresh_table, monkeypatch):
         ["key", "list", "nobody"],
         ["key", "issue", "nobody", "--scope", "read"],
         ["key", "revoke", "nobody", "0123456789abcdef"],
+        ["client", "create", "nobody", "--scope", "read"],
+        ["client", "list", "nobody"],
         ["tenant", "show", "nobody"],
         ["tenant", "shards", "nobody", "--lists", "2"],
         ["tenant", "gateway-key", "nobody", "--api-id", "abc123"],
@@ -205,6 +207,28 @@ def test_revoking_a_key_twice_keeps_its_first_revocation_time(on_the_table, froz
     assert again["revokedAt"] == first["revokedAt"] == "2026-05-01T09:00:00Z"
     for stored in (keys.api_key("acme", issued["keyId"]), keys.key_index(apikeys.digest(issued["key"]))):
         assert store.get(stored)["revokedAt"] == first["revokedAt"]
+
+
+def test_a_client_is_created_once_listed_without_its_secret_and_revoked_by_id(on_the_table, frozen, capsys):
+    from loyalty.repository import clients
+    from loyalty.services import tenants
+
+    tenants.create_tenant("acme", "Acme")
+    cli.main(["client", "create", "acme", "--scope", "integration", "--scope", "read", "--name", "pos"])
+    printed = capsys.readouterr()
+    created = json.loads(printed.out)
+    assert created["clientId"].startswith("oc_") and created["clientSecret"].startswith("cs_")
+    assert "shown once" in printed.err
+    assert created["scopes"] == ["integration", "read"] and created["name"] == "pos"
+    assert created["clientSecret"] not in json.dumps(clients.client(created["clientId"]))
+    cli.main(["client", "list", "acme"])
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert listed == {k: v for k, v in created.items() if k != "clientSecret"}
+    cli.main(["client", "revoke", created["clientId"]])
+    revoked = json.loads(capsys.readouterr().out)
+    assert revoked["status"] == "revoked" and revoked["revokedAt"] == "2026-05-01T09:00:00Z"
+    message = _one_error_line(capsys, lambda: cli.main(["client", "revoke", "oc_nobody"]), Exit.REFUSED)
+    assert message == "error: not_found: Client oc_nobody does not exist.\n"
 
 
 def test_problems_found_and_no_engine_end_with_different_statuses(on_the_table, monkeypatch, capsys):

@@ -154,6 +154,7 @@ def seed_fixtures(skip_for: str) -> None:
 
     seed_demo()
     tenants.issue_key(DEMO_TENANT, ["admin"], label="events/ samples", key=EXAMPLE_KEY)
+    _seed_client()
     skipped = SKIPPED_FOR.get(skip_for, set())
     headers = {"Authorization": f"Bearer {EXAMPLE_KEY}", "Content-Type": "application/json"}
     with contextlib.redirect_stdout(sys.stderr):
@@ -170,6 +171,16 @@ def seed_fixtures(skip_for: str) -> None:
                 raise RuntimeError(f"fixture step {step.name!r} did not make {step.pinned_id}")
     _seed_event(pinned=skip_for == "get_event")
     _seed_delivery()
+
+
+def _seed_client() -> None:
+    """The demo OAuth client whose credentials events/create_token.json sends (§12)."""
+    from loyalty.services import oauth
+
+    from tools.local.sample_events import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
+    from tools.local.seed import DEMO_TENANT
+
+    oauth.create_client(DEMO_TENANT, ["read"], "events/ samples", DEMO_CLIENT_ID, DEMO_CLIENT_SECRET)
 
 
 def _seed_event(pinned: bool) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import importlib
 import re
 import threading
@@ -186,6 +187,24 @@ class Gateway:
         self._authorizer = load_handler(AUTHORIZER_FUNCTION)
         self.in_flight = InFlight()
 
+    def _authorize(self, method: str, path: str, headers: dict[str, str]) -> tuple[Answer | None, dict[str, Any]]:
+        """The authorizer's decision, called for every request (no cache here: a revoked key or client is refused
+        at once locally; deployed, within AUTHORIZER_CACHE_SECONDS): a refusal, or the context it gives."""
+        token = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
+        if not token:
+            return _gateway("UNAUTHORIZED"), {}
+        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}"
+        try:
+            decision = self._authorizer(
+                {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn},
+                LambdaContext(AUTHORIZER_FUNCTION, str(uuid.uuid4())),
+            )
+        except Exception as exc:
+            return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "AUTHORIZER_FAILURE"), {}
+        if not _allows(decision["policyDocument"], method_arn):
+            return _gateway("ACCESS_DENIED"), {}
+        return None, {**decision.get("context", {}), "principalId": decision["principalId"]}
+
     def handle(self, method: str, raw_path: str, query: str, headers: dict[str, str], body: bytes) -> Answer:
         prefix = f"/{STAGE}"
         if not (raw_path == prefix or raw_path.startswith(prefix + "/")):
@@ -200,25 +219,22 @@ class Gateway:
         path = unquote(raw)
         if len(body) > MAX_PAYLOAD:
             return _gateway("REQUEST_TOO_LARGE")
-        token = next((v for k, v in headers.items() if k.lower() == "authorization"), None)
-        if not token:
-            return _gateway("UNAUTHORIZED")
-        method_arn = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/{STAGE}/{method}{path}"
-        try:
-            decision = self._authorizer(
-                {"type": "TOKEN", "authorizationToken": token, "methodArn": method_arn},
-                LambdaContext(AUTHORIZER_FUNCTION, str(uuid.uuid4())),
-            )
-        except Exception as exc:
-            return _gateway("UNAUTHORIZED" if str(exc) == "Unauthorized" else "AUTHORIZER_FAILURE")
-        if not _allows(decision["policyDocument"], method_arn):
-            return _gateway("ACCESS_DENIED")
-        context = {**decision.get("context", {}), "principalId": decision["principalId"]}
+        if route.public:  # POST /oauth/token: no authorizer, as deployed (authorization type NONE)
+            context: dict[str, Any] = {}
+        else:
+            denied, context = self._authorize(method, path, headers)
+            if denied is not None:
+                return denied
+        encoded = False
         try:
             text = body.decode("utf-8") if body else None
         except UnicodeDecodeError:
-            return _gateway("BAD_REQUEST_BODY")
+            if not route.public:
+                return _gateway("BAD_REQUEST_BODY")
+            # the token route answers every body itself (RFC 6749 errors): the bytes as they came, base64
+            text, encoded = base64.b64encode(body).decode("ascii"), True
         event = build_event(route, params, method, path, query, headers, text, context)
+        event["isBase64Encoded"] = encoded
         handler = load_handler(route.function)
         try:
             with self.in_flight:

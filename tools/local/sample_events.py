@@ -3,7 +3,7 @@
 import json
 import sys
 
-from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, STAGE
+from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, STAGE, Route
 
 from tools.local.constants import DEMO_TENANT
 from tools.local.gateway import build_event
@@ -16,6 +16,8 @@ SAMPLES: dict = {
     "update_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"firstName": "Ada", "status": "active"}, ""),
     "erase_member": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
     "get_status": ({}, None, ""),
+    # 12. The public token route: a form body and HTTP Basic, no authorizer context (main() below)
+    "create_token": ({}, None, ""),
     "get_program": ({}, None, ""),
     "update_program": (
         {},
@@ -233,6 +235,9 @@ def main() -> None:
         for k, v in params.items():
             path = path.replace("{" + k + "}", v)
         headers = dict(HEADERS)
+        if route.public:
+            _public_sample(route)
+            continue
         if route.method == "POST":
             headers["Idempotency-Key"] = "order-1001-award"
         event = build_event(
@@ -282,6 +287,33 @@ def main() -> None:
         }
         json.dump(scheduled, open(f"events/{job.function}.json", "w"), indent=2)
     _delivery_sample()
+
+
+# The demo client the fixtures make (tools/local/fixtures.py), whose credentials the token sample sends.
+DEMO_CLIENT_ID = "oc_01JDEMOC11ENT0000000000000"
+DEMO_CLIENT_SECRET = "cs_demo-example-secret-example-secret-example0"
+
+
+def _public_sample(route: Route) -> None:
+    """POST /oauth/token as API Gateway sends it: form body, HTTP Basic, no authorizer context."""
+    import base64
+
+    pair = base64.b64encode(f"{DEMO_CLIENT_ID}:{DEMO_CLIENT_SECRET}".encode()).decode()
+    headers = {
+        **{k: v for k, v in HEADERS.items() if k != "Authorization"},
+        "Authorization": f"Basic {pair}",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    body = "grant_type=client_credentials&scope=read"
+    event = build_event(route, {}, route.method, route.path, "", headers, body, {})
+    event["requestContext"]["apiId"] = "abc123"
+    event["requestContext"]["domainName"] = "abc123.execute-api.us-east-1.amazonaws.com"
+    event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    event["requestContext"]["requestTimeEpoch"] = 1767225600000
+    event["requestContext"]["requestTime"] = "01/Jan/2026:00:00:00 +0000"
+    event["requestContext"]["extendedRequestId"] = "Eg7yJFhroAMFXkQ="
+    json.dump(event, open(f"events/{route.function}.json", "w"), indent=2)
+    print("wrote", route.function)
 
 
 def _delivery_sample() -> None:

@@ -7,7 +7,8 @@ import re
 import secrets
 
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
-# The whole Authorization header of a well-formed key. API Gateway checks it too (the authorizer's
+# The whole Authorization header of a well-formed key or OAuth access token (services/oauth_tokens.py: base64url,
+# at most 512 characters, so it fits this pattern). API Gateway checks it too (the authorizer's
 # identity validation expression), so a malformed header is refused without invoking the authorizer.
 BEARER_PATTERN = r"^Bearer [A-Za-z0-9_-]{1,512}$"
 _BEARER = re.compile(BEARER_PATTERN)
@@ -20,6 +21,11 @@ def new_key(tenant_id: str) -> str:
 
 def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def is_bearer(header: str) -> bool:
+    """Whether a whole Authorization header is `Bearer <value>` of the pattern (an API key or an access token)."""
+    return _BEARER.fullmatch(header) is not None
 
 
 def bearer_digest(header: str | None) -> str | None:

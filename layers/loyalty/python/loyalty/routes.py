@@ -24,6 +24,9 @@ class Route:
     writes: bool
     summary: str
     tag: str
+    # No Bearer: the gateway puts no authorizer (nor usage-plan key) on it and the route-wide auth tests skip it.
+    # The one such route is POST /oauth/token (§12), which takes form, JSON or Basic and is exempt from 415.
+    public: bool = False
 
     @property
     def module(self) -> str:
@@ -310,7 +313,20 @@ ROUTES: tuple[Route, ...] = (
         "Send a delivery again now (the same event id)",
         "webhooks",
     ),
+    # 12. OAuth client credentials (services/oauth.py): the one public route
+    Route(
+        "POST",
+        "/oauth/token",
+        "create_token",
+        frozenset(),
+        True,
+        "Exchange client credentials for an access token (RFC 6749 §4.4)",
+        "oauth",
+        public=True,
+    ),
 )
+# The routes a Bearer must be sent to (every route but the public one): what the auth rules and tests range over.
+PROTECTED: tuple[Route, ...] = tuple(route for route in ROUTES if not route.public)
 
 
 @dataclass(frozen=True)
@@ -364,10 +380,10 @@ def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
 
 def scope_description(scope: str) -> str:
     """What a key of this scope may call, read off the route table (the CLI's help and docs/guide.md say this)."""
-    allowed = [route for route in ROUTES if scope in route.scopes]
-    if len(allowed) == len(ROUTES):
+    allowed = [route for route in PROTECTED if scope in route.scopes]
+    if len(allowed) == len(PROTECTED):
         return "every route"
-    reads = [route for route in ROUTES if route.method == "GET"]
+    reads = [route for route in PROTECTED if route.method == "GET"]
     refused = [f"GET {route.path}" for route in reads if scope not in route.scopes]
     if not refused:
         said = ["every GET route"]

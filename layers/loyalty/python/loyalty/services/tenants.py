@@ -149,6 +149,8 @@ def issue_key(tenant_id: str, scopes: list[str], label: str = "", key: str | Non
     secret = key or apikeys.new_key(tenant_id)
     if apikeys.bearer_digest(f"Bearer {secret}") is None:
         raise ValidationFailed("A key is 1 to 512 printable characters without spaces.")
+    if secret.startswith("oat1"):  # the prefix of OAuth access tokens (services/oauth_tokens.py): never a key
+        raise ValidationFailed("A key may not start with oat1 (the prefix of access tokens).")
     secret_hash = apikeys.digest(secret)
     record: dict[str, Any] = {
         "tenantId": tenant_id,
