@@ -96,6 +96,14 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "description": "CRM sync",
     },
     "WebhookUpdate": {"events": ["*"], "enabled": True},
+    # issue 25: segments and targeting
+    "SegmentCreate": {
+        "segmentId": "gold-vip",
+        "name": "Gold VIPs",
+        "rules": {"tierIds": ["gold"], "minQualified": 1000, "tags": ["vip"]},
+    },
+    "SegmentUpdate": {"rules": {"tierIds": ["gold"], "createdFrom": "2026-01-01T00:00:00Z"}},
+    "SegmentOverridePut": {"type": "include"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -164,6 +172,8 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "webhookId": "wh_01JD8YD4E6G8J0L2N4Q6S8U0W2",
     "events": ["points.awarded", "tier.changed"],
     "description": "CRM sync",
+    # issue 25: segments and targeting
+    "segmentId": "gold-vip",
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,

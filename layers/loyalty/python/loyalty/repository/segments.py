@@ -6,11 +6,11 @@ Partition `T#<t>#SEGMENTS` holds each segment under `SEG#<segmentId>` and the te
 the count is below the limit (as webhook endpoints do, repository.webhooks), so a tenant never holds more than
 `MAX_SEGMENTS` segments and "which segments is this member in" is one bounded read.
 
-An override is an item of its own keyed by (tenant, member, segment): pk `T#<t>#M#<memberId>#SEGMENTS`, sk
-`<segmentId>`, attribute `type` (`include` / `exclude`). A check reads the overrides it needs by key
-(BatchGetItem, with the segments and the member), never a list of a segment's members: a check costs the
-same whatever a segment's size. The member's own override partition is small (at most one item per segment
-of the tenant), so the member's segments page reads it with one Query.
+An override is an item of its own keyed by (tenant, member, segment): pk `T#<t>#SEGOVR#<memberId>`, sk
+`SEG#<segmentId>`, attribute `type` (`include` / `exclude`). It is not in the member's own partition, whose
+sort keys the event builder reads as the member's items (repository.events.entity). A check reads the
+overrides it needs by key (BatchGetItem, with the segments and the member), never a list of a segment's
+members: a check costs the same whatever a segment's size.
 """
 
 from __future__ import annotations
@@ -88,17 +88,13 @@ def stored_count(tenant_id: str) -> int:
 
 
 def override_partition(tenant_id: str, member_id: str) -> str:
-    return f"{keys.tenant(tenant_id)}#M#{member_id}#SEGMENTS"
+    return f"{keys.tenant(tenant_id)}#SEGOVR#{member_id}"
 
 
 def override_key(tenant_id: str, member_id: str, segment_id: str) -> store.Key[dict[str, Any]]:
-    return store.key(override_partition(tenant_id, member_id), segment_id)
+    return store.key(override_partition(tenant_id, member_id), f"{PREFIX}{segment_id}")
 
 
 def override_item(tenant_id: str, override: dict[str, Any]) -> dict[str, Any]:
     return {**override_key(tenant_id, override["memberId"], override["segmentId"]), **store.plain(override)}
 
-
-def member_overrides(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
-    """Every override of one member (at most one per segment of the tenant): one Query."""
-    return [store.plain(found) for found in store.Collection(override_partition(tenant_id, member_id)).all()]

@@ -119,6 +119,14 @@ def eligible(
     if not segment_ids and not excluded_segment_ids:
         return True
     inside = memberships(tenant_id, member_id, [*segment_ids, *excluded_segment_ids], member)
+    return within(inside, segment_ids, excluded_segment_ids)
+
+
+def within(inside: Mapping[str, bool], segment_ids: Iterable[str], excluded_segment_ids: Iterable[str]) -> bool:
+    """The audience rule, given `memberships` of every id named: in none of the excluded segments (an exclusion
+    wins), and in one of `segment_ids` at least unless there are none. For lists of many offers or rewards,
+    whose segment ids are read together in one `memberships` call."""
+    aimed = list(segment_ids)
     if any(inside[segment_id] for segment_id in excluded_segment_ids):
         return False
-    return not segment_ids or any(inside[segment_id] for segment_id in segment_ids)
+    return not aimed or any(inside[segment_id] for segment_id in aimed)

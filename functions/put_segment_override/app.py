@@ -1,0 +1,13 @@
+"""PUT /segments/{segmentId}/members/{memberId}: include or exclude one member explicitly (admin)."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.segments import SegmentOverride, SegmentOverridePut
+from loyalty.services import segments
+
+
+@endpoint(body=SegmentOverridePut, response=SegmentOverride, errors=(404,))
+def handler(request: Request) -> Any:
+    params = request.params
+    return segments.put_override(request.caller, params["segmentId"], params["memberId"], request.body)
