@@ -97,4 +97,3 @@ def override_key(tenant_id: str, member_id: str, segment_id: str) -> store.Key[d
 
 def override_item(tenant_id: str, override: dict[str, Any]) -> dict[str, Any]:
     return {**override_key(tenant_id, override["memberId"], override["segmentId"]), **store.plain(override)}
-
