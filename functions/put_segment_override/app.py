@@ -9,5 +9,4 @@ from loyalty.services import segments
 
 @endpoint(body=SegmentOverridePut, response=SegmentOverride, errors=(404,))
 def handler(request: Request) -> Any:
-    params = request.params
-    return segments.put_override(request.caller, params["segmentId"], params["memberId"], request.body)
+    return segments.put_override(request.caller, request.params["segmentId"], request.params["memberId"], request.body)

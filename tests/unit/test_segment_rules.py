@@ -110,3 +110,32 @@ def test_eligible_reads_the_current_tier_and_the_overrides(tiered):
     assert targeting.eligible(TENANT, member, ["gold"], []) is True
     assert targeting.eligible(TENANT, "no-such-member", [], ["all"]) is True  # no lists: no reads at all
     assert targeting.eligible(TENANT, "no-such-member", ["all"], []) is False
+
+
+# --- events: a tags change is member.updated; segments and overrides make no event -------------------------
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_a_tags_change_is_member_updated_and_segment_items_make_no_event(prog):
+    from loyalty.models.members import MemberUpdate
+    from loyalty.models.segments import SegmentCreate, SegmentOverridePut
+    from loyalty.services import events, members, segments
+
+    from tests.support.stream import Stream
+
+    def types(records):
+        return sorted(b.event["type"] for r in records for b in events.build(events.change_of(r)))
+
+    member_id = prog.member()
+    stream = Stream()
+    patch = MemberUpdate.model_validate({"tags": ["VIP", "vip"]})
+    records = stream.changes(lambda: members.update_member(prog.caller, member_id, patch))
+    assert types(records) == ["member.updated"]
+    (built,) = [b for r in records for b in events.build(events.change_of(r))]
+    assert built.event["data"]["tags"] == ["vip"]
+    made = SegmentCreate.model_validate({"segmentId": "MEMBER", "name": "Tricky id"})
+    records = stream.changes(lambda: segments.create_segment(prog.caller, made))
+    records += stream.changes(
+        lambda: segments.put_override(prog.caller, "MEMBER", member_id, SegmentOverridePut(type="include"))
+    )
+    assert records and types(records) == []
