@@ -376,15 +376,16 @@ OPERATIONS: dict[str, Words] = {
     "put_segment_override": Words(
         'Sets the member\'s explicit override in the segment: `{"type": "include"}` puts the member in whatever '
         'the rules say, `{"type": "exclude"}` keeps it out (replacing any override it had; the same again is '
-        "harmless). An unknown segment or member is `404`."
+        "harmless). An unknown segment or member is `404`; an erased member takes no part (`409 invalid_state`).",
+        ("invalid_state",),
     ),
     "delete_segment_override": Words(
         "Removes the member's override in the segment, so its rules decide again (`204`, no body; also when "
-        "there was none). An unknown segment or member is `404`."
+        "there was none; also for an erased member). An unknown segment or member is `404`."
     ),
     "list_member_segments": Words(
         "The segments the member is in now, by `segmentId`, each with `matchedBy` (`rules` or `include`): an "
         "`exclude` override wins over the rules, an `include` over the rules. A page may hold fewer than "
-        f"`limit`: follow `nextToken`. An unknown member is `404`. {_PAGED}"
+        "`limit`: follow `nextToken`. An erased member is in none. An unknown member is `404`. " + _PAGED
     ),
 }

@@ -7,6 +7,6 @@ from loyalty.models.segments import SegmentOverride, SegmentOverridePut
 from loyalty.services import segments
 
 
-@endpoint(body=SegmentOverridePut, response=SegmentOverride, errors=(404,))
+@endpoint(body=SegmentOverridePut, response=SegmentOverride, errors=(404, 409))
 def handler(request: Request) -> Any:
     return segments.put_override(request.caller, request.params["segmentId"], request.params["memberId"], request.body)

@@ -139,3 +139,13 @@ def test_a_tags_change_is_member_updated_and_segment_items_make_no_event(prog):
         lambda: segments.put_override(prog.caller, "MEMBER", member_id, SegmentOverridePut(type="include"))
     )
     assert records and types(records) == []
+
+
+@pytest.mark.usefixtures("fresh_table")
+def test_the_checker_holds_the_limits_guard_to_the_segments_stored(prog):
+    from loyalty.services import checker_segments
+
+    assert checker_segments.check_segments(TENANT) == []
+    put_segment("unguarded")  # stored without its count: the checker says so
+    (problem,) = checker_segments.check_segments(TENANT)
+    assert (problem["stored"], problem["counted"]) == (0, 1)

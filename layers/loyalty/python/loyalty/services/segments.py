@@ -137,8 +137,11 @@ def targeting_of(item: dict[str, Any]) -> tuple[Sequence[str], Sequence[str]]:
 # --- overrides ------------------------------------------------------------------------------------
 
 
-def _segment_and_member(operation: Operation, tenant_id: str, segment_id: str, member_id: str) -> Mapping[str, Any]:
-    """The override as read (None: none), after a 404 for an unknown segment or member; one BatchGetItem."""
+def _segment_and_member(
+    operation: Operation, tenant_id: str, segment_id: str, member_id: str, removal: bool = False
+) -> Mapping[str, Any]:
+    """The override as read (empty: none), after a 404 for an unknown segment or member and, unless it is a
+    `removal`, a 409 invalid_state for an erased member (it takes no part); one BatchGetItem."""
     segment, member, override = operation.read(
         [
             segments_db.key(tenant_id, segment_id),
@@ -147,7 +150,8 @@ def _segment_and_member(operation: Operation, tenant_id: str, segment_id: str, m
         ]
     )
     store.required(segment, "segment")
-    store.required(member, "member")
+    if store.required(member, "member").get("erasedAt") and not removal:
+        raise Conflict("invalid_state", "The member was erased: it takes no part in segments.")
     return override or {}
 
 
@@ -178,7 +182,7 @@ def delete_override(caller: Caller, segment_id: str, member_id: str) -> None:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> None:
-        current = _segment_and_member(operation, tenant_id, segment_id, member_id)
+        current = _segment_and_member(operation, tenant_id, segment_id, member_id, removal=True)
         if current:
             store.transact([store.delete(segments_db.override_key(tenant_id, member_id, segment_id))])
 

@@ -63,8 +63,9 @@ def in_segment(
     member: Mapping[str, Any],
     tier_id: str | None,
 ) -> bool:
-    """Whether the member is in the segment: an unknown segment holds no one; an override decides; else the rules."""
-    if segment is None:
+    """Whether the member is in the segment: an unknown segment, or an erased member (it takes no part), is in
+    none; an override decides; else the rules."""
+    if segment is None or member.get("erasedAt"):
         return False
     if override is not None:
         return bool(override.get("type") == INCLUDE)
