@@ -34,6 +34,8 @@ def _gateway_without_counting_the_authorizer(counter: Pausable) -> Any:
 
 def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     """Seed a tenant (and `members` members once members exist), then yield one scenario per operation."""
+    from loyalty.repository import offers as offers_db
+    from loyalty.repository import store
     from loyalty.services import activities, offers, rewards, tenants
 
     tenants.create_tenant("bench", "Bench")
@@ -48,6 +50,9 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
             rewards.load("bench", reward_id)
         for code in OFFER_CODES:
             offers.offer_id_for_code("bench", code)
+        if store.get(offers_db.code_guard("bench", TARGETED_OFFER)) is not None:  # segments (issue 25), once seeded
+            offers.offer_id_for_code("bench", TARGETED_OFFER)
+            rewards.load("bench", TARGETED_REWARD)
 
     call = _caller(gateway, counter, "bench", headers, cached)
 
@@ -189,6 +194,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _event_scenarios(call, member_id, counter)
     yield from _webhook_scenarios(seed, call, counter)
     yield from _delivery_scenarios(seed, call, counter)
+    yield from _segment_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -604,3 +610,57 @@ def _oauth_scenarios(gateway: Any, counter: Pausable, member_id: str) -> Iterato
     yield ("POST /oauth/token (wrong secret: 401)", token({**fields, "client_secret": "cs_wrong"}, cold=False))
     yield ("POST /oauth/token (unknown client: 401)", token({**fields, "client_id": "oc_nobody"}, cold=False))
     yield ("authorizer: access token (uncached)", authorizer)
+
+
+# --- segments and targeting (issue 25) ---------------------------------------------------------------------
+
+TARGETED_OFFER, TARGETED_REWARD = "BENCH-CLUB", "club-mug"
+
+
+def _segment_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Segments (§11): 20 segments, one of them with 20 members included by override (and every member of the
+    run by its rules), an offer and a reward aimed at it and excluding another: a targeted use reads the
+    segments and the member's overrides by key (one BatchGetItem) whatever the segments' sizes."""
+    import json
+
+    counting, counter.active = counter.active, False
+    club = {"segmentId": "club", "name": "Club", "rules": {"minQualified": 1}}
+    seed("POST", "/segments", club)
+    seed("POST", "/segments", {"segmentId": "banned", "name": "Banned", "rules": {"tags": ["banned"]}})
+    for i in range(17):
+        seed("POST", "/segments", {"segmentId": f"s{i}", "name": f"S{i}", "rules": {"maxQualified": i}})
+    for i in range(20):
+        other = seed("POST", "/members", {"email": f"club{i}@x.io"})["memberId"]
+        seed("PUT", f"/segments/club/members/{other}", {"type": "include"})
+    aimed = {"segmentIds": ["club"], "excludedSegmentIds": ["banned"]}
+    offer = seed(
+        "POST",
+        "/offers",
+        {"offerCode": TARGETED_OFFER, "name": "Club", "rewardType": "amount", "offerAmount": "5.00",
+         "status": "published", "requiresActivation": True, **aimed},
+    )["offerId"]  # fmt: skip
+    mug = {"rewardId": TARGETED_REWARD, "name": "Club mug", "pointsCost": 1, "fulfillment": "manual"}
+    seed("POST", "/rewards", {**mug, "isActive": True, **aimed})
+    counter.active = counting
+    m = f"/members/{member_id}"
+    segment = json.dumps({"segmentId": "new", "name": "New", "rules": {"tierIds": [], "tags": ["vip"]}})
+    yield ("POST /segments (the 20th)", call("POST", "/segments", segment, cold=False))
+    yield ("GET /segments (page of 20)", call("GET", "/segments", cold=False))
+    yield ("GET /segments/{id}", call("GET", "/segments/club", cold=False))
+    yield ("PATCH /segments/{id}", call("PATCH", "/segments/club", '{"rules": {"minQualified": 2}}', cold=False))
+    include = '{"type": "include"}'
+    yield ("PUT /segments/{id}/members/{id}", call("PUT", f"/segments/banned/members/{member_id}", include, cold=False))
+    yield ("DELETE /segments/{id}/members/{id}", call("DELETE", f"/segments/banned/members/{member_id}", cold=False))
+    yield ("GET /members/{id}/segments (page of 20)", call("GET", f"{m}/segments", cold=False))
+    yield (
+        "POST /members/{id}/offers/{id}/activation (targeted)",
+        call("POST", f"{m}/offers/{offer}/activation", cold=False),
+    )
+    use = {"teamId": "bench", "offerCode": TARGETED_OFFER, "memberId": member_id, "orderId": "club-1"}
+    yield ("POST /offer-redemptions (targeted)", call("POST", "/offer-redemptions", json.dumps(use), cold=False))
+    yield (
+        "POST /members/{id}/redemptions (targeted)",
+        call("POST", f"{m}/redemptions", json.dumps({"rewardId": TARGETED_REWARD}), cold=False),
+    )

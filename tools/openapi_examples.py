@@ -103,6 +103,14 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "client_secret": "cs_bW9ja3NlY3JldG1vY2tzZWNyZXRtb2Nrc2VjcmV0",
         "scope": "read",
     },
+    # issue 25: segments and targeting
+    "SegmentCreate": {
+        "segmentId": "gold-vip",
+        "name": "Gold VIPs",
+        "rules": {"tierIds": ["gold"], "minQualified": 1000, "tags": ["vip"]},
+    },
+    "SegmentUpdate": {"rules": {"tierIds": ["gold"], "createdFrom": "2026-01-01T00:00:00Z"}},
+    "SegmentOverridePut": {"type": "include"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -171,6 +179,8 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "webhookId": "wh_01JD8YD4E6G8J0L2N4Q6S8U0W2",
     "events": ["points.awarded", "tier.changed"],
     "description": "CRM sync",
+    # issue 25: segments and targeting
+    "segmentId": "gold-vip",
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,

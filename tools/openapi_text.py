@@ -26,6 +26,8 @@ TAGS: dict[str, str] = {
     "webhooks": "Webhook endpoints and their deliveries: where events are POSTed, signed per Standard Webhooks, "
     "retried (admin keys only).",
     "oauth": "OAuth 2.0 client credentials (RFC 6749 §4.4): access tokens for integrations, used like API keys.",
+    "segments": "Segments of members by rules (tier, qualified points, enrolment time, tags) and explicit "
+    "overrides, which offers and rewards aim at with `segmentIds` / `excludedSegmentIds`.",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
@@ -48,7 +50,8 @@ OPERATIONS: dict[str, Words] = {
     ),
     "create_member": Words(
         "Enrols a member. A member needs at least one identifier of `email`, `externalId`, `phone` or "
-        "`cardId`; each is unique in the program (`409 member_exists`; emails compare case-insensitively).",
+        "`cardId`; each is unique in the program (`409 member_exists`; emails compare case-insensitively). "
+        "`tags` (at most 50; each trimmed, 1-64 characters, kept lower-case and once) are what segment rules match.",
         ("member_exists",),
     ),
     "list_members": Words(
@@ -76,7 +79,8 @@ OPERATIONS: dict[str, Words] = {
     ),
     "update_member": Words(
         "Changes the given profile fields and `status` (`active` / `suspended`); only an admin key may set "
-        "`tierOverride` (`403 forbidden` otherwise). An identifier another member holds is `409 member_exists`; "
+        "`tierOverride` (`403 forbidden` otherwise). `tags` replaces the member's tags (`[]` clears them); "
+        "segments see the change at once. An identifier another member holds is `409 member_exists`; "
         "an erased member can't change (`409 invalid_state`).",
         ("member_exists", "invalid_state"),
     ),
@@ -147,14 +151,16 @@ OPERATIONS: dict[str, Words] = {
         "Creates a reward of the catalog, inactive unless `isActive` is true (seed 001); a `rewardId` in use is "
         "`409 duplicate`. `startDate` / `endDate` bound when it may be redeemed (`endDate` after `startDate`); "
         "`maxPerMember` counts in the UTC calendar window `maxPerMemberInterval` names (`day`, `week`, `month`, "
-        "`year` or `lifetime`, the default), by the server's clock when the redemption commits.",
+        "`year` or `lifetime`, the default), by the server's clock when the redemption commits. `segmentIds` "
+        "(empty: every member) and `excludedSegmentIds` aim it at segments of the program (an unknown id is `400`).",
         ("duplicate",),
     ),
     "list_rewards": Words(f"The reward catalog with stock; filter `isActive`. {_PAGED}"),
     "get_reward": Words("One reward with its stock."),
     "update_reward": Words(
         "Changes the given fields of a reward; the others keep their values. `endDate` must stay after "
-        "`startDate`. A new `maxPerMemberInterval` counts from the redemptions made after the change."
+        "`startDate`. A new `maxPerMemberInterval` counts from the redemptions made after the change. New "
+        "`segmentIds` / `excludedSegmentIds` (segments of the program, else `400`) apply within 30 seconds."
     ),
     "add_reward_codes": Words(
         "Adds up to 1,000 coupon codes to a coupon reward's pool; codes already in the pool are skipped and "
@@ -165,7 +171,8 @@ OPERATIONS: dict[str, Words] = {
         "Redeems a reward with points, all or nothing. Checks, in this order (the order of `ineligibleReasons` "
         "in `GET /members/{memberId}/rewards`): the member is active (`409 invalid_state`); the reward is "
         "active, inside its `startDate` / `endDate` and, for a coupon reward, before its `couponExpiry` "
-        "(`409 reward_inactive`); the member's tier (`409 not_eligible`); the per-member limit in the current "
+        "(`409 reward_inactive`); the member's tier, then its segments (`409 not_eligible`: outside "
+        "`segmentIds` or inside `excludedSegmentIds`, evaluated now); the per-member limit in the current "
         "UTC window of `maxPerMemberInterval` (`409 frequency_limit_reached`); the balance "
         "(`409 insufficient_points`) and the stock (`409 out_of_stock`); then deducts the points, takes one "
         f"coupon code and records the redemption. {_MEMBER_STATE}",
@@ -182,7 +189,7 @@ OPERATIONS: dict[str, Words] = {
         "What the member can redeem: each active reward, by `rewardId`, with `eligible` and `ineligibleReasons` "
         "in the order `POST /members/{memberId}/redemptions` checks them, the first being the refusal that POST "
         "would answer now: `member_inactive` (`409 invalid_state`), `not_started` / `ended` / `coupon_expired` "
-        "(`409 reward_inactive`), `tier` (`409 not_eligible`), `member_limit_reached` "
+        "(`409 reward_inactive`), `tier` and `segment` (`409 not_eligible`), `member_limit_reached` "
         "(`409 frequency_limit_reached`), `insufficient_points`, `out_of_stock` (the stock may be a second "
         "old). `eligible=true` keeps the rewards the member may redeem, so a page may hold fewer than `limit`: "
         f"follow `nextToken`. An unknown member is `404`. {_PAGED}"
@@ -205,25 +212,27 @@ OPERATIONS: dict[str, Words] = {
         ("invalid_state",),
     ),
     "create_offer": Words(
-        "Creates an offer (a `draft` unless a status is given). An `offerCode` in use is `409 duplicate`.",
+        "Creates an offer (a `draft` unless a status is given). An `offerCode` in use is `409 duplicate`. "
+        "`segmentIds` (empty: every member) and `excludedSegmentIds` aim it at segments of the program (an "
+        "unknown id is `400`): members outside them don't see it and can't activate or redeem it.",
         ("duplicate",),
     ),
     "list_offers": Words(f"The offer catalog, newest first; filters `status`, `offerCode`. {_PAGED}"),
     "get_offer": Words("One offer with its redemption count."),
     "update_offer": Words(
         "Changes the given fields; `status` moves forward only, `draft` -> `published` -> `archived`, and an "
-        "archived offer can't change (`409 invalid_state`).",
+        "archived offer can't change (`409 invalid_state`). New `segmentIds` / `excludedSegmentIds` apply at once.",
         ("invalid_state",),
     ),
     "list_member_offers": Words(
-        "The published, current offers the member may still use, each with `activated`, `activatedAt`, "
-        f"`daysRemaining` and `redemptionsLeft`. {_PAGED}",
+        "The published, current offers the member may still use and is in the audience of (its segments now), "
+        f"each with `activated`, `activatedAt`, `daysRemaining` and `redemptionsLeft`. {_PAGED}",
         ("invalid_state",),
     ),
     "activate_offer": Words(
         "Activates (clips) an offer for a member; repeating it is harmless. Only a published offer that has "
-        "not ended can be activated (`409 offer_not_active`).",
-        ("offer_not_active", "invalid_state"),
+        "not ended can be activated (`409 offer_not_active`), by a member in its segments (`409 not_eligible`).",
+        ("offer_not_active", "not_eligible", "invalid_state"),
     ),
     "deactivate_offer": Words(
         "Deactivates (unclips) an offer for a member; repeating it is harmless.",
@@ -231,7 +240,8 @@ OPERATIONS: dict[str, Words] = {
     ),
     "create_offer_redemption": Words(
         "Redeems an offer on an order. `teamId` must be the caller's tenant (`403 forbidden`). Checks: "
-        "published and inside its dates at `redeemedAt` (`409 offer_not_active`), `minSpendAmount` "
+        "published and inside its dates at `redeemedAt` (`409 offer_not_active`), the member in its segments "
+        "now (`409 not_eligible`; an offer with segments needs `memberId`), `minSpendAmount` "
         "(`409 minimum_spend_not_met`), activation when required (`409 offer_not_activated`), the member's and "
         "the total limits (`409 offer_limit_reached`), the order's items when the offer names some "
         "(`409 invalid_state`). Answers the `rewardAmount`; a points offer awards its points as a ledger "
@@ -239,6 +249,7 @@ OPERATIONS: dict[str, Words] = {
         "the existing redemption with `200`, other data `409 already_redeemed`.",
         (
             "offer_not_active",
+            "not_eligible",
             "minimum_spend_not_met",
             "offer_not_activated",
             "offer_limit_reached",
@@ -360,5 +371,36 @@ OPERATIONS: dict[str, Words] = {
         "`invalid_client` (401, with `WWW-Authenticate: Basic` when Basic was sent) — one answer for an unknown "
         "client, a wrong secret and a revoked client. Unrecognised parameters are ignored (RFC 6749 §3.2). "
         "Throttled per route (429). Not idempotent (each call issues a new token) and takes no `Idempotency-Key`."
+    ),
+    # 11. Segments and targeting
+    "create_segment": Words(
+        "Creates a segment: members for whom every rule given holds, evaluated at the moment of each use from the "
+        "member's current state: `tierIds` (the current tier is any of them), `minQualified` / `maxQualified` "
+        "(`balance.qualified`, inclusive), `createdFrom` / `createdTo` (enrolment time, inclusive), `tags` (the "
+        "member carries all of them). No rules: every member. An unknown rule field, `minQualified` above "
+        "`maxQualified`, `createdFrom` after `createdTo` or a tier the program lacks is `400`. A `segmentId` in use "
+        "is `409 duplicate`; a program has at most 100 segments (`409 limit_reached`).",
+        ("duplicate", "limit_reached"),
+    ),
+    "list_segments": Words(f"The program's segments (at most 100), by `segmentId`. {_PAGED}"),
+    "get_segment": Words("One segment with its rules."),
+    "update_segment": Words(
+        "Changes the `name`, or replaces the whole `rules` (checked as on create); the next check of any member "
+        "uses the new rules at once."
+    ),
+    "put_segment_override": Words(
+        'Sets the member\'s explicit override in the segment: `{"type": "include"}` puts the member in whatever '
+        'the rules say, `{"type": "exclude"}` keeps it out (replacing any override it had; the same again is '
+        "harmless). An unknown segment or member is `404`; an erased member takes no part (`409 invalid_state`).",
+        ("invalid_state",),
+    ),
+    "delete_segment_override": Words(
+        "Removes the member's override in the segment, so its rules decide again (`204`, no body; also when "
+        "there was none; also for an erased member). An unknown segment or member is `404`."
+    ),
+    "list_member_segments": Words(
+        "The segments the member is in now, by `segmentId`, each with `matchedBy` (`rules` or `include`): an "
+        "`exclude` override wins over the rules, an `include` over the rules. A page may hold fewer than "
+        "`limit`: follow `nextToken`. An erased member is in none. An unknown member is `404`. " + _PAGED
     ),
 }

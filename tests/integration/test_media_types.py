@@ -52,6 +52,7 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}  # issue 24: webhook endpoints
     hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
     delivery = delivery_of(tenant.tenant_id, hook)
+    ok(201, admin.post("/segments", {"segmentId": "media", "name": "Media"}))  # issue 25: segments
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -91,6 +92,11 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_webhook": (f"/webhooks/{hook}", {"enabled": False}),
         "rotate_webhook_secret": (f"/webhooks/{hook}/rotate-secret", {}),
         "delete_webhook": (f"/webhooks/{doomed}", {}),
+        # issue 25: segments and overrides
+        "create_segment": ("/segments", {"segmentId": "media-new", "name": "New"}),
+        "update_segment": ("/segments/media", {"name": "Media!"}),
+        "put_segment_override": (f"/segments/media/members/{m}", {"type": "include"}),
+        "delete_segment_override": (f"/segments/media/members/{m}", {}),
     }
 
 

@@ -263,6 +263,14 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, admin.patch(f"/webhooks/{hook}", {"enabled": False}))
     ok(200, admin.post(f"/webhooks/{hook}/rotate-secret"))
     ok(204, admin.delete(f"/webhooks/{hook}"))
+    # segments and targeting (issue 25)
+    ok(201, admin.post("/segments", {"segmentId": "perm", "name": "Perm", "rules": {"minQualified": 1}}))
+    ok(200, read.get("/segments"))
+    ok(200, read.get("/segments/perm"))
+    ok(200, admin.patch("/segments/perm", {"name": "Perm!"}))
+    ok(200, admin.call("PUT", f"/segments/perm/members/{m}", {"type": "include"}))
+    ok(200, read.get(f"/members/{m}/segments"))
+    ok(204, admin.delete(f"/segments/perm/members/{m}"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"
     replay = {"Idempotency-Key": "perm-1"}  # (award() would send a headers= in the body)

@@ -36,6 +36,7 @@ REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
 EVENT_ID = SAMPLES["get_event"][0]["eventId"]
 WEBHOOK_ID = SAMPLES["get_webhook"][0]["webhookId"]
 WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample makes
+SEGMENT = SAMPLES["create_segment"][1]  # the segment the create_segment sample makes
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ STEPS = [
          only_for=frozenset({"list_member_referrals"})),
     Step("webhook", "POST", "/webhooks", WEBHOOK, pinned_id=WEBHOOK_ID.removeprefix("wh_"),
          check=f"/webhooks/{WEBHOOK_ID}"),
+    Step("segment", "POST", "/segments", SEGMENT, check=f"/segments/{SEGMENT['segmentId']}"),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -104,6 +106,7 @@ SKIPPED_FOR = {
     "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
     "list_member_vouchers": {"offer redemption", "voucher codes"},  # the member's one use: its voucher (generated code)
     "create_webhook": {"webhook"},
+    "create_segment": {"segment"},
 }
 
 

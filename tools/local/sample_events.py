@@ -213,6 +213,22 @@ SAMPLES: dict = {
         None,
         "",
     ),
+    # 11. Segments and targeting: the fixture member (2,000 qualified points: Gold) is in the fixture segment
+    "create_segment": (
+        {},
+        {"segmentId": "gold-members", "name": "Gold members", "rules": {"tierIds": ["gold"], "minQualified": 1000}},
+        "",
+    ),
+    "list_segments": ({}, None, "limit=20"),
+    "get_segment": ({"segmentId": "gold-members"}, None, ""),
+    "update_segment": ({"segmentId": "gold-members"}, {"name": "Gold and above"}, ""),
+    "put_segment_override": (
+        {"segmentId": "gold-members", "memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        {"type": "include"},
+        "",
+    ),
+    "delete_segment_override": ({"segmentId": "gold-members", "memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, ""),
+    "list_member_segments": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "limit=25"),
 }
 
 HEADERS = {

@@ -324,6 +324,35 @@ ROUTES: tuple[Route, ...] = (
         "oauth",
         public=True,
     ),
+    # 11. Segments and targeting (services/segments.py, services/targeting.py)
+    _r("POST", "/segments", "create_segment", ADMIN, "Create a segment of members by rules", "segments"),
+    _r("GET", "/segments", "list_segments", ANY, "The program's segments, by segmentId", "segments"),
+    _r("GET", "/segments/{segmentId}", "get_segment", ANY, "Read one segment", "segments"),
+    _r("PATCH", "/segments/{segmentId}", "update_segment", ADMIN, "Rename a segment or replace its rules", "segments"),
+    _r(
+        "PUT",
+        "/segments/{segmentId}/members/{memberId}",
+        "put_segment_override",
+        ADMIN,
+        "Include or exclude one member explicitly, whatever the rules",
+        "segments",
+    ),
+    _r(
+        "DELETE",
+        "/segments/{segmentId}/members/{memberId}",
+        "delete_segment_override",
+        ADMIN,
+        "Remove a member's explicit override (the rules decide again)",
+        "segments",
+    ),
+    _r(
+        "GET",
+        "/members/{memberId}/segments",
+        "list_member_segments",
+        ANY,
+        "The segments the member is in now",
+        "segments",
+    ),
 )
 # The routes a Bearer must be sent to (every route but the public one): what the auth rules and tests range over.
 PROTECTED: tuple[Route, ...] = tuple(route for route in ROUTES if not route.public)

@@ -1,6 +1,7 @@
 """Member shapes: profile, status, tier, balance."""
 
 from loyalty.models.common import Paging
+from loyalty.models.segments import Tags
 from loyalty.models.types import (
     Count,
     Date,
@@ -42,6 +43,7 @@ class _Profile(Shape):
     phone: UniquePhone | None = None
     cardId: CardId | None = None
     profileImageUrl: Url | None = None
+    tags: Tags = None
 
 
 class _Email(Shape):
@@ -98,6 +100,7 @@ class Member(Shape):
     referralCode: Text
     referredBy: ReferredBy | None
     referralCount: Count
+    tags: Tags
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
     erasedAt: UtcDateTime | None = None

@@ -2,6 +2,7 @@
 
 from loyalty.models.activities import INTERVALS
 from loyalty.models.common import Paging, TimeRange
+from loyalty.models.segments import ExcludedSegmentIds, SegmentIds
 from loyalty.models.types import (
     Count,
     Currency,
@@ -98,6 +99,8 @@ class OfferUpdate(Shape):
     contentIds: ContentIds = None
     images: OfferImages | None = None
     messages: OfferMessages | None = None
+    segmentIds: SegmentIds = None
+    excludedSegmentIds: ExcludedSegmentIds = None
 
 
 class _OfferCode(Shape):
@@ -135,6 +138,8 @@ class _OfferCore(Shape):
     contentIds: ContentIds
     images: OfferImages | None
     messages: OfferMessages | None
+    segmentIds: SegmentIds
+    excludedSegmentIds: ExcludedSegmentIds
 
 
 class _Counted(_OfferCore):

@@ -1,6 +1,7 @@
 """Reward catalog, coupon-code pool and reward-redemption shapes."""
 
 from loyalty.models.common import Paging, TimeRange
+from loyalty.models.segments import ExcludedSegmentIds, SegmentIds
 from loyalty.models.types import (
     Count,
     Currency,
@@ -60,6 +61,8 @@ class RewardUpdate(Shape):
     maxPerMemberInterval: PerMemberInterval = None
     startDate: Start | None = None
     endDate: End | None = None
+    segmentIds: SegmentIds = None
+    excludedSegmentIds: ExcludedSegmentIds = None
 
 
 class _RewardId(Shape):
@@ -95,6 +98,8 @@ class Reward(Shape):
     startDate: Start | None
     endDate: End | None
     fulfillment: one_of(*FULFILMENTS)
+    segmentIds: SegmentIds
+    excludedSegmentIds: ExcludedSegmentIds
     stock: RewardStock
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
@@ -112,6 +117,7 @@ REASONS = (
     "ended",
     "coupon_expired",
     "tier",
+    "segment",
     "member_limit_reached",
     "insufficient_points",
     "out_of_stock",

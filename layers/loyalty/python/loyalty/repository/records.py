@@ -49,6 +49,7 @@ class MemberRecord(TypedDict):
     consumed: int
     lastLotExpiry: NotRequired[str | None]
     lastAward: NotRequired[dict[str, Any]]  # {date, points, activityName} of the latest award (the summary)
+    tags: NotRequired[list[str]]  # segment rules match them (models.segments.Tags: lower-case, each once)
 
 
 class LotRecord(TypedDict):

@@ -10,6 +10,7 @@ from loyalty.services import (
     checker_pools,
     checker_referrals,
     checker_rewards,
+    checker_segments,
     checker_tiers,
     checker_vouchers,
     checker_webhooks,
@@ -30,6 +31,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_referrals.check_referrals(tenant_id, member_ids)
         + checker_rewards.check_reward_counts(tenant_id, member_ids)
         + checker_webhooks.check_webhooks(tenant_id)
+        + checker_segments.check_segments(tenant_id)
     )
 
 

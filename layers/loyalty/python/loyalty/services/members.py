@@ -49,6 +49,7 @@ def public(tenant_id: str, member: MemberRecord) -> dict[str, Any]:
         "referralCode": member["referralCode"],
         "referredBy": member.get("referredBy"),
         "referralCount": member.get("referralCount", 0),
+        "tags": member.get("tags") or [],
         "createdAt": member["createdAt"],
         "updatedAt": member["updatedAt"],
     }
@@ -95,6 +96,7 @@ def create_member(caller: Caller, body: MemberCreate) -> dict[str, Any]:
             "tierOverride": None,
             "balance": dict.fromkeys(BALANCE_FIELDS, 0),
             "referralCode": ids.random_code(10),
+            "tags": given.get("tags") or [],
             "createdAt": now,
             "updatedAt": now,
             "version": 0,
@@ -260,6 +262,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
         nulled = {
             **store.plain(member),
             **dict.fromkeys(PERSONAL),
+            "tags": [],  # a member's tags may describe the person: erased with the profile
             "status": "erased",  # terminal: the member takes no further part (services/book.py)
             "erasedAt": member.get("erasedAt") or now,
             "updatedAt": now,

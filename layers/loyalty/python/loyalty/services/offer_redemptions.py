@@ -3,6 +3,7 @@ once per (offerCode, orderId); lists, one redemption, and a member's redemptions
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -65,6 +66,8 @@ def _require_member(offer: OfferRecord, body: OfferRedemptionCreate) -> None:
         return
     if offer["rewardType"] == "points":
         why = "is required to redeem a points offer"
+    elif offer.get("segmentIds") or offer.get("excludedSegmentIds"):
+        why = "is required to redeem an offer aimed at segments"
     elif offer.get("maxRedemptionsPerMember") is not None:
         why = "is required to redeem an offer limited per member"
     else:
@@ -72,12 +75,21 @@ def _require_member(offer: OfferRecord, body: OfferRedemptionCreate) -> None:
     raise ValidationFailed(details=[{"field": "memberId", "message": why}])
 
 
-def _check(offer: OfferRecord, body: OfferRedemptionCreate, redeemed_at: str, state: dict[str, Any] | None) -> None:
-    """The offer's rules for this order, in the order documented in docs/decisions.md."""
+def _check(
+    offer: OfferRecord,
+    body: OfferRedemptionCreate,
+    redeemed_at: str,
+    state: dict[str, Any] | None,
+    eligible: Callable[[], bool] = lambda: True,
+) -> None:
+    """The offer's rules for this order, in the order documented in docs/decisions.md; `eligible()` says whether
+    the member is in the offer's segments now (services.targeting), asked only once the offer is current."""
     if offer["status"] != "published":
         raise Conflict("offer_not_active", f"The offer is {offer['status']}, not published.")
     if not offers.is_current(offer, redeemed_at):
         raise Conflict("offer_not_active", "The offer is not valid at redeemedAt (outside its dates).")
+    if not eligible():
+        raise offers.not_eligible()
     if body.currency and body.currency != offer["currency"]:
         raise ValidationFailed(details=[{"field": "currency", "message": f"must be the offer's {offer['currency']}"}])
     if offer["rewardType"] == "percentage" and body.value is None:
@@ -128,7 +140,13 @@ def redeem(caller: Caller, body: OfferRedemptionCreate) -> dict[str, Any] | Answ
         book = Book(tenant_id, member) if member is not None else None
         if book is not None:
             book.require_active()
-        _check(offer, body, redeemed_at, state)
+        _check(
+            offer,
+            body,
+            redeemed_at,
+            state,
+            lambda: member_id is None or offers.eligible(tenant_id, member_id, offer, member),
+        )
         items = offer_limits.claim(tenant_id, offer, shards, member_id, state, counter, at)
         reward_amount, points = reward_of(offer, body.value)
         redemption: OfferRedemptionRecord = {

@@ -17,7 +17,7 @@ from loyalty.repository import offer_usage as usage_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import paging, store
 from loyalty.results import Page
-from loyalty.services import offer_limits, program
+from loyalty.services import offer_limits, program, segments, targeting
 from loyalty.services.book import Book
 
 if TYPE_CHECKING:
@@ -42,6 +42,8 @@ DEFAULTS: dict[str, Any] = {
     "contentIds": [],
     "images": None,
     "messages": None,
+    "segmentIds": [],
+    "excludedSegmentIds": [],
 }
 ORDER = {"draft": 0, "published": 1, "archived": 2}
 # What an offer shows but no claim (redemption, voucher issue) is decided by: a PATCH of only these writes
@@ -52,8 +54,25 @@ DISPLAY_ONLY = frozenset(
 
 
 def _shown(offer: OfferRecord) -> dict[str, Any]:
-    """The offer as answered: one stored before period limits counts per member over its lifetime."""
-    return {**offer, "maxRedemptionsPerMemberInterval": offer_limits.interval(offer)}
+    """The offer as answered: one stored before period limits counts per member over its lifetime; one stored
+    before targeting is for everyone."""
+    aimed, excluded = segments.targeting_of(cast("dict[str, Any]", offer))
+    return {
+        **offer,
+        "maxRedemptionsPerMemberInterval": offer_limits.interval(offer),
+        "segmentIds": list(aimed),
+        "excludedSegmentIds": list(excluded),
+    }
+
+
+def not_eligible() -> Conflict:
+    return Conflict("not_eligible", "The member is not in the offer's segments (or is in an excluded one).")
+
+
+def eligible(tenant_id: str, member_id: str, offer: OfferRecord, member: Any = None) -> bool:
+    """Whether the member is in the offer's audience now (services.targeting; no reads when it has none)."""
+    aimed, excluded = segments.targeting_of(cast("dict[str, Any]", offer))
+    return targeting.eligible(tenant_id, member_id, aimed, excluded, member)
 
 
 def public(offer: OfferRecord, usage: list[dict[str, Any]]) -> dict[str, Any]:
@@ -95,6 +114,7 @@ def offer_id_for_code(tenant_id: str, offer_code: str) -> str | None:
 def create_offer(caller: Caller, body: OfferCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     settings = program.load(tenant_id)
+    segments.check_ids(tenant_id, body.given())
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
@@ -112,6 +132,7 @@ def create_offer(caller: Caller, body: OfferCreate) -> dict[str, Any]:
 
 def update_offer(caller: Caller, offer_id: str, body: OfferUpdate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
+    segments.check_ids(tenant_id, body.given())
 
     def attempt(operation: Operation) -> dict[str, Any]:
         current, shards = load(tenant_id, offer_id)
@@ -193,7 +214,9 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
     One Query of the live index, the offers' usage shards by key, and one BatchGetItem of the member
     and the member's state for the offers on the page, with its counters of the current window for offers
     with a period limit (page size + 1 keys, + 1 per such offer; more calls above 100 keys).
-    Offers not started yet or used up are left out, so a page may hold fewer than `limit`.
+    Offers not started yet or used up, or aimed at segments the member is not in (services.targeting: the
+    page's segments and the member's overrides for them by key, one BatchGetItem of at most 100 segments and
+    100 overrides since a program has at most 100 segments), are left out, so a page may hold fewer than `limit`.
     """
     now = clock.now()
     page = paging.request(tenant_id, f"member-offers:{member_id}", query.given())
@@ -210,11 +233,17 @@ def member_offers(tenant_id: str, member_id: str, query: MemberOfferQuery) -> Pa
         raise NotFound("The member does not exist.")
     Book(tenant_id, member).require_not_erased()  # an erased member takes no part: no offers for it
     counted = dict(zip([i for i, key in windows.items() if key is not None], counters, strict=True))
+    named = [
+        segment_id for offer, _ in groups for ids_ in segments.targeting_of(cast("Any", offer)) for segment_id in ids_
+    ]
+    inside = targeting.memberships(tenant_id, member_id, named, member)
     shown = []
     for offer, shards in groups:
         offer_id = offer["offerId"]
         item = for_member(offer, shards, states.get(offer_id), now, counted.get(offer_id))
-        if is_current(offer, clock.iso(now)) and item["redemptionsLeft"] != 0:
+        aimed, excluded = segments.targeting_of(cast("Any", offer))
+        audience = targeting.within(inside, aimed, excluded)
+        if is_current(offer, clock.iso(now)) and item["redemptionsLeft"] != 0 and audience:
             shown.append(item)
     return Page(shown, page.next_token(last))
 
@@ -230,10 +259,11 @@ def _activation(offer: OfferRecord, member_id: str, activated_at: str | None) ->
 
 
 def _offer_and_state(
-    operation: Operation, tenant_id: str, member_id: str, offer_id: str
+    operation: Operation, tenant_id: str, member_id: str, offer_id: str, use: bool = False
 ) -> tuple[OfferRecord, dict[str, Any] | None, store.TxItem]:
-    """The offer (404 if none), the member's state for it (404 if no such member, 409 if erased) and a
-    condition that the member is unchanged, for the write (an erasure that commits first wins)."""
+    """The offer (404 if none), the member's state for it (404 if no such member, 409 if erased; with `use`,
+    409 not_eligible outside the offer's segments) and a condition that the member is unchanged, for the
+    write (an erasure that commits first wins)."""
     offer, _ = load(tenant_id, offer_id)
     wanted: list[store.Key[Any]] = [
         members_db.key(tenant_id, member_id),
@@ -243,6 +273,8 @@ def _offer_and_state(
     if member is None:
         raise NotFound("The member does not exist.")
     Book(tenant_id, member).require_not_erased()
+    if use and not eligible(tenant_id, member_id, offer, member):
+        raise not_eligible()
     return offer, state, members_db.unchanged(tenant_id, member)
 
 
@@ -251,7 +283,7 @@ def activate(caller: Caller, member_id: str, offer_id: str) -> dict[str, Any]:
     tenant_id = caller.tenant_id
 
     def attempt(operation: Operation) -> dict[str, Any]:
-        offer, state, member_unchanged = _offer_and_state(operation, tenant_id, member_id, offer_id)
+        offer, state, member_unchanged = _offer_and_state(operation, tenant_id, member_id, offer_id, use=True)
         now = clock.iso(clock.now())
         if offer["status"] != "published" or (offer.get("endDate") or now) < now:
             raise Conflict("offer_not_active", "Only a published offer that has not ended can be activated.")

@@ -22,7 +22,7 @@ from loyalty.repository import paging, store
 from loyalty.repository import redemptions as redemptions_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
-from loyalty.services import awards, listing, members, program, rewards, transactions
+from loyalty.services import awards, listing, members, program, rewards, segments, targeting, transactions
 from loyalty.services.book import Book, expires_at
 
 if TYPE_CHECKING:
@@ -69,10 +69,12 @@ def ineligible_reasons(
     tier: Mapping[str, Any] | None,
     now: datetime,
     available: int | None,
+    in_audience: bool = True,
 ) -> list[str]:
     """Why the member may not redeem the reward now, in the order POST /members/{id}/redemptions checks
     (the first is its refusal, `_refusal`); empty: it may. `counter` is the limit_key counter as read,
-    `available` the pool's codes left (None: not known here; the redemption learns it by claiming one).
+    `available` the pool's codes left (None: not known here; the redemption learns it by claiming one),
+    `in_audience` whether the member is in the reward's segments now (services.targeting; reason `segment`).
 
     This is the one statement of the redemption rules: the redemption and the member's reward list
     (GET /members/{id}/rewards) both call it.
@@ -92,6 +94,8 @@ def ineligible_reasons(
         reasons.append("coupon_expired")
     if reward["tierIds"] and (tier is None or tier["tierId"] not in reward["tierIds"]):
         reasons.append("tier")
+    if not in_audience:
+        reasons.append("segment")
     if reward["maxPerMember"] is not None and (counter or {}).get("count", 0) >= reward["maxPerMember"]:
         reasons.append("member_limit_reached")
     if reward["pointsCost"] > member["balance"]["available"]:
@@ -116,6 +120,7 @@ def _refusal(reason: str, reward: RewardRecord, member: MemberRecord | None) -> 
         "ended": ("reward_inactive", f"The reward could be redeemed until {reward.get('endDate')}."),
         "coupon_expired": ("reward_inactive", f"The reward's coupon codes were valid until {reward['couponExpiry']}."),
         "tier": ("not_eligible", "The member's tier may not redeem this reward."),
+        "segment": ("not_eligible", "The member is not in the reward's segments (or is in an excluded one)."),
         "member_limit_reached": (
             "frequency_limit_reached",
             f"The member holds {reward['maxPerMember']} redemptions of this reward already"
@@ -147,7 +152,9 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
         member, *counter = operation.read(wanted)
         member = store.required(member, "member")
         tier = members.tier_of(settings, member)
-        reasons = ineligible_reasons(reward, member, counter[0] if counter else None, tier, now, None)
+        aimed, excluded = segments.targeting_of(cast("dict[str, Any]", reward))
+        audience = targeting.eligible(tenant_id, member_id, aimed, excluded, member)
+        reasons = ineligible_reasons(reward, member, counter[0] if counter else None, tier, now, None, audience)
         if reasons:
             raise Conflict(*_refusal(reasons[0], reward, member))
         book = Book(tenant_id, member)
@@ -304,10 +311,14 @@ def list_member_rewards(tenant_id: str, member_id: str, query: MemberRewardListQ
     member = cast("MemberRecord", store.required(first, "member"))
     counters = iter(found)
     tier = members.tier_of(settings, member)
+    named = [i for reward in items for ids_ in segments.targeting_of(cast("Any", reward)) for i in ids_]
+    inside = targeting.memberships(tenant_id, member_id, named, member)  # one BatchGetItem (none if no targeting)
     shown = []
     for reward, stock, counter_key in zip(items, rewards_db.stock_of(tenant_id, items), keys, strict=True):
         counter = next(counters) if counter_key is not None else None
-        reasons = ineligible_reasons(reward, member, counter, tier, now, stock["available"])
+        aimed, excluded = segments.targeting_of(cast("Any", reward))
+        audience = targeting.within(inside, aimed, excluded)
+        reasons = ineligible_reasons(reward, member, counter, tier, now, stock["available"], audience)
         if query.eligible is not None and query.eligible == bool(reasons):
             continue  # eligible=true keeps the rewards it may redeem, eligible=false those it may not
         shown.append({**rewards.public(reward, stock), "eligible": not reasons, "ineligibleReasons": reasons})

@@ -18,7 +18,7 @@ from loyalty.repository import paging, store
 from loyalty.repository import program as program_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.results import Page
-from loyalty.services import code_pools, program
+from loyalty.services import code_pools, program, segments
 
 if TYPE_CHECKING:
     from loyalty.repository.records import RewardRecord
@@ -36,6 +36,8 @@ DEFAULTS: dict[str, Any] = {
     "maxPerMemberInterval": "lifetime",
     "startDate": None,
     "endDate": None,
+    "segmentIds": [],
+    "excludedSegmentIds": [],
 }
 
 
@@ -55,6 +57,7 @@ def public(reward: RewardRecord, stock: dict[str, int]) -> dict[str, Any]:
     """The reward with its stock totals (a manual reward counts only what it issued)."""
     out = fields_of(Reward, reward, without=("stock",))
     out["maxPerMemberInterval"] = interval_of(reward)
+    out["segmentIds"], out["excludedSegmentIds"] = (list(ids) for ids in segments.targeting_of(out))  # older: none
     if reward["fulfillment"] == "coupon":
         out["stock"] = dict(stock)
     else:
@@ -95,6 +98,7 @@ def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     settings = program.load(tenant_id)
     program.check_tier_ids(tenant_id, body.tierIds or [], "tierIds")
+    segments.check_ids(tenant_id, body.given())
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.iso(clock.now())
@@ -116,6 +120,7 @@ def create_reward(caller: Caller, body: RewardCreate) -> dict[str, Any]:
 def update_reward(caller: Caller, reward_id: str, changes: RewardUpdate) -> dict[str, Any]:
     tenant_id = caller.tenant_id
     program.check_tier_ids(tenant_id, changes.tierIds or [], "tierIds")
+    segments.check_ids(tenant_id, changes.given())
     updated = update_versioned(
         caller,
         rewards_db.key(tenant_id, reward_id),

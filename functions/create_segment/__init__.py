@@ -1,0 +1,1 @@
+"""Function create_segment."""

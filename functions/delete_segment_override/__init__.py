@@ -1,0 +1,1 @@
+"""Function delete_segment_override."""

@@ -1,0 +1,1 @@
+"""Function get_segment."""

@@ -1,0 +1,1 @@
+"""Function list_segments."""

@@ -1,0 +1,1 @@
+"""Function put_segment_override."""

@@ -1,0 +1,1 @@
+"""Function update_segment."""
