@@ -275,6 +275,9 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
     answer = run(caller, attempt)
     _erase_copies(tenant_id, member_id)
     _erase_wallet_names(tenant_id, member_id)
+    from loyalty.services import challenges  # (it imports the award service, which imports this module)
+
+    challenges.erase_answers(tenant_id, member_id)  # the answers of its challenge responses
     return answer
 
 
