@@ -220,7 +220,6 @@ class _Builder:
         if old is None:
             self.emit("referral.completed", referrals.public(new), new["refereeId"], new["refereeId"], new.get("at"))
 
-
     def challengeResponse(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         if old is None:
             member_id = new["memberId"]
