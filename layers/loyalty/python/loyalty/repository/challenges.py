@@ -145,3 +145,15 @@ def erase_answer(tenant_id: str, response: ResponseRecord) -> store.TxItem:
     """Null a response's answer (an erasure), on condition the response is there."""
     response_key_ = response_key(tenant_id, response["memberId"], response["responseId"])
     return store.update(response_key_, set_values={"answer": None}, condition=store.PRESENT)
+
+
+ERASE_CHUNK = 25
+
+
+def erase_answers(tenant_id: str, member_id: str) -> None:
+    """An erasure nulls the answers of the member's responses (an answer may hold personal data), a chunk per
+    transaction; called once the member is erased, so no response is added meanwhile (a response commits on
+    condition its member is as read, or with the member's own write)."""
+    kept = [r for r in responses_of(tenant_id, member_id) if r.get("answer") is not None]
+    for start in range(0, len(kept), ERASE_CHUNK):
+        store.transact([erase_answer(tenant_id, r) for r in kept[start : start + ERASE_CHUNK]])

@@ -61,7 +61,6 @@ DEFAULTS: dict[str, Any] = {
     "excludedSegmentIds": [],
 }
 ORDER = {"draft": 0, "published": 1, "archived": 2}
-ERASE_CHUNK = 25
 
 
 def public(challenge: Mapping[str, Any]) -> dict[str, Any]:
@@ -342,11 +341,3 @@ def list_member_responses(tenant_id: str, member_id: str, query: ResponseListQue
     if not items and page.first:
         members.load(tenant_id, member_id)  # an empty first page: 404 if the member does not exist
     return Page([public_response(item) for item in items], page.next_token(last))
-
-
-def erase_answers(tenant_id: str, member_id: str) -> None:
-    """An erasure nulls the answers of the member's responses (an answer may hold personal data), a chunk per
-    transaction; called after the member is erased, so no response is added meanwhile."""
-    kept = [r for r in challenges_db.responses_of(tenant_id, member_id) if r.get("answer") is not None]
-    for start in range(0, len(kept), ERASE_CHUNK):
-        store.transact([challenges_db.erase_answer(tenant_id, r) for r in kept[start : start + ERASE_CHUNK]])
