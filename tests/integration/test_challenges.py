@@ -173,14 +173,16 @@ def test_daily_limit_window_boundary_2330_to_0030_utc(tenant, frozen):
     assert_ledger_clean(tenant.tenant_id)
 
 
-def test_ten_responses_at_once_to_a_one_a_day_challenge_store_one(local_api, tenant):
+@pytest.mark.parametrize("method", ["manual", "immediate"])  # manual: the limit counter's condition alone holds it
+def test_ten_responses_at_once_to_a_one_a_day_challenge_store_one(local_api, tenant, method):
     m = setup(tenant)
-    challenge(tenant, "daily", approvalMethod="immediate", maxResponsesPerMember=1, maxResponsesPerMemberInterval="day")
+    challenge(tenant, "daily", approvalMethod=method, maxResponsesPerMember=1, maxResponsesPerMemberInterval="day")
     replies = at_once(local_api, 10, lambda i: respond(tenant.integration, "daily", m, {"n": i}))
     outcome = Counter((r.status, r.code) for r in replies)
     assert outcome == {(201, None): 1, (409, "frequency_limit_reached"): 9}, outcome
     assert len(tenant.read.get(f"/members/{m}/challenge-responses").data) == 1
-    assert balance(tenant.read, m)["available"] == 40
+    assert len(tenant.read.get("/challenges/daily/responses").data) == 1
+    assert balance(tenant.read, m)["available"] == (40 if method == "immediate" else 0)
     assert_ledger_clean(tenant.tenant_id)
 
 
@@ -291,3 +293,23 @@ def test_erasure_nulls_the_members_answers(tenant):
     assert shown["answer"] is None and shown["memberId"] == m
     replay = respond(tenant.integration, "photo", m, {"name": "Ada Lovelace"}, headers={"Idempotency-Key": "erase-me"})
     assert "Lovelace" not in replay.text
+
+
+def test_the_checker_sees_a_second_award_and_a_wrong_limit_counter(tenant, frozen):
+    from loyalty.repository import challenges as challenges_db
+    from loyalty.repository import store
+    from loyalty.services import checker
+
+    m = setup(tenant)
+    challenge(tenant, "daily", approvalMethod="immediate", maxResponsesPerMember=2, maxResponsesPerMemberInterval="day")
+    made = ok(201, respond(tenant.integration, "daily", m)).data
+    assert_ledger_clean(tenant.tenant_id)
+    counter = challenges_db.counter_key(tenant.tenant_id, m, "daily", "2026-03-10")
+    store.transact([store.update(counter, add={"count": 1})])
+    fields = {p["field"] for p in checker.check([tenant.tenant_id])["problems"]}
+    assert fields == {"challengeLimits"}, fields
+    store.transact([store.update(counter, add={"count": -1})])
+    key = challenges_db.response_key(tenant.tenant_id, m, made["responseId"])
+    store.transact([store.update(key, set_values={"transactionId": None, "status": "pending"})])
+    problems = checker.check([tenant.tenant_id])["problems"]
+    assert [p["field"] for p in problems] == ["challengeResponses"], problems
