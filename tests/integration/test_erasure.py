@@ -98,6 +98,14 @@ def _calls(tenant, m, offer_id, offer_code):
         "create_order": (tenant.integration, "POST", "/orders", {"orderId": order, "memberId": m, "total": "10"}),
         "create_offer_redemption": (tenant.integration, "POST", "/offer-redemptions", redemption),
         "issue_voucher": (tenant.integration, "POST", f"/offers/{offer_id}/vouchers", {"memberId": m}),
+        # issue 25: challenges (the test's challenge "ch", manual, no limit)
+        "create_challenge_response": (
+            tenant.integration,
+            "POST",
+            "/challenges/ch/responses",
+            {"memberId": m, "answer": {"t": "x"}},
+        ),
+        "list_member_challenge_responses": (tenant.read, "GET", f"{member}/challenge-responses", None),
         "erase_member": (tenant.admin, "DELETE", member, None),
     }
 
@@ -127,6 +135,8 @@ AFTER_ERASURE = {
     "create_offer_redemption": 409,
     "issue_voucher": 409,
     "create_referral": 409,
+    "list_member_challenge_responses": 200,  # the responses stay, their answers nulled
+    "create_challenge_response": 409,
 }
 
 
@@ -142,6 +152,8 @@ def test_every_member_scoped_route_refuses_an_erased_member_or_shows_no_personal
     )
     offer_id = offer(tenant.admin, requiresActivation=False)
     offer_code = ok(200, tenant.read.get(f"/offers/{offer_id}")).data["offerCode"]
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "sale", "status": "published"}
+    ok(201, tenant.admin.post("/challenges", challenge))
     m = enrol(tenant.integration)["memberId"]
     secrets = values(PROFILE)
     for function, (client, method, path, body) in _calls(tenant, m, offer_id, offer_code).items():

@@ -52,6 +52,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}  # issue 24: webhook endpoints
     hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
     delivery = delivery_of(tenant.tenant_id, hook)
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "visit", "status": "published"}
+    ok(201, admin.post("/challenges", challenge))  # issue 25: two pending responses to decide
+    to_approve, to_reject = (
+        ok(201, integration.post("/challenges/ch/responses", {"memberId": m, "answer": {"n": n}})).data["responseId"]
+        for n in (1, 2)
+    )
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -91,6 +97,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_webhook": (f"/webhooks/{hook}", {"enabled": False}),
         "rotate_webhook_secret": (f"/webhooks/{hook}/rotate-secret", {}),
         "delete_webhook": (f"/webhooks/{doomed}", {}),
+        # issue 25: challenges
+        "create_challenge": ("/challenges", {**challenge, "challengeId": "ch2"}),
+        "update_challenge": ("/challenges/ch", {"name": "Ch!"}),
+        "create_challenge_response": ("/challenges/ch/responses", {"memberId": m, "answer": {"n": 3}}),
+        "approve_challenge_response": (f"/challenge-responses/{to_approve}/approve", {}),
+        "reject_challenge_response": (f"/challenge-responses/{to_reject}/reject", {"reason": "no"}),
     }
 
 
