@@ -19,7 +19,7 @@ counters.
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any, TypedDict, cast
 
 from loyalty.repository import keys, list_shards, members, sharded, store
 from loyalty.repository.table import PROGRAM_WIDE, SORT_KEY
@@ -131,14 +131,20 @@ def responses_of(tenant_id: str, member_id: str) -> list[ResponseRecord]:
     return of_member(tenant_id, member_id).all(sort="begins_with(#s, :r)", values={":r": f"{RESPONSE}#"})
 
 
-def counters_of(tenant_id: str, member_id: str) -> dict[tuple[str, str], int]:
-    """Every limit counter of a member by (challengeId, window): the checker reads them."""
+def member_state(tenant_id: str, member_id: str) -> tuple[list[ResponseRecord], dict[tuple[str, str], int]]:
+    """A member's responses and limit counters (by challengeId, window) in one Query of its partition: both sort
+    keys start with `CH` (the checker reads them for every member)."""
     partition: store.Collection[dict[str, Any]] = store.Collection(members.partition(tenant_id, member_id))
-    out: dict[tuple[str, str], int] = {}
-    for counter in partition.all(sort="begins_with(#s, :c)", values={":c": f"{COUNTER}#"}):
-        challenge_id, _, window = str(counter[SORT_KEY]).removeprefix(f"{COUNTER}#").rpartition("#")
-        out[(challenge_id, window)] = int(counter.get("count", 0))
-    return out
+    responses: list[ResponseRecord] = []
+    counters: dict[tuple[str, str], int] = {}
+    for found in partition.all(sort="begins_with(#s, :ch)", values={":ch": "CH"}):
+        sort = str(found[SORT_KEY])
+        if sort.startswith(f"{RESPONSE}#"):
+            responses.append(cast("ResponseRecord", found))
+        elif sort.startswith(f"{COUNTER}#"):
+            challenge_id, _, window = sort.removeprefix(f"{COUNTER}#").rpartition("#")
+            counters[(challenge_id, window)] = int(found.get("count", 0))
+    return responses, counters
 
 
 def erase_answer(tenant_id: str, response: ResponseRecord) -> store.TxItem:

@@ -1,5 +1,6 @@
 """The ledger checker's challenge part: each approved response has exactly one award, each award made for a response
-names an approved response that names it back, and each limit counter counts the responses of its window."""
+names an approved response of its member that names it back, a pending or rejected response has none, and each
+limit counter counts the responses of its window (a counter forgotten after its window is not checked)."""
 
 from __future__ import annotations
 
@@ -24,9 +25,12 @@ def _member_problems(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     def report(field: str, problem: str) -> None:
         problems.append({"tenantId": tenant_id, "memberId": member_id, "field": field, "problem": problem})
 
-    responses = {r["responseId"]: r for r in challenges_db.responses_of(tenant_id, member_id)}
+    found, counters = challenges_db.member_state(tenant_id, member_id)
+    responses = {r["responseId"]: r for r in found}
     awards: dict[str, list[Mapping[str, Any]]] = {}
-    for entry in ledger_db.of_member(tenant_id, member_id).all():
+    # a member without responses has no challenge award to match (responses are never deleted): its ledger is
+    # read only when it has some, so the check costs one Query for most members
+    for entry in ledger_db.of_member(tenant_id, member_id).all() if responses else []:
         response_id = entry.get("responseId")
         if response_id:
             awards.setdefault(str(response_id), []).append(entry)
@@ -43,8 +47,8 @@ def _member_problems(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
     for response_id in awards:
         report("challengeResponses", f"an award names response {response_id}, which the member does not have")
     counted = Counter((r["challengeId"], r.get("limitWindow")) for r in responses.values() if r.get("limitWindow"))
-    for (challenge_id, window), count in challenges_db.counters_of(tenant_id, member_id).items():
-        if count != counted.get((challenge_id, window), 0):
-            found = counted.get((challenge_id, window), 0)
-            report("challengeLimits", f"counter of {challenge_id} in {window} is {count}, responses {found}")
+    for (challenge_id, window), count in counters.items():
+        recorded = counted.get((challenge_id, window), 0)
+        if count != recorded:
+            report("challengeLimits", f"counter of {challenge_id} in {window} is {count}, responses {recorded}")
     return problems
