@@ -313,3 +313,33 @@ def test_the_checker_sees_a_second_award_and_a_wrong_limit_counter(tenant, froze
     store.transact([store.update(key, set_values={"transactionId": None, "status": "pending"})])
     problems = checker.check([tenant.tenant_id])["problems"]
     assert [p["field"] for p in problems] == ["challengeResponses"], problems
+
+
+def test_outside_the_segments_is_not_eligible_and_everyone_reads_no_segment(tenant, monkeypatch):
+    """`targeting.eligible` (the segments' own tests cover its rules) decides; a challenge without segments never
+    asks it. Here it is replaced by a stand-in that records its arguments."""
+    from loyalty.services import targeting
+
+    asked = []
+
+    def eligible(tenant_id, member_id, segment_ids, excluded_segment_ids, member=None):
+        asked.append((tenant_id, member_id, list(segment_ids), list(excluded_segment_ids), member["memberId"]))
+        return member_id != outsider
+
+    monkeypatch.setattr(targeting, "eligible", eligible)
+    m = setup(tenant)
+    outsider = member(tenant.integration, "outsider@example.com")
+    challenge(tenant, "open")
+    challenge(tenant, "gold", segmentIds=["gold"], excludedSegmentIds=["staff"], approvalMethod="immediate")
+    assert respond(tenant.integration, "open", outsider).status == 201
+    assert asked == []  # no segments: nobody is asked
+    before = tenant_digest(tenant.tenant_id)
+    refused = respond(tenant.integration, "gold", outsider)
+    assert (refused.status, refused.code) == (409, "not_eligible"), refused.text
+    assert tenant_digest(tenant.tenant_id) == before
+    assert respond(tenant.integration, "gold", m).status == 201
+    assert asked == [
+        (tenant.tenant_id, outsider, ["gold"], ["staff"], outsider),
+        (tenant.tenant_id, m, ["gold"], ["staff"], m),
+    ]
+    assert balance(tenant.read, m)["available"] == 40 and balance(tenant.read, outsider)["available"] == 0
