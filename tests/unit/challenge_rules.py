@@ -39,6 +39,7 @@ class ChallengeRules:
     succeeded: Callable[..., None]
     _call: Callable[..., Any]
     _key: Callable[[bool, str], str | None]
+    sent: list[tuple[Any, str, Any, int, dict[str, Any]]]
 
     def setup_challenges(self) -> None:
         for challenge_id, rules in CHALLENGES.items():
@@ -71,7 +72,7 @@ class ChallengeRules:
         if data is None:
             return
         self.challenge_model.learn(data["responseId"], member_id, challenge, data["status"])
-        self._check_award(data, award)
+        self._check_challenge_award(data, award)
 
     @rule(data=st.data(), approve=st.booleans())
     def decide_challenge_response(self, data: st.DataObject, approve: bool) -> None:
@@ -98,9 +99,16 @@ class ChallengeRules:
                 200,
             )
         if answer is not None:
-            self._check_award(answer, award)
+            self._check_challenge_award(answer, award)
 
-    def _check_award(self, answer: dict[str, Any], award: Expect | None) -> None:
+    def challenge_answers_erased(self, member_id: str) -> None:
+        """An erasure nulls the member's answers, in a kept replay too: the answers the machine will see replayed."""
+        for sent in self.sent:
+            answer = sent[4]
+            if answer.get("memberId") == member_id and "answer" in answer and "responseId" in answer:
+                answer["answer"] = None
+
+    def _check_challenge_award(self, answer: dict[str, Any], award: Expect | None) -> None:
         if award is None:
             assert answer["transactionId"] is None, answer
             return

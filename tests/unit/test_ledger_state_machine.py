@@ -691,6 +691,7 @@ class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, CheckedMachine)
         erased = members.erase_member(caller(), member_id)
         assert erased["status"] == "erased" and erased["email"] is None
         self.model.erase(member_id)
+        self.challenge_answers_erased(member_id)  # tests/unit/challenge_rules.py
         for refused in (
             lambda: awards.award(caller(), member_id, valid(AwardCreate, {"activityId": "visit"})),
             lambda: awards.deduct(caller(), member_id, valid(DeductionCreate, {"points": 1, "reason": "x"})),
