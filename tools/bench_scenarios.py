@@ -195,6 +195,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _webhook_scenarios(seed, call, counter)
     yield from _delivery_scenarios(seed, call, counter)
     yield from _segment_scenarios(seed, call, member_id, counter)
+    yield from _challenge_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -266,6 +267,54 @@ def _referral_scenarios(
         call("POST", f"/members/{referees[0]}/referral", code, cold=False),
     )
     yield ("GET /members/{id}/referrals (page)", call("GET", f"/members/{referrer['memberId']}/referrals", cold=False))
+
+
+def _challenge_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Challenges (issue 25): the catalog, responses (immediate with its award, manual, limited per day), their
+    decisions and both lists (the challenge's is write-sharded: one Query at the default count)."""
+    import json
+
+    counting, counter.active = counter.active, False
+    base = {"type": "text", "activityId": "visit", "status": "published"}
+    seed("POST", "/challenges", {**base, "challengeId": "bench-now", "name": "Now", "approvalMethod": "immediate"})
+    daily = {"maxResponsesPerMember": 1, "maxResponsesPerMemberInterval": "day"}
+    seed("POST", "/challenges", {**base, "challengeId": "bench-manual", "name": "Manual", **daily})
+    answer = {"memberId": member_id, "answer": {"text": "done"}}
+    pending = [seed("POST", "/challenges/bench-manual/responses", answer)["responseId"]]
+    others = [seed("POST", "/members", {"email": f"challenger{i}@x.io"})["memberId"] for i in range(2)]
+    pending += [
+        seed("POST", "/challenges/bench-manual/responses", {**answer, "memberId": m})["responseId"] for m in others
+    ]
+    counter.active = counting
+    body = json.dumps({"challengeId": "bench-new", "name": "New", **base})
+    yield ("POST /challenges", call("POST", "/challenges", body, cold=False))
+    yield ("GET /challenges (page)", call("GET", "/challenges?status=published", cold=False))
+    yield ("GET /challenges/{id}", call("GET", "/challenges/bench-now", cold=False))
+    yield ("PATCH /challenges/{id}", call("PATCH", "/challenges/bench-new", '{"name": "Newer"}', cold=False))
+    yield (
+        "POST /challenges/{id}/responses (immediate: with its award)",
+        call("POST", "/challenges/bench-now/responses", json.dumps(answer), cold=False),
+    )
+    yield (
+        "POST /challenges/{id}/responses (limit reached)",
+        call("POST", "/challenges/bench-manual/responses", json.dumps(answer), cold=False),
+    )
+    yield (
+        "POST /challenge-responses/{id}/approve",
+        call("POST", f"/challenge-responses/{pending[1]}/approve", cold=False),
+    )
+    reason = json.dumps({"reason": "blurry"})
+    yield (
+        "POST /challenge-responses/{id}/reject",
+        call("POST", f"/challenge-responses/{pending[2]}/reject", reason, cold=False),
+    )
+    yield ("GET /challenges/{id}/responses (page)", call("GET", "/challenges/bench-manual/responses", cold=False))
+    yield (
+        "GET /members/{id}/challenge-responses (page)",
+        call("GET", f"/members/{member_id}/challenge-responses?status=pending", cold=False),
+    )
 
 
 def _event_scenarios(call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable) -> Iterator[Scenario]:

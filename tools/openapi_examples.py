@@ -111,6 +111,22 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     },
     "SegmentUpdate": {"rules": {"tierIds": ["gold"], "createdFrom": "2026-01-01T00:00:00Z"}},
     "SegmentOverridePut": {"type": "include"},
+    # issue 25: challenges and their responses
+    "ChallengeCreate": {
+        "challengeId": "steps-10k",
+        "name": "Walk 10,000 steps",
+        "type": "photo",
+        "activityId": "challenge-steps",
+        "approvalMethod": "manual",
+        "maxResponsesPerMember": 1,
+        "maxResponsesPerMemberInterval": "day",
+        "startDate": "2026-06-01T00:00:00Z",
+        "endDate": "2026-06-30T23:59:59Z",
+        "status": "published",
+    },
+    "ChallengeUpdate": {"status": "archived"},
+    "ResponseCreate": {"memberId": MEMBER_ID, "answer": {"photoUrl": "https://img.example.com/steps.jpg"}},
+    "ResponseReject": {"reason": "The photo does not show a step count"},
 }
 
 # values by field name for the answers' examples; a field not named here gets one from its schema
@@ -181,6 +197,9 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "description": "CRM sync",
     # issue 25: segments and targeting
     "segmentId": "gold-vip",
+    # issue 25: challenges and their responses
+    "challengeId": "steps-10k",
+    "responseId": "01JD8YE5F7H9K1M3P5R7T9V1X3",
 }
 _JSON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,

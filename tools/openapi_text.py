@@ -23,6 +23,8 @@ TAGS: dict[str, str] = {
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
+    "challenges": "Challenges members respond to (a text, a photo, a check-in ...), and the responses that earn "
+    "an activity's points once approved.",
     "webhooks": "Webhook endpoints and their deliveries: where events are POSTed, signed per Standard Webhooks, "
     "retried (admin keys only).",
     "oauth": "OAuth 2.0 client credentials (RFC 6749 §4.4): access tokens for integrations, used like API keys.",
@@ -34,6 +36,54 @@ _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_
 _PAGED = "Paged: `limit` (1-100, default 25) and the opaque `nextToken` of the previous page."
 
 OPERATIONS: dict[str, Words] = {
+    # issue 25: challenges and their responses (services/challenges.py)
+    "create_challenge": Words(
+        "Creates a challenge (`draft` unless `published` is given). `activityId` must name a fixed activity of the "
+        "program (`400`): an approved response earns its points. `approvalMethod` (default `manual`) decides, not "
+        "the activity's: `immediate` approves each response as it comes. `maxResponsesPerMember` counts a "
+        "member's responses (whatever their status) in UTC calendar windows of `maxResponsesPerMemberInterval` "
+        "(default `lifetime`). `endDate` is the last moment that takes responses. A `challengeId` in use is "
+        "`409 duplicate`.",
+        ("duplicate",),
+    ),
+    "list_challenges": Words(f"The program's challenges by `challengeId`; filter `status`. {_PAGED}"),
+    "get_challenge": Words("One challenge."),
+    "update_challenge": Words(
+        "Changes the given fields; `status` moves forward only, `draft` -> `published` -> `archived`, and an "
+        "archived challenge can't change (`409 invalid_state`). The rules of a create apply to the result (`400`).",
+        ("invalid_state",),
+    ),
+    "create_challenge_response": Words(
+        "A member responds: `answer` is any JSON object of at most 4,096 bytes as canonical JSON (sorted keys, no "
+        "spaces, UTF-8) and at most 8 levels deep (`400`, nothing stored). Checked in this order: the challenge "
+        "and the member exist (`404`); the member can earn (suspended or erased: `409 invalid_state`); the "
+        "challenge is `published` and inside its dates, `endDate` included (`409 invalid_state`); the member is in "
+        "its `segmentIds` and none of its `excludedSegmentIds`, evaluated now (`409 not_eligible`); the member's "
+        "responses in the current window are below `maxResponsesPerMember` (`409 frequency_limit_reached`). An "
+        "`immediate` challenge approves the response and awards its activity's points (approved, whatever the "
+        "activity's own method) in the same transaction, with the activity's checks: inactive "
+        "`409 activity_inactive`, its frequency cap `409 frequency_limit_reached`; a refused award stores nothing. "
+        "A `manual` challenge's response is `pending` until an admin decides.",
+        ("invalid_state", "not_eligible", "frequency_limit_reached", "activity_inactive"),
+    ),
+    "list_challenge_responses": Words(
+        f"A challenge's responses, newest first; filter `status`. An unknown challenge is `404`. {_PAGED}"
+    ),
+    "list_member_challenge_responses": Words(
+        f"A member's challenge responses, newest first; filter `status`. An unknown member is `404`. {_PAGED}"
+    ),
+    "approve_challenge_response": Words(
+        "A pending response becomes `approved` and the challenge's activity awards its points (approved) in the "
+        "same transaction, once: of racing approvals one awards. A decided response is `409 invalid_state`, as is "
+        "a member who can't earn; the activity's checks apply (`409 activity_inactive`, "
+        "`409 frequency_limit_reached`), leaving the response pending.",
+        ("invalid_state", "activity_inactive", "frequency_limit_reached"),
+    ),
+    "reject_challenge_response": Words(
+        "A pending response becomes `rejected` with the `reason` given; nothing is awarded. A decided response is "
+        "`409 invalid_state` (of an approval and a rejection racing, one wins).",
+        ("invalid_state",),
+    ),
     "get_status": Words(
         'Answers `{"message": "ok", "version": ...}` (not in the data envelope) once the API key is valid; '
         "any scope may call it."

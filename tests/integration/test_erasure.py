@@ -102,6 +102,14 @@ def _calls(tenant, m, offer_id, offer_code):
         "list_member_segments": (tenant.read, "GET", f"{member}/segments", None),
         "put_segment_override": (tenant.admin, "PUT", f"/segments/s/members/{m}", {"type": "include"}),
         "delete_segment_override": (tenant.admin, "DELETE", f"/segments/s/members/{m}", None),
+        # issue 25: challenges (the test's challenge "ch", manual, no limit)
+        "create_challenge_response": (
+            tenant.integration,
+            "POST",
+            "/challenges/ch/responses",
+            {"memberId": m, "answer": {"t": "x"}},
+        ),
+        "list_member_challenge_responses": (tenant.read, "GET", f"{member}/challenge-responses", None),
         "erase_member": (tenant.admin, "DELETE", member, None),
     }
 
@@ -134,6 +142,8 @@ AFTER_ERASURE = {
     "list_member_segments": 200,  # none: an erased member is in no segment
     "put_segment_override": 409,
     "delete_segment_override": 204,
+    "list_member_challenge_responses": 200,  # the responses stay, their answers nulled
+    "create_challenge_response": 409,
 }
 
 
@@ -150,6 +160,8 @@ def test_every_member_scoped_route_refuses_an_erased_member_or_shows_no_personal
     offer_id = offer(tenant.admin, requiresActivation=False)
     offer_code = ok(200, tenant.read.get(f"/offers/{offer_id}")).data["offerCode"]
     ok(201, tenant.admin.post("/segments", {"segmentId": "s", "name": "Everyone"}))  # issue 25
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "sale", "status": "published"}
+    ok(201, tenant.admin.post("/challenges", challenge))
     m = enrol(tenant.integration)["memberId"]
     secrets = values(PROFILE)
     for function, (client, method, path, body) in _calls(tenant, m, offer_id, offer_code).items():

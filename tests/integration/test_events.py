@@ -20,7 +20,7 @@ EXPECTED = Counter(
         "member.updated": 1,
         "member.erased": 1,
         "tier.changed": 1,
-        "points.awarded": 5,  # gift, two manual, the order's, the referrer's
+        "points.awarded": 6,  # gift, two manual, the order's, the referrer's, Ben's challenge response
         "points.approved": 1,
         "points.rejected": 1,
         "points.deducted": 1,
@@ -37,6 +37,7 @@ EXPECTED = Counter(
         "voucher.redeemed": 1,
         "voucher.cancelled": 1,
         "referral.completed": 1,
+        "challenge.responded": 1,  # issue 25
     }
 )
 
@@ -135,6 +136,10 @@ def scenario(tenant):
     ben = ok(201, admin.post("/members", {"email": "ben@example.com", "firstName": "Ben"})).data
     code = admin.get(f"/members/{ann}").data["referralCode"]
     ok(201, admin.post(f"/members/{ben['memberId']}/referral", {"referralCode": code}))
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "manual", "status": "published"}
+    ok(201, admin.post("/challenges", {**challenge, "approvalMethod": "immediate"}))  # issue 25: approved at once
+    answer = {"memberId": ben["memberId"], "answer": {"text": "Ben Example, 12 High Street"}}
+    ok(201, admin.post("/challenges/ch/responses", answer))
     ok(200, admin.delete(f"/members/{ben['memberId']}"))
     return {"ann": ann, "ben": ben["memberId"], "voucher": voucher}
 
@@ -164,6 +169,9 @@ def test_a_scenario_makes_one_event_per_state_change_and_a_batch_again_makes_non
     assert by_type["member.updated"]["data"]["lastName"] == "Lee"
     assert by_type["voucher.redeemed"]["data"] == tenant.read.get(f"/vouchers/{made['voucher']}").data
     assert by_type["referral.completed"]["data"]["refereeId"] == made["ben"]
+    responded = by_type["challenge.responded"]["data"]  # Ben's response: its answer nulled by his erasure
+    assert (responded["memberId"], responded["challengeId"], responded["status"]) == (made["ben"], "ch", "approved")
+    assert responded["answer"] is None
     assert ann["memberId"] == by_type["member.updated"]["data"]["memberId"]
     # the erased member's events carry no personal data (its member.created had its email and name)
     bens = [e for e in events if e["data"].get("memberId") == made["ben"]]

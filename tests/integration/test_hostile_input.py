@@ -25,7 +25,10 @@ def _bad_request(reply):
 def test_a_non_ascii_or_malformed_next_token_is_a_400_on_every_list(tenant):
     m = member(tenant.integration, "t@example.com")
     hook = ok(201, tenant.admin.post("/webhooks", {"url": "http://127.0.0.1:9/h", "events": ["*"]})).data["webhookId"]
-    ids = {"{memberId}": m, "{offerId}": offer(tenant.admin), "{webhookId}": hook}
+    ids = {"{memberId}": m, "{offerId}": offer(tenant.admin), "{webhookId}": hook, "{challengeId}": "ch"}
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "visit"}  # issue 25
+    activity(tenant.admin, "visit")
+    ok(201, tenant.admin.post("/challenges", challenge))
     routes = [r for r in ROUTES if r.method == "GET" and r.function.startswith("list")]
     lists = [(r.path, tenant.read if "read" in r.scopes else tenant.admin) for r in routes]  # webhooks: admin
     for placeholder, value in ids.items():

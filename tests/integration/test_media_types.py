@@ -53,6 +53,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
     delivery = delivery_of(tenant.tenant_id, hook)
     ok(201, admin.post("/segments", {"segmentId": "media", "name": "Media"}))  # issue 25: segments
+    challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "visit", "status": "published"}
+    ok(201, admin.post("/challenges", challenge))  # issue 25: two pending responses to decide
+    to_approve, to_reject = (
+        ok(201, integration.post("/challenges/ch/responses", {"memberId": m, "answer": {"n": n}})).data["responseId"]
+        for n in (1, 2)
+    )
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -97,6 +103,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_segment": ("/segments/media", {"name": "Media!"}),
         "put_segment_override": (f"/segments/media/members/{m}", {"type": "include"}),
         "delete_segment_override": (f"/segments/media/members/{m}", {}),
+        # issue 25: challenges
+        "create_challenge": ("/challenges", {**challenge, "challengeId": "ch2"}),
+        "update_challenge": ("/challenges/ch", {"name": "Ch!"}),
+        "create_challenge_response": ("/challenges/ch/responses", {"memberId": m, "answer": {"n": 3}}),
+        "approve_challenge_response": (f"/challenge-responses/{to_approve}/approve", {}),
+        "reject_challenge_response": (f"/challenge-responses/{to_reject}/reject", {"reason": "no"}),
     }
 
 

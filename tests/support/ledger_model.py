@@ -562,3 +562,69 @@ class Referrals:
         if cap is not None and ledger.members[member_id].caps[cap] >= activity["maxAwardFrequency"]:
             return None
         return ledger._grant(member_id, activity_id, activity.get("points", 1), None, now)
+
+
+# --- challenges (issue 25, item 1): responses, approve, reject, limits ------------------------------------
+
+
+@dataclass
+class Challenges:
+    """The machine's challenges ({challengeId: {activityId, approvalMethod, maxResponsesPerMember, interval}}),
+    each response's (member, challenge, status) and each member's responses per (challenge, window); `respond`,
+    `approve` and `reject` predict the service through the ledger model, whose caps and lots the awards move."""
+
+    challenges: dict[str, dict[str, Any]]
+    responses: dict[str, tuple[str, str, str]] = field(default_factory=dict)  # responseId → member, challenge, status
+    counts: Counter[tuple[str, str, Any]] = field(default_factory=Counter)  # (member, challenge, window) → responses
+
+    def respond(
+        self, ledger: LedgerModel, member_id: str, challenge_id: str, now: datetime
+    ) -> tuple[Expect, Expect | None]:
+        """The answer and the award an immediate challenge makes with it, in the service's order of checks."""
+        challenge = self.challenges[challenge_id]
+        if refused := ledger._refused_member(ledger.members[member_id]):
+            return Expect(refused), None
+        window = (member_id, challenge_id, cap_window(challenge["interval"], now))
+        if self.counts[window] >= challenge["maxResponsesPerMember"]:
+            return Expect("frequency_limit_reached"), None
+        fields: dict[str, Any] = {"memberId": member_id, "challengeId": challenge_id, "status": "pending"}
+        award = None
+        if challenge["approvalMethod"] == "immediate":
+            award = self._award(ledger, member_id, challenge["activityId"], now)
+            if award.code != OK:
+                return award, None
+            fields["status"] = "approved"
+        self.counts[window] += 1
+        return Expect(fields=fields), award
+
+    def learn(self, response_id: str, member_id: str, challenge_id: str, status: str) -> None:
+        self.responses[response_id] = (member_id, challenge_id, status)
+
+    def approve(self, ledger: LedgerModel, response_id: str, now: datetime) -> tuple[Expect, Expect | None]:
+        member_id, challenge_id, status = self.responses[response_id]
+        if status != "pending":
+            return Expect("invalid_state"), None
+        award = self._award(ledger, member_id, self.challenges[challenge_id]["activityId"], now)
+        if award.code != OK:
+            return award, None
+        self.responses[response_id] = (member_id, challenge_id, "approved")
+        return Expect(fields={"status": "approved"}), award
+
+    def reject(self, response_id: str) -> Expect:
+        member_id, challenge_id, status = self.responses[response_id]
+        if status != "pending":
+            return Expect("invalid_state")
+        self.responses[response_id] = (member_id, challenge_id, "rejected")
+        return Expect(fields={"status": "rejected", "transactionId": None})
+
+    @staticmethod
+    def _award(ledger: LedgerModel, member_id: str, activity_id: str, now: datetime) -> Expect:
+        """The award of an approval: the member can earn, the activity's cap holds; approved at once (the
+        machine's challenge activities are immediate ones, so the model's grant is the service's)."""
+        member, activity = ledger.members[member_id], ledger.activities[activity_id]
+        if refused := ledger._refused_member(member):
+            return Expect(refused)
+        cap = ledger.cap_of(activity_id, now)
+        if cap is not None and member.caps[cap] >= activity["maxAwardFrequency"]:
+            return Expect("frequency_limit_reached")
+        return ledger._grant(member_id, activity_id, activity.get("points", 1), None, now)

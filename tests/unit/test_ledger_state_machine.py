@@ -62,6 +62,7 @@ from loyalty.services import (
 from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, Redemption, first_day, last_day
 from tests.support.local import tenant_digest
 from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
+from tests.unit.challenge_rules import ChallengeRules
 from tests.unit.referral_rules import ReferralRules
 from tests.unit.voucher_rules import VoucherRules
 
@@ -205,7 +206,7 @@ def _floors(table: str) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, 
     return successes, refusals
 
 
-class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
+class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:
@@ -221,6 +222,7 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
             rewards.create_reward(caller(), valid(RewardCreate, reward))
         self.model = LedgerModel(ACTIVITIES, REWARDS, EXPIRY_DAYS, PENDING_DAYS, TIERS)
         self.setup_referrals()  # tests/unit/referral_rules.py
+        self.setup_challenges()  # tests/unit/challenge_rules.py
         self.ids = itertools.count()
         self.members = [self._new_member() for _ in range(3)]
         self.order_ids: list[str] = []  # orderIds given to awards (earn once per activity)
@@ -689,6 +691,7 @@ class LedgerMachine(ReferralRules, VoucherRules, CheckedMachine):
         erased = members.erase_member(caller(), member_id)
         assert erased["status"] == "erased" and erased["email"] is None
         self.model.erase(member_id)
+        self.challenge_answers_erased(member_id)  # tests/unit/challenge_rules.py
         for refused in (
             lambda: awards.award(caller(), member_id, valid(AwardCreate, {"activityId": "visit"})),
             lambda: awards.deduct(caller(), member_id, valid(DeductionCreate, {"points": 1, "reason": "x"})),

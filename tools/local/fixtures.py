@@ -34,6 +34,8 @@ VOUCHER_CODE = SAMPLES["get_voucher"][0]["voucherIdOrCode"]
 REFERRER_ID = SAMPLES["list_member_referrals"][0]["memberId"]
 REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
 EVENT_ID = SAMPLES["get_event"][0]["eventId"]
+CHALLENGE = SAMPLES["create_challenge"][1]  # the challenge the create_challenge sample makes
+RESPONSE_ID = SAMPLES["approve_challenge_response"][0]["responseId"]
 WEBHOOK_ID = SAMPLES["get_webhook"][0]["webhookId"]
 WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample makes
 SEGMENT = SAMPLES["create_segment"][1]  # the segment the create_segment sample makes
@@ -89,6 +91,10 @@ STEPS = [
          pinned_id=REFERRER_ID, check=f"/members/{REFERRER_ID}", pinned_code=REFERRAL_CODE),
     Step("referral", "POST", f"{M}/referral", {"referralCode": REFERRAL_CODE},
          only_for=frozenset({"list_member_referrals"})),
+    Step("challenge", "POST", "/challenges", CHALLENGE),
+    Step("challenge response", "POST", f"/challenges/{CHALLENGE['challengeId']}/responses",
+         {"memberId": MEMBER_ID, "answer": {"photoUrl": "https://img.example.com/fixture.jpg"}},
+         pinned_id=RESPONSE_ID, check=f"/members/{MEMBER_ID}/challenge-responses"),
     Step("webhook", "POST", "/webhooks", WEBHOOK, pinned_id=WEBHOOK_ID.removeprefix("wh_"),
          check=f"/webhooks/{WEBHOOK_ID}"),
     Step("segment", "POST", "/segments", SEGMENT, check=f"/segments/{SEGMENT['segmentId']}"),
@@ -107,6 +113,8 @@ SKIPPED_FOR = {
     "list_member_vouchers": {"offer redemption", "voucher codes"},  # the member's one use: its voucher (generated code)
     "create_webhook": {"webhook"},
     "create_segment": {"segment"},
+    "create_challenge": {"challenge", "challenge response"},
+    "create_challenge_response": {"challenge response"},  # the member's one response a day stays free
 }
 
 

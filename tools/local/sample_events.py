@@ -192,6 +192,37 @@ SAMPLES: dict = {
     "get_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, None, ""),
     "redeem_voucher": ({"voucherIdOrCode": "7KQ2XW9MHT4P"}, {"orderId": "order-1001"}, ""),
     "cancel_voucher": ({"voucherIdOrCode": "01JD83E5F6G7H8J9K0M1N2P3Q4"}, None, ""),
+    # 11. Challenges: the fixture's steps challenge (manual) and its member's pending response
+    "create_challenge": (
+        {},
+        {
+            "challengeId": "steps-10k",
+            "name": "Walk 10,000 steps",
+            "type": "photo",
+            "activityId": "newsletter-signup",
+            "approvalMethod": "manual",
+            "maxResponsesPerMember": 1,
+            "maxResponsesPerMemberInterval": "day",
+            "status": "published",
+        },
+        "",
+    ),
+    "list_challenges": ({}, None, "status=published&limit=20"),
+    "get_challenge": ({"challengeId": "steps-10k"}, None, ""),
+    "update_challenge": ({"challengeId": "steps-10k"}, {"endDate": "2099-12-31T23:59:59Z"}, ""),
+    "create_challenge_response": (
+        {"challengeId": "steps-10k"},
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W", "answer": {"photoUrl": "https://img.example.com/steps.jpg"}},
+        "",
+    ),
+    "list_challenge_responses": ({"challengeId": "steps-10k"}, None, "status=pending&limit=25"),
+    "list_member_challenge_responses": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "limit=25"),
+    "approve_challenge_response": ({"responseId": "01JD85A1B2C3D4E5F6G7H8J9K0"}, None, ""),
+    "reject_challenge_response": (
+        {"responseId": "01JD85A1B2C3D4E5F6G7H8J9K0"},
+        {"reason": "The photo does not show a step count"},
+        "",
+    ),
     # 13. Events
     "list_events": ({}, None, "type=points.awarded&from=2026-01-01T00:00:00Z&limit=25"),
     "get_event": ({"eventId": "evt_01JD80A1B2C3D4E5F6G7H8J9K0"}, None, ""),

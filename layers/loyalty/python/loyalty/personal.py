@@ -12,8 +12,9 @@ from typing import Any
 # The member's own personal fields (all erased by DELETE /members/{memberId}), in the order a member shows them.
 PROFILE = ("externalId", "firstName", "lastName", "gender", "birthdate", "phone", "cardId", "profileImageUrl")
 MEMBER_FIELDS = ("email", *PROFILE)
-# Personal data copied next to a memberId elsewhere: the name on a voucher.
-COPIED_FIELDS = ("customerName",)
+# Personal data copied next to a memberId elsewhere: the name on a voucher, a challenge response's answer (free
+# JSON a member wrote: it may hold anything about the member).
+COPIED_FIELDS = ("customerName", "answer")
 FIELDS = (*MEMBER_FIELDS, *COPIED_FIELDS)
 
 

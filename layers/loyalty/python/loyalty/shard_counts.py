@@ -16,6 +16,7 @@ FAMILIES: dict[str, str] = {
     "vouchers": "each offer's vouchers and voucher codes",
     "due": "the jobs' due-date entries (expiring lots, delayed awards)",
     "events": "the program's events (GET /events)",
+    "challengeResponses": "each challenge's responses",
 }
 DEFAULT = 1  # a new tenant's count
 MOST = 32  # the largest count: a page's nextToken carries one position per shard

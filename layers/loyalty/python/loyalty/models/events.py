@@ -9,7 +9,7 @@ from loyalty.models.types import Shape, Text, UtcDateTime, one_of, text
 
 # Every event type of §13, in the contract's order: what an event's `type` may be and what a webhook may subscribe
 # to (models/webhooks.py). The builder (services/events.py) makes most; `points.expiring_soon` comes from the daily
-# job, `challenge.responded` and `import.completed` with their entities.
+# job, `import.completed` with its entity; `challenge.responded` from a challenge response (issue 25).
 EVENT_TYPES = (
     "member.created",
     "member.updated",

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 from loyalty.repository import (
     activations,
+    challenges,
     keys,
     ledger,
     list_shards,
@@ -45,7 +46,8 @@ def _text(event: Mapping[str, Any]) -> str:
 
 
 class Entity(NamedTuple):
-    kind: str  # member, activation, referral, transaction, redemption, offerRedemption, voucher, event
+    # member, activation, referral, challengeResponse, transaction, redemption, offerRedemption, voucher, event
+    kind: str
     tenant_id: str
 
 
@@ -137,4 +139,6 @@ def entity(pk: str, sk: str) -> Entity | None:
         return Entity("activation", tenant_id)
     if sk.startswith(f"{referrals.ENTRY}#"):
         return Entity("referral", tenant_id)
+    if sk.startswith(f"{challenges.RESPONSE}#"):
+        return Entity("challengeResponse", tenant_id)
     return None

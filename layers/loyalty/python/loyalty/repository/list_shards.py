@@ -59,7 +59,7 @@ def initial(lists: int, counters: int) -> dict[str, Any]:
 
 # A family added after a tenant's counts were stored takes the count of the family it grew from (the events
 # are written at the rate of the ledger entries they mostly come from), until the operator sets its own.
-_GREW_FROM = {"events": "transactions"}
+_GREW_FROM = {"events": "transactions", "challengeResponses": "redemptions"}
 
 
 def _families(record: dict[str, Any] | None) -> dict[str, dict[str, Any]]:

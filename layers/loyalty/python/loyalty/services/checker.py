@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from loyalty.services import (
+    checker_challenges,
     checker_members,
     checker_offers,
     checker_pools,
@@ -32,6 +33,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_rewards.check_reward_counts(tenant_id, member_ids)
         + checker_webhooks.check_webhooks(tenant_id)
         + checker_segments.check_segments(tenant_id)
+        + checker_challenges.check_challenges(tenant_id, member_ids)
     )
 
 

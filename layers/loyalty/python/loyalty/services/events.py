@@ -20,6 +20,7 @@ What makes an event (the item's kind is named by repository/events.entity, by ke
 | offer redemption | created; → reversed | offer.redeemed / offer.reversed |
 | voucher | created; → redeemed; → cancelled | voucher.issued / redeemed / cancelled |
 | referral entry | created | referral.completed |
+| challenge response | created | challenge.responded (its approval makes points.awarded through its ledger entry) |
 
 Event id (the rule): `evt_` + a ULID whose 48-bit time is the event's `timestamp` (milliseconds) and whose 80
 bits are the first 80 bits of SHA-256 over the event type, the item's key and the canonical JSON of its old and
@@ -44,7 +45,16 @@ from loyalty.repository import events as events_db
 from loyalty.repository import offers as offers_db
 from loyalty.repository import store
 from loyalty.repository.marshal import from_item
-from loyalty.services import members, offer_redemptions, program, redemptions, referrals, transactions, vouchers
+from loyalty.services import (
+    challenges,
+    members,
+    offer_redemptions,
+    program,
+    redemptions,
+    referrals,
+    transactions,
+    vouchers,
+)
 
 # The member fields PATCH /members can set: a change of one of them is member.updated (a balance move is not).
 PATCHABLE = tuple(f.alias or name for name, f in MemberUpdate.model_fields.items())
@@ -209,6 +219,12 @@ class _Builder:
     def referral(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         if old is None:
             self.emit("referral.completed", referrals.public(new), new["refereeId"], new["refereeId"], new.get("at"))
+
+    def challengeResponse(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
+        if old is None:
+            member_id = new["memberId"]
+            shown = challenges.public_response(new)
+            self.emit("challenge.responded", shown, member_id, member_id, new.get("createdAt"))
 
 
 def build(change: Change, lookups: Lookups | None = None) -> list[Built]:

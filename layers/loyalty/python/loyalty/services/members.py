@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from loyalty import clock, ids, jsontext, personal
 from loyalty.errors import Conflict, Forbidden, ValidationFailed
 from loyalty.operation import Caller, Operation, run
+from loyalty.repository import challenges as challenges_db
 from loyalty.repository import member_search as search_db
 from loyalty.repository import members as members_db
 from loyalty.repository import paging, store
@@ -278,6 +279,7 @@ def erase_member(caller: Caller, member_id: str) -> dict[str, Any]:
     answer = run(caller, attempt)
     _erase_copies(tenant_id, member_id)
     _erase_wallet_names(tenant_id, member_id)
+    challenges_db.erase_answers(tenant_id, member_id)  # the answers of its challenge responses
     return answer
 
 
