@@ -12,7 +12,8 @@ from loyalty.repository import clients
 from loyalty.services import oauth, oauth_tokens
 from loyalty.services.authorizer import authorize
 
-from tests.support.oauth import basic, form, new_client
+from tests.support.concurrency import at_once
+from tests.support.oauth import basic, form, fresh_signing_key, new_client
 
 GRANT = "client_credentials"
 ARN = "arn:aws:execute-api:us-east-1:1:a/Production/GET/status"
@@ -64,3 +65,41 @@ def test_a_forged_token_naming_a_key_not_made_yet_does_not_block_that_key(local_
     answer = authorize("Bearer " + oauth_tokens.sign(claims, key), ARN)
     assert answer["context"]["tenantId"] == tenant.tenant_id
     oauth.forget_keys()
+
+
+def test_first_token_requests_at_once_agree_on_one_new_signing_key(local_api, tenant):
+    """Many first requests for a key id nobody made yet: one conditional put wins, every token verifies."""
+    anonymous = local_api.anonymous()
+    client = new_client(tenant.tenant_id, ["read"])
+    fields = {"grant_type": GRANT, "client_id": client["clientId"], "client_secret": client["clientSecret"]}
+    oauth.forget_keys()
+    try:
+        with fresh_signing_key() as key_id:
+            replies = at_once(local_api, 12, lambda _: form(anonymous, fields))
+    finally:
+        oauth.forget_keys()
+    assert [reply.status for reply in replies] == [200] * 12, [reply.text for reply in replies]
+    for reply in replies:
+        token = reply.json["access_token"]
+        assert oauth_tokens.read(token)[0].key_id == key_id
+        assert local_api.anonymous(token).get("/program").status == 200
+
+
+def test_a_revoke_racing_token_requests_leaves_no_usable_token(local_api, tenant):
+    """Tokens issued while the client is revoked at the same moment are all refused once the revoke is done."""
+    anonymous = local_api.anonymous()
+    client = new_client(tenant.tenant_id, ["read"])
+    fields = {"grant_type": GRANT, "client_id": client["clientId"], "client_secret": client["clientSecret"]}
+
+    def call(index: int):
+        if index == 0:
+            oauth.revoke_client(client["clientId"])
+        return form(anonymous, fields)
+
+    replies = at_once(local_api, 12, call)
+    assert {reply.status for reply in replies} <= {200, 401}
+    assert replies[0].status == 401
+    for reply in replies:
+        if reply.status == 200:
+            refused = local_api.anonymous(reply.json["access_token"]).get("/program")
+            assert (refused.status, refused.code) == (401, "unauthorized")
