@@ -306,7 +306,7 @@ def _oauth_error(status: int, codes: tuple[str, ...], description: str) -> dict[
     if status == 401:
         answer["headers"]["WWW-Authenticate"] = {
             "schema": {"type": "string"},
-            "description": "Basic realm=..., when the client sent HTTP Basic",
+            "description": "Basic realm=... (on every 401: RFC 7235)",
         }
     return answer
 

@@ -418,7 +418,7 @@ OPERATIONS: dict[str, Words] = {
         "`Cache-Control: no-store`: the token is one base64url string of at most 512 characters, valid for "
         "`expires_in` seconds (1 hour) wherever an API key is, with the client's tenant and the granted scopes. "
         "Errors are RFC 6749 §5.2, bare: `invalid_request`, `unsupported_grant_type`, `invalid_scope` (400) and "
-        "`invalid_client` (401, with `WWW-Authenticate: Basic` when Basic was sent) — one answer for an unknown "
+        "`invalid_client` (401, with `WWW-Authenticate: Basic`) — one answer for an unknown "
         "client, a wrong secret and a revoked client. Unrecognised parameters are ignored (RFC 6749 §3.2). "
         "Throttled per route (429). Not idempotent (each call issues a new token) and takes no `Idempotency-Key`."
     ),

@@ -47,12 +47,14 @@ def digest(secret: str) -> str:
 
 
 def signing_key(key_id: int) -> bytes | None:
-    """A signing key's secret, cached per container for a few minutes (a retired key stops verifying by then)."""
+    """A signing key's secret, cached per container for a few minutes (a retired key stops verifying by then).
+    A missing key is not cached: a forged token naming the next key id must not hide that key once it is made."""
     entry = _keys.get(key_id)
     if entry and time.monotonic() - entry[0] < _KEY_CACHE_SECONDS:
         return entry[1]
     found = clients.signing_key(key_id) if 0 < key_id < 2**16 else None
-    _keys[key_id] = (time.monotonic(), found)
+    if found is not None:
+        _keys[key_id] = (time.monotonic(), found)
     return found
 
 

@@ -106,13 +106,14 @@ def _basic(headers: dict[str, str]) -> tuple[str, str] | None:
     scheme, _, credentials = value.strip().partition(" ")
     if scheme.lower() != "basic":
         raise OAuthError(*oauth.INVALID_CLIENT, status=401)
+    # Credentials that are not base64 of id:secret failed to authenticate the client: RFC 6749 §5.2, 401.
     try:
         decoded = base64.b64decode(credentials.strip(), validate=True).decode("utf-8")
     except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise _invalid("The Basic credentials are not base64 of client_id:client_secret.") from None
+        raise OAuthError(*oauth.INVALID_CLIENT, status=401) from None
     client_id, colon, secret = decoded.partition(":")
     if not colon:
-        raise _invalid("The Basic credentials are not base64 of client_id:client_secret.")
+        raise OAuthError(*oauth.INVALID_CLIENT, status=401)
     return unquote_plus(client_id), unquote_plus(secret)
 
 
@@ -137,9 +138,9 @@ def token(event: dict[str, Any]) -> dict[str, Any]:
     return oauth.grant(client_id, secret, fields.get("scope"))
 
 
-def _refused(error: OAuthError, basic: bool) -> Response:
+def _refused(error: OAuthError) -> Response:
     headers = dict(NO_STORE)
-    if error.status == 401 and basic:
+    if error.status == 401:  # every 401 names a scheme (RFC 7235 §3.1), whichever way the client authenticated
         headers["WWW-Authenticate"] = 'Basic realm="loyalty", charset="UTF-8"'
     body = {"error": error.error, "error_description": error.description}
     return Response(error.status, jsontext.render(body), headers)
@@ -152,9 +153,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         answer = Response(200, jsontext.render(token(event)), dict(NO_STORE))
     except OAuthError as error:
-        raw_headers = event.get("headers") or {}
-        basic = any(k.lower() == "authorization" and str(v).lower().startswith("basic") for k, v in raw_headers.items())
-        answer = _refused(error, basic)
+        answer = _refused(error)
     except ApiError as exc:  # 413, 429, 503: as on every route
         answer = error_response(exc)
         answer.headers.update(NO_STORE)
