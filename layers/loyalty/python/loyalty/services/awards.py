@@ -76,8 +76,10 @@ def grant(
     *,
     order_id: str | None = None,
     reason: str | None = None,
+    **extra: Any,
 ) -> tuple[list[store.TxItem], TransactionRecord]:
-    """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard."""
+    """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard.
+    `extra`: more fields of the entry (a promo code's use names its promotion and code)."""
     tenant_id = book.tenant_id
     settings = program.load(tenant_id)
     method = activity["approvalMethod"]
@@ -87,6 +89,7 @@ def grant(
         "orderId": order_id,
         "reason": reason,
         "qualified": bool(activity["qualifiedPoints"]),
+        **extra,
     }
     if method == "immediate":
         expires_on = book.earn(points, now=now, expiry_days=settings["pointsExpiryDays"], qualified=fields["qualified"])
