@@ -65,7 +65,7 @@ def count_member_use(counter: store.Key[Any], maximum: int | None) -> store.TxIt
 def member_counters(tenant_id: str, member_id: str) -> dict[str, int]:
     """Every promotion's uses counter of a member, by promotion code (the ledger checker)."""
     found = store.Collection[dict[str, Any]](members.partition(tenant_id, member_id)).all(
-        sort="begins_with(#s, :p)", values={":p": "PROMOUSES#"}, limit=500
+        sort="begins_with(#s, :counter)", values={":counter": "PROMOUSES#"}, limit=500
     )
     return {item[SORT_KEY].removeprefix("PROMOUSES#"): int(item.get("count", 0)) for item in found}
 

@@ -8,6 +8,7 @@ from loyalty.services import (
     checker_members,
     checker_offers,
     checker_pools,
+    checker_promos,
     checker_referrals,
     checker_rewards,
     checker_tiers,
@@ -30,6 +31,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_referrals.check_referrals(tenant_id, member_ids)
         + checker_rewards.check_reward_counts(tenant_id, member_ids)
         + checker_webhooks.check_webhooks(tenant_id)
+        + checker_promos.check_promos(tenant_id, member_ids)
     )
 
 
