@@ -36,6 +36,8 @@ REFERRAL_CODE = SAMPLES["create_referral"][1]["referralCode"]
 EVENT_ID = SAMPLES["get_event"][0]["eventId"]
 WEBHOOK_ID = SAMPLES["get_webhook"][0]["webhookId"]
 WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample makes
+PROMO = SAMPLES["create_promo_code"][1]  # the shared promo code the create_promo_code sample makes
+PROMO_POOL = SAMPLES["add_promo_codes"][0]["code"]  # the single-use promotion the pool samples name
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,12 @@ STEPS = [
          only_for=frozenset({"list_member_referrals"})),
     Step("webhook", "POST", "/webhooks", WEBHOOK, pinned_id=WEBHOOK_ID.removeprefix("wh_"),
          check=f"/webhooks/{WEBHOOK_ID}"),
+    # issue 25: promo codes (a shared one, a single-use promotion)
+    Step("promo activity", "POST", "/activities", {"activityId": PROMO["activityId"], "name": "Summer promo",
+                                                   "points": 250}),
+    Step("promo code", "POST", "/promo-codes", PROMO),
+    Step("promo pool", "POST", "/promo-codes", {"code": PROMO_POOL, "activityId": PROMO["activityId"],
+                                                "singleUse": True}),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -104,6 +112,7 @@ SKIPPED_FOR = {
     "issue_voucher": {"offer redemption", "voucher"},  # and the pool's one code
     "list_member_vouchers": {"offer redemption", "voucher codes"},  # the member's one use: its voucher (generated code)
     "create_webhook": {"webhook"},
+    "create_promo_code": {"promo code"},
 }
 
 

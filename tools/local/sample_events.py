@@ -110,7 +110,7 @@ SAMPLES: dict = {
     ),
     "create_promo_code": (
         {},
-        {"code": "SUMMER25", "activityId": "promo-summer", "maxUsesTotal": 5000, "endDate": "2026-08-31T23:59:59Z"},
+        {"code": "SUMMER25", "activityId": "promo-summer", "maxUsesTotal": 5000, "endDate": "2030-08-31T23:59:59Z"},
         "",
     ),
     "list_promo_codes": ({}, None, "limit=25&status=active"),

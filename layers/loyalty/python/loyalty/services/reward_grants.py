@@ -70,7 +70,7 @@ def grant(caller: Caller, member_id: str, body: RewardGrantCreate) -> dict[str, 
         }
         items = [
             # the member is still the one read (not erased or suspended meanwhile); nothing of it is written
-            store.check(members_db.key(tenant_id, member_id), "#v = :v", {"#v": "version"}, {":v": member["version"]}),
+            members_db.unchanged(tenant_id, member),
             *rewards_db.hand_out(tenant_id, reward, code, {"redemptionId": redemption_id, "memberId": member_id}),
             store.put_new(redemptions_db.item(tenant_id, redemption)),
         ]
