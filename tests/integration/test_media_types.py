@@ -52,6 +52,8 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
     endpoint = {"url": "http://127.0.0.1:9/hook", "events": ["*"]}  # issue 24: webhook endpoints
     hook, doomed = (ok(201, admin.post("/webhooks", endpoint)).data["webhookId"] for _ in "12")
     delivery = delivery_of(tenant.tenant_id, hook)
+    ok(201, admin.post("/promo-codes", {"code": "MEDIA-PROMO", "activityId": "visit"}))  # issue 25
+    ok(201, admin.post("/promo-codes", {"code": "MEDIA-FLY", "activityId": "visit", "singleUse": True}))
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -91,6 +93,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_webhook": (f"/webhooks/{hook}", {"enabled": False}),
         "rotate_webhook_secret": (f"/webhooks/{hook}/rotate-secret", {}),
         "delete_webhook": (f"/webhooks/{doomed}", {}),
+        # issue 25: reward grants and promo codes
+        "create_reward_grant": (f"/members/{m}/reward-grants", {"rewardId": "mug", "reason": "media"}),
+        "create_promo_code": ("/promo-codes", {"code": "MEDIA-NEW", "activityId": "visit"}),
+        "update_promo_code": ("/promo-codes/MEDIA-PROMO", {"status": "active"}),
+        "add_promo_codes": ("/promo-codes/MEDIA-FLY/codes", {"codes": ["FLY-2"]}),
+        "use_promo_code": (f"/members/{m}/promo-codes", {"code": "media-promo"}),
     }
 
 
