@@ -196,6 +196,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _delivery_scenarios(seed, call, counter)
     yield from _segment_scenarios(seed, call, member_id, counter)
     yield from _challenge_scenarios(seed, call, member_id, counter)
+    yield from _promo_scenarios(seed, call, member_id, counter)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -713,3 +714,46 @@ def _segment_scenarios(
         "POST /members/{id}/redemptions (targeted)",
         call("POST", f"{m}/redemptions", json.dumps({"rewardId": TARGETED_REWARD}), cold=False),
     )
+
+
+def _promo_scenarios(
+    seed: Callable[..., Any], call: Callable[..., Callable[[], int]], member_id: str, counter: Pausable
+) -> Iterator[Scenario]:
+    """Reward grants and promo codes (§11, issue 25): a grant of a coupon reward; promotions (a shared code, a
+    single-use pool of 100) created, read, listed, disabled; a member using a shared code and a pool code (the
+    award with the use's counters: 3 BatchGetItems and one transaction, whatever the members or codes)."""
+    import json
+
+    counting, counter.active = counter.active, False
+    seed(
+        "POST",
+        "/promo-codes",
+        {"code": "BENCH", "activityId": "visit", "maxUsesTotal": 1000000, "maxUsesPerMember": None},
+    )
+    seed("POST", "/promo-codes", {"code": "FLYER", "activityId": "visit", "singleUse": True})
+    seed("POST", "/promo-codes/FLYER/codes", {"codes": [f"FLY-{i}" for i in range(100)]})
+    seed("POST", "/promo-codes", {"code": "ONCE", "activityId": "visit"})
+    seed("POST", f"/members/{member_id}/promo-codes", {"code": "ONCE"})
+    counter.active = counting
+    m = f"/members/{member_id}"
+    grant = json.dumps({"rewardId": "coffee", "reason": "Late order"})
+    yield ("POST /members/{id}/reward-grants (coupon)", call("POST", f"{m}/reward-grants", grant, cold=False))
+    new = json.dumps({"code": "NEW-PROMO", "activityId": "visit", "maxUsesTotal": 10})
+    yield ("POST /promo-codes (shared, total limit)", call("POST", "/promo-codes", new, cold=False))
+    pool = json.dumps({"code": "NEW-POOL", "activityId": "visit", "singleUse": True})
+    yield ("POST /promo-codes (singleUse)", call("POST", "/promo-codes", pool, cold=False))
+    codes = json.dumps({"codes": [f"NEWFLY-{i}" for i in range(50)]})
+    yield ("POST /promo-codes/{code}/codes (50 codes)", call("POST", "/promo-codes/FLYER/codes", codes, cold=False))
+    yield ("GET /promo-codes/{code} (pool)", call("GET", "/promo-codes/FLYER", cold=False))
+    yield ("GET /promo-codes (page)", call("GET", "/promo-codes", cold=False))
+    shared = json.dumps({"code": "bench"})
+    yield ("POST /members/{id}/promo-codes (shared)", call("POST", f"{m}/promo-codes", shared, cold=False))
+    yield (
+        "POST /members/{id}/promo-codes (pool code)",
+        call("POST", f"{m}/promo-codes", json.dumps({"code": "fly-7"}), cold=False),
+    )
+    yield (
+        "POST /members/{id}/promo-codes (member limit reached)",
+        call("POST", f"{m}/promo-codes", json.dumps({"code": "once"}), cold=False),
+    )
+    yield ("PATCH /promo-codes/{code}", call("PATCH", "/promo-codes/BENCH", '{"status": "disabled"}', cold=False))

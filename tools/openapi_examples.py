@@ -65,6 +65,19 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
     "RewardCodesAdd": {"codes": ["COFFEE-7K2Q", "COFFEE-9M4T"]},
     "RedemptionCreate": {"rewardId": "coffee"},
     "RedemptionCancel": {"reason": "Shop closed", "refund": True},
+    # issue 25: reward grants and promo codes
+    "RewardGrantCreate": {"rewardId": "coffee", "reason": "Order 1001 arrived late"},
+    "PromoCodeCreate": {
+        "code": "SUMMER25",
+        "activityId": "promo-summer",
+        "maxUsesTotal": 5000,
+        "maxUsesPerMember": 1,
+        "startDate": "2026-06-01T00:00:00Z",
+        "endDate": "2026-08-31T23:59:59Z",
+    },
+    "PromoCodeUpdate": {"status": "disabled"},
+    "PromoCodesAdd": {"codes": ["FLY-7K2M-9QXA", "FLY-3JHD-P8LW"]},
+    "PromoCodeUse": {"code": "summer25"},
     "OfferCreate": {
         "offerCode": "SPRING50",
         "name": "50% off in spring",

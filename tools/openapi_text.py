@@ -20,6 +20,7 @@ TAGS: dict[str, str] = {
     "activities": "Activities: the earning rules awards go through.",
     "orders": "Orders, which earn through the program's sale activity, and their returns.",
     "rewards": "The reward catalog and reward redemptions paid with points.",
+    "promos": "Promo codes: a shared code or a pool of single-use codes members type in to earn an activity's points.",
     "offers": "Merchant offers, their activation by members and offer redemptions on orders.",
     "vouchers": "Vouchers of offers: issue, look up at the point of sale, redeem and cancel.",
     "events": "Events: every state change a merchant reacts to, kept 30 days (made from the table's change stream).",
@@ -355,6 +356,53 @@ OPERATIONS: dict[str, Words] = {
         "Cancels an acquired voucher: `acquired` -> `cancelled`. A redeemed voucher can't be cancelled "
         "(`409 already_redeemed`); a cancelled one is `409 voucher_cancelled`.",
         ("already_redeemed", "voucher_cancelled"),
+    ),
+    # 11. Reward grants and promo codes (services/reward_grants.py, services/promo_codes.py)
+    "create_reward_grant": Words(
+        "Gives the member a reward without points (service recovery): a redemption with `points: 0`, no "
+        "ledger transaction (`transactionId: null`), `grantedBy` (the calling API key's id, or OAuth client id) "
+        "and `reason`. A coupon reward's code is taken from its pool in the same transaction (`409 "
+        "out_of_stock` when it is empty; stock as for redemptions). The reward must be redeemable now: active, "
+        "inside its dates, its coupons not expired (`409 reward_inactive`); tiers, segments, `maxPerMember` "
+        "and the balance do not apply, and a grant does not count toward `maxPerMember`. A grant appears in "
+        "the redemption lists and is completed or cancelled as any redemption (a cancel refunds nothing). "
+        + _MEMBER_STATE,
+        ("reward_inactive", "out_of_stock", "invalid_state"),
+    ),
+    "create_promo_code": Words(
+        "Creates a promotion (`status: active`). `singleUse: false` (default): `code` is the one shared code "
+        "members type. `singleUse: true`: `code` is a name only, and members type codes of its pool (`POST "
+        "/promo-codes/{code}/codes`). Codes are case-insensitive (stored upper-case) and one namespace per "
+        "program: a code already a promotion's or in a pool is `409 duplicate`. `activityId` must name a "
+        "fixed-points activity (`400`). `maxUsesPerMember` defaults to 1 (`null`: no limit); `maxUsesTotal` "
+        "`null`: no limit. Limits are fixed once created; `endDate` must be after `startDate`.",
+        ("duplicate",),
+    ),
+    "list_promo_codes": Words(
+        f"The program's promotions by code, with `usesTotal` and pool counts; filter `status`. {_PAGED}"
+    ),
+    "get_promo_code": Words(
+        "One promotion (by its code, any case) with `usesTotal` and, for `singleUse`, its pool's counts."
+    ),
+    "update_promo_code": Words(
+        "Changes `status` (`disabled`: every use is refused with `409 invalid_state`, e.g. a leaked code; "
+        "`active` again), `startDate` and `endDate` (`endDate` after `startDate`). The limits can't change."
+    ),
+    "add_promo_codes": Words(
+        "Adds up to 1,000 codes to a `singleUse` promotion's pool (upper-cased); a code in the pool, used, or "
+        "known to any promotion (a shared code, another pool) is skipped and counted. A shared promotion has "
+        "no pool (`409 invalid_state`).",
+        ("invalid_state",),
+    ),
+    "use_promo_code": Words(
+        "The member types `code` (the shared code or a pool code; any case): awards the promotion's activity's "
+        "points through the activity's rules (approval method, expiry, award cap: `409 activity_inactive` / "
+        "`frequency_limit_reached`), in one transaction with the use's counters. Checks, in order: the code "
+        "is known (`404`; a single-use promotion's name is not a code), the member is active (`409 "
+        "invalid_state`), the promotion is active and inside its dates (`409 invalid_state`), a pool code is "
+        "unused (`409 already_redeemed`), the member's and the total uses (`409 limit_reached`). Answers "
+        "`{promoCode, code, memberId, transactionId, points}`; the points events are the use's events.",
+        ("invalid_state", "already_redeemed", "limit_reached", "activity_inactive", "frequency_limit_reached"),
     ),
     # 13. Events
     "list_events": Words(

@@ -59,6 +59,8 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         ok(201, integration.post("/challenges/ch/responses", {"memberId": m, "answer": {"n": n}})).data["responseId"]
         for n in (1, 2)
     )
+    ok(201, admin.post("/promo-codes", {"code": "MEDIA-PROMO", "activityId": "visit"}))  # issue 25
+    ok(201, admin.post("/promo-codes", {"code": "MEDIA-FLY", "activityId": "visit", "singleUse": True}))
     return {
         "update_program": ("/program", {"pendingDays": 3}),
         "create_member": ("/members", {"email": "new@example.com"}),
@@ -109,6 +111,12 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "create_challenge_response": ("/challenges/ch/responses", {"memberId": m, "answer": {"n": 3}}),
         "approve_challenge_response": (f"/challenge-responses/{to_approve}/approve", {}),
         "reject_challenge_response": (f"/challenge-responses/{to_reject}/reject", {"reason": "no"}),
+        # issue 25: reward grants and promo codes
+        "create_reward_grant": (f"/members/{m}/reward-grants", {"rewardId": "mug", "reason": "media"}),
+        "create_promo_code": ("/promo-codes", {"code": "MEDIA-NEW", "activityId": "visit"}),
+        "update_promo_code": ("/promo-codes/MEDIA-PROMO", {"status": "active"}),
+        "add_promo_codes": ("/promo-codes/MEDIA-FLY/codes", {"codes": ["FLY-2"]}),
+        "use_promo_code": (f"/members/{m}/promo-codes", {"code": "media-promo"}),
     }
 
 

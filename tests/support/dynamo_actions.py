@@ -216,6 +216,17 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, read.get(f"/members/{m}/rewards"))
     ok(200, read.get("/redemptions"))
     ok(200, read.get(f"/redemptions/{coupon}"))
+    # reward grants and promo codes (issue 25)
+    granted = ok(201, admin.post(f"/members/{m}/reward-grants", {"rewardId": "coffee", "reason": "perm"})).data
+    ok(200, admin.post(f"/redemptions/{granted['redemptionId']}/cancel", {"reason": "perm", "refund": True}))
+    ok(201, admin.post("/promo-codes", {"code": "PERM-SHARED", "activityId": "visit", "maxUsesTotal": 5}))
+    ok(201, admin.post("/promo-codes", {"code": "PERM-POOL", "activityId": "visit", "singleUse": True}))
+    ok(200, admin.post("/promo-codes/perm-pool/codes", {"codes": ["PERMPROMO-1"]}))
+    ok(201, integration.post(f"/members/{m}/promo-codes", {"code": "perm-shared"}))
+    ok(201, integration.post(f"/members/{m}/promo-codes", {"code": "permpromo-1"}))
+    ok(200, read.get("/promo-codes"))
+    ok(200, read.get("/promo-codes/PERM-POOL"))
+    ok(200, admin.patch("/promo-codes/PERM-SHARED", {"status": "disabled"}))
     # offers and offer redemptions
     spring = offer(admin, offerCode="PERM-SPRING", rewardType="points", offerAmount="25", requiresActivation=True)
     ok(200, read.get("/offers"))

@@ -502,9 +502,13 @@ class LedgerModel:
                 return Expect("invalid_state")
             redemption.status = "completed"
             return Expect(fields={"status": "completed"})
-        if redemption.status not in ("issued", "pending") or (refund and member.status == "erased"):
+        if redemption.status not in ("issued", "pending") or (
+            refund and redemption.points and member.status == "erased"
+        ):
             return Expect("invalid_state")
         redemption.status = "cancelled"
+        if redemption.points == 0:  # a reward grant (issue 25): it counted in no limit and refunds nothing
+            return Expect(fields={"status": "cancelled", "refundTransactionId": None})
         member.holds[redemption.reward_id] -= 1
         if redemption.window is not None and redemption.window == self.reward_window(redemption.reward_id, now):
             member.windows[(redemption.reward_id, redemption.window)] -= 1  # a window that ended gets nothing back
@@ -628,3 +632,85 @@ class Challenges:
         if cap is not None and member.caps[cap] >= activity["maxAwardFrequency"]:
             return Expect("frequency_limit_reached")
         return ledger._grant(member_id, activity_id, activity.get("points", 1), None, now)
+
+
+# --- reward grants and promo codes (issue 25, §11) ------------------------------------------------------
+
+GRANT_REASONS = ("member_inactive", "inactive", "not_started", "ended")  # what a grant checks of `reasons`
+
+
+def grant(ledger: LedgerModel, member_id: str, reward_id: str, now: datetime) -> Expect:
+    """POST /members/{id}/reward-grants: the member and the reward's own state, then the stock; no points,
+    no tier, no member limit (a grant counts toward none)."""
+    coupon = ledger.rewards[reward_id]["fulfillment"] == "coupon"
+    if reasons := [r for r in ledger.reasons(member_id, reward_id, now) if r in GRANT_REASONS]:
+        return Expect(REASON_CODES[reasons[0]])
+    if coupon and ledger.codes_available == 0:
+        return Expect("out_of_stock")
+    ledger.issued[reward_id] += 1
+    ledger.codes_available -= 1 if coupon else 0
+    status = "issued" if coupon else "pending"
+    return Expect(fields={"status": status, "points": 0, "memberId": member_id, "transactionId": None})
+
+
+@dataclass
+class Promo:
+    """A promotion as created: a shared code (`pool` None) or a single-use pool; its uses so far."""
+
+    code: str
+    activity_id: str
+    per_member: int | None
+    total: int | None
+    pool: set[str] | None = None  # single-use: the codes waiting
+    used: set[str] = field(default_factory=set)
+    uses: int = 0
+    member_uses: Counter[str] = field(default_factory=Counter)
+    status: str = "active"
+    start: str | None = None
+    end: str | None = None
+
+
+class Promos:
+    """The tenant's promotions; `use` predicts POST /members/{id}/promo-codes and moves the ledger model."""
+
+    def __init__(self) -> None:
+        self.promos: dict[str, Promo] = {}
+
+    def find(self, typed: str) -> Promo | None:
+        typed = typed.upper()
+        shared = self.promos.get(typed)
+        if shared is not None:
+            return shared if shared.pool is None else None  # a single-use promotion's name is not a code
+        return next((p for p in self.promos.values() if p.pool is not None and typed in p.pool | p.used), None)
+
+    def add_codes(self, code: str, codes: list[str]) -> Expect:
+        promo = self.promos[code]
+        assert promo.pool is not None
+        known = set(self.promos) | {c for p in self.promos.values() if p.pool is not None for c in p.pool | p.used}
+        fresh = [c for c in dict.fromkeys(c.upper() for c in codes) if c not in known]
+        promo.pool |= set(fresh)
+        pool = {"total": len(promo.pool) + len(promo.used), "available": len(promo.pool), "issued": len(promo.used)}
+        return Expect(fields={"added": len(fresh), "skipped": len(codes) - len(fresh), "pool": pool})
+
+    def use(self, ledger: LedgerModel, member_id: str, typed: str, now: datetime) -> tuple[Expect, Promo | None]:
+        promo, moment = self.find(typed), _iso(now.replace(microsecond=0))
+        if promo is None:
+            return Expect("not_found"), None
+        if ledger.members[member_id].status != "active":
+            return Expect("invalid_state"), promo
+        if promo.status != "active" or (promo.start and moment < promo.start) or (promo.end and promo.end < moment):
+            return Expect("invalid_state"), promo
+        if promo.pool is not None and typed.upper() in promo.used:
+            return Expect("already_redeemed"), promo
+        if promo.per_member is not None and promo.member_uses[member_id] >= promo.per_member:
+            return Expect("limit_reached"), promo
+        if promo.total is not None and promo.uses >= promo.total:
+            return Expect("limit_reached"), promo
+        expect = ledger.award(member_id, promo.activity_id, None, None, now)
+        if expect.code == OK:
+            promo.uses += 1
+            promo.member_uses[member_id] += 1
+            if promo.pool is not None:
+                promo.pool.discard(typed.upper())
+                promo.used.add(typed.upper())
+        return expect, promo

@@ -605,6 +605,7 @@ def test_a_redemption_and_its_transaction_record_the_reward_the_points_and_the_c
     coupon, manual = redeem(prog, member, "coffee"), redeem(prog, member, "mug")
     made = {"memberId": member, "currency": "USD", "refundTransactionId": None, "cancelReason": None}
     made |= {"createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z"}
+    made |= {"grantedBy": None, "reason": None}  # a paid redemption is no grant (issue 25)
     assert without_ids(coupon) == without_ids(
         {**made, "rewardId": "coffee", "rewardName": "Coffee", "points": 30, "value": "4.50"}
         | {"couponCode": "C-1", "couponExpiry": "2026-03-01", "status": "issued"}

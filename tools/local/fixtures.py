@@ -39,6 +39,8 @@ RESPONSE_ID = SAMPLES["approve_challenge_response"][0]["responseId"]
 WEBHOOK_ID = SAMPLES["get_webhook"][0]["webhookId"]
 WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample makes
 SEGMENT = SAMPLES["create_segment"][1]  # the segment the create_segment sample makes
+PROMO = SAMPLES["create_promo_code"][1]  # the shared promo code the create_promo_code sample makes
+PROMO_POOL = SAMPLES["add_promo_codes"][0]["code"]  # the single-use promotion the pool samples name
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,12 @@ STEPS = [
     Step("webhook", "POST", "/webhooks", WEBHOOK, pinned_id=WEBHOOK_ID.removeprefix("wh_"),
          check=f"/webhooks/{WEBHOOK_ID}"),
     Step("segment", "POST", "/segments", SEGMENT, check=f"/segments/{SEGMENT['segmentId']}"),
+    # issue 25: promo codes (a shared one, a single-use promotion)
+    Step("promo activity", "POST", "/activities", {"activityId": PROMO["activityId"], "name": "Summer promo",
+                                                   "points": 250}),
+    Step("promo code", "POST", "/promo-codes", PROMO),
+    Step("promo pool", "POST", "/promo-codes", {"code": PROMO_POOL, "activityId": PROMO["activityId"],
+                                                "singleUse": True}),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -115,6 +123,7 @@ SKIPPED_FOR = {
     "create_segment": {"segment"},
     "create_challenge": {"challenge", "challenge response"},
     "create_challenge_response": {"challenge response"},  # the member's one response a day stays free
+    "create_promo_code": {"promo code"},
 }
 
 

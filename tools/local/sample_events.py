@@ -104,6 +104,22 @@ SAMPLES: dict = {
     "update_reward": ({"rewardId": "coffee-5"}, {"pointsCost": 450, "tierIds": ["gold"]}, ""),
     "add_reward_codes": ({"rewardId": "coffee-5"}, {"codes": ["CAFE-7K2M-9QXA", "CAFE-3JHD-P8LW"]}, ""),
     "create_redemption": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"rewardId": "coffee-5"}, ""),
+    # 11. Reward grants and promo codes
+    "create_reward_grant": (
+        {"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"},
+        {"rewardId": "coffee-5", "reason": "Order 1001 arrived late"},
+        "",
+    ),
+    "create_promo_code": (
+        {},
+        {"code": "SUMMER25", "activityId": "promo-summer", "maxUsesTotal": 5000, "endDate": "2030-08-31T23:59:59Z"},
+        "",
+    ),
+    "list_promo_codes": ({}, None, "limit=25&status=active"),
+    "get_promo_code": ({"code": "SUMMER25"}, None, ""),
+    "update_promo_code": ({"code": "SUMMER25"}, {"status": "disabled"}, ""),
+    "add_promo_codes": ({"code": "FLYER-2026"}, {"codes": ["FLY-7K2M-9QXA", "FLY-3JHD-P8LW"]}, ""),
+    "use_promo_code": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, {"code": "summer25"}, ""),
     "list_member_redemptions": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "status=pending"),
     "list_member_rewards": ({"memberId": "01JD7Z8Q5V4X9M2K3N6P8R1T0W"}, None, "eligible=true&limit=25"),
     "list_redemptions": ({}, None, "from=2024-11-01T00:00:00Z&limit=50"),

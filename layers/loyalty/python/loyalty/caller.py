@@ -11,12 +11,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Caller:
-    """Who asks: the tenant, the Idempotency-Key if any, and the request's fingerprint (from the edge)."""
+    """Who asks: the tenant, the Idempotency-Key if any, and the request's fingerprint (from the edge).
+
+    `principal` names the credential (the API key's keyId, or an OAuth client's id): what a reward grant
+    records as `grantedBy`.
+    """
 
     tenant_id: str
     idempotency_key: str | None = None
     fingerprint: str = ""
     admin: bool = False
+    principal: str = ""
 
 
 class Replayed(Exception):

@@ -42,6 +42,7 @@ class Request:
     query: Any  # the operation's query shape, checked (None if it takes no query)
     body: Any  # the operation's body shape, checked (None if it takes no body)
     idempotency_key: str | None = None
+    principal: str = ""  # the authorizer's keyId (or an OAuth clientId): who the caller is
 
     def is_admin(self) -> bool:
         return "admin" in self.scopes
@@ -56,6 +57,7 @@ class Request:
             if self.idempotency_key
             else "",
             self.is_admin(),
+            self.principal,
         )
 
 
@@ -240,6 +242,7 @@ def parse(event: dict[str, Any], body: type[Shape] | None, query: type[Shape] | 
         query=_parse_query(event, query),
         body=document,
         idempotency_key=_idempotency_key(headers, method),
+        principal=str(context.get("clientId") or context.get("keyId") or ""),
     )
 
 

@@ -161,18 +161,26 @@ class Redemption(Shape):
     memberId: Text
     rewardId: Text
     rewardName: Text
-    points: integer(minimum=1)
+    points: integer(minimum=0, description="0: a reward grant (no points moved, no transaction)")
     value: Money | None
     currency: Currency
     couponCode: Text | None
     couponExpiry: Date | None
     status: one_of(*REDEMPTION_STATUSES)
-    transactionId: Text
+    transactionId: Text | None  # null for a reward grant
     refundTransactionId: Text | None
     cancelReason: Text | None
+    grantedBy: text(description="A reward grant: the API key id (or OAuth client id) that granted it") | None
+    reason: text(description="A reward grant: why it was given") | None
     createdAt: UtcDateTime
     updatedAt: UtcDateTime
 
 
 class RedemptionListQuery(TimeRange):
     status: one_of(*REDEMPTION_STATUSES) = None
+
+
+# Reward grants (contract section 11, services/reward_grants.py): a reward given without points.
+class RewardGrantCreate(Shape):
+    rewardId: Id
+    reason: text(min_len=1, max_len=500, description="Why the reward is given (service recovery)")

@@ -88,6 +88,8 @@ class TransactionRecord(TypedDict):
     qualified: NotRequired[bool]
     offerId: NotRequired[str]  # an offer's points award: the offer and its redemption
     offerRedemptionId: NotRequired[str]
+    promoCode: NotRequired[str]  # a promo code's use (services.promo_codes): the promotion and the code typed
+    promoCodeUsed: NotRequired[str]
 
 
 class RewardRecord(TypedDict):
@@ -128,11 +130,14 @@ class RedemptionRecord(TypedDict):
     couponCode: str | None
     couponExpiry: str | None
     status: str
-    transactionId: str
+    transactionId: str | None  # None: a reward grant (points 0, services.reward_grants)
     refundTransactionId: str | None
     cancelReason: str | None
     createdAt: str
     updatedAt: str
+    # a reward grant (services.reward_grants): who granted it and why; absent on a redemption paid with points
+    grantedBy: NotRequired[str]
+    reason: NotRequired[str]
     # the UTC window of maxPerMember the redemption was counted in (services.redemptions), when the reward had one
     limitInterval: NotRequired[str]
     limitWindow: NotRequired[str]

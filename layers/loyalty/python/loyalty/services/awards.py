@@ -76,10 +76,11 @@ def grant(
     *,
     order_id: str | None = None,
     reason: str | None = None,
-    source: dict[str, str] | None = None,
+    **extra: Any,
 ) -> tuple[list[store.TxItem], TransactionRecord]:
     """The writes of one award: the entry, the member's balance (and lot), the cap counter, the order guard.
-    `source`: attributes stored on the entry that name what earned it (a challenge response), not shown."""
+    `extra`: more fields of the entry that name what earned it (a challenge response; a promo code's use names
+    its promotion and code)."""
     tenant_id = book.tenant_id
     settings = program.load(tenant_id)
     method = activity["approvalMethod"]
@@ -89,7 +90,7 @@ def grant(
         "orderId": order_id,
         "reason": reason,
         "qualified": bool(activity["qualifiedPoints"]),
-        **(source or {}),
+        **extra,
     }
     if method == "immediate":
         expires_on = book.earn(points, now=now, expiry_days=settings["pointsExpiryDays"], qualified=fields["qualified"])

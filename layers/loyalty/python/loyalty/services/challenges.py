@@ -197,7 +197,7 @@ def _award(
     awards.check_can_earn(activity, cast("dict[str, Any] | None", counter))
     source = {"challengeId": response["challengeId"], "responseId": response["responseId"]}
     items, entry = awards.grant(
-        book, activity, activity["points"], now, reason=f"Challenge {activity['name']}"[:500], source=source
+        book, activity, activity["points"], now, reason=f"Challenge {activity['name']}"[:500], **source
     )
     response["transactionId"] = entry["transactionId"]
     return items

@@ -9,6 +9,7 @@ from loyalty.services import (
     checker_members,
     checker_offers,
     checker_pools,
+    checker_promos,
     checker_referrals,
     checker_rewards,
     checker_segments,
@@ -34,6 +35,7 @@ def check_tenant(tenant_id: str) -> list[dict[str, Any]]:
         + checker_webhooks.check_webhooks(tenant_id)
         + checker_segments.check_segments(tenant_id)
         + checker_challenges.check_challenges(tenant_id, member_ids)
+        + checker_promos.check_promos(tenant_id, member_ids)
     )
 
 

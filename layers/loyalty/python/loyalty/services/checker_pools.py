@@ -34,8 +34,15 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
     def report(reward_id: str, problem: str, **facts: Any) -> None:
         problems.append({"tenantId": tenant_id, "rewardId": reward_id, "problem": problem, **facts})
 
-    entries = store.get_many([ledger_db.key(tenant_id, r["transactionId"]) for r in sold]) if sold else []
-    for redemption, entry in zip(sold, entries, strict=True):
+    # a reward grant (points 0, services.reward_grants) has no ledger transaction and names who granted it
+    paid = [r for r in sold if r["points"] != 0]
+    for redemption in (r for r in sold if r["points"] == 0):
+        if redemption.get("transactionId") is not None or not redemption.get("grantedBy"):
+            report(redemption["rewardId"], "a redemption of 0 points that is not a grant", **_named(redemption))
+    for redemption in (r for r in sold if r.get("grantedBy") and r["points"] != 0):
+        report(redemption["rewardId"], "a grant that moved points", **_named(redemption))
+    entries = store.get_many([ledger_db.key(tenant_id, str(r["transactionId"])) for r in paid]) if paid else []
+    for redemption, entry in zip(paid, entries, strict=True):
         if entry is None or entry["type"] != "redeem" or entry["points"] != redemption["points"]:
             report(
                 redemption["rewardId"],
@@ -57,3 +64,7 @@ def check_pools(tenant_id: str) -> list[dict[str, Any]]:
         for code in set(given) - set(handed_out):
             report(reward_id, "a redemption whose code is not recorded as handed out", code=code)
     return problems
+
+
+def _named(redemption: Any) -> dict[str, Any]:
+    return {"redemptionId": redemption["redemptionId"]}

@@ -19,7 +19,11 @@ from loyalty.services import awards
 
 def check_member_counts(tenant_id: str, member_id: str, current: set[str]) -> list[dict[str, Any]]:
     """One member's counters (a Query of its partition) against its redemptions (a Query of its list)."""
-    live = [r for r in redemptions_db.of_member(tenant_id, member_id).all(limit=500) if r["status"] != "cancelled"]
+    live = [
+        r
+        for r in redemptions_db.of_member(tenant_id, member_id).all(limit=500)
+        if r["status"] != "cancelled" and not r.get("grantedBy")  # a grant counts toward no limit
+    ]
     expected: Counter[tuple[str, str | None]] = Counter()
     for redemption in live:
         expected[(redemption["rewardId"], None)] += 1

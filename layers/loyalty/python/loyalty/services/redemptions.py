@@ -35,11 +35,11 @@ def public(item: RedemptionRecord) -> dict[str, Any]:
     return fields_of(Redemption, item)
 
 
-def _claim(tenant_id: str, reward: RewardRecord) -> str:
+def claim(tenant_id: str, reward: RewardRecord) -> str:
     """A code still in the reward's pool (repository/pools.py picks it so that racers rarely collide)."""
     code = rewards_db.claim_code(tenant_id, reward)
     if code is None:
-        raise Conflict(*_refusal("out_of_stock", reward, None))
+        raise Conflict(*refusal("out_of_stock", reward, None))
     return code
 
 
@@ -72,7 +72,7 @@ def ineligible_reasons(
     in_audience: bool = True,
 ) -> list[str]:
     """Why the member may not redeem the reward now, in the order POST /members/{id}/redemptions checks
-    (the first is its refusal, `_refusal`); empty: it may. `counter` is the limit_key counter as read,
+    (the first is its refusal, `refusal`); empty: it may. `counter` is the limit_key counter as read,
     `available` the pool's codes left (None: not known here; the redemption learns it by claiming one),
     `in_audience` whether the member is in the reward's segments now (services.targeting; reason `segment`).
 
@@ -105,7 +105,7 @@ def ineligible_reasons(
     return reasons
 
 
-def _refusal(reason: str, reward: RewardRecord, member: MemberRecord | None) -> tuple[str, str]:
+def refusal(reason: str, reward: RewardRecord, member: MemberRecord | None) -> tuple[str, str]:
     """The 409 code and message POST /members/{id}/redemptions answers for a reason (contract section 10)."""
     per = rewards.interval_of(reward)
     messages = {
@@ -156,11 +156,11 @@ def redeem(caller: Caller, member_id: str, body: RedemptionCreate) -> dict[str, 
         audience = targeting.eligible(tenant_id, member_id, aimed, excluded, member)
         reasons = ineligible_reasons(reward, member, counter[0] if counter else None, tier, now, None, audience)
         if reasons:
-            raise Conflict(*_refusal(reasons[0], reward, member))
+            raise Conflict(*refusal(reasons[0], reward, member))
         book = Book(tenant_id, member)
         book.spend(cost)
         book.balance["redeemed"] += cost
-        code = _claim(tenant_id, reward) if reward["fulfillment"] == "coupon" else None
+        code = claim(tenant_id, reward) if reward["fulfillment"] == "coupon" else None
         entry, posted = transactions.post(
             book,
             now,
@@ -245,7 +245,10 @@ def complete(caller: Caller, redemption_id: str) -> dict[str, Any]:
 
 
 def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[str, Any]:
-    """Cancel an issued or pending redemption; with `refund` (default) the points come back as fresh points."""
+    """Cancel an issued or pending redemption; with `refund` (default) the points come back as fresh points.
+
+    A reward grant (points 0, services.reward_grants) is just cancelled: no refund transaction (it would move
+    zero points), and no member counter to give back (a grant counts toward no maxPerMember)."""
     tenant_id = caller.tenant_id
     refund = True if body.refund is None else body.refund
 
@@ -257,12 +260,15 @@ def cancel(caller: Caller, redemption_id: str, body: RedemptionCancel) -> dict[s
             "cancelReason": body.reason,
             "updatedAt": clock.iso(now),
         }
-        items = [redemptions_db.count(tenant_id, item["memberId"], item["rewardId"], -1)]
-        if _window_lasts(item, now):  # the use goes back to the window it was counted in, while it lasts
+        granted = bool(item.get("grantedBy"))
+        items = [] if granted else [redemptions_db.count(tenant_id, item["memberId"], item["rewardId"], -1)]
+        if not granted and _window_lasts(
+            item, now
+        ):  # the use goes back to the window it was counted in, while it lasts
             window = item.get("limitWindow") or ""
             counter = redemptions_db.window_count_key(tenant_id, item["memberId"], item["rewardId"], window)
             items.append(store.update(counter, add={"count": -1}))
-        if refund:
+        if refund and item["points"] > 0:
             book = Book(tenant_id, members.load(tenant_id, item["memberId"]))
             book.balance["redeemed"] -= item["points"]
             expires_on = book.credit(item["points"], now=now, expiry_days=program.load(tenant_id)["pointsExpiryDays"])

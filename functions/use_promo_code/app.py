@@ -1,0 +1,12 @@
+"""POST /members/{memberId}/promo-codes: a member types a promo code and earns the activity's points."""
+
+from typing import Any
+
+from loyalty.http import Request, endpoint
+from loyalty.models.promo_codes import PromoCodeUse, PromoCodeUsed
+from loyalty.services import promo_codes
+
+
+@endpoint(body=PromoCodeUse, response=PromoCodeUsed, status=201, errors=(404, 409))
+def handler(request: Request) -> Any:
+    return promo_codes.use(request.caller, request.params["memberId"], request.body)
