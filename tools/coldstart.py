@@ -39,6 +39,9 @@ JOB_TARGET = 1.20
 # (its table reads, the signing key and the client by key, are calls, not init). Issue 25 asks for ≤ 1.0.
 TOKEN_ROW = "authorizer+token"
 TOKEN_TARGET = 1.00
+# Issue 25 holds its new functions (engagement and OAuth) to the same 1.00 as the token row.
+STRICT_TAGS = frozenset({"challenges", "segments", "promos", "oauth"})
+STRICT_FUNCTIONS = frozenset({"create_reward_grant"})  # issue 25's grant route sits under the rewards tag
 _TOKEN_STATEMENT = (
     "\nfrom loyalty.services import oauth_tokens as _t"
     "\n_c = _t.Claims('demo', 'oc_01JDEMOC11ENT0000000000000', frozenset({'read'}), 0, 2**31, 1)"
@@ -60,10 +63,11 @@ class Deployed:
     memory_mb: int
     environment: dict[str, str]
     after: str = ""  # run after the handler's import, in the same measured process (the token row)
+    strict: bool = False  # a function of STRICT_TAGS' routes
 
     @property
     def target(self) -> float:
-        if self.function == TOKEN_ROW:
+        if self.function == TOKEN_ROW or self.strict:
             return TOKEN_TARGET
         return JOB_TARGET if self.kind == "job" else REQUEST_TARGET
 
@@ -102,9 +106,10 @@ def _resolve(value: str | dict[str, Any]) -> str:
 
 def deployed_functions(assembly: Path) -> list[Deployed]:
     """Every function of the synthesised stack (parent and nested templates), matched to functions/<name>/ by code."""
-    from loyalty.routes import JOBS
+    from loyalty.routes import JOBS, ROUTES
 
     jobs = {job.function for job in JOBS}
+    strict = {route.function for route in ROUTES if route.tag in STRICT_TAGS} | STRICT_FUNCTIONS
     sources = {
         (path.parent / "app.py").read_bytes(): path.parent.name for path in (ROOT / "functions").glob("*/app.py")
     }
@@ -134,6 +139,7 @@ def deployed_functions(assembly: Path) -> list[Deployed]:
             runtime=props["Runtime"],
             memory_mb=int(props["MemorySize"]),
             environment={k: _resolve(v) for k, v in props.get("Environment", {}).get("Variables", {}).items()},
+            strict=function in strict,
         )
     return [found[name] for name in sorted(found)]
 
