@@ -13,7 +13,7 @@ from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.models.types import checked
 from loyalty.models.webhooks import WebhookCreate, WebhookListQuery, WebhookUpdate
 from loyalty.operation import Caller
-from loyalty.repository import store
+from loyalty.repository import counters, store
 from loyalty.repository import webhooks as webhooks_db
 from loyalty.services import checker, tenants, webhooks
 
@@ -241,7 +241,7 @@ def test_the_checker_finds_a_count_that_differs_from_the_endpoints():
     for _ in range(3):
         create()
     assert checker.check([TENANT])["problems"] == []
-    store.transact([store.update(webhooks_db.limit_key(TENANT), add={webhooks_db.COUNT: 1})])
+    store.transact([store.update(webhooks_db.limit_key(TENANT), add={counters.LIMIT_COUNT: 1})])
     (problem,) = checker.check([TENANT])["problems"]
     assert problem == {
         "tenantId": TENANT,
@@ -249,5 +249,5 @@ def test_the_checker_finds_a_count_that_differs_from_the_endpoints():
         "stored": 4,
         "counted": 3,
     }
-    store.transact([store.update(webhooks_db.limit_key(TENANT), add={webhooks_db.COUNT: -2})])
+    store.transact([store.update(webhooks_db.limit_key(TENANT), add={counters.LIMIT_COUNT: -2})])
     assert checker.check([TENANT])["problems"][0]["stored"] == 2

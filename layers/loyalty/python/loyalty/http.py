@@ -146,10 +146,15 @@ def _check_text(value: Any, depth: int = 0) -> None:
 
 def is_json(content_type: str | None) -> bool:
     """`application/json`, in any case, with no parameter but `charset=utf-8` (JSON is UTF-8: RFC 8259)."""
+    return is_media_type(content_type, JSON_MEDIA_TYPE)
+
+
+def is_media_type(content_type: str | None, expected: str) -> bool:
+    """`expected`, in any case, with no parameter but `charset=utf-8`."""
     if content_type is None:
         return False
     media_type, *parameters = content_type.split(";")
-    if media_type.strip().lower() != JSON_MEDIA_TYPE:
+    if media_type.strip().lower() != expected:
         return False
     for parameter in parameters:
         name, _, value = parameter.partition("=")

@@ -117,3 +117,31 @@ def of_entities(entities: list[E], counter_of: Callable[[E], ShardedCounter]) ->
     counters = [counter_of(entity) for entity in entities]
     groups = store.get_groups([counter.keys() for counter in counters], consistent=False)
     return list(zip(entities, groups, strict=True))
+
+
+# --- a count kept under a limit (webhook endpoints, segments per tenant) --------------------------------------
+
+LIMIT_COUNT = "count"
+
+
+def limited_count(guard: Mapping[str, Any] | None) -> int:
+    """The number a limit's guard item counts (no guard yet: 0)."""
+    return int(guard.get(LIMIT_COUNT, 0)) if guard else 0
+
+
+def count_up_below(guard_key: store.Key[Any], limit: int) -> store.TxItem:
+    """The guard's count grown by one, on condition it is below `limit` (created at 1 when missing)."""
+    return store.update(
+        guard_key,
+        grow={LIMIT_COUNT: (0, 1)},
+        condition="attribute_not_exists(#n) OR #n < :limit",
+        names={"#n": LIMIT_COUNT},
+        values={":limit": limit},
+    )
+
+
+def count_down(guard_key: store.Key[Any]) -> store.TxItem:
+    """The guard's count lowered by one, on condition it is above zero."""
+    return store.update(
+        guard_key, add={LIMIT_COUNT: -1}, condition="#n > :zero", names={"#n": LIMIT_COUNT}, values={":zero": 0}
+    )

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from loyalty.repository import keys, store
+from loyalty.repository import counters, keys, store
 
 PREFIX = "SEG#"
 LIMIT = "LIMIT"
-COUNT = "count"
 
 
 def partition(tenant_id: str) -> str:
@@ -41,21 +40,14 @@ def item(tenant_id: str, segment: dict[str, Any]) -> dict[str, Any]:
     return {**key(tenant_id, segment["segmentId"]), **store.plain(segment)}
 
 
-def count_of(guard: dict[str, Any] | None) -> int:
-    return int(guard.get(COUNT, 0)) if guard else 0
+count_of = counters.limited_count
 
 
 def create_items(tenant_id: str, segment: dict[str, Any], limit: int) -> list[store.TxItem]:
     """The new segment (on condition its id is free), and the count grown by one on condition it is below `limit`."""
     return [
         store.put_new(item(tenant_id, segment)),
-        store.update(
-            limit_key(tenant_id),
-            grow={COUNT: (0, 1)},
-            condition="attribute_not_exists(#n) OR #n < :limit",
-            names={"#n": COUNT},
-            values={":limit": limit},
-        ),
+        counters.count_up_below(limit_key(tenant_id), limit),
     ]
 
 

@@ -13,14 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from loyalty.repository import keys, store
+from loyalty.repository import counters, keys, store
 
 if TYPE_CHECKING:
     from loyalty.repository.records import WebhookRecord
 
 ID_PREFIX = "wh_"
 LIMIT = "LIMIT"
-COUNT = "count"
 
 
 def partition(tenant_id: str) -> str:
@@ -40,22 +39,14 @@ def item(tenant_id: str, webhook: WebhookRecord) -> dict[str, Any]:
     return {**key(tenant_id, webhook["webhookId"]), **store.plain(webhook)}
 
 
-def count_of(guard: dict[str, Any] | None) -> int:
-    """The number of endpoints the guard item counts (none yet: 0)."""
-    return int(guard.get(COUNT, 0)) if guard else 0
+count_of = counters.limited_count
 
 
 def create_items(tenant_id: str, webhook: WebhookRecord, limit: int) -> list[store.TxItem]:
     """The new endpoint, and the count grown by one on condition it is below `limit`."""
     return [
         store.put_new(item(tenant_id, webhook)),
-        store.update(
-            limit_key(tenant_id),
-            grow={COUNT: (0, 1)},
-            condition="attribute_not_exists(#n) OR #n < :limit",
-            names={"#n": COUNT},
-            values={":limit": limit},
-        ),
+        counters.count_up_below(limit_key(tenant_id), limit),
     ]
 
 
@@ -66,9 +57,7 @@ def delete_items(tenant_id: str, webhook: WebhookRecord) -> list[store.TxItem]:
             key(tenant_id, webhook["webhookId"]), condition="#v = :v", names={"#v": "version"},
             values={":v": webhook["version"]},
         ),
-        store.update(
-            limit_key(tenant_id), add={COUNT: -1}, condition="#n > :zero", names={"#n": COUNT}, values={":zero": 0}
-        ),
+        counters.count_down(limit_key(tenant_id)),
     ]  # fmt: skip
 
 

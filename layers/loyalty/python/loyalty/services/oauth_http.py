@@ -20,7 +20,15 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from loyalty import jsontext
 from loyalty.errors import ApiError, PayloadTooLarge
-from loyalty.http import FUNCTION_DIMENSION, MAX_BODY_BYTES, EndpointSpec, Response, error_response, is_json
+from loyalty.http import (
+    FUNCTION_DIMENSION,
+    MAX_BODY_BYTES,
+    EndpointSpec,
+    Response,
+    error_response,
+    is_json,
+    is_media_type,
+)
 from loyalty.jsontext import has_surrogates
 from loyalty.models.oauth import TokenAnswer, TokenRequest
 from loyalty.observability import logger, metrics
@@ -31,19 +39,6 @@ FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 FIELDS = ("grant_type", "client_id", "client_secret", "scope")
 _MAX_FIELD = 512  # longer values are no client's id, secret or scope
-
-
-def _is_form(content_type: str | None) -> bool:
-    if content_type is None:
-        return False
-    media_type, *parameters = content_type.split(";")
-    if media_type.strip().lower() != FORM_MEDIA_TYPE:
-        return False
-    for parameter in parameters:
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() != "charset" or value.strip().strip('"').lower() != "utf-8":
-            return False
-    return True
 
 
 def _invalid(description: str) -> OAuthError:
@@ -71,7 +66,7 @@ def _fields(event: dict[str, Any], headers: dict[str, str]) -> dict[str, str]:
         return {}
     content_type = headers.get("content-type")
     pairs: list[tuple[str, Any]]
-    if _is_form(content_type):
+    if is_media_type(content_type, FORM_MEDIA_TYPE):
         try:
             pairs = parse_qsl(raw, keep_blank_values=True, strict_parsing=True, max_num_fields=20)
         except ValueError:
