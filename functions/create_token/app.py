@@ -1,5 +1,5 @@
 """POST /oauth/token: client credentials in, a signed access token out (§12; the one public route)."""
 
-from loyalty.services.oauth_http import handler
+from loyalty.oauth_http import handler
 
 __all__ = ["handler"]

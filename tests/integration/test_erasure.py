@@ -110,6 +110,9 @@ def _calls(tenant, m, offer_id, offer_code):
             {"memberId": m, "answer": {"t": "x"}},
         ),
         "list_member_challenge_responses": (tenant.read, "GET", f"{member}/challenge-responses", None),
+        # issue 25: reward grants and promo codes (the test's reward "r" and shared code "ERASE-PROMO")
+        "create_reward_grant": (tenant.admin, "POST", f"{member}/reward-grants", {"rewardId": "r", "reason": "x"}),
+        "use_promo_code": (tenant.integration, "POST", f"{member}/promo-codes", {"code": "ERASE-PROMO"}),
         "erase_member": (tenant.admin, "DELETE", member, None),
     }
 
@@ -144,6 +147,8 @@ AFTER_ERASURE = {
     "delete_segment_override": 204,
     "list_member_challenge_responses": 200,  # the responses stay, their answers nulled
     "create_challenge_response": 409,
+    "create_reward_grant": 409,
+    "use_promo_code": 409,
 }
 
 
@@ -162,6 +167,7 @@ def test_every_member_scoped_route_refuses_an_erased_member_or_shows_no_personal
     ok(201, tenant.admin.post("/segments", {"segmentId": "s", "name": "Everyone"}))  # issue 25
     challenge = {"challengeId": "ch", "name": "Ch", "type": "text", "activityId": "sale", "status": "published"}
     ok(201, tenant.admin.post("/challenges", challenge))
+    ok(201, tenant.admin.post("/promo-codes", {"code": "ERASE-PROMO", "activityId": "sale", "maxUsesPerMember": 5}))
     m = enrol(tenant.integration)["memberId"]
     secrets = values(PROFILE)
     for function, (client, method, path, body) in _calls(tenant, m, offer_id, offer_code).items():
