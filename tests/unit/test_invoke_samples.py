@@ -4,8 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
-
 from loyalty.routes import ROUTES
+
 from tools.local.fixtures import invoke
 
 PUBLIC = {route.function for route in ROUTES if route.public}  # bare RFC 6749 answers (§12), no envelope
