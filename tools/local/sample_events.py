@@ -2,6 +2,7 @@
 
 import json
 import sys
+from typing import Any
 
 from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, STAGE, Route
 
@@ -319,14 +320,7 @@ def main() -> None:
                 "integrationLatency": 12,
             },
         )
-        event["requestContext"]["apiId"] = "abc123"
-        event["requestContext"]["domainName"] = "abc123.execute-api.us-east-1.amazonaws.com"
-        event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-        event["requestContext"]["requestTimeEpoch"] = 1767225600000
-        event["requestContext"]["requestTime"] = "01/Jan/2026:00:00:00 +0000"
-        event["requestContext"]["extendedRequestId"] = "Eg7yJFhroAMFXkQ="
-        json.dump(event, open(f"events/{route.function}.json", "w"), indent=2)
-        print("wrote", route.function)
+        _write_request_sample(route, event)
     json.dump(
         {
             "type": "TOKEN",
@@ -357,6 +351,18 @@ DEMO_CLIENT_ID = "oc_01JDEMOC11ENT0000000000000"
 DEMO_CLIENT_SECRET = "cs_demo-example-secret-example-secret-example0"
 
 
+def _write_request_sample(route: Route, event: dict[str, Any]) -> None:
+    """events/<function>.json: the event with its request context fixed as API Gateway fills it."""
+    event["requestContext"]["apiId"] = "abc123"
+    event["requestContext"]["domainName"] = "abc123.execute-api.us-east-1.amazonaws.com"
+    event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    event["requestContext"]["requestTimeEpoch"] = 1767225600000
+    event["requestContext"]["requestTime"] = "01/Jan/2026:00:00:00 +0000"
+    event["requestContext"]["extendedRequestId"] = "Eg7yJFhroAMFXkQ="
+    json.dump(event, open(f"events/{route.function}.json", "w"), indent=2)
+    print("wrote", route.function)
+
+
 def _public_sample(route: Route) -> None:
     """POST /oauth/token as API Gateway sends it: form body, HTTP Basic, no authorizer context."""
     import base64
@@ -369,14 +375,7 @@ def _public_sample(route: Route) -> None:
     }
     body = "grant_type=client_credentials&scope=read"
     event = build_event(route, {}, route.method, route.path, "", headers, body, {})
-    event["requestContext"]["apiId"] = "abc123"
-    event["requestContext"]["domainName"] = "abc123.execute-api.us-east-1.amazonaws.com"
-    event["requestContext"]["requestId"] = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
-    event["requestContext"]["requestTimeEpoch"] = 1767225600000
-    event["requestContext"]["requestTime"] = "01/Jan/2026:00:00:00 +0000"
-    event["requestContext"]["extendedRequestId"] = "Eg7yJFhroAMFXkQ="
-    json.dump(event, open(f"events/{route.function}.json", "w"), indent=2)
-    print("wrote", route.function)
+    _write_request_sample(route, event)
 
 
 def _delivery_sample() -> None:
