@@ -37,7 +37,7 @@ _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_
 _PAGED = "Paged: `limit` (1-100, default 25) and the opaque `nextToken` of the previous page."
 
 OPERATIONS: dict[str, Words] = {
-    # issue 25: challenges and their responses (services/challenges.py)
+    # issue 25: challenges and their responses (services/challenges.py, services/challenge_responses.py)
     "create_challenge": Words(
         "Creates a challenge (`draft` unless `published` is given). `activityId` must name a fixed activity of the "
         "program (`400`): an approved response earns its points. `approvalMethod` (default `manual`) decides, not "

@@ -4,9 +4,9 @@ from typing import Any
 
 from loyalty.http import Request, endpoint
 from loyalty.models.challenges import ChallengeResponse
-from loyalty.services import challenges
+from loyalty.services import challenge_responses
 
 
 @endpoint(response=ChallengeResponse, errors=(404, 409))
 def handler(request: Request) -> Any:
-    return challenges.approve(request.caller, request.params["responseId"])
+    return challenge_responses.approve(request.caller, request.params["responseId"])

@@ -4,9 +4,9 @@ from typing import Any
 
 from loyalty.http import Request, endpoint
 from loyalty.models.challenges import ChallengeResponse, ResponseCreate
-from loyalty.services import challenges
+from loyalty.services import challenge_responses
 
 
 @endpoint(body=ResponseCreate, response=ChallengeResponse, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
-    return challenges.respond(request.caller, request.params["challengeId"], request.body)
+    return challenge_responses.respond(request.caller, request.params["challengeId"], request.body)

@@ -4,9 +4,9 @@ from typing import Any
 
 from loyalty.http import Request, endpoint
 from loyalty.models.challenges import ChallengeResponse, ResponseReject
-from loyalty.services import challenges
+from loyalty.services import challenge_responses
 
 
 @endpoint(body=ResponseReject, response=ChallengeResponse, errors=(404, 409))
 def handler(request: Request) -> Any:
-    return challenges.reject(request.caller, request.params["responseId"], request.body)
+    return challenge_responses.reject(request.caller, request.params["responseId"], request.body)

@@ -14,7 +14,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
 from loyalty.models.challenges import ChallengeCreate, ResponseCreate, ResponseReject
-from loyalty.services import challenges, transactions
+from loyalty.services import challenge_responses, challenges, transactions
 
 from tests.support.ledger_model import Challenges, Expect, LedgerModel
 from tests.support.machines import TENANT, caller, valid
@@ -66,7 +66,7 @@ class ChallengeRules:
         data = self._call(
             name,
             expect,
-            lambda key: challenges.respond(caller(key, body), challenge, valid(ResponseCreate, body)),
+            lambda key: challenge_responses.respond(caller(key, body), challenge, valid(ResponseCreate, body)),
             self._key(keyed, "challenge"),
         )
         if data is None:
@@ -88,7 +88,11 @@ class ChallengeRules:
         if approve:
             expect, award = self.challenge_model.approve(self.model, response_id, self.clock.current)
             answer = self._call(
-                "challenge_approve", expect, lambda key: challenges.approve(caller(key), response_id), None, 200
+                "challenge_approve",
+                expect,
+                lambda key: challenge_responses.approve(caller(key), response_id),
+                None,
+                200,
             )
         else:
             expect = self.challenge_model.reject(response_id)
@@ -96,7 +100,7 @@ class ChallengeRules:
             answer = self._call(
                 "challenge_reject",
                 expect,
-                lambda key: challenges.reject(caller(key, body), response_id, valid(ResponseReject, body)),
+                lambda key: challenge_responses.reject(caller(key, body), response_id, valid(ResponseReject, body)),
                 None,
                 200,
             )

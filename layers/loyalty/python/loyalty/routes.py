@@ -279,7 +279,7 @@ ROUTES: tuple[Route, ...] = (
         "Cancel a voucher that is not redeemed",
         "vouchers",
     ),
-    # 11. Challenges and their responses (services/challenges.py)
+    # 11. Challenges and their responses (services/challenges.py, services/challenge_responses.py)
     _r("POST", "/challenges", "create_challenge", ADMIN, "Create a challenge", "challenges"),
     _r("GET", "/challenges", "list_challenges", ANY, "The challenge catalog", "challenges"),
     _r("GET", "/challenges/{challengeId}", "get_challenge", ANY, "Read one challenge", "challenges"),

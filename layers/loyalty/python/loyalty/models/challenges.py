@@ -27,7 +27,7 @@ TYPES = ("text", "choice", "url", "photo", "checkin", "custom")
 APPROVAL_METHODS = ("immediate", "manual")
 STATUSES = ("draft", "published", "archived")
 RESPONSE_STATUSES = ("pending", "approved", "rejected")
-ANSWER_MAX_BYTES = 4096  # the answer's canonical JSON (services.challenges.answer_text), UTF-8
+ANSWER_MAX_BYTES = 4096  # the answer's canonical JSON (answer_text below), UTF-8
 ANSWER_MAX_DEPTH = 8  # the answer object is level 1; each object or array inside it one more
 
 Name = text(min_len=1, max_len=200)
