@@ -632,6 +632,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--tenant", help="only this tenant (default: every tenant)")
     check.set_defaults(run=cmd_check)
 
+    from tools import exports_cli  # `loyalty export members|transactions|vouchers` (issue 26)
+
+    exports_cli.add_export_command(commands, TARGET_HELP)
+
     events = commands.add_parser(
         "events", help="the tenant's events (§13)", description="Read a tenant's events as they are stored."
     )

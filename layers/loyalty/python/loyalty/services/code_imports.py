@@ -1,4 +1,4 @@
-"""Importing a file of codes into a code pool (contract §14): `loyalty import codes FILE --reward R | --offer O | --promo P`.
+"""Importing a file of codes into a code pool (contract §14): `loyalty import codes FILE --reward R|--offer O|--promo P`.
 
 A row is one code (column `code`). Rows go through the very path of the API's upload routes
 (`POST /rewards/{id}/codes`, `POST /offers/{id}/voucher-codes`, `POST /promo-codes/{code}/codes`): each code checked
@@ -32,6 +32,7 @@ from loyalty.repository import promo_codes as promos_db
 from loyalty.repository import rewards as rewards_db
 from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
+from loyalty.repository.pools import CodePool
 from loyalty.services import promo_codes, rewards, vouchers
 from loyalty.services.imports import RowOutcome
 
@@ -54,7 +55,7 @@ class _Pool:
 def _voucher_codes_elsewhere(tenant_id: str, offer_id: str, skipped: list[str]) -> dict[str, str]:
     guards = store.get_many([vouchers_db.guard_key(tenant_id, code) for code in skipped])
     return {
-        code: f"the code is known to offer {guard['offerId']}" if guard.get("offerId") != offer_id else "a voucher holds it"
+        code: "a voucher holds it" if guard.get("offerId") == offer_id else f"the code is known to offer {guard['offerId']}"
         for code, guard in zip(skipped, guards, strict=True)
         if guard is not None and (guard.get("offerId") != offer_id or guard.get("source") != "pool")
     }
@@ -79,21 +80,30 @@ _POOLS: dict[str, _Pool] = {
 }
 
 
-def require_target(tenant_id: str, target: tuple[Kind, str]) -> None:
-    """A 404 or 409 (as the upload route answers) when the target takes no codes: the CLI asks before reading a file."""
+def target_pool(tenant_id: str, target: tuple[Kind, str]) -> CodePool:
+    """The target's code pool; a 404 or 409 (as the upload route answers) when it takes no codes. The CLI asks
+    before reading a file, and routes each code to the worker of its pool shard (`shard_key`)."""
     kind, target_id = target
     if kind == "reward":
         reward = store.required(store.get(rewards_db.key(tenant_id, target_id)), "reward")
         if reward["fulfillment"] != "coupon":
             raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
-    elif kind == "offer":
+        return rewards_db.code_pool(tenant_id, reward)
+    if kind == "offer":
         offer = store.required(store.get(offers_db.offer_key(tenant_id, target_id)), "offer")
         if offer.get("status") == "archived":
             raise Conflict("invalid_state", "An archived offer takes no more voucher codes.")
-    else:
-        promo = store.required(store.get(promos_db.key(tenant_id, codes.canonical(target_id))), "promo code")
-        if not promo["singleUse"]:
-            raise Conflict("invalid_state", "Only a singleUse promotion has a code pool.")
+        return vouchers_db.pool(tenant_id, offer)
+    promo = store.required(store.get(promos_db.key(tenant_id, codes.canonical(target_id))), "promo code")
+    if not promo["singleUse"]:
+        raise Conflict("invalid_state", "Only a singleUse promotion has a code pool.")
+    return promos_db.pool(tenant_id, promo)
+
+
+def shard_key(pool: CodePool) -> Callable[[Mapping[str, Any]], str]:
+    """A row's routing key: its code's shard of the pool. Workers given disjoint shards write disjoint stock
+    counters, so parallel uploads of one file never contend for a counter (a transaction conflict on AWS)."""
+    return lambda row: str(pool.shard_of(code_of(row)))
 
 
 def code_of(row: Mapping[str, Any]) -> str:

@@ -37,7 +37,7 @@ import heapq
 import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -59,6 +59,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 R = TypeVar("R")
+Rows = Generator[dict[str, Any], None, None]  # an export's rows; closing it stops its workers
 
 PAGE = 1000  # list entries per Query (the 1 MB answer limit cuts it shorter for large items)
 AHEAD = 2  # pages a shard's worker reads ahead of the merge
@@ -77,9 +78,9 @@ MEMBER_COLUMNS = (*IDENTIFIERS, *PROFILE, *LOT, "qualifiedPoints")
 
 def export_members(
     tenant_id: str, *, from_: str | None = None, to: str | None = None, readers: int = READERS
-) -> Iterator[dict[str, Any]]:
+) -> Rows:
     """The tenant's members as import rows (see the module), members in creation order, a member's rows together."""
-    entries = walk(members_db.by_creation(tenant_id), _between(from_, to))
+    entries = walk(members_db.by_creation(tenant_id), time_range(from_, to))
     for rows in ordered(chunks(entries, BATCH), lambda batch: _member_batch(tenant_id, batch), readers):
         for member_rows in rows:
             yield from member_rows
@@ -148,15 +149,15 @@ def _lot_columns(lot: LotRecord, points: int) -> dict[str, Any]:
 # --- the transactions and vouchers exports --------------------------------------------------------
 
 
-def export_transactions(tenant_id: str, *, from_: str | None = None, to: str | None = None) -> Iterator[dict[str, Any]]:
+def export_transactions(tenant_id: str, *, from_: str | None = None, to: str | None = None) -> Rows:
     """The program's ledger, oldest first, each transaction as GET /transactions shows it."""
-    for item in walk(of_program(tenant_id), _between(from_, to)):
+    for item in walk(of_program(tenant_id), time_range(from_, to)):
         yield transactions.public(item)
 
 
-def export_vouchers(tenant_id: str, *, from_: str | None = None, to: str | None = None) -> Iterator[dict[str, Any]]:
+def export_vouchers(tenant_id: str, *, from_: str | None = None, to: str | None = None) -> Rows:
     """Every offer's vouchers (offer by offer, each offer's oldest first), as GET /offers/{id}/vouchers shows them."""
-    between = _between(from_, to)
+    between = time_range(from_, to)
     offer_ids = sorted(offer["offerId"] for offer in offers_db.catalog(tenant_id).all(limit=PAGE))
     for offer_id in offer_ids:
         for item in walk(vouchers_db.of_offer(tenant_id, offer_id), between):
@@ -186,8 +187,9 @@ def columns(kind: str) -> tuple[str, ...]:
 # --- walking sharded lists ------------------------------------------------------------------------
 
 
-def _between(from_: str | None, to: str | None) -> tuple[str, str]:
-    """The ULID key range of a time range (ISO times, both included), or a 400 naming the bad bound."""
+def time_range(from_: str | None, to: str | None) -> tuple[str, str]:
+    """The ULID key range of a time range (ISO times, both included), or a 400 naming the bad bound (an export
+    checks its range when called, before its first row is read)."""
     for name, value in (("from", from_), ("to", to)):
         if value is not None:
             try:
