@@ -652,6 +652,10 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--once", action="store_true", help="print what is stored now and stop")
     tail.set_defaults(run=cmd_events)
 
+    from tools import imports_cli  # `loyalty import members` (issue 26; `import codes` joins its actions)
+
+    imports_cli.add_commands(commands, TARGET_HELP)
+
     openapi = commands.add_parser(
         "openapi", help="write docs/openapi.json from the code", description="Write docs/openapi.json from the code."
     )
