@@ -654,7 +654,8 @@ def _parser() -> argparse.ArgumentParser:
 
     from tools import imports_cli  # `loyalty import members` (issue 26; `import codes` joins its actions)
 
-    imports_cli.add_commands(commands, TARGET_HELP)
+    import_actions = imports_cli.add_commands(commands, TARGET_HELP)
+    exports_cli.add_import_codes(import_actions, TARGET_HELP)  # `loyalty import codes` (issue 26, exports)
 
     openapi = commands.add_parser(
         "openapi", help="write docs/openapi.json from the code", description="Write docs/openapi.json from the code."

@@ -279,7 +279,7 @@ def add_import_codes(actions: Any, target_help: str) -> None:
     parser = actions.add_parser(
         "codes",
         help="coupon, voucher or promo codes into a code pool",
-        description="Load a file of codes (CSV with a `code` column, or JSON Lines {\"code\": ...}) into a coupon "
+        description='Load a file of codes (CSV with a `code` column, or JSON Lines {"code": ...}) into a coupon '
         "reward's pool, an offer's voucher-code pool or a single-use promo code's pool, as the API's code uploads "
         "do: a code already in the pool is unchanged (the same file again adds 0), one another pool of the "
         "tenant holds is a conflict, a code the upload route refuses is rejected. Conflicting and rejected rows "

@@ -1,4 +1,4 @@
-"""Importing a file of codes into a code pool (contract §14): `loyalty import codes FILE --reward R|--offer O|--promo P`.
+"""Importing a file of codes into a code pool (contract §14): `loyalty import codes FILE --reward R | --offer O | …`.
 
 A row is one code (column `code`). Rows go through the very path of the API's upload routes
 (`POST /rewards/{id}/codes`, `POST /offers/{id}/voucher-codes`, `POST /promo-codes/{code}/codes`): each code checked
@@ -55,7 +55,7 @@ class _Pool:
 def _voucher_codes_elsewhere(tenant_id: str, offer_id: str, skipped: list[str]) -> dict[str, str]:
     guards = store.get_many([vouchers_db.guard_key(tenant_id, code) for code in skipped])
     return {
-        code: "a voucher holds it" if guard.get("offerId") == offer_id else f"the code is known to offer {guard['offerId']}"
+        code: "a voucher holds it" if guard.get("offerId") == offer_id else f"the code is offer {guard['offerId']}'s"
         for code, guard in zip(skipped, guards, strict=True)
         if guard is not None and (guard.get("offerId") != offer_id or guard.get("source") != "pool")
     }

@@ -76,9 +76,7 @@ MEMBER_COLUMNS = (*IDENTIFIERS, *PROFILE, *LOT, "qualifiedPoints")
 # --- the members export ---------------------------------------------------------------------------
 
 
-def export_members(
-    tenant_id: str, *, from_: str | None = None, to: str | None = None, readers: int = READERS
-) -> Rows:
+def export_members(tenant_id: str, *, from_: str | None = None, to: str | None = None, readers: int = READERS) -> Rows:
     """The tenant's members as import rows (see the module), members in creation order, a member's rows together."""
     entries = walk(members_db.by_creation(tenant_id), time_range(from_, to))
     for rows in ordered(chunks(entries, BATCH), lambda batch: _member_batch(tenant_id, batch), readers):
@@ -175,9 +173,9 @@ def columns(kind: str) -> tuple[str, ...]:
     from loyalty.models.ledger import Transaction
     from loyalty.models.vouchers import Voucher
 
-    shape = {"transactions": Transaction, "vouchers": Voucher}[kind]
+    fields = Transaction.model_fields if kind == "transactions" else Voucher.model_fields
     out: list[str] = []
-    for name, field in shape.model_fields.items():
+    for name, field in fields.items():
         inner = field.annotation
         nested = getattr(inner, "model_fields", None)
         out += [f"{name}.{sub}" for sub in nested] if nested else [field.alias or name]
@@ -201,7 +199,7 @@ def time_range(from_: str | None, to: str | None) -> tuple[str, str]:
     return ids.ulid_range(from_, to)
 
 
-def walk(collection: ShardedCollection[Any], between: tuple[str, str]) -> Iterator[dict[str, Any]]:
+def walk(collection: ShardedCollection[Any], between: tuple[str, str]) -> Generator[Any, None, None]:
     """Every entry of a sharded list in `between`, in sort-key order: each shard read by its own worker
     (pages of PAGE, AHEAD pages ahead), the shards' streams merged. Closing the iterator stops the workers."""
     sort_name = INDEXES[collection.index][1]
@@ -226,7 +224,7 @@ def _pages(shard: store.Collection[Any], between: tuple[str, str]) -> Iterator[l
 _END = object()
 
 
-def _read_ahead(pages: Iterator[list[T]]) -> Iterator[T]:
+def _read_ahead(pages: Iterator[list[T]]) -> Generator[T, None, None]:
     """The items of `pages`, the pages read by a worker thread up to AHEAD pages ahead of the reader."""
     ahead: queue.Queue[Any] = queue.Queue(maxsize=AHEAD)
     stop = threading.Event()

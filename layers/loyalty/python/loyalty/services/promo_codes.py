@@ -149,9 +149,7 @@ def add_codes(caller: Caller, code: str, body: PromoCodesAdd) -> dict[str, Any]:
     return claimed(caller, lambda: _add_codes(caller.tenant_id, code, given))
 
 
-def _add_codes(
-    tenant_id: str, code: str, given: list[str], skipped_codes: list[str] | None = None
-) -> dict[str, Any]:
+def _add_codes(tenant_id: str, code: str, given: list[str], skipped_codes: list[str] | None = None) -> dict[str, Any]:
     """The upload itself (also `loyalty import codes`, services/code_imports.py, which passes `skipped_codes`)."""
     promo = store.required(store.get(promos_db.key(tenant_id, codes.canonical(code))), "promo code")
     if not promo["singleUse"]:
