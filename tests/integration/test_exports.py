@@ -1,8 +1,12 @@
 """Exports (contract §14) over DynamoDB Local: members in the import format with their unspent lots, and the
 transactions and vouchers as the API lists them, with --from / --to; `loyalty export` streams them to a file."""
 
+import csv
+import io
 import itertools
+import json
 import threading
+import time
 from urllib.parse import urlencode
 
 import pytest
@@ -11,6 +15,7 @@ from loyalty.services import exports, tenants
 from tests.support.ledger import activity, award, balance
 from tests.support.local import Tenant, ok
 from tests.support.vouchers import issued, offer
+from tools import cli
 
 _numbers = itertools.count(1)
 
@@ -123,3 +128,44 @@ def test_transactions_and_vouchers_exports_hold_what_the_api_lists_within_from_a
     start, end = sorted(v["acquiredAt"] for v in everything)[4], sorted(v["acquiredAt"] for v in everything)[8]
     chosen = list(exports.export_vouchers(tenant.tenant_id, from_=start, to=end))
     assert chosen == [v for v in everything if start <= v["acquiredAt"] <= end] and 5 <= len(chosen) < 13
+
+
+def _reward(tenant, reward_id="coffee", **fields):
+    body = {"rewardId": reward_id, "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", **fields}
+    return ok(201, tenant.admin.post("/rewards", body)).data
+
+
+@pytest.mark.slow
+@pytest.mark.early
+def test_codes_import_of_50000_codes_gives_exact_pool_counts_and_again_adds_none(
+    local_api, tenant, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    _reward(tenant)
+    path = tmp_path / "codes.csv"
+    lines = ["code", *(f"C-{i:06d}" for i in range(50_000))]
+    lines[10] = "has space"  # line 11: not a code the upload route takes
+    lines[20] = "x" * 129  # line 21: too long
+    lines[30] = "c-000001"  # line 31: the code of line 3 in another case
+    lines[40] = "a,b"  # line 41: two cells
+    path.write_text("\n".join(lines) + "\n")
+    capsys.readouterr()
+    started = time.monotonic()
+    cli.main(["import", "codes", str(path), "--tenant", tenant.tenant_id, "--reward", "coffee", "--quiet"])
+    first = json.loads(capsys.readouterr().out)
+    print(f"50,000 codes in {time.monotonic() - started:.1f} s")
+    added = 50_000 - 4
+    assert (first["created"], first["unchanged"], first["conflicts"], first["rejected"]) == (added, 1, 0, 3)
+    assert first["pool"] == {"total": added, "available": added, "issued": 0}
+    reward = ok(200, tenant.read.get("/rewards/coffee")).data
+    assert reward["stock"] == {"total": added, "available": added, "issued": 0}
+    report = list(csv.reader(io.StringIO((tmp_path / "codes.csv.report.csv").read_text())))
+    assert sorted(row[:3] for row in report[1:]) == [
+        ["11", "rejected", "code"],
+        ["21", "rejected", "code"],
+        ["41", "rejected", ""],
+    ]
+    cli.main(["import", "codes", str(path), "--tenant", tenant.tenant_id, "--reward", "coffee", "--quiet"])
+    again = json.loads(capsys.readouterr().out)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, added + 1, 3)
+    assert ok(200, tenant.read.get("/rewards/coffee")).data["stock"] == reward["stock"]
