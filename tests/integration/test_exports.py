@@ -176,6 +176,8 @@ def _members_by_key(client):
     """Every member by its first identifier, with what an import carries over."""
     shown = {}
     for m in _listed(client, "/members"):
+        if m.get("erasedAt"):
+            continue  # not exported: its personal data is gone
         key = next(m[name] for name in ("externalId", "email", "phone", "cardId") if m.get(name))
         shown[key.lower()] = {
             **{name: m.get(name) for name in ("externalId", "email", "phone", "cardId", "firstName", "lastName")},
@@ -184,6 +186,11 @@ def _members_by_key(client):
             "qualified": m["balance"]["qualified"],
         }
     return shown
+
+
+def _by_identifier(rows):
+    """Export rows ordered by member (first identifier) and lot: a fresh tenant enrols the members in its own order."""
+    return sorted(rows, key=lambda row: (row["externalId"] or row["email"] or row["cardId"], row["lotId"] or ""))
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -205,7 +212,9 @@ def test_export_then_import_into_a_fresh_tenant_gives_the_same_members_and_balan
     assert (imported["created"], imported["rejected"], imported["conflicts"]) == (8, 0, 0), imported
     assert _members_by_key(fresh.read) == _members_by_key(tenant.read)
     # every unspent lot with its points and expiry date (an export reads them from the lots themselves)
-    assert list(exports.export_members(fresh.tenant_id)) == list(exports.export_members(tenant.tenant_id))
+    assert _by_identifier(exports.export_members(fresh.tenant_id)) == _by_identifier(
+        exports.export_members(tenant.tenant_id)
+    )
     assert_ledger_clean(fresh.tenant_id)
 
 
