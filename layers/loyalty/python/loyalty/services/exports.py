@@ -39,7 +39,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
@@ -95,6 +95,8 @@ def _member_batch(tenant_id: str, entries: list[dict[str, Any]]) -> list[list[di
     out = []
     for member in live:
         lots = _unspent_lots(tenant_id, member, last_of.get(member["memberId"]))
+        if lots is None:  # older lots hold points: the member's partly unspent lots, in one Query
+            lots = _lots_left(tenant_id, member)
         if lots is None:  # changed since it was read (or erased): read again with its lots, in one Query
             reread, all_lots = lots_db.member_with_lots(tenant_id, member["memberId"])
             if reread is None or reread.get("erasedAt"):
@@ -115,6 +117,20 @@ def _unspent_lots(tenant_id: str, member: MemberRecord, last: LotRecord | None) 
         return None
     left = unspent(last, member["consumed"])
     return [(last, left)] if last["cumStart"] <= member["consumed"] and left == available else None
+
+
+def _lots_left(tenant_id: str, member: MemberRecord) -> list[tuple[LotRecord, int]] | None:
+    """The member's lots not wholly spent (a Query of its lot items past its `consumed` position), with what is
+    unspent of each; None when they do not add up to the member as read (a write came in between)."""
+    found = store.Collection[Any](members_db.partition(tenant_id, member["memberId"])).all(
+        sort="begins_with(#s, :lot)",
+        filter_expression="#end > :consumed",
+        names={"#end": "cumEnd"},
+        values={":lot": lots_db.PREFIX, ":consumed": member["consumed"]},
+    )
+    lots = [(cast("LotRecord", lot), unspent(cast("LotRecord", lot), member["consumed"])) for lot in found]
+    whole = all(lot["cumEnd"] <= member["lotTotal"] for lot, _ in lots)
+    return lots if whole and sum(points for _, points in lots) == member["balance"]["available"] else None
 
 
 def member_rows(member: Mapping[str, Any], lots: list[tuple[LotRecord, int]]) -> list[dict[str, Any]]:
