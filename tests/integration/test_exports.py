@@ -289,3 +289,26 @@ def test_codes_import_into_offer_and_promo_pools_judges_each_code(local_api, ten
     with pytest.raises(SystemExit) as refused:
         cli.main(["import", "codes", str(promo_file), "--tenant", tenant.tenant_id, "--reward", "nope", "--quiet"])
     assert refused.value.code == 3 and "not_found" in capsys.readouterr().err
+
+
+def test_an_interrupted_export_leaves_no_file(local_api, tenant, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    for i in range(3):
+        ok(201, tenant.integration.post("/members", {"email": f"i{i}@example.com"}))
+    real = exports.export_members
+
+    def interrupted(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        yield next(rows)
+        rows.close()
+        raise KeyboardInterrupt  # Ctrl-C after the first row
+
+    monkeypatch.setattr(exports, "export_members", interrupted)
+    path = tmp_path / "members.csv"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(path), "--quiet"])
+    assert stopped.value.code == 130 and json.loads(capsys.readouterr().out)["interrupted"] is True
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
+    monkeypatch.setattr(exports, "export_members", real)
+    cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(path), "--quiet"])
+    assert json.loads(capsys.readouterr().out)["rows"] == 3 and len(path.read_text().splitlines()) == 4
