@@ -8,9 +8,11 @@ import json
 import sys
 import threading
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from loyalty import clock
 from loyalty.services import exports, tenants
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance
@@ -233,6 +235,12 @@ def test_export_to_stdout_in_csv_and_a_bad_range(local_api, tenant, frozen, monk
     assert refused.value.code == 3 and "from" in capsys.readouterr().err
     cli.main(["export", "members", "--tenant", tenant.tenant_id, "--to", "2020-01-01T00:00:00Z", "--quiet"])
     assert capsys.readouterr().out == ",".join(exports.MEMBER_COLUMNS) + "\n"  # enrolled later: the header alone
+    now = clock.iso(clock.now())  # 6 days after the members above were enrolled
+    ok(201, tenant.integration.post("/members", {"email": "late@example.com"}))
+    assert [row["email"] for row in exports.export_members(tenant.tenant_id, from_=now)] == ["late@example.com"]
+    earlier = clock.iso(clock.now() - timedelta(seconds=1))  # `to` includes its whole second: `now` is late's
+    before = [row["email"] for row in exports.export_members(tenant.tenant_id, to=earlier)]
+    assert "late@example.com" not in before and "none@example.com" in before
 
 
 def test_codes_import_into_offer_and_promo_pools_judges_each_code(local_api, tenant, tmp_path, monkeypatch, capsys):
