@@ -86,7 +86,8 @@ def export_members(tenant_id: str, *, from_: str | None = None, to: str | None =
 
 def _member_batch(tenant_id: str, entries: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """The rows of a batch of listed members: one BatchGetItem of the members, one of the last lot of each
-    member with points, and a Query of a member's partition only when its last lot is not all it has."""
+    member with points, and a Query of a member's unspent lots only when its last lot is not all it has (of its
+    whole partition when lots and member disagree: a write came in between)."""
     found = store.get_many([members_db.key(tenant_id, entry["memberId"]) for entry in entries])
     live = [member for member in found if member is not None and not member.get("erasedAt")]
     holding = [member for member in live if member["balance"]["available"] > 0 and member.get("lastLotExpiry")]
