@@ -83,3 +83,47 @@ def test_an_imports_writes_make_no_per_row_event():
     assert events.build(change, events.Lookups(settings=lambda _: {})) == []
     entry = {"transactionId": "X", "memberId": "M1", "type": "expire", "points": 5, "importId": "imp"}
     assert events.build(events.Change("T#t1#TX#X", "TX", None, entry, "2026-01-01T00:00:00Z")) == []
+
+
+def test_the_runner_keeps_a_members_rows_in_order_and_stops_cleanly_on_ctrl_c(tmp_path):
+    import threading
+    import time
+    from dataclasses import dataclass
+
+    from tools.imports_cli import run_import
+
+    @dataclass(frozen=True)
+    class Outcome:
+        line: int
+        status: str
+        field: str | None = None
+        reason: str | None = None
+
+    seen: dict[str, list[int]] = {}
+    lock = threading.Lock()
+
+    def process(batch):
+        time.sleep(0.01)
+        with lock:
+            for line, row in batch:
+                seen.setdefault(row["k"], []).append(line)
+        return [Outcome(line, "created" if row["k"] != "bad" else "conflict", "k", "held") for line, row in batch]
+
+    rows = [(i + 2, {"k": f"m{i % 7}" if i % 50 else "bad"}) for i in range(400)]
+    rows.insert(3, (1000, RowError(1000, None, "not UTF-8 (byte 1)")))
+    report = tmp_path / "r.csv"
+    summary = run_import(iter(rows), process, key=lambda row: row["k"], workers=3, report=report, progress=False)
+    assert (summary.created, summary.conflicts, summary.rejected, summary.rows_total) == (392, 8, 1, 401)
+    assert all(lines == sorted(lines) for lines in seen.values())
+    assert len(report.read_text().splitlines()) == 1 + 9
+
+    def interrupted():
+        for i, row in enumerate(rows):
+            if i == 200:
+                raise KeyboardInterrupt
+            yield row
+
+    seen.clear()
+    summary = run_import(interrupted(), process, key=lambda row: row["k"], workers=3, progress=False)
+    assert summary.interrupted and 0 < summary.rows_total <= 200
+    assert summary.rows_total == sum(len(lines) for lines in seen.values()) + 1  # every row begun was finished
