@@ -24,7 +24,10 @@ from tests.support.local import ok, tenant_items
 from tools.bench_imports import member_rows, write_member_file
 from tools.imports_cli import import_members
 
-MEMBERS_ROWS = int(os.environ.get("IMPORT_TEST_ROWS", "5000"))
+# The proof imports 5,000 rows (IMPORT_TEST_ROWS=5000); the suite's default keeps this test near a minute on
+# the shared 2-core machine (the import, the re-import and the changed file each take a third of it; 2,000 rows
+# took 300 s there under a load of 15).
+MEMBERS_ROWS = int(os.environ.get("IMPORT_TEST_ROWS", "1000"))
 
 
 def _clean(tenant_id):
@@ -188,3 +191,35 @@ def test_import_completed_is_stored_once(tenant):
     imports.complete_import(tenant.tenant_id, "imp-1", {"created": 3, "rowsTotal": 3})
     events = ok(200, tenant.read.get("/events?type=import.completed")).json["data"]
     assert len(events) == 1 and events[0]["data"]["importId"] == "imp-1"
+
+
+def test_imported_lots_expire_like_any_lot_and_qualified_points_make_the_tier(tenant, frozen, tmp_path):
+    tiers = [
+        {"tierId": "silver", "name": "Silver", "threshold": 0},
+        {"tierId": "gold", "name": "Gold", "threshold": 400},
+    ]
+    ok(200, tenant.admin.patch("/program", {"tiers": tiers}))
+    rows = [
+        {"externalId": "x1", "lotId": "old", "points": 30, "expiresAt": "2026-04-01", "qualifiedPoints": 500},
+        {"externalId": "x1", "lotId": "soon", "points": 40, "expiresAt": "2026-05-10T23:59:59Z"},
+        {"externalId": "x1", "lotId": "later", "points": 50, "expiresAt": "2026-06-30"},
+        {"externalId": "x2", "lotId": "a", "points": 60, "expiresAt": "2026-05-10", "tierOverride": "silver"},
+    ]
+    path = tmp_path / "m.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    summary = import_members(path, tenant.tenant_id, workers=2, progress=False, report=tmp_path / "r.csv")
+    assert summary.created == 4
+    x1 = ok(200, tenant.read.get("/members?externalId=x1")).json["data"][0]
+    assert x1["balance"] | {} == {"available": 90, "pending": 0, "redeemed": 0, "expired": 30, "lifetime": 120,
+                                  "qualified": 500}  # fmt: skip
+    assert x1["tier"]["tierId"] == "gold"
+    x2 = ok(200, tenant.read.get("/members?externalId=x2")).json["data"][0]
+    assert x2["tier"]["tierId"] == "silver" and x2["tierOverride"] == "silver"
+    frozen.advance(days=15)
+    from loyalty.services import jobs
+
+    assert jobs.expire_points(tenant_ids=[tenant.tenant_id]) == {"lots": 2, "points": 100, "complete": True}
+    x1 = ok(200, tenant.read.get(f"/members/{x1['memberId']}")).data
+    assert (x1["balance"]["available"], x1["balance"]["expired"]) == (50, 70)
+    ok(201, tenant.integration.post(f"/members/{x1['memberId']}/deductions", {"points": 50, "reason": "spend"}))
+    _clean(tenant.tenant_id)
