@@ -201,6 +201,14 @@ def _route(kind: str) -> Callable[[int, Mapping[str, Any]], str]:
     return key
 
 
+def _columns(kind: str) -> tuple[str, ...] | None:
+    if kind != "members":
+        return None  # the codes import judges its own columns, row by row
+    from loyalty.models.imports import COLUMNS
+
+    return COLUMNS
+
+
 def split(key: str, size: int | None = None) -> dict[str, Any]:
     """Split the upload at `key` into chunks and their manifest; what the Map needs (`skip` when the import is over).
 
@@ -222,7 +230,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="import-") as folder, store.open(key) as stream:
         chunks = _Chunks(count, Path(folder))
         try:
-            for line, row in read_rows(cast("Any", stream)):
+            for line, row in read_rows(cast("Any", stream), columns=_columns(str(job["kind"]))):
                 rows_total += 1
                 if isinstance(row, RowError):
                     record: dict[str, Any] = {"line": line, "field": row.field, "reason": row.reason}
