@@ -442,7 +442,14 @@ ROUTES: tuple[Route, ...] = (
         "segments",
     ),
     # 14. Bulk import, deployed (services/import_jobs.py): the upload starts the workflow
-    _r("POST", "/imports", "create_import", ADMIN, "Start a bulk import: a presigned URL to upload the file to", "imports"),
+    _r(
+        "POST",
+        "/imports",
+        "create_import",
+        ADMIN,
+        "Start a bulk import: a presigned URL to upload the file to",
+        "imports",
+    ),
     _r("GET", "/imports/{importId}", "get_import", ADMIN, "An import's status, row counts and report link", "imports"),
 )
 # The routes a Bearer must be sent to (every route but the public one): what the auth rules and tests range over.

@@ -11,6 +11,7 @@ A local URL is signed (HMAC of the key and its expiry under a per-process secret
 from __future__ import annotations
 
 import hashlib
+import io
 import hmac
 import os
 import secrets
@@ -82,7 +83,9 @@ class S3Blobs:
 
     def download_url(self, key: str, seconds: int) -> str:
         return str(
-            self.client.generate_presigned_url("get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds)
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+            )
         )
 
 
@@ -120,7 +123,7 @@ class DirectoryBlobs:
         shutil.copyfile(path, partial)
         partial.replace(target)
 
-    def put_stream(self, key: str, stream: IO[bytes], length: int) -> None:
+    def put_stream(self, key: str, stream: IO[bytes] | io.BufferedIOBase, length: int) -> None:
         """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
