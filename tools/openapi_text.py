@@ -44,11 +44,14 @@ OPERATIONS: dict[str, Words] = {
         "Starts a bulk import (§14). `kind` `members` takes a members file (columns `externalId`, `email`, `phone`, "
         "`cardId`, `firstName`, `lastName`, `birthdate`, `tags`, `tierOverride`, `lotId`, `points`, `earnedAt`, "
         "`expiresAt`, `qualifiedPoints`) and no pool; `codes` takes a codes file for exactly one of `rewardId`, "
-        "`offerId`, `promoId` (`400` otherwise). The answer is `awaiting_upload` with `uploadUrl`, a presigned URL "
+        "`offerId`, `promoId` (`400` otherwise), a pool that takes codes: an unknown one is `404`, a reward that "
+        "is not a coupon, an archived offer or a shared promo code `409 invalid_state`. The answer is "
+        "`awaiting_upload` with `uploadUrl`, a presigned URL "
         "to PUT the file to (CSV with a header row, or JSON Lines; no Authorization header) before "
         "`uploadExpiresAt`: the upload starts the run, which splits the file into chunks that keep their line "
         "numbers and imports them in parallel. Rows are written idempotently (an upload of the same file again "
-        "changes nothing already imported); follow the run with `GET /imports/{importId}`."
+        "changes nothing already imported); follow the run with `GET /imports/{importId}`.",
+        ("invalid_state",),
     ),
     "get_import": Words(
         "An import of this tenant (another tenant's or an unknown id is `404`): `status` `awaiting_upload`, "

@@ -7,6 +7,6 @@ from loyalty.models.import_jobs import ImportCreate, ImportCreated
 from loyalty.services import import_jobs
 
 
-@endpoint(body=ImportCreate, response=ImportCreated, status=201)
+@endpoint(body=ImportCreate, response=ImportCreated, status=201, errors=(404, 409))
 def handler(request: Request) -> Any:
     return import_jobs.create_import(request.caller, request.body)

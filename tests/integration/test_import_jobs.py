@@ -130,6 +130,62 @@ def test_imports_are_admin_only_per_tenant_and_validated(local_api):
     ):
         reply = tenant.admin.post("/imports", body)
         assert (reply.status, reply.code) == (400, "validation_error"), (body, reply.text)
-    assert ok(201, tenant.admin.post("/imports", {"kind": "codes", "rewardId": "coffee"})).data["status"] == (
-        "awaiting_upload"
-    )
+    assert tenant.admin.post("/imports", {"kind": "codes", "rewardId": "coffee"}).code == "not_found"
+
+
+COUPON = {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True}
+
+
+def test_a_codes_import_fills_the_pool_through_the_same_workflow(local_api):
+    tenant = local_api.new_tenant("imp")
+    ok(201, tenant.admin.post("/rewards", COUPON))
+    started = ok(201, tenant.admin.post("/imports", {"kind": "codes", "rewardId": "coffee"})).data
+    codes = "code\n" + "".join(f"CAFE-{n:04d}\n" for n in range(40)) + "CAFE-0003\nbad code!\n"
+    assert put(started["uploadUrl"], codes.encode()) == 200
+    job = follow(tenant.admin, started["importId"])
+    assert (job["status"], job["rowsTotal"], job["rowsDone"], job["rowsFailed"]) == ("completed", 42, 42, 1)
+    reward = ok(200, tenant.admin.get("/rewards/coffee")).data
+    assert (reward["stock"]["total"], reward["stock"]["available"]) == (40, 40), reward
+    report = list(csv.DictReader(io.StringIO(fetch(job["reportUrl"])[1])))
+    assert [(row["line"], row["status"], row["field"]) for row in report] == [("43", "rejected", "code")]
+
+
+def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(local_api):
+    """The three steps as the state machine invokes them (their handlers, the events it sends), recorded."""
+    from loyalty.repository.blobs import blobs
+    from loyalty.routes import IMPORT_FUNCTIONS
+    from loyalty.services.import_jobs import upload_key
+
+    from infra import permissions
+    from tests.support.dynamo_actions import recording
+    from tools.local import gateway
+
+    tenant = local_api.new_tenant("imp")
+    import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
+    key = upload_key(tenant.tenant_id, import_id)
+    data = (HEADER + "".join(ROWS)).encode()
+    blobs().put(key, data)  # as S3 holds the upload (no local trigger: the steps run here, by hand)
+
+    def run(function: str, event: dict) -> dict:
+        return gateway.load_handler(function)(event, gateway.LambdaContext(function, "step"))
+
+    with recording() as seen:
+        split = run("split_import", {"bucket": "imports", "key": key, "size": len(data)})
+        assert split["skip"] is False and split["bucket"] == "imports"
+        import json
+
+        for item in json.loads(blobs().get(split["manifestKey"])):
+            run("import_chunk", {"tenantId": tenant.tenant_id, "importId": import_id, **item})
+        run("finish_import", {"tenantId": tenant.tenant_id, "importId": import_id, "chunks": split["chunks"]})
+    granted = {
+        "split_import": permissions.SPLIT_IMPORT,
+        "import_chunk": permissions.IMPORT_CHUNK,
+        "finish_import": permissions.FINISH_IMPORT,
+    }
+    assert set(seen) == set(IMPORT_FUNCTIONS) == set(granted)
+    for function, actions in seen.items():
+        assert actions <= set(granted[function]), (function, actions - set(granted[function]))
+    assert seen["split_import"] == set(permissions.SPLIT_IMPORT)  # no more than it calls
+    assert seen["finish_import"] == set(permissions.FINISH_IMPORT)
+    job = ok(200, tenant.admin.get(f"/imports/{import_id}")).data
+    assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("completed", 5, 2)

@@ -11,8 +11,8 @@ A local URL is signed (HMAC of the key and its expiry under a per-process secret
 from __future__ import annotations
 
 import hashlib
-import io
 import hmac
+import io
 import os
 import secrets
 import shutil

@@ -35,7 +35,7 @@ from typing import Any, cast
 
 from loyalty import clock, ids
 from loyalty.caller import Caller
-from loyalty.errors import NotFound, ValidationFailed
+from loyalty.errors import ApiError, NotFound, ValidationFailed
 from loyalty.models.import_jobs import ImportCreate
 from loyalty.operation import Operation, run
 from loyalty.repository import import_jobs as jobs_db
@@ -102,6 +102,10 @@ def create_import(caller: Caller, body: ImportCreate) -> dict[str, Any]:
     """A new import awaiting its file: its id and a presigned PUT URL (201). The upload starts the run."""
     target = _target(body)
     tenant_id = caller.tenant_id
+    if target is not None:  # a pool that takes no codes is refused now (404 / 409 invalid_state), as its route does
+        from loyalty.services.code_imports import target_pool
+
+        target_pool(tenant_id, cast("Any", (target["kind"], target["id"])))
 
     def attempt(operation: Operation) -> dict[str, Any]:
         now = clock.now()
@@ -189,24 +193,33 @@ class _Chunks:
         return b"".join(self.waiting[chunk])
 
 
-def _route(kind: str) -> Callable[[int, Mapping[str, Any]], str]:
-    """What keeps rows together in one chunk: a member's first identifier; for codes, nothing (by line)."""
-    if kind != "members":
-        return lambda line, row: str(line)
+def _route(tenant_id: str, job: Mapping[str, Any]) -> Callable[[int, Mapping[str, Any]], str]:
+    """What keeps rows together in one chunk: a member's first identifier (its rows in file order, on one worker);
+    a code's shard of its pool (chunks of disjoint shards write disjoint stock counters: no contention)."""
+    if job["kind"] != "members":
+        from loyalty.services.code_imports import shard_key, target_pool
+
+        target = job["target"]
+        shard = shard_key(target_pool(tenant_id, cast("Any", (target["kind"], target["id"]))))
+        return lambda line, row: shard(row)
+    return _member_of
+
+
+def _member_of(line: int, row: Mapping[str, Any]) -> str:
+    """A members row's routing key: its first identifier; a row with none (rejected wherever it lands) its line."""
     from loyalty.services.imports import member_key
 
-    def key(line: int, row: Mapping[str, Any]) -> str:
-        try:
-            return member_key(row) or str(line)
-        except Exception:  # no identifier: the row is rejected where it lands
-            return str(line)
-
-    return key
+    try:
+        return member_key(row) or str(line)
+    except Exception:
+        return str(line)
 
 
-def _columns(kind: str) -> tuple[str, ...] | None:
+def _columns(kind: str) -> tuple[str, ...]:
     if kind != "members":
-        return None  # the codes import judges its own columns, row by row
+        from loyalty.services.code_imports import COLUMNS as CODE_COLUMNS
+
+        return CODE_COLUMNS
     from loyalty.models.imports import COLUMNS
 
     return COLUMNS
@@ -228,7 +241,12 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
     if size is None:
         size = _size(store, key)
     count = _chunk_count(size)
-    route = _route(str(job["kind"]))
+    try:
+        route = _route(tenant_id, job)
+    except ApiError as refused:  # the pool was deleted or archived since: nothing can be imported
+        jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
+        _fail(tenant_id, import_id, refused.message)
+        return answer
     rows_total = 0
     with tempfile.TemporaryDirectory(prefix="import-") as folder, store.open(key) as stream:
         chunks = _Chunks(count, Path(folder))
@@ -320,7 +338,7 @@ def _import_rows(
     from loyalty.services.code_imports import import_code_rows
 
     target = job["target"]
-    return list(import_code_rows(tenant_id, (target["kind"], target["id"]), rows))
+    return list(import_code_rows(tenant_id, cast("Any", (target["kind"], target["id"])), rows))
 
 
 def _member_rows_in_threads(tenant_id: str, import_id: str, rows: Sequence[tuple[int, Mapping[str, Any]]]) -> list[Any]:
@@ -330,10 +348,9 @@ def _member_rows_in_threads(tenant_id: str, import_id: str, rows: Sequence[tuple
 
     from loyalty.services.imports import import_member_rows
 
-    route = _route("members")
     groups: dict[str, list[tuple[int, Mapping[str, Any]]]] = {}
     for line, row in rows:
-        groups.setdefault(route(line, row), []).append((line, row))
+        groups.setdefault(_member_of(line, row), []).append((line, row))
     lanes: list[list[tuple[int, Mapping[str, Any]]]] = [[] for _ in range(min(CHUNK_THREADS, len(groups)))]
     for index, group in enumerate(groups.values()):
         lanes[index % len(lanes)].extend(group)
