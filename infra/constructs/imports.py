@@ -37,7 +37,7 @@ from infra import config
 from infra.constructs.lambdas import alarm, build_function, dead_letters
 from infra.permissions import FINISH_IMPORT, IMPORT_CHUNK, SPLIT_IMPORT
 
-MAX_CONCURRENCY = 40  # chunks imported at once by default (docs/deploy.md: 1,000,000 members in 10 minutes)
+MAX_CONCURRENCY = 10  # chunks at once by default: ≈ 2,500 rows/s, what the table absorbs (docs/deploy.md)
 MAX_CONCURRENCY_CONTEXT = "importMaxConcurrency"
 SPLIT_TIMEOUT_SECONDS = 900  # streams a whole file: 1,000,000 rows in ~2-3 minutes (docs/deploy.md)
 SPLIT_STORAGE_MB = 4096  # /tmp for the chunks being written (a 1M-row file makes ~250 MB of chunks)
