@@ -101,9 +101,11 @@ def _text_forms(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def parse_row(raw: dict[str, Any]) -> MemberImportRow:
-    """The row checked and normalised; raises RowRejected (the first problem found) when it breaks a rule."""
+    """The row checked and normalised (an empty or blank cell is no value); raises RowRejected (the first problem
+    found) when it breaks a rule."""
+    given = {name: value for name, value in raw.items() if not (isinstance(value, str) and not value.strip())}
     try:
-        row = MemberImportRow.model_validate(_text_forms(raw))
+        row = MemberImportRow.model_validate(_text_forms(given))
     except ValidationError as exc:
         error = exc.errors(include_url=False, include_context=False)[0]
         where = _where(error["loc"])

@@ -97,41 +97,130 @@ class _Import:
         self.written: dict[str, MemberRecord] = {}  # by member key: each member as this call last wrote it
 
 
+GROUP_ITEMS = 100  # writes per transaction (DynamoDB's limit): the rows of several members commit together
+GROUP_ROOM = 8  # a group this close to full takes no more rows (a new member's row is about 10 writes)
+
+
+@dataclass
+class _Row:
+    """A valid row: the row, its digest and its member's key."""
+
+    line: int
+    row: MemberImportRow
+    digest: str
+    key: str
+
+
+@dataclass
+class _Plan:
+    """A row's writes, and its member as they leave it."""
+
+    row: _Row
+    items: list[store.TxItem]
+    member: MemberRecord
+
+
 def import_member_rows(
     tenant_id: str, rows: Sequence[tuple[int, Mapping[str, Any]]], *, import_id: str
 ) -> list[RowOutcome]:
     """Validate and write each row, in order, idempotently (see the module's docstring); one outcome per row.
 
-    A bad row is never an exception: it is `rejected` with its field and reason. A store error (throttling past
-    the retries, an outage) is raised: the caller runs the same rows again, which changes nothing already done.
+    The rows of different members commit together, up to GROUP_ITEMS writes per transaction (one member's row
+    per transaction, the member's next row in a later one); when a group's transaction is refused, the rows whose
+    conditions failed are read and classified one by one and the others commit again. A bad row is never an
+    exception: it is `rejected` with its field and reason. A store error (throttling past the retries, an outage)
+    is raised: the caller runs the same rows again, which changes nothing already done.
     """
     context = _Import(tenant_id, import_id)
-    return [_one(context, line, raw) for line, raw in rows]
+    outcomes: dict[int, RowOutcome] = {}
+    valid: dict[int, _Row] = {}
+    for index, (line, raw) in enumerate(rows):
+        checked = _parse(context, line, raw)
+        if isinstance(checked, RowOutcome):
+            outcomes[index] = checked
+        else:
+            valid[index] = checked
+    waiting = sorted(valid)
+    while waiting:
+        group: list[tuple[int, _Plan]] = []
+        later: list[int] = []
+        taken: set[str] = set()
+        size = 0
+        for position, index in enumerate(waiting):
+            if size >= GROUP_ITEMS - GROUP_ROOM:
+                later += waiting[position:]  # the group is full: the rest wait for the next
+                break
+            row = valid[index]
+            if row.key in taken:
+                later.append(index)  # the member's earlier row is in this group: this one waits for it
+                continue
+            taken.add(row.key)
+            try:
+                plan = _plan(context, row)
+            except RowRejected as rejected:
+                outcomes[index] = RowOutcome(row.line, "rejected", rejected.field, rejected.reason)
+                continue
+            if group and size + len(plan.items) > GROUP_ITEMS:
+                later.append(index)
+                continue
+            group.append((index, plan))
+            size += len(plan.items)
+        retry = _commit(context, group, outcomes)
+        waiting = sorted(later + retry)
+    return [outcomes[index] for index in range(len(rows))]
 
 
-def _one(context: _Import, line: int, raw: Mapping[str, Any]) -> RowOutcome:
+def _parse(context: _Import, line: int, raw: Mapping[str, Any]) -> _Row | RowOutcome:
     try:
         row = parse_row(dict(raw))
         if row.tierOverride is not None and row.tierOverride not in context.tier_ids:
             raise RowRejected("tierOverride", "is not a tier of the program")
     except RowRejected as rejected:
         return RowOutcome(line, "rejected", rejected.field, rejected.reason)
-    key = member_key(row.model_dump())
-    row_digest = digest(row)
-    known = context.written.get(key)
+    return _Row(line, row, digest(row), member_key(row.model_dump()))
+
+
+def _plan(context: _Import, row: _Row) -> _Plan:
+    known = context.written.get(row.key)
+    return _plan_create(context, row) if known is None else _plan_add(context, row, known)
+
+
+def _commit(context: _Import, group: list[tuple[int, _Plan]], outcomes: dict[int, RowOutcome]) -> list[int]:
+    """Commit a group's rows in one transaction; on a refusal, classify the rows at fault one by one and hand
+    back the others (nothing of the group was written) to commit again."""
+    if not group:
+        return []
     try:
-        if known is None:
-            return _create(context, line, row, row_digest, key)
-        return _add(context, line, row, row_digest, key, known)
-    except RowRejected as rejected:
-        return RowOutcome(line, "rejected", rejected.field, rejected.reason)
-    except store.ConditionFailed:
-        return _classify(context, line, row, row_digest, key)
+        store.transact([item for _, plan in group for item in plan.items])
+    except store.ConditionFailed as failed:
+        bounds, start = [], 0
+        for _, plan in group:
+            bounds.append((start, start + len(plan.items)))
+            start += len(plan.items)
+        at_fault = {
+            position for position, (low, high) in enumerate(bounds) if any(low <= i < high for i in failed.failed)
+        }
+        if not at_fault or len(group) == 1:
+            at_fault = set(range(len(group)))
+        for position in sorted(at_fault):
+            index, plan = group[position]
+            outcomes[index] = _classify(context, plan.row)
+        return [index for position, (index, _) in enumerate(group) if position not in at_fault]
+    for index, plan in group:
+        context.written[plan.row.key] = plan.member
+        outcomes[index] = RowOutcome(plan.row.line, "created")
+    return []
 
 
-def _classify(context: _Import, line: int, row: MemberImportRow, row_digest: str, key: str) -> RowOutcome:
+def _write(context: _Import, plan: _Plan) -> RowOutcome:
+    store.transact(plan.items)
+    context.written[plan.row.key] = plan.member
+    return RowOutcome(plan.row.line, "created")
+
+
+def _classify(context: _Import, given: _Row) -> RowOutcome:
     """A write was refused: read what is there and decide (unchanged, conflict), or write again on what was read."""
-    tenant_id = context.tenant_id
+    tenant_id, line, row, key = context.tenant_id, given.line, given.row, given.key
     first = key.split(":", 1)[0]
     for _ in range(ATTEMPTS):
         holder = members_db.holder(tenant_id, first, getattr(row, first))
@@ -140,7 +229,7 @@ def _classify(context: _Import, line: int, row: MemberImportRow, row_digest: str
                 taken = _taken_identifiers(context, row)
                 if taken:
                     return RowOutcome(line, "conflict", taken[0], "is held by another member")
-                return _create(context, line, row, row_digest, key)
+                return _write(context, _plan_create(context, given))
             found, marker = store.get_many(
                 [members_db.key(tenant_id, holder), imports_db.marker_key(tenant_id, holder, row.lotId)]
             )
@@ -149,7 +238,7 @@ def _classify(context: _Import, line: int, row: MemberImportRow, row_digest: str
                 continue  # a guard without its member yet: read again
             if marker is not None:
                 context.written[key] = member
-                if marker["digest"] == row_digest:
+                if marker["digest"] == given.digest:
                     return RowOutcome(line, "unchanged")
                 where = f"line {marker['line']} of import {marker['importId']}"
                 return RowOutcome(line, "conflict", "lotId", f"imported before with other data ({where})")
@@ -157,7 +246,7 @@ def _classify(context: _Import, line: int, row: MemberImportRow, row_digest: str
                 return RowOutcome(line, "conflict", first, "is held by a member created through the API")
             if member.get("erasedAt"):
                 return RowOutcome(line, "conflict", first, "is held by an erased member")
-            return _add(context, line, row, row_digest, key, member)
+            return _write(context, _plan_add(context, given, member))
         except RowRejected as rejected:
             return RowOutcome(line, "rejected", rejected.field, rejected.reason)
         except store.ConditionFailed:
@@ -171,17 +260,17 @@ def _taken_identifiers(context: _Import, row: MemberImportRow) -> list[str]:
     return [name for name, guard in zip(names, held, strict=True) if guard is not None]
 
 
-def _create(context: _Import, line: int, row: MemberImportRow, row_digest: str, key: str) -> RowOutcome:
+def _plan_create(context: _Import, given: _Row) -> _Plan:
     """The member's first row: the member with its guards, listing, search entries and referral code, the row's
-    lot and entries and its marker, in one transaction that fails if any identifier is taken."""
-    tenant_id, member_id = context.tenant_id, ids.ulid(context.now)
-    given = row.model_dump()
+    lot and entries and its marker, all refused if any identifier is taken."""
+    tenant_id, member_id, row, line = context.tenant_id, ids.ulid(context.now), given.row, given.line
+    values = row.model_dump()
     member = cast(
         "MemberRecord",
         {
             "memberId": member_id,
-            "email": given.get("email"),
-            **{name: given.get(name) for name in PROFILE},
+            "email": values.get("email"),
+            **{name: values.get(name) for name in PROFILE},
             "status": "active",
             "tierOverride": row.tierOverride,
             "balance": dict.fromkeys(BALANCE_FIELDS, 0),
@@ -199,68 +288,56 @@ def _create(context: _Import, line: int, row: MemberImportRow, row_digest: str, 
         },
     )
     member["balance"]["qualified"] = row.qualifiedPoints or 0
-    lot_items, entry_items = _lot_writes(context, line, row, member)
-    guards = [members_db.guard(tenant_id, name, getattr(row, name)) for name in members_db.UNIQUE_FIELDS]
+    lot_items, entry_items, transaction_id = _lot_writes(context, row, member)
+    guards = [
+        members_db.guard(tenant_id, name, getattr(row, name)) for name in members_db.UNIQUE_FIELDS if getattr(row, name)
+    ]
     items = [
         store.put_new(members_db.item(tenant_id, member)),
         store.put_new(members_db.listing(tenant_id, member)),
-        *(
-            store.put_new(members_db.guard_item(guard, member_id))
-            for guard, name in zip(guards, members_db.UNIQUE_FIELDS, strict=True)
-            if getattr(row, name)
-        ),
+        *(store.put_new(members_db.guard_item(guard, member_id)) for guard in guards),
         *search_db.rewrite(tenant_id, member_id, None, search_db.forms(member)),
         referrals_db.claim_code(tenant_id, member["referralCode"], member_id),
         *lot_items,
         *entry_items,
-        _marker(context, line, row, row_digest, member_id, entry_items),
+        _marker(context, given, member_id, transaction_id),
     ]
-    store.transact(items)
-    context.written[key] = member
-    return RowOutcome(line, "created")
+    return _Plan(given, items, member)
 
 
-def _add(
-    context: _Import, line: int, row: MemberImportRow, row_digest: str, key: str, known: MemberRecord
-) -> RowOutcome:
+def _plan_add(context: _Import, given: _Row, known: MemberRecord) -> _Plan:
     """A later row of an imported member: its lot, entries and marker, and the member on condition it is as read."""
     member = cast("MemberRecord", json.loads(json.dumps(store.plain(known), default=int)))
-    lot_items, entry_items = _lot_writes(context, line, row, member)
-    marker = _marker(context, line, row, row_digest, member["memberId"], entry_items)
+    lot_items, entry_items, transaction_id = _lot_writes(context, given.row, member)
+    marker = _marker(context, given, member["memberId"], transaction_id)
     if not entry_items:  # a row with no lot: the marker alone (the member is as its first row made it)
-        store.transact([marker])
-        return RowOutcome(line, "created")
+        return _Plan(given, [marker], known)
     member["updatedAt"] = context.at
     member["version"] = known["version"] + 1
-    member["importWrite"] = f"{context.import_id}:{line}"
+    member["importWrite"] = f"{context.import_id}:{given.line}"
     member_put = store.put_versioned(members_db.item(context.tenant_id, member), known["version"])
-    store.transact([member_put, *lot_items, *entry_items, marker])
-    context.written[key] = member
-    return RowOutcome(line, "created")
+    return _Plan(given, [member_put, *lot_items, *entry_items, marker], member)
 
 
-def _marker(
-    context: _Import, line: int, row: MemberImportRow, row_digest: str, member_id: str, entries: list[store.TxItem]
-) -> store.TxItem:
-    transaction_id = entries[0]["Put"]["Item"]["transactionId"]["S"] if entries else None
+def _marker(context: _Import, given: _Row, member_id: str, transaction_id: str | None) -> store.TxItem:
     return imports_db.put_marker(
         context.tenant_id,
         member_id,
-        row.lotId,
-        digest=row_digest,
+        given.row.lotId,
+        digest=given.digest,
         import_id=context.import_id,
-        line=line,
+        line=given.line,
         transaction_id=transaction_id,
         at=context.at,
     )
 
 
 def _lot_writes(
-    context: _Import, line: int, row: MemberImportRow, member: MemberRecord
-) -> tuple[list[store.TxItem], list[store.TxItem]]:
-    """The row's lot (if live) and ledger entries, its moves applied to `member` (changed in place)."""
+    context: _Import, row: MemberImportRow, member: MemberRecord
+) -> tuple[list[store.TxItem], list[store.TxItem], str | None]:
+    """The row's lot (if live) and ledger entries, and its import entry's id; its moves applied to `member`."""
     if row.points is None or row.lotId is None:
-        return [], []
+        return [], [], None
     tenant_id, member_id, points = context.tenant_id, member["memberId"], row.points
     expires_on = row.expiresAt or NEVER
     balance = member["balance"]
@@ -273,7 +350,7 @@ def _lot_writes(
         balance["expired"] += points
         reason = f"imported lot {row.lotId} expired on {expires_on}"
         expired = _entry(context, member, "expire", points, "approved", expires_on, {**common, "reason": reason})
-        return [], [_put_entry(tenant_id, imported), _put_entry(tenant_id, expired)]
+        return [], [_put_entry(tenant_id, imported), _put_entry(tenant_id, expired)], imported["transactionId"]
     last = member.get("lastLotExpiry")
     if last is not None and last >= context.today and expires_on < last:
         raise RowRejected("expiresAt", f"is before the member's lot of {last}: give a member's lots soonest first")
@@ -283,7 +360,7 @@ def _lot_writes(
     member["lastLotExpiry"] = expires_on
     balance["available"] += points
     imported = _entry(context, member, "import", points, "approved", expires_on, common)
-    return [lot], [_put_entry(tenant_id, imported)]
+    return [lot], [_put_entry(tenant_id, imported)], imported["transactionId"]
 
 
 def _entry(
