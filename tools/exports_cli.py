@@ -26,6 +26,9 @@ from typing import IO, Any
 KINDS = ("members", "transactions", "vouchers")
 FORMATS = ("csv", "jsonl")
 TARGETS = ("reward", "offer", "promo")
+# Codes per call of import_code_rows: one read of the target, its codes' known items in BatchGetItems, then
+# transactions of as many codes as fit (pools.CodePool.add_codes), and one stock read.
+CODE_BATCH = 400
 
 
 # --- export -------------------------------------------------------------------------------------------
@@ -204,6 +207,7 @@ def import_codes(
             report=report,
             total=max(count_lines(path) - 1, 0),
             progress=progress,
+            batch_rows=CODE_BATCH,
         )
     summary.extra["target"] = {"kind": target[0], "id": target[1]}
     summary.extra["pool"] = pool.read_stock()

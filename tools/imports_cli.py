@@ -115,6 +115,7 @@ def run_import(
     total: int | None = None,
     progress: bool = True,
     on_rows: Callable[[int], None] | None = None,
+    batch_rows: int = BATCH_ROWS,
 ) -> Summary:
     """Run every row through `process` on `workers` threads; rows sharing a `key` go to one worker, in order.
 
@@ -193,7 +194,7 @@ def run_import(
                 continue
             index = hash(key(row)) % workers
             pending[index].append((line, row))
-            if len(pending[index]) >= BATCH_ROWS:
+            if len(pending[index]) >= batch_rows:
                 hand(index, pending[index])
                 pending[index] = []
                 drain()
