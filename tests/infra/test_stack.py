@@ -55,9 +55,7 @@ def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
     assert {memory[job.summary] for job in JOBS} == {config.JOB_MEMORY_MB}
     assert {memory[imports.DESCRIPTIONS[name]] for name in IMPORT_FUNCTIONS} == {config.JOB_MEMORY_MB}
     full = {j.summary for j in JOBS} | set(imports.DESCRIPTIONS.values())  # a vCPU
-    assert {size for description, size in memory.items() if description not in full} == {
-        config.FUNCTION_MEMORY_MB
-    }
+    assert {size for description, size in memory.items() if description not in full} == {config.FUNCTION_MEMORY_MB}
 
 
 def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function_of_its_kind_calls(

@@ -189,3 +189,26 @@ def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(
     assert seen["finish_import"] == set(permissions.FINISH_IMPORT)
     job = ok(200, tenant.admin.get(f"/imports/{import_id}")).data
     assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("completed", 5, 2)
+
+
+def test_the_cli_against_a_stack_uploads_the_file_and_follows_the_import_to_its_report(local_api, tmp_path):
+    """tools/imports_remote.run, what `loyalty import members` does when it targets a deployed table: here the
+    presigned URL is the local API's (the blob store is the local one), the steps the same."""
+    from tools import imports_remote
+
+    tenant = local_api.new_tenant("imp")
+    path = tmp_path / "members.csv"
+    path.write_text(HEADER + "".join(ROWS))
+    report = tmp_path / "members.csv.report.csv"
+    summary = imports_remote.run(
+        path, tenant.tenant_id, {"kind": "members"}, report=report, progress=False, poll_seconds=0.1,
+        timeout_seconds=60,
+    )  # fmt: skip
+    assert summary["status"] == "completed", summary
+    assert {k: summary[k] for k in ("created", "rejected", "rowsTotal", "rowsDone", "rowsFailed")} == {
+        "created": 3, "rejected": 2, "rowsTotal": 5, "rowsDone": 5, "rowsFailed": 2,
+    }  # fmt: skip
+    assert [row["line"] for row in csv.DictReader(report.open())] == ["4", "6"]
+    again = imports_remote.run(path, tenant.tenant_id, {"kind": "members"}, progress=False, poll_seconds=0.1)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 3, 2)  # the same file: nothing twice
+    assert_ledger_clean(tenant.tenant_id)
