@@ -150,7 +150,7 @@ def test_a_codes_import_fills_the_pool_through_the_same_workflow(local_api):
     assert [(row["line"], row["status"], row["field"]) for row in report] == [("43", "rejected", "code")]
 
 
-def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(local_api):
+def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(local_api, tmp_path):
     """The three steps as the state machine invokes them (their handlers, the events it sends), recorded."""
     from loyalty.repository.blobs import blobs
     from loyalty.routes import IMPORT_FUNCTIONS
@@ -164,7 +164,10 @@ def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(
     import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
     key = upload_key(tenant.tenant_id, import_id)
     data = (HEADER + "".join(ROWS)).encode()
-    blobs().put(key, data)  # as S3 holds the upload (no local trigger: the steps run here, by hand)
+    (tmp_path / "upload.csv").write_bytes(data)
+    blobs().put_file(
+        key, tmp_path / "upload.csv"
+    )  # as S3 holds the upload (no local trigger: the steps run here, by hand)
 
     def run(function: str, event: dict) -> dict:
         return gateway.load_handler(function)(event, gateway.LambdaContext(function, "step"))

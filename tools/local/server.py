@@ -51,7 +51,8 @@ class LocalApi(ThreadingHTTPServer):
         self.imports = ImportWorker(self.serialised if serialise else None)
 
     def server_close(self) -> None:
-        self.imports.stop()
+        if hasattr(self, "imports"):  # (not when the port could not be bound)
+            self.imports.stop()
         super().server_close()
 
     @property
