@@ -82,6 +82,17 @@ def write_member_file(path: Path, rows: list[dict[str, Any]], *, jsonl: bool = F
     return path
 
 
+def _cpu_seconds(process: Any) -> float:
+    """User + system CPU seconds of a process (this one, or the engine's JVM): rows per CPU second is a measure a
+    shared machine's load does not move, as rows/s is."""
+    pid = process if isinstance(process, int) else process.process.pid
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def main() -> None:
     from tools.local import dynamodb_local
 
@@ -94,8 +105,9 @@ def main() -> None:
     from loyalty.repository.client import client, table_name
     from loyalty.services import tenants
 
-    from tools.imports_cli import import_members, rss_mib
+    from tools.imports_cli import import_members, rss_mib, skip_request_validation
 
+    skip_request_validation()
     try:
         dynamodb_local.ensure_table(client, table_name())
         tenant_id = f"bench-import-{os.getpid()}"
@@ -112,6 +124,7 @@ def main() -> None:
                                      progress=sys.stderr.isatty(), on_rows=probe)  # fmt: skip
         result = {
             "scenario": "import members",
+            "cpuSeconds": {"client": round(_cpu_seconds(os.getpid()), 1), "engine": round(_cpu_seconds(engine), 1)},
             "rows": count,
             "workers": workers,
             **summary.as_json(),

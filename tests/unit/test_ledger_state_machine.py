@@ -63,6 +63,7 @@ from tests.support.ledger_model import BALANCE_FIELDS, OK, Expect, LedgerModel, 
 from tests.support.local import tenant_digest
 from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
 from tests.unit.challenge_rules import ChallengeRules
+from tests.unit.import_rules import ImportRules
 from tests.unit.promo_rules import PromoRules
 from tests.unit.referral_rules import ReferralRules
 from tests.unit.voucher_rules import VoucherRules
@@ -215,7 +216,7 @@ def _floors(table: str) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, 
     return successes, refusals
 
 
-class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, PromoRules, CheckedMachine):
+class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, PromoRules, ImportRules, CheckedMachine):
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:

@@ -70,6 +70,8 @@ class RowRejected(Exception):
 
 
 def _whole_number(field: str, value: Any) -> Any:
+    if isinstance(value, int | float) and not isinstance(value, bool) and value < 0:
+        raise RowRejected(field, "must not be negative")
     if not isinstance(value, str):
         return value  # a JSON number: the model's integer rule judges it
     text = value.strip()

@@ -121,8 +121,10 @@ def _json_lines(
             value = json.loads(text)
         except json.JSONDecodeError as exc:
             yield number, RowError(number, None, f"not JSON ({exc.msg})")
+            continue
         except ValueError:  # a number too long to read
             yield number, RowError(number, None, "not JSON")
+            continue
             continue
         if not isinstance(value, dict):
             yield number, RowError(number, None, "not a JSON object")

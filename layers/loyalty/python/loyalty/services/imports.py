@@ -157,8 +157,12 @@ def import_member_rows(
             taken.add(row.key)
             try:
                 plan = _plan(context, row)
-            except RowRejected as rejected:
-                outcomes[index] = RowOutcome(row.line, "rejected", rejected.field, rejected.reason)
+            except RowRejected as rejected:  # a lot out of order, unless the row was imported before: read it
+                outcomes[index] = (
+                    _classify(context, row)
+                    if row.key in context.written
+                    else RowOutcome(row.line, "rejected", rejected.field, rejected.reason)
+                )
                 continue
             if group and size + len(plan.items) > GROUP_ITEMS:
                 later.append(index)
