@@ -133,8 +133,47 @@ def main() -> None:
             "target": "≥ 300 rows/s",
         }
         print(json.dumps(result, indent=2))
+        print(json.dumps(bench_exports(tenant_id), indent=2))  # issue 26, exports: the same tenant exported
     finally:
         engine.stop()
+
+
+# --- exports and code imports (issue 26, `exports`) --------------------------------------------------------------
+
+
+def bench_exports(tenant_id: str) -> list[dict[str, Any]]:
+    """`loyalty export members` of the tenant just imported (target ≥ 2,000 rows/s), CSV to a file, and
+    `loyalty import codes` of BENCH_CODES codes (default 50,000) into a coupon reward's pool of that tenant."""
+    from tools.exports_cli import export, import_codes
+
+    out: list[dict[str, Any]] = []
+    codes = int(os.environ.get("BENCH_CODES", "50000"))
+    with tempfile.TemporaryDirectory() as folder:
+        exported = export("members", tenant_id, output=Path(folder) / "members.csv", progress=sys.stderr.isatty())
+        out.append({"scenario": "export members", **exported, "rssMiB": round(_rss(), 1), "target": "≥ 2,000 rows/s"})
+        _coupon_reward(tenant_id, "bench-coupon")
+        path = Path(folder) / "codes.csv"
+        with path.open("w") as file:
+            file.write("code\n")
+            file.writelines(f"BENCH-{i:07d}\n" for i in range(codes))
+        summary = import_codes(path, tenant_id, ("reward", "bench-coupon"), progress=sys.stderr.isatty())
+        out.append({"scenario": "import codes", "codes": codes, **summary.as_json()})
+    return out
+
+
+def _coupon_reward(tenant_id: str, reward_id: str) -> None:
+    from loyalty.models.rewards import RewardCreate
+    from loyalty.operation import Caller
+    from loyalty.services import rewards
+
+    body = {"rewardId": reward_id, "name": "Bench", "pointsCost": 1, "fulfillment": "coupon"}
+    rewards.create_reward(Caller(tenant_id, admin=True), RewardCreate.model_validate(body))  # as POST /rewards
+
+
+def _rss() -> float:
+    from tools.imports_cli import rss_mib
+
+    return rss_mib()
 
 
 if __name__ == "__main__":

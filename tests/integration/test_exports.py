@@ -8,9 +8,11 @@ import json
 import sys
 import threading
 import time
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
+from loyalty import clock
 from loyalty.services import exports, tenants
 
 from tests.support.ledger import activity, assert_ledger_clean, award, balance
@@ -233,3 +235,88 @@ def test_export_to_stdout_in_csv_and_a_bad_range(local_api, tenant, frozen, monk
     assert refused.value.code == 3 and "from" in capsys.readouterr().err
     cli.main(["export", "members", "--tenant", tenant.tenant_id, "--to", "2020-01-01T00:00:00Z", "--quiet"])
     assert capsys.readouterr().out == ",".join(exports.MEMBER_COLUMNS) + "\n"  # enrolled later: the header alone
+    now = clock.iso(clock.now())  # 6 days after the members above were enrolled
+    ok(201, tenant.integration.post("/members", {"email": "late@example.com"}))
+    assert [row["email"] for row in exports.export_members(tenant.tenant_id, from_=now)] == ["late@example.com"]
+    earlier = clock.iso(clock.now() - timedelta(seconds=1))  # `to` includes its whole second: `now` is late's
+    before = [row["email"] for row in exports.export_members(tenant.tenant_id, to=earlier)]
+    assert "late@example.com" not in before and "none@example.com" in before
+
+
+def test_codes_import_into_offer_and_promo_pools_judges_each_code(local_api, tenant, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    spring, autumn = offer(tenant.admin), offer(tenant.admin)
+    ok(200, tenant.admin.post(f"/offers/{autumn}/voucher-codes", {"codes": ["AUT-1"]}))
+    activity(tenant.admin, "promo", points=5)
+    ok(201, tenant.admin.post("/promo-codes", {"code": "flyer", "activityId": "promo", "singleUse": True}))
+    ok(201, tenant.admin.post("/promo-codes", {"code": "shared", "activityId": "promo"}))
+    vouchers_file = tmp_path / "vouchers.jsonl"
+    vouchers_file.write_text(
+        "\n".join(
+            [
+                '{"code": "spr-1"}',
+                '{"code": "SPR-2"}',
+                '{"code": "aut-1"}',  # line 3: autumn's
+                '{"code": "01KQHC8AM0BYXC694Q2D064732"}',  # line 4: shaped like a voucher id
+                '{"code": "spr-1"}',  # line 5: repeats line 1
+                '{"code": "SPR-3", "note": "x"}',  # line 6: unknown column
+                "[1]",  # line 7: not an object
+                '{"code": 42}',  # line 8: not a string
+            ]
+        )
+        + "\n"
+    )
+    capsys.readouterr()
+    cli.main(["import", "codes", str(vouchers_file), "--tenant", tenant.tenant_id, "--offer", spring, "--quiet"])
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["created"], summary["unchanged"], summary["conflicts"], summary["rejected"]) == (2, 1, 1, 4)
+    assert summary["pool"] == {"total": 2, "available": 2, "issued": 0}
+    report_text = (tmp_path / "vouchers.jsonl.report.csv").read_text()
+    report = {row["line"]: row for row in csv.DictReader(io.StringIO(report_text))}
+    assert sorted(report) == ["3", "4", "6", "7", "8"]
+    assert report["3"]["status"] == "conflict" and autumn in report["3"]["reason"]
+    assert report["4"]["reason"] == "must not look like a voucher id" and report["6"]["field"] == "note"
+    v = issued(tenant.integration, spring, customerName="Walk-in")
+    assert v["redemptionCode"] in ("SPR-1", "SPR-2")
+    cli.main(["import", "codes", str(vouchers_file), "--tenant", tenant.tenant_id, "--offer", spring, "--quiet"])
+    again = json.loads(capsys.readouterr().out)
+    assert (again["created"], again["unchanged"], again["conflicts"]) == (0, 3, 1)  # an issued code stays known
+    assert again["pool"] == {"total": 2, "available": 1, "issued": 1}
+
+    promo_file = tmp_path / "promo.csv"
+    promo_file.write_text("code\nfl-1\nFL-2\nflyer\nshared\nspr-2\nbad code\n")
+    cli.main(["import", "codes", str(promo_file), "--tenant", tenant.tenant_id, "--promo", "FLYER", "--quiet"])
+    summary = json.loads(capsys.readouterr().out)
+    # flyer: the promotion's own code, shared: another promotion's; spr-2 is a voucher code (another namespace)
+    assert (summary["created"], summary["conflicts"], summary["rejected"]) == (3, 2, 1)
+    got = ok(200, tenant.read.get("/promo-codes/flyer")).data
+    assert got["pool"] == {"total": 3, "available": 3, "issued": 0}
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["import", "codes", str(promo_file), "--tenant", tenant.tenant_id, "--promo", "shared", "--quiet"])
+    assert refused.value.code == 3 and "invalid_state" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["import", "codes", str(promo_file), "--tenant", tenant.tenant_id, "--reward", "nope", "--quiet"])
+    assert refused.value.code == 3 and "not_found" in capsys.readouterr().err
+
+
+def test_an_interrupted_export_leaves_no_file(local_api, tenant, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    for i in range(3):
+        ok(201, tenant.integration.post("/members", {"email": f"i{i}@example.com"}))
+    real = exports.export_members
+
+    def interrupted(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        yield next(rows)
+        rows.close()
+        raise KeyboardInterrupt  # Ctrl-C after the first row
+
+    monkeypatch.setattr(exports, "export_members", interrupted)
+    path = tmp_path / "members.csv"
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(path), "--quiet"])
+    assert stopped.value.code == 130 and json.loads(capsys.readouterr().out)["interrupted"] is True
+    assert list(tmp_path.iterdir()) == []  # neither the file nor its .partial
+    monkeypatch.setattr(exports, "export_members", real)
+    cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(path), "--quiet"])
+    assert json.loads(capsys.readouterr().out)["rows"] == 3 and len(path.read_text().splitlines()) == 4
