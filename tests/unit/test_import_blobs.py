@@ -18,7 +18,7 @@ def s3():
 
 def test_s3_blobs_stream_lines_through_a_buffer_and_sign_put_and_get_urls(s3, tmp_path):
     lines = b"".join(b"row %d\n" % n for n in range(50_000))
-    s3.put("uploads/acme/imp_1", lines, "text/csv")
+    assert s3.put("uploads/acme/imp_1", lines, "text/csv") is None  # (a blob store's put, not an HTTP call)
     with s3.open("uploads/acme/imp_1") as stream:
         assert stream.readline() == b"row 0\n"  # a buffered readline, not botocore's byte-at-a-time one
         assert sum(1 for _ in iter(stream.readline, b"")) == 49_999
@@ -44,8 +44,8 @@ def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outsi
     assert not store.valid("uploads/acme/imp_1", query["expires"], query["signature"])  # expired
     for bad in ("../x", "uploads/../../x", "", "a//b", "uploads/./x"):
         with pytest.raises(ValueError):
-            store.put(bad, b"x")
-    store.put("chunks/acme/imp_1/00000.jsonl", b"{}\n")
+            assert store.put(bad, b"x") is None
+    assert store.put("chunks/acme/imp_1/00000.jsonl", b"{}\n") is None
     assert (tmp_path / "chunks" / "acme" / "imp_1" / "00000.jsonl").read_bytes() == b"{}\n"
 
 
