@@ -52,7 +52,10 @@ class LocalApi(ThreadingHTTPServer):
 
     def server_close(self) -> None:
         if hasattr(self, "imports"):  # (not when the port could not be bound)
+            from loyalty.repository import blobs
+
             self.imports.stop()
+            blobs.stop_serving(self.blobs)
         super().server_close()
 
     @property

@@ -166,9 +166,16 @@ _s3: dict[str, S3Blobs] = {}  # one client a container
 
 
 def serve_locally(root: Path, base_url: str) -> DirectoryBlobs:
-    """The local API's store: files under `root`, URLs on `base_url` (called by tools/local/server.py)."""
-    _local[:] = [DirectoryBlobs(root, base_url)]
+    """The local API's store: files under `root`, URLs on `base_url` (called by tools/local/server.py); it is the
+    store until `stop_serving` (a server started later in the process takes over, and gives it back)."""
+    _local.insert(0, DirectoryBlobs(root, base_url))
     return _local[0]
+
+
+def stop_serving(store: DirectoryBlobs) -> None:
+    """The local server that made `store` has stopped: the one before it (if any) is the store again."""
+    if store in _local:
+        _local.remove(store)
 
 
 def blobs() -> Blobs:
