@@ -238,8 +238,16 @@ def cmd_import_codes(args: argparse.Namespace) -> None:
         raise Usage(f"no such file: {path}")
     if not 1 <= args.workers <= 64:
         raise Usage("--workers takes 1 to 64")
-    _target()
     kind = next(name for name in TARGETS if getattr(args, name))
+    if _target() == "deployed":  # through the stack's import workflow (tools/imports_remote.py)
+        from tools import imports_remote
+
+        imports_remote.bucket_name()
+        body = {"kind": "codes", f"{kind}Id": getattr(args, kind)}
+        _print(
+            imports_remote.run(path, args.tenant, body, report=report_path(path, args.report), progress=not args.quiet)
+        )
+        return
     summary = import_codes(
         path,
         args.tenant,

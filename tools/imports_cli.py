@@ -326,9 +326,14 @@ def cmd_import_members(args: argparse.Namespace) -> None:
         raise Usage(f"no such file: {path}")
     if args.workers < 1 or args.workers > 64:
         raise Usage("--workers takes 1 to 64")
-    _target()
-    skip_request_validation()
     report = report_path(path, args.report)
+    if _target() == "deployed":  # through the stack's import workflow (tools/imports_remote.py)
+        from tools import imports_remote
+
+        imports_remote.bucket_name()
+        _print(imports_remote.run(path, args.tenant, {"kind": "members"}, report=report, progress=not args.quiet))
+        return
+    skip_request_validation()
     summary = import_members(path, args.tenant, workers=args.workers, report=report, progress=not args.quiet)
     _print(summary.as_json())
     if summary.interrupted:
