@@ -39,7 +39,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
@@ -123,13 +123,8 @@ def _unspent_lots(tenant_id: str, member: MemberRecord, last: LotRecord | None) 
 def _lots_left(tenant_id: str, member: MemberRecord) -> list[tuple[LotRecord, int]] | None:
     """The member's lots not wholly spent (a Query of its lot items past its `consumed` position), with what is
     unspent of each; None when they do not add up to the member as read (a write came in between)."""
-    found = store.Collection[Any](members_db.partition(tenant_id, member["memberId"])).all(
-        sort="begins_with(#s, :lot)",
-        filter_expression="#end > :consumed",
-        names={"#end": "cumEnd"},
-        values={":lot": lots_db.PREFIX, ":consumed": member["consumed"]},
-    )
-    lots = [(cast("LotRecord", lot), unspent(cast("LotRecord", lot), member["consumed"])) for lot in found]
+    found = lots_db.not_spent(tenant_id, member["memberId"], member["consumed"])
+    lots = [(lot, unspent(lot, member["consumed"])) for lot in found]
     whole = all(lot["cumEnd"] <= member["lotTotal"] for lot, _ in lots)
     return lots if whole and sum(points for _, points in lots) == member["balance"]["available"] else None
 
