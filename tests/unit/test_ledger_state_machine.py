@@ -216,6 +216,11 @@ def _floors(table: str) -> tuple[dict[int, dict[str, int]], dict[int, dict[str, 
 
 
 class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, PromoRules, CheckedMachine):
+    # every rule in every example of a CI part (no swarm testing), and the rules that decide (a pending award, a
+    # challenge response) and use promo codes drawn twice as often (tests/support/machines.py, `steer_rules`)
+    UNIFORM_RULES = True
+    RULE_WEIGHTS = {"decide_pending": 2, "decide_challenge_response": 2, "use_promo": 2}
+
     def __init__(self) -> None:
         super().__init__()
         for activity in ACTIVITIES:
@@ -335,10 +340,18 @@ class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, PromoRules, Che
             key,
         )
 
-    @precondition(lambda self: self.model.awards)
-    @rule(data=st.data(), reject=st.booleans(), stale=st.sampled_from((False, False, False, True)))
+    @rule(
+        data=st.data(),
+        reject=st.booleans(),
+        stale=st.sampled_from((False, False, False, True)),
+    )
     def decide_pending(self, data: st.DataObject, reject: bool, stale: bool) -> None:
-        """Approve or reject a pending award (now and then one that is not pending any more)."""
+        """Approve or reject a pending award (now and then one that is not pending any more); when none is
+        pending, a member (made active) first earns `photo` (manual: pending), so there is one to decide."""
+        if not stale and not any(award.status == "pending" for award in self.model.awards.values()):
+            member_id = self.members[data.draw(MEMBER)]
+            self._activate(member_id)
+            self._award("award", member_id, {"activityId": "photo"})
         pending = [t for t, award in self.model.awards.items() if (award.status == "pending") != stale]
         if not pending:
             return
@@ -790,10 +803,14 @@ class LedgerMachine(ChallengeRules, ReferralRules, VoucherRules, PromoRules, Che
     def expire_points(self) -> None:
         self._expire()
 
-    @rule(wait=st.booleans())
-    def approve_delayed(self, wait: bool) -> None:
-        """The auto-approval job, maybe first waiting out the pending days (so awards are due)."""
+    @rule(wait=st.booleans(), m=MEMBER)
+    def approve_delayed(self, wait: bool, m: int) -> None:
+        """The auto-approval job, maybe first waiting out the pending days (so awards are due); before waiting,
+        when no delayed award is pending, member `m` (made active) earns `review` (delayed) so one comes due."""
         if wait:
+            if not any(award.status == "pending" and award.due for award in self.model.awards.values()):
+                self._activate(self.members[m])
+                self._award("award", self.members[m], {"activityId": "review", "points": 10})
             self.clock.advance(days=PENDING_DAYS)
         expect = self.model.approve_due(self.clock.current)
         result = jobs.approve_delayed(tenant_ids=[TENANT])
