@@ -30,6 +30,7 @@ from loyalty.services import awards, jobs, members, offer_redemptions, offers, p
 
 from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
 from tests.support.offer_model import OK, SAME, SKEW, ModelOffer, OfferModel, moment
+from tests.unit.targeting_rules import TargetingRules
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 30, 18, 22
 EXPIRY_DAYS = 10
@@ -578,4 +579,39 @@ def test_offers_reversal_state_machine() -> None:
     floors, refusal_floors = ({}, {}) if FUZZ else (REVERSAL_FLOORS, REVERSAL_REFUSAL_FLOORS)
     run_machine(
         OffersReversalMachine, REVERSAL_EXAMPLES, (MIN_STEPS, MAX_STEPS), floors, refusal_floors, derandomize=True
+    )
+
+
+# --- issue 25: segment targeting ------------------------------------------------------------------------------
+# A machine of its own (OffersMachine's rules and tests/unit/targeting_rules.py's), so the two machines above keep
+# their draws and floors; the targeting rules are drawn three times as often as OffersMachine's own
+# (tests/support/machines.py, `steer_rules`), so most steps are about the audience.
+
+
+class OffersTargetingMachine(TargetingRules, OffersMachine):
+    """OffersMachine with four segments, overrides, member tags and three offers aimed at them (targeting_rules.py)."""
+
+    RULE_WEIGHTS = {
+        name: 3
+        for name in ("tag_member", "override", "resegment", "activate_targeted", "redeem_targeted", "member_lists")
+    }
+
+
+TARGETING_EXAMPLES = 8
+TARGETING_FLOORS: dict[str, int] = {}
+TARGETING_REFUSAL_FLOORS: dict[str, int] = {}
+
+
+@pytest.mark.slow
+@pytest.mark.early
+@pytest.mark.usefixtures("fresh_table")
+def test_offers_targeting_state_machine() -> None:
+    floors, refusal_floors = ({}, {}) if FUZZ else (TARGETING_FLOORS, TARGETING_REFUSAL_FLOORS)
+    run_machine(
+        OffersTargetingMachine,
+        TARGETING_EXAMPLES,
+        (MIN_STEPS, MAX_STEPS),
+        floors,
+        refusal_floors,
+        derandomize=True,
     )
