@@ -143,63 +143,65 @@ REDEEM = ["coffee", "coffee", "coffee", "coffee", "mug", "mug", *(r["rewardId"] 
 MEMBER = st.sampled_from((0, 0, 1, 2))  # member 0 is drawn most, so its caps and balance grow within an example
 # Fewer successes (refusals, by code, for the rows in parentheses) than these in a part of CI's derandomized
 # run fail that part (a part repeats exactly: an explicit seed, tests/support/machines.py). One row per rule, one
-# column per part: half of each count in CI's own run of the code with issue 25's rules mixed in (challenges,
-# grants, promo codes: the clean-clone run of 2026-12-06 16:52-17:20 UTC, docs/testing.md), 0 where a count was
-# under 4. The new rules take a share of each example's 30-36 steps, so the older rules' counts fell (approve in
-# part 2 from 40 to 5); window_reset_week and limit_reset_year are reached a few times in all four parts (no floor
-# where under 4; test_money_rules.py, test_award_windows.py and integration/test_ledger.py cover those windows).
+# column per part. Since the steering of 2026-12-06 (no swarm testing in CI's runs, rule weights, the rare rules
+# seeded: docs/testing.md) parts 1 and 2 are half of each count in the CI-mode run of 18:48-19:37 UTC (pytest -n 2
+# --dist loadgroup on this file, 30 examples each), 0 where a count was under 4; parts 3 and 4 did not finish on
+# the shared machine before the session's deadline: provisional floors, a quarter of the smaller count of parts
+# 1 and 2 (0 under 8), to be derived from their own counts at the next full run (/work/tools_lead/floors.py).
 FLOOR_TABLE = """
 rule                          1    2    3    4
-approve                       138    2   16    9
-auto_approve                    0    0    3    5
-award                          50   55   55   33
-award_capped                   12   69   14   81
-award_pending                   4    2    3    3
-cancel                         10   19   11    3
-cancel_refund                  10    6   12    2
-challenge_approve               0    0    0    0
-challenge_immediate             8    4   20    7
-challenge_reject                0    0    2    8
-challenge_respond               2    5   11   13
-complete                        9    0    2    5
-credit_after_job                6    3    4    7
-deduct                        106    3   17   22
-expire                          3    7    3   13
-grant                          10   10    4    0
-limit_reset_day                 4    0    2    0
-limit_reset_month               3    0    0    0
-limit_reset_week                0    0    2    4
-limit_reset_year                0    0    0    0
-member_rewards                  0   11   47    7
-order                         143   16   19   17
-preview                         3    0    0    3
-preview_then_return             0    0    0    0
-promo_pool                      0    4    0    0
-promo_shared                    0    8    0    3
-redeem_at_end                   0    6    0    0
-redeem_at_start                 3    3    2    2
-redeem_coupon                  10   13   29   12
-redeem_daily                    9   17    5    3
-redeem_manual                   6   10    7    3
-redeem_monthly                 15    5    0    6
-redeem_seasonal                 8   15    6    4
-redeem_weekly                   3    4    5    7
-redeem_yearly                   6    0    7    0
-refer                           0   12    2    0
-refer_awarded                   0   20    3    2
-refer_skipped                   0    3    0    0
-return                        138    5   21    8
-return_deducted                99    0   19    4
-return_deficit                 87    2    5    5
-reward_update                  26   20    6   37
-top_up                         14   70   34   14
+approve                         6   28    3    3
+auto_approve                   13    2    0    0
+award                          76   60   30   30
+award_capped                   25   47   12   12
+award_pending                  18   28    9    9
+cancel                          2   12    0    0
+cancel_refund                  15    7    3    3
+challenge_approve              12    6    3    3
+challenge_immediate             8    4    2    2
+challenge_reject                3   23    0    0
+challenge_respond              22   36   11   11
+complete                        7    4    2    2
+credit_after_job               11   11    5    5
+deduct                         17    7    3    3
+expire                         14   13    6    6
+grant                          13    6    3    3
+limit_reset_day                 3    5    0    0
+limit_reset_month               8    0    0    0
+limit_reset_week                0    5    0    0
+limit_reset_year                0    5    0    0
+member_rewards                 15   18    7    7
+order                          17   35    8    8
+preview                        10    0    0    0
+preview_then_return             5    0    0    0
+promo_pool                      9    2    0    0
+promo_shared                   13    8    4    4
+redeem_at_end                   9   11    4    4
+redeem_at_start                 6    2    0    0
+redeem_coupon                   6   19    3    3
+redeem_daily                   11   11    5    5
+redeem_manual                   0    8    0    0
+redeem_monthly                 28    7    3    3
+redeem_seasonal                27   22   11   11
+redeem_weekly                   0   12    0    0
+redeem_yearly                   4    9    2    2
+refer                           9    0    0    0
+refer_awarded                  17    2    0    0
+refer_skipped                   0    0    0    0
+reject                          3   13    0    0
+return                         14   22    7    7
+return_deducted                 7   18    3    3
+return_deficit                  5    5    2    2
+reward_update                  46   40   20   20
+set_status                     26   14    7    7
+top_up                         22   25   11   11
 window_reset_day                0    0    0    0
-window_reset_month              0    0    0    7
-window_reset_week               0    2    0    0
-window_reset_year               0    0    0    2
-(frequency_limit_reached)      19   48   21   34
-(reward_inactive)               8   11    0    3
-(insufficient_points)           3    2   15   21
+window_reset_month              3    3    0    0
+window_reset_week               0    3    0    0
+window_reset_year               0    4    0    0
+(frequency_limit_reached)      26   23   11   11
+(reward_inactive)              22   20   10   10
+(insufficient_points)           5   10    2    2
 """
 
 
