@@ -6,13 +6,13 @@ invariant here holds each imported member to what its rows said.
 
 Imported live lots expire far beyond the machine's clock (its expiry job's totals are the ledger model's, which
 knows nothing of imports), so the expiry of imported lots is proven in tests/integration/test_member_imports.py.
-The mixin keeps its own state, made on first use: joining the machine is the one change of its class bases.
+The mixin keeps its own state, made on first use. It runs in its own machine (ImportLedgerMachine, the ledger
+machine with these rules), so the ledger machine's seeded draws and their floors stay as they are.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -21,19 +21,15 @@ from loyalty.repository import members as members_db
 from loyalty.repository import store
 from loyalty.services import imports
 
-from tests.support.machines import TENANT
+from tests.support.machines import TENANT, MachineHost
 
 PEOPLE = 3  # imported members' externalIds imp-0 .. imp-2: drawn again, so re-imports happen often
 LIVE_DAYS = ("2091-03-31", "2092-06-30", "2093-12-31")  # beyond any clock the machine reaches
 PAST_DAYS = ("2020-01-31", "2024-12-31")
 
 
-class ImportRules:
+class ImportRules(MachineHost):
     """Mixed into the ledger machine; its state (`_imports`) is made on the first rule that needs it."""
-
-    members: list[str]
-    clock: Any
-    succeeded: Callable[..., None]
 
     def _imported(self) -> dict[str, dict[str, Any]]:
         state: dict[str, dict[str, Any]] | None = getattr(self, "_imports", None)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from loyalty import clock, codes
-from loyalty.errors import Conflict
+from loyalty.errors import Conflict, NotFound
 from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.repository import offers as offers_repo
@@ -151,3 +151,107 @@ def test_a_move_by_code_that_loses_its_race_decides_again_on_the_voucher_read_by
         vouchers.redeem(caller(), voucher["redemptionCode"], VoucherRedeem())
     assert refused.value.code == "voucher_cancelled"
     assert repo.get(TENANT, voucher["voucherId"])["status"] == "cancelled"
+
+
+WALLETS = "vw"  # a tenant of the wallet tests' own, made after the table was emptied (members need its program)
+
+
+def wallets():
+    tenants.create_tenant(WALLETS, "Wallets")
+    published_offer("O1", tenant=WALLETS)
+    published_offer("O2", tenant=WALLETS)
+
+
+def _issue(offer_id, **body):
+    return vouchers.issue(Caller(WALLETS, admin=True), offer_id, VoucherIssue.model_validate(body))
+
+
+def _member(member_id):
+    from loyalty.models.members import MemberCreate
+    from loyalty.services import members
+
+    body = {"externalId": member_id, "email": f"{member_id}@example.com", "firstName": member_id.title()}
+    return members.create_member(Caller(WALLETS, admin=True), MemberCreate.model_validate(body))["memberId"]
+
+
+def _wallet(member_id, status=None, limit=None, token=None):
+    from loyalty.models.vouchers import VoucherListQuery
+
+    given = {"status": status, "limit": limit, "nextToken": token}
+    query = VoucherListQuery.model_validate({name: value for name, value in given.items() if value is not None})
+    return vouchers.list_member_vouchers(WALLETS, member_id, query)
+
+
+def test_a_member_s_wallet_lists_its_vouchers_newest_first_by_status_page_by_page():
+    """The wallet route's service: the member's vouchers only, newest first, `status` filtering, pages joined by
+    nextToken; a member without vouchers has an empty page, an unknown member is a 404."""
+    wallets()
+    ada, bo = _member("ada"), _member("bo")
+    issued = []
+    for minute, (offer, member) in enumerate([("O1", ada), ("O2", ada), ("O1", bo), ("O1", ada)]):
+        clock.use(clock.FrozenClock(datetime(2026, 3, 1, 12, minute + 1, tzinfo=UTC)))
+        issued.append((member, _issue(offer, memberId=member)["voucherId"]))
+    ada_ids = [voucher for member, voucher in issued if member == ada][::-1]  # newest first
+    vouchers.redeem(Caller(WALLETS, admin=True), ada_ids[1], VoucherRedeem.model_validate({}))
+
+    whole = _wallet(ada)
+    assert [v["voucherId"] for v in whole.items] == ada_ids and whole.next_token is None
+    assert [v["status"] for v in whole.items] == ["acquired", "redeemed", "acquired"]
+    assert all(v["memberId"] == ada for v in whole.items)
+    acquired = _wallet(ada, status="acquired")
+    assert [v["voucherId"] for v in acquired.items] == [ada_ids[0], ada_ids[2]]
+    assert [v["voucherId"] for v in _wallet(ada, status="redeemed").items] == [ada_ids[1]]
+    assert _wallet(ada, status="cancelled").items == []
+
+    walked, token = [], None
+    for _ in range(4):
+        page = _wallet(ada, limit=1, token=token)
+        assert len(page.items) <= 1
+        walked += [v["voucherId"] for v in page.items]
+        token = page.next_token
+        if token is None:
+            break
+    assert walked == ada_ids and token is None
+
+    assert [v["voucherId"] for v in _wallet(bo).items] == [issued[2][1]]
+    assert _wallet(_member("cy")).items == []
+    with pytest.raises(NotFound, match="member does not exist"):
+        _wallet("nobody")
+
+
+def test_the_wallet_backfill_writes_each_missing_entry_once_and_nothing_the_second_time(monkeypatch):
+    """`loyalty backfill-wallet`: every voucher issued to a member gets its wallet entry back exactly as the
+    voucher is; a voucher for a named customer has none; a second run writes nothing; a voucher that keeps
+    changing is a 409 busy after its attempts."""
+    from loyalty.repository import wallet
+
+    wallets()
+    ada, bo = _member("ada"), _member("bo")
+    mine = [_issue("O1", memberId=ada)["voucherId"], _issue("O2", memberId=ada)["voucherId"]]
+    theirs = _issue("O1", memberId=bo)["voucherId"]
+    _issue("O1", customerName="Walk-in")
+    vouchers.redeem(Caller(WALLETS, admin=True), mine[1], VoucherRedeem.model_validate({}))
+    before = {owner: [dict(v) for v in _wallet(owner).items] for owner in (ada, bo)}
+    store.transact(
+        [store.delete(wallet.entry_key(WALLETS, owner, voucher)) for owner, voucher in [(ada, mine[0]), (ada, mine[1])]]
+    )
+    assert _wallet(ada).items == []
+
+    assert vouchers.backfill_wallet(WALLETS) == {"vouchers": 3, "written": 2, "present": 1}
+    assert {owner: [dict(v) for v in _wallet(owner).items] for owner in (ada, bo)} == before
+    assert [v["voucherId"] for v in _wallet(ada, status="redeemed").items] == [mine[1]]
+    assert checker_vouchers.check_vouchers(WALLETS)[0] == []
+    assert vouchers.backfill_wallet(WALLETS) == {"vouchers": 3, "written": 0, "present": 3}
+    assert theirs in {v["voucherId"] for v in _wallet(bo).items}
+
+    store.transact([store.delete(wallet.entry_key(WALLETS, ada, mine[0]))])
+    attempts = []
+
+    def always_changed(items):
+        attempts.append(items)
+        raise store.ConditionFailed([0])
+
+    monkeypatch.setattr(vouchers.store, "transact", always_changed)
+    with pytest.raises(Conflict, match="kept changing") as refused:
+        vouchers.backfill_wallet(WALLETS)
+    assert refused.value.code == "busy" and len(attempts) == vouchers.BACKFILL_ATTEMPTS
