@@ -391,3 +391,31 @@ def test_a_points_offer_s_reversal_records_a_return_transaction_naming_the_offer
     stored = store.get(ledger_db.key(TENANT, back["reversalTransactionId"]))
     assert (stored["deficitPoints"], stored["offerId"], stored["offerRedemptionId"]) == (10, offer_id, made["id"])
     assert prog.balance(member)["available"] == 0
+
+
+def test_an_offer_aimed_at_segments_needs_the_member_and_takes_only_those_inside(prog):
+    """§11 targeting on the redemption path: an offer with segmentIds or only excludedSegmentIds names its member
+    (400 memberId), a member outside is 409 not_eligible and nothing is counted, a member inside redeems."""
+    from loyalty.errors import ValidationFailed
+    from loyalty.models.segments import SegmentCreate
+    from loyalty.services import segments
+
+    for segment_id, tag in (("vip", "vip"), ("banned", "banned")):
+        body = {"segmentId": segment_id, "name": segment_id.title(), "rules": {"tags": [tag]}}
+        segments.create_segment(prog.caller, SegmentCreate.model_validate(body))
+    aimed = offer(prog, "AIMED", segmentIds=["vip"])
+    not_banned = offer(prog, "NOTBANNED", excludedSegmentIds=["banned"])
+    inside, outside = prog.member(), prog.member()
+    members.update_member(prog.caller, inside, MemberUpdate.model_validate({"tags": ["vip"]}))
+    members.update_member(prog.caller, outside, MemberUpdate.model_validate({"tags": ["banned"]}))
+
+    for code in ("AIMED", "NOTBANNED"):
+        with pytest.raises(ValidationFailed) as error:
+            use(prog, code, value="20.00")
+        assert error.value.details == [
+            {"field": "memberId", "message": "is required to redeem an offer aimed at segments"}
+        ]
+        assert refused(lambda code=code: use(prog, code, outside, value="20.00")) == (409, "not_eligible")
+        assert use(prog, code, inside, value="20.00")["memberId"] == inside
+    for offer_id in (aimed, not_banned):
+        assert offers.get_offer(TENANT, offer_id)["redemptionCount"] == 1  # the refused ones counted nothing
