@@ -255,3 +255,18 @@ def test_the_wallet_backfill_writes_each_missing_entry_once_and_nothing_the_seco
     with pytest.raises(Conflict, match="kept changing") as refused:
         vouchers.backfill_wallet(WALLETS)
     assert refused.value.code == "busy" and len(attempts) == vouchers.BACKFILL_ATTEMPTS
+
+
+def test_a_redemption_naming_an_offer_takes_only_that_offer_s_voucher():
+    """seed 004: with `offerId`, a voucher of another offer answers the same 404 as an unknown voucher and stays
+    acquired; naming its own offer redeems it."""
+    published_offer("O1")
+    published_offer("O2")
+    voucher = issue("O1")
+    for offer_id in ("O2", "no-such-offer"):
+        with pytest.raises(NotFound) as error:
+            vouchers.redeem(caller(), voucher["redemptionCode"], VoucherRedeem.model_validate({"offerId": offer_id}))
+        assert str(error.value.message) == vouchers._UNKNOWN
+    assert vouchers.get_offer_voucher(TENANT, "O1", voucher["voucherId"])["status"] == "acquired"
+    redeemed = vouchers.redeem(caller(), voucher["redemptionCode"], VoucherRedeem.model_validate({"offerId": "O1"}))
+    assert (redeemed["voucherId"], redeemed["status"]) == (voucher["voucherId"], "redeemed")
