@@ -3,13 +3,14 @@
 from datetime import UTC, datetime
 
 import pytest
-from loyalty.errors import ApiError
+from loyalty.errors import ApiError, ValidationFailed
 from loyalty.models.members import MemberUpdate
 from loyalty.models.offers import MemberRedemptionsQuery, OfferRedemptionListQuery, OfferRedemptionReverse
+from loyalty.models.segments import SegmentCreate
 from loyalty.repository import activations as activations_db
 from loyalty.repository import ledger as ledger_db
 from loyalty.repository import store
-from loyalty.services import members, offer_redemptions, offers, summary, transactions
+from loyalty.services import members, offer_redemptions, offers, segments, summary, transactions
 
 from tests.support.money import (
     TENANT,
@@ -396,10 +397,6 @@ def test_a_points_offer_s_reversal_records_a_return_transaction_naming_the_offer
 def test_an_offer_aimed_at_segments_needs_the_member_and_takes_only_those_inside(prog):
     """§11 targeting on the redemption path: an offer with segmentIds or only excludedSegmentIds names its member
     (400 memberId), a member outside is 409 not_eligible and nothing is counted, a member inside redeems."""
-    from loyalty.errors import ValidationFailed
-    from loyalty.models.segments import SegmentCreate
-    from loyalty.services import segments
-
     for segment_id, tag in (("vip", "vip"), ("banned", "banned")):
         body = {"segmentId": segment_id, "name": segment_id.title(), "rules": {"tags": [tag]}}
         segments.create_segment(prog.caller, SegmentCreate.model_validate(body))

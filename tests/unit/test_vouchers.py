@@ -6,19 +6,20 @@ from datetime import UTC, datetime
 import pytest
 from loyalty import clock, codes
 from loyalty.errors import Conflict, NotFound
-from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherRedeem
+from loyalty.models.members import MemberCreate
+from loyalty.models.vouchers import VoucherCodesAdd, VoucherIssue, VoucherListQuery, VoucherRedeem
 from loyalty.operation import Caller
 from loyalty.repository import offers as offers_repo
-from loyalty.repository import store
+from loyalty.repository import store, wallet
 from loyalty.repository import vouchers as repo
-from loyalty.services import checker_vouchers, tenants, vouchers
+from loyalty.services import checker_vouchers, members, tenants, vouchers
 
 pytestmark = pytest.mark.usefixtures("fresh_table")
 TENANT = "vt"
 
 
-def caller():
-    return Caller(TENANT, admin=True)
+def caller(tenant=TENANT):
+    return Caller(tenant, admin=True)
 
 
 def published_offer(offer_id="O1", tenant=TENANT, **fields):
@@ -38,9 +39,9 @@ def published_offer(offer_id="O1", tenant=TENANT, **fields):
     return offer_id
 
 
-def issue(offer_id="O1", **body):
+def issue(offer_id="O1", tenant=TENANT, **body):
     body = body or {"customerName": "Ada"}
-    return vouchers.issue(caller(), offer_id, VoucherIssue.model_validate(body))
+    return vouchers.issue(caller(tenant), offer_id, VoucherIssue.model_validate(body))
 
 
 @pytest.fixture(autouse=True)
@@ -153,7 +154,7 @@ def test_a_move_by_code_that_loses_its_race_decides_again_on_the_voucher_read_by
     assert repo.get(TENANT, voucher["voucherId"])["status"] == "cancelled"
 
 
-WALLETS = "vw"  # a tenant of the wallet tests' own, made after the table was emptied (members need its program)
+WALLETS = "vw"  # the wallet tests' own tenant, made inside each test: enrolling members needs its program
 
 
 def wallets():
@@ -162,21 +163,12 @@ def wallets():
     published_offer("O2", tenant=WALLETS)
 
 
-def _issue(offer_id, **body):
-    return vouchers.issue(Caller(WALLETS, admin=True), offer_id, VoucherIssue.model_validate(body))
-
-
 def _member(member_id):
-    from loyalty.models.members import MemberCreate
-    from loyalty.services import members
-
     body = {"externalId": member_id, "email": f"{member_id}@example.com", "firstName": member_id.title()}
-    return members.create_member(Caller(WALLETS, admin=True), MemberCreate.model_validate(body))["memberId"]
+    return members.create_member(caller(WALLETS), MemberCreate.model_validate(body))["memberId"]
 
 
 def _wallet(member_id, status=None, limit=None, token=None):
-    from loyalty.models.vouchers import VoucherListQuery
-
     given = {"status": status, "limit": limit, "nextToken": token}
     query = VoucherListQuery.model_validate({name: value for name, value in given.items() if value is not None})
     return vouchers.list_member_vouchers(WALLETS, member_id, query)
@@ -190,9 +182,9 @@ def test_a_member_s_wallet_lists_its_vouchers_newest_first_by_status_page_by_pag
     issued = []
     for minute, (offer, member) in enumerate([("O1", ada), ("O2", ada), ("O1", bo), ("O1", ada)]):
         clock.use(clock.FrozenClock(datetime(2026, 3, 1, 12, minute + 1, tzinfo=UTC)))
-        issued.append((member, _issue(offer, memberId=member)["voucherId"]))
+        issued.append((member, issue(offer, WALLETS, memberId=member)["voucherId"]))
     ada_ids = [voucher for member, voucher in issued if member == ada][::-1]  # newest first
-    vouchers.redeem(Caller(WALLETS, admin=True), ada_ids[1], VoucherRedeem.model_validate({}))
+    vouchers.redeem(caller(WALLETS), ada_ids[1], VoucherRedeem.model_validate({}))
 
     whole = _wallet(ada)
     assert [v["voucherId"] for v in whole.items] == ada_ids and whole.next_token is None
@@ -223,22 +215,24 @@ def test_the_wallet_backfill_writes_each_missing_entry_once_and_nothing_the_seco
     """`loyalty backfill-wallet`: every voucher issued to a member gets its wallet entry back exactly as the
     voucher is; a voucher for a named customer has none; a second run writes nothing; a voucher that keeps
     changing is a 409 busy after its attempts."""
-    from loyalty.repository import wallet
-
     wallets()
     ada, bo = _member("ada"), _member("bo")
-    mine = [_issue("O1", memberId=ada)["voucherId"], _issue("O2", memberId=ada)["voucherId"]]
-    theirs = _issue("O1", memberId=bo)["voucherId"]
-    _issue("O1", customerName="Walk-in")
-    vouchers.redeem(Caller(WALLETS, admin=True), mine[1], VoucherRedeem.model_validate({}))
-    before = {owner: [dict(v) for v in _wallet(owner).items] for owner in (ada, bo)}
+    mine = [issue("O1", WALLETS, memberId=ada)["voucherId"], issue("O2", WALLETS, memberId=ada)["voucherId"]]
+    theirs = issue("O1", WALLETS, memberId=bo)["voucherId"]
+    issue("O1", WALLETS, customerName="Walk-in")
+    vouchers.redeem(caller(WALLETS), mine[1], VoucherRedeem.model_validate({}))
+
+    def shown():
+        return {owner: [dict(v) for v in _wallet(owner).items] for owner in (ada, bo)}
+
+    before = shown()
     store.transact(
         [store.delete(wallet.entry_key(WALLETS, owner, voucher)) for owner, voucher in [(ada, mine[0]), (ada, mine[1])]]
     )
     assert _wallet(ada).items == []
 
     assert vouchers.backfill_wallet(WALLETS) == {"vouchers": 3, "written": 2, "present": 1}
-    assert {owner: [dict(v) for v in _wallet(owner).items] for owner in (ada, bo)} == before
+    assert shown() == before
     assert [v["voucherId"] for v in _wallet(ada, status="redeemed").items] == [mine[1]]
     assert checker_vouchers.check_vouchers(WALLETS)[0] == []
     assert vouchers.backfill_wallet(WALLETS) == {"vouchers": 3, "written": 0, "present": 3}
