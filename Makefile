@@ -70,6 +70,7 @@ bench: $(STAMP) $(ENGINE)  # BENCH_ARGS, e.g. "--functions create_award,authoriz
 	$(BIN)/python -m tools.bench $(BENCH_ARGS)
 	$(BIN)/python -m tools.bench_latency
 	$(BIN)/python -m tools.bench_webhooks
+	$(BIN)/python -m tools.bench_imports  # BENCH_IMPORT_ROWS (default 100000), BENCH_IMPORT_WORKERS (default 4)
 
 openapi: $(STAMP)
 	$(BIN)/loyalty openapi

@@ -34,6 +34,15 @@ DELIVERY = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dyna
 # signing key once (a conditional put in a one-item transaction: services/oauth.py, repository/clients.py).
 OAUTH = ("dynamodb:GetItem", "dynamodb:PutItem")
 
+# The bulk import workflow (§14, infra/constructs/imports.py; tests/integration/test_import_jobs.py records what each
+# step calls). The splitter reads the import and moves its status (a one-item transaction: Update); the chunk worker
+# runs the row-processing path (a write route's set: it reads members, guards and markers, writes rows in
+# transactions with condition checks) and counts its chunk (Put of the marker, Update of the job); the finish step
+# reads the job, sets its status (Update) and stores the completion and its event (Put).
+SPLIT_IMPORT = ("dynamodb:GetItem", "dynamodb:UpdateItem")
+IMPORT_CHUNK = READ + WRITE
+FINISH_IMPORT = ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+
 # Functions that answer without touching the table.
 NO_TABLE = frozenset({"get_status"})
 

@@ -7,12 +7,22 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
-from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, QUEUES_DELIVERIES, ROUTES, Job, Route
+from loyalty.routes import (
+    AUTHORIZER_FUNCTION,
+    JOBS,
+    QUEUES_DELIVERIES,
+    ROUTES,
+    SIGNS_REPORTS,
+    SIGNS_UPLOADS,
+    Job,
+    Route,
+)
 
 from infra import config, permissions
 from infra.constructs.api import LoyaltyApi, default_usage_key
 from infra.constructs.docs import ReferencePage
 from infra.constructs.event_stream import EventStream
+from infra.constructs.imports import ImportWorkflow
 from infra.constructs.jobs import ScheduledJobs
 from infra.constructs.lambdas import build_function, code_layer
 from infra.constructs.observability import Monitoring, alarm_topic
@@ -86,6 +96,13 @@ class LoyaltyStack(Stack):
             for name, function in routes_stack.functions.items():
                 if name in QUEUES_DELIVERIES:
                     webhooks.grant_enqueue(function)  # a retry by hand queues the attempt
+        imports = ImportWorkflow(self, "Imports", table=table, layers=layers, environment=environment, topic=topic)
+        for routes_stack in nested:
+            for name, function in routes_stack.functions.items():
+                if name in SIGNS_UPLOADS:
+                    imports.grant_uploads(function)  # POST /imports signs the upload's PUT URL
+                if name in SIGNS_REPORTS:
+                    imports.grant_reports(function)  # GET /imports/{importId} signs the report's URL
         Monitoring(self, "Monitoring", api=api, table=table, jobs=scheduled.functions, topic=topic)
         reference = ReferencePage(self, "Reference", api=api)
         api.deploy(
@@ -100,6 +117,10 @@ class LoyaltyStack(Stack):
         CfnOutput(self, "EventBus", value=stream.bus.event_bus_name, description="Every event (§13), for rules")
         CfnOutput(
             self, "EventDeadLetters", value=stream.dead_letters.queue_url, description="Stream batches that failed"
+        )
+        CfnOutput(self, "ImportBucket", value=imports.bucket.bucket_name, description="Import files and reports")
+        CfnOutput(
+            self, "ImportWorkflow", value=imports.machine.state_machine_arn, description="The import state machine"
         )
         CfnOutput(self, "WebhookQueue", value=webhooks.queue.queue_url, description="Webhook deliveries waiting")
         CfnOutput(

@@ -197,6 +197,7 @@ def scenarios(members: int, counter: Pausable) -> Iterator[Scenario]:
     yield from _segment_scenarios(seed, call, member_id, counter)
     yield from _challenge_scenarios(seed, call, member_id, counter)
     yield from _promo_scenarios(seed, call, member_id, counter)
+    yield from _import_job_scenarios(seed, call)
     yield ("DELETE /members/{id}", call("DELETE", f"/members/{member_id}", cold=False))
     yield from _wide_scenarios(members, counter, gateway)
 
@@ -336,6 +337,16 @@ def _event_scenarios(call: Callable[..., Callable[[], int]], member_id: str, cou
     yield ("GET /events (page)", call("GET", "/events", cold=False))
     yield ("GET /events?type=points.awarded (page)", call("GET", "/events?type=points.awarded", cold=False))
     yield ("GET /events/{id}", call("GET", f"/events/{stored[0]['id']}", cold=False))
+
+
+def _import_job_scenarios(seed: Callable[..., Any], call: Callable[..., Callable[[], int]]) -> Iterator[Scenario]:
+    """Deployed bulk imports (§14, issue 26): starting one (an item and a presigned URL: no S3 call, the signature is
+    computed locally) and reading one back. The workflow's own throughput is in docs/deploy.md ("Bulk imports")."""
+    import json
+
+    started = seed("POST", "/imports", {"kind": "members"})["importId"]
+    yield ("POST /imports", call("POST", "/imports", json.dumps({"kind": "members"}), cold=False))
+    yield ("GET /imports/{id}", call("GET", f"/imports/{started}", cold=False))
 
 
 def _webhook_scenarios(

@@ -632,6 +632,10 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--tenant", help="only this tenant (default: every tenant)")
     check.set_defaults(run=cmd_check)
 
+    from tools import exports_cli  # `loyalty export members|transactions|vouchers` (issue 26)
+
+    exports_cli.add_export_command(commands, TARGET_HELP)
+
     events = commands.add_parser(
         "events", help="the tenant's events (§13)", description="Read a tenant's events as they are stored."
     )
@@ -647,6 +651,11 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--since", type=int, default=300, help="start with the events of the last SINCE seconds")
     tail.add_argument("--once", action="store_true", help="print what is stored now and stop")
     tail.set_defaults(run=cmd_events)
+
+    from tools import imports_cli  # `loyalty import members` (issue 26; `import codes` joins its actions)
+
+    import_actions = imports_cli.add_commands(commands, TARGET_HELP)
+    exports_cli.add_import_codes(import_actions, TARGET_HELP)  # `loyalty import codes` (issue 26, exports)
 
     openapi = commands.add_parser(
         "openapi", help="write docs/openapi.json from the code", description="Write docs/openapi.json from the code."

@@ -109,6 +109,8 @@ REQUEST_EXAMPLES: dict[str, dict[str, Any]] = {
         "description": "CRM sync",
     },
     "WebhookUpdate": {"events": ["*"], "enabled": True},
+    # issue 26: deployed bulk imports
+    "ImportCreate": {"kind": "codes", "rewardId": "coffee"},
     # 12. OAuth client credentials (the form body takes the same fields)
     "TokenRequest": {
         "grant_type": "client_credentials",
@@ -210,6 +212,14 @@ FIELD_EXAMPLES: dict[str, Any] = {
     "description": "CRM sync",
     # issue 25: segments and targeting
     "segmentId": "gold-vip",
+    # issue 26: deployed bulk imports
+    "importId": "imp_01JD8YF6G8J0L2N4Q6S8U0W2Y4",
+    "uploadUrl": "https://loyalty-imports.s3.amazonaws.com/uploads/acme/imp_01JD8YF6G8J0L2N4Q6S8U0W2Y4?X-Amz-Expires=900",
+    "uploadExpiresAt": "2026-05-01T09:15:00Z",
+    "rowsTotal": 120000,
+    "rowsDone": 120000,
+    "rowsFailed": 3,
+    "reportUrl": "https://loyalty-imports.s3.amazonaws.com/reports/acme/imp_01JD8YF6G8J0L2N4Q6S8U0W2Y4.csv?X-Amz-Expires=3600",
     # issue 25: challenges and their responses
     "challengeId": "steps-10k",
     "responseId": "01JD8YE5F7H9K1M3P5R7T9V1X3",

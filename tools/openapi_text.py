@@ -31,12 +31,35 @@ TAGS: dict[str, str] = {
     "oauth": "OAuth 2.0 client credentials (RFC 6749 §4.4): access tokens for integrations, used like API keys.",
     "segments": "Segments of members by rules (tier, qualified points, enrolment time, tags) and explicit "
     "overrides, which offers and rewards aim at with `segmentIds` / `excludedSegmentIds`.",
+    "imports": "Bulk imports of members with their balances, or of pool codes: upload a file, follow the run "
+    "(admin keys only).",
 }
 
 _MEMBER_STATE = "A suspended or erased member can't earn or spend (`409 invalid_state`)."
 _PAGED = "Paged: `limit` (1-100, default 25) and the opaque `nextToken` of the previous page."
 
 OPERATIONS: dict[str, Words] = {
+    # issue 26: deployed bulk imports (services/import_jobs.py)
+    "create_import": Words(
+        "Starts a bulk import (§14). `kind` `members` takes a members file (columns `externalId`, `email`, `phone`, "
+        "`cardId`, `firstName`, `lastName`, `birthdate`, `tags`, `tierOverride`, `lotId`, `points`, `earnedAt`, "
+        "`expiresAt`, `qualifiedPoints`) and no pool; `codes` takes a codes file for exactly one of `rewardId`, "
+        "`offerId`, `promoId` (`400` otherwise), a pool that takes codes: an unknown one is `404`, a reward that "
+        "is not a coupon, an archived offer or a shared promo code `409 invalid_state`. The answer is "
+        "`awaiting_upload` with `uploadUrl`, a presigned URL "
+        "to PUT the file to (CSV with a header row, or JSON Lines; no Authorization header) before "
+        "`uploadExpiresAt`: the upload starts the run, which splits the file into chunks that keep their line "
+        "numbers and imports them in parallel. Rows are written idempotently (an upload of the same file again "
+        "changes nothing already imported); follow the run with `GET /imports/{importId}`.",
+        ("invalid_state",),
+    ),
+    "get_import": Words(
+        "An import of this tenant (another tenant's or an unknown id is `404`): `status` `awaiting_upload`, "
+        "`running`, `completed` or `failed`; `rowsTotal` once the file is split, `rowsDone` (rows handled, "
+        "whatever their outcome) and `rowsFailed` (rejected or conflicting rows) as chunks finish. Once completed, "
+        "`reportUrl` links (for 1 hour from this answer) to the report, a CSV of the rows not imported: "
+        "`line`, `status` (`rejected` or `conflict`), `field`, `reason`, by line."
+    ),
     # issue 25: challenges and their responses (services/challenges.py, services/challenge_responses.py)
     "create_challenge": Words(
         "Creates a challenge (`draft` unless `published` is given). `activityId` must name a fixed activity of the "

@@ -63,4 +63,5 @@ def test_the_dead_letter_queue_the_errors_and_a_late_stream_raise_alarms(synthes
     late = [a for a in alarms if a.get("MetricName") == "IteratorAge"]
     assert late[0]["Threshold"] == event_stream.LATE_MS
     queues = [a for a in alarms if a.get("Namespace") == "AWS/SQS"]
-    assert len(queues) == 4  # the jobs', the event builder's and the webhooks' dead-letter queues; webhooks' age
+    # the jobs', the event builder's, the webhooks' and the import workflow's dead-letter queues; webhooks' age
+    assert len(queues) == 5

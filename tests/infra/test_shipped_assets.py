@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from loyalty.routes import AUTHORIZER_FUNCTION, JOBS, ROUTES, STREAM_FUNCTION
+from loyalty.routes import AUTHORIZER_FUNCTION, IMPORT_FUNCTIONS, JOBS, ROUTES, STREAM_FUNCTION
 
 from infra import build
 from infra.constructs import webhooks
@@ -98,6 +98,7 @@ def assert_valid_bytecode(source: Path) -> None:
 def test_every_function_of_the_route_table_is_deployed(deployed):
     expected = {r.function for r in ROUTES} | {j.function for j in JOBS} | {AUTHORIZER_FUNCTION, STREAM_FUNCTION}
     expected.add(webhooks.DELIVERY_FUNCTION)
+    expected |= set(IMPORT_FUNCTIONS)  # the import workflow's steps (infra/constructs/imports.py)
     assert set(deployed) == expected
 
 

@@ -6,10 +6,10 @@ import pytest
 from aws_cdk.assertions import Annotations, Match
 from loyalty.apikeys import BEARER_PATTERN
 from loyalty.repository.table import create_table_request
-from loyalty.routes import DELIVERY_FUNCTION, JOBS, ROUTES, Route
+from loyalty.routes import DELIVERY_FUNCTION, IMPORT_FUNCTIONS, JOBS, ROUTES, Route
 
 from infra import config, permissions
-from infra.constructs import docs, webhooks
+from infra.constructs import docs, imports, webhooks
 from tests.infra.synth import Synthesized, dynamo_actions, functions_by_description
 from tests.support.dynamo_actions import every_function_run
 
@@ -43,7 +43,8 @@ def test_the_authorizer_validates_the_header_shape_caches_briefly_and_answers_fa
 
 def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
     functions = [p for p in synthesized.props("AWS::Lambda::Function") if p.get("Description") != docs.DESCRIPTION]
-    assert len(functions) == len(ROUTES) + len(JOBS) + 3  # and the authorizer, the event builder, the webhooks'
+    # and the authorizer, the event builder, the webhooks' and the import workflow's (infra/constructs/imports.py)
+    assert len(functions) == len(ROUTES) + len(JOBS) + 3 + len(IMPORT_FUNCTIONS)
     for props in functions:
         assert props["Architectures"] == ["arm64"]
         assert props["Runtime"] == config.PYTHON_RUNTIME
@@ -52,9 +53,9 @@ def test_functions_run_arm64_python_with_both_layers_and_json_logs(synthesized):
         assert props["TracingConfig"]["Mode"] == "Active"
     memory = {props.get("Description"): props["MemorySize"] for props in functions}
     assert {memory[job.summary] for job in JOBS} == {config.JOB_MEMORY_MB}
-    assert {size for description, size in memory.items() if description not in {j.summary for j in JOBS}} == {
-        config.FUNCTION_MEMORY_MB
-    }
+    assert {memory[imports.DESCRIPTIONS[name]] for name in IMPORT_FUNCTIONS} == {config.JOB_MEMORY_MB}
+    full = {j.summary for j in JOBS} | set(imports.DESCRIPTIONS.values())  # a vCPU
+    assert {size for description, size in memory.items() if description not in full} == {config.FUNCTION_MEMORY_MB}
 
 
 def test_each_function_may_call_what_its_code_calls_and_nothing_that_no_function_of_its_kind_calls(

@@ -296,6 +296,9 @@ def _every_route(tenant: Tenant) -> None:
     ok(200, admin.call("PUT", f"/segments/perm/members/{m}", {"type": "include"}))
     ok(200, read.get(f"/members/{m}/segments"))
     ok(204, admin.delete(f"/segments/perm/members/{m}"))
+    # deployed bulk imports (issue 26): an import awaiting its upload, read back
+    started = ok(201, admin.post("/imports", {"kind": "members"})).data["importId"]
+    ok(200, admin.get(f"/imports/{started}"))
     # refusals and replays go through the same code: an unknown id, a repeated idempotent write
     assert ok(404, read.get("/members/01ARZ3NDEKTSV4RRFFQ69G5FAV")).code == "not_found"
     replay = {"Idempotency-Key": "perm-1"}  # (award() would send a headers= in the body)

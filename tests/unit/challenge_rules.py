@@ -8,7 +8,6 @@ every step) holds each approved response to exactly one award and each limit cou
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
@@ -16,8 +15,8 @@ from hypothesis.stateful import rule
 from loyalty.models.challenges import ChallengeCreate, ResponseCreate, ResponseReject
 from loyalty.services import challenge_responses, challenges, transactions
 
-from tests.support.ledger_model import Challenges, Expect, LedgerModel
-from tests.support.machines import TENANT, caller, valid
+from tests.support.ledger_model import Challenges, Expect, cap_window
+from tests.support.machines import TENANT, MachineHost, caller, valid
 
 CHALLENGES = {
     "daily-photo": {"activityId": "visit", "approvalMethod": "manual", "maxResponsesPerMember": 1, "interval": "day"},
@@ -30,16 +29,8 @@ CHALLENGES = {
 }
 
 
-class ChallengeRules:
+class ChallengeRules(MachineHost):
     """Mixed into the ledger machine: `setup_challenges()` from its __init__ (after its activities exist)."""
-
-    members: list[str]
-    model: LedgerModel
-    clock: Any
-    succeeded: Callable[..., None]
-    _call: Callable[..., Any]
-    _key: Callable[[bool, str], str | None]
-    sent: list[tuple[Any, str, Any, int, dict[str, Any]]]
 
     def setup_challenges(self) -> None:
         for challenge_id, rules in CHALLENGES.items():
@@ -76,9 +67,16 @@ class ChallengeRules:
 
     @rule(data=st.data(), approve=st.booleans())
     def decide_challenge_response(self, data: st.DataObject, approve: bool) -> None:
-        """An admin approves (the award in the same transaction) or rejects a response, pending or decided."""
+        """An admin approves (the award in the same transaction) or rejects a response, pending or decided.
+        When none is pending, the first member with room under the manual challenge's daily limit (made
+        active) responds first, so there is one to decide (member 0, refused by its limit, if none has)."""
         if not any(status == "pending" for _, _, status in self.challenge_model.responses.values()):
-            self.respond_to_challenge(0, "daily-photo", False)  # something to decide (refused at times: a limit)
+            window = cap_window(CHALLENGES["daily-photo"]["interval"], self.clock.current)
+            most = CHALLENGES["daily-photo"]["maxResponsesPerMember"]
+            room = [m for m in range(3) if self.challenge_model.counts[(self.members[m], "daily-photo", window)] < most]
+            if room:
+                self._activate(self.members[room[0]])
+            self.respond_to_challenge(room[0] if room else 0, "daily-photo", False)
         if not self.challenge_model.responses:
             return
         pending = [r for r, (_, _, status) in self.challenge_model.responses.items() if status == "pending"]

@@ -13,8 +13,6 @@ must be the model's award; the checker (its promo part: counters against the led
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
-from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import rule
@@ -22,8 +20,8 @@ from loyalty.models.promo_codes import PromoCodeCreate, PromoCodesAdd, PromoCode
 from loyalty.models.rewards import RewardGrantCreate
 from loyalty.services import promo_codes, reward_grants
 
-from tests.support.ledger_model import OK, Expect, LedgerModel, Promo, Promos, Redemption, grant
-from tests.support.machines import caller, valid
+from tests.support.ledger_model import OK, Expect, Promo, Promos, Redemption, grant
+from tests.support.machines import MachineHost, caller, valid
 
 PROMOS = [
     {"code": "SHARED", "activityId": "visit", "maxUsesPerMember": 2, "maxUsesTotal": 5},
@@ -33,20 +31,8 @@ PROMOS = [
 TYPED = ("shared", "SHARED", "dated", "pool-code", "pool-code", "pool-code", "used-code", "POOL", "NOSUCH")
 
 
-class PromoRules:
+class PromoRules(MachineHost):
     """Mixed into the ledger machine: `setup_promos()` from its __init__ (after its activities exist)."""
-
-    members: list[str]
-    model: LedgerModel
-    clock: Any
-    handed: set[str]
-    succeeded: Callable[..., None]
-    _call: Callable[..., Any]
-    _key: Callable[[bool, str], str | None]
-    _check_award: Callable[[str, Expect], None]
-    _settle: Callable[[str, bool, bool], None]
-    _activate: Callable[[str], None]
-    top_up_pool: Callable[[int, bool], None]
 
     def setup_promos(self) -> None:
         self.promos = Promos()
@@ -79,10 +65,25 @@ class PromoRules:
         self._call("promo_update", Expect(), lambda key: promo_codes.update(caller(), code.lower(), body), None, 200)
         self.promos.promos[code].status = status
 
-    @rule(m=st.sampled_from((0, 0, 1, 2)), typed=st.sampled_from(TYPED), keyed=st.booleans(), lower=st.booleans())
-    def use_promo(self, m: int, typed: str, keyed: bool, lower: bool) -> None:
-        """A member types a code: the shared one, the dated one, a pool code (waiting or used), a pool's name, none."""
+    @rule(
+        m=st.sampled_from((0, 0, 1, 2)),
+        typed=st.sampled_from(TYPED),
+        keyed=st.booleans(),
+        lower=st.booleans(),
+        ready=st.sampled_from((True, True, False)),
+    )
+    def use_promo(self, m: int, typed: str, keyed: bool, lower: bool, ready: bool) -> None:
+        """A member types a code: the shared one, the dated one, a pool code (waiting or used), a pool's name, none.
+        With `ready` (a steer toward uses that succeed): the member made active, the promotion enabled again if
+        it was disabled, the pool topped up with a code if none is waiting."""
         member_id, pool = self.members[m], self.promos.promos["POOL"]
+        if ready:
+            self._activate(member_id)
+            if typed == "pool-code" and not pool.pool:
+                self.top_up_promo(1, None)
+            promo = self.promos.find(min(pool.pool or {"NOSUCH"}) if typed == "pool-code" else typed)
+            if promo is not None and promo.status != "active":
+                self.toggle_promo(promo.code, "active")
         if typed == "pool-code":
             typed = min(pool.pool or {"NOSUCH"})
         elif typed == "used-code":

@@ -9,9 +9,6 @@ members, of an erased member, or no member's; the answer, each award's transacti
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 from loyalty import clock
@@ -21,22 +18,14 @@ from loyalty.repository import members as members_db
 from loyalty.repository import store
 from loyalty.services import program, referrals, transactions
 
-from tests.support.ledger_model import Expect, LedgerModel, Referrals
-from tests.support.machines import TENANT, caller, valid
+from tests.support.ledger_model import Expect, Referrals
+from tests.support.machines import TENANT, MachineHost, caller, valid
 
 REFERRER_ACTIVITY, REFEREE_ACTIVITY, WINDOW_DAYS = "birthday", "photo", 30
 
 
-class ReferralRules:
+class ReferralRules(MachineHost):
     """Mixed into the ledger machine: `setup_referrals()` from its __init__ (after its activities exist)."""
-
-    members: list[str]
-    model: LedgerModel
-    clock: Any
-    succeeded: Callable[..., None]
-    _call: Callable[..., Any]
-    _key: Callable[[bool, str], str | None]
-    _new_member: Callable[[], str]
 
     def setup_referrals(self) -> None:
         settings = {

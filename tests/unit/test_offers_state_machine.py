@@ -30,6 +30,7 @@ from loyalty.services import awards, jobs, members, offer_redemptions, offers, p
 
 from tests.support.machines import FUZZ, TENANT, CheckedMachine, caller, run_machine, valid
 from tests.support.offer_model import OK, SAME, SKEW, ModelOffer, OfferModel, moment
+from tests.unit.targeting_rules import TargetingRules
 
 EXAMPLES, MIN_STEPS, MAX_STEPS = 30, 18, 22
 EXPIRY_DAYS = 10
@@ -578,4 +579,50 @@ def test_offers_reversal_state_machine() -> None:
     floors, refusal_floors = ({}, {}) if FUZZ else (REVERSAL_FLOORS, REVERSAL_REFUSAL_FLOORS)
     run_machine(
         OffersReversalMachine, REVERSAL_EXAMPLES, (MIN_STEPS, MAX_STEPS), floors, refusal_floors, derandomize=True
+    )
+
+
+# --- issue 25: segment targeting ------------------------------------------------------------------------------
+# A machine of its own (OffersMachine's rules and tests/unit/targeting_rules.py's), so the two machines above keep
+# their draws and floors; the targeting rules are drawn three times as often as OffersMachine's own
+# (tests/support/machines.py, `steer_rules`), so most steps are about the audience.
+
+
+class OffersTargetingMachine(TargetingRules, OffersMachine):
+    """OffersMachine with four segments, overrides, member tags and three offers aimed at them (targeting_rules.py)."""
+
+    RULE_WEIGHTS = {
+        name: 3
+        for name in ("tag_member", "override", "resegment", "activate_targeted", "redeem_targeted", "member_lists")
+    }
+
+
+TARGETING_EXAMPLES = 4
+# half of the derandomized run of 2026-12-06 19:15-19:33 UTC (its first 6 examples, the start of CI's 9: target_listed
+# 24, target_hidden 18, target_tag 14, target_resegment 9, target_redeem 7, target_include 6, target_exclude 4,
+# target_unset 3, target_activate 1; refusals not_eligible 6)
+TARGETING_FLOORS = {
+    "target_listed": 12,
+    "target_hidden": 9,
+    "target_tag": 7,
+    "target_resegment": 4,
+    "target_redeem": 3,
+    "target_include": 3,
+    "target_exclude": 2,
+}
+TARGETING_REFUSAL_FLOORS = {"not_eligible": 3}
+
+
+@pytest.mark.slow
+@pytest.mark.early
+@pytest.mark.usefixtures("fresh_table")
+def test_offers_targeting_state_machine() -> None:
+    floors, refusal_floors = ({}, {}) if FUZZ else (TARGETING_FLOORS, TARGETING_REFUSAL_FLOORS)
+    run_machine(
+        OffersTargetingMachine,
+        TARGETING_EXAMPLES,
+        (MIN_STEPS, MAX_STEPS),
+        floors,
+        refusal_floors,
+        derandomize=True,
     )

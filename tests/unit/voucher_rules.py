@@ -15,7 +15,6 @@ member across the offers, newest first, with the `status` filter, page after pag
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -31,6 +30,7 @@ from loyalty.repository import store
 from loyalty.repository import vouchers as vouchers_db
 from loyalty.services import offers, vouchers
 
+from tests.support.machines import MachineHost
 from tests.support.voucher_model import OK, VoucherModel
 
 PER_MEMBER, TOTAL = 3, 12
@@ -59,16 +59,11 @@ def _caller(tenant_id: str, key: str | None, what: Any) -> Caller:
     return Caller(tenant_id, key, jsontext.digest(what) if key else "", admin=True)
 
 
-class VoucherRules:
+class VoucherRules(MachineHost):
     """Mixed into a CheckedMachine: `setup_vouchers()` from its __init__, the rules below, and
-    `member_status()` from the machine (what its own model says of a member)."""
+    `member_status()` from the machine (what its own model says of a member); what else it uses of the
+    machine is declared in MachineHost (tests/support/machines.py)."""
 
-    tenant_id: str
-    members: list[str]
-    clock: Any
-    sent: list[tuple[Any, str, Any, int, dict[str, Any]]]  # the machine's replays (tests/support/machines.py)
-    succeeded: Callable[..., None]  # the machine's counts of successes per rule and refusals per code
-    refused: Callable[[str], None]
     check_wallets = False  # walk the wallet of each member a step touched (the voucher machine does)
 
     def member_status(self, member_id: str) -> str:

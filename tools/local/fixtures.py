@@ -41,6 +41,7 @@ WEBHOOK = SAMPLES["create_webhook"][1]  # the endpoint the create_webhook sample
 SEGMENT = SAMPLES["create_segment"][1]  # the segment the create_segment sample makes
 PROMO = SAMPLES["create_promo_code"][1]  # the shared promo code the create_promo_code sample makes
 PROMO_POOL = SAMPLES["add_promo_codes"][0]["code"]  # the single-use promotion the pool samples name
+IMPORT_ID = SAMPLES["get_import"][0]["importId"]  # issue 26: an import awaiting its upload
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,9 @@ STEPS = [
     Step("promo code", "POST", "/promo-codes", PROMO),
     Step("promo pool", "POST", "/promo-codes", {"code": PROMO_POOL, "activityId": PROMO["activityId"],
                                                 "singleUse": True}),
+    # issue 26: a deployed import, awaiting its upload
+    Step("import", "POST", "/imports", SAMPLES["create_import"][1], pinned_id=IMPORT_ID.removeprefix("imp_"),
+         check=f"/imports/{IMPORT_ID}"),
 ]  # fmt: skip
 
 # a sample that creates something runs without the steps that would create it (or need it) first
@@ -124,6 +128,7 @@ SKIPPED_FOR = {
     "create_challenge": {"challenge", "challenge response"},
     "create_challenge_response": {"challenge response"},  # the member's one response a day stays free
     "create_promo_code": {"promo code"},
+    "create_import": {"import"},
 }
 
 

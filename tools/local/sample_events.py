@@ -255,6 +255,9 @@ SAMPLES: dict = {
     "delete_webhook": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
     "rotate_webhook_secret": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, ""),
     # 13. Webhook deliveries: the fixture's delivery of the get_event sample's event to the fixture's endpoint
+    # issue 26: deployed bulk imports
+    "create_import": ({}, {"kind": "members"}, ""),
+    "get_import": ({"importId": "imp_01JD8YF6G8J0L2N4Q6S8U0W2Y4"}, None, ""),
     "list_webhook_deliveries": ({"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5"}, None, "limit=25"),
     "retry_webhook_delivery": (
         {"webhookId": "wh_01JD84F6G7H8J9K0M1N2P3Q4R5", "deliveryId": "dlv_01JD80A1B23CQJRHH1642X5DCP"},

@@ -41,6 +41,22 @@ class LocalApi(ThreadingHTTPServer):
         self.serialised: AbstractContextManager[Any] = threading.Lock() if serialise else nullcontext()
         self._openapi: str | None = None
         self._reference: bytes | None = None
+        # §14 imports: presigned URLs on this server, files under .local/blobs/, the workflow in a worker thread
+        from loyalty.repository import blobs
+
+        from tools.local.imports import ImportWorker
+        from tools.local.paths import local_dir
+
+        self.blobs = blobs.serve_locally(local_dir() / "blobs", f"http://127.0.0.1:{self.server_address[1]}")
+        self.imports = ImportWorker(self.serialised if serialise else None)
+
+    def server_close(self) -> None:
+        if hasattr(self, "imports"):  # (not when the port could not be bound)
+            from loyalty.repository import blobs
+
+            self.imports.stop()
+            blobs.stop_serving(self.blobs)
+        super().server_close()
 
     @property
     def url(self) -> str:
@@ -190,7 +206,44 @@ class _Handler(BaseHTTPRequestHandler):
             pass
         return body
 
+    def _blob(self) -> None:
+        """A presigned URL of the local blob store (repository/blobs.DirectoryBlobs), as S3 answers one: PUT an
+        upload (which starts its import), GET a report. A bad or expired signature is 403."""
+        from urllib.parse import parse_qs, unquote
+
+        from loyalty.repository.blobs import LOCAL_DOWNLOAD_PATH, LOCAL_UPLOAD_PATH
+        from loyalty.services.import_jobs import parse_upload_key
+
+        path, _, query = self.path.partition("?")
+        upload = path.startswith(LOCAL_UPLOAD_PATH)
+        key = unquote(path[len(LOCAL_UPLOAD_PATH if upload else LOCAL_DOWNLOAD_PATH) :])
+        given = {name: values[0] for name, values in parse_qs(query).items()}
+        store = self.server.blobs
+        if (self.command, upload) not in (("PUT", True), ("GET", False)):
+            raise _Refused(405, "method_not_allowed", "Only PUT to an upload URL, GET of a report URL.")
+        if not store.valid(key, given.get("expires", ""), given.get("signature", "")):
+            raise _Refused(403, "forbidden", "The URL's signature is not valid or it has expired.")
+        if upload:
+            parse_upload_key(key)
+            length = self.headers.get("Content-Length", "")
+            if not length.isdigit():
+                raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
+            store.put_stream(key, self.rfile, int(length))
+            self._send(200, {"ETag": '"local"'}, b"")
+            self.server.imports.submit(key)
+            return
+        try:
+            data = store.get(key)
+        except (OSError, ValueError):
+            raise _Refused(404, "not_found", "No such blob.") from None
+        self._send(200, {"Content-Type": "text/csv"}, data)
+
     def _route(self) -> None:
+        from loyalty.repository.blobs import LOCAL_DOWNLOAD_PATH, LOCAL_UPLOAD_PATH
+
+        if self.path.startswith((LOCAL_UPLOAD_PATH, LOCAL_DOWNLOAD_PATH)):
+            self._blob()
+            return
         body = self._body()
         path, _, query = self.path.partition("?")
         if self.command == "GET" and path == f"{STAGE_PREFIX}/openapi.json":

@@ -441,6 +441,16 @@ ROUTES: tuple[Route, ...] = (
         "The segments the member is in now",
         "segments",
     ),
+    # 14. Bulk import, deployed (services/import_jobs.py): the upload starts the workflow
+    _r(
+        "POST",
+        "/imports",
+        "create_import",
+        ADMIN,
+        "Start a bulk import: a presigned URL to upload the file to",
+        "imports",
+    ),
+    _r("GET", "/imports/{importId}", "get_import", ADMIN, "An import's status, row counts and report link", "imports"),
 )
 # The routes a Bearer must be sent to (every route but the public one): what the auth rules and tests range over.
 PROTECTED: tuple[Route, ...] = tuple(route for route in ROUTES if not route.public)
@@ -480,6 +490,11 @@ STREAM_FUNCTION = "build_events"
 DELIVERY_FUNCTION = "deliver_webhooks"
 # Route functions that queue a webhook delivery's attempt (deployed: sqs:SendMessage on that queue, its URL).
 QUEUES_DELIVERIES = frozenset({"retry_webhook_delivery"})
+# The bulk import workflow's steps (§14, infra/constructs/imports.py): split the upload, import a chunk, finish.
+IMPORT_FUNCTIONS = ("split_import", "import_chunk", "finish_import")
+# Route functions that sign URLs of the import bucket (deployed: IMPORT_BUCKET, s3 rights on their prefix only).
+SIGNS_UPLOADS = frozenset({"create_import"})
+SIGNS_REPORTS = frozenset({"get_import"})
 
 
 def find(method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:

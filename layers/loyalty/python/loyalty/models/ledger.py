@@ -19,7 +19,7 @@ from loyalty.models.types import (
     utc_datetime,
 )
 
-TYPES = ("award", "deduct", "redeem", "return", "expire", "refund")
+TYPES = ("award", "deduct", "redeem", "return", "expire", "refund", "import")  # import: an opening balance (§14)
 STATUSES = ("pending", "approved", "auto_approved", "rejected", "expired")
 Reason = text(min_len=1, max_len=500, description="Why, for the member's statement")
 Positive = integer(minimum=1)

@@ -54,6 +54,18 @@ def delete(tenant_id: str, member_id: str, expires_on: str) -> store.TxItem:
     return store.delete(key(tenant_id, member_id, expires_on), condition=store.PRESENT)
 
 
+def not_spent(tenant_id: str, member_id: str, consumed: int) -> list[LotRecord]:
+    """The member's lots that end past its `consumed` position (not wholly spent), in expiry order: one Query of
+    the member's partition, filtered on `cumEnd`."""
+    found = store.Collection[Any](members.partition(tenant_id, member_id)).all(
+        sort="begins_with(#s, :lot)",
+        filter_expression="#end > :consumed",
+        names={"#end": "cumEnd"},
+        values={":lot": PREFIX, ":consumed": consumed},
+    )
+    return cast("list[LotRecord]", found)
+
+
 def member_with_lots(tenant_id: str, member_id: str) -> tuple[MemberRecord | None, list[LotRecord]]:
     """The member item and its lots (soonest expiry first) in one Query of the member's partition."""
     found = store.Collection(members.partition(tenant_id, member_id)).all(

@@ -104,12 +104,15 @@ class CodePool:
             for item in store.Collection(self.shard_partition(shard)).all(limit=500)
         ]
 
-    def add_codes(self, codes: list[str], per_code: Callable[[str], list[store.TxItem]]) -> tuple[int, int]:
+    def add_codes(
+        self, codes: list[str], per_code: Callable[[str], list[store.TxItem]], skipped_codes: list[str] | None = None
+    ) -> tuple[int, int]:
         """Add distinct codes in transactions of as many as fit; codes whose condition fails are skipped.
 
         Each code is its pool entry and `per_code(code)`'s items (their conditions say "new"),
         followed by at most one counter update per shard. Lost races are retried under one budget
-        for the whole upload (loyalty.repository.retry). Returns (added, skipped).
+        for the whole upload (loyalty.repository.retry). Returns (added, skipped); the codes skipped are
+        appended to `skipped_codes` when given (a file import reports each code's fate).
         """
         items_per_code = 1 + len(per_code(codes[0])) if codes else 1
         chunk_size = (store.TRANSACT_LIMIT - self.shards) // items_per_code
@@ -119,15 +122,17 @@ class CodePool:
             chunk = codes[start : start + chunk_size]
             writes: Callable[[list[str]], list[store.TxItem]] = lambda c: self.add_writes(c, per_code)  # noqa: E731
             done, known = retry.until_decided(partial(_add_chunk, chunk, items_per_code, writes), budget)
-            added, skipped = added + done, skipped + known
+            added, skipped = added + done, skipped + len(known)
+            if skipped_codes is not None:
+                skipped_codes.extend(known)
         return added, skipped
 
 
 def _add_chunk(
     chunk: list[str], items_per_code: int, writes: Callable[[list[str]], list[store.TxItem]]
-) -> tuple[int, int]:
-    """One transaction of new codes: (added, skipped because known already)."""
-    skipped = 0
+) -> tuple[int, list[str]]:
+    """One transaction of new codes: (added, the codes skipped because known already)."""
+    skipped: list[str] = []
     while chunk:
         try:
             store.transact(writes(chunk))
@@ -136,6 +141,6 @@ def _add_chunk(
             present = {chunk[i // items_per_code] for i in failed.failed if i < items_per_code * len(chunk)}
             if not present:
                 raise
-            skipped += len(present)
+            skipped += [code for code in chunk if code in present]
             chunk = [code for code in chunk if code not in present]
     return 0, skipped

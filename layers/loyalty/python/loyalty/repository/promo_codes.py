@@ -110,9 +110,13 @@ def create_items(tenant_id: str, promo: dict[str, Any]) -> list[store.TxItem]:
     return items
 
 
-def add_codes(tenant_id: str, promo: dict[str, Any], codes: list[str]) -> tuple[int, int]:
+def add_codes(
+    tenant_id: str, promo: dict[str, Any], codes: list[str], skipped_codes: list[str] | None = None
+) -> tuple[int, int]:
     """Add distinct codes to the single-use pool, each with its guard; one any promotion knows is skipped."""
-    return pool(tenant_id, promo).add_codes(codes, lambda code: [guard(tenant_id, code, promo["code"], "pool")])
+    return pool(tenant_id, promo).add_codes(
+        codes, lambda code: [guard(tenant_id, code, promo["code"], "pool")], skipped_codes
+    )
 
 
 def with_counts(tenant_id: str, code: str) -> tuple[dict[str, Any] | None, list[dict[str, Any]]]:

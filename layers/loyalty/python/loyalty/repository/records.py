@@ -50,6 +50,11 @@ class MemberRecord(TypedDict):
     lastLotExpiry: NotRequired[str | None]
     lastAward: NotRequired[dict[str, Any]]  # {date, points, activityName} of the latest award (the summary)
     tags: NotRequired[list[str]]  # segment rules match them (models.segments.Tags: lower-case, each once)
+    # a member created by a member import (services/imports.py): the import, the import row that last wrote it
+    # (events skip such writes), and the lifetime qualified points it carried over (the checker counts them)
+    importedBy: NotRequired[str]
+    importWrite: NotRequired[str]
+    importedQualified: NotRequired[int]
 
 
 class LotRecord(TypedDict):
@@ -90,6 +95,10 @@ class TransactionRecord(TypedDict):
     offerRedemptionId: NotRequired[str]
     promoCode: NotRequired[str]  # a promo code's use (services.promo_codes): the promotion and the code typed
     promoCodeUsed: NotRequired[str]
+    # an import's entry (services/imports.py): the import, the row's lot and when its points were earned
+    importId: NotRequired[str]
+    lotId: NotRequired[str]
+    earnedAt: NotRequired[str]
 
 
 class RewardRecord(TypedDict):

@@ -70,10 +70,12 @@ def claim_code(tenant_id: str, reward: RewardRecord) -> str | None:
     return code_pool(tenant_id, reward).claim()
 
 
-def add_codes(tenant_id: str, reward: RewardRecord, codes: list[str]) -> tuple[int, int]:
+def add_codes(
+    tenant_id: str, reward: RewardRecord, codes: list[str], skipped_codes: list[str] | None = None
+) -> tuple[int, int]:
     """Add distinct codes; one in the pool or handed out before is skipped. (added, skipped)."""
     pool = code_pool(tenant_id, reward)
-    return pool.add_codes(codes, lambda code: [store.check(pool.issued_key(code), store.ABSENT)])
+    return pool.add_codes(codes, lambda code: [store.check(pool.issued_key(code), store.ABSENT)], skipped_codes)
 
 
 def read_stock(tenant_id: str, reward: RewardRecord) -> dict[str, int]:

@@ -195,14 +195,16 @@ def move(tenant_id: str, voucher: VoucherRecord, changes: dict[str, Any]) -> lis
     ]
 
 
-def add_codes(tenant_id: str, offer: OfferRecord, codes: list[str]) -> tuple[int, int]:
+def add_codes(
+    tenant_id: str, offer: OfferRecord, codes: list[str], skipped_codes: list[str] | None = None
+) -> tuple[int, int]:
     """Add distinct codes to an offer's pool; a code the tenant knows already (anywhere) is skipped.
 
     Returns (added, skipped). Each code is its pool entry and its guard, both conditioned on being new.
     """
     offer_id = offer["offerId"]
     return pool(tenant_id, offer).add_codes(
-        codes, lambda code: [store.put_new(_guard(tenant_id, code, offer_id, "pool"))]
+        codes, lambda code: [store.put_new(_guard(tenant_id, code, offer_id, "pool"))], skipped_codes
     )
 
 

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def expected_balance(entries: list[TransactionRecord]) -> dict[str, int]:
     """A balance as the ledger says it must be (the contract's identities)."""
     out = dict.fromkeys(("available", "pending", "redeemed", "expired", "lifetime", "qualified"), 0)
-    sign = {"deduct": -1, "redeem": -1, "return": -1, "expire": -1, "refund": 1}
+    sign = {"deduct": -1, "redeem": -1, "return": -1, "expire": -1, "refund": 1, "import": 1}
     for entry in entries:
         live = entry["points"] - (entry.get("cancelledPoints") or 0)
         if entry["type"] == "award":
@@ -35,7 +35,9 @@ def expected_balance(entries: list[TransactionRecord]) -> dict[str, int]:
                 out["qualified"] += earned if entry.get("qualified") else 0
             continue
         out["available"] += sign[entry["type"]] * entry["points"]
-        if entry["type"] == "expire":
+        if entry["type"] == "import":  # an opening balance (§14): earned before; an expired one has its expire entry
+            out["lifetime"] += entry["points"]
+        elif entry["type"] == "expire":
             out["expired"] += entry["points"]
         elif entry["type"] in ("redeem", "refund"):
             out["redeemed"] -= sign[entry["type"]] * entry["points"]
@@ -49,6 +51,7 @@ def check_member(tenant_id: str, member_id: str) -> list[dict[str, Any]]:
         return [{"tenantId": tenant_id, "memberId": member_id, "field": "member", "problem": "missing"}]
     entries = ledger_db.of_member(tenant_id, member_id).all(limit=500)
     expected = expected_balance(entries)
+    expected["qualified"] += member.get("importedQualified") or 0  # carried over by a member import (§14)
     stored: Mapping[str, Any] = member["balance"]  # read by the names expected_balance gives
     problems = []
 

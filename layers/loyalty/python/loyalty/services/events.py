@@ -69,7 +69,7 @@ POINTS = {
 }
 # Events a job stores itself, not the builder (services/expiring_soon.py): fanned out to webhooks from their
 # own items' insertions on the stream (services/event_store.stored_by_jobs).
-MADE_BY_JOBS = ("points.expiring_soon",)
+MADE_BY_JOBS = ("points.expiring_soon", "import.completed")  # import.completed: services/imports.complete_import
 SETTLED = {"approved": "points.approved", "auto_approved": "points.approved", "rejected": "points.rejected"}
 REDEMPTION = {"completed": "redemption.completed", "cancelled": "redemption.cancelled"}
 VOUCHER = {"redeemed": ("voucher.redeemed", "redeemedAt"), "cancelled": ("voucher.cancelled", "cancelledAt")}
@@ -154,6 +154,8 @@ class _Builder:
 
     def member(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         member_id = new["memberId"]
+        if new.get("importWrite") and new.get("importWrite") != (old or {}).get("importWrite"):
+            return  # a member import's write: no per-row event, one import.completed (services/imports.py)
         shown = members.public(self.tenant_id, cast("Any", new))
         if old is None:
             self.emit("member.created", shown, member_id, member_id, new.get("createdAt"))
@@ -172,6 +174,8 @@ class _Builder:
     def transaction(self, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
         shown, member_id = transactions.public(cast("Any", new)), new["memberId"]
         if old is None:
+            if new.get("importId"):
+                return  # a member import's entry (an opening balance, an imported lot expired): no per-row event
             if new["type"] in POINTS:
                 self.emit(POINTS[new["type"]], shown, member_id, member_id, new.get("createdAt"))
             return

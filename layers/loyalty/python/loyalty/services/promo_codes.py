@@ -149,12 +149,15 @@ def add_codes(caller: Caller, code: str, body: PromoCodesAdd) -> dict[str, Any]:
     return claimed(caller, lambda: _add_codes(caller.tenant_id, code, given))
 
 
-def _add_codes(tenant_id: str, code: str, given: list[str]) -> dict[str, Any]:
+def _add_codes(tenant_id: str, code: str, given: list[str], skipped_codes: list[str] | None = None) -> dict[str, Any]:
+    """The upload itself (also `loyalty import codes`, services/code_imports.py, which passes `skipped_codes`)."""
     promo = store.required(store.get(promos_db.key(tenant_id, codes.canonical(code))), "promo code")
     if not promo["singleUse"]:
         raise Conflict("invalid_state", "Only a singleUse promotion has a code pool.")
     pool = promos_db.pool(tenant_id, promo)
-    answer = code_pools.add_distinct(given, lambda fresh: promos_db.add_codes(tenant_id, promo, fresh), pool.read_stock)
+    answer = code_pools.add_distinct(
+        given, lambda fresh: promos_db.add_codes(tenant_id, promo, fresh, skipped_codes), pool.read_stock
+    )
     return {"added": answer["added"], "skipped": answer["skipped"], "pool": answer["stock"]}
 
 

@@ -159,12 +159,15 @@ def add_codes(caller: Caller, reward_id: str, body: RewardCodesAdd) -> dict[str,
     return claimed(caller, lambda: _add_codes(caller.tenant_id, reward_id, given))
 
 
-def _add_codes(tenant_id: str, reward_id: str, given: list[str]) -> dict[str, Any]:
+def _add_codes(
+    tenant_id: str, reward_id: str, given: list[str], skipped_codes: list[str] | None = None
+) -> dict[str, Any]:
+    """The upload itself (also `loyalty import codes`, services/code_imports.py, which passes `skipped_codes`)."""
     reward = store.required(store.get(rewards_db.key(tenant_id, reward_id)), "reward")
     if reward["fulfillment"] != "coupon":
         raise Conflict("invalid_state", "Only a coupon reward has a code pool.")
     return code_pools.add_distinct(
         given,
-        lambda codes: rewards_db.add_codes(tenant_id, reward, codes),
+        lambda codes: rewards_db.add_codes(tenant_id, reward, codes, skipped_codes),
         lambda: rewards_db.read_stock(tenant_id, reward),
     )

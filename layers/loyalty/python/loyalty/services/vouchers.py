@@ -152,7 +152,10 @@ def add_codes(caller: Caller, offer_id: str, body: VoucherCodesAdd) -> dict[str,
     return claimed(caller, lambda: _add_codes(caller.tenant_id, offer_id, given))
 
 
-def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any]:
+def _add_codes(
+    tenant_id: str, offer_id: str, given: list[str], skipped_codes: list[str] | None = None
+) -> dict[str, Any]:
+    """The upload itself (also `loyalty import codes`, services/code_imports.py, which passes `skipped_codes`)."""
     offer = store.get(offers_db.offer_key(tenant_id, offer_id))
     if offer is None:
         raise NotFound("The offer does not exist.")
@@ -160,7 +163,7 @@ def _add_codes(tenant_id: str, offer_id: str, given: list[str]) -> dict[str, Any
         raise Conflict("invalid_state", "An archived offer takes no more voucher codes.")
     return code_pools.add_distinct(
         given,
-        lambda codes: vouchers_db.add_codes(tenant_id, offer, codes),
+        lambda codes: vouchers_db.add_codes(tenant_id, offer, codes, skipped_codes),
         lambda: vouchers_db.read_stock(tenant_id, offer),
     )
 

@@ -1,0 +1,189 @@
+"""Where import files, their chunks and reports live: the stack's S3 bucket deployed, a directory locally.
+
+The services read and write blobs by key (`uploads/<tenant>/<importId>`, `chunks/...`, `reports/...`) through
+`blobs()` and never know which store answers. Deployed, IMPORT_BUCKET names the bucket (S3, presigned URLs signed by
+the function's own role); without it (`make serve`, the tests) a directory stands in — chosen the way the webhook
+queue chooses its local stand-in (repository/delivery_queue.py) — and its URLs point at the local API, which
+takes the PUT (tools/local/server.py) and starts the same split → chunks → finish sequence (tools/local/imports.py).
+A local URL is signed (HMAC of the key and its expiry under a per-process secret) and expires like S3's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import os
+import secrets
+import shutil
+import time
+from pathlib import Path
+from typing import IO, Any, Protocol
+from urllib.parse import quote
+
+BUCKET_VARIABLE = "IMPORT_BUCKET"
+LOCAL_DIR_VARIABLE = "LOYALTY_BLOB_DIR"
+LOCAL_UPLOAD_PATH = "/_uploads/"
+LOCAL_DOWNLOAD_PATH = "/_blobs/"
+
+
+class Blobs(Protocol):
+    def open(self, key: str) -> IO[bytes]:
+        """The blob as a stream (never read whole here)."""
+
+    def get(self, key: str) -> bytes: ...
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None: ...
+
+    def upload_url(self, key: str, seconds: int) -> str:
+        """A URL that takes one PUT of the blob's bytes (no other credentials) for `seconds`."""
+
+    def download_url(self, key: str, seconds: int) -> str: ...
+
+
+class S3Blobs:
+    def __init__(self, bucket: str, client: Any = None) -> None:
+        self.bucket = bucket
+        self._client = client
+
+    @property
+    def client(self) -> Any:
+        if self._client is None:
+            from botocore.config import Config
+
+            from loyalty.repository.client import aws_client
+
+            self._client = aws_client(
+                "s3", Config(signature_version="s3v4", s3={"addressing_style": "virtual"}, retries={"mode": "standard"})
+            )
+        return self._client
+
+    def open(self, key: str) -> IO[bytes]:
+        """The object's body behind a buffer: the reader's readline() then costs a C call, not a read(1) a byte
+        (botocore's StreamingBody has only io.IOBase's byte-at-a-time readline)."""
+        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        return io.BufferedReader(body, buffer_size=1 << 20)
+
+    def get(self, key: str) -> bytes:
+        with self.open(key) as body:
+            return body.read()
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        self.client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        with path.open("rb") as body:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=body, ContentType=content_type)
+
+    def upload_url(self, key: str, seconds: int) -> str:
+        return str(
+            self.client.generate_presigned_url(
+                "put_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds, HttpMethod="PUT"
+            )
+        )
+
+    def download_url(self, key: str, seconds: int) -> str:
+        return str(
+            self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=seconds
+            )
+        )
+
+
+class DirectoryBlobs:
+    """Blobs as files under `root`; URLs on the local API at `base_url` (set by the local server)."""
+
+    def __init__(self, root: Path, base_url: str = "http://127.0.0.1:3000") -> None:
+        self.root = root
+        self.base_url = base_url.rstrip("/")
+        self.secret = secrets.token_bytes(32)
+
+    def path(self, key: str) -> Path:
+        parts = key.split("/")
+        if not key or any(part in ("", ".", "..") for part in parts):
+            raise ValueError(f"not a blob key: {key!r}")
+        return self.root.joinpath(*parts)
+
+    def open(self, key: str) -> IO[bytes]:
+        return self.path(key).open("rb")
+
+    def get(self, key: str) -> bytes:
+        return self.path(key).read_bytes()
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        partial.write_bytes(data)
+        partial.replace(target)  # whole or absent, as an S3 PUT
+
+    def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(path, partial)
+        partial.replace(target)
+
+    def put_stream(self, key: str, stream: IO[bytes] | io.BufferedIOBase, length: int) -> None:
+        """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        with partial.open("wb") as out:
+            left = length
+            while left > 0:
+                piece = stream.read(min(left, 1 << 20))
+                if not piece:
+                    raise ValueError("the upload ended before its Content-Length")
+                out.write(piece)
+                left -= len(piece)
+        partial.replace(target)
+
+    def _signature(self, key: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+
+    def _url(self, path: str, key: str, seconds: int) -> str:
+        expires = int(time.time()) + seconds
+        return f"{self.base_url}{path}{quote(key)}?expires={expires}&signature={self._signature(key, expires)}"
+
+    def upload_url(self, key: str, seconds: int) -> str:
+        return self._url(LOCAL_UPLOAD_PATH, key, seconds)
+
+    def download_url(self, key: str, seconds: int) -> str:
+        return self._url(LOCAL_DOWNLOAD_PATH, key, seconds)
+
+    def valid(self, key: str, expires: str, signature: str) -> bool:
+        """Whether a local URL's signature is this store's for `key` and it has not expired."""
+        if not expires.isdigit() or int(expires) < time.time():
+            return False
+        return hmac.compare_digest(self._signature(key, int(expires)), signature)
+
+
+_local: list[DirectoryBlobs] = []
+_s3: dict[str, S3Blobs] = {}  # one client a container
+
+
+def serve_locally(root: Path, base_url: str) -> DirectoryBlobs:
+    """The local API's store: files under `root`, URLs on `base_url` (called by tools/local/server.py); it is the
+    store until `stop_serving` (a server started later in the process takes over, and gives it back)."""
+    _local.insert(0, DirectoryBlobs(root, base_url))
+    return _local[0]
+
+
+def stop_serving(store: DirectoryBlobs) -> None:
+    """The local server that made `store` has stopped: the one before it (if any) is the store again."""
+    if store in _local:
+        _local.remove(store)
+
+
+def blobs() -> Blobs:
+    """S3 when IMPORT_BUCKET names the stack's bucket; the local directory otherwise."""
+    bucket = os.environ.get(BUCKET_VARIABLE)
+    if bucket:
+        return _s3.setdefault(bucket, S3Blobs(bucket))
+    if not _local:
+        root = Path(os.environ.get(LOCAL_DIR_VARIABLE) or Path.cwd() / ".local" / "blobs")
+        _local.append(DirectoryBlobs(root))
+    return _local[0]

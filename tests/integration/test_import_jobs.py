@@ -1,0 +1,230 @@
+"""Deployed bulk imports (§14) on the local API: POST /imports, a PUT of the file to its upload URL, the same
+split → chunks → finish the state machine runs (tools/local/imports.py), followed with GET /imports/{importId}."""
+
+import csv
+import http.client
+import io
+import time
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.support.ledger import assert_ledger_clean, balance
+from tests.support.local import ok
+
+pytestmark = pytest.mark.slow
+
+HEADER = "externalId,email,firstName,lotId,points,earnedAt,expiresAt\n"
+ROWS = [  # line 2 onwards; line 4 has a bad email, line 6 negative points
+    "crm-1,ana@example.com,Ana,L1,100,2026-01-01T00:00:00Z,2099-12-31\n",
+    "crm-1,ana@example.com,Ana,L2,50,2026-02-01T00:00:00Z,2100-12-31\n",
+    "crm-2,not-an-email,Ben,L1,70,2026-01-01T00:00:00Z,2099-12-31\n",
+    "crm-3,cy@example.com,Cy,L1,30,2026-01-01T00:00:00Z,2099-12-31\n",
+    "crm-4,di@example.com,Di,L1,-5,2026-01-01T00:00:00Z,2099-12-31\n",
+]
+
+
+def put(url: str, data: bytes) -> int:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("PUT", f"{parts.path}?{parts.query}", body=data, headers={"Content-Type": "text/csv"})
+    status = connection.getresponse().status
+    connection.close()
+    return status
+
+
+def fetch(url: str) -> tuple[int, str]:
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    connection.request("GET", f"{parts.path}?{parts.query}")
+    response = connection.getresponse()
+    answer = response.status, response.read().decode()
+    connection.close()
+    return answer
+
+
+def follow(client, import_id: str, seconds: float = 60) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = ok(200, client.get(f"/imports/{import_id}")).data
+        if job["status"] in ("completed", "failed"):
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"import {import_id} did not finish: {job}")
+
+
+def member_by_external_id(client, external_id: str) -> dict | None:
+    found = ok(200, client.get(f"/members?externalId={external_id}")).data
+    return found[0] if found else None
+
+
+def test_an_upload_runs_the_import_and_get_follows_it_to_its_report(local_api):
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    assert started["status"] == "awaiting_upload" and started["importId"].startswith("imp_")
+    assert started["uploadUrl"].startswith(f"http://127.0.0.1:{local_api.port}/_uploads/uploads/{tenant.tenant_id}/")
+    waiting = ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data
+    assert (waiting["status"], waiting["rowsTotal"], waiting["reportUrl"], waiting["completedAt"]) == (
+        "awaiting_upload", 0, None, None,
+    )  # fmt: skip
+    assert put(started["uploadUrl"] + "0", b"x") == 403  # a signature changed: refused, nothing stored
+
+    assert put(started["uploadUrl"], (HEADER + "".join(ROWS)).encode()) == 200
+    job = follow(tenant.admin, started["importId"])
+
+    assert job["status"] == "completed", job
+    assert (job["rowsTotal"], job["rowsDone"], job["rowsFailed"]) == (5, 5, 2)
+    assert job["completedAt"] is not None
+    status, report = fetch(job["reportUrl"])
+    assert status == 200
+    failed = list(csv.DictReader(io.StringIO(report)))
+    assert [(row["line"], row["status"], row["field"]) for row in failed] == [
+        ("4", "rejected", "email"),
+        ("6", "rejected", "points"),
+    ]
+    ana = member_by_external_id(tenant.admin, "crm-1")
+    assert ana is not None and balance(tenant.admin, ana["memberId"])["available"] == 150
+    cy = member_by_external_id(tenant.admin, "crm-3")
+    assert cy is not None and balance(tenant.admin, cy["memberId"])["available"] == 30
+    assert member_by_external_id(tenant.admin, "crm-2") is None
+    assert_ledger_clean(tenant.tenant_id)
+
+    # The same file uploaded again to a finished import is ignored (a new import would find every row unchanged).
+    assert put(started["uploadUrl"], (HEADER + "".join(ROWS)).encode()) == 200
+    time.sleep(0.3)
+    assert ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data == {**job, "reportUrl": ANY_URL}
+
+
+class _AnyUrl:
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str) and other.startswith("http://127.0.0.1:")
+
+
+ANY_URL = _AnyUrl()
+
+
+def test_a_file_that_is_neither_csv_nor_json_lines_fails_the_import(local_api):
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    assert put(started["uploadUrl"], b"\x00\x01binary\n\x02") == 200
+    job = follow(tenant.admin, started["importId"])
+    assert (job["status"], job["reportUrl"]) == ("failed", None)
+
+
+def test_imports_are_admin_only_per_tenant_and_validated(local_api):
+    tenant, other = local_api.new_tenant("imp"), local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    for client in (tenant.integration, tenant.read):
+        assert client.post("/imports", {"kind": "members"}).status == 403
+        assert client.get(f"/imports/{started['importId']}").status == 403
+    assert other.admin.get(f"/imports/{started['importId']}").code == "not_found"
+    assert tenant.admin.get("/imports/imp_01JD8YF6G8J0L2N4Q6S8U0W2Y4").code == "not_found"
+    assert tenant.admin.get("/imports/not-an-import").code == "not_found"
+    for body in (
+        {},
+        {"kind": "everything"},
+        {"kind": "members", "rewardId": "coffee"},
+        {"kind": "codes"},
+        {"kind": "codes", "rewardId": "coffee", "offerId": "spring"},
+        {"kind": "members", "extra": 1},
+    ):
+        reply = tenant.admin.post("/imports", body)
+        assert (reply.status, reply.code) == (400, "validation_error"), (body, reply.text)
+    assert tenant.admin.post("/imports", {"kind": "codes", "rewardId": "coffee"}).code == "not_found"
+
+
+COUPON = {"rewardId": "coffee", "name": "Coffee", "pointsCost": 10, "fulfillment": "coupon", "isActive": True}
+
+
+def test_a_codes_import_fills_the_pool_through_the_same_workflow(local_api):
+    tenant = local_api.new_tenant("imp")
+    ok(201, tenant.admin.post("/rewards", COUPON))
+    started = ok(201, tenant.admin.post("/imports", {"kind": "codes", "rewardId": "coffee"})).data
+    codes = "code\n" + "".join(f"CAFE-{n:04d}\n" for n in range(40)) + "CAFE-0003\nbad code!\n"
+    assert put(started["uploadUrl"], codes.encode()) == 200
+    job = follow(tenant.admin, started["importId"])
+    assert (job["status"], job["rowsTotal"], job["rowsDone"], job["rowsFailed"]) == ("completed", 42, 42, 1)
+    reward = ok(200, tenant.admin.get("/rewards/coffee")).data
+    assert (reward["stock"]["total"], reward["stock"]["available"]) == (40, 40), reward
+    report = list(csv.DictReader(io.StringIO(fetch(job["reportUrl"])[1])))
+    assert [(row["line"], row["status"], row["field"]) for row in report] == [("43", "rejected", "code")]
+
+
+def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(local_api, tmp_path, monkeypatch):
+    """The three steps as the state machine invokes them (their handlers, the events it sends), recorded; chunks of
+    100 bytes of upload, so the small file makes several and a member's two rows must still share one."""
+    from loyalty.services import import_jobs
+
+    monkeypatch.setattr(import_jobs, "CHUNK_BYTES", 100)
+    from loyalty.repository.blobs import blobs
+    from loyalty.routes import IMPORT_FUNCTIONS
+    from loyalty.services.import_jobs import upload_key
+
+    from infra import permissions
+    from tests.support.dynamo_actions import recording
+    from tools.local import gateway
+
+    tenant = local_api.new_tenant("imp")
+    import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
+    key = upload_key(tenant.tenant_id, import_id)
+    data = (HEADER + "".join(ROWS)).encode()
+    (tmp_path / "upload.csv").write_bytes(data)
+    blobs().put_file(
+        key, tmp_path / "upload.csv"
+    )  # as S3 holds the upload (no local trigger: the steps run here, by hand)
+
+    def run(function: str, event: dict) -> dict:
+        return gateway.load_handler(function)(event, gateway.LambdaContext(function, "step"))
+
+    with recording() as seen:
+        split = run("split_import", {"bucket": "imports", "key": key, "size": len(data)})
+        assert split["skip"] is False and split["bucket"] == "imports"
+        import json
+
+        manifest = json.loads(blobs().get(split["manifestKey"]))
+        assert len(manifest) >= 3, manifest
+        chunk_of = {
+            json.loads(line)["line"]: item["chunk"]
+            for item in manifest
+            for line in blobs().get(item["key"]).splitlines()
+        }
+        assert sorted(chunk_of) == [2, 3, 4, 5, 6] and chunk_of[2] == chunk_of[3]  # crm-1's two rows: one chunk
+        for item in manifest:
+            for _ in "12":  # a chunk retried by the Map (a timeout after it wrote): its rows count once
+                run("import_chunk", {"tenantId": tenant.tenant_id, "importId": import_id, **item})
+        run("finish_import", {"tenantId": tenant.tenant_id, "importId": import_id, "chunks": split["chunks"]})
+    granted = {
+        "split_import": permissions.SPLIT_IMPORT,
+        "import_chunk": permissions.IMPORT_CHUNK,
+        "finish_import": permissions.FINISH_IMPORT,
+    }
+    assert set(seen) == set(IMPORT_FUNCTIONS) == set(granted)
+    for function, actions in seen.items():
+        assert actions <= set(granted[function]), (function, actions - set(granted[function]))
+    assert seen["split_import"] == set(permissions.SPLIT_IMPORT)  # no more than it calls
+    assert seen["finish_import"] == set(permissions.FINISH_IMPORT)
+    job = ok(200, tenant.admin.get(f"/imports/{import_id}")).data
+    assert (job["status"], job["rowsDone"], job["rowsFailed"]) == ("completed", 5, 2)
+
+
+def test_the_cli_against_a_stack_uploads_the_file_and_follows_the_import_to_its_report(local_api, tmp_path):
+    """tools/imports_remote.run, what `loyalty import members` does when it targets a deployed table: here the
+    presigned URL is the local API's (the blob store is the local one), the steps the same."""
+    from tools import imports_remote
+
+    tenant = local_api.new_tenant("imp")
+    path = tmp_path / "members.csv"
+    path.write_text(HEADER + "".join(ROWS))
+    report = tmp_path / "members.csv.report.csv"
+    summary = imports_remote.run(
+        path, tenant.tenant_id, {"kind": "members"}, report=report, progress=False, poll_seconds=0.1,
+        timeout_seconds=60,
+    )  # fmt: skip
+    assert summary["status"] == "completed", summary
+    assert {k: summary[k] for k in ("created", "rejected", "rowsTotal", "rowsDone", "rowsFailed")} == {
+        "created": 3, "rejected": 2, "rowsTotal": 5, "rowsDone": 5, "rowsFailed": 2,
+    }  # fmt: skip
+    assert [row["line"] for row in csv.DictReader(report.open())] == ["4", "6"]
+    again = imports_remote.run(path, tenant.tenant_id, {"kind": "members"}, progress=False, poll_seconds=0.1)
+    assert (again["created"], again["unchanged"], again["rejected"]) == (0, 3, 2)  # the same file: nothing twice
+    assert_ledger_clean(tenant.tenant_id)

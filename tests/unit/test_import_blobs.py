@@ -1,0 +1,57 @@
+"""The import files' store (repository/blobs.py): S3 deployed (here moto's), a directory locally, one interface."""
+
+import time
+
+import pytest
+from loyalty.repository.blobs import DirectoryBlobs, S3Blobs, blobs
+
+
+@pytest.fixture
+def s3():
+    from moto import mock_aws
+
+    with mock_aws():
+        store = S3Blobs("imports-test")
+        store.client.create_bucket(Bucket="imports-test")
+        yield store
+
+
+def test_s3_blobs_stream_lines_through_a_buffer_and_sign_put_and_get_urls(s3, tmp_path):
+    lines = b"".join(b"row %d\n" % n for n in range(50_000))
+    assert s3.put("uploads/acme/imp_1", lines, "text/csv") is None  # (a blob store's put, not an HTTP call)
+    with s3.open("uploads/acme/imp_1") as stream:
+        assert stream.readline() == b"row 0\n"  # a buffered readline, not botocore's byte-at-a-time one
+        assert sum(1 for _ in iter(stream.readline, b"")) == 49_999
+    (tmp_path / "part").write_bytes(b"x")
+    s3.put_file("reports/acme/imp_1/parts/00000.jsonl", tmp_path / "part")
+    assert s3.get("reports/acme/imp_1/parts/00000.jsonl") == b"x"
+    upload = s3.upload_url("uploads/acme/imp_1", 900)
+    assert upload.startswith("https://imports-test.s3.") and "/uploads/acme/imp_1?" in upload
+    assert "X-Amz-Signature=" in upload and "X-Amz-Expires=900" in upload
+    assert "X-Amz-Expires=3600" in s3.download_url("reports/acme/imp_1.csv", 3600)
+
+
+def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outside(tmp_path, monkeypatch):
+    store = DirectoryBlobs(tmp_path, "http://127.0.0.1:3999")
+    url = store.upload_url("uploads/acme/imp_1", 60)
+    assert url.startswith("http://127.0.0.1:3999/_uploads/uploads/acme/imp_1?expires=")
+    query = dict(part.split("=") for part in url.split("?")[1].split("&"))
+    assert store.valid("uploads/acme/imp_1", query["expires"], query["signature"])
+    assert not store.valid("uploads/other/imp_1", query["expires"], query["signature"])  # another key
+    assert not store.valid("uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
+    assert not DirectoryBlobs(tmp_path).valid("uploads/acme/imp_1", query["expires"], query["signature"])
+    monkeypatch.setattr(time, "time", lambda: int(query["expires"]) + 1)
+    assert not store.valid("uploads/acme/imp_1", query["expires"], query["signature"])  # expired
+    for bad in ("../x", "uploads/../../x", "", "a//b", "uploads/./x"):
+        with pytest.raises(ValueError):
+            assert store.put(bad, b"x") is None
+    assert store.put("chunks/acme/imp_1/00000.jsonl", b"{}\n") is None
+    assert (tmp_path / "chunks" / "acme" / "imp_1" / "00000.jsonl").read_bytes() == b"{}\n"
+
+
+def test_the_bucket_variable_chooses_s3(monkeypatch):
+    monkeypatch.setenv("IMPORT_BUCKET", "stack-imports")
+    chosen = blobs()
+    assert isinstance(chosen, S3Blobs) and chosen.bucket == "stack-imports"
+    monkeypatch.delenv("IMPORT_BUCKET")
+    assert isinstance(blobs(), DirectoryBlobs)
