@@ -30,3 +30,14 @@ def pytest_terminal_summary(terminalreporter):
             f"docs/openapi.json: {TALLY.checked} answers checked against the document "
             f"({TALLY.unrouted} to paths off the route table not checked)"
         )
+
+
+@pytest.fixture
+def bulk_tenant(local_api):
+    """A fresh tenant for a test that writes thousands of items (the bulk imports), deleted after the test: the
+    test-only whole-table Scans (tests/support/local.py) of every later test on this worker stay small."""
+    from tests.support.local import purge_tenant
+
+    made = local_api.new_tenant()
+    yield made
+    purge_tenant(made.tenant_id)

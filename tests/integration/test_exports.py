@@ -141,8 +141,9 @@ def _reward(tenant, reward_id="coffee", **fields):
 @pytest.mark.slow
 @pytest.mark.early
 def test_codes_import_of_50000_codes_gives_exact_pool_counts_and_again_adds_none(
-    local_api, tenant, tmp_path, monkeypatch, capsys
+    local_api, bulk_tenant, tmp_path, monkeypatch, capsys
 ):
+    tenant = bulk_tenant
     monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
     _reward(tenant)
     path = tmp_path / "codes.csv"

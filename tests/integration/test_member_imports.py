@@ -68,7 +68,8 @@ def _member_items(tenant_id):
 
 
 @pytest.mark.early
-def test_import_then_again_then_changed_rows(tenant, tmp_path):
+def test_import_then_again_then_changed_rows(bulk_tenant, tmp_path):
+    tenant = bulk_tenant
     rows = member_rows(MEMBERS_ROWS)
     path = write_member_file(tmp_path / "members.csv", rows)
     first = import_members(path, tenant.tenant_id, workers=4, progress=False, report=tmp_path / "r1.csv")
@@ -117,7 +118,8 @@ def _run_cli(local_api, path, tenant_id, *, kill_after=None):
     return None
 
 
-def test_killed_with_sigkill_then_run_again_applies_every_row_once(local_api, tenant, tmp_path):
+def test_killed_with_sigkill_then_run_again_applies_every_row_once(local_api, bulk_tenant, tmp_path):
+    tenant = bulk_tenant
     rows = member_rows(1200)
     path = write_member_file(tmp_path / "members.csv", rows)
     _run_cli(local_api, path, tenant.tenant_id, kill_after=random.Random().uniform(2.5, 6.0))
