@@ -380,7 +380,7 @@ OPERATIONS: dict[str, Words] = {
         "(`409 already_redeemed`); a cancelled one is `409 voucher_cancelled`.",
         ("already_redeemed", "voucher_cancelled"),
     ),
-    # 11. Reward grants and promo codes (services/reward_grants.py, services/promo_codes.py)
+    # 11. Reward grants and promo codes (services/reward_grants.py, promo_codes.py, promo_code_uses.py)
     "create_reward_grant": Words(
         "Gives the member a reward without points (service recovery): a redemption with `points: 0`, no "
         "ledger transaction (`transactionId: null`), `grantedBy` (the calling API key's id, or OAuth client id) "

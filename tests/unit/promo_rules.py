@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule
 from loyalty.models.promo_codes import PromoCodeCreate, PromoCodesAdd, PromoCodeUpdate, PromoCodeUse
 from loyalty.models.rewards import RewardGrantCreate
-from loyalty.services import promo_codes, reward_grants
+from loyalty.services import promo_code_uses, promo_codes, reward_grants
 
 from tests.support.ledger_model import OK, Expect, Promo, Promos, Redemption, grant
 from tests.support.machines import MachineHost, caller, valid
@@ -95,7 +95,7 @@ class PromoRules(MachineHost):
         data = self._call(
             f"promo_{(promo.code if promo else 'unknown').lower()}",
             answer,
-            lambda key: promo_codes.use(caller(key, body), member_id, valid(PromoCodeUse, body)),
+            lambda key: promo_code_uses.use(caller(key, body), member_id, valid(PromoCodeUse, body)),
             self._key(keyed, "promo"),
         )
         if data is not None:

@@ -331,7 +331,7 @@ ROUTES: tuple[Route, ...] = (
         "Reject a pending response, with a reason",
         "challenges",
     ),
-    # 11. Reward grants and promo codes (services/reward_grants.py, services/promo_codes.py)
+    # 11. Reward grants and promo codes (services/reward_grants.py, promo_codes.py, promo_code_uses.py)
     _r(
         "POST",
         "/members/{memberId}/reward-grants",

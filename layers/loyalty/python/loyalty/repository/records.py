@@ -93,7 +93,7 @@ class TransactionRecord(TypedDict):
     qualified: NotRequired[bool]
     offerId: NotRequired[str]  # an offer's points award: the offer and its redemption
     offerRedemptionId: NotRequired[str]
-    promoCode: NotRequired[str]  # a promo code's use (services.promo_codes): the promotion and the code typed
+    promoCode: NotRequired[str]  # a promo code's use (services.promo_code_uses): the promotion and the code typed
     promoCodeUsed: NotRequired[str]
     # an import's entry (services/imports.py): the import, the row's lot and when its points were earned
     importId: NotRequired[str]

@@ -1,7 +1,7 @@
 """The ledger checker's promo-code part: every promotion's counters against the ledger entries of its uses.
 
 A use of a promo code is exactly one ledger entry (an award naming `promoCode` and `promoCodeUsed`,
-services.promo_codes), so for every promotion: its uses counter's shards add up to its entries, no shard
+services.promo_code_uses), so for every promotion: its uses counter's shards add up to its entries, no shard
 is over its cap and the total within maxUsesTotal; each member's uses counter equals the member's entries
 and is within maxUsesPerMember; a single-use pool keeps `issued + available = total`, each code used
 names the entry that used it and each entry a code used, one to one; and every code (the promotion's own

@@ -1,14 +1,9 @@
 """Promo codes (contract section 11): promotions members type a code into to earn an activity's points.
 
 A promotion is a shared code (every member types the promotion's own `code`) or, with `singleUse`, a
-pool of single-use codes (the promotion's `code` is a name only). A use awards the activity's points
-through the award machinery (`services.awards.grant`: the activity's approval method, expiry and cap
-apply as to any award) in ONE transaction with the use's counters: the member's uses (condition
-below maxUsesPerMember), one shard of the promotion's uses counter (condition below its cap; the caps
-add up to maxUsesTotal: `repository.offer_usage`), and for a pool code the code taken from the pool
-(condition still there) and recorded as used. A lost race re-reads and decides again (operation.run),
-so every limit is exact under any concurrency. The use is recorded in the ledger entry (`promoCode`,
-`promoCodeUsed`): its points events are the use's events; there is no event of its own.
+pool of single-use codes (the promotion's `code` is a name only). This module is the catalog (create,
+read, list, PATCH, the pool's codes); a member's use of a code, which awards points, is
+services/promo_code_uses.py, so the catalog's functions do not load the award path.
 
 Rules (docs/decisions.md "Promo codes"): codes are case-insensitive (loyalty.codes.canonical) and one
 namespace per tenant (a code names one promotion: a promotion's code, or a pool code, once); the
@@ -19,31 +14,20 @@ the promotion is created).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from loyalty import clock, codes
 from loyalty.errors import Conflict, NotFound, ValidationFailed
 from loyalty.models.promo_codes import PromoCode
 from loyalty.models.types import fields_of
 from loyalty.operation import Caller, Operation, claimed, run, update_versioned
-from loyalty.repository import members as members_db
 from loyalty.repository import offer_usage, paging, store
 from loyalty.repository import promo_codes as promos_db
 from loyalty.results import Page
-from loyalty.services import activities, awards, code_pools
-from loyalty.services.book import Book
+from loyalty.services import activities, code_pools
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
-    from loyalty.models.promo_codes import (
-        PromoCodeCreate,
-        PromoCodeListQuery,
-        PromoCodesAdd,
-        PromoCodeUpdate,
-        PromoCodeUse,
-    )
-    from loyalty.repository.records import MemberRecord
+    from loyalty.models.promo_codes import PromoCodeCreate, PromoCodeListQuery, PromoCodesAdd, PromoCodeUpdate
 
 EMPTY_POOL = {"total": 0, "available": 0, "issued": 0}
 DEFAULT_PER_MEMBER = 1
@@ -106,13 +90,14 @@ def create(caller: Caller, body: PromoCodeCreate) -> dict[str, Any]:
     return run(caller, attempt)
 
 
-def _load(tenant_id: str, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def load(tenant_id: str, code: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A promotion by its code (any case) and its uses counter's shards; 404 when there is none."""
     promo, shards = promos_db.with_counts(tenant_id, codes.canonical(code))
     return store.required(promo, "promo code"), shards
 
 
 def get(tenant_id: str, code: str) -> dict[str, Any]:
-    promo, shards = _load(tenant_id, code)
+    promo, shards = load(tenant_id, code)
     pool = promos_db.pool(tenant_id, promo).read_stock() if promo["singleUse"] else None
     return public(promo, shards, pool)
 
@@ -159,85 +144,3 @@ def _add_codes(tenant_id: str, code: str, given: list[str], skipped_codes: list[
         given, lambda fresh: promos_db.add_codes(tenant_id, promo, fresh, skipped_codes), pool.read_stock
     )
     return {"added": answer["added"], "skipped": answer["skipped"], "pool": answer["stock"]}
-
-
-def _state_refusal(promo: dict[str, Any], now: datetime) -> str | None:
-    at = clock.iso(now)
-    if promo["status"] != "active":
-        return "The promo code is disabled."
-    if promo.get("startDate") and at < promo["startDate"]:
-        return f"The promo code may be used from {promo['startDate']}."
-    if promo.get("endDate") and promo["endDate"] < at:
-        return f"The promo code could be used until {promo['endDate']}."
-    return None
-
-
-def use(caller: Caller, member_id: str, body: PromoCodeUse) -> dict[str, Any]:
-    """A member types a code: award the activity's points with the use's counters, in one transaction."""
-    tenant_id, typed = caller.tenant_id, codes.canonical(body.code)
-
-    def attempt(operation: Operation) -> dict[str, Any]:
-        now = clock.now()
-        found, member = operation.read([promos_db.guard_key(tenant_id, typed), members_db.key(tenant_id, member_id)])
-        member = cast("MemberRecord", store.required(member, "member"))
-        if found is None or found["kind"] == "name":  # a singleUse promotion's name is not a code to type
-            raise NotFound("promo code")
-        promo, shards = _load(tenant_id, found["promoCode"])
-        pooled = found["kind"] == "pool"
-        pool = promos_db.pool(tenant_id, promo) if pooled else None
-        activity = activities.load(tenant_id, promo["activityId"])
-        counter_key = promos_db.member_uses_key(tenant_id, member_id, promo["code"])
-        cap_key = awards.counter_key(tenant_id, member_id, activity, now)
-        wanted: list[store.Key[Any]] = [
-            counter_key,
-            *([pool.entry_key(typed)] if pool else []),
-            *filter(None, [cap_key]),
-        ]
-        counter, *rest = store.get_many(wanted)
-        entry = rest.pop(0) if pool else None
-        cap = rest.pop(0) if cap_key else None
-        book = Book(tenant_id, member)
-        book.require_active()
-        refused = _state_refusal(promo, now)
-        if refused:
-            raise Conflict("invalid_state", refused)
-        if pool is not None and entry is None:
-            raise Conflict("already_redeemed", "This promo code has been used.")
-        per_member = promo["maxUsesPerMember"]
-        if per_member is not None and (counter or {}).get("count", 0) >= per_member:
-            raise Conflict("limit_reached", f"The member has used this promotion {per_member} times already.")
-        if not offer_usage.with_room(shards):
-            raise Conflict("limit_reached", f"The promotion's {promo['maxUsesTotal']} uses are taken.")
-        if activity["type"] != "fixed":
-            raise Conflict("invalid_state", "The promotion's activity no longer gives a fixed number of points.")
-        awards.check_can_earn(activity, cap)
-        points = awards.points_for(activity, None, "code")
-        items, entry_tx = awards.grant(
-            book,
-            activity,
-            points,
-            now,
-            reason=f"promo code {promo['code']}",
-            promoCode=promo["code"],
-            promoCodeUsed=typed,
-        )
-        items += [
-            promos_db.count_member_use(counter_key, per_member),
-            offer_usage.take(promos_db.usage(tenant_id, promo), shards, 0),
-        ]
-        if pool is not None:
-            used = {"code": typed, "promoCode": promo["code"], "memberId": member_id}
-            items += [
-                *pool.take_writes(typed),
-                store.put_new({**pool.issued_key(typed), **used, "transactionId": entry_tx["transactionId"]}),
-            ]
-        answer = {
-            "promoCode": promo["code"],
-            "code": typed,
-            "memberId": member_id,
-            "transactionId": entry_tx["transactionId"],
-            "points": points,
-        }
-        return operation.commit(items, answer)
-
-    return run(caller, attempt)
