@@ -35,6 +35,7 @@ from loyalty.repository.blobs import BUCKET_VARIABLE
 
 from infra import config
 from infra.constructs.lambdas import alarm, build_function, dead_letters
+from infra.context import whole_number
 from infra.permissions import FINISH_IMPORT, IMPORT_CHUNK, SPLIT_IMPORT
 
 MAX_CONCURRENCY = 10  # chunks at once by default: ≈ 2,500 rows/s, what the table absorbs (docs/deploy.md)
@@ -67,12 +68,8 @@ DESCRIPTIONS = {
 
 
 def max_concurrency(scope: Construct) -> int:
-    value = scope.node.try_get_context(MAX_CONCURRENCY_CONTEXT)
-    if value in (None, ""):
-        return MAX_CONCURRENCY
-    if not str(value).isdigit() or not 1 <= int(value) <= 10_000:
-        raise ValueError(f"-c {MAX_CONCURRENCY_CONTEXT}= takes a whole number from 1 to 10000, not {value!r}")
-    return int(value)
+    """`-c importMaxConcurrency=N` (1 to 10000): the chunks the Distributed Map runs at once."""
+    return whole_number(scope, MAX_CONCURRENCY_CONTEXT, MAX_CONCURRENCY, 1, 10_000)
 
 
 class ImportWorkflow(Construct):

@@ -31,6 +31,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lambdas import alarm, build_function, dead_letters
+from infra.context import whole_number
 from infra.permissions import DELIVERY
 
 DELIVERY_FUNCTION = "deliver_webhooks"  # functions/deliver_webhooks/app.py (the deliver branch's handler)
@@ -50,12 +51,7 @@ OLDEST_MESSAGE_SECONDS = 30 * 60  # alarm: a delivery waiting longer than twice 
 
 def max_concurrency(scope: Construct) -> int:
     """`-c webhookMaxConcurrency=N` (2 to 1000) caps the invocations the queue runs at once; MAX_CONCURRENCY else."""
-    value = scope.node.try_get_context(MAX_CONCURRENCY_CONTEXT)
-    if value in (None, ""):
-        return MAX_CONCURRENCY
-    if not str(value).isdigit() or not 2 <= int(value) <= 1000:
-        raise ValueError(f"-c {MAX_CONCURRENCY_CONTEXT}= takes a whole number from 2 to 1000, not {value!r}")
-    return int(value)
+    return whole_number(scope, MAX_CONCURRENCY_CONTEXT, MAX_CONCURRENCY, 2, 1000)
 
 
 def reserved_concurrency(scope: Construct, maximum: int) -> int | None:

@@ -111,6 +111,9 @@ def test_max_concurrency_is_a_context_value(tmp_path):
 
     narrow = Synthesized(tmp_path, ROUTES[:1], importMaxConcurrency="5")
     assert _definition(narrow)["States"]["Chunks"]["MaxConcurrency"] == 5
+    for bad in ("0", "10001", "-3", "ten", "2.5"):
+        with pytest.raises(ValueError, match="importMaxConcurrency= takes a whole number from 1 to 10000"):
+            Synthesized(tmp_path / f"bad{bad}", ROUTES[:1], importMaxConcurrency=bad)
 
 
 def test_each_role_reaches_only_its_prefixes_of_the_bucket_and_its_table_actions(synthesized):
