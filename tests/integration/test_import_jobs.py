@@ -103,6 +103,18 @@ class _AnyUrl:
 ANY_URL = _AnyUrl()
 
 
+def test_a_url_signed_for_one_method_is_refused_for_the_other(local_api):
+    """A report's download URL turned into an upload URL (same key, expiry and signature) was taken as signed and
+    crashed the server on its key (500); a URL is signed for its method, as S3 signs it: 403, nothing stored."""
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    assert put(started["uploadUrl"], (HEADER + ROWS[0]).encode()) == 200
+    job = follow(tenant.admin, started["importId"])
+    assert put(job["reportUrl"].replace("/_blobs/", "/_uploads/", 1), b"line,status,field,reason\n9,x,,y\n") == 403
+    assert fetch(started["uploadUrl"].replace("/_uploads/", "/_blobs/", 1))[0] == 403
+    assert fetch(job["reportUrl"]) == (200, "line,status,field,reason\n")
+
+
 def test_a_file_that_is_neither_csv_nor_json_lines_fails_the_import(local_api):
     tenant = local_api.new_tenant("imp")
     started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data

@@ -36,12 +36,18 @@ def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outsi
     url = store.upload_url("uploads/acme/imp_1", 60)
     assert url.startswith("http://127.0.0.1:3999/_uploads/uploads/acme/imp_1?expires=")
     query = dict(part.split("=") for part in url.split("?")[1].split("&"))
-    assert store.valid("uploads/acme/imp_1", query["expires"], query["signature"])
-    assert not store.valid("uploads/other/imp_1", query["expires"], query["signature"])  # another key
-    assert not store.valid("uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
-    assert not DirectoryBlobs(tmp_path).valid("uploads/acme/imp_1", query["expires"], query["signature"])
+    assert store.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    assert not store.valid("PUT", "uploads/other/imp_1", query["expires"], query["signature"])  # another key
+    assert not store.valid("PUT", "uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
+    assert not DirectoryBlobs(tmp_path).valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    assert not store.valid("GET", "uploads/acme/imp_1", query["expires"], query["signature"])  # another method
+    download = store.download_url("reports/acme/imp_1.csv", 60)
+    assert download.startswith("http://127.0.0.1:3999/_blobs/reports/acme/imp_1.csv?expires=")
+    fetched = dict(part.split("=") for part in download.split("?")[1].split("&"))
+    assert store.valid("GET", "reports/acme/imp_1.csv", fetched["expires"], fetched["signature"])
+    assert not store.valid("PUT", "reports/acme/imp_1.csv", fetched["expires"], fetched["signature"])
     monkeypatch.setattr(time, "time", lambda: int(query["expires"]) + 1)
-    assert not store.valid("uploads/acme/imp_1", query["expires"], query["signature"])  # expired
+    assert not store.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])  # expired
     for bad in ("../x", "uploads/../../x", "", "a//b", "uploads/./x"):
         with pytest.raises(ValueError):
             assert store.put(bad, b"x") is None

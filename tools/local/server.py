@@ -221,7 +221,7 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.server.blobs
         if (self.command, upload) not in (("PUT", True), ("GET", False)):
             raise _Refused(405, "method_not_allowed", "Only PUT to an upload URL, GET of a report URL.")
-        if not store.valid(key, given.get("expires", ""), given.get("signature", "")):
+        if not store.valid(self.command, key, given.get("expires", ""), given.get("signature", "")):
             raise _Refused(403, "forbidden", "The URL's signature is not valid or it has expired.")
         if upload:
             parse_upload_key(key)

@@ -141,24 +141,27 @@ class DirectoryBlobs:
                 left -= len(piece)
         partial.replace(target)
 
-    def _signature(self, key: str, expires: int) -> str:
-        return hmac.new(self.secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+    def _signature(self, method: str, key: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{method}\n{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
-    def _url(self, path: str, key: str, seconds: int) -> str:
+    def _url(self, method: str, key: str, seconds: int) -> str:
         expires = int(time.time()) + seconds
-        return f"{self.base_url}{path}{quote(key)}?expires={expires}&signature={self._signature(key, expires)}"
+        path = LOCAL_UPLOAD_PATH if method == "PUT" else LOCAL_DOWNLOAD_PATH
+        return f"{self.base_url}{path}{quote(key)}?expires={expires}&signature={self._signature(method, key, expires)}"
 
     def upload_url(self, key: str, seconds: int) -> str:
-        return self._url(LOCAL_UPLOAD_PATH, key, seconds)
+        return self._url("PUT", key, seconds)
 
     def download_url(self, key: str, seconds: int) -> str:
-        return self._url(LOCAL_DOWNLOAD_PATH, key, seconds)
+        return self._url("GET", key, seconds)
 
-    def valid(self, key: str, expires: str, signature: str) -> bool:
-        """Whether a local URL's signature is this store's for `key` and it has not expired."""
+    def valid(self, method: str, key: str, expires: str, signature: str) -> bool:
+        """Whether a local URL's signature is this store's for `method` (PUT: an upload URL, GET: a download URL)
+        of `key` and it has not expired. The method is signed, as S3 signs it: a report's download URL turned into
+        an upload (or the reverse) is refused."""
         if not expires.isdigit() or int(expires) < time.time():
             return False
-        return hmac.compare_digest(self._signature(key, int(expires)), signature)
+        return hmac.compare_digest(self._signature(method, key, int(expires)), signature)
 
 
 _local: list[DirectoryBlobs] = []
