@@ -1,5 +1,6 @@
 """The import files' store (repository/blobs.py): S3 deployed (here moto's), a directory locally, one interface."""
 
+import io
 import time
 
 import pytest
@@ -61,3 +62,31 @@ def test_the_bucket_variable_chooses_s3(monkeypatch):
     assert isinstance(chosen, S3Blobs) and chosen.bucket == "stack-imports"
     monkeypatch.delenv("IMPORT_BUCKET")
     assert isinstance(blobs(), DirectoryBlobs)
+
+
+class _Interrupted(io.BytesIO):
+    """An upload whose second read comes after another upload of the same key has run whole."""
+
+    def __init__(self, data: bytes, meanwhile) -> None:
+        super().__init__(data)
+        self.meanwhile = meanwhile
+
+    def read(self, size: int = -1) -> bytes:
+        if self.tell() and self.meanwhile:
+            self.meanwhile, meanwhile = None, self.meanwhile
+            meanwhile()
+        return super().read(min(size, 1000))
+
+
+def test_two_uploads_of_one_key_at_once_leave_one_of_them_whole(tmp_path):
+    """Both wrote the one `<key>.partial`: the stored blob was a mix of the two files (an import of rows neither
+    client sent) and the second rename failed (a 500). Each write has its own temporary file; the last one wins."""
+    store = DirectoryBlobs(tmp_path)
+    first, second = b"a" * 5000, b"b" * 3000
+    store.put_stream(
+        "uploads/acme/imp_1",
+        _Interrupted(first, lambda: store.put_stream("uploads/acme/imp_1", io.BytesIO(second), len(second))),
+        len(first),
+    )
+    assert store.get("uploads/acme/imp_1") == first
+    assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]

@@ -112,25 +112,26 @@ class DirectoryBlobs:
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def _partial(self, key: str) -> tuple[Path, Path]:
+        """The blob's path and a temporary file of this write only beside it: two writes of one key at once (two
+        uploads to one URL) each fill their own file and the last rename wins, whole, as S3's last PUT does."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        return target, target.with_name(f"{target.name}.{secrets.token_hex(8)}.partial")
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        target, partial = self._partial(key)
         partial.write_bytes(data)
         partial.replace(target)  # whole or absent, as an S3 PUT
 
     def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        target, partial = self._partial(key)
         shutil.copyfile(path, partial)
         partial.replace(target)
 
     def put_stream(self, key: str, stream: IO[bytes] | io.BufferedIOBase, length: int) -> None:
         """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory."""
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        target, partial = self._partial(key)
         with partial.open("wb") as out:
             left = length
             while left > 0:
