@@ -115,6 +115,27 @@ def test_a_url_signed_for_one_method_is_refused_for_the_other(local_api):
     assert fetch(job["reportUrl"]) == (200, "line,status,field,reason\n")
 
 
+def test_an_upload_shorter_than_its_content_length_is_a_400_and_starts_nothing(local_api):
+    """The server crashed on it (500 and a traceback) and left a half-written file behind."""
+    import socket
+
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    parts = urlsplit(started["uploadUrl"])
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+        head = f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n"
+        connection.sendall(head.encode() + (HEADER + ROWS[0]).encode())
+        connection.shutdown(socket.SHUT_WR)
+        answer = connection.makefile("rb").read()
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert b'"code":"validation_error"' in answer
+    time.sleep(0.3)
+    assert ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data["status"] == "awaiting_upload"
+    assert member_by_external_id(tenant.admin, "crm-1") is None
+    assert put(started["uploadUrl"], (HEADER + ROWS[0]).encode()) == 200  # a whole upload then runs it
+    assert follow(tenant.admin, started["importId"])["rowsDone"] == 1
+
+
 def test_a_file_that_is_neither_csv_nor_json_lines_fails_the_import(local_api):
     tenant = local_api.new_tenant("imp")
     started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data

@@ -90,3 +90,12 @@ def test_two_uploads_of_one_key_at_once_leave_one_of_them_whole(tmp_path):
     )
     assert store.get("uploads/acme/imp_1") == first
     assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]
+
+
+def test_an_upload_that_ends_early_stores_nothing(tmp_path):
+    store = DirectoryBlobs(tmp_path)
+    store.put("uploads/acme/imp_1", b"kept")
+    with pytest.raises(ValueError):
+        store.put_stream("uploads/acme/imp_1", io.BytesIO(b"short"), 100)
+    assert store.get("uploads/acme/imp_1") == b"kept"
+    assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]

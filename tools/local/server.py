@@ -228,7 +228,10 @@ class _Handler(BaseHTTPRequestHandler):
             length = self.headers.get("Content-Length", "")
             if not length.isdigit():
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
-            store.put_stream(key, self.rfile, int(length))
+            try:
+                store.put_stream(key, self.rfile, int(length))
+            except ValueError:  # the client stopped sending: nothing is stored, nothing starts
+                raise _Refused(400, "validation_error", "The upload ended before its Content-Length.") from None
             self._send(200, {"ETag": '"local"'}, b"")
             self.server.imports.submit(key)
             return

@@ -130,17 +130,21 @@ class DirectoryBlobs:
         partial.replace(target)
 
     def put_stream(self, key: str, stream: IO[bytes] | io.BufferedIOBase, length: int) -> None:
-        """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory."""
+        """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory.
+        A stream that ends early raises ValueError and leaves the blob as it was (nothing half-written)."""
         target, partial = self._partial(key)
-        with partial.open("wb") as out:
-            left = length
-            while left > 0:
-                piece = stream.read(min(left, 1 << 20))
-                if not piece:
-                    raise ValueError("the upload ended before its Content-Length")
-                out.write(piece)
-                left -= len(piece)
-        partial.replace(target)
+        try:
+            with partial.open("wb") as out:
+                left = length
+                while left > 0:
+                    piece = stream.read(min(left, 1 << 20))
+                    if not piece:
+                        raise ValueError("the upload ended before its Content-Length")
+                    out.write(piece)
+                    left -= len(piece)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
 
     def _signature(self, method: str, key: str, expires: int) -> str:
         return hmac.new(self.secret, f"{method}\n{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
