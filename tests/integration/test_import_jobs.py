@@ -261,3 +261,35 @@ def test_the_cli_against_a_stack_uploads_the_file_and_follows_the_import_to_its_
     again = imports_remote.run(path, tenant.tenant_id, {"kind": "members"}, progress=False, poll_seconds=0.1)
     assert (again["created"], again["unchanged"], again["rejected"]) == (0, 3, 2)  # the same file: nothing twice
     assert_ledger_clean(tenant.tenant_id)
+
+
+def test_the_local_workflow_runs_a_chunk_again_when_the_store_is_briefly_unavailable(local_api, monkeypatch):
+    """`make serve` failed a whole import on one transient store error (a 60,000-row import on a busy machine:
+    `failed`, nothing counted, though rows had been written); the state machine retries such a chunk with backoff,
+    and so does the local workflow now. A chunk run again writes nothing twice and is counted once."""
+    from loyalty.errors import Throttled, Unavailable
+    from loyalty.services import import_jobs
+
+    monkeypatch.setattr(import_jobs, "LOCAL_RETRY_SECONDS", 0.01)
+    monkeypatch.setattr(import_jobs, "CHUNK_BYTES", 100)  # several chunks
+    real, failures = import_jobs.import_chunk, {}
+
+    def flaky(tenant_id: str, import_id: str, chunk: int, key: str) -> dict:
+        counts = real(tenant_id, import_id, chunk, key)  # written (and counted) before the error, as a timeout does
+        failures[chunk] = failures.get(chunk, 0) + 1
+        if failures[chunk] == 1:
+            raise Unavailable()
+        if failures[chunk] == 2:
+            raise Throttled()
+        return counts
+
+    monkeypatch.setattr(import_jobs, "import_chunk", flaky)
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    assert put(started["uploadUrl"], (HEADER + "".join(ROWS)).encode()) == 200
+    job = follow(tenant.admin, started["importId"])
+    assert (job["status"], job["rowsTotal"], job["rowsDone"], job["rowsFailed"]) == ("completed", 5, 5, 2), job
+    assert len(failures) >= 2 and set(failures.values()) == {3}
+    ana = member_by_external_id(tenant.admin, "crm-1")
+    assert ana is not None and balance(tenant.admin, ana["memberId"])["available"] == 150
+    assert_ledger_clean(tenant.tenant_id)

@@ -26,7 +26,9 @@ import csv
 import io
 import json
 import math
+import random
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
@@ -35,7 +37,7 @@ from typing import Any, cast
 
 from loyalty import clock, ids
 from loyalty.caller import Caller
-from loyalty.errors import ApiError, NotFound, ValidationFailed
+from loyalty.errors import ApiError, NotFound, Throttled, Unavailable, ValidationFailed
 from loyalty.models.import_jobs import ImportCreate
 from loyalty.operation import Operation, run
 from loyalty.repository import import_jobs as jobs_db
@@ -49,6 +51,8 @@ CHUNK_THREADS = 8  # rows of different members written at once by one chunk work
 SPILL_BYTES = 64 * 1024  # a chunk's lines are kept in memory up to this, then appended to its temporary file
 TARGETS = {"rewardId": "reward", "offerId": "offer", "promoId": "promo"}
 REPORT_HEADER = ("line", "status", "field", "reason")
+LOCAL_CHUNK_ATTEMPTS = 8  # run_locally: a chunk the store throttled or could not answer is run again, with backoff
+LOCAL_RETRY_SECONDS, LOCAL_RETRY_CAP_SECONDS = 0.5, 15.0
 
 
 def upload_key(tenant_id: str, import_id: str) -> str:
@@ -398,6 +402,20 @@ def _fail(tenant_id: str, import_id: str, reason: str) -> None:
     )
 
 
+def _chunk_with_retries(tenant_id: str, import_id: str, item: Mapping[str, Any]) -> dict[str, int]:
+    """One chunk, run again with backoff and full jitter while the store is throttled, busy or unreachable, as the
+    state machine retries it (infra/constructs/imports.py: THROTTLING_ERRORS); a chunk is idempotent and counted
+    once, so running it again is safe. Locally the delays are seconds, not minutes."""
+    for attempt in range(LOCAL_CHUNK_ATTEMPTS):
+        try:
+            return import_chunk(tenant_id, import_id, item["chunk"], item["key"])
+        except (Throttled, Unavailable):  # Unavailable covers the store's Contention
+            if attempt == LOCAL_CHUNK_ATTEMPTS - 1:
+                raise
+        time.sleep(random.uniform(0, min(LOCAL_RETRY_CAP_SECONDS, LOCAL_RETRY_SECONDS * 2**attempt)))
+    raise AssertionError("unreachable")
+
+
 def run_locally(key: str, workers: int = 4) -> dict[str, Any]:
     """The whole workflow in this process, as the Step Functions state machine runs it (the local stand-in)."""
     from concurrent.futures import ThreadPoolExecutor
@@ -409,7 +427,7 @@ def run_locally(key: str, workers: int = 4) -> dict[str, Any]:
     manifest = json.loads(blobs().get(split_answer["manifestKey"]))
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import-chunk") as pool:
-            list(pool.map(lambda item: import_chunk(tenant_id, import_id, item["chunk"], item["key"]), manifest))
+            list(pool.map(lambda item: _chunk_with_retries(tenant_id, import_id, item), manifest))
     except Exception as error:
         return finish(tenant_id, import_id, len(manifest), f"{type(error).__name__}: {error}")
     return finish(tenant_id, import_id, len(manifest))
