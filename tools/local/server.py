@@ -48,7 +48,7 @@ class LocalApi(ThreadingHTTPServer):
         from tools.local.paths import local_dir
 
         self.blobs = blobs.serve_locally(local_dir() / "blobs", f"http://127.0.0.1:{self.server_address[1]}")
-        self.imports = ImportWorker(self.serialised if serialise else None)
+        self.imports = ImportWorker(self.serialised if serialise else None, pending=local_dir() / "import-runs")
 
     def server_close(self) -> None:
         if hasattr(self, "imports"):  # (not when the port could not be bound)
@@ -390,6 +390,7 @@ def serve(port: int | None = None) -> None:
 
                 poller = poller_for(engine.endpoint, TABLE).start()
                 deliverer = DeliveryWorker().start()  # webhook attempts from the durable queue on the table
+            api.imports.resume()  # the imports a stopped or killed start left running
             api.serve_forever()
         except KeyboardInterrupt:
             print("\nstopping", file=sys.stderr)
