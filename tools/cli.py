@@ -682,6 +682,11 @@ def main(argv: list[str] | None = None) -> None:
         _fail(error.status, str(error))
     except (BotoCoreError, ClientError) as error:
         _fail(Exit.UNREACHABLE, f"DynamoDB: {error}")
+    except OSError as error:
+        if error.filename is None:  # not a path the operator named: a bug, shown as one
+            raise
+        # an output or report file that cannot be written (no such folder, no permission, a full disk)
+        _fail(Exit.USAGE, f"{error.filename}: {error.strerror or error}")
 
 
 def _fail(status: Exit, message: str) -> None:
