@@ -142,6 +142,19 @@ def test_a_file_that_is_neither_csv_nor_json_lines_fails_the_import(local_api):
     assert put(started["uploadUrl"], b"\x00\x01binary\n\x02") == 200
     job = follow(tenant.admin, started["importId"])
     assert (job["status"], job["reportUrl"]) == ("failed", None)
+    # it says why (it said nothing: a client could not tell a bad file from a broken run)
+    assert job["error"] == "The file can't be imported: not a CSV or JSON Lines file."
+    for data, why in (
+        ("externalId,email\nc-1,a@example.com\n".encode("utf-16"), "not a CSV or JSON Lines file"),
+        (b"externalId,externalId\nx,y\n", "a column is named twice in the CSV header"),
+        (b"externalId,points,bonus\nx,1,2\n", "unknown column in the CSV header: bonus"),
+    ):
+        started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+        assert put(started["uploadUrl"], data) == 200
+        job = follow(tenant.admin, started["importId"])
+        assert (job["status"], job["error"]) == ("failed", f"The file can't be imported: {why}."), job
+    ok_job = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    assert ok(200, tenant.admin.get(f"/imports/{ok_job['importId']}")).data["error"] is None
 
 
 def test_imports_are_admin_only_per_tenant_and_validated(local_api):

@@ -150,6 +150,7 @@ def public(job: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "createdAt": job["createdAt"],
         "completedAt": job.get("completedAt"),
+        "error": job.get("failure") if job["status"] == "failed" else None,
     }
 
 
@@ -249,7 +250,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
         route = _route(tenant_id, job)
     except ApiError as refused:  # the pool was deleted or archived since: nothing can be imported
         jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
-        _fail(tenant_id, import_id, refused.message)
+        _fail(tenant_id, import_id, refused.message, refused.message)
         return answer
     rows_total = 0
     with tempfile.TemporaryDirectory(prefix="import-") as folder, store.open(key) as stream:
@@ -266,7 +267,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
                 chunks.add(chunk, json.dumps(record, separators=(",", ":"), default=str).encode() + b"\n")
         except ValueError as unreadable:
             jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
-            _fail(tenant_id, import_id, str(unreadable))
+            _fail(tenant_id, import_id, str(unreadable), f"The file can't be imported: {unreadable}.")
             return answer
         manifest: list[dict[str, Any]] = []
         for chunk in range(count):
@@ -396,10 +397,17 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
     return {"status": "completed", "rowsFailed": len(failed)}
 
 
-def _fail(tenant_id: str, import_id: str, reason: str) -> None:
-    jobs_db.finish(
-        tenant_id, import_id, {"status": "failed", "completedAt": clock.iso(clock.now()), "error": reason[:1000]}
-    )
+RUN_FAILED = (
+    "The import could not be run to its end; start a new import of the same file (rows already imported are found "
+    "unchanged)."
+)
+
+
+def _fail(tenant_id: str, import_id: str, reason: str, public: str | None = None) -> None:
+    """Mark the import failed: `reason` for the operator (the workflow's error), `public` what GET shows the client:
+    the file's or the pool's fault when it is one, else that the run failed (never the internal error)."""
+    changes = {"status": "failed", "completedAt": clock.iso(clock.now()), "error": reason[:1000]}
+    jobs_db.finish(tenant_id, import_id, {**changes, "failure": (public or RUN_FAILED)[:1000]})
 
 
 def _chunk_with_retries(tenant_id: str, import_id: str, item: Mapping[str, Any]) -> dict[str, int]:
