@@ -682,6 +682,17 @@ def main(argv: list[str] | None = None) -> None:
         _fail(error.status, str(error))
     except (BotoCoreError, ClientError) as error:
         _fail(Exit.UNREACHABLE, f"DynamoDB: {error}")
+    except BrokenPipeError:  # stdout's reader went away (`loyalty export ... | head`): stop quietly, as SIGPIPE would
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit's flush of stdout then succeeds
+        except (OSError, ValueError):
+            pass
+        sys.exit(128 + 13)
+    except OSError as error:
+        if error.filename is None:  # not a path the operator named: a bug, shown as one
+            raise
+        # an output or report file that cannot be written (no such folder, no permission, a full disk)
+        _fail(Exit.USAGE, f"{error.filename}: {error.strerror or error}")
 
 
 def _fail(status: Exit, message: str) -> None:

@@ -5,6 +5,7 @@ import csv
 import io
 import itertools
 import json
+import os
 import sys
 import threading
 import time
@@ -321,3 +322,42 @@ def test_an_interrupted_export_leaves_no_file(local_api, tenant, tmp_path, monke
     monkeypatch.setattr(exports, "export_members", real)
     cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(path), "--quiet"])
     assert json.loads(capsys.readouterr().out)["rows"] == 3 and len(path.read_text().splitlines()) == 4
+
+
+def test_an_output_or_report_file_that_cannot_be_written_is_one_line_and_status_2(
+    local_api, tenant, tmp_path, monkeypatch, capsys
+):
+    """`-o` or `--report` in a folder that does not exist ended in a FileNotFoundError traceback; like every other
+    failure of the CLI it is one `error:` line and an exit status (2: a wrong argument), and nothing is imported."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["export", "members", "--tenant", tenant.tenant_id, "-o", str(missing / "m.csv"), "--quiet"])
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.startswith("error: ") and str(missing) in err and len(err.splitlines()) == 1
+    members = tmp_path / "members.csv"
+    members.write_text("externalId,lotId,points\nrep-1,L1,5\n")
+    with pytest.raises(SystemExit) as refused:
+        cli.main(
+            ["import", "members", str(members), "--tenant", tenant.tenant_id, "--report", str(missing / "r.csv"),
+             "--quiet"]
+        )  # fmt: skip
+    err = capsys.readouterr().err
+    assert refused.value.code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
+    assert ok(200, tenant.read.get("/members?externalId=rep-1")).data == []
+
+
+def test_an_export_to_a_pipe_whose_reader_has_gone_stops_quietly(local_api, tenant, monkeypatch, capsys):
+    """`loyalty export ... | head -1` ended in a BrokenPipeError traceback (and another on the exit's flush): a
+    reader that stops reading is no failure; the export stops as a SIGPIPE would stop it (status 141), silently."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL_DYNAMODB", local_api.engine.endpoint)
+    for i in range(3):
+        ok(201, tenant.integration.post("/members", {"email": f"pipe{i}@example.com"}))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone
+    monkeypatch.setattr(sys, "stdout", open(write_end, "w", buffering=1))
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stopped:
+        cli.main(["export", "members", "--tenant", tenant.tenant_id, "--quiet"])
+    assert stopped.value.code == 141 and capsys.readouterr().err == ""
+    sys.stdout.close()  # its descriptor now writes to /dev/null: no error on the flush

@@ -1,5 +1,6 @@
 """The import files' store (repository/blobs.py): S3 deployed (here moto's), a directory locally, one interface."""
 
+import io
 import time
 
 import pytest
@@ -36,12 +37,18 @@ def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outsi
     url = store.upload_url("uploads/acme/imp_1", 60)
     assert url.startswith("http://127.0.0.1:3999/_uploads/uploads/acme/imp_1?expires=")
     query = dict(part.split("=") for part in url.split("?")[1].split("&"))
-    assert store.valid("uploads/acme/imp_1", query["expires"], query["signature"])
-    assert not store.valid("uploads/other/imp_1", query["expires"], query["signature"])  # another key
-    assert not store.valid("uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
-    assert not DirectoryBlobs(tmp_path).valid("uploads/acme/imp_1", query["expires"], query["signature"])
+    assert store.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    assert not store.valid("PUT", "uploads/other/imp_1", query["expires"], query["signature"])  # another key
+    assert not store.valid("PUT", "uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
+    assert not DirectoryBlobs(tmp_path).valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    assert not store.valid("GET", "uploads/acme/imp_1", query["expires"], query["signature"])  # another method
+    download = store.download_url("reports/acme/imp_1.csv", 60)
+    assert download.startswith("http://127.0.0.1:3999/_blobs/reports/acme/imp_1.csv?expires=")
+    fetched = dict(part.split("=") for part in download.split("?")[1].split("&"))
+    assert store.valid("GET", "reports/acme/imp_1.csv", fetched["expires"], fetched["signature"])
+    assert not store.valid("PUT", "reports/acme/imp_1.csv", fetched["expires"], fetched["signature"])
     monkeypatch.setattr(time, "time", lambda: int(query["expires"]) + 1)
-    assert not store.valid("uploads/acme/imp_1", query["expires"], query["signature"])  # expired
+    assert not store.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])  # expired
     for bad in ("../x", "uploads/../../x", "", "a//b", "uploads/./x"):
         with pytest.raises(ValueError):
             assert store.put(bad, b"x") is None
@@ -55,3 +62,40 @@ def test_the_bucket_variable_chooses_s3(monkeypatch):
     assert isinstance(chosen, S3Blobs) and chosen.bucket == "stack-imports"
     monkeypatch.delenv("IMPORT_BUCKET")
     assert isinstance(blobs(), DirectoryBlobs)
+
+
+class _Interrupted(io.BytesIO):
+    """An upload whose second read comes after another upload of the same key has run whole."""
+
+    def __init__(self, data: bytes, meanwhile) -> None:
+        super().__init__(data)
+        self.meanwhile = meanwhile
+
+    def read(self, size: int = -1) -> bytes:
+        if self.tell() and self.meanwhile:
+            self.meanwhile, meanwhile = None, self.meanwhile
+            meanwhile()
+        return super().read(min(size, 1000))
+
+
+def test_two_uploads_of_one_key_at_once_leave_one_of_them_whole(tmp_path):
+    """Both wrote the one `<key>.partial`: the stored blob was a mix of the two files (an import of rows neither
+    client sent) and the second rename failed (a 500). Each write has its own temporary file; the last one wins."""
+    store = DirectoryBlobs(tmp_path)
+    first, second = b"a" * 5000, b"b" * 3000
+    store.put_stream(
+        "uploads/acme/imp_1",
+        _Interrupted(first, lambda: store.put_stream("uploads/acme/imp_1", io.BytesIO(second), len(second))),
+        len(first),
+    )
+    assert store.get("uploads/acme/imp_1") == first
+    assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]
+
+
+def test_an_upload_that_ends_early_stores_nothing(tmp_path):
+    store = DirectoryBlobs(tmp_path)
+    store.put("uploads/acme/imp_1", b"kept")
+    with pytest.raises(ValueError):
+        store.put_stream("uploads/acme/imp_1", io.BytesIO(b"short"), 100)
+    assert store.get("uploads/acme/imp_1") == b"kept"
+    assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]

@@ -48,7 +48,7 @@ class LocalApi(ThreadingHTTPServer):
         from tools.local.paths import local_dir
 
         self.blobs = blobs.serve_locally(local_dir() / "blobs", f"http://127.0.0.1:{self.server_address[1]}")
-        self.imports = ImportWorker(self.serialised if serialise else None)
+        self.imports = ImportWorker(self.serialised if serialise else None, pending=local_dir() / "import-runs")
 
     def server_close(self) -> None:
         if hasattr(self, "imports"):  # (not when the port could not be bound)
@@ -221,14 +221,17 @@ class _Handler(BaseHTTPRequestHandler):
         store = self.server.blobs
         if (self.command, upload) not in (("PUT", True), ("GET", False)):
             raise _Refused(405, "method_not_allowed", "Only PUT to an upload URL, GET of a report URL.")
-        if not store.valid(key, given.get("expires", ""), given.get("signature", "")):
+        if not store.valid(self.command, key, given.get("expires", ""), given.get("signature", "")):
             raise _Refused(403, "forbidden", "The URL's signature is not valid or it has expired.")
         if upload:
             parse_upload_key(key)
             length = self.headers.get("Content-Length", "")
             if not length.isdigit():
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
-            store.put_stream(key, self.rfile, int(length))
+            try:
+                store.put_stream(key, self.rfile, int(length))
+            except ValueError:  # the client stopped sending: nothing is stored, nothing starts
+                raise _Refused(400, "validation_error", "The upload ended before its Content-Length.") from None
             self._send(200, {"ETag": '"local"'}, b"")
             self.server.imports.submit(key)
             return
@@ -387,6 +390,7 @@ def serve(port: int | None = None) -> None:
 
                 poller = poller_for(engine.endpoint, TABLE).start()
                 deliverer = DeliveryWorker().start()  # webhook attempts from the durable queue on the table
+            api.imports.resume()  # the imports a stopped or killed start left running
             api.serve_forever()
         except KeyboardInterrupt:
             print("\nstopping", file=sys.stderr)

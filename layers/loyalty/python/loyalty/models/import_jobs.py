@@ -57,3 +57,12 @@ class ImportJob(Shape):
     )
     createdAt: UtcDateTime
     completedAt: UtcDateTime | None
+    error: (
+        text(
+            max_len=1000,
+            description="Once failed: why - the file cannot be read (neither CSV nor JSON Lines, an unknown or "
+            "repeated column), the pool no longer takes codes, or the run itself failed; null otherwise",
+            example="The file can't be imported: not a CSV or JSON Lines file.",
+        )
+        | None
+    )

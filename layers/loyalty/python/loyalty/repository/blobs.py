@@ -112,53 +112,61 @@ class DirectoryBlobs:
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()
 
-    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def _partial(self, key: str) -> tuple[Path, Path]:
+        """The blob's path and a temporary file of this write only beside it: two writes of one key at once (two
+        uploads to one URL) each fill their own file and the last rename wins, whole, as S3's last PUT does."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        return target, target.with_name(f"{target.name}.{secrets.token_hex(8)}.partial")
+
+    def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        target, partial = self._partial(key)
         partial.write_bytes(data)
         partial.replace(target)  # whole or absent, as an S3 PUT
 
     def put_file(self, key: str, path: Path, content_type: str = "application/octet-stream") -> None:
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
+        target, partial = self._partial(key)
         shutil.copyfile(path, partial)
         partial.replace(target)
 
     def put_stream(self, key: str, stream: IO[bytes] | io.BufferedIOBase, length: int) -> None:
-        """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory."""
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        with partial.open("wb") as out:
-            left = length
-            while left > 0:
-                piece = stream.read(min(left, 1 << 20))
-                if not piece:
-                    raise ValueError("the upload ended before its Content-Length")
-                out.write(piece)
-                left -= len(piece)
-        partial.replace(target)
+        """What the local server does with an upload: `length` bytes of `stream` to the blob, never whole in memory.
+        A stream that ends early raises ValueError and leaves the blob as it was (nothing half-written)."""
+        target, partial = self._partial(key)
+        try:
+            with partial.open("wb") as out:
+                left = length
+                while left > 0:
+                    piece = stream.read(min(left, 1 << 20))
+                    if not piece:
+                        raise ValueError("the upload ended before its Content-Length")
+                    out.write(piece)
+                    left -= len(piece)
+            partial.replace(target)
+        finally:
+            partial.unlink(missing_ok=True)
 
-    def _signature(self, key: str, expires: int) -> str:
-        return hmac.new(self.secret, f"{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
+    def _signature(self, method: str, key: str, expires: int) -> str:
+        return hmac.new(self.secret, f"{method}\n{key}\n{expires}".encode(), hashlib.sha256).hexdigest()
 
-    def _url(self, path: str, key: str, seconds: int) -> str:
+    def _url(self, method: str, key: str, seconds: int) -> str:
         expires = int(time.time()) + seconds
-        return f"{self.base_url}{path}{quote(key)}?expires={expires}&signature={self._signature(key, expires)}"
+        path = LOCAL_UPLOAD_PATH if method == "PUT" else LOCAL_DOWNLOAD_PATH
+        return f"{self.base_url}{path}{quote(key)}?expires={expires}&signature={self._signature(method, key, expires)}"
 
     def upload_url(self, key: str, seconds: int) -> str:
-        return self._url(LOCAL_UPLOAD_PATH, key, seconds)
+        return self._url("PUT", key, seconds)
 
     def download_url(self, key: str, seconds: int) -> str:
-        return self._url(LOCAL_DOWNLOAD_PATH, key, seconds)
+        return self._url("GET", key, seconds)
 
-    def valid(self, key: str, expires: str, signature: str) -> bool:
-        """Whether a local URL's signature is this store's for `key` and it has not expired."""
+    def valid(self, method: str, key: str, expires: str, signature: str) -> bool:
+        """Whether a local URL's signature is this store's for `method` (PUT: an upload URL, GET: a download URL)
+        of `key` and it has not expired. The method is signed, as S3 signs it: a report's download URL turned into
+        an upload (or the reverse) is refused."""
         if not expires.isdigit() or int(expires) < time.time():
             return False
-        return hmac.compare_digest(self._signature(key, int(expires)), signature)
+        return hmac.compare_digest(self._signature(method, key, int(expires)), signature)
 
 
 _local: list[DirectoryBlobs] = []

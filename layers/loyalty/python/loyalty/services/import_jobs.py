@@ -26,7 +26,9 @@ import csv
 import io
 import json
 import math
+import random
 import tempfile
+import time
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import timedelta
@@ -35,7 +37,7 @@ from typing import Any, cast
 
 from loyalty import clock, ids
 from loyalty.caller import Caller
-from loyalty.errors import ApiError, NotFound, ValidationFailed
+from loyalty.errors import ApiError, NotFound, Throttled, Unavailable, ValidationFailed
 from loyalty.models.import_jobs import ImportCreate
 from loyalty.operation import Operation, run
 from loyalty.repository import import_jobs as jobs_db
@@ -49,6 +51,8 @@ CHUNK_THREADS = 8  # rows of different members written at once by one chunk work
 SPILL_BYTES = 64 * 1024  # a chunk's lines are kept in memory up to this, then appended to its temporary file
 TARGETS = {"rewardId": "reward", "offerId": "offer", "promoId": "promo"}
 REPORT_HEADER = ("line", "status", "field", "reason")
+LOCAL_CHUNK_ATTEMPTS = 8  # run_locally: a chunk the store throttled or could not answer is run again, with backoff
+LOCAL_RETRY_SECONDS, LOCAL_RETRY_CAP_SECONDS = 0.5, 15.0
 
 
 def upload_key(tenant_id: str, import_id: str) -> str:
@@ -146,6 +150,7 @@ def public(job: Mapping[str, Any]) -> dict[str, Any]:
         else None,
         "createdAt": job["createdAt"],
         "completedAt": job.get("completedAt"),
+        "error": job.get("failure") if job["status"] == "failed" else None,
     }
 
 
@@ -245,7 +250,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
         route = _route(tenant_id, job)
     except ApiError as refused:  # the pool was deleted or archived since: nothing can be imported
         jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
-        _fail(tenant_id, import_id, refused.message)
+        _fail(tenant_id, import_id, refused.message, refused.message)
         return answer
     rows_total = 0
     with tempfile.TemporaryDirectory(prefix="import-") as folder, store.open(key) as stream:
@@ -262,7 +267,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
                 chunks.add(chunk, json.dumps(record, separators=(",", ":"), default=str).encode() + b"\n")
         except ValueError as unreadable:
             jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
-            _fail(tenant_id, import_id, str(unreadable))
+            _fail(tenant_id, import_id, str(unreadable), f"The file can't be imported: {unreadable}.")
             return answer
         manifest: list[dict[str, Any]] = []
         for chunk in range(count):
@@ -392,10 +397,31 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
     return {"status": "completed", "rowsFailed": len(failed)}
 
 
-def _fail(tenant_id: str, import_id: str, reason: str) -> None:
-    jobs_db.finish(
-        tenant_id, import_id, {"status": "failed", "completedAt": clock.iso(clock.now()), "error": reason[:1000]}
-    )
+RUN_FAILED = (
+    "The import could not be run to its end; start a new import of the same file (rows already imported are found "
+    "unchanged)."
+)
+
+
+def _fail(tenant_id: str, import_id: str, reason: str, public: str | None = None) -> None:
+    """Mark the import failed: `reason` for the operator (the workflow's error), `public` what GET shows the client:
+    the file's or the pool's fault when it is one, else that the run failed (never the internal error)."""
+    changes = {"status": "failed", "completedAt": clock.iso(clock.now()), "error": reason[:1000]}
+    jobs_db.finish(tenant_id, import_id, {**changes, "failure": (public or RUN_FAILED)[:1000]})
+
+
+def _chunk_with_retries(tenant_id: str, import_id: str, item: Mapping[str, Any]) -> dict[str, int]:
+    """One chunk, run again with backoff and full jitter while the store is throttled, busy or unreachable, as the
+    state machine retries it (infra/constructs/imports.py: THROTTLING_ERRORS); a chunk is idempotent and counted
+    once, so running it again is safe. Locally the delays are seconds, not minutes."""
+    for attempt in range(LOCAL_CHUNK_ATTEMPTS):
+        try:
+            return import_chunk(tenant_id, import_id, item["chunk"], item["key"])
+        except (Throttled, Unavailable):  # Unavailable covers the store's Contention
+            if attempt == LOCAL_CHUNK_ATTEMPTS - 1:
+                raise
+        time.sleep(random.uniform(0, min(LOCAL_RETRY_CAP_SECONDS, LOCAL_RETRY_SECONDS * 2**attempt)))
+    raise AssertionError("unreachable")
 
 
 def run_locally(key: str, workers: int = 4) -> dict[str, Any]:
@@ -409,7 +435,7 @@ def run_locally(key: str, workers: int = 4) -> dict[str, Any]:
     manifest = json.loads(blobs().get(split_answer["manifestKey"]))
     try:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="import-chunk") as pool:
-            list(pool.map(lambda item: import_chunk(tenant_id, import_id, item["chunk"], item["key"]), manifest))
+            list(pool.map(lambda item: _chunk_with_retries(tenant_id, import_id, item), manifest))
     except Exception as error:
         return finish(tenant_id, import_id, len(manifest), f"{type(error).__name__}: {error}")
     return finish(tenant_id, import_id, len(manifest))
