@@ -117,6 +117,8 @@ def _requests(tenant: Tenant) -> dict[str, tuple[str, dict[str, Any]]]:
         "update_promo_code": ("/promo-codes/MEDIA-PROMO", {"status": "active"}),
         "add_promo_codes": ("/promo-codes/MEDIA-FLY/codes", {"codes": ["FLY-2"]}),
         "use_promo_code": (f"/members/{m}/promo-codes", {"code": "media-promo"}),
+        # issue 26: a bulk import's upload URL
+        "create_import": ("/imports", {"kind": "members"}),
     }
 
 

@@ -94,7 +94,7 @@ def test_two_uploads_of_one_key_at_once_leave_one_of_them_whole(tmp_path):
 
 def test_an_upload_that_ends_early_stores_nothing(tmp_path):
     store = DirectoryBlobs(tmp_path)
-    store.put("uploads/acme/imp_1", b"kept")
+    store.put_stream("uploads/acme/imp_1", io.BytesIO(b"kept"), 4)
     with pytest.raises(ValueError):
         store.put_stream("uploads/acme/imp_1", io.BytesIO(b"short"), 100)
     assert store.get("uploads/acme/imp_1") == b"kept"
