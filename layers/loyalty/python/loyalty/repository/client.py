@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -58,9 +59,37 @@ def aws_client(service: str, config: Config | None = None) -> Any:
     return session.create_client(service, region_name=region, config=config)
 
 
+# The data-plane operations whose answers are taken as DynamoDB sends them (below).
+PLAIN_ANSWERS = frozenset(
+    {"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "PutItem", "UpdateItem", "DeleteItem",
+     "BatchWriteItem", "TransactWriteItems"}
+)  # fmt: skip
+
+
+def _plain_answer(response_dict: dict[str, Any], customized_response_dict: dict[str, Any], **context: Any) -> None:
+    """Take a data-plane success answer's JSON as it is instead of botocore's walk of the output shape.
+
+    DynamoDB's wire format is already what the repository reads (`{"S": "..."}` attribute values, numbers as
+    strings): botocore's parse returns the same dict, but walks the shape of every attribute of every item to
+    build it, and costs about a third of the client CPU of a read-heavy call (a members export: 0.62 → 0.40 ms
+    a row). The one type it changes, binary (`B`, `BS`, base64-decoded), is never stored (repository.marshal).
+    botocore's `before-parse` event lets a handler supply parsed fields; the body it then parses is `{}`, so
+    the answer keeps its ResponseMetadata. Errors keep botocore's own parse (their modeled fields).
+    """
+    operation = context.get("operation_model")
+    body = response_dict.get("body")
+    if response_dict.get("status_code", 500) >= 300 or not body or getattr(operation, "name", "") not in PLAIN_ANSWERS:
+        return
+    answer = json.loads(body)
+    if isinstance(answer, dict):
+        customized_response_dict.update(answer)
+        response_dict["body"] = b"{}"
+
+
 client = aws_client(
     "dynamodb", Config(retries={"mode": "standard", "total_max_attempts": 1}, connect_timeout=2, read_timeout=5)
 )
+client.meta.events.register("before-parse.dynamodb", _plain_answer)
 
 
 def table_name() -> str:
