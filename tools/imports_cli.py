@@ -5,8 +5,8 @@ worker threads in small batches, each row to the worker of its member (a hash of
 rows are written in file order while different members are written in parallel. Every row goes through the one
 row-processing path (services/imports.import_member_rows), which is idempotent: Ctrl-C stops cleanly (the rows in
 flight finish, nothing else starts, the summary is printed), and running the same command again finishes the rest
-and changes nothing already done. Rejected and conflicting rows go to a report (`FILE.report.csv`: line, status,
-field, reason); the summary (created, unchanged, conflicts, rejected) is printed as JSON.
+and changes nothing already done. Rejected and conflicting rows go to a report sorted by line (`FILE.report.csv`:
+line, status, field, reason; tools/import_report.py); the summary (created, unchanged, conflicts, rejected) is printed as JSON.
 
 `run_import` is the reusable runner (rows, a `process(rows) -> list[RowOutcome]` callable, workers, a routing key):
 `loyalty import codes` runs it with its own `process`.
@@ -15,7 +15,6 @@ field, reason); the summary (created, unchanged, conflicts, rejected) is printed
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import os
 import queue
@@ -30,7 +29,6 @@ from typing import Any
 
 BATCH_ROWS = 25  # rows per batch handed to a worker (one call of `process`)
 QUEUED_BATCHES = 4  # batches waiting per worker: what the reader may run ahead of the writers (memory stays flat)
-REPORT_FIELDS = ("line", "status", "field", "reason")
 
 Row = tuple[int, Mapping[str, Any]]
 
@@ -126,6 +124,8 @@ def run_import(
     """
     from tqdm import tqdm  # type: ignore[import-untyped]
 
+    from tools.import_report import SortedReport
+
     summary = Summary(report=str(report) if report else None)
     started = time.monotonic()
     outcomes: queue.Queue[list[Any] | BaseException] = queue.Queue()
@@ -149,10 +149,7 @@ def run_import(
     for thread in threads:
         thread.start()
     bar = tqdm(total=total, unit="row", disable=not progress, dynamic_ncols=True, smoothing=0.1, file=sys.stderr)
-    report_file = report.open("w", newline="", encoding="utf-8") if report else None
-    writer = csv.writer(report_file) if report_file else None
-    if writer:
-        writer.writerow(REPORT_FIELDS)
+    report_rows = SortedReport(report) if report else None
     failure: list[BaseException] = []
 
     def record(found: Iterable[Any]) -> None:
@@ -160,8 +157,8 @@ def run_import(
         for outcome in found:
             summary.count(outcome.status)
             done += 1
-            if writer and outcome.status in ("conflict", "rejected"):
-                writer.writerow([outcome.line, outcome.status, outcome.field or "", outcome.reason or ""])
+            if report_rows and outcome.status in ("conflict", "rejected"):
+                report_rows.add(outcome.line, outcome.status, outcome.field, outcome.reason)
         bar.update(done)
         if on_rows:
             on_rows(summary.rows_total)
@@ -218,8 +215,8 @@ def run_import(
         summary.interrupted = True
         stopping.set()
     bar.close()
-    if report_file:
-        report_file.close()
+    if report_rows:
+        report_rows.close()
     summary.seconds = time.monotonic() - started
     if failure:
         raise failure[0]

@@ -136,6 +136,34 @@ def test_an_upload_shorter_than_its_content_length_is_a_400_and_starts_nothing(l
     assert follow(tenant.admin, started["importId"])["rowsDone"] == 1
 
 
+def _answer_to_head(url: str, headers: str) -> bytes:
+    """The server's answer to an upload's request line and headers, sent with no body."""
+    import socket
+
+    parts = urlsplit(url)
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
+        connection.sendall(f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+        connection.shutdown(socket.SHUT_WR)
+        return connection.makefile("rb").read()
+
+
+def test_an_upload_over_s3s_limit_or_without_a_length_is_refused_before_its_body(local_api):
+    """The local blob store took any Content-Length (a client could fill the disk); S3 takes at most 5 GiB in one
+    PUT, which a presigned URL is, and no chunked PUT: 413 and 411, nothing stored, the URL still good."""
+    from tools.local.server import MAX_UPLOAD_BYTES
+
+    tenant = local_api.new_tenant("imp")
+    started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data
+    too_large = _answer_to_head(started["uploadUrl"], f"Content-Length: {MAX_UPLOAD_BYTES + 1}\r\n")
+    assert too_large.startswith(b"HTTP/1.1 413 ") and b'"code":"payload_too_large"' in too_large, too_large
+    chunked = _answer_to_head(started["uploadUrl"], "Transfer-Encoding: chunked\r\n")
+    assert chunked.startswith(b"HTTP/1.1 411 ") and b'"code":"length_required"' in chunked, chunked
+    time.sleep(0.3)
+    assert ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data["status"] == "awaiting_upload"
+    assert put(started["uploadUrl"], (HEADER + ROWS[0]).encode()) == 200
+    assert follow(tenant.admin, started["importId"])["rowsDone"] == 1
+
+
 def test_a_file_that_is_neither_csv_nor_json_lines_fails_the_import(local_api):
     tenant = local_api.new_tenant("imp")
     started = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data

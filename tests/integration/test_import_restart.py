@@ -1,5 +1,6 @@
 """`loyalty serve` killed mid-import and started again finishes the import (§14): the local workflow would otherwise
-die with the server and leave the import `running` for good, its upload URL dead with the server's signing secret.
+die with the server and leave the import `running` for good, and an upload URL handed out before died with the
+server's signing secret.
 The restarted server runs again the uploads the killed one had taken (tools/local/imports.py): the split and the
 chunks are idempotent and a chunk counts once, so every row is imported exactly once."""
 
@@ -37,6 +38,8 @@ def test_serve_killed_mid_import_and_restarted_finishes_the_import_once(tmp_path
         started = admin.post("/imports", {"kind": "members"})
         assert started.status == 201, started.text
         import_id = started.data["importId"]
+        waiting = admin.post("/imports", {"kind": "members"})  # its upload comes after the restart
+        assert waiting.status == 201, waiting.text
         assert put(started.data["uploadUrl"], ("externalId,lotId,points\n" + rows).encode()) == 200
         deadline = time.monotonic() + 60
         while _job(admin, import_id)["status"] == "awaiting_upload" and time.monotonic() < deadline:
@@ -65,6 +68,14 @@ def test_serve_killed_mid_import_and_restarted_finishes_the_import_once(tmp_path
             found = admin.get(f"/members?externalId=restart-{n}").data
             assert len(found) == 1
             assert admin.get(f"/members/{found[0]['memberId']}").data["balance"]["available"] == 3
+        # an upload URL handed out before the restart is still good after it, as a presigned S3 URL is (its
+        # signing key is kept beside the blobs); `--port 0` gave this server another port, the rest is as signed
+        url = waiting.data["uploadUrl"].replace(f":{serve.port}/", f":{again.port}/", 1)
+        assert put(url, b"externalId,lotId,points\nafter-restart,L1,4\n") == 200
+        deadline = time.monotonic() + 60
+        while (late := _job(admin, waiting.data["importId"]))["status"] != "completed" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert (late["status"], late["rowsDone"]) == ("completed", 1), late
         checked = subprocess.run(  # (Serve.cli's 60 s are short for the checker on thousands of members)
             [sys.executable, "-m", "tools.cli", "check", "--tenant", "demo"],
             cwd=ROOT, env=_environment(tmp_path), capture_output=True, text=True, timeout=600,

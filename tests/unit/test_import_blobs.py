@@ -40,7 +40,8 @@ def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outsi
     assert store.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
     assert not store.valid("PUT", "uploads/other/imp_1", query["expires"], query["signature"])  # another key
     assert not store.valid("PUT", "uploads/acme/imp_1", str(int(query["expires"]) + 1), query["signature"])
-    assert not DirectoryBlobs(tmp_path).valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    elsewhere = DirectoryBlobs(tmp_path / "elsewhere")  # another folder's store has its own key
+    assert not elsewhere.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
     assert not store.valid("GET", "uploads/acme/imp_1", query["expires"], query["signature"])  # another method
     download = store.download_url("reports/acme/imp_1.csv", 60)
     assert download.startswith("http://127.0.0.1:3999/_blobs/reports/acme/imp_1.csv?expires=")
@@ -99,3 +100,21 @@ def test_an_upload_that_ends_early_stores_nothing(tmp_path):
         store.put_stream("uploads/acme/imp_1", io.BytesIO(b"short"), 100)
     assert store.get("uploads/acme/imp_1") == b"kept"
     assert [path.name for path in (tmp_path / "uploads" / "acme").iterdir()] == ["imp_1"]
+
+
+def test_directory_blobs_keep_their_signing_key_so_urls_outlive_a_restart(tmp_path):
+    """The key was made per process: an upload URL handed out before `make serve` restarted was refused (403)
+    after it, where a presigned S3 URL stays good until it expires."""
+    root = tmp_path / "blobs"
+    url = DirectoryBlobs(root).upload_url("uploads/acme/imp_1", 60)
+    query = dict(part.split("=") for part in url.split("?")[1].split("&"))
+    restarted = DirectoryBlobs(root)  # a new process's store of the same folder
+    assert restarted.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
+    key_file = tmp_path / "blobs.url-secret"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert not DirectoryBlobs(tmp_path / "other").valid(
+        "PUT", "uploads/acme/imp_1", query["expires"], query["signature"]
+    )
+    key_file.write_bytes(b"short")  # a damaged key is replaced (URLs signed with it can't be checked anyway)
+    assert len(DirectoryBlobs(root).secret) == 32
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["blobs.url-secret", "other.url-secret"]

@@ -25,6 +25,8 @@ from loyalty.routes import STAGE
 
 from tools.local.constants import DEMO_TENANT
 
+MAX_UPLOAD_BYTES = 5 * 1024**3  # S3's limit for one PUT, which a presigned upload URL is: refused before a byte is read
+
 STAGE_PREFIX = f"/{STAGE}"
 
 
@@ -228,6 +230,8 @@ class _Handler(BaseHTTPRequestHandler):
             length = self.headers.get("Content-Length", "")
             if not length.isdigit():
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
+            if int(length) > MAX_UPLOAD_BYTES:
+                raise _Refused(413, "payload_too_large", "An upload is at most 5 GiB (S3's limit for one PUT).")
             try:
                 store.put_stream(key, self.rfile, int(length))
             except ValueError:  # the client stopped sending: nothing is stored, nothing starts

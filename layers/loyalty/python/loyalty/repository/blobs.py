@@ -5,7 +5,8 @@ The services read and write blobs by key (`uploads/<tenant>/<importId>`, `chunks
 the function's own role); without it (`make serve`, the tests) a directory stands in — chosen the way the webhook
 queue chooses its local stand-in (repository/delivery_queue.py) — and its URLs point at the local API, which
 takes the PUT (tools/local/server.py) and starts the same split → chunks → finish sequence (tools/local/imports.py).
-A local URL is signed (HMAC of the key and its expiry under a per-process secret) and expires like S3's.
+A local URL is signed (HMAC of the method, the key and its expiry under a secret kept beside the directory, so that
+a URL handed out before a restart of the local API still works until it expires, as a presigned S3 URL does).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ class DirectoryBlobs:
     def __init__(self, root: Path, base_url: str = "http://127.0.0.1:3000") -> None:
         self.root = root
         self.base_url = base_url.rstrip("/")
-        self.secret = secrets.token_bytes(32)
+        self.secret = _url_secret(root)
 
     def path(self, key: str) -> Path:
         parts = key.split("/")
@@ -167,6 +168,35 @@ class DirectoryBlobs:
         if not expires.isdigit() or int(expires) < time.time():
             return False
         return hmac.compare_digest(self._signature(method, key, int(expires)), signature)
+
+
+SECRET_BYTES = 32
+
+
+def _url_secret(root: Path) -> bytes:
+    """The key local URLs are signed with: `<root>.url-secret` (owner-only), made by the first store of `root`
+    and read by every later one. Published by a hard link, so two stores starting at once agree on one key."""
+    path = root.with_name(root.name + ".url-secret")
+    try:
+        kept = path.read_bytes()
+        if len(kept) == SECRET_BYTES:
+            return kept
+        path.unlink(missing_ok=True)  # a damaged key: URLs signed with it can't be checked anyway
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    draft = path.with_name(f"{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(secrets.token_bytes(SECRET_BYTES))
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # another store published its key first: that one is the key
+    finally:
+        draft.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 _local: list[DirectoryBlobs] = []

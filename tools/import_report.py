@@ -1,0 +1,60 @@
+"""The report file of `loyalty import`: rejected and conflicting rows, sorted by line, in bounded memory.
+
+Rows finish out of order (workers run members' rows side by side), so the report keeps them as they come, in
+runs of RUN_ROWS sorted in memory and spilled to temporary files, and writes the file merged by line when the
+import ends: a report of a million rejected rows never holds more than RUN_ROWS of them.
+"""
+
+from __future__ import annotations
+
+import csv
+import heapq
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from loyalty.services.import_jobs import REPORT_HEADER
+
+RUN_ROWS = 50_000
+
+Entry = tuple[int, str, str, str]
+
+
+class SortedReport:
+    """Collect report rows in any order; `close()` writes them to `path` with a header, sorted by line."""
+
+    def __init__(self, path: Path, run_rows: int = RUN_ROWS) -> None:
+        self.path, self.run_rows = path, run_rows
+        self.rows: list[Entry] = []
+        self.runs: list[IO[str]] = []
+
+    def add(self, line: int, status: str, field: str | None, reason: str | None) -> None:
+        self.rows.append((line, status, field or "", reason or ""))
+        if len(self.rows) >= self.run_rows:
+            self._spill()
+
+    def _spill(self) -> None:
+        run = tempfile.TemporaryFile("w+", newline="", encoding="utf-8")
+        csv.writer(run).writerows(sorted(self.rows))
+        run.seek(0)
+        self.runs.append(run)
+        self.rows = []
+
+    def close(self) -> None:
+        """Write the report (header, then every row by line) and drop the runs."""
+        try:
+            merged = heapq.merge(*(_entries(run) for run in self.runs), iter(sorted(self.rows)))
+            with self.path.open("w", newline="", encoding="utf-8") as out:
+                writer = csv.writer(out)
+                writer.writerow(REPORT_HEADER)
+                writer.writerows(merged)
+        finally:
+            for run in self.runs:
+                run.close()
+            self.runs, self.rows = [], []
+
+
+def _entries(run: IO[str]) -> Iterator[Entry]:
+    for line, status, field, reason in csv.reader(run):
+        yield int(line), status, field, reason
