@@ -6,7 +6,8 @@ rows are written in file order while different members are written in parallel. 
 row-processing path (services/imports.import_member_rows), which is idempotent: Ctrl-C stops cleanly (the rows in
 flight finish, nothing else starts, the summary is printed), and running the same command again finishes the rest
 and changes nothing already done. Rejected and conflicting rows go to a report sorted by line (`FILE.report.csv`:
-line, status, field, reason; tools/import_report.py); the summary (created, unchanged, conflicts, rejected) is printed as JSON.
+line, status, field, reason; tools/import_report.py); the summary (created, unchanged, conflicts, rejected) is
+printed as JSON.
 
 `run_import` is the reusable runner (rows, a `process(rows) -> list[RowOutcome]` callable, workers, a routing key):
 `loyalty import codes` runs it with its own `process`.

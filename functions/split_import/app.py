@@ -9,8 +9,7 @@ from loyalty.services import import_jobs
 
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    size = event.get("size")
-    result = import_jobs.split(event["key"], int(size) if size is not None else None)
+    result = import_jobs.split(event["key"])  # (the event's size may be another upload's: the split reads its own)
     result["bucket"] = event.get("bucket")  # the Map reads the manifest from the same bucket
     logger.info("split_import done", extra={k: result[k] for k in ("importId", "chunks", "skip")})
     return result

@@ -218,7 +218,6 @@ class ImportWorkflow(Construct):
                 {
                     "bucket": path.string_at("$.detail.bucket.name"),
                     "key": path.string_at("$.detail.object.key"),
-                    "size": path.number_at("$.detail.object.size"),
                 },
             )
         )

@@ -251,7 +251,7 @@ def test_each_workflow_step_calls_only_the_dynamodb_actions_its_role_is_granted(
         return gateway.load_handler(function)(event, gateway.LambdaContext(function, "step"))
 
     with recording() as seen:
-        split = run("split_import", {"bucket": "imports", "key": key, "size": len(data)})
+        split = run("split_import", {"bucket": "imports", "key": key})
         assert split["skip"] is False and split["bucket"] == "imports"
         import json
 
@@ -334,3 +334,37 @@ def test_the_local_workflow_runs_a_chunk_again_when_the_store_is_briefly_unavail
     ana = member_by_external_id(tenant.admin, "crm-1")
     assert ana is not None and balance(tenant.admin, ana["memberId"])["available"] == 150
     assert_ledger_clean(tenant.tenant_id)
+
+
+def test_a_second_upload_to_the_same_url_neither_mixes_into_nor_restarts_the_first(local_api, tmp_path):
+    """Two uploads to one URL each start a split. Both wrote their chunks and manifest under the same keys, so the
+    run the first split started could read the second file's rows (or a manifest that disagrees with its own
+    chunk count). Each version of the upload now has its own chunks: the run keeps reading its own file."""
+    import json
+
+    from loyalty.repository.blobs import blobs
+    from loyalty.services import import_jobs
+
+    tenant = local_api.new_tenant("imp")
+    import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
+    key = import_jobs.upload_key(tenant.tenant_id, import_id)
+    first = (HEADER + "".join(ROWS[:2])).encode()
+    second = (HEADER + "".join(f"other-{n},o{n}@example.com,O,L1,9,,2099-12-31\n" for n in range(30))).encode()
+    (tmp_path / "first.csv").write_bytes(first)
+    (tmp_path / "second.csv").write_bytes(second)
+    blobs().put_file(key, tmp_path / "first.csv")  # as S3 holds the upload (the steps run here, by hand)
+    started = import_jobs.split(key)
+    assert started["skip"] is False
+
+    def rows_under(manifest_key: str) -> list[dict]:
+        manifest = json.loads(blobs().get(manifest_key))
+        return [json.loads(line) for item in manifest for line in blobs().get(item["key"]).splitlines()]
+
+    before = rows_under(started["manifestKey"])
+    assert sorted(row["line"] for row in before) == [2, 3]
+    blobs().put_file(key, tmp_path / "second.csv")  # the second upload, and its split
+    again = import_jobs.split(key)
+    assert again["skip"] is True  # the import had started: the second file starts nothing
+    assert rows_under(started["manifestKey"]) == before  # the running import's chunks are still the first file's
+    job = ok(200, tenant.admin.get(f"/imports/{import_id}")).data
+    assert job["rowsTotal"] == 2

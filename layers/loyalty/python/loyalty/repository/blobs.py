@@ -32,6 +32,10 @@ class Blobs(Protocol):
     def open(self, key: str) -> IO[bytes]:
         """The blob as a stream (never read whole here)."""
 
+    def snapshot(self, key: str) -> tuple[str, int, IO[bytes]]:
+        """One version of the blob, however often it is written meanwhile: (its version, its size, a stream of it).
+        The version names the bytes the stream gives (S3's ETag; locally the file's identity, size and time)."""
+
     def get(self, key: str) -> bytes: ...
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None: ...
@@ -66,6 +70,13 @@ class S3Blobs:
         (botocore's StreamingBody has only io.IOBase's byte-at-a-time readline)."""
         body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
         return io.BufferedReader(body, buffer_size=1 << 20)
+
+    def snapshot(self, key: str) -> tuple[str, int, IO[bytes]]:
+        """One GetObject: its ETag and ContentLength describe the very body it streams (an upload that replaces
+        the object meanwhile is another version, which this stream never mixes in)."""
+        answer = self.client.get_object(Bucket=self.bucket, Key=key)
+        version = str(answer["ETag"]).strip('"')
+        return version, int(answer["ContentLength"]), io.BufferedReader(answer["Body"], buffer_size=1 << 20)
 
     def get(self, key: str) -> bytes:
         with self.open(key) as body:
@@ -109,6 +120,13 @@ class DirectoryBlobs:
 
     def open(self, key: str) -> IO[bytes]:
         return self.path(key).open("rb")
+
+    def snapshot(self, key: str) -> tuple[str, int, IO[bytes]]:
+        """The open file and what it is: a new upload replaces the file by a rename, so the open one keeps its
+        bytes, and its inode, size and time name them."""
+        stream = self.open(key)
+        found = os.fstat(stream.fileno())
+        return f"{found.st_ino:x}-{found.st_size:x}-{found.st_mtime_ns:x}", found.st_size, stream
 
     def get(self, key: str) -> bytes:
         return self.path(key).read_bytes()

@@ -41,16 +41,23 @@ def get(tenant_id: str, import_id: str) -> dict[str, Any] | None:
     return store.plain(found) if found else None
 
 
-def start(tenant_id: str, import_id: str, rows_total: int, chunks: int, started_at: str) -> bool:
-    """Mark the job running with its row and chunk counts (on condition it awaits its upload or already runs: an
-    upload event delivered twice splits the same file to the same chunks); False once completed or failed."""
+def start(tenant_id: str, import_id: str, rows_total: int, chunks: int, started_at: str, upload: str = "") -> bool:
+    """Mark the job running with its row and chunk counts and the version of the upload it runs on (on condition it
+    awaits its upload, or already runs on that same version: an upload event delivered twice splits the same file
+    to the same chunks); False once completed or failed, or running on another upload to the same URL."""
     return store.applied(
         store.update(
             key(tenant_id, import_id),
-            set_values={"status": "running", "rowsTotal": rows_total, "chunks": chunks, "startedAt": started_at},
-            condition="#s IN (:waiting, :running)",
-            names={"#s": "status"},
-            values={":waiting": "awaiting_upload", ":running": "running"},
+            set_values={
+                "status": "running",
+                "rowsTotal": rows_total,
+                "chunks": chunks,
+                "startedAt": started_at,
+                "uploadVersion": upload,
+            },
+            condition="#s = :waiting OR (#s = :running AND #u = :upload)",
+            names={"#s": "status", "#u": "uploadVersion"},
+            values={":waiting": "awaiting_upload", ":running": "running", ":upload": upload},
         )
     )
 

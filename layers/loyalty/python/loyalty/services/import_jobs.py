@@ -59,12 +59,14 @@ def upload_key(tenant_id: str, import_id: str) -> str:
     return f"uploads/{tenant_id}/{import_id}"
 
 
-def chunk_prefix(tenant_id: str, import_id: str) -> str:
-    return f"chunks/{tenant_id}/{import_id}/"
+def chunk_prefix(tenant_id: str, import_id: str, version: str) -> str:
+    """Where the chunks of one version of an upload go: two uploads to one URL (each starts a split) never write
+    over each other's chunks or manifest, and the split that starts the import runs on its own file alone."""
+    return f"chunks/{tenant_id}/{import_id}/{version}/"
 
 
-def manifest_key(tenant_id: str, import_id: str) -> str:
-    return f"{chunk_prefix(tenant_id, import_id)}manifest.json"
+def manifest_key(tenant_id: str, import_id: str, version: str) -> str:
+    return f"{chunk_prefix(tenant_id, import_id, version)}manifest.json"
 
 
 def part_key(tenant_id: str, import_id: str, chunk: int) -> str:
@@ -230,10 +232,14 @@ def _columns(kind: str) -> tuple[str, ...]:
     return COLUMNS
 
 
-def split(key: str, size: int | None = None) -> dict[str, Any]:
+def split(key: str) -> dict[str, Any]:
     """Split the upload at `key` into chunks and their manifest; what the Map needs (`skip` when the import is over).
 
-    An unreadable file (neither CSV nor JSON Lines) is not an error of the workflow: the job fails with the reason.
+    The upload is read as one version (`Blobs.snapshot`) whose chunks go under that version's own prefix: a second
+    upload to the same URL starts a second split, and the first of the two to start the import (a conditional
+    write) runs on its own chunks, the other's are left to the bucket's lifecycle rule. A split run again for the
+    same version writes the same chunks again and starts nothing. An unreadable file (neither CSV nor JSON Lines)
+    is not an error of the workflow: the job fails with the reason.
     """
     from loyalty.services.import_files import RowError, read_rows
 
@@ -243,9 +249,6 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
     if job is None or job["status"] in ("completed", "failed"):
         return answer  # an upload to an unknown id, or again after the import ended: ignored
     store = blobs()
-    if size is None:
-        size = _size(store, key)
-    count = _chunk_count(size)
     try:
         route = _route(tenant_id, job)
     except ApiError as refused:  # the pool was deleted or archived since: nothing can be imported
@@ -253,7 +256,10 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
         _fail(tenant_id, import_id, refused.message, refused.message)
         return answer
     rows_total = 0
-    with tempfile.TemporaryDirectory(prefix="import-") as folder, store.open(key) as stream:
+    version, size, upload = store.snapshot(key)
+    manifest_at = manifest_key(tenant_id, import_id, version)
+    with tempfile.TemporaryDirectory(prefix="import-") as folder, upload as stream:
+        count = _chunk_count(size)
         chunks = _Chunks(count, Path(folder))
         try:
             for line, row in read_rows(cast("Any", stream), columns=_columns(str(job["kind"]))):
@@ -266,7 +272,7 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
                     chunk = zlib.crc32(route(line, row).encode()) % count
                 chunks.add(chunk, json.dumps(record, separators=(",", ":"), default=str).encode() + b"\n")
         except ValueError as unreadable:
-            jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()))
+            jobs_db.start(tenant_id, import_id, 0, 0, clock.iso(clock.now()), version)
             _fail(tenant_id, import_id, str(unreadable), f"The file can't be imported: {unreadable}.")
             return answer
         manifest: list[dict[str, Any]] = []
@@ -274,23 +280,17 @@ def split(key: str, size: int | None = None) -> dict[str, Any]:
             if not chunks.lines[chunk]:
                 continue
             number = len(manifest)
-            chunk_key = f"{chunk_prefix(tenant_id, import_id)}{number:05d}.jsonl"
+            chunk_key = f"{chunk_prefix(tenant_id, import_id, version)}{number:05d}.jsonl"
             body = chunks.body(chunk)
             if isinstance(body, Path):
                 store.put_file(chunk_key, body, "application/x-ndjson")
             else:
                 store.put(chunk_key, body, "application/x-ndjson")
             manifest.append({"chunk": number, "key": chunk_key, "rows": chunks.lines[chunk]})
-    store.put(manifest_key(tenant_id, import_id), json.dumps(manifest).encode(), "application/json")
-    if not jobs_db.start(tenant_id, import_id, rows_total, len(manifest), clock.iso(clock.now())):
+    store.put(manifest_at, json.dumps(manifest).encode(), "application/json")
+    if not jobs_db.start(tenant_id, import_id, rows_total, len(manifest), clock.iso(clock.now()), version):
         return answer
-    return {**answer, "chunks": len(manifest), "manifestKey": manifest_key(tenant_id, import_id), "skip": False}
-
-
-def _size(store: Any, key: str) -> int:
-    if hasattr(store, "path"):
-        return int(store.path(key).stat().st_size)
-    return int(store.client.head_object(Bucket=store.bucket, Key=key)["ContentLength"])
+    return {**answer, "chunks": len(manifest), "manifestKey": manifest_at, "skip": False}
 
 
 def _read_chunk(key: str) -> Iterator[dict[str, Any]]:
