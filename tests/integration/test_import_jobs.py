@@ -4,6 +4,7 @@ split → chunks → finish the state machine runs (tools/local/imports.py), fol
 import csv
 import http.client
 import io
+import json
 import time
 from urllib.parse import urlsplit
 
@@ -368,3 +369,34 @@ def test_a_second_upload_to_the_same_url_neither_mixes_into_nor_restarts_the_fir
     assert rows_under(started["manifestKey"]) == before  # the running import's chunks are still the first file's
     job = ok(200, tenant.admin.get(f"/imports/{import_id}")).data
     assert job["rowsTotal"] == 2
+
+
+def test_a_finish_step_that_crashed_after_completing_stores_import_completed_when_run_again(local_api, monkeypatch):
+    """Finish set `completed`, then stored `import.completed` in a second write; a run that died between the two
+    was run again, found the import completed (not running) and stored nothing: the event was lost for good."""
+    from loyalty.repository.blobs import blobs
+    from loyalty.services import import_jobs, imports
+
+    tenant = local_api.new_tenant("imp")
+    import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
+    key = import_jobs.upload_key(tenant.tenant_id, import_id)
+    blobs().put(key, (HEADER + "".join(ROWS)).encode(), "text/csv")
+    started = import_jobs.split(key)
+    for item in json.loads(blobs().get(started["manifestKey"])):
+        import_jobs.import_chunk(tenant.tenant_id, import_id, item["chunk"], item["key"])
+    stored = imports.complete_import
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("the Lambda died here")
+
+    monkeypatch.setattr(imports, "complete_import", crash)
+    with pytest.raises(RuntimeError):
+        import_jobs.finish(tenant.tenant_id, import_id, started["chunks"])
+    assert ok(200, tenant.admin.get(f"/imports/{import_id}")).data["status"] == "completed"
+    monkeypatch.setattr(imports, "complete_import", stored)
+    for _ in range(2):  # the step run again (twice: the second stores nothing more)
+        assert import_jobs.finish(tenant.tenant_id, import_id, started["chunks"])["status"] == "completed"
+    events = ok(200, tenant.read.get("/events?type=import.completed")).data
+    assert [(event["data"]["importId"], event["data"]["created"], event["data"]["rejected"]) for event in events] == [
+        (import_id, 3, 2)
+    ]

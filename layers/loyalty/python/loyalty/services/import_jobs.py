@@ -381,13 +381,16 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
     writer.writerow(REPORT_HEADER)
     writer.writerows([row[name] if row[name] is not None else "" for name in REPORT_HEADER] for row in failed)
     store.put(report_key(tenant_id, import_id), text.getvalue().encode(), "text/csv")
-    job = jobs_db.get(tenant_id, import_id) or {}
     changes = {
         "status": "completed",
         "completedAt": clock.iso(clock.now()),
         "reportKey": report_key(tenant_id, import_id),
     }
-    if jobs_db.finish(tenant_id, import_id, changes):
+    jobs_db.finish(tenant_id, import_id, changes)
+    job = jobs_db.get(tenant_id, import_id) or {}
+    if job.get("status") == "completed":
+        # Stored by whichever run of this step gets here, not only the one that set `completed`: a run that
+        # crashed in between is run again, and finds the import completed. `complete_import` stores it once.
         from loyalty.services.imports import complete_import
 
         summary = {
