@@ -6,7 +6,7 @@ rows are written in file order while different members are written in parallel. 
 row-processing path (services/imports.import_member_rows), which is idempotent: Ctrl-C stops cleanly (the rows in
 flight finish, nothing else starts, the summary is printed), and running the same command again finishes the rest
 and changes nothing already done. Rejected and conflicting rows go to a report sorted by line (`FILE.report.csv`:
-line, status, field, reason; tools/import_report.py); the summary (created, unchanged, conflicts, rejected) is
+line, status, field, reason; services/import_report.py); the summary (created, unchanged, conflicts, rejected) is
 printed as JSON.
 
 `run_import` is the reusable runner (rows, a `process(rows) -> list[RowOutcome]` callable, workers, a routing key):
@@ -123,9 +123,8 @@ def run_import(
     `reason`). Ctrl-C (KeyboardInterrupt) stops reading, lets each worker finish the batch in hand, and returns
     the summary with `interrupted`. `on_rows(n)` is called with the running row count (the bench's RSS probes).
     """
+    from loyalty.services.import_report import SortedReport
     from tqdm import tqdm  # type: ignore[import-untyped]
-
-    from tools.import_report import SortedReport
 
     summary = Summary(report=str(report) if report else None)
     started = time.monotonic()

@@ -7,9 +7,7 @@ import random
 from pathlib import Path
 
 import pytest
-from loyalty.services.import_jobs import REPORT_HEADER
-
-from tools.import_report import SortedReport
+from loyalty.services.import_report import REPORT_HEADER, SortedReport
 
 
 @pytest.mark.parametrize(("rows", "run_rows"), [(0, 5), (3, 5), (5, 5), (97, 5), (1000, 64), (200, 1000)])

@@ -22,8 +22,6 @@ imports.complete_import, which emits the one `import.completed`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import random
@@ -42,6 +40,7 @@ from loyalty.models.import_jobs import ImportCreate
 from loyalty.operation import Operation, run
 from loyalty.repository import import_jobs as jobs_db
 from loyalty.repository.blobs import blobs
+from loyalty.services.import_report import SortedReport
 
 UPLOAD_URL_SECONDS = 15 * 60
 REPORT_URL_SECONDS = 60 * 60
@@ -50,7 +49,6 @@ MAX_CHUNKS = 5_000  # 640 MB of upload at CHUNK_BYTES; a larger file makes large
 CHUNK_THREADS = 8  # rows of different members written at once by one chunk worker
 SPILL_BYTES = 64 * 1024  # a chunk's lines are kept in memory up to this, then appended to its temporary file
 TARGETS = {"rewardId": "reward", "offerId": "offer", "promoId": "promo"}
-REPORT_HEADER = ("line", "status", "field", "reason")
 LOCAL_CHUNK_ATTEMPTS = 8  # run_locally: a chunk the store throttled or could not answer is run again, with backoff
 LOCAL_RETRY_SECONDS, LOCAL_RETRY_CAP_SECONDS = 0.5, 15.0
 
@@ -372,15 +370,18 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
         _fail(tenant_id, import_id, error)
         return {"status": "failed"}
     store = blobs()
-    failed: list[dict[str, Any]] = []
-    for chunk in range(chunks):
-        failed += [json.loads(raw) for raw in store.get(part_key(tenant_id, import_id, chunk)).splitlines() if raw]
-    failed.sort(key=lambda row: int(row["line"]))
-    text = io.StringIO()
-    writer = csv.writer(text, lineterminator="\n")
-    writer.writerow(REPORT_HEADER)
-    writer.writerows([row[name] if row[name] is not None else "" for name in REPORT_HEADER] for row in failed)
-    store.put(report_key(tenant_id, import_id), text.getvalue().encode(), "text/csv")
+    failed = 0
+    with tempfile.TemporaryDirectory(prefix="import-report-") as folder:
+        report = SortedReport(Path(folder) / "report.csv")  # a part at a time, at most RUN_ROWS rows in memory
+        for chunk in range(chunks):
+            with store.open(part_key(tenant_id, import_id, chunk)) as part:
+                for raw in part:
+                    if raw.strip():
+                        row = json.loads(raw)
+                        report.add(int(row["line"]), row["status"], row["field"], row["reason"])
+                        failed += 1
+        report.close()
+        store.put_file(report_key(tenant_id, import_id), report.path, "text/csv")
     changes = {
         "status": "completed",
         "completedAt": clock.iso(clock.now()),
@@ -397,7 +398,7 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
             name: int(job.get(name) or 0) for name in ("created", "unchanged", "conflicts", "rejected", "rowsTotal")
         }
         complete_import(tenant_id, import_id, summary)
-    return {"status": "completed", "rowsFailed": len(failed)}
+    return {"status": "completed", "rowsFailed": failed}
 
 
 RUN_FAILED = (

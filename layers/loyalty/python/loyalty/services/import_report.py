@@ -1,8 +1,9 @@
-"""The report file of `loyalty import`: rejected and conflicting rows, sorted by line, in bounded memory.
+"""An import's report (§14): its rejected and conflicting rows as CSV, sorted by line, in bounded memory.
 
-Rows finish out of order (workers run members' rows side by side), so the report keeps them as they come, in
-runs of RUN_ROWS sorted in memory and spilled to temporary files, and writes the file merged by line when the
-import ends: a report of a million rejected rows never holds more than RUN_ROWS of them.
+Rows finish out of order (the CLI's workers and the workflow's chunks run members' rows side by side), so the
+report keeps them as they come, in runs of RUN_ROWS sorted in memory and spilled to temporary files, and writes
+the file merged by line at the end: a report of a million rejected rows never holds more than RUN_ROWS of them.
+`loyalty import` writes its FILE.report.csv with it, the workflow's finish step the report in the bucket.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from loyalty.services.import_jobs import REPORT_HEADER
-
+REPORT_HEADER = ("line", "status", "field", "reason")
 RUN_ROWS = 50_000
 
 Entry = tuple[int, str, str, str]
@@ -36,7 +36,7 @@ class SortedReport:
 
     def _spill(self) -> None:
         run = tempfile.TemporaryFile("w+", newline="", encoding="utf-8")
-        csv.writer(run).writerows(sorted(self.rows))
+        csv.writer(run, lineterminator="\n").writerows(sorted(self.rows))
         run.seek(0)
         self.runs.append(run)
         self.rows = []
@@ -46,7 +46,7 @@ class SortedReport:
         try:
             merged = heapq.merge(*(_entries(run) for run in self.runs), iter(sorted(self.rows)))
             with self.path.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out)
+                writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(REPORT_HEADER)
                 writer.writerows(merged)
         finally:
