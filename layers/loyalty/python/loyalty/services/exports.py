@@ -64,7 +64,7 @@ Rows = Generator[dict[str, Any], None, None]  # an export's rows; closing it sto
 PAGE = 1000  # list entries per Query (the 1 MB answer limit cuts it shorter for large items)
 AHEAD = 2  # pages a shard's worker reads ahead of the merge
 BATCH = 100  # members read per BatchGetItem
-READERS = 4  # member batches read at once (more only adds threads contending for the GIL on 2 cores)
+READERS = 8  # member batches read at once: 8 kept the engine busier than 4 or 6 on 2 cores (performance.md)
 
 # The import file's columns (contract §14), in its order: the members export writes exactly these.
 IDENTIFIERS = ("externalId", "email", "phone", "cardId")
