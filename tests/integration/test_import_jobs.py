@@ -380,7 +380,7 @@ def test_a_finish_step_that_crashed_after_completing_stores_import_completed_whe
     tenant = local_api.new_tenant("imp")
     import_id = ok(201, tenant.admin.post("/imports", {"kind": "members"})).data["importId"]
     key = import_jobs.upload_key(tenant.tenant_id, import_id)
-    blobs().put(key, (HEADER + "".join(ROWS)).encode(), "text/csv")
+    assert blobs().put(key, (HEADER + "".join(ROWS)).encode(), "text/csv") is None  # (a blob store's put)
     started = import_jobs.split(key)
     for item in json.loads(blobs().get(started["manifestKey"])):
         import_jobs.import_chunk(tenant.tenant_id, import_id, item["chunk"], item["key"])

@@ -28,6 +28,8 @@ class SortedReport:
         self.path, self.run_rows = path, run_rows
         self.rows: list[Entry] = []
         self.runs: list[IO[str]] = []
+        # opened now: a report that can't be written fails the import before its first row, not after its last
+        self.out: IO[str] | None = path.open("w", newline="", encoding="utf-8")
 
     def add(self, line: int, status: str, field: str | None, reason: str | None) -> None:
         self.rows.append((line, status, field or "", reason or ""))
@@ -45,11 +47,14 @@ class SortedReport:
         """Write the report (header, then every row by line) and drop the runs."""
         try:
             merged = heapq.merge(*(_entries(run) for run in self.runs), iter(sorted(self.rows)))
-            with self.path.open("w", newline="", encoding="utf-8") as out:
-                writer = csv.writer(out, lineterminator="\n")
+            if self.out is not None:
+                writer = csv.writer(self.out, lineterminator="\n")
                 writer.writerow(REPORT_HEADER)
                 writer.writerows(merged)
         finally:
+            if self.out is not None:
+                self.out.close()
+                self.out = None
             for run in self.runs:
                 run.close()
             self.runs, self.rows = [], []
