@@ -5,11 +5,27 @@ from __future__ import annotations
 from constructs import Construct
 
 
+def _digits(value: object) -> bool:
+    """0-9 only: str.isdigit() and int() also take other scripts' digits ("٣" is 3)."""
+    text = str(value)
+    return text.isascii() and text.isdigit()
+
+
 def whole_number(scope: Construct, name: str, default: int, low: int, high: int) -> int:
     """`-c name=N`: a whole number from `low` to `high`, `default` when not given; anything else stops the synth."""
     value = scope.node.try_get_context(name)
     if value in (None, ""):
         return default
-    if not str(value).isdigit() or not low <= int(value) <= high:
+    if not _digits(value) or not low <= int(value) <= high:
         raise ValueError(f"-c {name}= takes a whole number from {low} to {high}, not {value!r}")
+    return int(value)
+
+
+def reservation(scope: Construct, name: str, low: int = 1) -> int | None:
+    """`-c name=N`: a reserved concurrency of at least `low`; None (no reservation) when not given or 0 / false."""
+    value = scope.node.try_get_context(name)
+    if value in (None, "", "0", 0, False, "false"):
+        return None
+    if not _digits(value) or int(value) < low:
+        raise ValueError(f"-c {name}= takes a whole number ≥ {low}, not {value!r}")
     return int(value)

@@ -24,6 +24,7 @@ from loyalty.routes import Job
 
 from infra import config
 from infra.constructs.lambdas import alarm, build_function, construct_name, dead_letters
+from infra.context import reservation
 from infra.permissions import JOB
 
 BACKLOG_RUNS = 3
@@ -34,12 +35,7 @@ RESERVED_CONCURRENCY_CONTEXT = "jobReservedConcurrency"
 
 def reserved_concurrency(scope: Construct) -> int | None:
     """`-c jobReservedConcurrency=N` reserves N for each job; off by default (the lease keeps runs apart)."""
-    value = scope.node.try_get_context(RESERVED_CONCURRENCY_CONTEXT)
-    if value in (None, "", "0", 0, False, "false"):
-        return None
-    if not str(value).isdigit():
-        raise ValueError(f"-c {RESERVED_CONCURRENCY_CONTEXT}= takes a whole number, not {value!r}")
-    return int(value)
+    return reservation(scope, RESERVED_CONCURRENCY_CONTEXT)
 
 
 class ScheduledJobs(Construct):

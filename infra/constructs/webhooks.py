@@ -31,7 +31,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.lambdas import alarm, build_function, dead_letters
-from infra.context import whole_number
+from infra.context import reservation, whole_number
 from infra.permissions import DELIVERY
 
 DELIVERY_FUNCTION = "deliver_webhooks"  # functions/deliver_webhooks/app.py (the deliver branch's handler)
@@ -57,12 +57,7 @@ def max_concurrency(scope: Construct) -> int:
 def reserved_concurrency(scope: Construct, maximum: int) -> int | None:
     """`-c webhookReservedConcurrency=N` reserves N (at least the maximum concurrency, or the event source's
     invocations beyond the reservation are throttled) for the delivery function; off by default."""
-    value = scope.node.try_get_context(RESERVED_CONCURRENCY_CONTEXT)
-    if value in (None, "", "0", 0, False, "false"):
-        return None
-    if not str(value).isdigit() or int(value) < maximum:
-        raise ValueError(f"-c {RESERVED_CONCURRENCY_CONTEXT}= takes a whole number ≥ {maximum}, not {value!r}")
-    return int(value)
+    return reservation(scope, RESERVED_CONCURRENCY_CONTEXT, maximum)
 
 
 class WebhookDeliveries(Construct):

@@ -143,7 +143,7 @@ def _answer_to_head(url: str, headers: str) -> bytes:
 
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=30) as connection:
-        connection.sendall(f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode())
+        connection.sendall(f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: x\r\n{headers}\r\n".encode("latin-1"))
         connection.shutdown(socket.SHUT_WR)
         return connection.makefile("rb").read()
 
@@ -159,6 +159,8 @@ def test_an_upload_over_s3s_limit_or_without_a_length_is_refused_before_its_body
     assert too_large.startswith(b"HTTP/1.1 413 ") and b'"code":"payload_too_large"' in too_large, too_large
     chunked = _answer_to_head(started["uploadUrl"], "Transfer-Encoding: chunked\r\n")
     assert chunked.startswith(b"HTTP/1.1 411 ") and b'"code":"length_required"' in chunked, chunked
+    superscript = _answer_to_head(started["uploadUrl"], "Content-Length: \u00b2\r\n")  # a digit to isdigit()
+    assert superscript.startswith(b"HTTP/1.1 411 ") and b'"code":"length_required"' in superscript, superscript
     time.sleep(0.3)
     assert ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data["status"] == "awaiting_upload"
     assert put(started["uploadUrl"], (HEADER + ROWS[0]).encode()) == 200

@@ -43,6 +43,8 @@ def test_directory_blobs_sign_their_urls_refuse_tampering_expiry_and_paths_outsi
     elsewhere = DirectoryBlobs(tmp_path / "elsewhere")  # another folder's store has its own key
     assert not elsewhere.valid("PUT", "uploads/acme/imp_1", query["expires"], query["signature"])
     assert not store.valid("GET", "uploads/acme/imp_1", query["expires"], query["signature"])  # another method
+    for odd in ("²", "1e9", " 1", "٣" + query["expires"][1:], ""):  # digits only 0-9 (int("²") raises)
+        assert not store.valid("PUT", "uploads/acme/imp_1", odd, query["signature"])
     download = store.download_url("reports/acme/imp_1.csv", 60)
     assert download.startswith("http://127.0.0.1:3999/_blobs/reports/acme/imp_1.csv?expires=")
     fetched = dict(part.split("=") for part in download.split("?")[1].split("&"))

@@ -229,6 +229,8 @@ def test_retry_after_forms():
     assert webhook_delivery.retry_after("999999999", now) == webhook_delivery.RETRY_AFTER_MOST
     assert webhook_delivery.retry_after("Fri, 15 Jan 2027 08:00:30 GMT", 1800000000.0) == 30.0
     assert webhook_delivery.retry_after("soon", now) is None and webhook_delivery.retry_after(None, now) is None
+    for odd in ("²", "٣", "1e3", "-5", ""):  # a receiver's header, whatever it holds, is no crash
+        assert webhook_delivery.retry_after(odd, now) is None
 
 
 def test_a_message_handled_twice_records_one_attempt(world):

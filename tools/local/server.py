@@ -228,7 +228,7 @@ class _Handler(BaseHTTPRequestHandler):
         if upload:
             parse_upload_key(key)
             length = self.headers.get("Content-Length", "")
-            if not length.isdigit():
+            if not (length.isascii() and length.isdigit()):
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
             if int(length) > MAX_UPLOAD_BYTES:
                 raise _Refused(413, "payload_too_large", "An upload is at most 5 GiB (S3's limit for one PUT).")

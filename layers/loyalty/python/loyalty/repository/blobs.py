@@ -66,14 +66,13 @@ class S3Blobs:
         return self._client
 
     def open(self, key: str) -> IO[bytes]:
-        """The object's body behind a buffer: the reader's readline() then costs a C call, not a read(1) a byte
-        (botocore's StreamingBody has only io.IOBase's byte-at-a-time readline)."""
-        body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
-        return io.BufferedReader(body, buffer_size=1 << 20)
+        return self.snapshot(key)[2]
 
     def snapshot(self, key: str) -> tuple[str, int, IO[bytes]]:
         """One GetObject: its ETag and ContentLength describe the very body it streams (an upload that replaces
-        the object meanwhile is another version, which this stream never mixes in)."""
+        the object meanwhile is another version, which this stream never mixes in). The body is behind a buffer:
+        a reader's readline() then costs a C call, not a read(1) a byte (botocore's StreamingBody has only
+        io.IOBase's byte-at-a-time readline)."""
         answer = self.client.get_object(Bucket=self.bucket, Key=key)
         version = str(answer["ETag"]).strip('"')
         return version, int(answer["ContentLength"]), io.BufferedReader(answer["Body"], buffer_size=1 << 20)
@@ -183,7 +182,7 @@ class DirectoryBlobs:
         """Whether a local URL's signature is this store's for `method` (PUT: an upload URL, GET: a download URL)
         of `key` and it has not expired. The method is signed, as S3 signs it: a report's download URL turned into
         an upload (or the reverse) is refused."""
-        if not expires.isdigit() or int(expires) < time.time():
+        if not (expires.isascii() and expires.isdigit()) or int(expires) < time.time():
             return False
         return hmac.compare_digest(self._signature(method, key, int(expires)), signature)
 

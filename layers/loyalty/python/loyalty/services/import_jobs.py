@@ -291,7 +291,8 @@ def split(key: str) -> dict[str, Any]:
     return {**answer, "chunks": len(manifest), "manifestKey": manifest_at, "skip": False}
 
 
-def _read_chunk(key: str) -> Iterator[dict[str, Any]]:
+def _json_lines(key: str) -> Iterator[dict[str, Any]]:
+    """The records of a JSON Lines blob (a chunk or a report part), streamed."""
     with blobs().open(key) as stream:
         for raw in stream:
             if raw.strip():
@@ -307,7 +308,7 @@ def import_chunk(tenant_id: str, import_id: str, chunk: int, key: str) -> dict[s
         raise NotFound(f"import {import_id} of tenant {tenant_id}")
     rows: list[tuple[int, Mapping[str, Any]]] = []
     outcomes: list[Any] = []
-    for record in _read_chunk(key):
+    for record in _json_lines(key):
         if "row" in record:
             rows.append((int(record["line"]), record["row"]))
         else:
@@ -374,12 +375,9 @@ def finish(tenant_id: str, import_id: str, chunks: int, error: str | None = None
     with tempfile.TemporaryDirectory(prefix="import-report-") as folder:
         report = SortedReport(Path(folder) / "report.csv")  # a part at a time, at most RUN_ROWS rows in memory
         for chunk in range(chunks):
-            with store.open(part_key(tenant_id, import_id, chunk)) as part:
-                for raw in part:
-                    if raw.strip():
-                        row = json.loads(raw)
-                        report.add(int(row["line"]), row["status"], row["field"], row["reason"])
-                        failed += 1
+            for row in _json_lines(part_key(tenant_id, import_id, chunk)):
+                report.add(int(row["line"]), row["status"], row["field"], row["reason"])
+                failed += 1
         report.close()
         store.put_file(report_key(tenant_id, import_id), report.path, "text/csv")
     changes = {

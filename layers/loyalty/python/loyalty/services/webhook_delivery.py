@@ -134,7 +134,7 @@ def retry_after(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit() and not a number to float()
         return min(float(value), RETRY_AFTER_MOST)
     try:
         when = parsedate_to_datetime(value)
