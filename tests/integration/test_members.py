@@ -1,5 +1,7 @@
 """Members over the local API: unique email / externalId, lookups, paging, updates, erasure, tenancy."""
 
+from urllib.parse import quote
+
 import pytest
 
 from tests.support.local import ok
@@ -28,6 +30,19 @@ def test_email_is_unique_case_insensitively_and_external_id_is_unique(tenant):
         reply = tenant.integration.post("/members", body)
         assert reply.status == 409 and reply.code == "member_exists", reply.text
     assert len(tenant.read.get("/members").data) == 1
+
+
+def test_an_address_typed_with_a_combining_accent_is_the_same_address(tenant):
+    """ "josé@" composed (é) and decomposed (e + U+0301) look alike and were two members, two guards."""
+    composed, decomposed = "jos\u00e9@example.com", "jose\u0301@example.com"
+    member = enrol(tenant.integration, decomposed, firstName="Jose\u0301")
+    assert member["email"] == composed  # kept composed (NFC)
+    reply = tenant.integration.post("/members", {"email": composed.upper()})
+    assert reply.status == 409 and reply.code == "member_exists", reply.text
+    for form in (composed, decomposed):
+        assert [m["memberId"] for m in tenant.read.get(f"/members?email={quote(form)}").data] == [member["memberId"]]
+    for q in ("jos\u00e9", "jose\u0301", "JOSE\u0301@"):  # the search compares composed forms too
+        assert [m["memberId"] for m in tenant.read.get(f"/members?q={quote(q)}").data] == [member["memberId"]], q
 
 
 def test_lookup_by_email_and_external_id_and_paging_newest_first(tenant):

@@ -9,6 +9,7 @@ from loyalty.models.common import TimeRange
 from loyalty.models.types import (
     MAX_PROBLEMS,
     Date,
+    Email,
     Flag,
     Id,
     Money,
@@ -49,6 +50,12 @@ class Contact(Shape):
 
 class Notes(Shape):
     body: text(multiline=True) = None
+
+
+class Named(Shape):
+    name: text(min_len=1, max_len=20) = None
+    note: text(max_len=20) = None
+    email: Email = None
 
 
 def given(shape, document):
@@ -123,6 +130,15 @@ def test_every_problem_is_reported_with_its_field():
         "extra": "is not a known field",
         "kind": "must be one of: a, b",
     }
+
+
+def test_a_required_text_is_not_blank_and_an_address_is_kept_composed():
+    for blank in (" ", "   ", "\u3000", "\u00a0\u2003"):  # spaces of any script name nothing
+        with pytest.raises(ValidationFailed) as caught:
+            checked(Named, {"name": blank})
+        assert caught.value.details == [{"field": "name", "message": "must not be blank"}]
+    assert given(Named, {"name": " Ada ", "note": "  "}) == {"name": " Ada ", "note": "  "}  # optional text: as given
+    assert given(Named, {"email": "jose\u0301@example.com"}) == {"email": "jos\u00e9@example.com"}
 
 
 def test_the_problems_are_capped():

@@ -131,7 +131,6 @@ def command(port: int, database: Path | None) -> list[str]:
         java() or "java",
         f"-Djava.library.path={engine / 'DynamoDBLocal_lib'}",
         "-XX:+UseSerialGC",  # one GC thread: the machines are small and shared; the heap stays small
-        "-XX:TieredStopAtLevel=1",  # C1 only: the JVM is ready sooner and the engine is I/O-bound
         *main,
         "-port",
         str(port),

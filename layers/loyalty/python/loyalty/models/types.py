@@ -80,7 +80,7 @@ def text(
     *, min_len: int = 0, max_len: int = 1000, pattern: str | None = None, multiline: bool = False, **schema: Any
 ) -> Any:
     """A string of `min_len`..`max_len` characters without control characters (but line breaks and tabs
-    if `multiline`) or lone surrogates, matching `pattern` in full if given."""
+    if `multiline`) or lone surrogates, matching `pattern` in full if given; not blank if `min_len`."""
     control = _CONTROL_EXCEPT_LINES if multiline else _CONTROL
     regex = re.compile(pattern) if pattern else None
 
@@ -89,6 +89,8 @@ def text(
             raise problem("must be a string")
         if not min_len <= len(value) <= max_len:
             raise problem(f"must be {min_len} to {max_len} characters long")
+        if min_len and not value.strip():  # a required text of spaces names nothing
+            raise problem("must not be blank")
         if control.search(value) or has_surrogates(value):
             raise problem("must not contain control characters or invalid Unicode")
         if regex and not regex.fullmatch(value):
@@ -96,6 +98,8 @@ def text(
         return value
 
     constraints = StringConstraints(min_length=min_len or None, max_length=max_len, pattern=pattern)
+    if min_len and not pattern:
+        schema = {"pattern": r"\S", **schema}  # not blank, said in the schema (which searches a pattern)
     return Annotated[str, constraints, _field(schema), checking(check)]
 
 
@@ -267,7 +271,16 @@ def client_id(**schema: Any) -> Any:
 
 
 def email(**schema: Any) -> Any:
-    return text(min_len=3, max_len=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", **{"format": "email", **schema})
+    """An address, kept composed (NFC): the same address typed with a combining accent is the same address (one
+    member, one guard, one lookup), as its case is."""
+    address = text(min_len=3, max_len=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", **{"format": "email", **schema})
+
+    def composed(value: str) -> str:
+        import unicodedata
+
+        return unicodedata.normalize("NFC", value)
+
+    return Annotated[address, AfterValidator(composed)]
 
 
 def currency(**schema: Any) -> Any:

@@ -6,7 +6,7 @@ One entry per (member, searched field) whose value has a search form of two char
 (its first two characters), and `begins_with(<form of q>)` is a key condition: a page is at most one Query
 per field (six), merged, then one BatchGetItem of the members shown. Never a Scan.
 
-The search form is the value case-folded (`str.casefold`, so the search is case-insensitive for every
+The search form is the value composed (NFC) and case-folded (`str.casefold`, so the search is case-insensitive for every
 field, externalId and cardId included, although they are unique exactly) and cut to KEPT characters (an
 index sort key holds at most 1,024 bytes; a q of 64 characters case-folds to at most 192). The separator
 \\x01 sorts below every character a value may hold (text never holds control characters), so the index
@@ -46,8 +46,11 @@ SORT = INDEXES[PROGRAM_WIDE][1]
 
 
 def form(value: str) -> str:
-    """A value as the search compares it: case-folded, cut to KEPT characters."""
-    return value.casefold()[:KEPT]
+    """A value as the search compares it: composed (NFC: "é" typed as e + combining accent is "é"), case-folded,
+    cut to KEPT characters."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", value).casefold()[:KEPT]
 
 
 def forms(member: Mapping[str, Any]) -> dict[str, str]:
