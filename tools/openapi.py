@@ -278,7 +278,9 @@ def _operation(route: Route, spec: EndpointSpec, components: dict[str, Any]) -> 
     }
     if spec.body is not None:
         operation["requestBody"] = {
-            "required": True,
+            # A request without a body is the empty object (a PATCH of nothing, a reversal without a reason): the
+            # body is required only where the object has a required field.
+            "required": any(field.is_required() for field in spec.body.model_fields.values()),
             "content": {
                 "application/json": {"schema": _ref(spec.body), "example": REQUEST_EXAMPLES[spec.body.__name__]}
             },

@@ -83,8 +83,9 @@ def test_the_authorizer_refuses_a_malformed_header_with_the_gateways_own_pattern
     pattern = re.compile(apikeys.BEARER_PATTERN)
     tenants.create_tenant("shape", "Shape")
     key = tenants.issue_key("shape", ["read"])["key"]
-    assert pattern.fullmatch(f"Bearer {key}")
-    for header in (f"Bearer {key}\n", f"bearer {key}", f"Bearer  {key}", f"Bearer {key}.x", "Bearer ", key):
+    for scheme in ("Bearer", "bearer", "BEARER", "bEaReR"):  # RFC 9110: the scheme is case-insensitive
+        assert pattern.fullmatch(f"{scheme} {key}") and apikeys.bearer_digest(f"{scheme} {key}") == apikeys.digest(key)
+    for header in (f"Bearer {key}\n", f"Bearer  {key}", f"Bearer {key}.x", "Bearer ", f"Bearer\t{key}", key):
         assert apikeys.bearer_digest(header) is None, header
 
 

@@ -102,7 +102,8 @@ def test_api_keys_have_128_plus_random_bits_and_a_readable_prefix():
     assert len({part[:4] for part in randoms}) > 1900  # random from the first character: no fixed or counter head
     key = issued[0]
     assert apikeys.bearer_digest(f"Bearer {key}") == apikeys.digest(key)
-    for header in (None, "", "Bearer", "Bearer ", "Basic abc", f"bearer {key}", f"Bearer {key} x"):
+    assert apikeys.bearer_digest(f"bearer {key}") == apikeys.digest(key)  # the scheme is case-insensitive
+    for header in (None, "", "Bearer", "Bearer ", "Basic abc", f"Bearerx {key}", f"Bearer {key} x"):
         assert apikeys.bearer_digest(header) is None
 
 

@@ -10,6 +10,8 @@ from loyalty.http import is_json
 
 from functions.create_member.app import handler as create_member
 from functions.list_members.app import handler as list_members
+from functions.update_program.app import handler as update_program
+from tests.support.money import TENANT
 from tools.local.gateway import LambdaContext
 
 
@@ -102,3 +104,16 @@ def test_a_body_labelled_other_than_json_is_a_415_before_it_is_read_and_no_body_
         assert document == {"error": {"code": "unsupported_media_type", "message": UnsupportedMediaType.message}}
     for body in (None, ""):  # no body, or an empty one, sent without a Content-Type
         assert answer(list_members, {**event(), "body": body})[0] == 200
+
+
+def test_no_body_is_the_empty_object_and_a_body_of_blanks_is_no_json(prog):
+    """A PATCH of nothing is a 200 that changes nothing; "   " is not a JSON document (it was taken as none)."""
+    patch = {**event(), "resource": "/program", "path": "/program", "httpMethod": "PATCH"}
+    patch["requestContext"] = {"authorizer": {"tenantId": TENANT, "scopes": "admin", "keyId": "k"}}
+    status, unchanged = answer(update_program, {**patch, "body": None})
+    assert status == 200 and unchanged["data"]["pointsExpiryDays"] == 30
+    for blanks in ("   ", "\n", "\t \r\n"):
+        proxy_event = {**patch, "body": blanks, "headers": {"Content-Type": "application/json"}}
+        status, document = answer(update_program, proxy_event)
+        assert (status, document["error"]["code"]) == (400, "validation_error"), document
+        assert document["error"]["message"] == "The request body is not valid JSON."

@@ -225,3 +225,42 @@ def test_the_repository_does_build_the_layout():
     }
     for path in ENTITY_MODULES:
         assert layout_spelled_in(path.read_text(), key_words()), f"{path.name} builds no keys"
+
+
+ERRORS_WITH_A_MESSAGE_FIRST = {"NotFound", "ValidationFailed", "Forbidden", "Unauthorized", "Gone", "ApiError"}
+
+
+def client_messages(path: Path) -> list[tuple[int, str, str]]:
+    """(line, start, end) of each literal message an error raised in `path` gives the client: the first argument of
+    the errors above, the second of Conflict(code, message); an f-string's literal head and tail."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
+            continue
+        index = 1 if node.func.id == "Conflict" else 0 if node.func.id in ERRORS_WITH_A_MESSAGE_FIRST else None
+        if index is None or len(node.args) <= index:
+            continue
+        message = node.args[index]
+        if isinstance(message, ast.Constant) and isinstance(message.value, str):
+            found.append((node.lineno, message.value, message.value))
+        elif isinstance(message, ast.JoinedStr) and message.values:
+            head, tail = message.values[0], message.values[-1]
+            start = head.value if isinstance(head, ast.Constant) else "{"
+            end = tail.value if isinstance(tail, ast.Constant) else "}"
+            found.append((node.lineno, str(start), str(end)))
+    return found
+
+
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda p: str(p.relative_to(PACKAGE)))
+def test_every_error_message_a_client_reads_is_a_sentence(path):
+    """`NotFound("promo code")` answered `"message": "promo code"`: a message starts with a capital, a
+    placeholder or a field's name (`teamId is ...`) and ends with a full stop."""
+    for line, start, end in client_messages(path):
+        opens = start[:1].isupper() or start.startswith("{") or re.match(r"[a-z]+[A-Z]\w* ", start)
+        assert opens and end.endswith((".", ".)")), (path.name, line)
+
+
+def test_the_sentence_check_finds_what_it_looks_for(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text('NotFound("promo code")\nConflict("x", f"The {a} is gone.")\nNotFound(f"{a} b")\n')
+    assert client_messages(sample) == [(1, "promo code", "promo code"), (2, "The ", " is gone."), (3, "{", " b")]

@@ -133,12 +133,17 @@ def test_every_problem_is_reported_with_its_field():
 
 
 def test_a_required_text_is_not_blank_and_an_address_is_kept_composed():
-    for blank in (" ", "   ", "\u3000", "\u00a0\u2003"):  # spaces of any script name nothing
+    for blank in (" ", "   ", "\u3000", "\u00a0\u2003", "\u200b", "\u202e", "\ufeff \u00ad\u2060"):  # nor marks
         with pytest.raises(ValidationFailed) as caught:
             checked(Named, {"name": blank})
         assert caught.value.details == [{"field": "name", "message": "must not be blank"}]
     assert given(Named, {"name": " Ada ", "note": "  "}) == {"name": " Ada ", "note": "  "}  # optional text: as given
     assert given(Named, {"email": "jose\u0301@example.com"}) == {"email": "jos\u00e9@example.com"}
+    assert given(Named, {"name": "\U0001f469\u200d\U0001f52c"}) == {"name": "\U0001f469\u200d\U0001f52c"}  # ZWJ
+    for hidden in ("a\u200b@example.com", "\u202ea@example.com", "a@example.com\ufeff", "a\u00ad@example.com"):
+        with pytest.raises(ValidationFailed) as caught:
+            checked(Named, {"email": hidden})
+        assert caught.value.details[0]["message"].startswith("must not contain invisible characters"), hidden
 
 
 def test_the_problems_are_capped():

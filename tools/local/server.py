@@ -93,6 +93,11 @@ def resource_path(method: str, raw_path: str) -> str:
 MAX_CHUNK_LINE = 1024
 LINGER_SECONDS, LINGER_BYTES = 2, 1024 * 1024
 _ERROR_CODES = {413: "payload_too_large", 414: "uri_too_long", 431: "headers_too_large"}
+_ERROR_MESSAGES = {  # http.server's own words ("Line too long") are not for a client
+    413: "The request is too large.",
+    414: "The URL is too long (at most 64 KiB).",
+    431: "The request's headers are too large (a line at most 64 KiB, at most 100 headers).",
+}
 
 
 class _Refused(Exception):
@@ -126,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._error(
             status,
             "validation_error" if status == 400 else _ERROR_CODES.get(status, "bad_request"),
-            message or self.responses.get(status, ("The request is not valid.",))[0],
+            _ERROR_MESSAGES.get(status) or message or self.responses.get(status, ("The request is not valid.",))[0],
         )
 
     def _error(self, status: int, code: str, message: str) -> None:

@@ -9,8 +9,9 @@ import secrets
 TENANT_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,39}$")
 # The whole Authorization header of a well-formed key or OAuth access token (services/oauth_tokens.py: base64url,
 # at most 512 characters, so it fits this pattern). API Gateway checks it too (the authorizer's
-# identity validation expression), so a malformed header is refused without invoking the authorizer.
-BEARER_PATTERN = r"^Bearer [A-Za-z0-9_-]{1,512}$"
+# identity validation expression), so a malformed header is refused without invoking the authorizer. The scheme's
+# name is case-insensitive (RFC 9110 §11.1: `bearer` is `Bearer`), spelled as classes the gateway's regex takes.
+BEARER_PATTERN = r"^[Bb][Ee][Aa][Rr][Ee][Rr] [A-Za-z0-9_-]{1,512}$"
 _BEARER = re.compile(BEARER_PATTERN)
 
 

@@ -185,7 +185,8 @@ def _parse_body(event: dict[str, Any], schema: type[Shape] | None) -> Shape | No
             raise ValidationFailed("This operation takes no request body.")
         return None
     try:
-        document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw.strip() else {}
+        # No body is the empty object; a body of blanks is no JSON document (json.loads refuses it)
+        document = json.loads(raw, object_pairs_hook=_unique_keys, parse_constant=_not_json) if raw else {}
     except RecursionError as exc:
         raise ValidationFailed(f"The request body is nested more than {MAX_DEPTH} levels deep.") from exc
     except ValueError as exc:

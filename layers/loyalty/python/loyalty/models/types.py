@@ -76,6 +76,14 @@ def checking(check: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(run)
 
 
+def _visible(value: str) -> bool:
+    """Whether the text shows anything: a character that is neither a space nor a format mark (Cf: zero-width
+    space, direction marks, soft hyphen, BOM...)."""
+    import unicodedata
+
+    return any(not (c.isspace() or unicodedata.category(c) == "Cf") for c in value)
+
+
 def text(
     *, min_len: int = 0, max_len: int = 1000, pattern: str | None = None, multiline: bool = False, **schema: Any
 ) -> Any:
@@ -89,7 +97,7 @@ def text(
             raise problem("must be a string")
         if not min_len <= len(value) <= max_len:
             raise problem(f"must be {min_len} to {max_len} characters long")
-        if min_len and not value.strip():  # a required text of spaces names nothing
+        if min_len and not _visible(value):  # a required text of spaces (or invisible marks) names nothing
             raise problem("must not be blank")
         if control.search(value) or has_surrogates(value):
             raise problem("must not contain control characters or invalid Unicode")
@@ -278,6 +286,8 @@ def email(**schema: Any) -> Any:
     def composed(value: str) -> str:
         import unicodedata
 
+        if any(unicodedata.category(c) == "Cf" for c in value):  # "a\u200b@x.io" would pass for a@x.io
+            raise problem("must not contain invisible characters (zero-width, direction or format marks)")
         return unicodedata.normalize("NFC", value)
 
     return Annotated[address, AfterValidator(composed)]

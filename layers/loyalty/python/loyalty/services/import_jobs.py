@@ -305,7 +305,7 @@ def import_chunk(tenant_id: str, import_id: str, chunk: int, key: str) -> dict[s
 
     job = jobs_db.get(tenant_id, import_id)
     if job is None:
-        raise NotFound(f"import {import_id} of tenant {tenant_id}")
+        raise NotFound(f"The import {import_id} does not exist.")
     rows: list[tuple[int, Mapping[str, Any]]] = []
     outcomes: list[Any] = []
     for record in _json_lines(key):

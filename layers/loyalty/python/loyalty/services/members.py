@@ -383,4 +383,4 @@ def _backfill_one(tenant_id: str, member_id: str) -> tuple[int, int, list[dict[s
         except store.ConditionFailed:
             continue  # the member changed, or a guard was taken meanwhile: read again
         return len(claims), 1 if repairs else 0, clashes
-    raise Conflict("busy", f"member {member_id} kept changing; run the backfill again")
+    raise Conflict("busy", f"Member {member_id} kept changing: run the backfill again.")

@@ -221,7 +221,10 @@ def _plan_return(tenant_id: str, operation: Operation, order_id: str, body: Orde
     # Returned in full: no money left and no points left to take back. An order of total 0 may still
     # have earned (a fixed sale activity, an award joining it); its full return takes those back.
     if left <= 0 and order["pointsReturned"] >= order["pointsAwarded"]:
-        raise Conflict("invalid_state", "The order has been returned in full already.")
+        raise Conflict(
+            "invalid_state",
+            "Nothing of the order is left to return: its amount and points are returned, or it had none.",
+        )
     if order.get("returns", 0) >= MAX_RETURNS:
         raise Conflict("invalid_state", f"An order takes at most {MAX_RETURNS} returns.")
     amount = left if body.returnedAmount is None else Decimal(body.returnedAmount)

@@ -51,7 +51,7 @@ def use(caller: Caller, member_id: str, body: PromoCodeUse) -> dict[str, Any]:
         found, member = operation.read([promos_db.guard_key(tenant_id, typed), members_db.key(tenant_id, member_id)])
         member = cast("MemberRecord", store.required(member, "member"))
         if found is None or found["kind"] == "name":  # a singleUse promotion's name is not a code to type
-            raise NotFound("promo code")
+            raise NotFound("The promo code does not exist.")
         promo, shards = load(tenant_id, found["promoCode"])
         pooled = found["kind"] == "pool"
         pool = promos_db.pool(tenant_id, promo) if pooled else None

@@ -190,4 +190,4 @@ def _backfill_one(tenant_id: str, member_id: str) -> str:
             return "recoded"
         except store.ConditionFailed:
             continue  # the member changed or the code was taken meanwhile: read again
-    raise Conflict("busy", f"member {member_id} kept changing; run the backfill again")
+    raise Conflict("busy", f"Member {member_id} kept changing: run the backfill again.")

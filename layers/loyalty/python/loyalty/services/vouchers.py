@@ -337,4 +337,4 @@ def _backfill_one(tenant_id: str, voucher_id: str) -> bool:
             return True
         except store.ConditionFailed:
             continue  # the entry was written (next read sees it), or the voucher changed: read again
-    raise Conflict("busy", f"voucher {voucher_id} kept changing; run the backfill again")
+    raise Conflict("busy", f"Voucher {voucher_id} kept changing: run the backfill again.")
