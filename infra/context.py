@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from constructs import Construct
-
-
-def _digits(value: object) -> bool:
-    """0-9 only: str.isdigit() and int() also take other scripts' digits ("٣" is 3)."""
-    text = str(value)
-    return text.isascii() and text.isdigit()
+from loyalty.numerals import is_digits
 
 
 def whole_number(scope: Construct, name: str, default: int, low: int, high: int) -> int:
@@ -16,7 +11,7 @@ def whole_number(scope: Construct, name: str, default: int, low: int, high: int)
     value = scope.node.try_get_context(name)
     if value in (None, ""):
         return default
-    if not _digits(value) or not low <= int(value) <= high:
+    if not is_digits(str(value)) or not low <= int(value) <= high:
         raise ValueError(f"-c {name}= takes a whole number from {low} to {high}, not {value!r}")
     return int(value)
 
@@ -26,6 +21,6 @@ def reservation(scope: Construct, name: str, low: int = 1) -> int | None:
     value = scope.node.try_get_context(name)
     if value in (None, "", "0", 0, False, "false"):
         return None
-    if not _digits(value) or int(value) < low:
+    if not is_digits(str(value)) or int(value) < low:
         raise ValueError(f"-c {name}= takes a whole number ≥ {low}, not {value!r}")
     return int(value)

@@ -10,6 +10,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any, NoReturn
 
+from loyalty.numerals import is_digits
 from loyalty.routes import STAGE
 
 from tools.exits import Exit, OperatorError, Unreachable, Usage, exit_table
@@ -91,7 +92,7 @@ def cmd_stop(args: argparse.Namespace) -> None:
 
 def _port(text: str) -> int:
     """--port (or PORT): 0 to 65535, refused by argparse (one line, exit 2) otherwise."""
-    if not (text.strip().isascii() and text.strip().isdigit()) or int(text) > 65535:
+    if not is_digits(text.strip()) or int(text) > 65535:
         raise argparse.ArgumentTypeError(f"{text!r} is not a port: 0 to 65535 (0 = any free one)")
     return int(text)
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from loyalty.errors import PayloadTooLarge
 from loyalty.http import MAX_BODY_BYTES
+from loyalty.numerals import is_digits
 from loyalty.routes import STAGE
 
 from tools.local.constants import DEMO_TENANT
@@ -188,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
         if len(lengths) > 1:  # two lengths that disagree: which one a proxy in front took is unknown
             raise _Refused(400, "validation_error", "The request has Content-Length headers that disagree.")
         length_header = lengths.pop() if lengths else "0"
-        if not length_header.isascii() or not length_header.isdigit():
+        if not is_digits(length_header):
             raise _Refused(400, "validation_error", "The Content-Length header must be a number of bytes.")
         if len(length_header) > 10 or int(length_header) > MAX_BODY_BYTES:
             raise _Refused(413, "payload_too_large", PayloadTooLarge.message)
@@ -233,7 +234,7 @@ class _Handler(BaseHTTPRequestHandler):
         if upload:
             parse_upload_key(key)
             length = self.headers.get("Content-Length", "")
-            if not (length.isascii() and length.isdigit()):
+            if not is_digits(length):
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
             if int(length) > MAX_UPLOAD_BYTES:
                 raise _Refused(413, "payload_too_large", "An upload is at most 5 GiB (S3's limit for one PUT).")

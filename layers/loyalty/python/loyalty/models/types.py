@@ -76,12 +76,16 @@ def checking(check: Callable[[Any], Any]) -> BeforeValidator:
     return BeforeValidator(run)
 
 
-def _visible(value: str) -> bool:
-    """Whether the text shows anything: a character that is neither a space nor a format mark (Cf: zero-width
-    space, direction marks, soft hyphen, BOM...)."""
+def _format_mark(character: str) -> bool:
+    """A format character (Unicode Cf: zero-width space, direction marks, soft hyphen, BOM...): it shows nothing."""
     import unicodedata
 
-    return any(not (c.isspace() or unicodedata.category(c) == "Cf") for c in value)
+    return unicodedata.category(character) == "Cf"
+
+
+def _visible(value: str) -> bool:
+    """Whether the text shows anything: a character that is neither a space nor a format mark."""
+    return any(not (c.isspace() or _format_mark(c)) for c in value)
 
 
 def text(
@@ -286,7 +290,7 @@ def email(**schema: Any) -> Any:
     def composed(value: str) -> str:
         import unicodedata
 
-        if any(unicodedata.category(c) == "Cf" for c in value):  # "a\u200b@x.io" would pass for a@x.io
+        if any(_format_mark(c) for c in value):  # "a\u200b@x.io" would pass for a@x.io
             raise problem("must not contain invisible characters (zero-width, direction or format marks)")
         return unicodedata.normalize("NFC", value)
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 from urllib.parse import quote
 
+from loyalty.numerals import is_digits
+
 BUCKET_VARIABLE = "IMPORT_BUCKET"
 LOCAL_DIR_VARIABLE = "LOYALTY_BLOB_DIR"
 LOCAL_UPLOAD_PATH = "/_uploads/"
@@ -182,7 +184,7 @@ class DirectoryBlobs:
         """Whether a local URL's signature is this store's for `method` (PUT: an upload URL, GET: a download URL)
         of `key` and it has not expired. The method is signed, as S3 signs it: a report's download URL turned into
         an upload (or the reverse) is refused."""
-        if not (expires.isascii() and expires.isdigit()) or int(expires) < time.time():
+        if not is_digits(expires) or int(expires) < time.time():
             return False
         return hmac.compare_digest(self._signature(method, key, int(expires)), signature)
 

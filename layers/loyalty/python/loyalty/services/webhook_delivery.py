@@ -51,6 +51,7 @@ from typing import Any
 from loyalty import clock
 from loyalty.caller import Caller
 from loyalty.errors import Conflict, NotFound
+from loyalty.numerals import is_digits
 from loyalty.repository import deliveries, delivery_queue, leases, store
 from loyalty.repository import events as events_db
 from loyalty.services import webhook_signing
@@ -134,7 +135,7 @@ def retry_after(value: str | None, now: float) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isascii() and value.isdigit():  # "²" is a digit to isdigit() and not a number to float()
+    if is_digits(value):
         return min(float(value), RETRY_AFTER_MOST)
     try:
         when = parsedate_to_datetime(value)
