@@ -27,6 +27,50 @@ def test_csv_rows_carry_their_physical_line_numbers():
     assert _rows(b"email,lotId\na@b.co,\n") == [(2, {"email": "a@b.co"})]  # an empty cell is no value
 
 
+def test_a_quote_inside_an_unquoted_cell_is_a_character_and_an_unclosed_quote_costs_only_its_row():
+    data = b'externalId,firstName,points\nq1,O"Brien,10\nq2,"Ann ""A"" B",20\nq3,5" screen,30\nq4,"ab"c,40\n'
+    assert _rows(data) == [
+        (2, {"externalId": "q1", "firstName": 'O"Brien', "points": "10"}),
+        (3, {"externalId": "q2", "firstName": 'Ann "A" B', "points": "20"}),
+        (4, {"externalId": "q3", "firstName": '5" screen', "points": "30"}),
+        (5, {"externalId": "q4", "firstName": "abc", "points": "40"}),
+    ]
+    unclosed = b'email,points\n"a@b.co,1\nc@d.co,2\ne@f.co,3\n'
+    assert _rows(unclosed) == [
+        (2, RowError(2, None, "a quoted cell is not closed")),
+        (3, {"email": "c@d.co", "points": "2"}),
+        (4, {"email": "e@f.co", "points": "3"}),
+    ]
+    long_cell = b'email,points\n"' + b"x" * (MAX_LINE_BYTES - 10) + b"\nmore\nlast@x.co,4\n"
+    assert _rows(long_cell) == [
+        (2, RowError(2, None, f"a quoted cell is not closed within {MAX_LINE_BYTES} bytes")),
+        (3, RowError(3, None, "expected 2 columns, found 1")),
+        (4, {"email": "last@x.co", "points": "4"}),
+    ]
+    assert _rows(b"email,points\na@b.co,1\rc@d.co,2\n") == [
+        (
+            2,
+            RowError(
+                2, None, "a carriage return outside quotes splits the line; save the file with one kind of line break"
+            ),
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"email,points\ra@b.co,1\r", "a carriage return alone"),
+        (b"email,points,\na@b.co,1,\n", "a column of its header has no name"),
+        (b"email;points\na@b.co;1\n", "'email;points' in its header is not a column name"),
+    ],
+)
+def test_a_header_that_is_not_one_says_why(data, reason):
+    with pytest.raises(ValueError, match="not a CSV or JSON Lines file") as refused:
+        _rows(data)
+    assert reason in str(refused.value)
+
+
 def test_json_lines_and_unknown_columns():
     data = b'{"email":"a"}\n[1]\n\n{"zz":1}\nnot json\n{"email":"b"}'
     assert _rows(data, columns={"email"}) == [

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+from collections import deque
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -138,14 +139,21 @@ def _json_lines(
 
 
 def _csv_header(first: bytes, columns: Collection[str] | None) -> list[str]:
+    if b"\r" in first:
+        raise ValueError(f"{NOT_IMPORT_FILE}: its lines end in a carriage return alone; save it with LF or CRLF")
     try:
         text = first.decode("utf-8")
         names = next(csv.reader([text]))
     except (UnicodeDecodeError, csv.Error, StopIteration):
         raise ValueError(NOT_IMPORT_FILE) from None
     names = [name.strip() for name in names]
-    if not names or not all(_COLUMN_NAME.fullmatch(name) for name in names):
+    if not names:
         raise ValueError(NOT_IMPORT_FILE)
+    wrong = next((name for name in names if not _COLUMN_NAME.fullmatch(name)), None)
+    if wrong == "":
+        raise ValueError(f"{NOT_IMPORT_FILE}: a column of its header has no name")
+    if wrong is not None:
+        raise ValueError(f"{NOT_IMPORT_FILE}: {wrong[:64]!r} in its header is not a column name (commas separate them)")
     if len(set(names)) != len(names):
         raise ValueError("a column is named twice in the CSV header")
     if columns is not None:
@@ -160,28 +168,32 @@ def _csv_rows(
 ) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     names = _csv_header(first, columns)
     width = len(names)
-    for number, raw in lines:
+    again: deque[tuple[int, bytes | None]] = deque()  # lines read past a quote never closed: read again as rows
+    while (step := again.popleft() if again else next(lines, None)) is not None:
+        number, raw = step
         if raw is None:
             yield number, _too_long(number)
             continue
         if not raw.strip():
             continue
-        # A quoted cell may hold line breaks: a record ends where its quotes balance (RFC 4180 doubles a quote
-        # inside a quoted cell, so an odd count means a cell is still open). Its number is its first line's.
-        record = raw
+        # A quoted cell may hold line breaks: the record goes on while a cell is open. Its number is its first line's.
+        record, taken = raw, []
+        inside = b'"' in raw and _quote_open(raw, inside=False)
         error: RowError | None = None
-        while record.count(b'"') % 2 == 1:
-            step = next(lines, None)
-            if step is None:
-                error = RowError(number, None, "unterminated quoted cell")
+        while inside:
+            more = again.popleft() if again else next(lines, None)
+            if more is None:
+                error = RowError(number, None, "a quoted cell is not closed")
                 break
-            more = step[1]
-            if more is None or len(record) + 1 + len(more) > MAX_LINE_BYTES:
-                error = _too_long(number)
+            taken.append(more)
+            if more[1] is None or len(record) + 1 + len(more[1]) > MAX_LINE_BYTES:
+                error = RowError(number, None, f"a quoted cell is not closed within {MAX_LINE_BYTES} bytes")
                 break
-            record = record + b"\n" + more
+            record = record + b"\n" + more[1]
+            inside = _quote_open(more[1], inside=True)
         if error is not None:
             yield number, error
+            again.extendleft(reversed(taken))  # the lines after it are rows of their own, not lost in its cell
             continue
         text = _decode(number, record)
         if isinstance(text, RowError):
@@ -190,9 +202,41 @@ def _csv_rows(
         try:
             cells = next(csv.reader([text]))
         except csv.Error as exc:
-            yield number, RowError(number, None, f"not CSV ({exc})")
+            yield number, RowError(number, None, _csv_error(exc))
             continue
         if len(cells) != width:
             yield number, RowError(number, None, f"expected {width} columns, found {len(cells)}")
             continue
         yield number, {name: cell for name, cell in zip(names, cells, strict=True) if cell != ""}
+
+
+def _quote_open(text: bytes, *, inside: bool) -> bool:
+    """Whether a CSV record is in a quoted cell after `text` (`inside`: it was at its start), read as the csv module
+    reads it: a quote opens a quoted cell only as the cell's first character, a doubled quote in one is a quote, and
+    any other quote (`O"Brien`, `5" screen`) is a character of its cell."""
+    at_start, position, end = not inside, 0, len(text)
+    while position < end:
+        if inside:
+            close = text.find(b'"', position)
+            if close < 0:
+                return True
+            if text[close + 1 : close + 2] == b'"':
+                position = close + 2  # a doubled quote: still inside
+                continue
+            inside, at_start, position = False, False, close + 1
+        elif at_start and text[position : position + 1] == b'"':
+            inside, position = True, position + 1
+        else:
+            comma = text.find(b",", position)
+            if comma < 0:
+                return False
+            at_start, position = True, comma + 1
+    return inside
+
+
+def _csv_error(exc: csv.Error) -> str:
+    if "new-line" in str(exc):
+        return "a carriage return outside quotes splits the line; save the file with one kind of line break"
+    if "field larger" in str(exc):
+        return f"a cell longer than {csv.field_size_limit()} characters"
+    return "not CSV"
