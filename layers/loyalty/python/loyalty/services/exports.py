@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from loyalty import clock, ids
 from loyalty.errors import ValidationFailed
+from loyalty.models.types import FIRST_YEAR, LAST_YEAR
 from loyalty.repository import lots as lots_db
 from loyalty.repository import members as members_db
 from loyalty.repository import offers as offers_db
@@ -203,9 +204,12 @@ def time_range(from_: str | None, to: str | None) -> tuple[str, str]:
     for name, value in (("from", from_), ("to", to)):
         if value is not None:
             try:
-                clock.parse_iso(value)
-            except ValueError:
+                moment = clock.parse_iso(value)
+            except (ValueError, OverflowError):  # OverflowError: an offset that takes year 1 before year 1
                 raise ValidationFailed(details=[{"field": name, "message": "is not an ISO-8601 time"}]) from None
+            if not FIRST_YEAR <= moment.year <= LAST_YEAR:  # in UTC; a ULID holds no time before 1970
+                message = f"must be between the years {FIRST_YEAR} and {LAST_YEAR} (UTC)"
+                raise ValidationFailed(details=[{"field": name, "message": message}])
     if from_ and to and clock.parse_iso(from_) > clock.parse_iso(to):
         raise ValidationFailed(details=[{"field": "to", "message": "is before from"}])
     return ids.ulid_range(from_, to)
