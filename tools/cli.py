@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
@@ -690,6 +691,8 @@ def main(argv: list[str] | None = None) -> None:
             pass
         sys.exit(128 + 13)
     except OSError as error:
+        if error.filename is None and error.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+            _fail(Exit.USAGE, f"a file could not be written: {error.strerror}")
         if error.filename is None:  # not a path the operator named: a bug, shown as one
             raise
         # an output or report file that cannot be written (no such folder, no permission, a full disk)

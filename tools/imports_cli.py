@@ -250,7 +250,13 @@ def retried(attempt: Callable[[], Sequence[Any]]) -> list[Any]:
 
 
 def report_path(file: Path, given: str | None) -> Path:
-    return Path(given) if given else file.with_name(file.name + ".report.csv")
+    """Where the report of importing `file` goes (`given`, else FILE.report.csv); never the file itself."""
+    from tools.exits import Usage
+
+    report = Path(given) if given else file.with_name(file.name + ".report.csv")
+    if report.resolve() == file.resolve() or (report.exists() and report.samefile(file)):
+        raise Usage(f"--report names the file being imported ({file}): the report would overwrite it")
+    return report
 
 
 def import_members(

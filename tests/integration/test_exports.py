@@ -345,6 +345,23 @@ def test_an_output_or_report_file_that_cannot_be_written_is_one_line_and_status_
     err = capsys.readouterr().err
     assert refused.value.code == 2 and err.startswith("error: ") and len(err.splitlines()) == 1
     assert ok(200, tenant.read.get("/members?externalId=rep-1")).data == []
+    for same in (str(members), str(tmp_path / "." / "members.csv")):  # the report would overwrite the file read
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["import", "members", str(members), "--tenant", tenant.tenant_id, "--report", same, "--quiet"])
+        err = capsys.readouterr().err
+        assert refused.value.code == 2 and "would overwrite it" in err and len(err.splitlines()) == 1
+    assert members.read_text() == "externalId,lotId,points\nrep-1,L1,5\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("externalId,lotId,points\nrep-2,L1,-5\n")  # a rejected row: the report has a line to write
+    if os.path.exists("/dev/full"):  # a full disk: one line, no traceback
+        with pytest.raises(SystemExit) as refused:
+            cli.main(["import", "members", str(bad), "--tenant", tenant.tenant_id, "--report", "/dev/full", "--quiet"])
+        err = capsys.readouterr().err
+        assert (
+            refused.value.code == 2
+            and err.startswith("error: a file could not be written")
+            and len(err.splitlines()) == 1
+        )
 
 
 def test_an_export_to_a_pipe_whose_reader_has_gone_stops_quietly(local_api, tenant, monkeypatch, capsys):

@@ -357,7 +357,9 @@ def _lot_writes(
         return [], [_put_entry(tenant_id, imported), _put_entry(tenant_id, expired)], imported["transactionId"]
     last = member.get("lastLotExpiry")
     if last is not None and last >= context.today and expires_on < last:
-        raise RowRejected("expiresAt", f"is before the member's lot of {last}: give a member's lots soonest first")
+        earlier = "a lot that never expires" if last == NEVER else f"the member's lot of {last}"
+        reason = f"is earlier than {earlier}, given before it: give a member's lots soonest first"
+        raise RowRejected("expiresAt", reason)
     start = member["lotTotal"]
     lot = lots_db.add(tenant_id, member_id, expires_on, start, points, expires=expires_on != NEVER)
     member["lotTotal"] = start + points
