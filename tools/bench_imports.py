@@ -48,7 +48,7 @@ def member_rows(
                     "tags": "vip;import" if member % 3 == 0 else "",
                     "lotId": lot_id,
                     "points": str(points),
-                    "earnedAt": "2025-01-15T10:00:00Z",
+                    "earnedAt": "2019-06-01T10:00:00Z" if lot_id == "old" else "2025-01-15T10:00:00Z",
                     "expiresAt": expires,
                     "qualifiedPoints": str(member % 2000) if member % 2 == 0 else "",
                 }

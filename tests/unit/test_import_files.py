@@ -105,6 +105,11 @@ def test_a_file_that_is_neither_format_is_refused_on_the_first_read(data):
         ({"email": "a@b.co", "lotId": "L"}, "points", "go together"),
         ({"firstName": "Ann"}, "email", "at least one"),
         ({"email": "a@b.co", "phone": "0044 1234"}, "phone", "E.164"),
+        (
+            {"email": "a@b.co", "lotId": "L", "points": "5", "earnedAt": "2027-05-01", "expiresAt": "2027-01-01"},
+            "expiresAt",
+            "before earnedAt",
+        ),
     ],
 )
 def test_row_rules(raw, field, reason):
@@ -119,6 +124,14 @@ def test_row_forms():
     )
     assert (row.tags, row.points, row.expiresAt) == (["vip", "news"], 12, "2027-01-01")
     assert parse_row({"externalId": "e", "earnedAt": "2025-01-02"}).earnedAt == "2025-01-02T00:00:00Z"
+    same_day = {
+        "externalId": "e",
+        "lotId": "L",
+        "points": "1",
+        "earnedAt": "2027-01-01T10:00:00Z",
+        "expiresAt": "2027-01-01",
+    }
+    assert parse_row(same_day).expiresAt == "2027-01-01"  # earned and expiring on one day: a lot of one day
 
 
 def test_an_imports_writes_make_no_per_row_event():

@@ -116,4 +116,6 @@ def parse_row(raw: dict[str, Any]) -> MemberImportRow:
         raise RowRejected("email", "give at least one of externalId, email, phone or cardId")
     if (row.lotId is None) != (row.points is None):
         raise RowRejected("points" if row.points is None else "lotId", "lotId and points go together")
+    if row.expiresAt is not None and row.earnedAt is not None and row.expiresAt < row.earnedAt[:10]:
+        raise RowRejected("expiresAt", "is before earnedAt: a lot cannot expire before its points were earned")
     return row
