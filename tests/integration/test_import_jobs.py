@@ -161,6 +161,8 @@ def test_an_upload_over_s3s_limit_or_without_a_length_is_refused_before_its_body
     assert chunked.startswith(b"HTTP/1.1 411 ") and b'"code":"length_required"' in chunked, chunked
     superscript = _answer_to_head(started["uploadUrl"], "Content-Length: \u00b2\r\n")  # a digit to isdigit()
     assert superscript.startswith(b"HTTP/1.1 411 ") and b'"code":"length_required"' in superscript, superscript
+    two = _answer_to_head(started["uploadUrl"], "Content-Length: 3\r\nContent-Length: 100\r\n")  # which is it?
+    assert two.startswith(b"HTTP/1.1 400 ") and b"disagree" in two, two
     time.sleep(0.3)
     assert ok(200, tenant.admin.get(f"/imports/{started['importId']}")).data["status"] == "awaiting_upload"
     assert put(started["uploadUrl"], (HEADER + ROWS[0]).encode()) == 200

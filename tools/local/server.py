@@ -185,16 +185,20 @@ class _Handler(BaseHTTPRequestHandler):
             if self.headers["Transfer-Encoding"].strip().lower() != "chunked":
                 raise _Refused(400, "validation_error", "Only Transfer-Encoding: chunked is supported.")
             return self._chunked()
-        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
-        if len(lengths) > 1:  # two lengths that disagree: which one a proxy in front took is unknown
-            raise _Refused(400, "validation_error", "The request has Content-Length headers that disagree.")
-        length_header = lengths.pop() if lengths else "0"
+        length_header = self._declared_length() or "0"
         if not is_digits(length_header):
             raise _Refused(400, "validation_error", "The Content-Length header must be a number of bytes.")
         if len(length_header) > 10 or int(length_header) > MAX_BODY_BYTES:
             raise _Refused(413, "payload_too_large", PayloadTooLarge.message)
         length = int(length_header)
         return self.rfile.read(length) if length else b""
+
+    def _declared_length(self) -> str | None:
+        """The request's Content-Length as sent (None: none); two that disagree are a 400."""
+        lengths = {value.strip() for value in self.headers.get_all("Content-Length") or []}
+        if len(lengths) > 1:  # two lengths that disagree: which one a proxy in front took is unknown
+            raise _Refused(400, "validation_error", "The request has Content-Length headers that disagree.")
+        return lengths.pop() if lengths else None
 
     def _chunked(self) -> bytes:
         body = b""
@@ -233,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _Refused(403, "forbidden", "The URL's signature is not valid or it has expired.")
         if upload:
             parse_upload_key(key)
-            length = self.headers.get("Content-Length", "")
+            length = self._declared_length() or ""
             if not is_digits(length):
                 raise _Refused(411, "length_required", "An upload needs a Content-Length (S3 takes no chunked PUT).")
             if int(length) > MAX_UPLOAD_BYTES:
