@@ -152,6 +152,8 @@ def _csv_header(first: bytes, columns: Collection[str] | None) -> list[str]:
     wrong = next((name for name in names if not _COLUMN_NAME.fullmatch(name)), None)
     if wrong == "":
         raise ValueError(f"{NOT_IMPORT_FILE}: a column of its header has no name")
+    if wrong is not None and not wrong.isprintable():  # a binary file: nothing in words to point at
+        raise ValueError(NOT_IMPORT_FILE)
     if wrong is not None:
         raise ValueError(f"{NOT_IMPORT_FILE}: {wrong[:64]!r} in its header is not a column name (commas separate them)")
     if len(set(names)) != len(names):
